@@ -1,0 +1,67 @@
+// One upstream WebSocket feed: connects (ws:// or wss:// with SNI and certificate checks),
+// subscribes, answers pings, parses every frame through its venue_adapter, detects silence,
+// and reconnects by itself with capped exponential backoff and full jitter.
+//
+// Planned rollover: when max_connection_age is set (Binance closes every connection after
+// 24 h), a second connection is opened before the age is reached and the old one is closed
+// only once the new one delivers data, so there is no gap.
+//
+// Runs entirely on the io_context it is given (the ingest thread); handlers are called there.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "tickerd/core/tick.hpp"
+#include "tickerd/feeds/feed_stats.hpp"
+#include "tickerd/feeds/venue_adapter.hpp"
+
+namespace boost::asio {
+class io_context;
+namespace ssl {
+class context;
+}
+}  // namespace boost::asio
+
+namespace tickerd {
+
+struct feed_config {
+  venue_id venue = venue_id::binance;
+  std::string url;  // ws://host:port/path or wss://host[:port]/path
+  std::chrono::milliseconds stale_after{10'000};
+  std::chrono::milliseconds connect_timeout{10'000};  // TCP + TLS + WebSocket handshake
+  std::chrono::milliseconds backoff_initial{250};
+  std::chrono::milliseconds backoff_max{30'000};
+  std::chrono::milliseconds healthy_after{60'000};  // backoff resets after this long up
+  std::chrono::milliseconds max_connection_age{0};  // 0 = never roll over
+  std::chrono::milliseconds rollover_lead{60'000};  // open the replacement this long before
+  std::size_t max_frame_bytes = 4u << 20;
+  bool verify_tls = true;
+};
+
+class feed_session {
+ public:
+  using tick_handler = std::function<void(std::span<const tick>)>;
+  using state_handler = std::function<void(feed_state)>;
+
+  feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, feed_config config,
+               std::unique_ptr<venue_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
+               state_handler on_state);
+  ~feed_session();
+  feed_session(const feed_session&) = delete;
+  feed_session& operator=(const feed_session&) = delete;
+
+  void start();
+  void stop();  // closes the connection politely; no handler runs after stop() returns
+
+  const feed_config& config() const noexcept;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,64 @@
+// What a venue needs to be read: how to address and subscribe to its WebSocket, and a pure
+// parser from one upstream text frame to zero or more ticks. No I/O here: feed_session does
+// that, so adapters are unit-tested and fuzzed on bytes alone.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/core/instrument.hpp"
+#include "tickerd/core/tick.hpp"
+#include "tickerd/core/venue.hpp"
+
+namespace tickerd {
+
+enum class frame_kind : std::uint8_t {
+  data,     // produced ticks (possibly zero, e.g. an unconfigured symbol)
+  control,  // subscription ack, pong, heartbeat: proof of life, nothing to publish
+};
+
+enum class feed_errc : std::uint8_t {
+  ok = 0,
+  invalid_json,     // not parseable JSON
+  unexpected_shape, // valid JSON but not a message this venue sends (missing or mistyped field)
+  bad_number,       // a price or size that is not an exact decimal
+  venue_error,      // the venue reported an error (e.g. a rejected subscription)
+  too_large,        // frame bigger than the parser accepts
+};
+std::string_view to_string(feed_errc e) noexcept;
+
+struct parse_result {
+  feed_errc error = feed_errc::ok;
+  frame_kind kind = frame_kind::data;
+  std::size_t unknown_symbols = 0;  // data for symbols not in the map (counted, not errors)
+};
+
+class venue_adapter {
+ public:
+  virtual ~venue_adapter() = default;
+
+  virtual venue_id venue() const noexcept = 0;
+
+  // The HTTP target to request on the upstream URL, given the URL's own path ("/stream").
+  virtual std::string target(std::string_view url_path) const = 0;
+
+  // Text frames to send right after the WebSocket handshake.
+  virtual std::vector<std::string> subscribe_messages() const = 0;
+
+  // An application-level keepalive text frame and how often to send it (0 = none).
+  virtual std::string keepalive_message() const { return {}; }
+  virtual std::chrono::milliseconds keepalive_interval() const { return {}; }
+
+  // Parses one text frame. Appends ticks to `out`; never throws.
+  virtual parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
+                             std::vector<tick>& out) noexcept = 0;
+};
+
+// Creates the adapter for `venue`, reading the given configured symbols.
+std::unique_ptr<venue_adapter> make_venue_adapter(venue_id venue, const symbol_map& symbols);
+
+}  // namespace tickerd

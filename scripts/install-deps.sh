@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tickerd needs that are not installed yet.
+# Idempotent and quiet when everything is present. Usage: install-deps.sh [build|test|bench]
+set -euo pipefail
+profile=${1:-build}
+
+build_pkgs=(build-essential cmake ninja-build pkg-config
+  libboost1.81-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev
+  libtomlplusplus-dev libssl-dev libcli11-dev)
+test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl)
+bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)
+
+pkgs=("${build_pkgs[@]}")
+case "$profile" in
+  build) ;;
+  test) pkgs+=("${test_pkgs[@]}") ;;
+  bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "install-deps: unknown profile '$profile' (build|test|bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
