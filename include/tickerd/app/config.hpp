@@ -1,0 +1,78 @@
+// tickerd's configuration: an aggregate of defaults, loaded from TOML and validated at
+// start-up. Every key is optional; docs/OPERATIONS.md lists them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tickerd/core/instrument.hpp"
+#include "tickerd/feeds/feed_session.hpp"
+
+namespace tickerd {
+
+// Thrown by load_config; `what()` names the key and the reason.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct endpoint_config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+};
+
+struct server_config {
+  endpoint_config listen;
+  unsigned shards = 0;  // 0 = one per hardware thread
+  std::string web_root = "web";
+};
+
+struct limits_config {
+  std::size_t max_message_bytes = 64 * 1024;   // client message; above: close 1009
+  std::size_t max_subscriptions = 256;         // per connection
+  unsigned max_requests_per_second = 20;       // per connection; burst of the same size
+  std::size_t conflate_after_messages = 1024;  // queued updates before conflation
+  std::size_t max_queued_bytes = 8u << 20;     // after conflation; above: close 1013
+  std::size_t max_connections = 20'000;        // per process
+  std::size_t max_connections_per_ip = 20'000;
+  std::chrono::milliseconds handshake_timeout{5'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::size_t max_http_request_bytes = 8 * 1024;
+};
+
+struct log_config {
+  std::string level = "info";
+};
+
+struct feed_entry_config {
+  feed_config session;
+  std::vector<std::pair<std::string, std::string>> symbol_overrides;  // canonical -> native
+};
+
+struct config {
+  server_config server;
+  limits_config limits;
+  log_config log;
+  std::vector<instrument> instruments;
+  std::vector<feed_entry_config> feeds;
+};
+
+config load_config_file(const std::string& path);
+config load_config_string(std::string_view toml_text, const std::string& source_name);
+
+bool is_log_level(std::string_view level) noexcept;
+
+// The seed page's coins, quoted in USDT: the default of market.symbols.
+std::vector<instrument> default_instruments();
+
+// "host:port" or "[v6]:port"; throws config_error naming `key`.
+endpoint_config parse_endpoint(std::string_view text, std::string_view key);
+
+// The venue's native spelling of a canonical instrument when the config does not override
+// it (Binance: BTCUSDT).
+std::string default_native_symbol(venue_id venue, const instrument& i);
+
+}  // namespace tickerd

@@ -1,0 +1,53 @@
+// The client-facing side: N shards, each an io_context on its own thread that owns its
+// listening socket (SO_REUSEPORT), its HTTP and WebSocket sessions, and its copy of each
+// channel's latest state. The ingest thread hands every batch of updates to each shard once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tickerd/app/config.hpp"
+#include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/update.hpp"
+#include "tickerd/market/feed_status.hpp"
+
+namespace tickerd {
+
+struct gateway_options {
+  server_config server;
+  limits_config limits;
+  const channel_registry* channels = nullptr;
+  std::vector<feed_status_entry> feeds;  // the stats outlive the gateway
+};
+
+using update_batch = std::shared_ptr<const std::vector<update_ptr>>;
+
+class gateway {
+ public:
+  explicit gateway(gateway_options options);
+  ~gateway();
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  // Binds every shard's listener and starts the shard threads. Throws std::runtime_error
+  // (with the address and reason) when the port cannot be bound.
+  void start();
+
+  // The port actually bound (useful with port 0).
+  std::uint16_t port() const noexcept;
+
+  // Called from the ingest thread; crosses to each shard once per batch.
+  void deliver(update_batch batch);
+
+  // Closes every client with 1001 and joins the shard threads (waits at most `grace`).
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,54 @@
+// The channels that exist, fixed at start-up from the configured instruments and feeds.
+// Immutable after construction: shared by the ingest thread and every gateway shard.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tickerd/core/instrument.hpp"
+
+namespace tickerd {
+
+using channel_id = std::uint32_t;
+
+enum class channel_kind : std::uint8_t { ticker, status };
+
+struct channel_info {
+  std::string name;  // "ticker.BTC-USDT", "status"
+  channel_kind kind = channel_kind::ticker;
+  instrument_id instrument = no_instrument;
+};
+
+class channel_registry {
+ public:
+  static constexpr std::string_view ticker_wildcard = "ticker.*";
+
+  explicit channel_registry(const std::vector<instrument>& instruments);
+
+  std::optional<channel_id> find(std::string_view name) const noexcept;
+  const channel_info& info(channel_id id) const { return channels_.at(id); }
+  std::size_t size() const noexcept { return channels_.size(); }
+
+  channel_id ticker(instrument_id id) const { return ticker_ids_.at(id); }
+  std::span<const channel_id> tickers() const noexcept { return ticker_ids_; }
+  channel_id status() const noexcept { return status_id_; }
+
+ private:
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::vector<channel_info> channels_;
+  std::vector<channel_id> ticker_ids_;  // by instrument_id
+  channel_id status_id_ = 0;
+  std::unordered_map<std::string, channel_id, string_hash, std::equal_to<>> by_name_;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,36 @@
+// One published state of a channel, encoded to JSON exactly once and then shared, immutable,
+// by every shard and subscriber. Per-client work is queueing the pointer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tickerd/hub/channel_registry.hpp"
+
+namespace tickerd {
+
+struct published_update {
+  channel_id channel = 0;
+  std::uint64_t seq = 0;
+  std::string update_text;    // {"type":"update","channel":…,"seq":…,"data":…}
+  std::string snapshot_text;  // the same state as {"type":"snapshot",…}
+  std::size_t data_offset = 0;
+  std::size_t data_size = 0;
+
+  std::string_view data() const noexcept {
+    return std::string_view(update_text).substr(data_offset, data_size);
+  }
+};
+
+using update_ptr = std::shared_ptr<const published_update>;
+
+// Encodes both texts around `data_json` (a complete JSON value).
+update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
+                       std::string_view data_json);
+
+// The snapshot of a channel that has never been published: seq 0, data null.
+std::string empty_snapshot_text(std::string_view channel_name);
+
+}  // namespace tickerd

@@ -1,0 +1,53 @@
+// Keeps the latest tick of every venue for every instrument, composes each instrument's
+// ticker from the venues that are fresh, and publishes it. Lives on the ingest thread.
+#pragma once
+
+#include <array>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tickerd/core/instrument.hpp"
+#include "tickerd/core/tick.hpp"
+#include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/publisher.hpp"
+#include "tickerd/market/composite.hpp"
+
+namespace tickerd {
+
+class aggregator {
+ public:
+  aggregator(const std::vector<instrument>& instruments, const channel_registry& channels,
+             publisher& out);
+
+  // Merges ticks (partial ticks update only the fields they carry) and publishes every
+  // instrument they touched, once.
+  void on_ticks(std::span<const tick> ticks);
+
+  // A venue going stale or down leaves the composites; coming back up rejoins them. Every
+  // instrument the venue quotes is republished so clients see `stale` and `venues` change.
+  void on_venue_fresh(venue_id venue, bool fresh);
+
+  // The latest merged tick of one venue, for tests and per-venue views.
+  const tick* venue_tick(instrument_id instrument, venue_id venue) const;
+
+ private:
+  struct instrument_state {
+    std::array<tick, venue_count> by_venue{};
+    venue_mask present = 0;
+    bool dirty = false;
+  };
+
+  void publish(instrument_id id);
+
+  std::vector<instrument> instruments_;
+  std::vector<std::string> symbols_;
+  const channel_registry& channels_;
+  publisher& out_;
+  std::vector<instrument_state> state_;
+  std::vector<instrument_id> dirty_;
+  venue_mask fresh_ = static_cast<venue_mask>(~0u);  // venues start fresh until told otherwise
+  std::string buffer_;
+};
+
+}  // namespace tickerd

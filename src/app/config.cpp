@@ -1,0 +1,298 @@
+#include "tickerd/app/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "tickerd/core/url.hpp"
+
+namespace tickerd {
+namespace {
+
+[[noreturn]] void fail(std::string_view key, std::string_view reason) {
+  throw config_error(std::string(key) + ": " + std::string(reason));
+}
+
+// Reads one TOML table, remembering which keys were used so that unknown keys (typos) are
+// reported instead of silently ignored.
+class table_reader {
+ public:
+  table_reader(const toml::table* table, std::string prefix)
+      : table_(table), prefix_(std::move(prefix)) {}
+
+  std::string key(std::string_view k) const {
+    return prefix_.empty() ? std::string(k) : prefix_ + "." + std::string(k);
+  }
+
+  const toml::node* node(std::string_view k) {
+    used_.insert(std::string(k));
+    return table_ == nullptr ? nullptr : table_->get(k);
+  }
+
+  void string(std::string_view k, std::string& out) {
+    if (const auto* n = node(k)) {
+      const auto v = n->value<std::string>();
+      if (!n->is_string() || !v) fail(key(k), "must be a string");
+      out = *v;
+    }
+  }
+
+  template <typename Int>
+  void integer(std::string_view k, Int& out, std::int64_t min, std::int64_t max) {
+    if (const auto* n = node(k)) {
+      if (!n->is_integer()) fail(key(k), "must be an integer");
+      const auto v = *n->value<std::int64_t>();
+      if (v < min || v > max) {
+        fail(key(k), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      }
+      out = static_cast<Int>(v);
+    }
+  }
+
+  void millis(std::string_view k, std::chrono::milliseconds& out, std::int64_t min,
+              std::int64_t max) {
+    std::int64_t v = out.count();
+    integer(k, v, min, max);
+    out = std::chrono::milliseconds(v);
+  }
+
+  void boolean(std::string_view k, bool& out) {
+    if (const auto* n = node(k)) {
+      if (!n->is_boolean()) fail(key(k), "must be true or false");
+      out = *n->value<bool>();
+    }
+  }
+
+  const toml::table* table(std::string_view k) {
+    const auto* n = node(k);
+    if (n == nullptr) return nullptr;
+    if (!n->is_table()) fail(key(k), "must be a table");
+    return n->as_table();
+  }
+
+  const toml::array* array(std::string_view k) {
+    const auto* n = node(k);
+    if (n == nullptr) return nullptr;
+    if (!n->is_array()) fail(key(k), "must be an array");
+    return n->as_array();
+  }
+
+  void reject_unknown() const {
+    if (table_ == nullptr) return;
+    for (const auto& [k, v] : *table_) {
+      if (!used_.contains(std::string(k.str()))) fail(key(k.str()), "unknown key");
+    }
+  }
+
+ private:
+  const toml::table* table_;
+  std::string prefix_;
+  std::set<std::string, std::less<>> used_;
+};
+
+constexpr std::int64_t max_ms = 24LL * 3600 * 1000;
+constexpr std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
+
+void read_server(table_reader& root, server_config& s) {
+  table_reader t(root.table("server"), "server");
+  std::string listen;
+  t.string("listen", listen);
+  if (!listen.empty()) s.listen = parse_endpoint(listen, "server.listen");
+  t.integer("shards", s.shards, 0, 256);
+  t.string("web_root", s.web_root);
+  t.reject_unknown();
+}
+
+void read_limits(table_reader& root, limits_config& l) {
+  table_reader t(root.table("limits"), "limits");
+  t.integer("max_message_bytes", l.max_message_bytes, 256, 16 << 20);
+  t.integer("max_subscriptions", l.max_subscriptions, 1, 100'000);
+  t.integer("max_requests_per_second", l.max_requests_per_second, 1, 100'000);
+  t.integer("conflate_after_messages", l.conflate_after_messages, 1, 1'000'000);
+  t.integer("max_queued_bytes", l.max_queued_bytes, 4096, std::int64_t{1} << 32);
+  t.integer("max_connections", l.max_connections, 1, 10'000'000);
+  t.integer("max_connections_per_ip", l.max_connections_per_ip, 1, 10'000'000);
+  t.millis("handshake_timeout_ms", l.handshake_timeout, 10, max_ms);
+  t.millis("idle_timeout_ms", l.idle_timeout, 100, max_ms);
+  t.integer("max_http_request_bytes", l.max_http_request_bytes, 1024, 1 << 20);
+  t.reject_unknown();
+}
+
+void read_log(table_reader& root, log_config& l) {
+  table_reader t(root.table("log"), "log");
+  t.string("level", l.level);
+  if (!is_log_level(l.level)) {
+    fail("log.level", "must be one of trace, debug, info, warn, error, critical, off");
+  }
+  t.reject_unknown();
+}
+
+void read_market(table_reader& root, std::vector<instrument>& out) {
+  table_reader t(root.table("market"), "market");
+  if (const auto* symbols = t.array("symbols")) {
+    out.clear();
+    std::size_t i = 0;
+    for (const auto& n : *symbols) {
+      const std::string key = "market.symbols[" + std::to_string(i++) + "]";
+      const auto s = n.value<std::string>();
+      if (!n.is_string() || !s) fail(key, "must be a string like \"BTC-USDT\"");
+      auto parsed = instrument::parse(*s);
+      if (!parsed) fail(key, "'" + *s + "' is not BASE-QUOTE (upper-case letters and digits)");
+      for (const auto& existing : out) {
+        if (existing.symbol() == *s) fail(key, "'" + *s + "' is listed twice");
+      }
+      out.push_back(std::move(*parsed));
+    }
+    if (out.empty()) fail("market.symbols", "must list at least one instrument");
+    if (out.size() >= no_instrument) fail("market.symbols", "too many symbols");
+  }
+  t.reject_unknown();
+}
+
+void read_feed(const toml::table* table, const std::string& prefix,
+               const std::vector<instrument>& instruments, feed_entry_config& f) {
+  table_reader t(table, prefix);
+  std::string venue;
+  t.string("venue", venue);
+  if (venue.empty()) fail(t.key("venue"), "is required (binance, okx, coinbase, bybit, kraken)");
+  const auto v = parse_venue(venue);
+  if (!v) fail(t.key("venue"), "unknown venue '" + venue + "'");
+  auto& s = f.session;
+  s.venue = *v;
+  t.string("url", s.url);
+  if (s.url.empty()) fail(t.key("url"), "is required");
+  if (const auto url = parse_ws_url(s.url); !url) {
+    fail(t.key("url"), "'" + s.url + "' is not a ws:// or wss:// URL (" +
+                           std::string(to_string(url.error)) + ")");
+  }
+  t.millis("stale_after_ms", s.stale_after, 50, max_ms);
+  t.millis("connect_timeout_ms", s.connect_timeout, 50, max_ms);
+  t.millis("backoff_initial_ms", s.backoff_initial, 1, max_ms);
+  t.millis("backoff_max_ms", s.backoff_max, 1, max_ms);
+  t.millis("healthy_after_ms", s.healthy_after, 1, max_ms);
+  t.millis("max_connection_age_ms", s.max_connection_age, 0, max_age_ms);
+  t.millis("rollover_lead_ms", s.rollover_lead, 1, max_ms);
+  t.integer("max_frame_bytes", s.max_frame_bytes, 1024, 64 << 20);
+  t.boolean("verify_tls", s.verify_tls);
+  if (s.backoff_max < s.backoff_initial) {
+    fail(t.key("backoff_max_ms"), "must not be below backoff_initial_ms");
+  }
+  if (s.max_connection_age.count() != 0 && s.rollover_lead >= s.max_connection_age) {
+    fail(t.key("rollover_lead_ms"), "must be below max_connection_age_ms");
+  }
+  if (const auto* symbols = t.table("symbols")) {
+    for (const auto& [k, n] : *symbols) {
+      const std::string key = t.key("symbols") + "." + std::string(k.str());
+      const auto native = n.value<std::string>();
+      if (!n.is_string() || !native || native->empty()) fail(key, "must be a non-empty string");
+      const bool known = std::any_of(instruments.begin(), instruments.end(),
+                                     [&](const instrument& i) { return i.symbol() == k.str(); });
+      if (!known) fail(key, "is not one of market.symbols");
+      f.symbol_overrides.emplace_back(std::string(k.str()), *native);
+    }
+  }
+  t.reject_unknown();
+}
+
+config read_config(const toml::table& root_table) {
+  config c;
+  c.instruments = default_instruments();
+  table_reader root(&root_table, "");
+  read_server(root, c.server);
+  read_limits(root, c.limits);
+  read_log(root, c.log);
+  read_market(root, c.instruments);
+  if (const auto* feeds = root.array("feeds")) {
+    std::size_t i = 0;
+    for (const auto& n : *feeds) {
+      const std::string prefix = "feeds[" + std::to_string(i++) + "]";
+      if (!n.is_table()) fail(prefix, "must be a table ([[feeds]])");
+      read_feed(n.as_table(), prefix, c.instruments, c.feeds.emplace_back());
+    }
+  }
+  root.reject_unknown();
+  return c;
+}
+
+}  // namespace
+
+bool is_log_level(std::string_view level) noexcept {
+  static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn",
+                                                "error", "critical", "off"};
+  return std::find(std::begin(levels), std::end(levels), level) != std::end(levels);
+}
+
+std::vector<instrument> default_instruments() {
+  static constexpr std::string_view bases[] = {"BTC", "ETH", "BNB", "SOL", "XRP",  "DOGE",
+                                               "TRX", "TON", "SUI", "TRUMP", "ONDO"};
+  std::vector<instrument> out;
+  for (const auto base : bases) out.push_back({std::string(base), "USDT"});
+  return out;
+}
+
+endpoint_config parse_endpoint(std::string_view text, std::string_view key) {
+  endpoint_config e;
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      fail(key, "'" + std::string(text) + "' is not [IPv6]:port");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) fail(key, "'" + std::string(text) + "' is not host:port");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  const auto r = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || r.ec != std::errc{} || r.ptr != port.data() + port.size() || value > 65535) {
+    fail(key, "'" + std::string(text) + "' is not host:port with a port of 0-65535");
+  }
+  e.host = std::string(host);
+  e.port = static_cast<std::uint16_t>(value);
+  return e;
+}
+
+std::string default_native_symbol(venue_id venue, const instrument& i) {
+  switch (venue) {
+    case venue_id::binance:
+    case venue_id::bybit:
+      return i.base + i.quote;
+    case venue_id::okx:
+    case venue_id::coinbase:
+      return i.base + "-" + i.quote;
+    case venue_id::kraken:
+      return i.base + "/" + i.quote;
+  }
+  return i.symbol();
+}
+
+config load_config_string(std::string_view toml_text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source_name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+       << e.description();
+    throw config_error(os.str());
+  }
+  return read_config(root);
+}
+
+config load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error(path + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_string(text.str(), path);
+}
+
+}  // namespace tickerd

@@ -1,0 +1,71 @@
+// tickerd: the streaming ticker server. Exit status: 0 after a clean stop, 2 for a bad
+// command line or configuration (the message names the key), 1 for a runtime failure.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "tickerd/app/config.hpp"
+#include "tickerd/app/server.hpp"
+
+namespace {
+constexpr int exit_runtime_error = 1;
+constexpr int exit_usage_error = 2;
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tickerd " TICKERD_VERSION " - real-time streaming ticker server"};
+  std::string config_path;
+  std::string listen;
+  std::string log_level;
+  bool check_only = false;
+  app.add_option("-c,--config", config_path, "TOML configuration file (see docs/OPERATIONS.md)");
+  app.add_option("-l,--listen", listen, "host:port to serve HTTP and WebSocket on (overrides "
+                                        "server.listen)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides log.level)");
+  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.set_version_flag("-V,--version", "tickerd " TICKERD_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : exit_usage_error;
+  }
+
+  tickerd::config cfg;
+  try {
+    if (!config_path.empty()) {
+      cfg = tickerd::load_config_file(config_path);
+    } else {
+      cfg = tickerd::load_config_string("", "defaults");
+    }
+    if (!listen.empty()) cfg.server.listen = tickerd::parse_endpoint(listen, "--listen");
+    if (!log_level.empty()) {
+      if (!tickerd::is_log_level(log_level)) {
+        throw tickerd::config_error("--log-level: '" + log_level +
+                                    "' is not one of trace, debug, info, warn, error, off");
+      }
+      cfg.log.level = log_level;
+    }
+  } catch (const tickerd::config_error& e) {
+    std::cerr << "tickerd: configuration error: " << e.what() << "\n";
+    return exit_usage_error;
+  }
+  if (check_only) {
+    std::cout << "configuration ok\n";
+    return 0;
+  }
+
+  tickerd::setup_logging(cfg.log.level);
+  try {
+    tickerd::server server(std::move(cfg));
+    server.run();
+  } catch (const tickerd::config_error& e) {
+    std::cerr << "tickerd: configuration error: " << e.what() << "\n";
+    return exit_usage_error;
+  } catch (const std::exception& e) {
+    std::cerr << "tickerd: " << e.what() << "\n";
+    return exit_runtime_error;
+  }
+  return 0;
+}

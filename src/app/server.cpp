@@ -1,0 +1,173 @@
+#include "tickerd/app/server.hpp"
+
+#include <deque>
+#include <set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "tickerd/core/clock.hpp"
+#include "tickerd/feeds/feed_session.hpp"
+#include "tickerd/gateway/gateway.hpp"
+#include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/publisher.hpp"
+#include "tickerd/market/aggregator.hpp"
+#include "tickerd/market/feed_status.hpp"
+#include "tickerd/net.hpp"
+
+namespace tickerd {
+namespace {
+
+std::vector<symbol_map> build_symbol_maps(const config& cfg) {
+  std::vector<symbol_map> maps;
+  std::set<venue_id> seen;
+  for (std::size_t f = 0; f < cfg.feeds.size(); ++f) {
+    const auto& feed = cfg.feeds[f];
+    if (!seen.insert(feed.session.venue).second) {
+      throw config_error("feeds[" + std::to_string(f) + "].venue: " +
+                         std::string(to_string(feed.session.venue)) + " is configured twice");
+    }
+    symbol_map map;
+    for (std::size_t i = 0; i < cfg.instruments.size(); ++i) {
+      const auto symbol = cfg.instruments[i].symbol();
+      std::string native = default_native_symbol(feed.session.venue, cfg.instruments[i]);
+      for (const auto& [canonical, override_native] : feed.symbol_overrides) {
+        if (canonical == symbol) native = override_native;
+      }
+      map.add(std::move(native), static_cast<instrument_id>(i));
+    }
+    maps.push_back(std::move(map));
+  }
+  return maps;
+}
+
+}  // namespace
+
+struct server::impl {
+  explicit impl(config c)
+      : cfg(std::move(c)),
+        symbol_maps(build_symbol_maps(cfg)),
+        channels(cfg.instruments),
+        tls(net::ssl::context::tls_client),
+        signals(ioc, SIGINT, SIGTERM),
+        out(channels, [this](update_ptr u) { enqueue(std::move(u)); }),
+        market(cfg.instruments, channels, out),
+        log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
+    tls.set_default_verify_paths();
+    for (const auto& f : cfg.feeds) {
+      stats.emplace_back();
+      status_entries.push_back({f.session.venue, &stats.back()});
+    }
+    gateway_options g;
+    g.server = cfg.server;
+    g.limits = cfg.limits;
+    g.channels = &channels;
+    g.feeds = status_entries;
+    gate = std::make_unique<gateway>(std::move(g));
+  }
+
+  // Updates published during one ingest loop turn cross to the shards as one batch.
+  void enqueue(update_ptr u) {
+    pending.push_back(std::move(u));
+    if (flush_posted) return;
+    flush_posted = true;
+    net::post(ioc, [this] {
+      flush_posted = false;
+      auto batch = std::make_shared<const std::vector<update_ptr>>(std::move(pending));
+      pending.clear();
+      gate->deliver(std::move(batch));
+    });
+  }
+
+  void publish_status() {
+    status_buffer.clear();
+    encode_feed_status(status_buffer, status_entries, wall_ms());
+    out.publish(channels.status(), status_buffer);
+  }
+
+  void start_feeds() {
+    for (std::size_t i = 0; i < cfg.feeds.size(); ++i) {
+      const auto& f = cfg.feeds[i];
+      const venue_id venue = f.session.venue;
+      auto adapter = make_venue_adapter(venue, symbol_maps[i]);
+      feeds.push_back(std::make_unique<feed_session>(
+          ioc, tls, f.session, std::move(adapter), stats[i],
+          [this](std::span<const tick> ticks) { market.on_ticks(ticks); },
+          [this, venue](feed_state state) {
+            log->info("feed {} is {}", to_string(venue), to_string(state));
+            market.on_venue_fresh(venue, state == feed_state::up);
+            publish_status();
+          }));
+    }
+    publish_status();
+    for (auto& f : feeds) f->start();
+  }
+
+  void shutdown() {
+    if (stopped) return;
+    stopped = true;
+    log->info("shutting down");
+    for (auto& f : feeds) f->stop();
+    signals.cancel();
+    gate->stop();
+    ioc.stop();
+  }
+
+  config cfg;
+  std::vector<symbol_map> symbol_maps;
+  channel_registry channels;
+  net::io_context ioc{1};
+  net::ssl::context tls;
+  net::signal_set signals;
+  std::deque<feed_stats> stats;  // atomics: never moved once created
+  std::vector<feed_status_entry> status_entries;
+  publisher out;
+  aggregator market;
+  std::unique_ptr<gateway> gate;
+  std::vector<std::unique_ptr<feed_session>> feeds;
+  std::vector<update_ptr> pending;
+  bool flush_posted = false;
+  bool stopped = false;
+  std::string status_buffer;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+
+server::~server() = default;
+
+void server::run() {
+  auto& i = *impl_;
+  i.gate->start();
+  i.signals.async_wait([&i](beast::error_code ec, int signal) {
+    if (ec) return;
+    i.log->info("signal {} received", signal);
+    i.shutdown();
+  });
+  i.start_feeds();
+  i.ioc.run();
+  i.shutdown();
+}
+
+void server::stop() {
+  net::post(impl_->ioc, [this] { impl_->shutdown(); });
+}
+
+void setup_logging(const std::string& level) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  const auto lvl = spdlog::level::from_str(level);
+  for (const char* name : {"tickerd", "feeds", "market", "gateway", "store"}) {
+    if (spdlog::get(name)) continue;
+    auto logger = std::make_shared<spdlog::logger>(name, sink);
+    logger->set_level(lvl);
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v");
+    spdlog::register_logger(logger);
+  }
+  spdlog::set_default_logger(spdlog::get("tickerd"));
+}
+
+}  // namespace tickerd

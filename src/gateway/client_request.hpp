@@ -1,0 +1,43 @@
+// Parsing one client text message into a request, or an error reply naming the problem.
+// Pure: no I/O, one reused simdjson parser per shard; unit-tested and fuzzed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+namespace tickerd {
+
+enum class client_op : std::uint8_t { subscribe, unsubscribe, ping };
+
+struct client_request {
+  client_op op = client_op::ping;
+  std::string id_json;                // the request's id re-encoded as JSON; empty if none
+  std::vector<std::string> channels;  // subscribe/unsubscribe
+};
+
+struct request_error {
+  std::string_view code;  // bad_json, bad_request, unknown_op
+  std::string message;
+};
+
+class client_request_parser {
+ public:
+  static constexpr std::size_t max_id_chars = 64;
+  static constexpr std::size_t max_channels = 1024;
+
+  // True and `out` filled, or false and `err` set (out.id_json is still filled when the
+  // id was readable, so the error can carry it).
+  bool parse(std::string_view text, client_request& out, request_error& err);
+
+ private:
+  simdjson::ondemand::parser parser_;
+  simdjson::padded_string buffer_;
+};
+
+std::string_view to_string(client_op op) noexcept;
+
+}  // namespace tickerd

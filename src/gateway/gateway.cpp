@@ -1,0 +1,75 @@
+#include "tickerd/gateway/gateway.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/ip/address.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gateway/shard.hpp"
+
+namespace tickerd {
+
+struct gateway::impl {
+  explicit impl(gateway_options options) : shared(std::move(options)) {}
+
+  gateway_shared shared;
+  std::vector<std::unique_ptr<shard>> shards;
+  std::uint16_t port = 0;
+};
+
+gateway::gateway(gateway_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+gateway::~gateway() { stop(); }
+
+void gateway::start() {
+  auto& shared = impl_->shared;
+  const auto& server = shared.options.server;
+  shared.files = static_files::load(server.web_root);
+  auto log = spdlog::get("gateway");
+  if (!log) log = spdlog::default_logger();
+  if (shared.files->size() == 0) {
+    log->warn("no dashboard files under '{}' (server.web_root); GET / will be 404",
+              server.web_root);
+  }
+
+  unsigned count = server.shards != 0 ? server.shards : std::thread::hardware_concurrency();
+  if (count == 0) count = 1;
+
+  beast::error_code ec;
+  const auto address = net::ip::make_address(server.listen.host, ec);
+  if (ec) {
+    throw std::runtime_error("server.listen: '" + server.listen.host +
+                             "' is not an IP address: " + ec.message());
+  }
+  net::ip::tcp::endpoint endpoint(address, server.listen.port);
+  for (unsigned i = 0; i < count; ++i) {
+    auto s = std::make_unique<shard>(i, shared);
+    try {
+      s->listen(endpoint);
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("server.listen: cannot listen on " + server.listen.host + ":" +
+                               std::to_string(endpoint.port()) + ": " + e.code().message());
+    }
+    // With port 0 the first shard picks the port and the others join it.
+    if (i == 0) endpoint.port(s->port());
+    impl_->shards.push_back(std::move(s));
+  }
+  impl_->port = endpoint.port();
+  for (auto& s : impl_->shards) s->start();
+  log->info("listening on {}:{} with {} shard(s)", server.listen.host, impl_->port, count);
+}
+
+std::uint16_t gateway::port() const noexcept { return impl_->port; }
+
+void gateway::deliver(update_batch batch) {
+  for (auto& s : impl_->shards) s->deliver(batch);
+}
+
+void gateway::stop() {
+  for (auto& s : impl_->shards) s->begin_stop();
+  for (auto& s : impl_->shards) s->join();
+  impl_->shards.clear();
+}
+
+}  // namespace tickerd

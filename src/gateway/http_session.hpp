@@ -1,0 +1,39 @@
+// One plain HTTP connection: reads requests (with size and time limits), answers the REST
+// routes and static files, or hands the socket to a ws_session on `GET /ws` upgrade.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "gateway/shard.hpp"
+
+namespace tickerd {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(shard& owner, net::ip::tcp::socket&& socket);
+  ~http_session();
+
+  void run();
+  void close();  // shutdown: drop the connection
+
+ private:
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void upgrade(http_request req);
+  void send(http_response res);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+
+  shard& shard_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http_response> response_;
+  bool upgraded_ = false;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,308 @@
+#include "gateway/shard.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gateway/http_session.hpp"
+#include "gateway/ws_session.hpp"
+#include "tickerd/core/clock.hpp"
+#include "tickerd/core/json_writer.hpp"
+
+namespace tickerd {
+namespace {
+
+constexpr auto stop_grace = std::chrono::seconds(2);
+constexpr auto accept_retry = std::chrono::milliseconds(100);
+
+using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+std::shared_ptr<spdlog::logger> log() {
+  static const auto logger = [] {
+    auto l = spdlog::get("gateway");
+    return l ? l : spdlog::default_logger();
+  }();
+  return logger;
+}
+
+void remove_one(std::vector<ws_session*>& v, ws_session* s) {
+  const auto it = std::find(v.begin(), v.end(), s);
+  if (it == v.end()) return;
+  *it = v.back();
+  v.pop_back();
+}
+
+http_response json_reply(const http_request& req, http::status status, std::string body) {
+  http_response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::server, "tickerd/" TICKERD_VERSION);
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::access_control_allow_origin, "*");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+shard::shard(unsigned index, gateway_shared& shared)
+    : index_(index),
+      shared_(shared),
+      ioc_(1),
+      acceptor_(ioc_),
+      retry_timer_(ioc_),
+      grace_timer_(ioc_) {
+  const auto n = channels().size();
+  latest_.resize(n);
+  subscribers_.resize(n);
+  scratch_.resize(n, false);
+  empty_snapshots_.reserve(n);
+  for (channel_id id = 0; id < n; ++id) {
+    empty_snapshots_.push_back(empty_snapshot_text(channels().info(id).name));
+  }
+}
+
+shard::~shard() {
+  if (thread_.joinable()) {
+    begin_stop();
+    join();
+  }
+}
+
+void shard::listen(const net::ip::tcp::endpoint& endpoint) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  // Every shard listens on the same port; the kernel spreads new connections among them.
+  acceptor_.set_option(reuse_port(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+std::uint16_t shard::port() const { return acceptor_.local_endpoint().port(); }
+
+void shard::start() {
+  do_accept();
+  thread_ = std::thread([this] {
+    ioc_.run();
+  });
+}
+
+void shard::deliver(update_batch batch) {
+  net::post(ioc_, [this, batch = std::move(batch)] { on_deliver(*batch); });
+}
+
+void shard::begin_stop() {
+  net::post(ioc_, [this] {
+    if (stopping_) return;
+    stopping_ = true;
+    beast::error_code ec;
+    acceptor_.close(ec);
+    retry_timer_.cancel();
+    grace_timer_.expires_after(stop_grace);
+    grace_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) ioc_.stop();  // clients that did not finish closing in time are dropped
+    });
+    close_all();
+    maybe_finish_stop();
+  });
+}
+
+void shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void shard::close_all() {
+  // Copies: closing may end sessions, which edits the sets.
+  std::vector<std::shared_ptr<ws_session>> ws;
+  ws.reserve(sessions_.size());
+  for (const auto& [ptr, owner] : sessions_) ws.push_back(owner);
+  for (const auto& s : ws) s->close(beast::websocket::close_code::going_away, "server shutting down");
+  const std::vector<http_session*> plain(http_sessions_.begin(), http_sessions_.end());
+  for (auto* s : plain) s->close();
+}
+
+void shard::maybe_finish_stop() {
+  if (stopping_ && sessions_.empty() && http_sessions_.empty()) grace_timer_.cancel();
+}
+
+void shard::do_accept() {
+  acceptor_.async_accept([this](beast::error_code ec, net::ip::tcp::socket socket) {
+    if (stopping_ || ec == net::error::operation_aborted) return;
+    if (ec) {
+      // Usually out of descriptors: wait instead of spinning, then try again.
+      log()->warn("shard {}: accept: {}", index_, ec.message());
+      retry_timer_.expires_after(accept_retry);
+      retry_timer_.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec) do_accept();
+      });
+      return;
+    }
+    beast::error_code opt_ec;
+    socket.set_option(net::ip::tcp::no_delay(true), opt_ec);
+    std::make_shared<http_session>(*this, std::move(socket))->run();
+    do_accept();
+  });
+}
+
+void shard::on_deliver(const std::vector<update_ptr>& batch) {
+  const auto& registry = channels();
+  const auto mark = [this](ws_session* s, const update_ptr& u) {
+    s->enqueue_update(u);
+    if (!s->dirty) {
+      s->dirty = true;
+      dirty_.push_back(s);
+    }
+  };
+  for (const auto& u : batch) {
+    latest_[u->channel] = u;
+    const bool ticker = registry.info(u->channel).kind == channel_kind::ticker;
+    for (auto* s : subscribers_[u->channel]) {
+      if (ticker && s->ticker_wildcard) continue;  // delivered through the wildcard list
+      mark(s, u);
+    }
+    if (ticker) {
+      for (auto* s : ticker_wildcard_) mark(s, u);
+    }
+  }
+  // One write per client for the whole batch.
+  for (auto* s : dirty_) {
+    s->dirty = false;
+    s->flush();
+  }
+  dirty_.clear();
+}
+
+void shard::adopt(std::shared_ptr<ws_session> session) {
+  auto* raw = session.get();
+  sessions_.emplace(raw, std::move(session));
+}
+
+void shard::forget(ws_session* session) {
+  for (const auto id : session->channels()) remove_one(subscribers_[id], session);
+  session->channels().clear();
+  if (session->ticker_wildcard) remove_one(ticker_wildcard_, session);
+  session->ticker_wildcard = false;
+  sessions_.erase(session);  // may destroy the session once its handler returns
+  maybe_finish_stop();
+}
+
+void shard::forget(http_session* session) {
+  http_sessions_.erase(session);
+  maybe_finish_stop();
+}
+
+void shard::subscribe(ws_session& s, channel_id id) {
+  auto& mine = s.channels();
+  const auto it = std::lower_bound(mine.begin(), mine.end(), id);
+  if (it != mine.end() && *it == id) return;
+  mine.insert(it, id);
+  subscribers_[id].push_back(&s);
+}
+
+void shard::unsubscribe(ws_session& s, channel_id id) {
+  auto& mine = s.channels();
+  const auto it = std::lower_bound(mine.begin(), mine.end(), id);
+  if (it == mine.end() || *it != id) return;
+  mine.erase(it);
+  remove_one(subscribers_[id], &s);
+}
+
+void shard::set_ticker_wildcard(ws_session& s, bool on) {
+  if (s.ticker_wildcard == on) return;
+  s.ticker_wildcard = on;
+  if (on) {
+    ticker_wildcard_.push_back(&s);
+  } else {
+    remove_one(ticker_wildcard_, &s);
+  }
+}
+
+const std::string& shard::snapshot_text(channel_id id) const {
+  if (latest_[id]) return latest_[id]->snapshot_text;
+  return empty_snapshots_[id];
+}
+
+namespace {
+
+void append_channel_state(std::string& out, const channel_info& info, const update_ptr& latest) {
+  out.append(R"({"channel":)");
+  json::append_string(out, info.name);
+  out.append(R"(,"seq":)");
+  json::append_int(out, latest ? static_cast<std::int64_t>(latest->seq) : 0);
+  out.append(R"(,"data":)");
+  if (latest) {
+    out.append(latest->data());
+  } else {
+    out.append("null");
+  }
+  out.push_back('}');
+}
+
+}  // namespace
+
+http_response shard::handle_http(const http_request& req) const {
+  if (req.method() != http::verb::get) {
+    auto res = json_reply(req, http::status::method_not_allowed,
+                          R"({"error":"method_not_allowed","message":"use GET"})");
+    res.set(http::field::allow, "GET");
+    return res;
+  }
+  std::string_view path = req.target();
+  if (const auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  const auto& registry = channels();
+  const auto& feeds = shared_.options.feeds;
+
+  if (path == "/healthz" || path == "/v1/feeds") {
+    std::string body;
+    if (path == "/healthz") body = R"({"status":"ok",)";
+    std::string feeds_json;
+    encode_feed_status(feeds_json, feeds, wall_ms());
+    if (path == "/healthz") {
+      body.append(feeds_json.substr(1));  // splice {"feeds":[…]} into the object
+    } else {
+      body = std::move(feeds_json);
+    }
+    return json_reply(req, http::status::ok, std::move(body));
+  }
+  if (path == "/v1/snapshot") {
+    std::string body = R"({"ts":)";
+    json::append_int(body, wall_ms());
+    body.append(R"(,"channels":[)");
+    bool first = true;
+    for (const auto id : registry.tickers()) {
+      if (!first) body.push_back(',');
+      first = false;
+      append_channel_state(body, registry.info(id), latest_[id]);
+    }
+    body.append("]}");
+    return json_reply(req, http::status::ok, std::move(body));
+  }
+  constexpr std::string_view ticker_prefix = "/v1/ticker/";
+  if (path.starts_with(ticker_prefix)) {
+    const auto id = registry.find("ticker." + std::string(path.substr(ticker_prefix.size())));
+    if (!id) {
+      return json_reply(req, http::status::not_found,
+                        R"({"error":"unknown_symbol","message":"no such instrument"})");
+    }
+    std::string body;
+    append_channel_state(body, registry.info(*id), latest_[*id]);
+    return json_reply(req, http::status::ok, std::move(body));
+  }
+  if (const auto* file = shared_.files->find(path)) {
+    http_response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, file->content_type);
+    res.set(http::field::server, "tickerd/" TICKERD_VERSION);
+    res.set(http::field::cache_control, "no-cache");
+    res.keep_alive(req.keep_alive());
+    res.body() = file->body;
+    res.prepare_payload();
+    return res;
+  }
+  return json_reply(req, http::status::not_found,
+                    R"({"error":"not_found","message":"no such route"})");
+}
+
+}  // namespace tickerd

@@ -1,0 +1,109 @@
+// One gateway shard: an io_context on its own thread that owns its listener, its sessions,
+// its subscriber index and its copy of every channel's latest update. Nothing here is
+// touched by another thread except through net::post.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "gateway/client_request.hpp"
+#include "gateway/connection_limiter.hpp"
+#include "gateway/static_files.hpp"
+#include "tickerd/gateway/gateway.hpp"
+#include "tickerd/net.hpp"
+
+namespace tickerd {
+
+class ws_session;
+class http_session;
+
+namespace http = beast::http;
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+// What every shard reads and nobody changes after start-up.
+struct gateway_shared {
+  explicit gateway_shared(gateway_options o)
+      : options(std::move(o)),
+        limiter(options.limits.max_connections, options.limits.max_connections_per_ip) {}
+
+  gateway_options options;
+  std::shared_ptr<const static_files> files;
+  connection_limiter limiter;
+};
+
+class shard {
+ public:
+  shard(unsigned index, gateway_shared& shared);
+  ~shard();
+
+  void listen(const net::ip::tcp::endpoint& endpoint);  // throws on failure
+  std::uint16_t port() const;
+  void start();  // runs the io_context on a new thread
+  void deliver(update_batch batch);  // any thread
+  void begin_stop();  // any thread: stop accepting, close every client with 1001
+  void join();        // waits for the shard's thread (at most the grace period)
+
+  // --- used by sessions, on this shard's thread ---
+  gateway_shared& shared() const noexcept { return shared_; }
+  const limits_config& limits() const noexcept { return shared_.options.limits; }
+  const channel_registry& channels() const noexcept { return *shared_.options.channels; }
+  net::io_context& context() noexcept { return ioc_; }
+  client_request_parser& request_parser() noexcept { return parser_; }
+  bool stopping() const noexcept { return stopping_; }
+
+  http_response handle_http(const http_request& req) const;
+  void adopt(std::shared_ptr<ws_session> session);
+  void forget(ws_session* session);
+  void adopt(http_session* session) { http_sessions_.insert(session); }
+  void forget(http_session* session);
+
+  // Index maintenance: `s` is in subscribers_[id] exactly when id is in s.channels().
+  void subscribe(ws_session& s, channel_id id);
+  void unsubscribe(ws_session& s, channel_id id);
+  void set_ticker_wildcard(ws_session& s, bool on);
+  const update_ptr& latest(channel_id id) const { return latest_[id]; }
+  // The snapshot text for a channel (its latest update, or seq 0 and null data).
+  const std::string& snapshot_text(channel_id id) const;
+
+  // Scratch space for conflation: one flag per channel, all false between uses.
+  std::vector<bool>& conflation_scratch() noexcept { return scratch_; }
+
+ private:
+  void do_accept();
+  void on_deliver(const std::vector<update_ptr>& batch);
+  void close_all();
+  void maybe_finish_stop();
+
+  unsigned index_;
+  gateway_shared& shared_;
+  net::io_context ioc_;
+  net::ip::tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;  // accept back-off when out of descriptors
+  net::steady_timer grace_timer_;  // bounds how long stop() waits for clients to close
+  std::thread thread_;
+  bool stopping_ = false;
+
+  std::vector<update_ptr> latest_;               // by channel
+  std::vector<std::string> empty_snapshots_;     // by channel
+  std::vector<std::vector<ws_session*>> subscribers_;  // by channel
+  std::vector<ws_session*> ticker_wildcard_;
+  std::vector<ws_session*> dirty_;
+  std::unordered_map<ws_session*, std::shared_ptr<ws_session>> sessions_;
+  std::unordered_set<http_session*> http_sessions_;
+  client_request_parser parser_;
+  std::vector<bool> scratch_;
+};
+
+}  // namespace tickerd

@@ -1,0 +1,23 @@
+#include "tickerd/hub/publisher.hpp"
+
+#include <utility>
+
+namespace tickerd {
+
+publisher::publisher(const channel_registry& channels, sink out)
+    : channels_(channels),
+      out_(std::move(out)),
+      seq_(channels.size(), 0),
+      latest_(channels.size()) {}
+
+update_ptr publisher::publish(channel_id channel, std::string_view data_json) {
+  const std::uint64_t seq = ++seq_.at(channel);
+  auto u = make_update(channel, channels_.info(channel).name, seq, data_json);
+  latest_[channel] = u;
+  if (out_) out_(u);
+  return u;
+}
+
+void publisher::restore(channel_id channel, std::uint64_t seq) { seq_.at(channel) = seq; }
+
+}  // namespace tickerd

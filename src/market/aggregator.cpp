@@ -1,0 +1,94 @@
+#include "tickerd/market/aggregator.hpp"
+
+namespace tickerd {
+namespace {
+
+venue_mask bit(venue_id v) { return static_cast<venue_mask>(1u << static_cast<unsigned>(v)); }
+
+void merge(tick& into, const tick& t) {
+  const auto take = [&](tick_field f, decimal tick::*m) {
+    if (t.has(f)) into.*m = t.*m;
+  };
+  take(tf_last, &tick::last);
+  take(tf_open, &tick::open_24h);
+  take(tf_high, &tick::high_24h);
+  take(tf_low, &tick::low_24h);
+  take(tf_volume_base, &tick::volume_base);
+  take(tf_volume_quote, &tick::volume_quote);
+  take(tf_bid, &tick::bid);
+  take(tf_ask, &tick::ask);
+  take(tf_bid_qty, &tick::bid_qty);
+  take(tf_ask_qty, &tick::ask_qty);
+  take(tf_change_pct, &tick::venue_change_pct);
+  into.fields |= t.fields;
+  into.venue = t.venue;
+  into.instrument = t.instrument;
+  if (t.exchange_ts_ms != 0) into.exchange_ts_ms = t.exchange_ts_ms;
+  into.recv_ts_us = t.recv_ts_us;
+}
+
+}  // namespace
+
+aggregator::aggregator(const std::vector<instrument>& instruments,
+                       const channel_registry& channels, publisher& out)
+    : instruments_(instruments), channels_(channels), out_(out), state_(instruments.size()) {
+  symbols_.reserve(instruments.size());
+  for (const auto& i : instruments) symbols_.push_back(i.symbol());
+}
+
+void aggregator::on_ticks(std::span<const tick> ticks) {
+  for (const auto& t : ticks) {
+    if (t.instrument >= state_.size()) continue;
+    auto& s = state_[t.instrument];
+    merge(s.by_venue[static_cast<std::size_t>(t.venue)], t);
+    s.present |= bit(t.venue);
+    if (!s.dirty) {
+      s.dirty = true;
+      dirty_.push_back(t.instrument);
+    }
+  }
+  for (const auto id : dirty_) {
+    state_[id].dirty = false;
+    publish(id);
+  }
+  dirty_.clear();
+}
+
+void aggregator::on_venue_fresh(venue_id venue, bool fresh) {
+  const auto b = bit(venue);
+  const bool was_fresh = (fresh_ & b) != 0;
+  if (was_fresh == fresh) return;
+  fresh_ = static_cast<venue_mask>(fresh ? (fresh_ | b) : (fresh_ & ~b));
+  for (std::size_t i = 0; i < state_.size(); ++i) {
+    if ((state_[i].present & b) != 0) publish(static_cast<instrument_id>(i));
+  }
+}
+
+const tick* aggregator::venue_tick(instrument_id instrument, venue_id venue) const {
+  if (instrument >= state_.size()) return nullptr;
+  const auto& s = state_[instrument];
+  if ((s.present & bit(venue)) == 0) return nullptr;
+  return &s.by_venue[static_cast<std::size_t>(venue)];
+}
+
+void aggregator::publish(instrument_id id) {
+  const auto& s = state_[id];
+  std::array<tick, venue_count> inputs;
+  std::size_t n = 0;
+  // Fresh venues make the composite; when none is fresh, the last known values are shown
+  // and marked stale rather than withdrawn.
+  venue_mask use = static_cast<venue_mask>(s.present & fresh_);
+  const bool stale = use == 0;
+  if (stale) use = s.present;
+  for (std::size_t v = 0; v < venue_count; ++v) {
+    if ((use & (1u << v)) != 0) inputs[n++] = s.by_venue[v];
+  }
+  if (n == 0) return;
+  auto c = compose(std::span<const tick>(inputs.data(), n));
+  c.stale = stale;
+  buffer_.clear();
+  encode_ticker(buffer_, symbols_[id], c);
+  out_.publish(channels_.ticker(id), buffer_);
+}
+
+}  // namespace tickerd

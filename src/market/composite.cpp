@@ -1,0 +1,128 @@
+#include "tickerd/market/composite.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "tickerd/core/json_writer.hpp"
+
+namespace tickerd {
+namespace {
+
+constexpr int change_pct_scale = 2;
+
+// Median of the values of `field` among inputs that carry it; false when none do.
+template <typename Get>
+bool median_of(std::span<const tick> inputs, tick_field field, Get get, decimal& out) {
+  std::array<decimal, venue_count> values{};
+  std::size_t n = 0;
+  for (const auto& t : inputs) {
+    if (t.has(field) && n < values.size()) values[n++] = get(t);
+  }
+  if (n == 0) return false;
+  std::sort(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n));
+  if (n % 2 == 1) {
+    out = values[n / 2];
+    return true;
+  }
+  return decimal::midpoint(values[n / 2 - 1], values[n / 2], out);
+}
+
+template <typename Get>
+bool sum_of(std::span<const tick> inputs, tick_field field, Get get, decimal& out) {
+  bool any = false;
+  decimal total;
+  for (const auto& t : inputs) {
+    if (!t.has(field)) continue;
+    if (!any) {
+      total = get(t);
+      any = true;
+    } else if (!decimal::add(total, get(t), total)) {
+      return false;
+    }
+  }
+  out = total;
+  return any;
+}
+
+}  // namespace
+
+composite_ticker compose(std::span<const tick> inputs) {
+  composite_ticker c;
+  tick& v = c.value;
+  for (const auto& t : inputs) {
+    c.venues = static_cast<venue_mask>(c.venues | (1u << static_cast<unsigned>(t.venue)));
+    v.exchange_ts_ms = std::max(v.exchange_ts_ms, t.exchange_ts_ms);
+    v.recv_ts_us = std::max(v.recv_ts_us, t.recv_ts_us);
+    if (t.has(tf_bid) && (!v.has(tf_bid) || t.bid > v.bid)) {
+      v.bid = t.bid;
+      v.bid_qty = t.bid_qty;
+      v.fields |= tf_bid | (t.fields & tf_bid_qty);
+    }
+    if (t.has(tf_ask) && (!v.has(tf_ask) || t.ask < v.ask)) {
+      v.ask = t.ask;
+      v.ask_qty = t.ask_qty;
+      v.fields |= tf_ask | (t.fields & tf_ask_qty);
+    }
+  }
+  const auto set = [&v](bool ok, tick_field f) {
+    if (ok) v.fields |= f;
+  };
+  set(median_of(inputs, tf_last, [](const tick& t) { return t.last; }, v.last), tf_last);
+  set(median_of(inputs, tf_open, [](const tick& t) { return t.open_24h; }, v.open_24h), tf_open);
+  set(median_of(inputs, tf_high, [](const tick& t) { return t.high_24h; }, v.high_24h), tf_high);
+  set(median_of(inputs, tf_low, [](const tick& t) { return t.low_24h; }, v.low_24h), tf_low);
+  set(sum_of(inputs, tf_volume_base, [](const tick& t) { return t.volume_base; }, v.volume_base),
+      tf_volume_base);
+  set(sum_of(inputs, tf_volume_quote, [](const tick& t) { return t.volume_quote; },
+             v.volume_quote),
+      tf_volume_quote);
+  if (v.has(tf_last) && v.has(tf_open)) {
+    c.has_change = decimal::change_pct(v.last, v.open_24h, change_pct_scale, c.change_pct);
+  }
+  return c;
+}
+
+void encode_ticker(std::string& out, const std::string& symbol, const composite_ticker& c) {
+  const tick& v = c.value;
+  out.push_back('{');
+  json::append_key(out, "symbol");
+  json::append_string(out, symbol);
+  const auto field = [&](tick_field f, std::string_view key, decimal d) {
+    if (!v.has(f)) return;
+    json::append_key(out, key);
+    json::append_decimal(out, d);
+  };
+  field(tf_last, "last", v.last);
+  field(tf_open, "open_24h", v.open_24h);
+  field(tf_high, "high_24h", v.high_24h);
+  field(tf_low, "low_24h", v.low_24h);
+  if (c.has_change) {
+    json::append_key(out, "change_pct");
+    json::append_decimal(out, c.change_pct);
+  }
+  field(tf_volume_base, "volume_base", v.volume_base);
+  field(tf_volume_quote, "volume_quote", v.volume_quote);
+  field(tf_bid, "bid", v.bid);
+  field(tf_bid_qty, "bid_qty", v.bid_qty);
+  field(tf_ask, "ask", v.ask);
+  field(tf_ask_qty, "ask_qty", v.ask_qty);
+  json::append_key(out, "ts");
+  json::append_int(out, v.exchange_ts_ms);
+  json::append_key(out, "recv_ts");
+  json::append_int(out, v.recv_ts_us);
+  json::append_key(out, "venues");
+  out.push_back('[');
+  bool first = true;
+  for (std::size_t i = 0; i < venue_count; ++i) {
+    if ((c.venues & (1u << i)) == 0) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    json::append_string(out, to_string(static_cast<venue_id>(i)));
+  }
+  out.push_back(']');
+  json::append_key(out, "stale");
+  out.append(c.stale ? "true" : "false");
+  out.push_back('}');
+}
+
+}  // namespace tickerd

@@ -1,0 +1,45 @@
+#include "tickerd/market/feed_status.hpp"
+
+#include "tickerd/core/json_writer.hpp"
+
+namespace tickerd {
+
+void encode_feed_status(std::string& out, std::span<const feed_status_entry> feeds,
+                        std::int64_t now_wall_ms) {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  out.append(R"({"feeds":[)");
+  bool first = true;
+  for (const auto& f : feeds) {
+    if (!first) out.push_back(',');
+    first = false;
+    const feed_stats& s = *f.stats;
+    out.push_back('{');
+    json::append_key(out, "venue");
+    json::append_string(out, to_string(f.venue));
+    json::append_key(out, "state");
+    json::append_string(out, to_string(s.state.load(relaxed)));
+    const auto last = s.last_message_wall_ms.load(relaxed);
+    json::append_key(out, "last_message_age_ms");
+    if (last == 0) {
+      out.append("null");
+    } else {
+      json::append_int(out, now_wall_ms - last);
+    }
+    const auto counter = [&](std::string_view key, const std::atomic<std::uint64_t>& v) {
+      json::append_key(out, key);
+      json::append_int(out, static_cast<std::int64_t>(v.load(relaxed)));
+    };
+    counter("connects", s.connects);
+    counter("reconnects", s.reconnects);
+    counter("rollovers", s.rollovers);
+    counter("messages", s.messages);
+    counter("ticks", s.ticks);
+    counter("parse_errors", s.parse_errors);
+    counter("unknown_symbols", s.unknown_symbols);
+    counter("gaps", s.gaps);
+    out.push_back('}');
+  }
+  out.append("]}");
+}
+
+}  // namespace tickerd
