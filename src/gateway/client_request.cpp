@@ -108,7 +108,11 @@ bool client_request_parser::parse(std::string_view text, client_request& out,
     }
     // Other fields are ignored, so newer clients can send options older servers lack.
   }
-  if (!doc.at_end()) return bad(err, "bad_json", "trailing content after the JSON object");
+  // simdjson 3.0 has no document::at_end(): past the last token the location is out of bounds.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
+    return bad(err, "bad_json", "trailing content after the JSON object");
+  }
   if (!field_error.empty()) return bad(err, "bad_request", std::move(field_error));
   if (!has_op) return bad(err, "bad_request", "missing 'op'");
 

@@ -1,0 +1,46 @@
+# tickerd's two commands: `make demo` and `make test` (see README.md). Everything else is a
+# convenience around CMake presets.
+.PHONY: demo test build deps test-deps asan bench format format-check clean
+
+JOBS ?= $(shell nproc)
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+
+# Installs what is missing, builds in Release, starts tickerd-sim and tickerd on loopback.
+demo: deps build
+	@scripts/demo.sh $(BUILD_DIR)
+
+# Installs what is missing, builds everything, runs every test with ctest.
+test: test-deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+	@ctest --preset $(PRESET) -j 1
+
+build:
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target tickerd tickerd-sim
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: test-deps
+	@$(MAKE) --no-print-directory test PRESET=asan-ubsan
+
+bench:
+	@scripts/install-deps.sh bench
+	@cmake --preset bench >/dev/null
+	@cmake --build --preset bench -j $(JOBS)
+	@bench/run.sh build/bench
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf build
