@@ -1,5 +1,6 @@
 #include "gateway/client_request.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tickerd/core/json_writer.hpp"
@@ -9,6 +10,8 @@ namespace {
 
 using simdjson::error_code;
 namespace od = simdjson::ondemand;
+
+constexpr std::size_t min_buffer = 1024;
 
 bool bad(request_error& err, std::string_view code, std::string message) {
   err.code = code;
@@ -31,9 +34,11 @@ bool client_request_parser::parse(std::string_view text, client_request& out,
                                   request_error& err) {
   out.id_json.clear();
   out.channels.clear();
-  if (buffer_.size() < text.size()) buffer_ = simdjson::padded_string(text.size() * 2);
+  // padded_string allocates size() + SIMDJSON_PADDING bytes, so any text up to size() fits.
+  if (buffer_.size() < text.size()) buffer_ = simdjson::padded_string(std::max(text.size(), min_buffer));
   std::memcpy(buffer_.data(), text.data(), text.size());
-  const simdjson::padded_string_view input(buffer_.data(), text.size(), buffer_.size());
+  const simdjson::padded_string_view input(buffer_.data(), text.size(),
+                                           buffer_.size() + simdjson::SIMDJSON_PADDING);
 
   od::document doc;
   if (parser_.iterate(input).get(doc) != simdjson::SUCCESS) {

@@ -1,0 +1,92 @@
+#include "gateway/client_request.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tickerd {
+namespace {
+
+struct parsed {
+  bool ok;
+  client_request req;
+  request_error err;
+};
+
+parsed parse(client_request_parser& p, std::string_view text) {
+  parsed r{};
+  r.ok = p.parse(text, r.req, r.err);
+  return r;
+}
+
+TEST(ClientRequest, SubscribeWithIntegerId) {
+  client_request_parser p;
+  const auto r = parse(p, R"({"op":"subscribe","id":1,"channels":["status", "ticker.*"]})");
+  ASSERT_TRUE(r.ok) << r.err.code << ": " << r.err.message;
+  EXPECT_EQ(r.req.op, client_op::subscribe);
+  EXPECT_EQ(r.req.id_json, "1");
+  ASSERT_EQ(r.req.channels.size(), 2u);
+  EXPECT_EQ(r.req.channels[0], "status");
+  EXPECT_EQ(r.req.channels[1], "ticker.*");
+}
+
+TEST(ClientRequest, FieldsInAnyOrderAndWhitespace) {
+  client_request_parser p;
+  const auto r =
+      parse(p, " {\n \"channels\" : [ \"ticker.BTC-USDT\" ] , \"id\" : \"a\\\"b\", \"op\":\"unsubscribe\"}\n");
+  ASSERT_TRUE(r.ok) << r.err.code << ": " << r.err.message;
+  EXPECT_EQ(r.req.op, client_op::unsubscribe);
+  EXPECT_EQ(r.req.id_json, R"("a\"b")");
+  ASSERT_EQ(r.req.channels.size(), 1u);
+}
+
+TEST(ClientRequest, ParserIsReusableAcrossSizes) {
+  client_request_parser p;
+  const std::string big = R"({"op":"ping","id":")" + std::string(60, 'x') + R"(","pad":")" +
+                          std::string(5000, ' ') + R"("})";
+  EXPECT_TRUE(parse(p, big).ok);
+  EXPECT_TRUE(parse(p, R"({"op":"ping"})").ok);
+  EXPECT_TRUE(parse(p, R"({"op":"subscribe","id":1,"channels":["status", "ticker.*"]})").ok);
+  EXPECT_TRUE(parse(p, big).ok);
+}
+
+TEST(ClientRequest, Errors) {
+  client_request_parser p;
+  struct bad_case {
+    std::string_view text;
+    std::string_view code;
+  };
+  const bad_case cases[] = {
+      {"", "bad_json"},
+      {"nope", "bad_json"},
+      {"[1]", "bad_json"},
+      {"{\"op\":\"ping\"", "bad_json"},
+      {"{\"op\":\"ping\"} {}", "bad_json"},
+      {"{}", "bad_request"},
+      {"{\"op\":1}", "bad_request"},
+      {"{\"op\":\"subscribe\"}", "bad_request"},
+      {"{\"op\":\"subscribe\",\"channels\":\"status\"}", "bad_request"},
+      {"{\"op\":\"subscribe\",\"channels\":[1]}", "bad_request"},
+      {"{\"op\":\"subscribe\",\"channels\":[]}", "bad_request"},
+      {"{\"op\":\"ping\",\"id\":1.5}", "bad_request"},
+      {"{\"op\":\"ping\",\"id\":[1]}", "bad_request"},
+      {"{\"op\":\"dance\",\"id\":7}", "unknown_op"},
+  };
+  for (const auto& c : cases) {
+    const auto r = parse(p, c.text);
+    EXPECT_FALSE(r.ok) << c.text;
+    EXPECT_EQ(r.err.code, c.code) << c.text << " -> " << r.err.message;
+    EXPECT_FALSE(r.err.message.empty());
+  }
+  // The id survives into the error so the reply can carry it.
+  const auto r = parse(p, R"({"op":"dance","id":7})");
+  EXPECT_EQ(r.req.id_json, "7");
+}
+
+TEST(ClientRequest, LongIdRejected) {
+  client_request_parser p;
+  const auto r = parse(p, R"({"op":"ping","id":")" + std::string(65, 'x') + "\"}");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err.code, "bad_request");
+}
+
+}  // namespace
+}  // namespace tickerd
