@@ -94,6 +94,7 @@ class table_reader {
 };
 
 constexpr std::int64_t max_ms = 24LL * 3600 * 1000;
+constexpr std::chrono::milliseconds binance_max_connection_age = std::chrono::hours(23);
 constexpr std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
 
 void read_server(table_reader& root, server_config& s) {
@@ -162,6 +163,10 @@ void read_feed(const toml::table* table, const std::string& prefix,
   if (!v) fail(t.key("venue"), "unknown venue '" + venue + "'");
   auto& s = f.session;
   s.venue = *v;
+  if (s.venue == venue_id::binance) {
+    // Binance ends every connection after 24 h: replace it well before, without a gap.
+    s.max_connection_age = binance_max_connection_age;
+  }
   t.string("url", s.url);
   if (s.url.empty()) fail(t.key("url"), "is required");
   if (const auto url = parse_ws_url(s.url); !url) {
