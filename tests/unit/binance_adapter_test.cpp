@@ -1,0 +1,491 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "feeds/venues/binance_adapter.hpp"
+#include "tickerd/feeds/feed_stats.hpp"
+#include "tickerd/feeds/venue_adapter.hpp"
+
+namespace tickerd {
+namespace {
+
+// The payload of "Individual Symbol Ticker Streams" from Binance's WebSocket Streams
+// documentation, verbatim apart from the // comments (which are not JSON).
+constexpr std::string_view documented_example = R"({
+  "e": "24hrTicker",
+  "E": 1672515782136,
+  "s": "BNBBTC",
+  "p": "0.0015",
+  "P": "250.00",
+  "w": "0.0018",
+  "x": "0.0009",
+  "c": "0.0025",
+  "Q": "10",
+  "b": "0.0024",
+  "B": "10",
+  "a": "0.0026",
+  "A": "100",
+  "o": "0.0010",
+  "h": "0.0025",
+  "l": "0.0010",
+  "v": "10000",
+  "q": "18",
+  "O": 0,
+  "C": 86400000,
+  "F": 0,
+  "L": 18150,
+  "n": 18151
+})";
+
+constexpr instrument_id btc_id = 0;
+constexpr instrument_id eth_id = 1;
+constexpr instrument_id bnb_id = 7;
+constexpr std::int64_t recv_ts = 1764061234001234;
+
+using field_list = std::vector<std::pair<std::string, std::string>>;  // key, raw JSON value
+
+// A realistic BTCUSDT 24hrTicker, field by field, so tests can drop, reorder or retype fields.
+field_list btc_fields() {
+  return {
+      {"e", R"("24hrTicker")"},
+      {"E", "1764061234000"},
+      {"s", R"("BTCUSDT")"},
+      {"p", R"("-850.40000000")"},
+      {"P", R"("-0.988")"},
+      {"w", R"("85678.12345678")"},
+      {"x", R"("86056.09000000")"},
+      {"c", R"("85205.70000000")"},
+      {"Q", R"("0.00123000")"},
+      {"b", R"("85205.69000000")"},
+      {"B", R"("1.23456000")"},
+      {"a", R"("85205.70000000")"},
+      {"A", R"("0.54321000")"},
+      {"o", R"("86056.10000000")"},
+      {"h", R"("86500.00000000")"},
+      {"l", R"("84500.10000000")"},
+      {"v", R"("12345.67890000")"},
+      {"q", R"("1057654321.12345678")"},
+      {"O", "1763974834000"},
+      {"C", "1764061234000"},
+      {"F", "5000000000"},
+      {"L", "5001234567"},
+      {"n", "1234568"},
+  };
+}
+
+std::string object_of(const field_list& fields) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i != 0) s += ',';
+    s += '"' + fields[i].first + "\":" + fields[i].second;
+  }
+  return s + "}";
+}
+
+std::string wrapped(const std::string& data, std::string_view stream = "btcusdt@ticker") {
+  return R"({"stream":")" + std::string(stream) + R"(","data":)" + data + "}";
+}
+
+field_list without(field_list f, std::string_view key) {
+  f.erase(std::remove_if(f.begin(), f.end(), [&](const auto& kv) { return kv.first == key; }),
+          f.end());
+  return f;
+}
+
+field_list with(field_list f, std::string_view key, std::string value) {
+  for (auto& kv : f) {
+    if (kv.first == key) kv.second = value;
+  }
+  return f;
+}
+
+symbol_map test_symbols() {
+  symbol_map m;
+  m.add("BTCUSDT", btc_id);
+  m.add("ETHUSDT", eth_id);
+  m.add("BNBBTC", bnb_id);
+  return m;
+}
+
+class BinanceAdapter : public ::testing::Test {
+ protected:
+  parse_result parse(std::string_view frame) {
+    out_.clear();
+    return adapter_.parse(frame, recv_ts, out_);
+  }
+  // Parses a frame that must fail, and checks that nothing was appended.
+  feed_errc error_of(std::string_view frame) {
+    const parse_result r = parse(frame);
+    EXPECT_TRUE(out_.empty()) << frame;
+    EXPECT_EQ(r.unknown_symbols, 0u) << frame;
+    return r.error;
+  }
+  const tick& only_tick(std::string_view frame) {
+    const parse_result r = parse(frame);
+    EXPECT_EQ(r.error, feed_errc::ok) << to_string(r.error) << " for " << frame;
+    EXPECT_EQ(r.kind, frame_kind::data);
+    EXPECT_EQ(r.unknown_symbols, 0u);
+    EXPECT_EQ(out_.size(), 1u) << frame;
+    if (out_.empty()) out_.emplace_back();  // keep the reference valid; the test has failed
+    return out_.front();
+  }
+
+  static std::string str(decimal d) { return d.to_string(); }
+
+  void expect_btc(const tick& t) {
+    EXPECT_EQ(t.venue, venue_id::binance);
+    EXPECT_EQ(t.instrument, btc_id);
+    EXPECT_EQ(t.exchange_ts_ms, 1764061234000);
+    EXPECT_EQ(t.recv_ts_us, recv_ts);
+    EXPECT_EQ(str(t.last), "85205.70000000");
+    EXPECT_EQ(str(t.open_24h), "86056.10000000");
+    EXPECT_EQ(str(t.high_24h), "86500.00000000");
+    EXPECT_EQ(str(t.low_24h), "84500.10000000");
+    EXPECT_EQ(str(t.volume_base), "12345.67890000");
+    EXPECT_EQ(str(t.volume_quote), "1057654321.12345678");
+    EXPECT_EQ(str(t.bid), "85205.69000000");
+    EXPECT_EQ(str(t.ask), "85205.70000000");
+    EXPECT_EQ(str(t.bid_qty), "1.23456000");
+    EXPECT_EQ(str(t.ask_qty), "0.54321000");
+    EXPECT_EQ(str(t.venue_change_pct), "-0.988");
+    EXPECT_EQ(t.fields, all_fields);
+  }
+
+  static constexpr std::uint16_t all_fields = tf_last | tf_open | tf_high | tf_low |
+                                              tf_volume_base | tf_volume_quote | tf_bid | tf_ask |
+                                              tf_bid_qty | tf_ask_qty | tf_change_pct;
+
+  symbol_map symbols_ = test_symbols();
+  binance_adapter adapter_{symbols_};
+  std::vector<tick> out_;
+};
+
+TEST_F(BinanceAdapter, DocumentedExampleVerbatim) {
+  const tick& t = only_tick(documented_example);
+  EXPECT_EQ(t.venue, venue_id::binance);
+  EXPECT_EQ(t.instrument, bnb_id);
+  EXPECT_EQ(t.exchange_ts_ms, 1672515782136);
+  EXPECT_EQ(t.recv_ts_us, recv_ts);
+  EXPECT_EQ(t.fields, all_fields);
+  // Exact values with the venue's precision, not just equal numbers.
+  EXPECT_TRUE(t.last.identical(decimal(25, 4)));
+  EXPECT_TRUE(t.open_24h.identical(decimal(10, 4)));
+  EXPECT_TRUE(t.high_24h.identical(decimal(25, 4)));
+  EXPECT_TRUE(t.low_24h.identical(decimal(10, 4)));
+  EXPECT_TRUE(t.volume_base.identical(decimal(10000, 0)));
+  EXPECT_TRUE(t.volume_quote.identical(decimal(18, 0)));
+  EXPECT_TRUE(t.bid.identical(decimal(24, 4)));
+  EXPECT_TRUE(t.bid_qty.identical(decimal(10, 0)));
+  EXPECT_TRUE(t.ask.identical(decimal(26, 4)));
+  EXPECT_TRUE(t.ask_qty.identical(decimal(100, 0)));
+  EXPECT_TRUE(t.venue_change_pct.identical(decimal(25000, 2)));
+}
+
+TEST_F(BinanceAdapter, CombinedStreamWrapper) {
+  expect_btc(only_tick(wrapped(object_of(btc_fields()))));
+  // "data" before "stream", and whitespace everywhere JSON allows it.
+  const std::string reversed =
+      "{ \"data\" : " + object_of(btc_fields()) + " ,\n\t\"stream\" : \"btcusdt@ticker\" }\r\n";
+  expect_btc(only_tick(reversed));
+}
+
+TEST_F(BinanceAdapter, RawTickerWithoutWrapper) {
+  expect_btc(only_tick(object_of(btc_fields())));
+}
+
+TEST_F(BinanceAdapter, FieldOrderDoesNotMatter) {
+  field_list f = btc_fields();
+  std::reverse(f.begin(), f.end());
+  expect_btc(only_tick(wrapped(object_of(f))));
+  std::mt19937 rng(20240601);
+  for (int i = 0; i < 50; ++i) {
+    std::shuffle(f.begin(), f.end(), rng);
+    expect_btc(only_tick(wrapped(object_of(f))));
+    expect_btc(only_tick(object_of(f)));
+  }
+}
+
+TEST_F(BinanceAdapter, UnknownExtraFieldsAreIgnored) {
+  field_list f = btc_fields();
+  f.insert(f.begin() + 3, {"zz", R"({"nested":[1,2,{"a":"b"}],"x":null})"});
+  f.push_back({"X", R"("TRADING")"});
+  f.push_back({"bb", R"("not a number")"});  // two-letter keys are not ticker fields
+  f.push_back({"", "1"});
+  f.push_back({"\\u0063", R"("garbage")"});  // an escaped "c" is not the "c" key
+  f.push_back({"M", "true"});
+  expect_btc(only_tick(wrapped(object_of(f))));
+  // Unknown keys around the wrapper as well.
+  expect_btc(only_tick(R"({"id":9,"stream":"btcusdt@ticker","extra":[1,2],"data":)" +
+                       object_of(btc_fields()) + "}"));
+}
+
+TEST_F(BinanceAdapter, OtherConfiguredSymbol) {
+  const tick& t =
+      only_tick(wrapped(object_of(with(btc_fields(), "s", R"("ETHUSDT")")), "ethusdt@ticker"));
+  EXPECT_EQ(t.instrument, eth_id);
+}
+
+TEST_F(BinanceAdapter, UnknownSymbolIsCountedNotPublished) {
+  const parse_result r = parse(wrapped(object_of(with(btc_fields(), "s", R"("DOGEUSDT")"))));
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.kind, frame_kind::data);
+  EXPECT_EQ(r.unknown_symbols, 1u);
+  EXPECT_TRUE(out_.empty());
+  // Symbols are matched as Binance spells them in payloads.
+  const parse_result lower = parse(object_of(with(btc_fields(), "s", R"("btcusdt")")));
+  EXPECT_EQ(lower.unknown_symbols, 1u);
+  EXPECT_TRUE(out_.empty());
+}
+
+TEST_F(BinanceAdapter, OptionalFieldsMayBeMissingOrNull) {
+  {
+    const tick& t = only_tick(object_of(without(without(btc_fields(), "b"), "A")));
+    EXPECT_FALSE(t.has(tf_bid));
+    EXPECT_FALSE(t.has(tf_ask_qty));
+    EXPECT_TRUE(t.has(tf_ask));
+    EXPECT_TRUE(t.has(tf_last));
+  }
+  {
+    const tick& t = only_tick(object_of(with(with(btc_fields(), "o", "null"), "P", "null")));
+    EXPECT_FALSE(t.has(tf_open));
+    EXPECT_FALSE(t.has(tf_change_pct));
+    EXPECT_TRUE(t.has(tf_high));
+  }
+  {
+    // Minimal: only the three required fields.
+    const tick& t = only_tick(R"({"s":"BTCUSDT","c":"1.5","E":7})");
+    EXPECT_EQ(t.fields, tf_last);
+    EXPECT_EQ(t.exchange_ts_ms, 7);
+    EXPECT_TRUE(t.last.identical(decimal(15, 1)));
+  }
+}
+
+TEST_F(BinanceAdapter, MissingRequiredFields) {
+  for (std::string_view key : {"s", "c", "E"}) {
+    EXPECT_EQ(error_of(wrapped(object_of(without(btc_fields(), key)))), feed_errc::unexpected_shape)
+        << key;
+    EXPECT_EQ(error_of(object_of(without(btc_fields(), key))), feed_errc::unexpected_shape) << key;
+    EXPECT_EQ(error_of(wrapped(object_of(with(btc_fields(), key, "null")))),
+              feed_errc::unexpected_shape)
+        << key;
+  }
+  EXPECT_EQ(error_of(R"({"stream":"btcusdt@ticker"})"), feed_errc::unexpected_shape);
+  EXPECT_EQ(error_of("{}"), feed_errc::unexpected_shape);
+  EXPECT_EQ(error_of(R"({"stream":"btcusdt@ticker","data":{}})"), feed_errc::unexpected_shape);
+}
+
+TEST_F(BinanceAdapter, WrongTypes) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"c", "85205.7"},  // number where a string is expected
+      {"c", "85205"},
+      {"b", "1"},
+      {"o", "true"},
+      {"v", "[\"1\"]"},
+      {"q", "{\"v\":\"1\"}"},
+      {"s", "1"},
+      {"s", "[\"BTCUSDT\"]"},
+      {"E", "\"1764061234000\""},  // string where a number is expected
+      {"E", "1.5"},
+      {"E", "-1.5e3"},
+      {"E", "99999999999999999999"},  // does not fit int64
+      {"e", "24"},
+      {"e", "\"24hrMiniTicker\""},  // another event type
+  };
+  for (const auto& [key, value] : cases) {
+    const std::string frame = wrapped(object_of(with(btc_fields(), key, std::string(value))));
+    EXPECT_EQ(error_of(frame), feed_errc::unexpected_shape) << key << "=" << value;
+  }
+  EXPECT_EQ(error_of(R"({"stream":"btcusdt@ticker","data":[1,2]})"), feed_errc::unexpected_shape);
+  EXPECT_EQ(error_of(R"({"stream":"btcusdt@ticker","data":"x"})"), feed_errc::unexpected_shape);
+  EXPECT_EQ(error_of("[" + object_of(btc_fields()) + "]"), feed_errc::unexpected_shape);
+  for (std::string_view scalar : {"42", "-1", "\"text\"", "true", "false", "null", "[]"}) {
+    EXPECT_EQ(error_of(scalar), feed_errc::unexpected_shape) << scalar;
+  }
+}
+
+TEST_F(BinanceAdapter, BadNumbers) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"c", "\"abc\""},
+      {"c", "\"\""},
+      {"c", "\"1,5\""},
+      {"c", "\" 1.5\""},
+      {"c", "\"NaN\""},
+      {"b", "\"99999999999999999999\""},  // beyond int64
+      {"a", "\"9223372036854775808\""},
+      {"v", "\"1e-19\""},  // beyond 18 fraction digits
+      {"q", "\"0.0000000000000000001\""},
+      {"h", "\"1.5\\u0030\""},  // escapes never appear in a price
+      {"P", "\"-\""},
+  };
+  for (const auto& [key, value] : cases) {
+    const std::string frame = wrapped(object_of(with(btc_fields(), key, std::string(value))));
+    EXPECT_EQ(error_of(frame), feed_errc::bad_number) << key << "=" << value;
+  }
+}
+
+TEST_F(BinanceAdapter, HugeButValidValues) {
+  const field_list f = with(
+      with(with(btc_fields(), "c", R"("9223372036854775807")"), "v", R"("0.000000000000000001")"),
+      "E", "9223372036854775807");
+  const tick& t = only_tick(object_of(f));
+  EXPECT_TRUE(t.last.identical(decimal(std::numeric_limits<std::int64_t>::max(), 0)));
+  EXPECT_TRUE(t.volume_base.identical(decimal(1, 18)));
+  EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
+}
+
+TEST_F(BinanceAdapter, NotJson) {
+  EXPECT_EQ(error_of(""), feed_errc::invalid_json);
+  EXPECT_EQ(error_of("   \n"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of("hello"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of("{"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of("}"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of("{\"s\":\"BTCUSDT\",\"c\":\"1\",\"E\":1"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of(std::string(documented_example) + " x"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of(std::string(documented_example) + "}"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of(std::string(documented_example) + std::string(documented_example)),
+            feed_errc::invalid_json);
+  EXPECT_EQ(error_of(R"({"s":"BTCUSDT" "c":"1","E":1})"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of(R"({"s":"BTCUSDT","c":"1","E":12x})"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of(R"({"s":"BTCUSDT","c":nul,"E":1})"), feed_errc::invalid_json);
+  EXPECT_EQ(error_of("{\"s\":\"BTC\xff\xfe\",\"c\":\"1\",\"E\":1}"), feed_errc::invalid_json);
+  // Trailing whitespace is fine.
+  only_tick(std::string(documented_example) + " \r\n\t ");
+}
+
+TEST_F(BinanceAdapter, EveryTruncationIsRejected) {
+  const std::string frames[] = {std::string(documented_example), wrapped(object_of(btc_fields()))};
+  for (const std::string& full : frames) {
+    for (std::size_t n = 0; n < full.size(); ++n) {
+      const std::string_view cut(full.data(), n);
+      EXPECT_EQ(error_of(cut), feed_errc::invalid_json) << "prefix of " << n << " bytes: " << cut;
+    }
+    only_tick(full);  // and the whole frame still parses after all those failures
+  }
+}
+
+TEST_F(BinanceAdapter, ControlMessages) {
+  for (std::string_view frame :
+       {R"({"result":null,"id":1})", R"({"id":312,"result":null})",
+        R"({"result":["btcusdt@ticker"],"id":3})", R"({"result":true,"id":2})",
+        R"({"e":"serverShutdown","E":1764061234000})",
+        R"({"stream":"btcusdt@ticker","data":{"e":"serverShutdown","E":1}})"}) {
+    const parse_result r = parse(frame);
+    EXPECT_EQ(r.error, feed_errc::ok) << frame;
+    EXPECT_EQ(r.kind, frame_kind::control) << frame;
+    EXPECT_EQ(r.unknown_symbols, 0u);
+    EXPECT_TRUE(out_.empty());
+  }
+}
+
+TEST_F(BinanceAdapter, VenueErrors) {
+  for (std::string_view frame :
+       {R"({"code": 0, "msg": "Unknown property","id": 1})",
+        R"({"code": 2, "msg": "Invalid request: request ID must be an unsigned integer"})",
+        R"({"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"})",
+        R"({"error":{"code":2,"msg":"Invalid request"},"id":1})"}) {
+    const parse_result r = parse(frame);
+    EXPECT_EQ(r.error, feed_errc::venue_error) << frame;
+    EXPECT_EQ(r.kind, frame_kind::control);
+    EXPECT_TRUE(out_.empty());
+  }
+}
+
+TEST_F(BinanceAdapter, FrameSizeCap) {
+  std::string big = object_of(btc_fields());
+  big.resize(binance_adapter::max_frame_bytes, ' ');  // trailing whitespace: still valid
+  expect_btc(only_tick(big));
+  big.push_back(' ');
+  EXPECT_EQ(error_of(big), feed_errc::too_large);
+  // And a small frame right after the big ones.
+  expect_btc(only_tick(object_of(btc_fields())));
+}
+
+TEST_F(BinanceAdapter, LargeFramesGrowTheBuffer) {
+  field_list f = btc_fields();
+  f.push_back({"junk", "[" + std::string(200'000, '1') + "]"});
+  expect_btc(only_tick(wrapped(object_of(f))));
+  expect_btc(only_tick(wrapped(object_of(btc_fields()))));
+}
+
+TEST_F(BinanceAdapter, AppendsAndReusesAcrossFrames) {
+  std::vector<tick> out(1);
+  out[0].exchange_ts_ms = -5;
+  const std::string good = wrapped(object_of(btc_fields()));
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(adapter_.parse(good, recv_ts + i, out).error, feed_errc::ok);
+    EXPECT_NE(adapter_.parse("{\"s\":", recv_ts, out).error, feed_errc::ok);
+    EXPECT_EQ(adapter_.parse(documented_example, recv_ts, out).error, feed_errc::ok);
+    EXPECT_EQ(adapter_.parse(R"({"result":null,"id":1})", recv_ts, out).kind, frame_kind::control);
+  }
+  ASSERT_EQ(out.size(), 201u);
+  EXPECT_EQ(out[0].exchange_ts_ms, -5);  // what was there is left alone
+  EXPECT_EQ(out[1].recv_ts_us, recv_ts);
+  EXPECT_EQ(out[1].instrument, btc_id);
+  EXPECT_EQ(out[2].instrument, bnb_id);
+  EXPECT_EQ(out[199].recv_ts_us, recv_ts + 99);
+}
+
+TEST_F(BinanceAdapter, Addressing) {
+  EXPECT_EQ(adapter_.venue(), venue_id::binance);
+  EXPECT_EQ(adapter_.target("/stream"),
+            "/stream?streams=btcusdt@ticker/ethusdt@ticker/bnbbtc@ticker");
+  EXPECT_EQ(adapter_.target(""), "/stream?streams=btcusdt@ticker/ethusdt@ticker/bnbbtc@ticker");
+  EXPECT_EQ(adapter_.target("/stream?timeUnit=millisecond"),
+            "/stream?timeUnit=millisecond&streams=btcusdt@ticker/ethusdt@ticker/bnbbtc@ticker");
+  EXPECT_TRUE(adapter_.subscribe_messages().empty());
+  EXPECT_TRUE(adapter_.keepalive_message().empty());
+  EXPECT_EQ(adapter_.keepalive_interval().count(), 0);
+
+  symbol_map one;
+  one.add("SolUsdt", 3);  // whatever case the configuration used
+  binance_adapter sol(one);
+  EXPECT_EQ(sol.target("/stream"), "/stream?streams=solusdt@ticker");
+  std::vector<tick> out;
+  const parse_result r =
+      sol.parse(object_of(with(btc_fields(), "s", R"("SOLUSDT")")), recv_ts, out);
+  EXPECT_EQ(r.error, feed_errc::ok);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].instrument, 3);
+}
+
+TEST(BinanceFactory, MakesBinanceOnly) {
+  const symbol_map m = test_symbols();
+  auto a = make_venue_adapter(venue_id::binance, m);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->venue(), venue_id::binance);
+  EXPECT_EQ(a->target("/stream"), "/stream?streams=btcusdt@ticker/ethusdt@ticker/bnbbtc@ticker");
+  std::vector<tick> out;
+  EXPECT_EQ(a->parse(documented_example, 1, out).error, feed_errc::ok);
+  EXPECT_EQ(out.size(), 1u);
+
+  for (venue_id v : {venue_id::okx, venue_id::coinbase, venue_id::bybit, venue_id::kraken}) {
+    try {
+      make_venue_adapter(v, m);
+      ADD_FAILURE() << "expected invalid_argument for " << to_string(v);
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "venue " + std::string(to_string(v)) + " not implemented yet");
+    }
+  }
+}
+
+TEST(BinanceFactory, ErrorAndStateNames) {
+  EXPECT_EQ(to_string(feed_errc::ok), "ok");
+  EXPECT_EQ(to_string(feed_errc::invalid_json), "invalid_json");
+  EXPECT_EQ(to_string(feed_errc::unexpected_shape), "unexpected_shape");
+  EXPECT_EQ(to_string(feed_errc::bad_number), "bad_number");
+  EXPECT_EQ(to_string(feed_errc::venue_error), "venue_error");
+  EXPECT_EQ(to_string(feed_errc::too_large), "too_large");
+  EXPECT_EQ(to_string(feed_state::connecting), "connecting");
+  EXPECT_EQ(to_string(feed_state::up), "up");
+  EXPECT_EQ(to_string(feed_state::stale), "stale");
+  EXPECT_EQ(to_string(feed_state::down), "down");
+}
+
+}  // namespace
+}  // namespace tickerd

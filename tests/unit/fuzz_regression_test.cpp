@@ -1,0 +1,188 @@
+// Runs the fuzz target bodies (tests/fuzz/fuzz_targets.hpp) over a fixed corpus: the valid
+// examples plus seeded random mutations of them. Deterministic, so it runs in every build,
+// with or without clang and libFuzzer.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../fuzz/fuzz_targets.hpp"
+
+namespace tickerd {
+namespace {
+
+using target_fn = const char* (*)(const std::uint8_t*, std::size_t);
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '\\') {
+      out += c;
+    } else {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+// Byte-level mutations in the spirit of libFuzzer's: flips, truncations, insertions,
+// deletions, duplications, and splices of tokens that matter to the grammar.
+class mutator {
+ public:
+  mutator(std::uint32_t seed, std::vector<std::string> tokens)
+      : rng_(seed), tokens_(std::move(tokens)) {}
+
+  std::string mutate(std::string s) {
+    const int rounds = 1 + static_cast<int>(pick(3));
+    for (int i = 0; i < rounds; ++i) s = mutate_once(std::move(s));
+    return s;
+  }
+
+ private:
+  std::size_t pick(std::size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
+
+  std::string mutate_once(std::string s) {
+    switch (pick(7)) {
+      case 0:  // flip one bit
+        if (!s.empty()) s[pick(s.size())] ^= static_cast<char>(1u << pick(8));
+        break;
+      case 1:  // truncate
+        s.resize(pick(s.size() + 1));
+        break;
+      case 2:  // insert random bytes
+        s.insert(pick(s.size() + 1), std::string(1 + pick(4), static_cast<char>(pick(256))));
+        break;
+      case 3:  // delete a range
+        if (!s.empty()) {
+          const std::size_t at = pick(s.size());
+          s.erase(at, 1 + pick(8));
+        }
+        break;
+      case 4:  // duplicate a range
+        if (!s.empty()) {
+          const std::size_t at = pick(s.size());
+          const std::string piece = s.substr(at, 1 + pick(16));
+          s.insert(pick(s.size() + 1), piece);
+        }
+        break;
+      case 5:  // insert a grammar token
+        s.insert(pick(s.size() + 1), tokens_[pick(tokens_.size())]);
+        break;
+      default:  // overwrite one byte with a token's first byte or a digit
+        if (!s.empty()) {
+          const std::string& t = tokens_[pick(tokens_.size())];
+          s[pick(s.size())] = t.empty() ? '0' : t[0];
+        }
+        break;
+    }
+    return s;
+  }
+
+  std::mt19937 rng_;
+  std::vector<std::string> tokens_;
+};
+
+// Runs `target` over the seeds and `mutations` mutants; reports the first few failures with
+// the offending input.
+void run_corpus(target_fn target, const std::vector<std::string>& seeds,
+                const std::vector<std::string>& tokens, int mutations, std::uint32_t seed) {
+  int failures = 0;
+  auto run = [&](const std::string& input) {
+    const char* f = target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+    if (f != nullptr && ++failures <= 5) {
+      ADD_FAILURE() << f << "\n  input: \"" << printable(input) << "\"";
+    }
+  };
+  for (const std::string& s : seeds) run(s);
+  mutator m(seed, tokens);
+  for (int i = 0; i < mutations; ++i)
+    run(m.mutate(seeds[static_cast<std::size_t>(i) % seeds.size()]));
+  EXPECT_EQ(failures, 0);
+}
+
+std::string with_split(char split, std::string_view text) {
+  return std::string(1, split) + std::string(text);
+}
+
+TEST(FuzzRegression, Decimal) {
+  const std::vector<std::string> seeds = {
+      "85205.70", "0.00000123", "123", "-0.0025", "1.5e-3", "2E2", "1.50e1", "-0.00", "0",
+      "9223372036854775807", "-9223372036854775808", "0.123456789012345678", "1e-18", "1e-19",
+      "99999999999999999999", "86056.1085205.7", "x1.01-1.02",
+      // Pairs: the first byte picks where the rest splits into two operands.
+      with_split(5, "100.5100"), with_split(3, "-1-2"), with_split(7, "9.0000000000000000099"),
+      with_split(2, "1.0050.001"),
+      "4-10553.32510025112051002",  // found by libFuzzer: a sum whose operand does not fit
+  };
+  const std::vector<std::string> tokens = {"-",   ".",    "e", "E",  "e-",
+                                           "e+",  "0",    "9", "00", "999999999",
+                                           "e18", "e-18", "+", " ",  std::string(1, '\0')};
+  run_corpus(fuzz::decimal_target, seeds, tokens, 30000, 0xdec1);
+}
+
+TEST(FuzzRegression, DecimalPairs) {
+  // Targeted pairs through the two-operand invariants: the first byte picks the split.
+  std::mt19937 rng(0xbeef);
+  std::uniform_int_distribution<std::int64_t> mant(-2'000'000'000'000'000'000,
+                                                   2'000'000'000'000'000'000);
+  std::uniform_int_distribution<int> scale(0, decimal::max_scale);
+  int failures = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string a = decimal(mant(rng) >> (i % 60), scale(rng)).to_string();
+    const std::string b = decimal(mant(rng) >> ((i * 7) % 60), scale(rng)).to_string();
+    std::string input(1, static_cast<char>(a.size()));  // split = 1 + a.size() % (len - 1)
+    input += a;
+    input += b;
+    const char* f =
+        fuzz::decimal_target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+    if (f != nullptr && ++failures <= 5) ADD_FAILURE() << f << " for " << a << " , " << b;
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(FuzzRegression, Binance) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::binance_reference_frame),
+      R"({"e":"24hrTicker","E":1672515782136,"s":"BNBBTC","p":"0.0015","P":"250.00","w":"0.0018",)"
+      R"("x":"0.0009","c":"0.0025","Q":"10","b":"0.0024","B":"10","a":"0.0026","A":"100",)"
+      R"("o":"0.0010","h":"0.0025","l":"0.0010","v":"10000","q":"18","O":0,"C":86400000,"F":0,)"
+      R"("L":18150,"n":18151})",
+      R"({"stream":"ethusdt@ticker","data":{"E":1,"s":"ETHUSDT","c":"1.5","b":null,"zz":[1,{"a":[]}]}})",
+      R"({"s":"BTCUSDT","c":"9223372036854775807","E":9223372036854775807})",
+      R"({"result":null,"id":1})",
+      R"({"code":2,"msg":"Invalid request"})",
+      R"({"error":{"code":2,"msg":"Invalid request"},"id":1})",
+      R"({"e":"serverShutdown","E":1764061234000})",
+      R"({"stream":"dogeusdt@ticker","data":{"e":"24hrTicker","E":1,"s":"DOGEUSDT","c":"0.1"}})",
+      "[1,2,3]",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",           "}",
+      "[",           "]",
+      "\"",          ",",
+      ":",           "null",
+      "true",        "\\",
+      "\\u0000",     "\xff",
+      "\xc3",        "1e400",
+      "-",           "\"c\":\"1\",",
+      "\"E\":1,",    "\"s\":\"BTCUSDT\",",
+      "\"data\":",   "\"result\":",
+      "\"code\":1,", " ",
+      "\n",          "99999999999999999999",
+      "\"\"",        "{\"data\":{",
+  };
+  run_corpus(fuzz::binance_target, seeds, tokens, 6000, 0xb1a4ce);
+}
+
+}  // namespace
+}  // namespace tickerd
