@@ -99,9 +99,11 @@ constexpr std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
 
 void read_server(table_reader& root, server_config& s) {
   table_reader t(root.table("server"), "server");
-  std::string listen;
-  t.string("listen", listen);
-  if (!listen.empty()) s.listen = parse_endpoint(listen, "server.listen");
+  if (t.node("listen") != nullptr) {
+    std::string listen;
+    t.string("listen", listen);
+    s.listen = parse_endpoint(listen, "server.listen");  // "" is an error, not the default
+  }
   t.integer("shards", s.shards, 0, 256);
   t.string("web_root", s.web_root);
   t.reject_unknown();
@@ -190,13 +192,15 @@ void read_feed(const toml::table* table, const std::string& prefix,
   }
   if (const auto* symbols = t.table("symbols")) {
     for (const auto& [k, n] : *symbols) {
-      const std::string key = t.key("symbols") + "." + std::string(k.str());
+      // A plain variable, not the binding: clang 14 cannot capture structured bindings.
+      const std::string_view canonical = k.str();
+      const std::string key = t.key("symbols") + "." + std::string(canonical);
       const auto native = n.value<std::string>();
       if (!n.is_string() || !native || native->empty()) fail(key, "must be a non-empty string");
       const bool known = std::any_of(instruments.begin(), instruments.end(),
-                                     [&](const instrument& i) { return i.symbol() == k.str(); });
+                                     [&](const instrument& i) { return i.symbol() == canonical; });
       if (!known) fail(key, "is not one of market.symbols");
-      f.symbol_overrides.emplace_back(std::string(k.str()), *native);
+      f.symbol_overrides.emplace_back(std::string(canonical), *native);
     }
   }
   t.reject_unknown();
@@ -216,6 +220,15 @@ config read_config(const toml::table& root_table) {
       const std::string prefix = "feeds[" + std::to_string(i++) + "]";
       if (!n.is_table()) fail(prefix, "must be a table ([[feeds]])");
       read_feed(n.as_table(), prefix, c.instruments, c.feeds.emplace_back());
+      // One session per venue: the aggregator keeps one state and one freshness per venue.
+      const venue_id v = c.feeds.back().session.venue;
+      for (std::size_t j = 0; j + 1 < c.feeds.size(); ++j) {
+        if (c.feeds[j].session.venue == v) {
+          fail(prefix + ".venue", "'" + std::string(to_string(v)) +
+                                      "' is already configured in feeds[" + std::to_string(j) +
+                                      "] (each venue may appear once)");
+        }
+      }
     }
   }
   root.reject_unknown();

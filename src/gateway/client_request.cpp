@@ -8,8 +8,7 @@
 namespace tickerd {
 namespace {
 
-using simdjson::error_code;
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 
 constexpr std::size_t min_buffer = 1024;
 
@@ -30,22 +29,25 @@ std::string_view to_string(client_op op) noexcept {
   return "?";
 }
 
-bool client_request_parser::parse(std::string_view text, client_request& out,
-                                  request_error& err) {
+bool client_request_parser::parse(std::string_view text, client_request& out, request_error& err) {
   out.id_json.clear();
   out.channels.clear();
   // padded_string allocates size() + SIMDJSON_PADDING bytes, so any text up to size() fits.
-  if (buffer_.size() < text.size()) buffer_ = simdjson::padded_string(std::max(text.size(), min_buffer));
+  // The first call allocates even for an empty text: memcpy to a null buffer is undefined.
+  if (buffer_.size() < std::max(text.size(), min_buffer)) {
+    buffer_ = simdjson::padded_string(std::max(text.size(), min_buffer));
+  }
   std::memcpy(buffer_.data(), text.data(), text.size());
-  const simdjson::padded_string_view input(buffer_.data(), text.size(),
-                                           buffer_.size() + simdjson::SIMDJSON_PADDING);
 
-  od::document doc;
-  if (parser_.iterate(input).get(doc) != simdjson::SUCCESS) {
+  // The DOM parser validates the whole message, fields tickerd ignores included (On-Demand
+  // would skip those unchecked and accept `{"op":"ping","x":tru}`). Client messages are
+  // small and rate-limited, so a full parse costs nothing that matters.
+  dom::element root;
+  if (parser_.parse(buffer_.data(), text.size(), false).get(root) != simdjson::SUCCESS) {
     return bad(err, "bad_json", "not valid JSON");
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+  dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
     return bad(err, "bad_json", "a message must be a JSON object");
   }
 
@@ -53,52 +55,36 @@ bool client_request_parser::parse(std::string_view text, client_request& out,
   bool has_op = false;
   bool has_channels = false;
   std::string field_error;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return bad(err, "bad_json", "not valid JSON");
-    }
-    od::value value;
-    if (field.value().get(value) != simdjson::SUCCESS) {
-      return bad(err, "bad_json", "not valid JSON");
-    }
+  // A repeated key replaces the earlier value: two ids side by side would not be one JSON
+  // value when echoed into the reply.
+  for (const dom::key_value_pair field : obj) {
+    const std::string_view key = field.key;
+    const dom::element value = field.value;
     if (key == "op") {
-      if (value.get_string().get(op) != simdjson::SUCCESS) {
-        field_error = "'op' must be a string";
-        continue;
-      }
-      has_op = true;
+      has_op = value.get_string().get(op) == simdjson::SUCCESS;
+      if (!has_op) field_error = "'op' must be a string";
     } else if (key == "id") {
-      od::json_type type;
-      if (value.type().get(type) != simdjson::SUCCESS) return bad(err, "bad_json", "not valid JSON");
-      if (type == od::json_type::number) {
-        std::int64_t id = 0;
-        if (value.get_int64().get(id) != simdjson::SUCCESS) {
-          field_error = "'id' must be an integer or a string";
-          continue;
-        }
-        json::append_int(out.id_json, id);
-      } else if (type == od::json_type::string) {
-        std::string_view id;
-        if (value.get_string().get(id) != simdjson::SUCCESS) {
-          return bad(err, "bad_json", "not valid JSON");
-        }
-        if (id.size() > max_id_chars) {
-          field_error = "'id' is longer than 64 characters";
-          continue;
-        }
-        json::append_string(out.id_json, id);
-      } else {
+      out.id_json.clear();
+      std::int64_t number = 0;
+      std::string_view id;
+      if (value.get_int64().get(number) == simdjson::SUCCESS) {
+        json::append_int(out.id_json, number);
+      } else if (value.get_string().get(id) != simdjson::SUCCESS) {
         field_error = "'id' must be an integer or a string";
+      } else if (id.size() > max_id_chars) {
+        field_error = "'id' is longer than 64 characters";
+      } else {
+        json::append_string(out.id_json, id);
       }
     } else if (key == "channels") {
-      od::array channels;
+      out.channels.clear();
+      dom::array channels;
       if (value.get_array().get(channels) != simdjson::SUCCESS) {
         field_error = "'channels' must be an array of strings";
         continue;
       }
       has_channels = true;
-      for (auto element : channels) {
+      for (const dom::element element : channels) {
         std::string_view name;
         if (element.get_string().get(name) != simdjson::SUCCESS) {
           field_error = "'channels' must be an array of strings";
@@ -113,11 +99,6 @@ bool client_request_parser::parse(std::string_view text, client_request& out,
     }
     // Other fields are ignored, so newer clients can send options older servers lack.
   }
-  // simdjson 3.0 has no document::at_end(): past the last token the location is out of bounds.
-  const char* rest = nullptr;
-  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
-    return bad(err, "bad_json", "trailing content after the JSON object");
-  }
   if (!field_error.empty()) return bad(err, "bad_request", std::move(field_error));
   if (!has_op) return bad(err, "bad_request", "missing 'op'");
 
@@ -131,8 +112,12 @@ bool client_request_parser::parse(std::string_view text, client_request& out,
     out.op = client_op::ping;
     return true;
   }
+  // At most 64 bytes of the op, cut at a character boundary: the message goes back to the
+  // client in a text frame, which must be valid UTF-8.
+  std::size_t shown = std::min<std::size_t>(op.size(), 64);
+  while (shown < op.size() && (static_cast<unsigned char>(op[shown]) & 0xc0) == 0x80) --shown;
   std::string message = "unknown op '";
-  message.append(op.substr(0, 64)).push_back('\'');
+  message.append(op.substr(0, shown)).push_back('\'');
   return bad(err, "unknown_op", std::move(message));
 }
 

@@ -34,7 +34,7 @@ class client_request_parser {
   bool parse(std::string_view text, client_request& out, request_error& err);
 
  private:
-  simdjson::ondemand::parser parser_;
+  simdjson::dom::parser parser_;
   simdjson::padded_string buffer_;
 };
 

@@ -53,15 +53,19 @@ composite_ticker compose(std::span<const tick> inputs) {
     c.venues = static_cast<venue_mask>(c.venues | (1u << static_cast<unsigned>(t.venue)));
     v.exchange_ts_ms = std::max(v.exchange_ts_ms, t.exchange_ts_ms);
     v.recv_ts_us = std::max(v.recv_ts_us, t.recv_ts_us);
+    // A quantity belongs to its venue's price: replacing the price drops the previous
+    // venue's quantity, so a price never shows with another venue's size.
     if (t.has(tf_bid) && (!v.has(tf_bid) || t.bid > v.bid)) {
       v.bid = t.bid;
       v.bid_qty = t.bid_qty;
-      v.fields |= tf_bid | (t.fields & tf_bid_qty);
+      v.fields =
+          static_cast<std::uint16_t>((v.fields & ~tf_bid_qty) | tf_bid | (t.fields & tf_bid_qty));
     }
     if (t.has(tf_ask) && (!v.has(tf_ask) || t.ask < v.ask)) {
       v.ask = t.ask;
       v.ask_qty = t.ask_qty;
-      v.fields |= tf_ask | (t.fields & tf_ask_qty);
+      v.fields =
+          static_cast<std::uint16_t>((v.fields & ~tf_ask_qty) | tf_ask | (t.fields & tf_ask_qty));
     }
   }
   const auto set = [&v](bool ok, tick_field f) {

@@ -6,10 +6,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include <simdjson.h>
+
+#include "gateway/client_request.hpp"
 #include "tickerd/core/decimal.hpp"
+#include "tickerd/core/json_writer.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd::fuzz {
@@ -219,6 +225,184 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
   if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
   if (out[0].last.to_string() != "85205.70" || out[0].volume_quote.to_string() != "1500000000") {
     return "reference frame misread after previous frame";
+  }
+  return nullptr;
+}
+
+namespace detail {
+
+// What client_request_parser must make of a message, worked out independently with
+// simdjson's DOM parser (which validates the whole document). Filled only for a JSON object
+// without duplicate keys: for those the protocol leaves the outcome open.
+struct expected_request {
+  bool known = false;  // false: no opinion beyond "must not succeed" / "bad_json"
+  bool ok = false;
+  std::string_view code;  // when !ok
+  client_request req;     // when ok (id_json is checked in both cases)
+};
+
+inline expected_request expect_request(const simdjson::dom::object& obj) {
+  namespace dom = simdjson::dom;
+  expected_request e;
+  std::set<std::string_view> keys;
+  for (const auto field : obj) {
+    if (!keys.insert(field.key).second) return e;  // duplicate key
+  }
+  e.known = true;
+  bool field_error = false;
+  bool has_op = false;
+  std::string_view op;
+  bool has_channels = false;
+  dom::element v;
+  if (obj["op"].get(v) == simdjson::SUCCESS) {
+    if (v.get_string().get(op) == simdjson::SUCCESS) {
+      has_op = true;
+    } else {
+      field_error = true;
+    }
+  }
+  if (obj["id"].get(v) == simdjson::SUCCESS) {
+    std::int64_t n = 0;
+    std::string_view s;
+    if (v.get_int64().get(n) == simdjson::SUCCESS) {
+      json::append_int(e.req.id_json, n);
+    } else if (v.get_string().get(s) == simdjson::SUCCESS &&
+               s.size() <= client_request_parser::max_id_chars) {
+      json::append_string(e.req.id_json, s);
+    } else {
+      field_error = true;
+    }
+  }
+  if (obj["channels"].get(v) == simdjson::SUCCESS) {
+    dom::array channels;
+    if (v.get_array().get(channels) != simdjson::SUCCESS) {
+      field_error = true;
+    } else {
+      has_channels = true;
+      for (const auto element : channels) {
+        std::string_view name;
+        if (element.get_string().get(name) != simdjson::SUCCESS ||
+            e.req.channels.size() == client_request_parser::max_channels) {
+          field_error = true;
+          break;
+        }
+        e.req.channels.emplace_back(name);
+      }
+    }
+  }
+  const auto fail = [&](std::string_view code) {
+    e.ok = false;
+    e.code = code;
+    return e;
+  };
+  if (field_error || !has_op) return fail("bad_request");
+  if (op == "ping") {
+    e.ok = true;
+    e.req.op = client_op::ping;
+    return e;
+  }
+  if (op != "subscribe" && op != "unsubscribe") return fail("unknown_op");
+  if (!has_channels || e.req.channels.empty()) return fail("bad_request");
+  e.ok = true;
+  e.req.op = op == "subscribe" ? client_op::subscribe : client_op::unsubscribe;
+  return e;
+}
+
+}  // namespace detail
+
+// A reference request that must always parse, whatever came before it.
+inline constexpr std::string_view client_reference_request =
+    R"({"op":"subscribe","id":"r\u00e9f","channels":["ticker.BTC-USDT","status"]})";
+
+// One client text message through the shard's request parser: it must never crash, must
+// agree with a validating JSON parser on what the message says, and must reply with a
+// documented error code and a UTF-8 message (it is sent back in a JSON text frame).
+inline const char* client_request_target(const std::uint8_t* data, std::size_t size) {
+  // Reused across inputs, as a shard reuses its parser across messages.
+  static client_request_parser parser;
+  static simdjson::dom::parser reference;
+
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  client_request req;
+  req.id_json = "stale";  // the parser must reset what a previous message left
+  req.channels.assign(3, "stale");
+  request_error err;
+  const bool ok = parser.parse(text, req, err);
+
+  if (!ok) {
+    if (err.code != "bad_json" && err.code != "bad_request" && err.code != "unknown_op") {
+      return "undocumented error code";
+    }
+    if (err.message.empty()) return "error without a message";
+    if (!simdjson::validate_utf8(err.message)) return "error message is not UTF-8";
+    if (err.message.size() > 200) return "error message unbounded";
+  } else {
+    if (req.op == client_op::subscribe || req.op == client_op::unsubscribe) {
+      if (req.channels.empty()) return "(un)subscribe accepted without channels";
+    } else if (req.op != client_op::ping) {
+      return "accepted an unknown op";
+    }
+  }
+  if (req.channels.size() > client_request_parser::max_channels) return "too many channels";
+  for (const auto& c : req.channels) {
+    if (!simdjson::validate_utf8(c)) return "channel name is not UTF-8";
+  }
+  if (!req.id_json.empty()) {
+    // The id is echoed verbatim into replies: it must be one JSON integer or string.
+    const simdjson::padded_string id(req.id_json);
+    simdjson::dom::element v;
+    if (reference.parse(id).get(v) != simdjson::SUCCESS) return "id_json is not JSON";
+    std::string_view s;
+    if (!v.is_int64() && v.get_string().get(s) != simdjson::SUCCESS) {
+      return "id_json is neither an integer nor a string";
+    }
+    if (v.is_string() && s.size() > client_request_parser::max_id_chars) return "id too long";
+  }
+
+  // The same message parsed again gives the same answer.
+  {
+    client_request again;
+    request_error err_again;
+    const bool ok_again = parser.parse(text, again, err_again);
+    if (ok_again != ok || again.id_json != req.id_json || again.channels != req.channels) {
+      return "parse is not deterministic";
+    }
+    if (ok ? again.op != req.op
+           : (err_again.code != err.code || err_again.message != err.message)) {
+      return "parse is not deterministic";
+    }
+  }
+
+  // Against the validating parser.
+  const simdjson::padded_string copy(text);
+  simdjson::dom::element root;
+  simdjson::dom::object obj;
+  if (reference.parse(copy).get(root) != simdjson::SUCCESS) {
+    if (ok) return "accepted a message that is not JSON";
+  } else if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    if (ok || err.code != "bad_json") return "a JSON value that is not an object: not bad_json";
+  } else {
+    const detail::expected_request e = detail::expect_request(obj);
+    if (e.known) {
+      if (ok != e.ok) return ok ? "accepted a bad request" : "refused a good request";
+      if (!ok && err.code != e.code) return "wrong error code";
+      if (req.id_json != e.req.id_json) return "id_json differs from the message's id";
+      if (ok && (req.op != e.req.op || req.channels != e.req.channels)) {
+        return "op or channels differ from the message";
+      }
+    }
+  }
+
+  // Whatever came before, a good request still parses.
+  client_request good;
+  request_error good_err;
+  if (!parser.parse(client_reference_request, good, good_err)) return "parser broken";
+  if (good.op != client_op::subscribe ||
+      good.id_json !=
+          "\"r\xc3\xa9"
+          "f\"" ||
+      good.channels.size() != 2 || good.channels[1] != "status") {
+    return "reference request misread after previous message";
   }
   return nullptr;
 }

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "../fuzz/fuzz_targets.hpp"
@@ -182,6 +183,76 @@ TEST(FuzzRegression, Binance) {
       "\"\"",        "{\"data\":{",
   };
   run_corpus(fuzz::binance_target, seeds, tokens, 6000, 0xb1a4ce);
+}
+
+TEST(FuzzRegression, ClientRequest) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::client_reference_request),
+      R"({"op":"subscribe","id":1,"channels":["ticker.BTC-USDT","ticker.*"]})",
+      R"({"op":"unsubscribe","id":2,"channels":["ticker.BTC-USDT"]})",
+      R"({"op":"ping","id":3})",
+      R"({"op":"ping","id":-9223372036854775808,"x":{"y":[1,2.5,"z",null,true,false]}})",
+      R"({"op":"ping","id":9223372036854775808})",
+      R"({"op":"subscribe","channels":[]})",
+      R"({"channels":["status"],"op":"subscribe","id":"a\"b\\c\u00e9\ud83d\ude00"})",
+      R"({"op":"dance","id":7})",
+      R"({"op":1,"id":[1]})",
+      "[1,2,3]",
+      "\"ping\"",
+      "",
+      " \n\t{ \"op\" : \"ping\" } \n",
+      // Found by libFuzzer: a repeated id was echoed as two JSON values side by side.
+      R"({"op":"subscribe","id":"opcribe","id":"oDT","channels":["suker-*"]})",
+      // Found by libFuzzer: On-Demand skipped an ignored field without validating it.
+      R"({"op":"ping","i)d":A3})",
+      // An unknown op longer than the 64 bytes the error message quotes, cut inside "é".
+      R"({"op":")" + std::string(63, 'a') + "\xc3\xa9\"}",
+      R"({"op":"ping","channels":["a"],"channels":["b"]})",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      ":",
+      ",",
+      "\"",
+      "\\",
+      "\\u0000",
+      "\\ud83d",
+      "null",
+      "true",
+      "-0",
+      "1.5",
+      "1e2",
+      "\xc3",
+      "\xff",
+      "\"op\":",
+      "\"id\":",
+      "\"channels\":",
+      "\"ping\"",
+      "\"subscribe\"",
+      "\"unsubscribe\"",
+      "\"status\"",
+      "9223372036854775808",
+      std::string(1, '\0'),
+  };
+  run_corpus(fuzz::client_request_target, seeds, tokens, 20000, 0xc11e47);
+}
+
+TEST(FuzzRegression, ClientRequestChannelLimit) {
+  // Exactly the limit is accepted; one more is a bad_request, not a longer list.
+  std::string at_limit = R"({"op":"subscribe","channels":[)";
+  for (std::size_t i = 0; i < client_request_parser::max_channels; ++i) {
+    at_limit += i == 0 ? "\"c\"" : ",\"c\"";
+  }
+  const std::string over = at_limit + R"(,"c"]})";
+  at_limit += "]}";
+  for (const std::string* s : {&std::as_const(at_limit), &over}) {
+    const char* f =
+        fuzz::client_request_target(reinterpret_cast<const std::uint8_t*>(s->data()), s->size());
+    EXPECT_EQ(f, nullptr) << f;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,206 @@
+// make_update / empty_snapshot_text (the texts every subscriber shares) and the JSON writer.
+#include "tickerd/hub/update.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "tickerd/core/json_writer.hpp"
+
+namespace tickerd {
+namespace {
+
+struct envelope {
+  bool valid = false;
+  std::string type;
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string data_minified;  // simdjson's minified rendering of `data`
+  std::size_t keys = 0;
+};
+
+envelope parse_envelope(std::string_view text) {
+  envelope e;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (const auto err = parser.parse(std::string(text)).get(root); err != simdjson::SUCCESS) {
+    ADD_FAILURE() << "not valid JSON (" << simdjson::error_message(err) << "): " << text;
+    return e;
+  }
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    ADD_FAILURE() << "not an object: " << text;
+    return e;
+  }
+  std::string_view type;
+  std::string_view channel;
+  simdjson::dom::element data;
+  if (obj["type"].get(type) != simdjson::SUCCESS || obj["channel"].get(channel) ||
+      obj["seq"].get(e.seq) || obj["data"].get(data)) {
+    ADD_FAILURE() << "type/channel/seq/data missing or mistyped: " << text;
+    return e;
+  }
+  e.type = type;
+  e.channel = channel;
+  e.data_minified = simdjson::minify(data);
+  e.keys = obj.size();
+  e.valid = true;
+  return e;
+}
+
+std::string minified(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(std::string(json)).get(root) != simdjson::SUCCESS) {
+    ADD_FAILURE() << "test data is not JSON: " << json;
+    return {};
+  }
+  return simdjson::minify(root);
+}
+
+TEST(Update, TextsAreValidJsonWithTypeChannelSeqData) {
+  const std::string_view datas[] = {
+      R"({"symbol":"BTC-USDT","last":"85205.70","venues":["binance"],"stale":false})",
+      "null",
+      R"({"feeds":[]})",
+      R"({"s":"brace } and bracket ] and \"quote\" and \\ inside","n":[1,[2,{"x":{}}]]})",
+      "42",
+      R"("just a string")",
+  };
+  channel_id id = 0;
+  for (const std::string_view data : datas) {
+    const update_ptr u = make_update(id, "ticker.BTC-USDT", 41 + id, data);
+    ASSERT_NE(u, nullptr);
+    EXPECT_EQ(u->channel, id);
+    EXPECT_EQ(u->seq, 41u + id);
+
+    // data() is exactly the bytes given, and sits inside update_text where the offset says.
+    EXPECT_EQ(u->data(), data);
+    EXPECT_EQ(u->data().data(), u->update_text.data() + u->data_offset);
+    EXPECT_EQ(u->data_size, data.size());
+
+    const envelope up = parse_envelope(u->update_text);
+    ASSERT_TRUE(up.valid);
+    EXPECT_EQ(up.type, "update");
+    EXPECT_EQ(up.channel, "ticker.BTC-USDT");
+    EXPECT_EQ(up.seq, 41u + id);
+    EXPECT_EQ(up.data_minified, minified(data));
+    EXPECT_EQ(up.keys, 4u);
+
+    const envelope snap = parse_envelope(u->snapshot_text);
+    ASSERT_TRUE(snap.valid);
+    EXPECT_EQ(snap.type, "snapshot");
+    EXPECT_EQ(snap.channel, "ticker.BTC-USDT");
+    EXPECT_EQ(snap.seq, 41u + id);
+    EXPECT_EQ(snap.data_minified, minified(data));
+    EXPECT_EQ(snap.keys, 4u);
+
+    // Messages may share a frame separated by '\n': no raw newline inside one.
+    EXPECT_EQ(u->update_text.find('\n'), std::string::npos);
+    EXPECT_EQ(u->snapshot_text.find('\n'), std::string::npos);
+    ++id;
+  }
+}
+
+TEST(Update, ExactText) {
+  const update_ptr u = make_update(3, "status", 7, R"({"feeds":[]})");
+  EXPECT_EQ(u->update_text, R"({"type":"update","channel":"status","seq":7,"data":{"feeds":[]}})");
+  EXPECT_EQ(u->snapshot_text,
+            R"({"type":"snapshot","channel":"status","seq":7,"data":{"feeds":[]}})");
+  EXPECT_EQ(u->data_offset,
+            std::string_view(R"({"type":"update","channel":"status","seq":7,"data":)").size());
+}
+
+TEST(Update, LargestSequenceNumber) {
+  constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  const update_ptr u = make_update(0, "ticker.ETH-USDT", max, "{}");
+  EXPECT_NE(u->update_text.find(R"("seq":18446744073709551615,)"), std::string::npos)
+      << u->update_text;
+  const envelope e = parse_envelope(u->update_text);
+  EXPECT_EQ(e.seq, max);
+  EXPECT_EQ(u->data(), "{}");
+}
+
+TEST(Update, EmptySnapshotHasSeqZeroAndNullData) {
+  const std::string text = empty_snapshot_text("ticker.BTC-USDT");
+  EXPECT_EQ(text, R"({"type":"snapshot","channel":"ticker.BTC-USDT","seq":0,"data":null})");
+  const envelope e = parse_envelope(text);
+  ASSERT_TRUE(e.valid);
+  EXPECT_EQ(e.type, "snapshot");
+  EXPECT_EQ(e.seq, 0u);
+  EXPECT_EQ(e.data_minified, "null");
+}
+
+std::string json_string(std::string_view s) {
+  std::string out;
+  json::append_string(out, s);
+  return out;
+}
+
+TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
+  using namespace std::string_view_literals;
+  EXPECT_EQ(json_string(""), R"("")");
+  EXPECT_EQ(json_string("plain"), R"("plain")");
+  EXPECT_EQ(json_string(R"(a"b)"), R"("a\"b")");
+  EXPECT_EQ(json_string(R"(a\b)"), R"("a\\b")");
+  EXPECT_EQ(json_string(R"(\")"), R"("\\\"")");
+  EXPECT_EQ(json_string("\n\r\t"), R"("\n\r\t")");
+  EXPECT_EQ(json_string("\0"sv), R"("\u0000")");
+  EXPECT_EQ(json_string("\x01\x08\x0b\x0c\x1f"), R"("\u0001\u0008\u000b\u000c\u001f")");
+  EXPECT_EQ(json_string("a\x1f"
+                        "b"),
+            R"("a\u001fb")");
+  EXPECT_EQ(json_string(" ~\x7f"), "\" ~\x7f\"");  // DEL and printable ASCII need no escape
+  EXPECT_EQ(json_string("/"), R"("/")");
+}
+
+TEST(JsonWriter, LeavesUtf8Alone) {
+  const std::string_view utf8 = "é € 😀 日本 ÿ";
+  EXPECT_EQ(json_string(utf8), "\"" + std::string(utf8) + "\"");
+}
+
+TEST(JsonWriter, AppendsWithoutClearing) {
+  std::string out = "[";
+  json::append_string(out, "a");
+  out += ',';
+  json::append_string(out, "\"");
+  out += ']';
+  EXPECT_EQ(out, R"(["a","\""])");
+}
+
+TEST(JsonWriter, EveryAsciiCharacterRoundTripsThroughAJsonParser) {
+  std::string all;
+  for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+  all += "é€😀";
+  const std::string encoded = json_string(all);
+  for (const char c : encoded) {
+    EXPECT_GE(static_cast<unsigned char>(c), 0x20u) << "raw control character in output";
+  }
+  simdjson::dom::parser parser;
+  std::string_view back;
+  ASSERT_EQ(parser.parse(encoded).get(back), simdjson::SUCCESS) << encoded;
+  EXPECT_EQ(back, all);
+}
+
+TEST(JsonWriter, NumbersDecimalsAndKeys) {
+  std::string out = "{";
+  json::append_key(out, "a");
+  json::append_int(out, std::numeric_limits<std::int64_t>::min());
+  json::append_key(out, "b");
+  json::append_decimal(out, decimal(-850, 2));
+  json::append_key(out, "c");
+  json::append_decimal(out, decimal(1, 8));
+  json::append_key(out, "d");
+  json::append_int(out, 0);
+  out += '}';
+  EXPECT_EQ(out, R"({"a":-9223372036854775808,"b":"-8.50","c":"0.00000001","d":0})");
+  EXPECT_EQ(minified(out), out);
+}
+
+}  // namespace
+}  // namespace tickerd
