@@ -1,0 +1,397 @@
+#include "sim/binance_protocol.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "sim/json_lite.hpp"
+#include "sim/sim_log.hpp"
+#include "tickerd/core/clock.hpp"
+#include "tickerd/core/json_writer.hpp"
+
+namespace tickerd::sim::binance {
+namespace {
+
+constexpr std::size_t max_stream_name_chars = 200;
+
+bool is_word_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %40 -> '@'; false on a broken escape.
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    const int hi = hex_value(in[i + 1]);
+    const int lo = hex_value(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+// Splits "a/b/c" into non-empty parts appended to `out`.
+void split_streams(std::string_view list, std::vector<std::string>& out) {
+  while (!list.empty()) {
+    const auto slash = list.find('/');
+    const auto part = list.substr(0, slash);
+    if (!part.empty()) out.emplace_back(part);
+    if (slash == std::string_view::npos) break;
+    list.remove_prefix(slash + 1);
+  }
+}
+
+// The id exactly as the reply must echo it, or nullopt when Binance would reject it
+// (64-bit signed integer, alphanumeric string of at most 36 characters, or null).
+std::optional<std::string> id_json(const json_lite::value* id) {
+  if (!id || id->type == json_lite::kind::null) return std::string("null");
+  if (id->is_integer()) {
+    std::int64_t v = 0;
+    const auto* first = id->text.data();
+    const auto* last = first + id->text.size();
+    const auto r = std::from_chars(first, last, v);
+    if (r.ec != std::errc() || r.ptr != last) return std::nullopt;
+    return id->text;
+  }
+  if (id->type == json_lite::kind::string && id->text.size() <= max_id_chars &&
+      std::all_of(id->text.begin(), id->text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      })) {
+    std::string out;
+    json::append_string(out, id->text);
+    return out;
+  }
+  return std::nullopt;
+}
+
+// params as a list of strings; nullopt when absent or not an array of strings.
+std::optional<std::vector<std::string>> string_params(const json_lite::value& req) {
+  const auto* params = req.find("params");
+  if (!params || params->type != json_lite::kind::array) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& item : params->items) {
+    if (item.type != json_lite::kind::string) return std::nullopt;
+    out.push_back(item.text);
+  }
+  return out;
+}
+
+std::string result_reply(std::string_view result_json, std::string_view id) {
+  std::string out;
+  out.reserve(32 + result_json.size() + id.size());
+  out.append("{\"result\":");
+  out.append(result_json);
+  out.append(",\"id\":");
+  out.append(id);
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace
+
+bool valid_stream_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > max_stream_name_chars) return false;
+  if (name.front() == '!') name.remove_prefix(1);  // market-wide streams: "!ticker@arr"
+  std::size_t parts = 0;
+  while (true) {
+    const auto at = name.find('@');
+    const auto part = name.substr(0, at);
+    if (part.empty() || !std::all_of(part.begin(), part.end(), is_word_char)) return false;
+    ++parts;
+    if (at == std::string_view::npos) break;
+    name.remove_prefix(at + 1);
+  }
+  return parts >= 2;
+}
+
+std::optional<target_info> parse_target(std::string_view target, std::string& error) {
+  const auto qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const std::string_view query =
+      qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+
+  target_info info;
+  std::string decoded;
+  if (path == "/ws" || path.starts_with("/ws/")) {
+    info.combined = false;
+    if (!percent_decode(path.substr(std::min<std::size_t>(path.size(), 4)), decoded)) {
+      error = "bad percent-encoding in path";
+      return std::nullopt;
+    }
+    split_streams(decoded, info.streams);
+  } else if (path == "/stream" || path == "/stream/") {
+    info.combined = true;
+  } else {
+    error = "not a Binance stream endpoint (use /ws/<stream> or /stream?streams=<a>/<b>)";
+    return std::nullopt;
+  }
+
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    if (!percent_decode(raw, decoded)) {
+      error = "bad percent-encoding in query parameter '" + std::string(key) + "'";
+      return std::nullopt;
+    }
+    if (key == "streams" && info.combined) {
+      split_streams(decoded, info.streams);
+    } else if (key == "timeUnit") {
+      if (decoded == "MICROSECOND" || decoded == "microsecond") {
+        info.unit = time_unit::microsecond;
+      } else if (decoded == "MILLISECOND" || decoded == "millisecond") {
+        info.unit = time_unit::millisecond;
+      } else {
+        error = "invalid timeUnit '" + decoded + "'";
+        return std::nullopt;
+      }
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+
+  std::vector<std::string> unique;
+  for (auto& s : info.streams) {
+    if (!valid_stream_name(s)) {
+      error = "invalid stream name '" + s + "'";
+      return std::nullopt;
+    }
+    if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(std::move(s));
+  }
+  if (unique.size() > max_streams_per_connection) {
+    error = "more than 1024 streams";
+    return std::nullopt;
+  }
+  info.streams = std::move(unique);
+  return info;
+}
+
+// ---- endpoint --------------------------------------------------------------------------
+
+endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_incoming_per_sec)
+    : model_(model),
+      fmt_(fmt),
+      max_incoming_per_sec_(max_incoming_per_sec),
+      subscribers_(model.size()) {
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    by_stream_.emplace(ticker_stream_name(model.symbol(i).spec()), i);
+  }
+}
+
+endpoint::~endpoint() = default;
+
+std::unique_ptr<connection_handler> endpoint::accept(std::string_view target, http_reject& reject) {
+  std::string error;
+  auto info = parse_target(target, error);
+  if (!info) {
+    reject.status = 400;
+    reject.body = "{\"code\":-1100,\"msg\":";
+    json::append_string(reject.body, error);
+    reject.body.push_back('}');
+    return nullptr;
+  }
+  ++stats_.connections;
+  return std::make_unique<session>(*this, std::move(*info));
+}
+
+std::optional<std::size_t> endpoint::symbol_of(std::string_view stream) const {
+  const auto it = by_stream_.find(std::string(stream));
+  if (it == by_stream_.end()) return std::nullopt;
+  return it->second;
+}
+
+void endpoint::add_subscriber(std::size_t index, session* s) {
+  subscribers_[index].push_back(s);
+}
+
+void endpoint::remove_subscriber(std::size_t index, session* s) {
+  auto& subs = subscribers_[index];
+  const auto it = std::find(subs.begin(), subs.end(), s);
+  if (it == subs.end()) return;
+  *it = subs.back();
+  subs.pop_back();
+}
+
+void endpoint::publish(std::size_t index, std::int64_t wall_us) {
+  const auto& subs = subscribers_[index];
+  if (subs.empty()) return;
+  ++stats_.events;
+  const symbol_walk& walk = model_.symbol(index);
+  // One encoding per wire variant in use (raw/combined x ms/us), shared by all subscribers.
+  std::array<frame_ptr, 4> variants;
+  for (session* s : subs) {
+    const std::size_t v =
+        (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
+    if (!variants[v]) {
+      variants[v] = make_frame(
+          encode_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_, s->combined()));
+    }
+    s->deliver(variants[v]);
+  }
+}
+
+// ---- session ---------------------------------------------------------------------------
+
+session::session(endpoint& ep, target_info target)
+    : endpoint_(ep),
+      combined_(target.combined),
+      unit_(target.unit),
+      initial_(std::move(target.streams)) {}
+
+session::~session() {
+  for (const auto& s : streams_) {
+    if (auto index = endpoint_.symbol_of(s)) endpoint_.remove_subscriber(*index, this);
+  }
+}
+
+unsigned session::max_incoming_per_sec() const noexcept {
+  return endpoint_.max_incoming_per_sec();
+}
+
+void session::on_open(connection& conn) {
+  conn_ = &conn;
+  for (const auto& s : initial_) subscribe(s);
+  initial_.clear();
+  initial_.shrink_to_fit();
+}
+
+void session::deliver(const frame_ptr& frame) {
+  if (conn_ && conn_->send(frame)) {
+    ++endpoint_.stats_.frames_sent;
+  } else {
+    ++endpoint_.stats_.frames_refused;
+  }
+}
+
+bool session::subscribe(const std::string& stream) {
+  if (std::find(streams_.begin(), streams_.end(), stream) != streams_.end()) return true;
+  if (streams_.size() >= max_streams_per_connection) return false;
+  streams_.push_back(stream);
+  if (auto index = endpoint_.symbol_of(stream)) {
+    endpoint_.add_subscriber(*index, this);
+  } else {
+    // Binance acks any well-formed name; nothing will ever arrive on this one.
+    log().info("binance: connection {} subscribed to '{}', which the sim does not produce",
+               conn_ ? conn_->id() : 0, stream);
+  }
+  return true;
+}
+
+void session::unsubscribe(std::string_view stream) {
+  const auto it = std::find(streams_.begin(), streams_.end(), stream);
+  if (it == streams_.end()) return;
+  if (auto index = endpoint_.symbol_of(stream)) endpoint_.remove_subscriber(*index, this);
+  streams_.erase(it);
+}
+
+void session::reply(std::string text) {
+  if (conn_) conn_->send(make_frame(std::move(text)));
+}
+
+void session::reply_error(int code, std::string_view msg, std::string_view id) {
+  std::string out = "{\"error\":{\"code\":";
+  json::append_int(out, code);
+  out.append(",\"msg\":");
+  json::append_string(out, msg);
+  out.push_back('}');
+  if (!id.empty()) {
+    out.append(",\"id\":");
+    out.append(id);
+  }
+  out.push_back('}');
+  reply(std::move(out));
+}
+
+void session::on_server_shutdown() {
+  reply(encode_server_shutdown(wall_us(), unit_, combined_));
+}
+
+void session::on_text(std::string_view message) {
+  json_lite::value req;
+  json_lite::parse_error perr;
+  if (!json_lite::parse(message, req, perr)) {
+    std::string msg = "Invalid JSON: " + perr.what + " at line " + std::to_string(perr.line) +
+                      " column " + std::to_string(perr.column);
+    return reply_error(3, msg, {});
+  }
+  if (req.type != json_lite::kind::object) {
+    return reply_error(2, "Invalid request: expected a JSON object", {});
+  }
+  const auto id = id_json(req.find("id"));
+  if (!id) return reply_error(2, "Invalid request: request ID must be an unsigned integer", {});
+
+  const auto* method = req.find("method");
+  if (!method) return reply_error(2, "Invalid request: missing field `method`", *id);
+  if (method->type != json_lite::kind::string) {
+    return reply_error(2, "Invalid request: method must be a string", *id);
+  }
+  const std::string& m = method->text;
+
+  if (m == "SUBSCRIBE" || m == "UNSUBSCRIBE") {
+    const auto params = string_params(req);
+    if (!params) return reply_error(2, "Invalid request: missing field `params`", *id);
+    for (const auto& s : *params) {
+      if (!valid_stream_name(s)) {
+        reply_error(2, "Invalid request: invalid stream", *id);
+        if (conn_) conn_->close(close_code::policy_violation, "invalid stream");
+        return;
+      }
+    }
+    if (m == "SUBSCRIBE") {
+      for (const auto& s : *params) {
+        if (!subscribe(s)) return reply_error(2, "Invalid request: too many streams", *id);
+      }
+    } else {
+      for (const auto& s : *params) unsubscribe(s);
+    }
+    return reply(result_reply("null", *id));
+  }
+
+  if (m == "LIST_SUBSCRIPTIONS") {
+    std::string list = "[";
+    for (const auto& s : streams_) {
+      if (list.size() > 1) list.push_back(',');
+      json::append_string(list, s);
+    }
+    list.push_back(']');
+    return reply(result_reply(list, *id));
+  }
+
+  if (m == "SET_PROPERTY" || m == "GET_PROPERTY") {
+    const auto* params = req.find("params");
+    if (!params || params->type != json_lite::kind::array || params->items.empty() ||
+        params->items[0].type != json_lite::kind::string) {
+      return reply_error(2, "Invalid request: property name must be a string", *id);
+    }
+    if (params->items[0].text != "combined") return reply_error(0, "Unknown property", *id);
+    if (m == "GET_PROPERTY") return reply(result_reply(combined_ ? "true" : "false", *id));
+    if (params->items.size() != 2 || params->items[1].type != json_lite::kind::boolean) {
+      return reply_error(1, "Invalid value type: expected Boolean", *id);
+    }
+    combined_ = params->items[1].boolean;
+    return reply(result_reply("null", *id));
+  }
+
+  reply_error(2,
+              "Invalid request: unknown variant `" + m +
+                  "`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, "
+                  "`SET_PROPERTY`, `GET_PROPERTY`",
+              *id);
+}
+
+}  // namespace tickerd::sim::binance

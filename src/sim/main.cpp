@@ -1,0 +1,120 @@
+// tickerd-sim: an exchange simulator speaking Binance spot's WebSocket market streams on
+// loopback, so tickerd's real feed code runs against it without the internet.
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "sim/sim_app.hpp"
+#include "sim/sim_log.hpp"
+
+namespace {
+
+// Load tests open thousands of connections: use every descriptor the hard limit allows.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using tickerd::sim::sim_options;
+  sim_options opts;
+  std::string listen = "127.0.0.1:9001";
+  std::string symbols;
+  std::string level = "info";
+
+  CLI::App app{
+      "tickerd-sim: synthetic exchange feeds on loopback (Binance spot WebSocket streams: "
+      "/ws/<symbol>@ticker, /stream?streams=...)",
+      "tickerd-sim"};
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            std::string host, error;
+            std::uint16_t port = 0;
+            return tickerd::sim::parse_listen(v, host, port, error) ? std::string() : error;
+          },
+          "HOST:PORT", "listen"));
+  app.add_option("--seed", opts.seed, "seed of the price walks (same seed, same prices)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            std::uint64_t seed = 0;
+            const auto r = std::from_chars(v.data(), v.data() + v.size(), seed);
+            return !v.empty() && r.ec == std::errc() && r.ptr == v.data() + v.size()
+                       ? std::string()
+                       : std::string("must be an integer from 0 to 2^64-1");
+          },
+          "UINT", "seed"));
+  app.add_option("--rate", opts.rate, "ticker events per second per symbol (e.g. 0.5, 1000)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            double r = 0;
+            try {
+              r = std::stod(v);
+            } catch (const std::exception&) {
+              return std::string("not a number");
+            }
+            return r > 0 && r <= tickerd::sim::max_rate
+                       ? std::string()
+                       : std::string("must be > 0 and at most 10000");
+          },
+          "RATE", "rate"));
+  app.add_option("--max-conn-age-ms", opts.max_conn_age_ms,
+                 "close each connection this old, like Binance at 24 h; 0 = never")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--ping-interval-ms", opts.ping_interval_ms,
+                 "server ping frame interval (Binance: 20000); 0 = no pings")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--pong-timeout-ms", opts.pong_timeout_ms,
+                 "drop a client that has not answered a ping this long (Binance: 60000)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--symbols", symbols,
+                 "comma-separated symbols, e.g. BTCUSDT,ETHUSDT (default: the 11 built-in)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            std::string error;
+            return tickerd::sim::parse_symbol_list(v, error) ? std::string() : error;
+          },
+          "LIST", "symbols"));
+  app.add_option("--max-incoming-per-sec", opts.max_incoming_per_sec,
+                 "client messages (text, ping, pong) per second before the connection is "
+                 "closed (Binance: 5); 0 = no limit")
+      ->capture_default_str();
+  app.add_flag("--binance-fixed8", opts.binance_fixed8,
+               "print every Binance price and quantity with 8 decimals, as the real venue "
+               "does (default: the symbol's tick and lot precision)");
+  app.add_option("--log-level", level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors are status 2, whatever CLI11's code
+  }
+
+  std::string error;
+  tickerd::sim::parse_listen(listen, opts.host, opts.port, error);
+  if (!symbols.empty()) {
+    auto parsed = tickerd::sim::parse_symbol_list(symbols, error);
+    opts.symbols = std::move(*parsed);
+  }
+  tickerd::sim::log().set_level(spdlog::level::from_str(level));
+  raise_fd_limit();
+  return tickerd::sim::run(opts);
+}
