@@ -115,7 +115,7 @@ void read_limits(table_reader& root, limits_config& l) {
   t.integer("max_subscriptions", l.max_subscriptions, 1, 100'000);
   t.integer("max_requests_per_second", l.max_requests_per_second, 1, 100'000);
   t.integer("conflate_after_messages", l.conflate_after_messages, 1, 1'000'000);
-  t.integer("max_queued_bytes", l.max_queued_bytes, 4096, std::int64_t{1} << 32);
+  t.integer("max_queued_bytes", l.max_queued_bytes, 64 * 1024, std::int64_t{1} << 32);
   t.integer("max_connections", l.max_connections, 1, 10'000'000);
   t.integer("max_connections_per_ip", l.max_connections_per_ip, 1, 10'000'000);
   t.millis("handshake_timeout_ms", l.handshake_timeout, 10, max_ms);

@@ -22,6 +22,8 @@
 namespace tickerd {
 namespace {
 
+constexpr auto upstream_close_grace = std::chrono::seconds(1);
+
 std::vector<symbol_map> build_symbol_maps(const config& cfg) {
   std::vector<symbol_map> maps;
   std::set<venue_id> seen;
@@ -111,10 +113,10 @@ struct server::impl {
     if (stopped) return;
     stopped = true;
     log->info("shutting down");
-    for (auto& f : feeds) f->stop();
+    for (auto& f : feeds) f->stop();  // starts polite closes upstream
     signals.cancel();
-    gate->stop();
-    ioc.stop();
+    gate->stop();  // clients get 1001; joins the shard threads
+    feeds.clear();  // each session's state lives on until its close completes
   }
 
   config cfg;
@@ -149,8 +151,11 @@ void server::run() {
     i.shutdown();
   });
   i.start_feeds();
-  i.ioc.run();
+  while (!i.stopped && i.ioc.run_one() > 0) {
+  }
   i.shutdown();
+  // Let the upstream close handshakes finish, but never hang on a silent venue.
+  i.ioc.run_for(upstream_close_grace);
 }
 
 void server::stop() {

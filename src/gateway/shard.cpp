@@ -244,10 +244,21 @@ void append_channel_state(std::string& out, const channel_info& info, const upda
 }  // namespace
 
 http_response shard::handle_http(const http_request& req) const {
-  if (req.method() != http::verb::get) {
+  auto res = route(req);
+  if (req.method() == http::verb::head) {
+    // Same headers, Content-Length included, and no body.
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
+  return res;
+}
+
+http_response shard::route(const http_request& req) const {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
     auto res = json_reply(req, http::status::method_not_allowed,
-                          R"({"error":"method_not_allowed","message":"use GET"})");
-    res.set(http::field::allow, "GET");
+                          R"({"error":"method_not_allowed","message":"use GET or HEAD"})");
+    res.set(http::field::allow, "GET, HEAD");
     return res;
   }
   std::string_view path = req.target();

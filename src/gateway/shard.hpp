@@ -81,6 +81,7 @@ class shard {
   std::vector<bool>& conflation_scratch() noexcept { return scratch_; }
 
  private:
+  http_response route(const http_request& req) const;
   void do_accept();
   void on_deliver(const std::vector<update_ptr>& batch);
   void close_all();

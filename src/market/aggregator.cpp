@@ -27,6 +27,15 @@ void merge(tick& into, const tick& t) {
   into.recv_ts_us = t.recv_ts_us;
 }
 
+// Equal in everything a client sees except the receive time.
+bool same_state(const tick& a, const tick& b) {
+  const auto eq = [&](decimal tick::*m) { return (a.*m).identical(b.*m); };
+  return a.fields == b.fields && a.exchange_ts_ms == b.exchange_ts_ms && eq(&tick::last) &&
+         eq(&tick::open_24h) && eq(&tick::high_24h) && eq(&tick::low_24h) &&
+         eq(&tick::volume_base) && eq(&tick::volume_quote) && eq(&tick::bid) && eq(&tick::ask) &&
+         eq(&tick::bid_qty) && eq(&tick::ask_qty) && eq(&tick::venue_change_pct);
+}
+
 }  // namespace
 
 aggregator::aggregator(const std::vector<instrument>& instruments,
@@ -40,7 +49,14 @@ void aggregator::on_ticks(std::span<const tick> ticks) {
   for (const auto& t : ticks) {
     if (t.instrument >= state_.size()) continue;
     auto& s = state_[t.instrument];
-    merge(s.by_venue[static_cast<std::size_t>(t.venue)], t);
+    auto& current = s.by_venue[static_cast<std::size_t>(t.venue)];
+    const bool known = (s.present & bit(t.venue)) != 0;
+    // An older event, or the same event seen again (e.g. by both connections around a planned
+    // reconnect), changes nothing and publishes nothing.
+    if (known && t.exchange_ts_ms != 0 && t.exchange_ts_ms < current.exchange_ts_ms) continue;
+    const tick before = current;
+    merge(current, t);
+    if (known && same_state(before, current)) continue;
     s.present |= bit(t.venue);
     if (!s.dirty) {
       s.dirty = true;
