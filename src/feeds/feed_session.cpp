@@ -433,6 +433,7 @@ net::awaitable<connection_ptr> feed_session::impl::open_connection() {
                              config_.max_frame_bytes, config_.verify_tls};
   auto ec = co_await c->link->open(url_, target_, options);
   if (!ec && !c->timed_out && !stopped_) {
+    adapter_->reset();  // per-connection venue state (sequence numbers) starts over
     const auto messages = adapter_->subscribe_messages();
     for (const auto& message : messages) {
       ec = co_await c->link->write(message);
@@ -499,6 +500,7 @@ void feed_session::impl::on_frame(connection& c, std::string_view frame) {
   const parse_result result = adapter_->parse(frame, recv_us, ticks_);
   bump(stats_.messages);
   bump(stats_.unknown_symbols, result.unknown_symbols);
+  bump(stats_.gaps, result.gaps);
   if (result.error != feed_errc::ok) report_parse_error(result.error, frame);
 
   if (!from_active) {

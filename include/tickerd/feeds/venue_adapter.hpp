@@ -35,6 +35,7 @@ struct parse_result {
   feed_errc error = feed_errc::ok;
   frame_kind kind = frame_kind::data;
   std::size_t unknown_symbols = 0;  // data for symbols not in the map (counted, not errors)
+  std::size_t gaps = 0;             // venue sequence numbers skipped (e.g. Coinbase `sequence`)
 };
 
 class venue_adapter {
@@ -52,6 +53,9 @@ class venue_adapter {
   // An application-level keepalive text frame and how often to send it (0 = none).
   virtual std::string keepalive_message() const { return {}; }
   virtual std::chrono::milliseconds keepalive_interval() const { return {}; }
+
+  // A new connection starts: forget per-connection state such as sequence numbers.
+  virtual void reset() noexcept {}
 
   // Parses one text frame. Appends ticks to `out`; never throws.
   virtual parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
