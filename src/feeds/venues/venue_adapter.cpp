@@ -4,6 +4,7 @@
 #include <string>
 
 #include "feeds/venues/binance_adapter.hpp"
+#include "feeds/venues/venue_factories.hpp"
 #include "tickerd/feeds/feed_stats.hpp"
 
 namespace tickerd {
@@ -13,12 +14,15 @@ std::unique_ptr<venue_adapter> make_venue_adapter(venue_id venue, const symbol_m
     case venue_id::binance:
       return std::make_unique<binance_adapter>(symbols);
     case venue_id::okx:
+      return make_okx_adapter(symbols);
     case venue_id::coinbase:
+      return make_coinbase_adapter(symbols);
     case venue_id::bybit:
+      return make_bybit_adapter(symbols);
     case venue_id::kraken:
-      break;
+      return make_kraken_adapter(symbols);
   }
-  throw std::invalid_argument("venue " + std::string(to_string(venue)) + " not implemented yet");
+  throw std::invalid_argument("unknown venue");
 }
 
 std::string_view to_string(feed_errc e) noexcept {
