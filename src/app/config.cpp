@@ -133,8 +133,9 @@ void read_log(table_reader& root, log_config& l) {
   t.reject_unknown();
 }
 
-void read_market(table_reader& root, std::vector<instrument>& out) {
+void read_market(table_reader& root, std::vector<instrument>& out, compose_options& composite) {
   table_reader t(root.table("market"), "market");
+  t.integer("outlier_band_bp", composite.outlier_band_bp, 0, 10'000);
   if (const auto* symbols = t.array("symbols")) {
     out.clear();
     std::size_t i = 0;
@@ -203,6 +204,16 @@ void read_feed(const toml::table* table, const std::string& prefix,
       f.symbol_overrides.emplace_back(std::string(canonical), *native);
     }
   }
+  if (const auto* quotes = t.table("quote_map")) {
+    for (const auto& [k, n] : *quotes) {
+      const std::string key = t.key("quote_map") + "." + std::string(k.str());
+      const auto venue_quote = n.value<std::string>();
+      if (!n.is_string() || !venue_quote || venue_quote->empty()) {
+        fail(key, "must be a non-empty string (the venue's quote currency)");
+      }
+      f.quote_map.emplace_back(std::string(k.str()), *venue_quote);
+    }
+  }
   t.reject_unknown();
 }
 
@@ -213,7 +224,7 @@ config read_config(const toml::table& root_table) {
   read_server(root, c.server);
   read_limits(root, c.limits);
   read_log(root, c.log);
-  read_market(root, c.instruments);
+  read_market(root, c.instruments, c.composite);
   if (const auto* feeds = root.array("feeds")) {
     std::size_t i = 0;
     for (const auto& n : *feeds) {
@@ -290,6 +301,25 @@ std::string default_native_symbol(venue_id venue, const instrument& i) {
       return i.base + "/" + i.quote;
   }
   return i.symbol();
+}
+
+std::vector<venue_id> config::venues() const {
+  std::vector<venue_id> out;
+  out.reserve(feeds.size());
+  for (const auto& f : feeds) out.push_back(f.session.venue);
+  return out;
+}
+
+std::string native_symbol(const feed_entry_config& feed, const instrument& i) {
+  const std::string canonical = i.symbol();
+  for (const auto& [symbol, native] : feed.symbol_overrides) {
+    if (symbol == canonical) return native;
+  }
+  instrument spelled = i;
+  for (const auto& [ours, theirs] : feed.quote_map) {
+    if (ours == i.quote) spelled.quote = theirs;
+  }
+  return default_native_symbol(feed.session.venue, spelled);
 }
 
 config load_config_string(std::string_view toml_text, const std::string& source_name) {

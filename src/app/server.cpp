@@ -35,12 +35,7 @@ std::vector<symbol_map> build_symbol_maps(const config& cfg) {
     }
     symbol_map map;
     for (std::size_t i = 0; i < cfg.instruments.size(); ++i) {
-      const auto symbol = cfg.instruments[i].symbol();
-      std::string native = default_native_symbol(feed.session.venue, cfg.instruments[i]);
-      for (const auto& [canonical, override_native] : feed.symbol_overrides) {
-        if (canonical == symbol) native = override_native;
-      }
-      map.add(std::move(native), static_cast<instrument_id>(i));
+      map.add(native_symbol(feed, cfg.instruments[i]), static_cast<instrument_id>(i));
     }
     maps.push_back(std::move(map));
   }
@@ -53,11 +48,11 @@ struct server::impl {
   explicit impl(config c)
       : cfg(std::move(c)),
         symbol_maps(build_symbol_maps(cfg)),
-        channels(cfg.instruments),
+        channels(cfg.instruments, cfg.venues()),
         tls(net::ssl::context::tls_client),
         signals(ioc, SIGINT, SIGTERM),
         out(channels, [this](update_ptr u) { enqueue(std::move(u)); }),
-        market(cfg.instruments, channels, out),
+        market(cfg.instruments, channels, out, cfg.composite),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
     tls.set_default_verify_paths();
     for (const auto& f : cfg.feeds) {

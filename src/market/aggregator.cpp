@@ -39,8 +39,12 @@ bool same_state(const tick& a, const tick& b) {
 }  // namespace
 
 aggregator::aggregator(const std::vector<instrument>& instruments,
-                       const channel_registry& channels, publisher& out)
-    : instruments_(instruments), channels_(channels), out_(out), state_(instruments.size()) {
+                       const channel_registry& channels, publisher& out, compose_options options)
+    : instruments_(instruments),
+      channels_(channels),
+      out_(out),
+      options_(options),
+      state_(instruments.size()) {
   symbols_.reserve(instruments.size());
   for (const auto& i : instruments) symbols_.push_back(i.symbol());
 }
@@ -58,13 +62,19 @@ void aggregator::on_ticks(std::span<const tick> ticks) {
     merge(current, t);
     if (known && same_state(before, current)) continue;
     s.present |= bit(t.venue);
+    s.dirty_venues |= bit(t.venue);
     if (!s.dirty) {
       s.dirty = true;
       dirty_.push_back(t.instrument);
     }
   }
   for (const auto id : dirty_) {
-    state_[id].dirty = false;
+    auto& s = state_[id];
+    s.dirty = false;
+    for (std::size_t v = 0; v < venue_count; ++v) {
+      if ((s.dirty_venues & (1u << v)) != 0) publish_venue(id, static_cast<venue_id>(v));
+    }
+    s.dirty_venues = 0;
     publish(id);
   }
   dirty_.clear();
@@ -76,7 +86,9 @@ void aggregator::on_venue_fresh(venue_id venue, bool fresh) {
   if (was_fresh == fresh) return;
   fresh_ = static_cast<venue_mask>(fresh ? (fresh_ | b) : (fresh_ & ~b));
   for (std::size_t i = 0; i < state_.size(); ++i) {
-    if ((state_[i].present & b) != 0) publish(static_cast<instrument_id>(i));
+    if ((state_[i].present & b) == 0) continue;
+    publish_venue(static_cast<instrument_id>(i), venue);
+    publish(static_cast<instrument_id>(i));
   }
 }
 
@@ -100,11 +112,22 @@ void aggregator::publish(instrument_id id) {
     if ((use & (1u << v)) != 0) inputs[n++] = s.by_venue[v];
   }
   if (n == 0) return;
-  auto c = compose(std::span<const tick>(inputs.data(), n));
+  auto c = compose(std::span<const tick>(inputs.data(), n), options_);
   c.stale = stale;
   buffer_.clear();
   encode_ticker(buffer_, symbols_[id], c);
   out_.publish(channels_.ticker(id), buffer_);
+}
+
+void aggregator::publish_venue(instrument_id id, venue_id venue) {
+  const auto channel = channels_.venue_ticker(id, venue);
+  if (!channel) return;
+  const tick& t = state_[id].by_venue[static_cast<std::size_t>(venue)];
+  auto c = compose(std::span<const tick>(&t, 1), compose_options{0});
+  c.stale = (fresh_ & bit(venue)) == 0;
+  buffer_.clear();
+  encode_venue_ticker(buffer_, symbols_[id], venue, c);
+  out_.publish(*channel, buffer_);
 }
 
 }  // namespace tickerd

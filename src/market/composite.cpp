@@ -9,6 +9,7 @@ namespace tickerd {
 namespace {
 
 constexpr int change_pct_scale = 2;
+__extension__ typedef __int128 i128;
 
 // Median of the values of `field` among inputs that carry it; false when none do.
 template <typename Get>
@@ -19,7 +20,13 @@ bool median_of(std::span<const tick> inputs, tick_field field, Get get, decimal&
     if (t.has(field) && n < values.size()) values[n++] = get(t);
   }
   if (n == 0) return false;
-  std::sort(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n));
+  // Insertion sort: at most venue_count values (and std::sort trips GCC 12's -Warray-bounds
+  // on arrays this small).
+  for (std::size_t i = 1; i < n; ++i) {
+    for (std::size_t j = i; j > 0 && values[j] < values[j - 1]; --j) {
+      std::swap(values[j], values[j - 1]);
+    }
+  }
   if (n % 2 == 1) {
     out = values[n / 2];
     return true;
@@ -46,7 +53,36 @@ bool sum_of(std::span<const tick> inputs, tick_field field, Get get, decimal& ou
 
 }  // namespace
 
-composite_ticker compose(std::span<const tick> inputs) {
+bool outside_band(decimal value, decimal reference, std::uint32_t band_bp) noexcept {
+  const int scale = std::max(value.scale(), reference.scale());
+  const auto widen = [scale](decimal d) {
+    i128 m = d.mantissa();
+    for (int i = d.scale(); i < scale; ++i) m *= 10;
+    return m;
+  };
+  const i128 v = widen(value);
+  const i128 r = widen(reference);
+  const i128 diff = v > r ? v - r : r - v;
+  const i128 ref = r < 0 ? -r : r;
+  constexpr i128 basis_points = 10'000;
+  return diff * basis_points > ref * band_bp;
+}
+
+composite_ticker compose(std::span<const tick> inputs, const compose_options& options) {
+  if (options.outlier_band_bp != 0 && inputs.size() >= 3) {
+    decimal median;
+    if (median_of(inputs, tf_last, [](const tick& t) { return t.last; }, median)) {
+      std::array<tick, venue_count> kept;
+      std::size_t n = 0;
+      for (const auto& t : inputs) {
+        if (t.has(tf_last) && outside_band(t.last, median, options.outlier_band_bp)) continue;
+        if (n < kept.size()) kept[n++] = t;
+      }
+      if (n != 0 && n < inputs.size()) {
+        return compose(std::span<const tick>(kept.data(), n), compose_options{0});
+      }
+    }
+  }
   composite_ticker c;
   tick& v = c.value;
   for (const auto& t : inputs) {
@@ -86,7 +122,12 @@ composite_ticker compose(std::span<const tick> inputs) {
   return c;
 }
 
-void encode_ticker(std::string& out, const std::string& symbol, const composite_ticker& c) {
+namespace {
+
+constexpr int no_venue = -1;
+
+void encode(std::string& out, const std::string& symbol, const composite_ticker& c,
+            int single_venue) {
   const tick& v = c.value;
   out.push_back('{');
   json::append_key(out, "symbol");
@@ -114,6 +155,14 @@ void encode_ticker(std::string& out, const std::string& symbol, const composite_
   json::append_int(out, v.exchange_ts_ms);
   json::append_key(out, "recv_ts");
   json::append_int(out, v.recv_ts_us);
+  if (single_venue != no_venue) {
+    json::append_key(out, "venue");
+    json::append_string(out, to_string(static_cast<venue_id>(single_venue)));
+    json::append_key(out, "stale");
+    out.append(c.stale ? "true" : "false");
+    out.push_back('}');
+    return;
+  }
   json::append_key(out, "venues");
   out.push_back('[');
   bool first = true;
@@ -127,6 +176,17 @@ void encode_ticker(std::string& out, const std::string& symbol, const composite_
   json::append_key(out, "stale");
   out.append(c.stale ? "true" : "false");
   out.push_back('}');
+}
+
+}  // namespace
+
+void encode_ticker(std::string& out, const std::string& symbol, const composite_ticker& c) {
+  encode(out, symbol, c, no_venue);
+}
+
+void encode_venue_ticker(std::string& out, const std::string& symbol, venue_id venue,
+                         const composite_ticker& c) {
+  encode(out, symbol, c, static_cast<int>(venue));
 }
 
 }  // namespace tickerd

@@ -298,3 +298,65 @@ TEST(ChannelRegistry, NamesEveryTickerAndStatus) {
 
 }  // namespace
 }  // namespace tickerd
+
+namespace tickerd {
+namespace {
+
+// Per-venue channels: ticker.<symbol>@<venue> for each configured venue.
+TEST(AggregatorVenueChannels, EachVenueHasItsOwnChannel) {
+  const std::vector<instrument> instruments = {{"BTC", "USDT"}};
+  const std::vector<venue_id> venues = {venue_id::binance, venue_id::okx};
+  const channel_registry channels(instruments, venues);
+  ASSERT_TRUE(channels.find("ticker.BTC-USDT@okx").has_value());
+  EXPECT_FALSE(channels.find("ticker.BTC-USDT@kraken").has_value());
+  EXPECT_EQ(channels.info(*channels.find("ticker.BTC-USDT@okx")).kind,
+            channel_kind::venue_ticker);
+  EXPECT_EQ(channels.venue_ticker(0, venue_id::okx), channels.find("ticker.BTC-USDT@okx"));
+
+  std::vector<update_ptr> sent;
+  publisher pub(channels, [&](update_ptr u) { sent.push_back(std::move(u)); });
+  aggregator agg(instruments, channels, pub);
+  const std::vector<tick> ticks = {
+      test::make_tick(venue_id::binance, 0, {{tf_last, "100.0"}}, 10, 1),
+      test::make_tick(venue_id::okx, 0, {{tf_last, "100.2"}}, 11, 2)};
+  agg.on_ticks(ticks);
+  // One update per venue channel and one composite, not one per tick.
+  ASSERT_EQ(sent.size(), 3u);
+  std::vector<std::string> names;
+  for (const auto& u : sent) names.push_back(channels.info(u->channel).name);
+  EXPECT_EQ(names, (std::vector<std::string>{"ticker.BTC-USDT@binance", "ticker.BTC-USDT@okx",
+                                             "ticker.BTC-USDT"}));
+  EXPECT_NE(sent[1]->data().find(R"("last":"100.2")"), std::string_view::npos);
+  EXPECT_NE(sent[1]->data().find(R"("venue":"okx")"), std::string_view::npos);
+  EXPECT_NE(sent[2]->data().find(R"("last":"100.10")"), std::string_view::npos);
+
+  // okx goes stale: its own channel says so, and it leaves the composite.
+  sent.clear();
+  agg.on_venue_fresh(venue_id::okx, false);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_NE(sent[0]->data().find(R"("venue":"okx","stale":true)"), std::string_view::npos);
+  EXPECT_NE(sent[1]->data().find(R"("last":"100.0")"), std::string_view::npos);
+  EXPECT_NE(sent[1]->data().find(R"("venues":["binance"],"stale":false)"), std::string_view::npos);
+}
+
+TEST(AggregatorDedup, RepeatedOrOlderEventsPublishNothing) {
+  const std::vector<instrument> instruments = {{"BTC", "USDT"}};
+  const channel_registry channels(instruments);
+  std::vector<update_ptr> sent;
+  publisher pub(channels, [&](update_ptr u) { sent.push_back(std::move(u)); });
+  aggregator agg(instruments, channels, pub);
+  const tick t = test::make_tick(venue_id::binance, 0, {{tf_last, "100.0"}}, 10, 1);
+  agg.on_ticks(std::span<const tick>(&t, 1));
+  tick again = t;
+  again.recv_ts_us = 2;  // the same event read again on another connection
+  agg.on_ticks(std::span<const tick>(&again, 1));
+  const tick older = test::make_tick(venue_id::binance, 0, {{tf_last, "99.0"}}, 9, 3);
+  agg.on_ticks(std::span<const tick>(&older, 1));
+  EXPECT_EQ(sent.size(), 1u);
+  const tick newer = test::make_tick(venue_id::binance, 0, {{tf_last, "101.0"}}, 11, 4);
+  agg.on_ticks(std::span<const tick>(&newer, 1));
+  EXPECT_EQ(sent.size(), 2u);
+}
+
+}  // namespace
+}  // namespace tickerd

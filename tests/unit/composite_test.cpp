@@ -374,3 +374,54 @@ TEST(Composite, EncodeAppendsAndUsesTheGivenSymbol) {
 
 }  // namespace
 }  // namespace tickerd
+
+namespace tickerd {
+namespace {
+
+TEST(CompositeOutliers, AVenueFarFromTheMedianIsLeftOut) {
+  const std::vector<tick> ticks = {
+      test::make_tick(venue_id::binance, 0, {{tf_last, "100.00"}, {tf_volume_base, "1"}}, 1, 1),
+      test::make_tick(venue_id::okx, 0, {{tf_last, "100.20"}, {tf_volume_base, "2"}}, 1, 1),
+      test::make_tick(venue_id::kraken, 0, {{tf_last, "130.00"}, {tf_volume_base, "4"}}, 1, 1)};
+  const auto c = compose(ticks, compose_options{.outlier_band_bp = 500});
+  EXPECT_EQ(c.value.last.to_string(), "100.10");  // midpoint of the two that agree
+  EXPECT_EQ(c.value.volume_base.to_string(), "3");
+  EXPECT_EQ(c.venues, (1u << 0) | (1u << 1));  // kraken left out
+
+  // Without the band the outlier is the median's neighbour and counts.
+  const auto all = compose(ticks, compose_options{.outlier_band_bp = 0});
+  EXPECT_EQ(all.value.last.to_string(), "100.20");
+  EXPECT_EQ(all.value.volume_base.to_string(), "7");
+}
+
+TEST(CompositeOutliers, TwoVenuesAreNeverJudged) {
+  const std::vector<tick> ticks = {
+      test::make_tick(venue_id::binance, 0, {{tf_last, "100"}}, 1, 1),
+      test::make_tick(venue_id::okx, 0, {{tf_last, "200"}}, 1, 1)};
+  const auto c = compose(ticks, compose_options{.outlier_band_bp = 100});
+  EXPECT_EQ(c.value.last.to_string(), "150");
+  EXPECT_EQ(c.venues, (1u << 0) | (1u << 1));
+}
+
+TEST(CompositeOutliers, BandIsExactAtItsEdge) {
+  // 5 % of 100.00 is 5.00: 105.00 is inside, 105.01 outside.
+  EXPECT_FALSE(outside_band(dec("105.00"), dec("100"), 500));
+  EXPECT_TRUE(outside_band(dec("105.01"), dec("100"), 500));
+  EXPECT_FALSE(outside_band(dec("95"), dec("100.00"), 500));
+  EXPECT_TRUE(outside_band(dec("94.999"), dec("100"), 500));
+  EXPECT_FALSE(outside_band(dec("0.00012"), dec("0.00012"), 0));
+}
+
+TEST(CompositeVenue, VenueTickerNamesItsVenue) {
+  const tick t = test::make_tick(venue_id::okx, 0, {{tf_last, "85205.7"}}, 1764061234000, 5);
+  composite_ticker c = compose(std::span<const tick>(&t, 1));
+  c.stale = true;
+  std::string out;
+  encode_venue_ticker(out, "BTC-USDT", venue_id::okx, c);
+  EXPECT_EQ(out,
+            R"({"symbol":"BTC-USDT","last":"85205.7","ts":1764061234000,"recv_ts":5,)"
+            R"("venue":"okx","stale":true})");
+}
+
+}  // namespace
+}  // namespace tickerd

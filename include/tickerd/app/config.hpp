@@ -10,6 +10,7 @@
 
 #include "tickerd/core/instrument.hpp"
 #include "tickerd/feeds/feed_session.hpp"
+#include "tickerd/market/composite.hpp"
 
 namespace tickerd {
 
@@ -50,6 +51,9 @@ struct log_config {
 struct feed_entry_config {
   feed_config session;
   std::vector<std::pair<std::string, std::string>> symbol_overrides;  // canonical -> native
+  // Our quote -> the venue's quote (e.g. USDT -> USD: this venue's USD markets stand in for
+  // our USDT instruments). USD and USDT are different quotes unless this says otherwise.
+  std::vector<std::pair<std::string, std::string>> quote_map;
 };
 
 struct config {
@@ -57,7 +61,10 @@ struct config {
   limits_config limits;
   log_config log;
   std::vector<instrument> instruments;
+  compose_options composite{.outlier_band_bp = 500};
   std::vector<feed_entry_config> feeds;
+
+  std::vector<venue_id> venues() const;  // in [[feeds]] order
 };
 
 config load_config_file(const std::string& path);
@@ -74,5 +81,9 @@ endpoint_config parse_endpoint(std::string_view text, std::string_view key);
 // The venue's native spelling of a canonical instrument when the config does not override
 // it (Binance: BTCUSDT).
 std::string default_native_symbol(venue_id venue, const instrument& i);
+
+// The native symbol a feed reads for instrument `i`: an override, else the venue's default
+// spelling with the feed's quote_map applied.
+std::string native_symbol(const feed_entry_config& feed, const instrument& i);
 
 }  // namespace tickerd

@@ -11,24 +11,33 @@
 #include <vector>
 
 #include "tickerd/core/instrument.hpp"
+#include "tickerd/core/venue.hpp"
 
 namespace tickerd {
 
 using channel_id = std::uint32_t;
 
-enum class channel_kind : std::uint8_t { ticker, status };
+enum class channel_kind : std::uint8_t {
+  ticker,        // "ticker.BTC-USDT": the composite over venues
+  venue_ticker,  // "ticker.BTC-USDT@binance": one venue's normalized ticker
+  status,
+};
 
 struct channel_info {
-  std::string name;  // "ticker.BTC-USDT", "status"
+  std::string name;  // "ticker.BTC-USDT", "ticker.BTC-USDT@okx", "status"
   channel_kind kind = channel_kind::ticker;
   instrument_id instrument = no_instrument;
+  venue_id venue = venue_id::binance;  // venue_ticker only
 };
 
 class channel_registry {
  public:
   static constexpr std::string_view ticker_wildcard = "ticker.*";
 
-  explicit channel_registry(const std::vector<instrument>& instruments);
+  // Composite tickers for every instrument, one venue ticker per instrument and configured
+  // venue, and status.
+  explicit channel_registry(const std::vector<instrument>& instruments,
+                            std::span<const venue_id> venues = {});
 
   std::optional<channel_id> find(std::string_view name) const noexcept;
   const channel_info& info(channel_id id) const { return channels_.at(id); }
@@ -37,6 +46,8 @@ class channel_registry {
   channel_id ticker(instrument_id id) const { return ticker_ids_.at(id); }
   std::span<const channel_id> tickers() const noexcept { return ticker_ids_; }
   channel_id status() const noexcept { return status_id_; }
+  // The venue ticker channel, if that venue is configured.
+  std::optional<channel_id> venue_ticker(instrument_id id, venue_id venue) const noexcept;
 
  private:
   struct string_hash {
@@ -47,6 +58,7 @@ class channel_registry {
   };
   std::vector<channel_info> channels_;
   std::vector<channel_id> ticker_ids_;  // by instrument_id
+  std::vector<channel_id> venue_ticker_ids_;  // [instrument * venue_count + venue]; none = ~0
   channel_id status_id_ = 0;
   std::unordered_map<std::string, channel_id, string_hash, std::equal_to<>> by_name_;
 };

@@ -18,7 +18,7 @@ namespace tickerd {
 class aggregator {
  public:
   aggregator(const std::vector<instrument>& instruments, const channel_registry& channels,
-             publisher& out);
+             publisher& out, compose_options options = {});
 
   // Merges ticks (partial ticks update only the fields they carry) and publishes every
   // instrument they touched, once.
@@ -35,15 +35,18 @@ class aggregator {
   struct instrument_state {
     std::array<tick, venue_count> by_venue{};
     venue_mask present = 0;
+    venue_mask dirty_venues = 0;  // venue channels to republish
     bool dirty = false;
   };
 
   void publish(instrument_id id);
+  void publish_venue(instrument_id id, venue_id venue);
 
   std::vector<instrument> instruments_;
   std::vector<std::string> symbols_;
   const channel_registry& channels_;
   publisher& out_;
+  compose_options options_;
   std::vector<instrument_state> state_;
   std::vector<instrument_id> dirty_;
   venue_mask fresh_ = static_cast<venue_mask>(~0u);  // venues start fresh until told otherwise
