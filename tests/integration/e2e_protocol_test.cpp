@@ -312,3 +312,50 @@ TEST(end_to_end_protocol, late_snapshot_agrees_with_the_stream_other_clients_saw
 
 }  // namespace
 }  // namespace tickerd::e2e
+
+namespace tickerd::e2e {
+namespace {
+
+TEST(end_to_end_protocol, venue_channel_carries_one_venue_and_is_not_in_the_wildcard) {
+  stack s;
+  ASSERT_TRUE(s.start());
+  ws_client client;
+  ASSERT_TRUE(client.connect(s.port()));
+  ASSERT_TRUE(client.send_text(subscribe_request(1, {"ticker.BTC-USDT@binance"})));
+  ASSERT_TRUE(client.wait_until(
+      [](const std::vector<ws_message>& ms) {
+        return count_of(ms, "update", "ticker.BTC-USDT@binance") >= 2;
+      },
+      std::chrono::seconds(30)))
+      << client.tail();
+  for (const auto& m : client.messages()) {
+    if (m.type() != "update") continue;
+    EXPECT_EQ(m.data()["venue"].str(), "binance") << m.raw;
+    EXPECT_TRUE(m.data()["venues"].is_absent()) << m.raw;
+    EXPECT_EQ(m.data()["symbol"].str(), "BTC-USDT") << m.raw;
+  }
+  EXPECT_TRUE(check_sequences(client.messages())) << client.tail();
+
+  // A venue that is not configured has no channel.
+  ASSERT_TRUE(client.send_text(subscribe_request(2, {"ticker.BTC-USDT@kraken"})));
+  const auto error = client.wait_for(type_is("error"));
+  ASSERT_TRUE(error) << client.tail();
+  EXPECT_EQ(error->json["code"].str(), "unknown_channel") << error->raw;
+
+  // ticker.* delivers composites only.
+  ws_client wildcard;
+  ASSERT_TRUE(wildcard.connect(s.port()));
+  ASSERT_TRUE(wildcard.send_text(subscribe_request(1, {"ticker.*"})));
+  ASSERT_TRUE(wildcard.wait_until(
+      [](const std::vector<ws_message>& ms) {
+        return count_of(ms, "update", "ticker.BTC-USDT") >= 2;
+      },
+      std::chrono::seconds(30)))
+      << wildcard.tail();
+  for (const auto& m : wildcard.messages()) {
+    EXPECT_EQ(m.channel().find('@'), std::string::npos) << m.raw;
+  }
+}
+
+}  // namespace
+}  // namespace tickerd::e2e
