@@ -1,11 +1,11 @@
 #include "tickerd/app/config.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "tickerd/core/url.hpp"
 
@@ -249,13 +249,13 @@ config read_config(const toml::table& root_table) {
 }  // namespace
 
 bool is_log_level(std::string_view level) noexcept {
-  static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn",
+  static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};
   return std::find(std::begin(levels), std::end(levels), level) != std::end(levels);
 }
 
 std::vector<instrument> default_instruments() {
-  static constexpr std::string_view bases[] = {"BTC", "ETH", "BNB", "SOL", "XRP",  "DOGE",
+  static constexpr std::string_view bases[] = {"BTC", "ETH", "BNB", "SOL",   "XRP", "DOGE",
                                                "TRX", "TON", "SUI", "TRUMP", "ONDO"};
   std::vector<instrument> out;
   for (const auto base : bases) out.push_back({std::string(base), "USDT"});

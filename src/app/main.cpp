@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
   std::string log_level;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "TOML configuration file (see docs/OPERATIONS.md)");
-  app.add_option("-l,--listen", listen, "host:port to serve HTTP and WebSocket on (overrides "
-                                        "server.listen)");
+  app.add_option("-l,--listen", listen,
+                 "host:port to serve HTTP and WebSocket on (overrides "
+                 "server.listen)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides log.level)");
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
   app.set_version_flag("-V,--version", "tickerd " TICKERD_VERSION);

@@ -3,12 +3,12 @@
 #include <deque>
 #include <set>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "tickerd/core/clock.hpp"
 #include "tickerd/feeds/feed_session.hpp"
@@ -110,7 +110,7 @@ struct server::impl {
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
     signals.cancel();
-    gate->stop();  // clients get 1001; joins the shard threads
+    gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
   }
 

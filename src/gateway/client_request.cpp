@@ -22,9 +22,12 @@ bool bad(request_error& err, std::string_view code, std::string message) {
 
 std::string_view to_string(client_op op) noexcept {
   switch (op) {
-    case client_op::subscribe: return "subscribe";
-    case client_op::unsubscribe: return "unsubscribe";
-    case client_op::ping: return "ping";
+    case client_op::subscribe:
+      return "subscribe";
+    case client_op::unsubscribe:
+      return "unsubscribe";
+    case client_op::ping:
+      return "ping";
   }
   return "?";
 }

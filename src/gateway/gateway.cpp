@@ -3,8 +3,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/asio/ip/address.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
 
 #include "gateway/shard.hpp"
 
@@ -20,7 +20,9 @@ struct gateway::impl {
 
 gateway::gateway(gateway_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 
-gateway::~gateway() { stop(); }
+gateway::~gateway() {
+  stop();
+}
 
 void gateway::start() {
   auto& shared = impl_->shared;
@@ -60,7 +62,9 @@ void gateway::start() {
   log->info("listening on {}:{} with {} shard(s)", server.listen.host, impl_->port, count);
 }
 
-std::uint16_t gateway::port() const noexcept { return impl_->port; }
+std::uint16_t gateway::port() const noexcept {
+  return impl_->port;
+}
 
 void gateway::deliver(update_batch batch) {
   for (auto& s : impl_->shards) s->deliver(batch);

@@ -18,8 +18,8 @@ http_response plain_reply(const http_request& req, http::status status, std::str
   http_response res{status, req.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::server, "tickerd/" TICKERD_VERSION);
-  res.body() = R"({"error":")" + std::string(code) + R"(","message":")" + std::string(message) +
-               "\"}";
+  res.body() =
+      R"({"error":")" + std::string(code) + R"(","message":")" + std::string(message) + "\"}";
   res.keep_alive(false);
   res.prepare_payload();
   return res;
@@ -35,7 +35,9 @@ std::string_view path_of(std::string_view target) {
 http_session::http_session(shard& owner, net::ip::tcp::socket&& socket)
     : shard_(owner), stream_(std::move(socket)) {}
 
-http_session::~http_session() { shard_.forget(this); }
+http_session::~http_session() {
+  shard_.forget(this);
+}
 
 void http_session::run() {
   shard_.adopt(this);
@@ -98,9 +100,9 @@ void http_session::upgrade(http_request req) {
 void http_session::send(http_response res) {
   const bool keep_alive = res.keep_alive();
   response_ = std::move(res);
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&http_session::on_write, shared_from_this(),
-                                              keep_alive));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {

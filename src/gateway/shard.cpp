@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
-#include <spdlog/spdlog.h>
 
 #include "gateway/http_session.hpp"
 #include "gateway/ws_session.hpp"
@@ -81,13 +81,13 @@ void shard::listen(const net::ip::tcp::endpoint& endpoint) {
   acceptor_.listen(net::socket_base::max_listen_connections);
 }
 
-std::uint16_t shard::port() const { return acceptor_.local_endpoint().port(); }
+std::uint16_t shard::port() const {
+  return acceptor_.local_endpoint().port();
+}
 
 void shard::start() {
   do_accept();
-  thread_ = std::thread([this] {
-    ioc_.run();
-  });
+  thread_ = std::thread([this] { ioc_.run(); });
 }
 
 void shard::deliver(update_batch batch) {
@@ -119,7 +119,8 @@ void shard::close_all() {
   std::vector<std::shared_ptr<ws_session>> ws;
   ws.reserve(sessions_.size());
   for (const auto& [ptr, owner] : sessions_) ws.push_back(owner);
-  for (const auto& s : ws) s->close(beast::websocket::close_code::going_away, "server shutting down");
+  for (const auto& s : ws)
+    s->close(beast::websocket::close_code::going_away, "server shutting down");
   const std::vector<http_session*> plain(http_sessions_.begin(), http_sessions_.end());
   for (auto* s : plain) s->close();
 }

@@ -50,10 +50,10 @@ class shard {
 
   void listen(const net::ip::tcp::endpoint& endpoint);  // throws on failure
   std::uint16_t port() const;
-  void start();  // runs the io_context on a new thread
+  void start();                      // runs the io_context on a new thread
   void deliver(update_batch batch);  // any thread
-  void begin_stop();  // any thread: stop accepting, close every client with 1001
-  void join();        // waits for the shard's thread (at most the grace period)
+  void begin_stop();                 // any thread: stop accepting, close every client with 1001
+  void join();                       // waits for the shard's thread (at most the grace period)
 
   // --- used by sessions, on this shard's thread ---
   gateway_shared& shared() const noexcept { return shared_; }
@@ -96,8 +96,8 @@ class shard {
   std::thread thread_;
   bool stopping_ = false;
 
-  std::vector<update_ptr> latest_;               // by channel
-  std::vector<std::string> empty_snapshots_;     // by channel
+  std::vector<update_ptr> latest_;                     // by channel
+  std::vector<std::string> empty_snapshots_;           // by channel
   std::vector<std::vector<ws_session*>> subscribers_;  // by channel
   std::vector<ws_session*> ticker_wildcard_;
   std::vector<ws_session*> dirty_;

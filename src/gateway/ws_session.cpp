@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
 
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -45,8 +45,8 @@ ws_session::~ws_session() {
 void ws_session::run(http_request req) {
   const auto& limits = shard_.limits();
   // Beast pings an idle client and closes it if nothing comes back within the idle timeout.
-  ws_.set_option(websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout,
-                                                 true});
+  ws_.set_option(
+      websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout, true});
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(http::field::server, "tickerd/" TICKERD_VERSION);
   }));

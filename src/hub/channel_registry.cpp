@@ -12,8 +12,8 @@ channel_registry::channel_registry(const std::vector<instrument>& instruments,
   channels_.reserve(instruments.size() * (1 + venues.size()) + 1);
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     const auto id = static_cast<channel_id>(channels_.size());
-    channels_.push_back({"ticker." + instruments[i].symbol(), channel_kind::ticker,
-                         static_cast<instrument_id>(i)});
+    channels_.push_back(
+        {"ticker." + instruments[i].symbol(), channel_kind::ticker, static_cast<instrument_id>(i)});
     ticker_ids_.push_back(id);
   }
   for (std::size_t i = 0; i < instruments.size(); ++i) {
@@ -33,7 +33,7 @@ channel_registry::channel_registry(const std::vector<instrument>& instruments,
 }
 
 std::optional<channel_id> channel_registry::venue_ticker(instrument_id id,
-                                                        venue_id venue) const noexcept {
+                                                         venue_id venue) const noexcept {
   const std::size_t index = std::size_t{id} * venue_count + static_cast<std::size_t>(venue);
   if (index >= venue_ticker_ids_.size() || venue_ticker_ids_[index] == no_channel) {
     return std::nullopt;

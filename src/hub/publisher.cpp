@@ -18,6 +18,8 @@ update_ptr publisher::publish(channel_id channel, std::string_view data_json) {
   return u;
 }
 
-void publisher::restore(channel_id channel, std::uint64_t seq) { seq_.at(channel) = seq; }
+void publisher::restore(channel_id channel, std::uint64_t seq) {
+  seq_.at(channel) = seq;
+}
 
 }  // namespace tickerd

@@ -3,7 +3,9 @@
 namespace tickerd {
 namespace {
 
-venue_mask bit(venue_id v) { return static_cast<venue_mask>(1u << static_cast<unsigned>(v)); }
+venue_mask bit(venue_id v) {
+  return static_cast<venue_mask>(1u << static_cast<unsigned>(v));
+}
 
 void merge(tick& into, const tick& t) {
   const auto take = [&](tick_field f, decimal tick::*m) {
@@ -38,8 +40,8 @@ bool same_state(const tick& a, const tick& b) {
 
 }  // namespace
 
-aggregator::aggregator(const std::vector<instrument>& instruments,
-                       const channel_registry& channels, publisher& out, compose_options options)
+aggregator::aggregator(const std::vector<instrument>& instruments, const channel_registry& channels,
+                       publisher& out, compose_options options)
     : instruments_(instruments),
       channels_(channels),
       out_(out),

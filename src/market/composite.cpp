@@ -71,7 +71,8 @@ bool outside_band(decimal value, decimal reference, std::uint32_t band_bp) noexc
 composite_ticker compose(std::span<const tick> inputs, const compose_options& options) {
   if (options.outlier_band_bp != 0 && inputs.size() >= 3) {
     decimal median;
-    if (median_of(inputs, tf_last, [](const tick& t) { return t.last; }, median)) {
+    if (median_of(
+            inputs, tf_last, [](const tick& t) { return t.last; }, median)) {
       std::array<tick, venue_count> kept;
       std::size_t n = 0;
       for (const auto& t : inputs) {
@@ -107,14 +108,23 @@ composite_ticker compose(std::span<const tick> inputs, const compose_options& op
   const auto set = [&v](bool ok, tick_field f) {
     if (ok) v.fields |= f;
   };
-  set(median_of(inputs, tf_last, [](const tick& t) { return t.last; }, v.last), tf_last);
-  set(median_of(inputs, tf_open, [](const tick& t) { return t.open_24h; }, v.open_24h), tf_open);
-  set(median_of(inputs, tf_high, [](const tick& t) { return t.high_24h; }, v.high_24h), tf_high);
-  set(median_of(inputs, tf_low, [](const tick& t) { return t.low_24h; }, v.low_24h), tf_low);
-  set(sum_of(inputs, tf_volume_base, [](const tick& t) { return t.volume_base; }, v.volume_base),
+  set(median_of(
+          inputs, tf_last, [](const tick& t) { return t.last; }, v.last),
+      tf_last);
+  set(median_of(
+          inputs, tf_open, [](const tick& t) { return t.open_24h; }, v.open_24h),
+      tf_open);
+  set(median_of(
+          inputs, tf_high, [](const tick& t) { return t.high_24h; }, v.high_24h),
+      tf_high);
+  set(median_of(
+          inputs, tf_low, [](const tick& t) { return t.low_24h; }, v.low_24h),
+      tf_low);
+  set(sum_of(
+          inputs, tf_volume_base, [](const tick& t) { return t.volume_base; }, v.volume_base),
       tf_volume_base);
-  set(sum_of(inputs, tf_volume_quote, [](const tick& t) { return t.volume_quote; },
-             v.volume_quote),
+  set(sum_of(
+          inputs, tf_volume_quote, [](const tick& t) { return t.volume_quote; }, v.volume_quote),
       tf_volume_quote);
   if (v.has(tf_last) && v.has(tf_open)) {
     c.has_change = decimal::change_pct(v.last, v.open_24h, change_pct_scale, c.change_pct);

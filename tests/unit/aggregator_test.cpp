@@ -309,8 +309,7 @@ TEST(AggregatorVenueChannels, EachVenueHasItsOwnChannel) {
   const channel_registry channels(instruments, venues);
   ASSERT_TRUE(channels.find("ticker.BTC-USDT@okx").has_value());
   EXPECT_FALSE(channels.find("ticker.BTC-USDT@kraken").has_value());
-  EXPECT_EQ(channels.info(*channels.find("ticker.BTC-USDT@okx")).kind,
-            channel_kind::venue_ticker);
+  EXPECT_EQ(channels.info(*channels.find("ticker.BTC-USDT@okx")).kind, channel_kind::venue_ticker);
   EXPECT_EQ(channels.venue_ticker(0, venue_id::okx), channels.find("ticker.BTC-USDT@okx"));
 
   std::vector<update_ptr> sent;

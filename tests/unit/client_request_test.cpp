@@ -30,8 +30,9 @@ TEST(ClientRequest, SubscribeWithIntegerId) {
 
 TEST(ClientRequest, FieldsInAnyOrderAndWhitespace) {
   client_request_parser p;
-  const auto r =
-      parse(p, " {\n \"channels\" : [ \"ticker.BTC-USDT\" ] , \"id\" : \"a\\\"b\", \"op\":\"unsubscribe\"}\n");
+  const auto r = parse(p,
+                       " {\n \"channels\" : [ \"ticker.BTC-USDT\" ] , \"id\" : \"a\\\"b\", "
+                       "\"op\":\"unsubscribe\"}\n");
   ASSERT_TRUE(r.ok) << r.err.code << ": " << r.err.message;
   EXPECT_EQ(r.req.op, client_op::unsubscribe);
   EXPECT_EQ(r.req.id_json, R"("a\"b")");

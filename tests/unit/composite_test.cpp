@@ -395,9 +395,8 @@ TEST(CompositeOutliers, AVenueFarFromTheMedianIsLeftOut) {
 }
 
 TEST(CompositeOutliers, TwoVenuesAreNeverJudged) {
-  const std::vector<tick> ticks = {
-      test::make_tick(venue_id::binance, 0, {{tf_last, "100"}}, 1, 1),
-      test::make_tick(venue_id::okx, 0, {{tf_last, "200"}}, 1, 1)};
+  const std::vector<tick> ticks = {test::make_tick(venue_id::binance, 0, {{tf_last, "100"}}, 1, 1),
+                                   test::make_tick(venue_id::okx, 0, {{tf_last, "200"}}, 1, 1)};
   const auto c = compose(ticks, compose_options{.outlier_band_bp = 100});
   EXPECT_EQ(c.value.last.to_string(), "150");
   EXPECT_EQ(c.venues, (1u << 0) | (1u << 1));
@@ -418,9 +417,8 @@ TEST(CompositeVenue, VenueTickerNamesItsVenue) {
   c.stale = true;
   std::string out;
   encode_venue_ticker(out, "BTC-USDT", venue_id::okx, c);
-  EXPECT_EQ(out,
-            R"({"symbol":"BTC-USDT","last":"85205.7","ts":1764061234000,"recv_ts":5,)"
-            R"("venue":"okx","stale":true})");
+  EXPECT_EQ(out, R"({"symbol":"BTC-USDT","last":"85205.7","ts":1764061234000,"recv_ts":5,)"
+                 R"("venue":"okx","stale":true})");
 }
 
 }  // namespace

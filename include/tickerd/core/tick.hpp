@@ -38,7 +38,7 @@ struct tick {
   decimal ask;
   decimal bid_qty;
   decimal ask_qty;
-  decimal venue_change_pct;   // as the venue reported it (percent)
+  decimal venue_change_pct;         // as the venue reported it (percent)
   std::int64_t exchange_ts_ms = 0;  // the venue's event time
   std::int64_t recv_ts_us = 0;      // when tickerd read the upstream frame (µs since the epoch)
 

@@ -20,14 +20,14 @@ struct feed_stats {
   std::atomic<feed_state> state{feed_state::connecting};
   std::atomic<std::int64_t> last_message_wall_ms{0};  // 0 = never
   std::atomic<std::int64_t> connected_since_wall_ms{0};
-  std::atomic<std::uint64_t> messages{0};       // upstream text frames read
-  std::atomic<std::uint64_t> ticks{0};          // ticks produced by the parser
-  std::atomic<std::uint64_t> parse_errors{0};   // frames the parser rejected
+  std::atomic<std::uint64_t> messages{0};      // upstream text frames read
+  std::atomic<std::uint64_t> ticks{0};         // ticks produced by the parser
+  std::atomic<std::uint64_t> parse_errors{0};  // frames the parser rejected
   std::atomic<std::uint64_t> unknown_symbols{0};
-  std::atomic<std::uint64_t> connects{0};       // successful handshakes
-  std::atomic<std::uint64_t> reconnects{0};     // connection attempts after the first
-  std::atomic<std::uint64_t> rollovers{0};      // planned make-before-break reconnects
-  std::atomic<std::uint64_t> gaps{0};           // venue sequence gaps detected
+  std::atomic<std::uint64_t> connects{0};    // successful handshakes
+  std::atomic<std::uint64_t> reconnects{0};  // connection attempts after the first
+  std::atomic<std::uint64_t> rollovers{0};   // planned make-before-break reconnects
+  std::atomic<std::uint64_t> gaps{0};        // venue sequence gaps detected
 };
 
 }  // namespace tickerd

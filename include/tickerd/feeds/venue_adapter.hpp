@@ -23,11 +23,11 @@ enum class frame_kind : std::uint8_t {
 
 enum class feed_errc : std::uint8_t {
   ok = 0,
-  invalid_json,     // not parseable JSON
-  unexpected_shape, // valid JSON but not a message this venue sends (missing or mistyped field)
-  bad_number,       // a price or size that is not an exact decimal
-  venue_error,      // the venue reported an error (e.g. a rejected subscription)
-  too_large,        // frame bigger than the parser accepts
+  invalid_json,      // not parseable JSON
+  unexpected_shape,  // valid JSON but not a message this venue sends (missing or mistyped field)
+  bad_number,        // a price or size that is not an exact decimal
+  venue_error,       // the venue reported an error (e.g. a rejected subscription)
+  too_large,         // frame bigger than the parser accepts
 };
 std::string_view to_string(feed_errc e) noexcept;
 

@@ -57,7 +57,7 @@ class channel_registry {
     }
   };
   std::vector<channel_info> channels_;
-  std::vector<channel_id> ticker_ids_;  // by instrument_id
+  std::vector<channel_id> ticker_ids_;        // by instrument_id
   std::vector<channel_id> venue_ticker_ids_;  // [instrument * venue_count + venue]; none = ~0
   channel_id status_id_ = 0;
   std::unordered_map<std::string, channel_id, string_hash, std::equal_to<>> by_name_;

@@ -14,9 +14,9 @@ namespace tickerd {
 using venue_mask = std::uint8_t;  // bit i = venue_id i
 
 struct composite_ticker {
-  tick value;              // composed fields; `fields` says which are known
-  venue_mask venues = 0;   // who contributed
-  decimal change_pct;      // valid when has_change
+  tick value;             // composed fields; `fields` says which are known
+  venue_mask venues = 0;  // who contributed
+  decimal change_pct;     // valid when has_change
   bool has_change = false;
   bool stale = false;
 };
