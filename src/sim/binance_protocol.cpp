@@ -1,9 +1,10 @@
 #include "sim/binance_protocol.hpp"
 
-#include <algorithm>
-#include <charconv>
+#include <simdjson.h>
 
-#include "sim/json_lite.hpp"
+#include <algorithm>
+#include <new>
+
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -12,6 +13,9 @@ namespace tickerd::sim::binance {
 namespace {
 
 constexpr std::size_t max_stream_name_chars = 200;
+// Nesting deeper than this is refused as invalid JSON (a request needs 2 levels).
+constexpr std::size_t max_request_depth = 33;
+constexpr std::size_t initial_request_capacity = 4096;  // grows to the largest request seen
 
 bool is_word_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -55,37 +59,69 @@ void split_streams(std::string_view list, std::vector<std::string>& out) {
 
 // The id exactly as the reply must echo it, or nullopt when Binance would reject it
 // (64-bit signed integer, alphanumeric string of at most 36 characters, or null).
-std::optional<std::string> id_json(const json_lite::value* id) {
-  if (!id || id->type == json_lite::kind::null) return std::string("null");
-  if (id->is_integer()) {
-    std::int64_t v = 0;
-    const auto* first = id->text.data();
-    const auto* last = first + id->text.size();
-    const auto r = std::from_chars(first, last, v);
-    if (r.ec != std::errc() || r.ptr != last) return std::nullopt;
-    return id->text;
+std::optional<std::string> id_json(simdjson::dom::object req) {
+  simdjson::dom::element id;
+  if (req["id"].get(id) || id.is_null()) return std::string("null");  // absent counts as null
+  std::int64_t n = 0;
+  if (!id.get_int64().get(n)) {  // only an integer literal: 1.0, 1e2 and 2^63 are refused
+    std::string out;
+    json::append_int(out, n);
+    return out;
   }
-  if (id->type == json_lite::kind::string && id->text.size() <= max_id_chars &&
-      std::all_of(id->text.begin(), id->text.end(), [](char c) {
+  std::string_view text;
+  if (!id.get(text) && text.size() <= max_id_chars &&
+      std::all_of(text.begin(), text.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
       })) {
     std::string out;
-    json::append_string(out, id->text);
+    json::append_string(out, text);
     return out;
   }
   return std::nullopt;
 }
 
 // params as a list of strings; nullopt when absent or not an array of strings.
-std::optional<std::vector<std::string>> string_params(const json_lite::value& req) {
-  const auto* params = req.find("params");
-  if (!params || params->type != json_lite::kind::array) return std::nullopt;
+std::optional<std::vector<std::string>> string_params(simdjson::dom::object req) {
+  simdjson::dom::array params;
+  if (req["params"].get(params)) return std::nullopt;
   std::vector<std::string> out;
-  for (const auto& item : params->items) {
-    if (item.type != json_lite::kind::string) return std::nullopt;
-    out.push_back(item.text);
+  for (simdjson::dom::element item : params) {
+    std::string_view text;
+    if (item.get(text)) return std::nullopt;
+    out.emplace_back(text);
   }
   return out;
+}
+
+// Binance's replies carry serde_json's messages: "Invalid JSON: <what> at line L column C".
+// simdjson reports no position, so the reply keeps serde's wording for the kind of error and
+// leaves the position out. simdjson documents that kernels may differ in the code they return
+// for the same bad input; the reply's code (3) never does.
+std::string_view invalid_json_what(simdjson::error_code e) noexcept {
+  switch (e) {
+    case simdjson::EMPTY:
+      return "EOF while parsing a value";
+    case simdjson::UNCLOSED_STRING:
+      return "EOF while parsing a string";
+    case simdjson::DEPTH_ERROR:
+      return "recursion limit exceeded";
+    case simdjson::STRING_ERROR:
+      return "invalid escape";
+    case simdjson::UNESCAPED_CHARS:
+      return "control character (\\u0000-\\u001F) found while parsing a string";
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+      return "expected ident";
+    case simdjson::NUMBER_ERROR:
+      return "invalid number";
+    case simdjson::UTF8_ERROR:
+      return "invalid unicode code point";
+    case simdjson::TRAILING_CONTENT:
+      return "trailing characters";
+    default:  // TAPE_ERROR and the like: a structural error, Binance's documented example
+      return "expected value";
+  }
 }
 
 std::string result_reply(std::string_view result_json, std::string_view id) {
@@ -183,11 +219,19 @@ std::optional<target_info> parse_target(std::string_view target, std::string& er
 
 // ---- endpoint --------------------------------------------------------------------------
 
+struct endpoint::request_reader {
+  simdjson::dom::parser parser;
+  std::string padded;  // the request, with SIMDJSON_PADDING spare capacity so parse() need not copy
+};
+
 endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_incoming_per_sec)
     : model_(model),
       fmt_(fmt),
       max_incoming_per_sec_(max_incoming_per_sec),
+      reader_(std::make_unique<request_reader>()),
       subscribers_(model.size()) {
+  // Growing to a larger request later keeps this depth limit.
+  if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
     by_stream_.emplace(ticker_stream_name(model.symbol(i).spec()), i);
   }
@@ -322,25 +366,25 @@ void session::on_server_shutdown() {
 }
 
 void session::on_text(std::string_view message) {
-  json_lite::value req;
-  json_lite::parse_error perr;
-  if (!json_lite::parse(message, req, perr)) {
-    std::string msg = "Invalid JSON: " + perr.what + " at line " + std::to_string(perr.line) +
-                      " column " + std::to_string(perr.column);
-    return reply_error(3, msg, {});
+  auto& reader = *endpoint_.reader_;
+  reader.padded.reserve(message.size() + simdjson::SIMDJSON_PADDING);
+  reader.padded.assign(message);
+  // Valid until the next request is parsed, which cannot happen before this one is answered.
+  simdjson::dom::element doc;
+  if (const auto err = reader.parser.parse(reader.padded).get(doc)) {
+    return reply_error(3, "Invalid JSON: " + std::string(invalid_json_what(err)), {});
   }
-  if (req.type != json_lite::kind::object) {
-    return reply_error(2, "Invalid request: expected a JSON object", {});
-  }
-  const auto id = id_json(req.find("id"));
+  simdjson::dom::object req;
+  if (doc.get(req)) return reply_error(2, "Invalid request: expected a JSON object", {});
+  const auto id = id_json(req);
   if (!id) return reply_error(2, "Invalid request: request ID must be an unsigned integer", {});
 
-  const auto* method = req.find("method");
-  if (!method) return reply_error(2, "Invalid request: missing field `method`", *id);
-  if (method->type != json_lite::kind::string) {
-    return reply_error(2, "Invalid request: method must be a string", *id);
+  simdjson::dom::element method;
+  if (req["method"].get(method)) {
+    return reply_error(2, "Invalid request: missing field `method`", *id);
   }
-  const std::string& m = method->text;
+  std::string_view m;
+  if (method.get(m)) return reply_error(2, "Invalid request: method must be a string", *id);
 
   if (m == "SUBSCRIBE" || m == "UNSUBSCRIBE") {
     const auto params = string_params(req);
@@ -373,22 +417,23 @@ void session::on_text(std::string_view message) {
   }
 
   if (m == "SET_PROPERTY" || m == "GET_PROPERTY") {
-    const auto* params = req.find("params");
-    if (!params || params->type != json_lite::kind::array || params->items.empty() ||
-        params->items[0].type != json_lite::kind::string) {
+    simdjson::dom::array params;
+    std::string_view name;
+    if (req["params"].get(params) || params.at(0).get(name)) {
       return reply_error(2, "Invalid request: property name must be a string", *id);
     }
-    if (params->items[0].text != "combined") return reply_error(0, "Unknown property", *id);
+    if (name != "combined") return reply_error(0, "Unknown property", *id);
     if (m == "GET_PROPERTY") return reply(result_reply(combined_ ? "true" : "false", *id));
-    if (params->items.size() != 2 || params->items[1].type != json_lite::kind::boolean) {
+    bool value = false;
+    if (params.size() != 2 || params.at(1).get(value)) {
       return reply_error(1, "Invalid value type: expected Boolean", *id);
     }
-    combined_ = params->items[1].boolean;
+    combined_ = value;
     return reply(result_reply("null", *id));
   }
 
   reply_error(2,
-              "Invalid request: unknown variant `" + m +
+              "Invalid request: unknown variant `" + std::string(m) +
                   "`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, "
                   "`SET_PROPERTY`, `GET_PROPERTY`",
               *id);

@@ -76,9 +76,12 @@ class endpoint final : public venue_endpoint {
   void add_subscriber(std::size_t index, session* s);
   void remove_subscriber(std::size_t index, session* s);
 
+  struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
+
   const market_model& model_;
   format_options fmt_;
   unsigned max_incoming_per_sec_;
+  std::unique_ptr<request_reader> reader_;
   std::unordered_map<std::string, std::size_t> by_stream_;  // "btcusdt@ticker" -> index
   std::vector<std::vector<session*>> subscribers_;          // per symbol index
   venue_stats stats_;

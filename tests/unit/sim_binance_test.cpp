@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "sim/binance_protocol.hpp"
-#include "sim/json_lite.hpp"
 #include "sim/router.hpp"
 #include "sim/sim_app.hpp"
 
@@ -195,10 +194,7 @@ TEST_F(binance_fixture, BadRequestsGetBinanceErrors) {
   fake_connection conn;
   auto h = open("/ws", conn);
   h->on_text("{not json");
-  EXPECT_TRUE(conn.last().starts_with(R"({"error":{"code":3,"msg":"Invalid JSON: )"))
-      << conn.last();
-  EXPECT_NE(conn.last().find("line 1 column 2"), std::string::npos) << conn.last();
-  EXPECT_EQ(conn.last().find("\"id\""), std::string::npos);
+  EXPECT_EQ(conn.last(), R"({"error":{"code":3,"msg":"Invalid JSON: expected value"}})");
 
   h->on_text(R"({"method":"PING","id":4})");
   EXPECT_TRUE(conn.last().starts_with(
@@ -334,29 +330,163 @@ TEST(SimRouter, LongestRouteAndVenuePrefix) {
 
 // ---- small pieces ------------------------------------------------------------------------
 
-TEST(SimJsonLite, ParsesRequestsAndReportsPositions) {
-  json_lite::value v;
-  json_lite::parse_error err;
-  ASSERT_TRUE(json_lite::parse(
-      R"( {"method":"SUBSCRIBE","params":["a\u0040b",true,null,-1.5e3],"id":1} )", v, err));
-  ASSERT_EQ(v.type, json_lite::kind::object);
-  ASSERT_TRUE(v.find("params"));
-  const auto& p = v.find("params")->items;
-  ASSERT_EQ(p.size(), 4u);
-  EXPECT_EQ(p[0].text, "a@b");
-  EXPECT_TRUE(p[1].boolean);
-  EXPECT_EQ(p[2].type, json_lite::kind::null);
-  EXPECT_EQ(p[3].text, "-1.5e3");
-  EXPECT_FALSE(p[3].is_integer());
-  EXPECT_TRUE(v.find("id")->is_integer());
+// ---- request parsing (simdjson) ---------------------------------------------------------
 
-  EXPECT_FALSE(json_lite::parse("{\"a\":1,\n\"b\":}", v, err));
-  EXPECT_EQ(err.line, 2u);
-  EXPECT_EQ(err.column, 5u);
-  EXPECT_FALSE(json_lite::parse("[1,2] x", v, err));
-  EXPECT_FALSE(json_lite::parse("\"\\ud800\"", v, err));
-  EXPECT_FALSE(json_lite::parse("01x", v, err));
-  EXPECT_FALSE(json_lite::parse(std::string(100, '['), v, err));  // depth limit
+TEST_F(binance_fixture, RequestsAreDecodedJson) {
+  fake_connection conn;
+  auto h = open("/ws", conn);
+  // Escapes are decoded, whitespace (newlines too) is allowed around and inside, and values of
+  // other types in params' siblings do not matter.
+  h->on_text(
+      " \n{\"method\" : "
+      "\"SUBSCRIBE\",\r\n\t\"params\":[\"btcusdt\\u0040ticker\",\"eth\\u0075sdt@ticker\"],"
+      "\"x\":[true,null,-1.5e3,{}],\"id\":1} \n");
+  EXPECT_EQ(conn.last(), R"({"result":null,"id":1})");
+  EXPECT_EQ(ep.subscriber_count(0), 1u);
+  EXPECT_EQ(ep.subscriber_count(1), 1u);
+  h->on_text(R"({"method":"LIST_SUBSCRIPTIONS","id":2})");
+  EXPECT_EQ(conn.last(), R"({"result":["btcusdt@ticker","ethusdt@ticker"],"id":2})");
+  // Keys are decoded too; the first of duplicate keys wins.
+  h->on_text(R"({"\u006dethod":"LIST_SUBSCRIPTIONS","id":3,"id":4,"method":"PING"})");
+  EXPECT_EQ(conn.last(), R"({"result":["btcusdt@ticker","ethusdt@ticker"],"id":3})");
+  EXPECT_FALSE(conn.closed);
+}
+
+TEST_F(binance_fixture, InvalidJsonGetsCodeThreeWithoutId) {
+  fake_connection conn;
+  auto h = open("/ws", conn);
+  const std::string deep = R"({"method":"LIST_SUBSCRIPTIONS","id":1,"x":)" + std::string(100, '[') +
+                           std::string(100, ']') + "}";
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "EOF while parsing a value"},
+      {" \r\n\t", "EOF while parsing a value"},
+      {"{\"method\":\"LIST_SUBSCRIPTIONS\",\n\"id\":}", "expected value"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":1,})", "expected value"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":1} x)", "expected value"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":1}})", "expected value"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":1)", "expected value"},
+      {R"({"method":"SUBSCRIBE","params":["a\ud800@ticker"],"id":1})", "invalid escape"},
+      {R"({"method":"SUBSCRIBE","params":["a\x@ticker"],"id":1})", "invalid escape"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":01})", "invalid number"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":1.})", "invalid number"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":1e999})", "invalid number"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":tru})", "expected ident"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","id":"abc)", "EOF while parsing a string"},
+      {"{\"method\":\"LIST_\x01SUBSCRIPTIONS\",\"id\":1}",
+       R"(control character (\\u0000-\\u001F) found while parsing a string)"},
+      {deep, "recursion limit exceeded"},
+  };
+  for (const auto& [request, what] : cases) {
+    h->on_text(request);
+    EXPECT_EQ(conn.last(), R"({"error":{"code":3,"msg":"Invalid JSON: )" + what + R"("}})")
+        << request;
+  }
+  EXPECT_EQ(conn.frames.size(), std::size(cases));
+  EXPECT_FALSE(conn.closed);
+
+  // The depth limit: 33 levels of nesting are fine, 34 are not.
+  const auto nested = [](int arrays) {
+    return R"({"method":"LIST_SUBSCRIPTIONS","id":5,"x":)" + std::string(arrays, '[') +
+           std::string(arrays, ']') + "}";
+  };
+  h->on_text(nested(32));
+  EXPECT_EQ(conn.last(), R"({"result":[],"id":5})");
+  h->on_text(nested(33));
+  EXPECT_EQ(conn.last(), R"({"error":{"code":3,"msg":"Invalid JSON: recursion limit exceeded"}})");
+
+  // A request larger than the parser's first allocation, then a small one again.
+  std::string big = R"({"method":"LIST_SUBSCRIPTIONS","id":6,"pad":")" + std::string(20'000, 'p') +
+                    R"(","x":)" + std::string(33, '[') + std::string(33, ']') + "}";
+  h->on_text(big);
+  EXPECT_EQ(conn.last(), R"({"error":{"code":3,"msg":"Invalid JSON: recursion limit exceeded"}})");
+  big = R"({"method":"LIST_SUBSCRIPTIONS","id":7,"pad":")" + std::string(20'000, 'p') + R"("})";
+  h->on_text(big);
+  EXPECT_EQ(conn.last(), R"({"result":[],"id":7})");
+  h->on_text(R"({"method":"LIST_SUBSCRIPTIONS","id":8})");
+  EXPECT_EQ(conn.last(), R"({"result":[],"id":8})");
+}
+
+TEST_F(binance_fixture, RequestIds) {
+  fake_connection conn;
+  auto h = open("/ws", conn);
+  const auto list = [](std::string_view id) {
+    return R"({"method":"LIST_SUBSCRIPTIONS","id":)" + std::string(id) + "}";
+  };
+  for (std::string_view id : {"0", "-5", "9223372036854775807", "-9223372036854775808", R"("abc3")",
+                              R"("")", R"("0123456789abcdefghijABCDEFGHIJ012345")"}) {
+    h->on_text(list(id));
+    EXPECT_EQ(conn.last(), R"({"result":[],"id":)" + std::string(id) + "}") << id;
+  }
+  h->on_text(list(R"("a\u0062c")"));  // echoed decoded
+  EXPECT_EQ(conn.last(), R"({"result":[],"id":"abc"})");
+  h->on_text(R"({"method":"LIST_SUBSCRIPTIONS"})");  // absent: null
+  EXPECT_EQ(conn.last(), R"({"result":[],"id":null})");
+
+  const std::string refused =
+      R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"}})";
+  for (std::string_view id :
+       {"9223372036854775808", "1.0", "1e2", "-0.0", "true", "[1]", R"({"a":1})", R"("has space")",
+        R"("a-b")", R"("0123456789abcdefghijABCDEFGHIJ0123456")"}) {
+    h->on_text(list(id));
+    EXPECT_EQ(conn.last(), refused) << id;
+  }
+  EXPECT_FALSE(conn.closed);
+}
+
+TEST_F(binance_fixture, RequestShapeErrors) {
+  fake_connection conn;
+  auto h = open("/ws", conn);
+  for (std::string_view not_object : {"[]", "1", R"("SUBSCRIBE")", "null"}) {
+    h->on_text(not_object);
+    EXPECT_EQ(conn.last(),
+              R"({"error":{"code":2,"msg":"Invalid request: expected a JSON object"}})")
+        << not_object;
+  }
+  h->on_text(R"({"method":1,"id":2})");
+  EXPECT_EQ(conn.last(),
+            R"({"error":{"code":2,"msg":"Invalid request: method must be a string"},"id":2})");
+  h->on_text(R"({"method":null,"id":2})");
+  EXPECT_EQ(conn.last(),
+            R"({"error":{"code":2,"msg":"Invalid request: method must be a string"},"id":2})");
+
+  const std::string no_params =
+      R"({"error":{"code":2,"msg":"Invalid request: missing field `params`"},"id":3})";
+  for (std::string_view params : {"", R"(,"params":"btcusdt@ticker")", R"(,"params":[1])",
+                                  R"(,"params":["btcusdt@ticker",null])", R"(,"params":{})"}) {
+    h->on_text(R"({"method":"SUBSCRIBE","id":3)" + std::string(params) + "}");
+    EXPECT_EQ(conn.last(), no_params) << params;
+    h->on_text(R"({"method":"UNSUBSCRIBE","id":3)" + std::string(params) + "}");
+    EXPECT_EQ(conn.last(), no_params) << params;
+  }
+  EXPECT_EQ(ep.subscriber_count(0), 0u);
+  h->on_text(R"({"method":"SUBSCRIBE","params":[],"id":4})");  // empty is fine
+  EXPECT_EQ(conn.last(), R"({"result":null,"id":4})");
+
+  const std::string bad_name =
+      R"({"error":{"code":2,"msg":"Invalid request: property name must be a string"},"id":5})";
+  for (std::string_view params : {"", R"(,"params":[])", R"(,"params":[true])",
+                                  R"(,"params":"combined")", R"(,"params":[["combined"]])"}) {
+    h->on_text(R"({"method":"GET_PROPERTY","id":5)" + std::string(params) + "}");
+    EXPECT_EQ(conn.last(), bad_name) << params;
+    h->on_text(R"({"method":"SET_PROPERTY","id":5)" + std::string(params) + "}");
+    EXPECT_EQ(conn.last(), bad_name) << params;
+  }
+  const std::string bad_value =
+      R"({"error":{"code":1,"msg":"Invalid value type: expected Boolean"},"id":6})";
+  for (std::string_view params : {R"(["combined"])", R"(["combined",1])", R"(["combined",null])",
+                                  R"(["combined",true,true])"}) {
+    h->on_text(R"({"method":"SET_PROPERTY","params":)" + std::string(params) + R"(,"id":6})");
+    EXPECT_EQ(conn.last(), bad_value) << params;
+  }
+  h->on_text(R"({"method":"GET_PROPERTY","params":["combined"],"id":7})");
+  EXPECT_EQ(conn.last(), R"({"result":false,"id":7})");  // unchanged by the refused SETs
+  h->on_text(R"({"method":"SET_PROPERTY","params":["combined",false],"id":8})");
+  EXPECT_EQ(conn.last(), R"({"result":null,"id":8})");
+  h->on_text(R"({"method":"subscribe","params":[],"id":9})");  // methods are case-sensitive
+  EXPECT_TRUE(conn.last().starts_with(
+      R"({"error":{"code":2,"msg":"Invalid request: unknown variant `subscribe`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`"},"id":9})"))
+      << conn.last();
+  EXPECT_FALSE(conn.closed);
 }
 
 TEST(SimOptions, ParseListen) {
