@@ -330,7 +330,7 @@ bool session::subscribe(const std::string& stream) {
     endpoint_.add_subscriber(*index, this);
   } else {
     // Binance acks any well-formed name; nothing will ever arrive on this one.
-    log().info("binance: connection {} subscribed to '{}', which the sim does not produce",
+    log().debug("binance: connection {} subscribed to '{}', which the sim does not produce",
                conn_ ? conn_->id() : 0, stream);
   }
   return true;
