@@ -5,6 +5,8 @@ namespace {
 
 // True when `path` is `route` or lies below it ("/ws" matches "/ws" and "/ws/a@b").
 bool path_matches(std::string_view path, std::string_view route) {
+  // The root route ("/", Coinbase's) is exact: as a prefix it would take every unknown path.
+  if (route == "/") return path == "/";
   if (!path.starts_with(route)) return false;
   return path.size() == route.size() || route.ends_with('/') || path[route.size()] == '/';
 }

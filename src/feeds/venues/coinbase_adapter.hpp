@@ -1,0 +1,67 @@
+// Coinbase Exchange market data feed (wss://ws-feed.exchange.coinbase.com, path "/"): the
+// `ticker` and `heartbeat` channels, parsed with simdjson On-Demand.
+//
+// Wire format (docs.cdp.coinbase.com/exchange/websocket-feed/overview and .../channels):
+// - one subscribe message after the handshake; the venue answers with a `subscriptions`
+//   message listing every channel and product, or an `error` ({"type":"error","message":..});
+// - ticker: {"type":"ticker","sequence":37475248783,"product_id":"ETH-USD","price":"1285.22",
+//   "open_24h","volume_24h","low_24h","high_24h","volume_30d","best_bid","best_bid_size",
+//   "best_ask","best_ask_size","side","time":"2022-10-19T23:28:22.061769Z","trade_id",
+//   "last_size"}; decimals are strings, time is ISO-8601 UTC with microseconds;
+// - heartbeat (once a second per product): {"type":"heartbeat","sequence":90,
+//   "last_trade_id":20,"product_id":"BTC-USD","time":..}; it repeats the product's current
+//   sequence number rather than taking a new one;
+// - "New message types can be added at any time. Clients are expected to ignore messages
+//   they do not support": any other well-formed typed message is a control frame.
+// No quote volume and no change percent: those tick fields stay unset.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "tickerd/feeds/venue_adapter.hpp"
+
+namespace tickerd {
+
+class coinbase_adapter final : public venue_adapter {
+ public:
+  // Frames above this are rejected unparsed (a ticker is about 450 bytes).
+  static constexpr std::size_t max_frame_bytes = 1u << 20;
+
+  explicit coinbase_adapter(const symbol_map& symbols);
+
+  venue_id venue() const noexcept override { return venue_id::coinbase; }
+  std::string target(std::string_view url_path) const override;
+  std::vector<std::string> subscribe_messages() const override;
+  void reset() noexcept override;
+  parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
+                     std::vector<tick>& out) noexcept override;
+
+  // Parses "2022-10-19T23:28:22.061769Z" (any number of fraction digits, "Z" or a +hh:mm /
+  // -hh:mm offset) into ms since the epoch, truncating below the millisecond. False when the
+  // text is not such a timestamp.
+  static bool parse_time_ms(std::string_view text, std::int64_t& ms) noexcept;
+
+ private:
+  // Per product and per connection. Sequence numbers are per product on Coinbase.
+  struct sequence_state {
+    std::uint64_t last = 0;         // highest sequence seen (ticker or heartbeat)
+    std::uint64_t last_ticker = 0;  // highest ticker sequence accepted
+    bool known = false;             // `last` is meaningful
+    bool ticker_known = false;      // `last_ticker` is meaningful
+  };
+
+  symbol_map upper_;                       // "BTC-USDT" -> id (product ids are upper case)
+  std::vector<std::string> products_;      // in configuration order, for the subscribe message
+  std::vector<sequence_state> sequences_;  // indexed by instrument id
+
+  simdjson::ondemand::parser parser_{max_frame_bytes};
+  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
+  std::size_t buffer_capacity_ = 0;
+};
+
+}  // namespace tickerd
