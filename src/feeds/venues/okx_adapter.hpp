@@ -1,0 +1,44 @@
+// OKX v5 public WebSocket, channel "tickers" (wss://ws.okx.com:8443/ws/v5/public), parsed with
+// simdjson On-Demand.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include <simdjson.h>
+
+#include "tickerd/feeds/venue_adapter.hpp"
+
+namespace tickerd {
+
+class okx_adapter final : public venue_adapter {
+ public:
+  // Frames above this are rejected unparsed (a tickers push is about 400 bytes).
+  static constexpr std::size_t max_frame_bytes = 1u << 20;
+  // OKX: "the total length of multiple channels cannot exceed 64 KB" per subscribe request;
+  // larger symbol lists are split into several requests below that.
+  static constexpr std::size_t max_subscribe_bytes = 60'000;
+  // OKX closes a connection that has seen no data for 30 s; a text "ping" (answered with
+  // "pong") every 20 s keeps a quiet one open. OKX asks for N < 30 s.
+  static constexpr std::chrono::milliseconds keepalive_every{20'000};
+
+  explicit okx_adapter(const symbol_map& symbols);
+
+  venue_id venue() const noexcept override { return venue_id::okx; }
+  std::string target(std::string_view url_path) const override;
+  std::vector<std::string> subscribe_messages() const override;
+  std::string keepalive_message() const override { return "ping"; }
+  std::chrono::milliseconds keepalive_interval() const override { return keepalive_every; }
+  parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
+                     std::vector<tick>& out) noexcept override;
+
+ private:
+  symbol_map upper_;  // "BTC-USDT" -> id; OKX instrument ids are upper case
+
+  simdjson::ondemand::parser parser_{max_frame_bytes};
+  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
+  std::size_t buffer_capacity_ = 0;
+};
+
+}  // namespace tickerd
