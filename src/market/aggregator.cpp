@@ -25,7 +25,7 @@ void merge(tick& into, const tick& t) {
   into.fields |= t.fields;
   into.venue = t.venue;
   into.instrument = t.instrument;
-  if (t.exchange_ts_ms != 0) into.exchange_ts_ms = t.exchange_ts_ms;
+  if (t.exchange_ts_ms > into.exchange_ts_ms) into.exchange_ts_ms = t.exchange_ts_ms;
   into.recv_ts_us = t.recv_ts_us;
 }
 
@@ -59,7 +59,12 @@ void aggregator::on_ticks(std::span<const tick> ticks) {
     const bool known = (s.present & bit(t.venue)) != 0;
     // An older event, or the same event seen again (e.g. by both connections around a planned
     // reconnect), changes nothing and publishes nothing.
-    if (known && t.exchange_ts_ms != 0 && t.exchange_ts_ms < current.exchange_ts_ms) continue;
+    // Only ticker-type updates (carrying a last price) are ordered this way: a venue's separate
+    // book stream (Bybit's orderbook.1) may be stamped a little before its latest ticker.
+    if (known && t.has(tf_last) && t.exchange_ts_ms != 0 &&
+        t.exchange_ts_ms < current.exchange_ts_ms) {
+      continue;
+    }
     const tick before = current;
     merge(current, t);
     if (known && same_state(before, current)) continue;

@@ -24,7 +24,6 @@ namespace {
 constexpr std::string_view default_path = "/";
 constexpr std::string_view type_ticker = "ticker";
 constexpr std::string_view type_heartbeat = "heartbeat";
-constexpr std::string_view type_subscriptions = "subscriptions";
 constexpr std::string_view type_error = "error";
 
 constexpr std::int64_t seconds_per_day = 86'400;
