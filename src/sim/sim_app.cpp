@@ -9,7 +9,11 @@
 #include <cstdio>
 
 #include "sim/binance_protocol.hpp"
+#include "sim/bybit_protocol.hpp"
+#include "sim/coinbase_protocol.hpp"
+#include "sim/kraken_protocol.hpp"
 #include "sim/market_driver.hpp"
+#include "sim/okx_protocol.hpp"
 #include "sim/router.hpp"
 #include "sim/server.hpp"
 #include "sim/sim_log.hpp"
@@ -79,9 +83,24 @@ struct simulator::impl {
         driver(ioc, model, options.rate),
         binance(model, binance::format_options{options.binance_fixed8},
                 options.max_incoming_per_sec),
+        okx(model, &ioc),
+        coinbase(model),
+        kraken(model, options.seed),
+        bybit(model, options.seed),
+        bybit_timer(ioc),
         srv(ioc, routes, make_server_options(options)),
-        stats_timer(ioc) {
+        stats_timer(ioc),
+        coinbase_timer(ioc),
+        kraken_timer(ioc) {
     routes.add(binance);
+    routes.add(okx);
+    driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });
+    routes.add(coinbase);
+    driver.add_listener([this](std::size_t i, std::int64_t ts) { coinbase.publish(i, ts); });
+    routes.add(kraken);
+    driver.add_listener([this](std::size_t i, std::int64_t ts) { kraken.publish(i, ts); });
+    routes.add(bybit);
+    driver.add_listener([this](std::size_t i, std::int64_t ts) { bybit.publish(i, ts); });
     driver.add_listener([this](std::size_t i, std::int64_t ts) { binance.publish(i, ts); });
   }
 
@@ -94,6 +113,33 @@ struct simulator::impl {
     s.limits.max_age = std::chrono::milliseconds(o.max_conn_age_ms);
     s.limits.max_queue_bytes = o.max_queue_bytes;
     return s;
+  }
+
+  void schedule_coinbase(std::chrono::steady_clock::time_point at) {
+    coinbase_timer.expires_at(at);  // absolute deadlines: no drift
+    coinbase_timer.async_wait([this, at](boost::system::error_code ec) {
+      if (ec) return;
+      coinbase.on_timer(wall_us());
+      schedule_coinbase(at + coinbase::heartbeat_interval);
+    });
+  }
+
+  void schedule_bybit() {
+    bybit_timer.expires_after(bybit::housekeeping_interval);
+    bybit_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      bybit.housekeeping(wall_us());  // level-1 book refreshes, idle cut-offs
+      schedule_bybit();
+    });
+  }
+
+  void schedule_kraken(std::chrono::steady_clock::time_point at) {
+    kraken_timer.expires_at(at);  // absolute deadlines: no drift
+    kraken_timer.async_wait([this, at](boost::system::error_code ec) {
+      if (ec) return;
+      kraken.on_second();
+      schedule_kraken(at + kraken::tick_interval);
+    });
   }
 
   void schedule_stats() {
@@ -119,9 +165,17 @@ struct simulator::impl {
   market_model model;
   market_driver driver;
   binance::endpoint binance;
+  okx::endpoint okx;  // /ws/v5/public
+  coinbase::endpoint coinbase;
+  kraken::endpoint kraken;  // /v2
+  bybit::endpoint bybit;    // /v5/public/spot
+  // Bybit level-1 book refreshes and idle scan, every 250 ms.
+  net::steady_timer bybit_timer;
   router routes;
   server srv;
   net::steady_timer stats_timer;
+  net::steady_timer coinbase_timer;  // Coinbase heartbeats and subscribe deadline, every second
+  net::steady_timer kraken_timer;    // Kraken heartbeats and idle cutoff, every second
 };
 
 simulator::simulator(net::io_context& ioc, sim_options options)
@@ -133,6 +187,9 @@ void simulator::start() {
   impl_->srv.start();
   impl_->driver.start();
   impl_->schedule_stats();
+  impl_->schedule_coinbase(std::chrono::steady_clock::now() + coinbase::heartbeat_interval);
+  impl_->schedule_kraken(std::chrono::steady_clock::now() + kraken::tick_interval);
+  impl_->schedule_bybit();
   log().info("listening on {}: {} symbols, {} events/s each, seed {}", address(),
              impl_->model.size(), impl_->options.rate, impl_->options.seed);
 }
@@ -141,6 +198,10 @@ void simulator::stop() {
   impl_->driver.stop();
   impl_->stats_timer.cancel();
   impl_->binance.stop();
+  impl_->okx.stop();
+  impl_->kraken_timer.cancel();
+  impl_->bybit_timer.cancel();
+  impl_->coinbase_timer.cancel();
   impl_->srv.stop();
 }
 

@@ -229,6 +229,347 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
   return nullptr;
 }
 
+// Kraken v2: a reference ticker frame that must always parse to exactly one tick.
+inline constexpr std::string_view kraken_reference_frame =
+    R"({"channel":"ticker","type":"update","data":[{"symbol":"BTC/USDT","bid":85205.6,)"
+    R"("bid_qty":0.51200000,"ask":85205.7,"ask_qty":1.2,"last":85205.70,"volume":1234.5,)"
+    R"("vwap":85678.1,"low":84500.1,"high":86800.0,"change":-850.4,"change_pct":-0.99,)"
+    R"("timestamp":"2025-11-25T09:00:34.000123Z"}]})";
+
+inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
+  // One adapter for the whole run, as in production: parser and buffer are reused.
+  static const symbol_map symbols = [] {
+    symbol_map m;
+    m.add("BTC/USDT", 0);
+    m.add("ETH/USDT", 1);
+    return m;
+  }();
+  static const std::unique_ptr<venue_adapter> adapter =
+      make_venue_adapter(venue_id::kraken, symbols);
+  static std::vector<tick> out;
+  static simdjson::dom::parser reference;
+
+  constexpr std::int64_t recv = 1234567;
+  out.assign(1, tick{});
+  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  const std::string_view frame(reinterpret_cast<const char*>(data), size);
+  const parse_result r = adapter->parse(frame, recv, out);
+
+  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  const std::size_t added = out.size() - 1;
+  if (r.error != feed_errc::ok) {
+    if (added != 0) return "failed parse appended ticks";
+    if (r.unknown_symbols != 0) return "failed parse counted symbols";
+    if (to_string(r.error) == "unknown") return "bad error code";
+    if (r.error == feed_errc::venue_error && r.kind != frame_kind::control) {
+      return "venue error not a control frame";
+    }
+  } else if (r.kind == frame_kind::control) {
+    if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
+  }
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    const tick& t = out[i];
+    if (t.venue != venue_id::kraken) return "tick venue";
+    if (t.instrument != 0 && t.instrument != 1) return "tick instrument not configured";
+    if (t.recv_ts_us != recv) return "tick recv_ts";
+    if (t.fields == 0) return "tick without fields";
+    if (t.has(tf_volume_quote)) return "tick with a quote volume Kraken never sends";
+    if (t.has(tf_open) && !t.has(tf_last)) return "open without last";
+    const decimal* all[] = {
+        &t.last, &t.open_24h, &t.high_24h, &t.low_24h, &t.volume_base,     &t.volume_quote,
+        &t.bid,  &t.ask,      &t.bid_qty,  &t.ask_qty, &t.venue_change_pct};
+    for (const decimal* d : all) {
+      if (d->scale() < 0 || d->scale() > decimal::max_scale) return "tick decimal scale";
+      decimal again;
+      if (decimal::parse(d->to_string(), again) != decimal_errc::ok || !again.identical(*d)) {
+        return "tick decimal does not round-trip";
+      }
+    }
+  }
+
+  // A ticker frame the validating parser accepts, with one "data" array: one tick or one
+  // unknown symbol per item.
+  if (r.error == feed_errc::ok && r.kind == frame_kind::data) {
+    const simdjson::padded_string copy(frame);
+    simdjson::dom::element root;
+    simdjson::dom::object obj;
+    if (reference.parse(copy).get(root) == simdjson::SUCCESS &&
+        root.get_object().get(obj) == simdjson::SUCCESS) {
+      std::size_t data_keys = 0;
+      std::size_t items = 0;
+      for (const auto field : obj) {
+        if (field.key != "data") continue;
+        ++data_keys;
+        simdjson::dom::array arr;
+        if (field.value.get_array().get(arr) != simdjson::SUCCESS) return "data is not an array";
+        items = arr.size();
+      }
+      if (data_keys == 1 && items != added + r.unknown_symbols) {
+        return "ticks + unknown symbols != data items";
+      }
+    }
+  }
+
+  // The same frame parsed again gives the same answer.
+  {
+    std::vector<tick> again;
+    const parse_result r2 = adapter->parse(frame, recv, again);
+    if (r2.error != r.error || r2.kind != r.kind || r2.unknown_symbols != r.unknown_symbols ||
+        again.size() != added) {
+      return "parse is not deterministic";
+    }
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      const tick& a = again[i];
+      const tick& b = out[i + 1];
+      if (a.fields != b.fields || a.instrument != b.instrument ||
+          a.exchange_ts_ms != b.exchange_ts_ms || !a.last.identical(b.last) ||
+          !a.open_24h.identical(b.open_24h) || !a.bid.identical(b.bid)) {
+        return "parse is not deterministic";
+      }
+    }
+  }
+
+  // Whatever came before, the parser must still read a good frame correctly.
+  out.clear();
+  const parse_result good = adapter->parse(kraken_reference_frame, recv, out);
+  if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
+  if (out[0].last.to_string() != "85205.70" || out[0].open_24h.to_string() != "86056.10" ||
+      out[0].bid_qty.to_string() != "0.51200000" || out[0].exchange_ts_ms != 1764061234000) {
+    return "reference frame misread after previous frame";
+  }
+  return nullptr;
+}
+
+// Coinbase Exchange: a reference ticker frame that must parse to exactly one tick on a fresh
+// connection (sequence state reset).
+inline constexpr std::string_view coinbase_reference_frame =
+    R"({"type":"ticker","sequence":37475248783,"product_id":"BTC-USDT","price":"85205.70",)"
+    R"("open_24h":"86056.10","volume_24h":"12345.67890","low_24h":"84500.1","high_24h":"86800",)"
+    R"("volume_30d":"370370.3670","best_bid":"85205.69","best_bid_size":"0.51200",)"
+    R"("best_ask":"85205.7","best_ask_size":"1.2","side":"buy",)"
+    R"("time":"2025-11-25T09:00:34.000123Z","trade_id":5400000000,"last_size":"0.001"})";
+
+inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
+  // One adapter for the whole run, as in production: parser, buffer and sequence state are
+  // reused, so state left behind by a bad frame is exercised by the next one.
+  static const symbol_map symbols = [] {
+    symbol_map m;
+    m.add("BTC-USDT", 0);
+    m.add("ETH-USDT", 1);
+    return m;
+  }();
+  static const std::unique_ptr<venue_adapter> adapter =
+      make_venue_adapter(venue_id::coinbase, symbols);
+  static std::vector<tick> out;
+  static simdjson::dom::parser reference;
+
+  constexpr std::int64_t recv = 1234567;
+  const std::string_view frame(reinterpret_cast<const char*>(data), size);
+  auto check = [&](const parse_result& r, std::size_t added) -> const char* {
+    if (r.error != feed_errc::ok) {
+      if (added != 0) return "failed parse appended ticks";
+      if (r.unknown_symbols != 0) return "failed parse counted symbols";
+      if (r.gaps != 0) return "failed parse counted gaps";
+      if (to_string(r.error) == "unknown") return "bad error code";
+      if (r.error == feed_errc::venue_error && r.kind != frame_kind::control) {
+        return "venue error not a control frame";
+      }
+    } else if (r.kind == frame_kind::control) {
+      if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
+    } else if (added + r.unknown_symbols > 1) {
+      return "a ticker frame yields at most one tick or one unknown symbol";
+    }
+    if (r.gaps > 1) return "one frame, more than one gap";
+    return nullptr;
+  };
+
+  // 1. With whatever sequence state the previous inputs left.
+  out.assign(1, tick{});
+  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  const parse_result r = adapter->parse(frame, recv, out);
+  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  if (const char* f = check(r, out.size() - 1)) return f;
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    const tick& t = out[i];
+    if (t.venue != venue_id::coinbase) return "tick venue";
+    if (t.instrument != 0 && t.instrument != 1) return "tick instrument not configured";
+    if (t.recv_ts_us != recv) return "tick recv_ts";
+    if (!t.has(tf_last)) return "tick without last";
+    if (t.has(tf_volume_quote) || t.has(tf_change_pct)) return "a field Coinbase never sends";
+    const decimal* all[] = {&t.last, &t.open_24h, &t.high_24h, &t.low_24h, &t.volume_base,
+                            &t.bid,  &t.ask,      &t.bid_qty,  &t.ask_qty};
+    for (const decimal* d : all) {
+      if (d->scale() < 0 || d->scale() > decimal::max_scale) return "tick decimal scale";
+      decimal again;
+      if (decimal::parse(d->to_string(), again) != decimal_errc::ok || !again.identical(*d)) {
+        return "tick decimal does not round-trip";
+      }
+    }
+  }
+
+  // 2. On a fresh connection the answer depends on the frame alone.
+  std::vector<tick> first;
+  std::vector<tick> second;
+  adapter->reset();
+  const parse_result a = adapter->parse(frame, recv, first);
+  if (const char* f = check(a, first.size())) return f;
+  if (a.gaps != 0) return "a gap on the first message of a connection";
+  adapter->reset();
+  const parse_result b = adapter->parse(frame, recv, second);
+  if (a.error != b.error || a.kind != b.kind || a.unknown_symbols != b.unknown_symbols ||
+      first.size() != second.size()) {
+    return "parse is not deterministic";
+  }
+  if (!first.empty() &&
+      (first[0].fields != second[0].fields || !first[0].last.identical(second[0].last) ||
+       first[0].exchange_ts_ms != second[0].exchange_ts_ms)) {
+    return "parse is not deterministic";
+  }
+
+  // 3. Against the validating parser: a published tick is a ticker whose price and product
+  // are the ones in the frame; one with a sequence number is not published twice.
+  if (!first.empty()) {
+    const simdjson::padded_string copy(frame);
+    simdjson::dom::element root;
+    simdjson::dom::object obj;
+    if (reference.parse(copy).get(root) == simdjson::SUCCESS &&
+        root.get_object().get(obj) == simdjson::SUCCESS) {
+      std::set<std::string_view> keys;
+      bool unique = true;
+      for (const auto field : obj) unique = unique && keys.insert(field.key).second;
+      std::string_view type;
+      std::string_view price;
+      std::string_view product;
+      std::uint64_t sequence = 0;
+      if (unique) {
+        if (obj["type"].get(type) || type != "ticker") return "published a non-ticker";
+        decimal p;
+        if (obj["price"].get(price) || decimal::parse(price, p) != decimal_errc::ok ||
+            !p.identical(first[0].last)) {
+          return "last is not the frame's price";
+        }
+        if (obj["product_id"].get(product) || symbols.find(product) != first[0].instrument) {
+          return "instrument is not the frame's product";
+        }
+        if (obj["sequence"].get(sequence) == simdjson::SUCCESS && b.gaps == 0) {
+          std::vector<tick> dup;
+          const parse_result d = adapter->parse(frame, recv, dup);
+          if (d.error != feed_errc::ok || !dup.empty() || d.gaps != 0) {
+            return "a repeated sequence number was published again";
+          }
+        }
+      }
+    }
+  }
+
+  // 4. Whatever came before, a fresh connection still reads a good frame correctly.
+  adapter->reset();
+  out.clear();
+  const parse_result good = adapter->parse(coinbase_reference_frame, recv, out);
+  if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
+  if (out[0].last.to_string() != "85205.70" || out[0].high_24h.to_string() != "86800" ||
+      out[0].bid_qty.to_string() != "0.51200" || out[0].exchange_ts_ms != 1764061234000) {
+    return "reference frame misread after previous frame";
+  }
+  return nullptr;
+}
+
+// Bybit v5 spot: a ticker and a level-1 book that must always parse to one tick each.
+inline constexpr std::string_view bybit_reference_ticker =
+    R"({"topic":"tickers.BTCUSDT","ts":1764061234000,"type":"snapshot","cs":2588407389,)"
+    R"("data":{"symbol":"BTCUSDT","lastPrice":"85205.7","highPrice24h":"86500",)"
+    R"("lowPrice24h":"84500.1","prevPrice24h":"86056.10","volume24h":"12345.678901",)"
+    R"("turnover24h":"1.5e9","price24hPcnt":"-0.0099","usdIndexPrice":""}})";
+inline constexpr std::string_view bybit_reference_book =
+    R"({"topic":"orderbook.1.BTCUSDT","ts":1764061234001,"type":"snapshot","data":)"
+    R"({"s":"BTCUSDT","b":[["85205.69","1.2"]],"a":[["85205.70","0.5"]],"u":18521288,)"
+    R"("seq":7961638724},"cts":1764061233999})";
+
+inline const char* bybit_target(const std::uint8_t* data, std::size_t size) {
+  // One adapter for the whole run, as in production: its parser and buffer are reused.
+  static const symbol_map symbols = [] {
+    symbol_map m;
+    m.add("BTCUSDT", 0);
+    m.add("ETHUSDT", 1);
+    return m;
+  }();
+  static const std::unique_ptr<venue_adapter> adapter =
+      make_venue_adapter(venue_id::bybit, symbols);
+  static std::vector<tick> out;
+
+  constexpr std::int64_t recv = 1234567;
+  out.assign(1, tick{});
+  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  const std::string_view frame(reinterpret_cast<const char*>(data), size);
+  const parse_result r = adapter->parse(frame, recv, out);
+
+  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  const std::size_t added = out.size() - 1;
+  if (r.error != feed_errc::ok) {
+    if (added != 0) return "failed parse appended ticks";
+    if (r.unknown_symbols != 0) return "failed parse counted symbols";
+    if (to_string(r.error) == "unknown") return "bad error code";
+    if (r.error == feed_errc::venue_error && r.kind != frame_kind::control) {
+      return "venue error not a control frame";
+    }
+  } else if (r.kind == frame_kind::control) {
+    if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
+  } else if (added + r.unknown_symbols > 1) {
+    return "one frame, one topic: at most one tick or one unknown symbol";
+  }
+  if (r.gaps != 0) return "gaps counted on level-1 snapshots";
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    const tick& t = out[i];
+    if (t.venue != venue_id::bybit) return "tick venue";
+    if (t.instrument != 0 && t.instrument != 1) return "tick instrument not configured";
+    if (t.recv_ts_us != recv) return "tick recv_ts";
+    if (t.fields == 0) return "tick without fields";
+    const decimal* all[] = {
+        &t.last, &t.open_24h, &t.high_24h, &t.low_24h, &t.volume_base,     &t.volume_quote,
+        &t.bid,  &t.ask,      &t.bid_qty,  &t.ask_qty, &t.venue_change_pct};
+    for (const decimal* d : all) {
+      if (d->scale() < 0 || d->scale() > decimal::max_scale) return "tick decimal scale";
+      decimal again;
+      if (decimal::parse(d->to_string(), again) != decimal_errc::ok || !again.identical(*d)) {
+        return "tick decimal does not round-trip";
+      }
+    }
+  }
+
+  // The same frame parsed again gives the same answer.
+  {
+    std::vector<tick> again;
+    const parse_result r2 = adapter->parse(frame, recv, again);
+    if (r2.error != r.error || r2.kind != r.kind || r2.unknown_symbols != r.unknown_symbols ||
+        again.size() != added) {
+      return "parse is not deterministic";
+    }
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      const tick& a = again[i];
+      const tick& b = out[i + 1];
+      if (a.fields != b.fields || a.instrument != b.instrument ||
+          a.exchange_ts_ms != b.exchange_ts_ms || !a.last.identical(b.last) ||
+          !a.venue_change_pct.identical(b.venue_change_pct) || !a.bid.identical(b.bid)) {
+        return "parse is not deterministic";
+      }
+    }
+  }
+
+  // Whatever came before, the parser must still read good frames correctly.
+  out.clear();
+  if (adapter->parse(bybit_reference_ticker, recv, out).error != feed_errc::ok ||
+      adapter->parse(bybit_reference_book, recv, out).error != feed_errc::ok || out.size() != 2) {
+    return "parser broken by previous frame";
+  }
+  if (out[0].last.to_string() != "85205.7" || out[0].volume_quote.to_string() != "1500000000" ||
+      out[0].venue_change_pct.to_string() != "-0.99" || out[0].exchange_ts_ms != 1764061234000 ||
+      out[1].fields != (tf_bid | tf_bid_qty | tf_ask | tf_ask_qty) ||
+      out[1].ask.to_string() != "85205.70" || out[1].exchange_ts_ms != 1764061234001) {
+    return "reference frames misread after previous frame";
+  }
+  return nullptr;
+}
+
 namespace detail {
 
 // What client_request_parser must make of a message, worked out independently with
@@ -403,6 +744,124 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
           "f\"" ||
       good.channels.size() != 2 || good.channels[1] != "status") {
     return "reference request misread after previous message";
+  }
+  return nullptr;
+}
+
+// OKX v5 "tickers": a reference push that must always parse to exactly one tick.
+inline constexpr std::string_view okx_reference_frame =
+    R"({"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT",)"
+    R"("instId":"BTC-USDT","last":"85205.7","lastSz":"0.0000102","askPx":"85205.8",)"
+    R"("askSz":"0.25697131","bidPx":"85205.7","bidSz":"0.65302934","open24h":"86056.1",)"
+    R"("high24h":"86800","low24h":"84500.1","volCcy24h":"458903124.056360828",)"
+    R"("vol24h":"5449.95415651","sodUtc0":"84409.9","sodUtc8":"83800","ts":"1764061234000"}]})";
+
+inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
+  // One adapter for the whole run, as in production: parser and buffer are reused, so state
+  // left behind by a bad frame is exercised by the next one.
+  static const symbol_map symbols = [] {
+    symbol_map m;
+    m.add("BTC-USDT", 0);
+    m.add("ETH-USDT", 1);
+    return m;
+  }();
+  static const std::unique_ptr<venue_adapter> adapter = make_venue_adapter(venue_id::okx, symbols);
+  static std::vector<tick> out;
+  static simdjson::dom::parser reference;
+
+  constexpr std::int64_t recv = 1234567;
+  out.assign(1, tick{});
+  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  const std::string_view frame(reinterpret_cast<const char*>(data), size);
+  const parse_result r = adapter->parse(frame, recv, out);
+
+  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  const std::size_t added = out.size() - 1;
+  if (r.error != feed_errc::ok) {
+    if (added != 0) return "failed parse appended ticks";
+    if (r.unknown_symbols != 0) return "failed parse counted symbols";
+    if (to_string(r.error) == "unknown") return "bad error code";
+    if (r.error == feed_errc::venue_error && r.kind != frame_kind::control) {
+      return "venue error not a control frame";
+    }
+  } else if (r.kind == frame_kind::control) {
+    if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
+  } else if (added + r.unknown_symbols == 0) {
+    return "a push must yield at least one tick or unknown symbol";
+  }
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    const tick& t = out[i];
+    if (t.venue != venue_id::okx) return "tick venue";
+    if (t.instrument != 0 && t.instrument != 1) return "tick instrument not configured";
+    if (t.recv_ts_us != recv) return "tick recv_ts";
+    if (!t.has(tf_last)) return "tick without last";
+    if (t.exchange_ts_ms < 0) return "negative exchange time";
+    if (t.has(tf_change_pct)) return "tick with a change percent OKX never sends";
+    const decimal* all[] = {
+        &t.last, &t.open_24h, &t.high_24h, &t.low_24h, &t.volume_base,     &t.volume_quote,
+        &t.bid,  &t.ask,      &t.bid_qty,  &t.ask_qty, &t.venue_change_pct};
+    for (const decimal* d : all) {
+      if (d->scale() < 0 || d->scale() > decimal::max_scale) return "tick decimal scale";
+      decimal again;
+      if (decimal::parse(d->to_string(), again) != decimal_errc::ok || !again.identical(*d)) {
+        return "tick decimal does not round-trip";
+      }
+    }
+  }
+
+  // A push the validating parser accepts, with one "data" array and no "event": one tick or
+  // one unknown symbol per item.
+  if (r.error == feed_errc::ok && r.kind == frame_kind::data) {
+    const simdjson::padded_string copy(frame);
+    simdjson::dom::element root;
+    simdjson::dom::object obj;
+    if (reference.parse(copy).get(root) == simdjson::SUCCESS &&
+        root.get_object().get(obj) == simdjson::SUCCESS) {
+      std::size_t data_keys = 0;
+      std::size_t items = 0;
+      for (const auto field : obj) {
+        if (field.key == "event" && field.value.is_string()) {
+          return "an event frame was taken for data";
+        }
+        if (field.key != "data") continue;
+        ++data_keys;
+        simdjson::dom::array arr;
+        if (field.value.get_array().get(arr) != simdjson::SUCCESS) return "data is not an array";
+        items = arr.size();
+      }
+      if (data_keys == 1 && items != added + r.unknown_symbols) {
+        return "ticks + unknown symbols != data items";
+      }
+    }
+  }
+
+  // The same frame parsed again gives the same answer.
+  {
+    std::vector<tick> again;
+    const parse_result r2 = adapter->parse(frame, recv, again);
+    if (r2.error != r.error || r2.kind != r.kind || r2.unknown_symbols != r.unknown_symbols ||
+        again.size() != added) {
+      return "parse is not deterministic";
+    }
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      const tick& a = again[i];
+      const tick& b = out[i + 1];
+      if (a.fields != b.fields || a.instrument != b.instrument ||
+          a.exchange_ts_ms != b.exchange_ts_ms || !a.last.identical(b.last) ||
+          !a.volume_quote.identical(b.volume_quote) || !a.bid.identical(b.bid)) {
+        return "parse is not deterministic";
+      }
+    }
+  }
+
+  // Whatever came before, the parser must still read a good frame correctly.
+  out.clear();
+  const parse_result good = adapter->parse(okx_reference_frame, recv, out);
+  if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
+  if (out[0].last.to_string() != "85205.7" ||
+      out[0].volume_quote.to_string() != "458903124.056360828" ||
+      out[0].volume_base.to_string() != "5449.95415651" || out[0].exchange_ts_ms != 1764061234000) {
+    return "reference frame misread after previous frame";
   }
   return nullptr;
 }

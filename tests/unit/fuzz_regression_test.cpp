@@ -185,6 +185,244 @@ TEST(FuzzRegression, Binance) {
   run_corpus(fuzz::binance_target, seeds, tokens, 6000, 0xb1a4ce);
 }
 
+TEST(FuzzRegression, Kraken) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::kraken_reference_frame),
+      // docs.kraken.com WebSocket v2 ticker "Example: Snapshot", compacted.
+      R"({"channel":"ticker","type":"snapshot","data":[{"symbol":"ALGO/USD","bid":0.10025,)"
+      R"("bid_qty":740.0,"ask":0.10036,"ask_qty":1361.44813783,"last":0.10035,)"
+      R"("volume":997038.98383185,"vwap":0.10148,"low":0.09979,"high":0.10285,)"
+      R"("change":-0.00017,"change_pct":-0.17,"timestamp":"2023-09-25T09:04:31.742648Z"}]})",
+      R"({"channel":"ticker","data":[{"symbol":"ETH/USDT","last":1.5e3,"bid":null},)"
+      R"({"symbol":"DOGE/USD","last":1}],"type":"snapshot"})",
+      R"({"channel":"status","data":[{"api_version":"v2","connection_id":13834774380200032777,)"
+      R"("system":"online","version":"2.0.0"}],"type":"update"})",
+      R"({"channel":"heartbeat"})",
+      R"({"method":"subscribe","result":{"channel":"ticker","snapshot":true,"symbol":"BTC/USDT"},)"
+      R"("success":true,"time_in":"2023-09-25T09:04:31.742599Z","time_out":"2023-09-25T09:04:31.742648Z"})",
+      R"({"method":"pong","req_id":101,"time_in":"2023-09-24T14:10:23.799685Z"})",
+      R"({"error":"Currency pair not supported X/Y","method":"subscribe","success":false,"symbol":"X/Y"})",
+      R"({"channel":"ticker","type":"update","data":[{"symbol":"BTC/USDT","last":9223372036854775807,)"
+      R"("change":-1,"timestamp":"1969-12-31T23:59:59.5+00:30"}]})",
+      "[1,2,3]",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "true",
+      "\\",
+      "\\u0000",
+      "\xff",
+      "\xc3",
+      "1e400",
+      "-",
+      "0",
+      "01",
+      ".5",
+      "e-19",
+      " ",
+      "\n",
+      "99999999999999999999",
+      "\"\"",
+      "\"last\":",
+      "\"change\":",
+      "\"symbol\":\"BTC/USDT\",",
+      "\"data\":[",
+      "\"channel\":",
+      "\"ticker\"",
+      "\"type\":\"update\",",
+      "\"method\":\"pong\",",
+      "\"success\":false,",
+      "\"error\":",
+      "\"timestamp\":\"2023-09-25T09:04:31.742648Z\"",
+  };
+  run_corpus(fuzz::kraken_target, seeds, tokens, 6000, 0x6a4e);
+}
+
+TEST(FuzzRegression, Coinbase) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::coinbase_reference_frame),
+      // docs.cdp.coinbase.com Exchange WebSocket Channels, ticker example, compacted.
+      R"({"type":"ticker","sequence":37475248783,"product_id":"ETH-USDT","price":"1285.22",)"
+      R"("open_24h":"1310.79","volume_24h":"245532.79269678","low_24h":"1280.52",)"
+      R"("high_24h":"1313.8","volume_30d":"9788783.60117027","best_bid":"1285.04",)"
+      R"("best_bid_size":"0.46688654","best_ask":"1285.27","best_ask_size":"1.56637040",)"
+      R"("side":"buy","time":"2022-10-19T23:28:22.061769Z","trade_id":370843401,)"
+      R"("last_size":"11.4396987"})",
+      R"({"type":"ticker","sequence":37475248785,"product_id":"ETH-USDT","price":"1285.23"})",
+      R"({"type":"heartbeat","sequence":37475248790,"last_trade_id":20,"product_id":"ETH-USDT",)"
+      R"("time":"2014-11-07T08:19:28.464459Z"})",
+      R"({"type":"subscriptions","channels":[{"name":"ticker","product_ids":["BTC-USDT"]}]})",
+      R"({"type":"error","message":"Failed to subscribe","reason":" is not a valid product"})",
+      R"({"type":"ticker","product_id":"DOGE-USD","price":"0.1","sequence":1})",
+      R"({"type":"l2update","product_id":"BTC-USD","changes":[["buy","1","0"]]})",
+      R"({"type":"ticker","sequence":18446744073709551615,"product_id":"BTC-USDT",)"
+      R"("price":"9223372036854775807","time":"1969-12-31T23:59:59.5+00:30"})",
+      "[1,2,3]",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "true",
+      "\\",
+      "\\u0000",
+      "\xff",
+      "\xc3",
+      "1e400",
+      "-",
+      "0",
+      ".5",
+      " ",
+      "\n",
+      "99999999999999999999",
+      "\"\"",
+      "\"price\":",
+      "\"sequence\":",
+      "\"product_id\":\"BTC-USDT\",",
+      "\"type\":",
+      "\"ticker\"",
+      "\"heartbeat\"",
+      "\"error\"",
+      "\"time\":",
+      "Z\"",
+      "+01:00\"",
+      "\"2024-02-29T00:00:00Z\"",
+  };
+  run_corpus(fuzz::coinbase_target, seeds, tokens, 6000, 0xc0b);
+}
+
+TEST(FuzzRegression, Okx) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::okx_reference_frame),
+      // OKX's documented push example, compacted.
+      R"({"arg":{"channel":"tickers","instId":"BTC-USDT"},"data":[{"instType":"SPOT",)"
+      R"("instId":"BTC-USDT","last":"9999.99","lastSz":"0.1","askPx":"9999.99","askSz":"11",)"
+      R"("bidPx":"8888.88","bidSz":"5","open24h":"9000","high24h":"10000","low24h":"8888.88",)"
+      R"("volCcy24h":"2222","vol24h":"2222","sodUtc0":"2222","sodUtc8":"2222",)"
+      R"("ts":"1597026383085"}]})",
+      R"({"data":[{"instId":"ETH-USDT","last":"1.5","ts":"7","bidPx":"","askPx":null},)"
+      R"({"instId":"DOGE-USDT","last":"0.1","ts":"8"},{"instId":"BTC-USDT","last":"2","ts":"9"}]})",
+      R"({"data":[{"instType":"SWAP","instId":"BTC-USDT","last":"1","ts":"1","volCcy24h":"3"}]})",
+      R"({"id":"1512","event":"subscribe","arg":{"channel":"tickers","instId":"BTC-USDT"},)"
+      R"("connId":"a4d3ae55"})",
+      R"({"id":"1512","event":"error","code":"60012","msg":"Invalid request: {\"op\": \"subscribe\"}",)"
+      R"("connId":"a4d3ae55"})",
+      R"({"event":"notice","code":"64008","msg":"The connection will soon be closed for a service )"
+      R"(upgrade. Please reconnect.","connId":"a4d3ae55"})",
+      R"({"data":[{"instId":"BTC-USDT","last":"9223372036854775807","ts":"9223372036854775807"}]})",
+      "pong",
+      "[1,2,3]",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "true",
+      "\\",
+      "\\u0000",
+      "\xff",
+      "\xc3",
+      "1e400",
+      "-",
+      "\"\"",
+      " ",
+      "\n",
+      "pong",
+      "99999999999999999999",
+      "\"last\":\"1\",",
+      "\"ts\":\"1\",",
+      "\"instId\":\"BTC-USDT\",",
+      "\"data\":[",
+      "\"arg\":{\"channel\":\"tickers\"},",
+      "\"event\":\"error\",",
+      "\"event\":null,",
+      "\"instType\":\"SWAP\",",
+      "{\"instId\":\"ETH-USDT\",\"last\":\"1\",\"ts\":\"2\"},",
+  };
+  run_corpus(fuzz::okx_target, seeds, tokens, 20000, 0x0c5);
+}
+
+TEST(FuzzRegression, Bybit) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::bybit_reference_ticker),
+      std::string(fuzz::bybit_reference_book),
+      // Bybit's documented spot ticker example, compacted.
+      R"({"topic":"tickers.BTCUSDT","ts":1673853746003,"type":"snapshot","cs":2588407389,)"
+      R"("data":{"symbol":"BTCUSDT","lastPrice":"21109.77","highPrice24h":"21426.99",)"
+      R"("lowPrice24h":"20575","prevPrice24h":"20704.93","volume24h":"6780.866843",)"
+      R"("turnover24h":"141946527.22907118","price24hPcnt":"0.0196",)"
+      R"("usdIndexPrice":"21120.2400136"}})",
+      R"({"data":{"symbol":"ETHUSDT","bid1Price":"1.5","ask1Size":"","lastPrice":null},)"
+      R"("topic":"tickers.ETHUSDT","type":"delta","ts":"7"})",
+      R"({"topic":"orderbook.1.DOGEUSDT","ts":1,"data":{"s":"DOGEUSDT","b":[],"a":[["0.1","0"]]}})",
+      R"({"topic":"orderbook.1.BTCUSDT","ts":1,"data":{"b":[["1","2","3"],["0.5","1"]],"a":null}})",
+      R"({"success":true,"ret_msg":"subscribe","conn_id":"2324d924","req_id":"10001","op":"subscribe"})",
+      R"({"success":false,"ret_msg":"Invalid symbol :[tickers.NOPEUSDT]","op":"subscribe"})",
+      R"({"success":true,"ret_msg":"pong","conn_id":"0970e817","op":"ping"})",
+      R"({"args":["1672916271846"],"op":"pong"})",
+      R"({"topic":"tickers.BTCUSDT","ts":9223372036854775807,"data":{"lastPrice":"9223372036854775807",)"
+      R"("price24hPcnt":"92233720368547758.07"}})",
+      "[1,2,3]",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "true",
+      "false",
+      "\\",
+      "\\u0000",
+      "\xff",
+      "\xc3",
+      "1e400",
+      "-",
+      "\"\"",
+      " ",
+      "\n",
+      "99999999999999999999",
+      "\"topic\":\"tickers.BTCUSDT\",",
+      "\"topic\":\"orderbook.1.ETHUSDT\",",
+      "\"ts\":1,",
+      "\"type\":\"delta\",",
+      "\"data\":{",
+      "\"symbol\":\"BTCUSDT\",",
+      "\"s\":\"ETHUSDT\",",
+      "\"lastPrice\":\"1\",",
+      "\"price24hPcnt\":\"0.01\",",
+      "\"b\":[[\"1\",\"2\"]],",
+      "\"a\":[],",
+      "\"success\":false,",
+      "\"op\":\"ping\",",
+  };
+  run_corpus(fuzz::bybit_target, seeds, tokens, 20000, 0xb7b17);
+}
+
 TEST(FuzzRegression, ClientRequest) {
   const std::vector<std::string> seeds = {
       std::string(fuzz::client_reference_request),

@@ -1,12 +1,505 @@
-// Placeholder until the kraken adapter lands: configuring this venue fails at start-up.
-#include <stdexcept>
+// Kraken spot WebSocket API v2 frames -> ticks.
+//
+// What Kraken sends on wss://ws.kraken.com/v2 (docs.kraken.com, "WebSocket v2": ticker, status,
+// heartbeat, ping):
+//   {"channel":"ticker","type":"snapshot"|"update","data":[{"symbol":"ALGO/USD","bid":0.10025,
+//    "bid_qty":740.0,"ask":0.10036,"ask_qty":1361.44813783,"last":0.10035,"volume":997038.98,
+//    "vwap":0.10148,"low":0.09979,"high":0.10285,"change":-0.00017,"change_pct":-0.17,
+//    "timestamp":"2023-09-25T09:04:31.742648Z"}]}
+//   {"channel":"status","data":[{"api_version":"v2","connection_id":...,"system":"online",...}],
+//    "type":"update"}                                   on connect and on engine status changes
+//   {"channel":"heartbeat"}                             about once a second while subscribed
+//   {"method":"subscribe","result":{...},"success":true,"time_in":...,"time_out":...}
+//   {"method":"pong","req_id":101,"time_in":...,"time_out":...}
+//   {"error":"Currency pair not supported X/Y","method":"subscribe","success":false,...}
+//
+// Mapping: prices and sizes are JSON numbers whose text carries the engine's precision
+// ("bid_qty":0.10000000), so each is read from the number's own token and never through
+// double. Kraken sends no open price: open_24h = last - change, exactly (decimal::sub), since
+// "change" is the 24 h change in quote currency. "volume" is base volume; there is no quote
+// volume ("vwap" * "volume" is not what Kraken would report, so it is left out). "timestamp"
+// (RFC 3339, added to v2 after its first release) becomes exchange_ts_ms; without it the tick
+// carries 0, which the aggregator treats as "unknown".
+//
+// One pass over the fields with simdjson On-Demand; errors are values (nothing here throws).
+// The frame is copied into an adapter-owned padded buffer because the caller's buffer carries
+// no SIMDJSON_PADDING guarantee.
+#include "feeds/venues/kraken_adapter.hpp"
+
+#include <cstring>
+#include <new>
+#include <utility>
 
 #include "feeds/venues/venue_factories.hpp"
+#include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
 
-std::unique_ptr<venue_adapter> make_kraken_adapter(const symbol_map& /*symbols*/) {
-  throw std::invalid_argument("venue kraken is not implemented yet");
+namespace ondemand = simdjson::ondemand;
+
+namespace {
+
+constexpr std::string_view ticker_channel = "ticker";
+constexpr std::string_view heartbeat_channel = "heartbeat";
+constexpr std::string_view status_channel = "status";
+constexpr std::string_view snapshot_type = "snapshot";
+constexpr std::string_view update_type = "update";
+constexpr std::string_view subscribe_tail = R"(]},"req_id":1})";  // acks echo req_id 1
+constexpr std::size_t initial_buffer_bytes = 4096;
+
+// Structural problems of the JSON itself versus JSON that is fine but not shaped as expected.
+feed_errc classify(simdjson::error_code e) noexcept {
+  switch (e) {
+    case simdjson::INCORRECT_TYPE:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+    case simdjson::NO_SUCH_FIELD:
+      return feed_errc::unexpected_shape;
+    case simdjson::CAPACITY:
+      return feed_errc::too_large;
+    default:
+      return feed_errc::invalid_json;
+  }
+}
+
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// The root is not an object. On-Demand does not validate what it does not visit, so look at the
+// first token: a JSON array, string, number or literal is well-formed but not ours; anything else
+// is not JSON. (Off the hot path: Kraken only ever sends objects.)
+feed_errc classify_non_object(std::string_view frame) noexcept {
+  const auto first = frame.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return feed_errc::invalid_json;
+  std::string_view rest = frame.substr(first);
+  rest = rest.substr(0, rest.find_last_not_of(" \t\r\n") + 1);
+  const char c = rest.front();
+  if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9')) {
+    return feed_errc::unexpected_shape;
+  }
+  if (rest == "true" || rest == "false" || rest == "null") return feed_errc::unexpected_shape;
+  return feed_errc::invalid_json;
+}
+
+// A key as written, without its quotes; empty when it contains an escape (no key of ours does).
+std::string_view key_text(const ondemand::raw_json_string& key) noexcept {
+  const char* begin = key.raw();
+  const char* p = begin;
+  // Stage 1 guarantees the string is closed, so this scan ends inside the document.
+  while (*p != '"' && *p != '\\') ++p;
+  if (*p == '\\') return {};
+  return {begin, static_cast<std::size_t>(p - begin)};
+}
+
+// Peeks the type; a null is accepted (and validated) as "absent" for optional fields.
+feed_errc peek_type(ondemand::value& v, ondemand::json_type& type) noexcept {
+  if (auto e = v.type().get(type)) return classify(e);
+  if (type == ondemand::json_type::null) {
+    bool is_null = false;
+    if (v.is_null().get(is_null) || !is_null) return feed_errc::invalid_json;
+  }
+  return feed_errc::ok;
+}
+
+// A string value's raw contents; `present` is false for null. Names, symbols and timestamps
+// never need escapes, so an escaped one is not one of ours.
+feed_errc read_name(ondemand::value& v, std::string_view& out, bool& present) noexcept {
+  ondemand::json_type type;
+  if (auto e = peek_type(v, type); e != feed_errc::ok) return e;
+  present = false;
+  if (type == ondemand::json_type::null) return feed_errc::ok;
+  if (type != ondemand::json_type::string) return feed_errc::unexpected_shape;
+  ondemand::raw_json_string raw;
+  if (auto e = v.get_raw_json_string().get(raw)) return classify(e);
+  const char* begin = raw.raw();
+  const char* p = begin;
+  while (*p != '"' && *p != '\\') ++p;
+  if (*p == '\\') return feed_errc::unexpected_shape;
+  out = std::string_view(begin, static_cast<std::size_t>(p - begin));
+  present = true;
+  return feed_errc::ok;
+}
+
+// A JSON number's own text as an exact decimal. On-Demand checks only a number token's first
+// character, so the grammar is checked here: decimal::parse tolerates leading zeros, JSON does
+// not. A well-formed number that does not fit the decimal is bad_number.
+feed_errc read_number_text(ondemand::value& v, decimal& out) noexcept {
+  std::string_view token = v.raw_json_token();
+  while (!token.empty() && is_space(token.back())) token.remove_suffix(1);
+  const std::size_t digits_at = (!token.empty() && token.front() == '-') ? 1 : 0;
+  if (token.size() > digits_at + 1 && token[digits_at] == '0' && token[digits_at + 1] >= '0' &&
+      token[digits_at + 1] <= '9') {
+    return feed_errc::invalid_json;
+  }
+  switch (decimal::parse(token, out)) {
+    case decimal_errc::ok:
+      return feed_errc::ok;
+    case decimal_errc::overflow:
+      return feed_errc::bad_number;
+    default:
+      return feed_errc::invalid_json;  // "-", "1.", "1e", "1x2": not a JSON number at all
+  }
+}
+
+// What one ticker object carried; filled field by field in whatever order they arrive.
+struct ticker_fields {
+  tick t;
+  std::string_view symbol;
+  decimal change;
+  bool have_symbol = false;
+  bool have_change = false;
+};
+
+feed_errc read_decimal(ondemand::value& v, decimal& into, std::uint16_t& fields,
+                       std::uint16_t bit) noexcept {
+  ondemand::json_type type;
+  if (auto e = peek_type(v, type); e != feed_errc::ok) return e;
+  if (type == ondemand::json_type::null) {
+    fields = static_cast<std::uint16_t>(fields & ~bit);  // a later null clears it
+    return feed_errc::ok;
+  }
+  if (type != ondemand::json_type::number) return feed_errc::unexpected_shape;
+  if (auto e = read_number_text(v, into); e != feed_errc::ok) return e;
+  fields = static_cast<std::uint16_t>(fields | bit);
+  return feed_errc::ok;
+}
+
+feed_errc read_field(ondemand::value& v, ticker_fields& f, decimal tick::*member,
+                     tick_field bit) noexcept {
+  return read_decimal(v, f.t.*member, f.t.fields, bit);
+}
+
+feed_errc read_timestamp(ondemand::value& v, ticker_fields& f) noexcept {
+  std::string_view text;
+  bool present = false;
+  if (auto e = read_name(v, text, present); e != feed_errc::ok) return e;
+  if (!present) {
+    f.t.exchange_ts_ms = 0;
+    return feed_errc::ok;
+  }
+  if (!parse_rfc3339_ms(text, f.t.exchange_ts_ms)) {
+    f.t.exchange_ts_ms = 0;
+    return feed_errc::unexpected_shape;
+  }
+  return feed_errc::ok;
+}
+
+// One field of a ticker object. vwap and anything new are skipped unparsed.
+feed_errc on_ticker_field(std::string_view key, ondemand::value& v, ticker_fields& f) noexcept {
+  switch (key.size()) {
+    case 3:
+      if (key == "bid") return read_field(v, f, &tick::bid, tf_bid);
+      if (key == "ask") return read_field(v, f, &tick::ask, tf_ask);
+      if (key == "low") return read_field(v, f, &tick::low_24h, tf_low);
+      break;
+    case 4:
+      if (key == "last") return read_field(v, f, &tick::last, tf_last);
+      if (key == "high") return read_field(v, f, &tick::high_24h, tf_high);
+      break;
+    case 6:
+      if (key == "symbol") return read_name(v, f.symbol, f.have_symbol);
+      if (key == "volume") return read_field(v, f, &tick::volume_base, tf_volume_base);
+      if (key == "change") {
+        std::uint16_t bit = f.have_change ? 1 : 0;
+        const feed_errc e = read_decimal(v, f.change, bit, 1);
+        f.have_change = bit != 0;
+        return e;
+      }
+      break;
+    case 7:
+      if (key == "bid_qty") return read_field(v, f, &tick::bid_qty, tf_bid_qty);
+      if (key == "ask_qty") return read_field(v, f, &tick::ask_qty, tf_ask_qty);
+      break;
+    case 9:
+      if (key == "timestamp") return read_timestamp(v, f);
+      break;
+    case 10:
+      if (key == "change_pct") return read_field(v, f, &tick::venue_change_pct, tf_change_pct);
+      break;
+    default:
+      break;
+  }
+  return feed_errc::ok;
+}
+
+// Per-frame context for the data array.
+struct data_sink {
+  const symbol_map& symbols;
+  std::int64_t recv_ts_us;
+  std::vector<tick>& out;
+  parse_result& result;
+};
+
+feed_errc parse_ticker_object(ondemand::object& obj, data_sink& sink) noexcept {
+  ticker_fields f;
+  for (auto field_result : obj) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return classify(e);
+    const std::string_view key = key_text(field.key());
+    if (key.empty()) continue;
+    if (auto e = on_ticker_field(key, field.value(), f); e != feed_errc::ok) return e;
+  }
+  if (!f.have_symbol || f.t.fields == 0) return feed_errc::unexpected_shape;
+  // Kraken's "change" is last minus the price 24 h ago: the open, exactly. (Unrepresentable only
+  // for absurd values; then the open is simply not reported.)
+  if (f.have_change && f.t.has(tf_last) && decimal::sub(f.t.last, f.change, f.t.open_24h)) {
+    f.t.fields = static_cast<std::uint16_t>(f.t.fields | tf_open);
+  }
+  const instrument_id id = sink.symbols.find(f.symbol);
+  if (id == no_instrument) {
+    ++sink.result.unknown_symbols;
+    return feed_errc::ok;
+  }
+  f.t.venue = venue_id::kraken;
+  f.t.instrument = id;
+  f.t.recv_ts_us = sink.recv_ts_us;
+  sink.out.push_back(f.t);  // vector growth is the caller's; it reserves once and reuses
+  return feed_errc::ok;
+}
+
+feed_errc parse_data(ondemand::value v, data_sink& sink) noexcept {
+  ondemand::array items;
+  if (auto e = v.get_array().get(items)) return classify(e);
+  for (auto item_result : items) {
+    ondemand::value item;
+    if (auto e = std::move(item_result).get(item)) return classify(e);
+    ondemand::object obj;
+    if (auto e = item.get_object().get(obj)) return classify(e);
+    if (auto e = parse_ticker_object(obj, sink); e != feed_errc::ok) return e;
+  }
+  return feed_errc::ok;
+}
+
+// The top-level fields that decide what a frame is.
+struct envelope {
+  std::string_view channel;
+  std::string_view type;
+  std::string_view method;
+  bool have_channel = false;
+  bool have_type = false;
+  bool have_method = false;
+  bool have_data = false;     // a "data" member was parsed as ticker data
+  bool data_pending = false;  // a "data" member came before "channel": parse it afterwards
+  bool failed = false;        // "success":false
+  bool error = false;         // a non-null "error"
+};
+
+bool is_ticker(const envelope& m) noexcept {
+  return m.have_channel && m.channel == ticker_channel;
+}
+
+constexpr int days_in_month(int year, int month) noexcept {
+  constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : days[month - 1];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+constexpr std::int64_t days_from_civil(int y, int m, int d) noexcept {
+  y -= m <= 2 ? 1 : 0;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+}
+
+// n decimal digits at s[pos]; false if any is not a digit.
+bool fixed_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+bool parse_rfc3339_ms(std::string_view s, std::int64_t& ms) noexcept {
+  // full-date "T" partial-time time-offset: 2023-09-25T09:04:31[.742648](Z|+01:00)
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!fixed_digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' ||
+      !fixed_digits(s, 5, 2, month) || s[7] != '-' || !fixed_digits(s, 8, 2, day) ||
+      (s[10] != 'T' && s[10] != 't') || !fixed_digits(s, 11, 2, hour) || s[13] != ':' ||
+      !fixed_digits(s, 14, 2, minute) || s[16] != ':' || !fixed_digits(s, 17, 2, second)) {
+    return false;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {  // 60: a leap second, counted as the next second
+    return false;
+  }
+  std::size_t pos = 19;
+  int frac_ms = 0;
+  if (s[pos] == '.') {
+    ++pos;
+    const std::size_t first = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (pos - first < 3) frac_ms = frac_ms * 10 + (s[pos] - '0');
+      ++pos;
+    }
+    if (pos == first) return false;
+    for (std::size_t n = pos - first; n < 3; ++n) frac_ms *= 10;
+  }
+  if (pos >= s.size()) return false;
+  int offset_min = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    int oh = 0, om = 0;
+    if (!fixed_digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !fixed_digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return false;
+    }
+    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    pos += 6;
+  } else {
+    return false;
+  }
+  if (pos != s.size()) return false;
+  const std::int64_t seconds = days_from_civil(year, month, day) * 86'400 + hour * 3'600 +
+                               minute * 60 + second - offset_min * 60;
+  ms = seconds * 1000 + frac_ms;
+  return true;
+}
+
+kraken_adapter::kraken_adapter(const symbol_map& symbols) : symbols_(symbols) {
+  if (symbols_.empty()) return;
+  subscribe_ = R"({"method":"subscribe","params":{"channel":"ticker","symbol":[)";
+  bool first = true;
+  for (const auto& [native, id] : symbols_.entries()) {
+    if (!first) subscribe_.push_back(',');
+    first = false;
+    json::append_string(subscribe_, native);
+  }
+  subscribe_ += subscribe_tail;
+}
+
+std::string kraken_adapter::target(std::string_view url_path) const {
+  // "wss://ws.kraken.com" with no path is the v1 API; this adapter speaks v2.
+  if (url_path.empty() || url_path == "/") return std::string(default_path);
+  return std::string(url_path);
+}
+
+std::vector<std::string> kraken_adapter::subscribe_messages() const {
+  if (subscribe_.empty()) return {};
+  return {subscribe_};
+}
+
+parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
+                                   std::vector<tick>& out) noexcept {
+  parse_result result;
+  const std::size_t first_tick = out.size();
+  auto fail = [&](feed_errc e) {
+    out.resize(first_tick);  // a rejected frame delivers nothing
+    result.unknown_symbols = 0;
+    result.error = e;
+    return result;
+  };
+  if (frame.size() > max_frame_bytes) return fail(feed_errc::too_large);
+
+  const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
+  if (needed > buffer_capacity_) {
+    // Grows at most a few times (to the largest frame seen); zeroed so the padding is defined.
+    std::size_t capacity = buffer_capacity_ == 0 ? initial_buffer_bytes : buffer_capacity_;
+    while (capacity < needed) capacity *= 2;
+    buffer_.reset(new (std::nothrow) char[capacity]());
+    if (!buffer_) {
+      buffer_capacity_ = 0;
+      return fail(feed_errc::too_large);
+    }
+    buffer_capacity_ = capacity;
+  }
+  if (!frame.empty()) std::memcpy(buffer_.get(), frame.data(), frame.size());
+
+  ondemand::document doc;
+  if (auto e = parser_.iterate(buffer_.get(), frame.size(), buffer_capacity_).get(doc)) {
+    return fail(classify(e));
+  }
+  ondemand::object root;
+  if (auto e = doc.get_object().get(root)) {
+    return fail(e == simdjson::INCORRECT_TYPE ? classify_non_object(frame) : classify(e));
+  }
+
+  data_sink sink{symbols_, recv_ts_us, out, result};
+  envelope m;
+  for (auto field_result : root) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return fail(classify(e));
+    const std::string_view key = key_text(field.key());
+    feed_errc e = feed_errc::ok;
+    if (key == "channel") {
+      e = read_name(field.value(), m.channel, m.have_channel);
+    } else if (key == "type") {
+      e = read_name(field.value(), m.type, m.have_type);
+    } else if (key == "data") {
+      if (!m.have_channel || m.data_pending) {
+        m.data_pending = true;  // unvisited for now; read in a second pass if it is ticker data
+      } else if (is_ticker(m)) {
+        e = parse_data(field.value(), sink);
+        m.have_data = true;
+      }
+    } else if (key == "method") {
+      e = read_name(field.value(), m.method, m.have_method);
+    } else if (key == "success") {
+      ondemand::json_type type;
+      e = peek_type(field.value(), type);
+      if (e == feed_errc::ok && type != ondemand::json_type::null) {
+        bool success = false;
+        if (auto se = field.value().get_bool().get(success)) {
+          e = classify(se);
+        } else {
+          m.failed = !success;
+        }
+      }
+    } else if (key == "error") {
+      ondemand::json_type type;
+      e = peek_type(field.value(), type);
+      m.error = m.error || type != ondemand::json_type::null;
+    }
+    // "result", "req_id", "time_in", "time_out", "warnings", "symbol" and unknown keys: skipped.
+    if (e != feed_errc::ok) return fail(e);
+  }
+  // Everything after the root object must be whitespace.
+  if (!doc.current_location().error()) return fail(feed_errc::invalid_json);
+
+  // Proof of life with nothing to publish (ticks read from a "data" member, if the frame also
+  // carried one, are dropped).
+  auto control = [&](feed_errc e) {
+    result = fail(e);
+    result.kind = frame_kind::control;
+    return result;
+  };
+  if (m.error || m.failed) return control(feed_errc::venue_error);
+  if (m.have_method) return control(feed_errc::ok);  // subscribe / unsubscribe ack, pong
+  if (!m.have_channel) return fail(feed_errc::unexpected_shape);
+  if (m.channel == heartbeat_channel || m.channel == status_channel) {
+    return control(feed_errc::ok);
+  }
+  if (m.channel != ticker_channel || !m.have_type ||
+      (m.type != snapshot_type && m.type != update_type)) {
+    return fail(feed_errc::unexpected_shape);
+  }
+  if (m.data_pending) {
+    // "data" came before "channel" (Kraken's documented order puts it last): read it now.
+    doc.rewind();
+    if (auto e = doc.get_object().get(root)) return fail(classify(e));
+    for (auto field_result : root) {
+      ondemand::field field;
+      if (auto e = std::move(field_result).get(field)) return fail(classify(e));
+      if (key_text(field.key()) != "data") continue;
+      if (auto e = parse_data(field.value(), sink); e != feed_errc::ok) return fail(e);
+      m.have_data = true;
+    }
+  }
+  if (!m.have_data) return fail(feed_errc::unexpected_shape);
+  return result;
+}
+
+std::unique_ptr<venue_adapter> make_kraken_adapter(const symbol_map& symbols) {
+  return std::make_unique<kraken_adapter>(symbols);
 }
 
 }  // namespace tickerd

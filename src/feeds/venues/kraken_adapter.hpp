@@ -1,0 +1,53 @@
+// Kraken spot WebSocket API v2 (wss://ws.kraken.com/v2), channel "ticker", parsed with simdjson
+// On-Demand. Kraken v2 sends prices and sizes as JSON numbers; their decimals are taken from
+// each number's own text, never through double.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "tickerd/feeds/venue_adapter.hpp"
+
+namespace tickerd {
+
+class kraken_adapter final : public venue_adapter {
+ public:
+  // Frames above this are rejected unparsed (a ticker message is about 300 bytes).
+  static constexpr std::size_t max_frame_bytes = 1u << 20;
+  // Kraken closes connections it considers inactive after about a minute ("Spot Websockets
+  // Introduction", FAQ); an application-level ping well inside that keeps ours open.
+  static constexpr std::chrono::milliseconds ping_interval{30'000};
+  static constexpr std::string_view default_path = "/v2";
+  static constexpr std::string_view ping_message = R"({"method":"ping"})";
+
+  explicit kraken_adapter(const symbol_map& symbols);
+
+  venue_id venue() const noexcept override { return venue_id::kraken; }
+  std::string target(std::string_view url_path) const override;
+  std::vector<std::string> subscribe_messages() const override;
+  std::string keepalive_message() const override { return std::string(ping_message); }
+  std::chrono::milliseconds keepalive_interval() const override { return ping_interval; }
+  parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
+                     std::vector<tick>& out) noexcept override;
+
+ private:
+  symbol_map symbols_;     // "BTC/USDT" -> id, as Kraken spells it in payloads
+  std::string subscribe_;  // the one subscribe request, built once
+
+  simdjson::ondemand::parser parser_{max_frame_bytes};
+  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
+  std::size_t buffer_capacity_ = 0;
+};
+
+// Parses an RFC 3339 timestamp ("2023-09-25T09:04:31.742648Z", any number of fraction digits,
+// "Z" or a numeric offset) to milliseconds since the epoch, truncating below the millisecond.
+// False when the text is not such a timestamp.
+bool parse_rfc3339_ms(std::string_view text, std::int64_t& ms) noexcept;
+
+}  // namespace tickerd
