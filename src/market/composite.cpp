@@ -36,10 +36,11 @@ bool median_of(std::span<const tick> inputs, tick_field field, Get get, decimal&
 
 template <typename Get>
 bool sum_of(std::span<const tick> inputs, tick_field field, Get get, decimal& out) {
+  // A sum over only some venues would understate the volume: all venues or none.
   bool any = false;
   decimal total;
   for (const auto& t : inputs) {
-    if (!t.has(field)) continue;
+    if (!t.has(field)) return false;
     if (!any) {
       total = get(t);
       any = true;
