@@ -372,14 +372,19 @@ struct json_builder {
     switch (e.type()) {
       case element_type::ARRAY:
         v.kind_ = json_value::kind::array;
-        for (simdjson::dom::element child : e.get_array().value_unsafe()) {
-          v.items_.push_back(build(child));
+        {
+          // Named: value_unsafe() refers into a temporary that a range-for would outlive.
+          const simdjson::dom::array items = e.get_array().value_unsafe();
+          for (simdjson::dom::element child : items) v.items_.push_back(build(child));
         }
         break;
       case element_type::OBJECT:
         v.kind_ = json_value::kind::object;
-        for (simdjson::dom::key_value_pair field : e.get_object().value_unsafe()) {
-          v.members_.emplace_back(std::string(field.key), build(field.value));
+        {
+          const simdjson::dom::object members = e.get_object().value_unsafe();
+          for (simdjson::dom::key_value_pair field : members) {
+            v.members_.emplace_back(std::string(field.key), build(field.value));
+          }
         }
         break;
       case element_type::INT64:

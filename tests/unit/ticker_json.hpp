@@ -116,7 +116,10 @@ inline ticker_json parse_ticker_json(std::string_view text) {
         break;
       case simdjson::dom::element_type::ARRAY: {
         bool first = true;
-        for (const auto element : v.get_array().value_unsafe()) {
+        // A named array: value_unsafe() refers into the temporary result, which a range-for
+        // over it would outlive.
+        const simdjson::dom::array items = v.get_array().value_unsafe();
+        for (const auto element : items) {
           std::string_view s;
           if (element.get_string().get(s) != simdjson::SUCCESS) {
             ADD_FAILURE() << "array element of '" << key << "' is not a string: " << text;
