@@ -4,7 +4,9 @@
 #include <thread>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/shard.hpp"
 
@@ -45,16 +47,28 @@ void gateway::start() {
                              "' is not an IP address: " + ec.message());
   }
   net::ip::tcp::endpoint endpoint(address, server.listen.port);
+  const auto listen_error = [&](const beast::error_code& e) {
+    return std::runtime_error("server.listen: cannot listen on " + server.listen.host + ":" +
+                              std::to_string(endpoint.port()) + ": " + e.message());
+  };
+  {
+    // SO_REUSEPORT would let this process share a port another tickerd already serves (the
+    // kernel spreads connections over both): bind once without it first, so a taken port fails.
+    net::io_context probe_context;
+    net::ip::tcp::acceptor probe(probe_context);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) throw listen_error(ec);
+    endpoint.port(probe.local_endpoint().port());
+  }
   for (unsigned i = 0; i < count; ++i) {
     auto s = std::make_unique<shard>(i, shared);
     try {
       s->listen(endpoint);
     } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("server.listen: cannot listen on " + server.listen.host + ":" +
-                               std::to_string(endpoint.port()) + ": " + e.code().message());
+      throw listen_error(e.code());
     }
-    // With port 0 the first shard picks the port and the others join it.
-    if (i == 0) endpoint.port(s->port());
     impl_->shards.push_back(std::move(s));
   }
   impl_->port = endpoint.port();

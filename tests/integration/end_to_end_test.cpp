@@ -737,6 +737,25 @@ TEST(end_to_end, listen_on_the_command_line_overrides_the_config) {
   EXPECT_TRUE(stopped.exited && stopped.code == 0) << stopped.str();
 }
 
+TEST(end_to_end, a_second_tickerd_on_a_taken_port_exits_1_naming_it) {
+  // Every shard listens with SO_REUSEPORT; without a check a second process would silently
+  // share the port and take half the connections.
+  temp_dir dir("taken_port");
+  const std::uint16_t port = free_port();
+  const auto file = dir.write("tickerd.toml", tickerd_config(port, free_port()));
+  child_process first;
+  ASSERT_TRUE(first.spawn({TICKERD_BIN, "--config", file.string()}, dir.path(), "first"));
+  ASSERT_TRUE(wait_for_http_200(port, "/healthz", start_timeout, &first));
+  child_process second;
+  ASSERT_TRUE(second.spawn({TICKERD_BIN, "--config", file.string()}, dir.path(), "second"));
+  const auto exit = second.wait_exit(start_timeout);
+  ASSERT_TRUE(exit) << "the second tickerd kept running on a taken port";
+  EXPECT_TRUE(exit->exited && exit->code == 1) << exit->str();
+  EXPECT_NE(second.stderr_text().find("server.listen"), std::string::npos) << second.stderr_text();
+  const auto stopped = first.stop();
+  EXPECT_TRUE(stopped.exited && stopped.code == 0) << stopped.str();
+}
+
 // ---- 8 ----------------------------------------------------------------------------------------
 
 TEST(end_to_end, sigterm_closes_clients_with_going_away_and_exits_0) {
