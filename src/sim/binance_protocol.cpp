@@ -331,7 +331,7 @@ bool session::subscribe(const std::string& stream) {
   } else {
     // Binance acks any well-formed name; nothing will ever arrive on this one.
     log().debug("binance: connection {} subscribed to '{}', which the sim does not produce",
-               conn_ ? conn_->id() : 0, stream);
+                conn_ ? conn_->id() : 0, stream);
   }
   return true;
 }
