@@ -6,6 +6,7 @@
 
 #include <simdjson.h>
 
+#include "feeds/venues/json_frame.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd {
@@ -30,8 +31,7 @@ class binance_adapter final : public venue_adapter {
   std::vector<std::string> streams_;  // "btcusdt@ticker"
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
-  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
-  std::size_t buffer_capacity_ = 0;
+  venue_json::padded_frame frame_;
 };
 
 }  // namespace tickerd

@@ -10,6 +10,7 @@
 
 #include <simdjson.h>
 
+#include "feeds/venues/json_frame.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd {
@@ -39,8 +40,7 @@ class bybit_adapter final : public venue_adapter {
   std::vector<std::string> topics_;  // "tickers.BTCUSDT", "orderbook.1.BTCUSDT", ...
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
-  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
-  std::size_t buffer_capacity_ = 0;
+  venue_json::padded_frame frame_;
 };
 
 }  // namespace tickerd

@@ -23,6 +23,7 @@
 
 #include <simdjson.h>
 
+#include "feeds/venues/json_frame.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd {
@@ -60,8 +61,7 @@ class coinbase_adapter final : public venue_adapter {
   std::vector<sequence_state> sequences_;  // indexed by instrument id
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
-  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
-  std::size_t buffer_capacity_ = 0;
+  venue_json::padded_frame frame_;
 };
 
 }  // namespace tickerd

@@ -39,46 +39,18 @@ namespace ondemand = simdjson::ondemand;
 
 namespace {
 
+using venue_json::classify;
+using venue_json::classify_non_object;
+
 constexpr std::string_view ticker_channel = "ticker";
 constexpr std::string_view heartbeat_channel = "heartbeat";
 constexpr std::string_view status_channel = "status";
 constexpr std::string_view snapshot_type = "snapshot";
 constexpr std::string_view update_type = "update";
 constexpr std::string_view subscribe_tail = R"(]},"req_id":1})";  // acks echo req_id 1
-constexpr std::size_t initial_buffer_bytes = 4096;
-
-// Structural problems of the JSON itself versus JSON that is fine but not shaped as expected.
-feed_errc classify(simdjson::error_code e) noexcept {
-  switch (e) {
-    case simdjson::INCORRECT_TYPE:
-    case simdjson::NUMBER_OUT_OF_RANGE:
-    case simdjson::NO_SUCH_FIELD:
-      return feed_errc::unexpected_shape;
-    case simdjson::CAPACITY:
-      return feed_errc::too_large;
-    default:
-      return feed_errc::invalid_json;
-  }
-}
 
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// The root is not an object. On-Demand does not validate what it does not visit, so look at the
-// first token: a JSON array, string, number or literal is well-formed but not ours; anything else
-// is not JSON. (Off the hot path: Kraken only ever sends objects.)
-feed_errc classify_non_object(std::string_view frame) noexcept {
-  const auto first = frame.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return feed_errc::invalid_json;
-  std::string_view rest = frame.substr(first);
-  rest = rest.substr(0, rest.find_last_not_of(" \t\r\n") + 1);
-  const char c = rest.front();
-  if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9')) {
-    return feed_errc::unexpected_shape;
-  }
-  if (rest == "true" || rest == "false" || rest == "null") return feed_errc::unexpected_shape;
-  return feed_errc::invalid_json;
 }
 
 // A key as written, without its quotes; empty when it contains an escape (no key of ours does).
@@ -400,22 +372,10 @@ parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_
   };
   if (frame.size() > max_frame_bytes) return fail(feed_errc::too_large);
 
-  const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > buffer_capacity_) {
-    // Grows at most a few times (to the largest frame seen); zeroed so the padding is defined.
-    std::size_t capacity = buffer_capacity_ == 0 ? initial_buffer_bytes : buffer_capacity_;
-    while (capacity < needed) capacity *= 2;
-    buffer_.reset(new (std::nothrow) char[capacity]());
-    if (!buffer_) {
-      buffer_capacity_ = 0;
-      return fail(feed_errc::too_large);
-    }
-    buffer_capacity_ = capacity;
-  }
-  if (!frame.empty()) std::memcpy(buffer_.get(), frame.data(), frame.size());
+  if (!frame_.load(frame)) return fail(feed_errc::too_large);
 
   ondemand::document doc;
-  if (auto e = parser_.iterate(buffer_.get(), frame.size(), buffer_capacity_).get(doc)) {
+  if (auto e = parser_.iterate(frame_.data(), frame.size(), frame_.capacity()).get(doc)) {
     return fail(classify(e));
   }
   ondemand::object root;

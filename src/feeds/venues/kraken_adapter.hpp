@@ -12,6 +12,7 @@
 
 #include <simdjson.h>
 
+#include "feeds/venues/json_frame.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd {
@@ -41,8 +42,7 @@ class kraken_adapter final : public venue_adapter {
   std::string subscribe_;  // the one subscribe request, built once
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
-  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
-  std::size_t buffer_capacity_ = 0;
+  venue_json::padded_frame frame_;
 };
 
 // Parses an RFC 3339 timestamp ("2023-09-25T09:04:31.742648Z", any number of fraction digits,

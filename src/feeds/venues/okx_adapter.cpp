@@ -32,6 +32,9 @@ namespace ondemand = simdjson::ondemand;
 
 namespace {
 
+using venue_json::classify;
+using venue_json::classify_non_object;
+
 constexpr std::string_view default_path = "/ws/v5/public";
 constexpr std::string_view tickers_channel = "tickers";
 constexpr std::string_view pong_frame = "pong";
@@ -41,35 +44,6 @@ constexpr std::string_view conn_count_error_event = "channel-conn-count-error";
 
 char to_upper(char c) noexcept {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-}
-
-// Structural problems of the JSON itself versus JSON that is fine but not shaped as expected.
-feed_errc classify(simdjson::error_code e) noexcept {
-  switch (e) {
-    case simdjson::INCORRECT_TYPE:
-    case simdjson::NUMBER_OUT_OF_RANGE:
-    case simdjson::NO_SUCH_FIELD:
-      return feed_errc::unexpected_shape;
-    case simdjson::CAPACITY:
-      return feed_errc::too_large;
-    default:
-      return feed_errc::invalid_json;
-  }
-}
-
-// The root is not an object: a JSON array, string, number or literal is well-formed but not
-// ours; anything else is not JSON. ("pong", OKX's only non-JSON frame, is handled before.)
-feed_errc classify_non_object(std::string_view frame) noexcept {
-  const auto first = frame.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return feed_errc::invalid_json;
-  std::string_view rest = frame.substr(first);
-  const auto last = rest.find_last_not_of(" \t\r\n");
-  rest = rest.substr(0, last + 1);
-  const char c = rest.front();
-  if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9'))
-    return feed_errc::unexpected_shape;
-  if (rest == "true" || rest == "false" || rest == "null") return feed_errc::unexpected_shape;
-  return feed_errc::invalid_json;
 }
 
 // A key as written, when it has no escapes; empty otherwise, which matches no key we know.
@@ -314,22 +288,10 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
     return result;
   }
 
-  const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > buffer_capacity_) {
-    // Grows at most a few times (to the largest frame seen); zeroed so the padding is defined.
-    std::size_t capacity = buffer_capacity_ == 0 ? 4096 : buffer_capacity_;
-    while (capacity < needed) capacity *= 2;
-    buffer_.reset(new (std::nothrow) char[capacity]());
-    if (!buffer_) {
-      buffer_capacity_ = 0;
-      return fail(feed_errc::too_large);
-    }
-    buffer_capacity_ = capacity;
-  }
-  if (!frame.empty()) std::memcpy(buffer_.get(), frame.data(), frame.size());
+  if (!frame_.load(frame)) return fail(feed_errc::too_large);
 
   ondemand::document doc;
-  if (auto e = parser_.iterate(buffer_.get(), frame.size(), buffer_capacity_).get(doc)) {
+  if (auto e = parser_.iterate(frame_.data(), frame.size(), frame_.capacity()).get(doc)) {
     return fail(classify(e));
   }
   ondemand::object root;

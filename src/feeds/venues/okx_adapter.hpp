@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include "feeds/venues/json_frame.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd {
@@ -37,8 +38,7 @@ class okx_adapter final : public venue_adapter {
   symbol_map upper_;  // "BTC-USDT" -> id; OKX instrument ids are upper case
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
-  std::unique_ptr<char[]> buffer_;  // frame copy with SIMDJSON_PADDING bytes after it
-  std::size_t buffer_capacity_ = 0;
+  venue_json::padded_frame frame_;
 };
 
 }  // namespace tickerd

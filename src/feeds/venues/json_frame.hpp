@@ -1,0 +1,38 @@
+// What every venue parser shares: a reused, padded copy of the upstream frame for simdjson
+// On-Demand, and the mapping of simdjson errors to feed_errc.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "tickerd/feeds/venue_adapter.hpp"
+
+namespace tickerd::venue_json {
+
+// Structural problems of the JSON itself versus JSON that is fine but not shaped as expected.
+feed_errc classify(simdjson::error_code e) noexcept;
+
+// The root is not an object. On-Demand does not validate what it does not visit, so look at the
+// first token: a JSON array, string, number or literal is well-formed but not ours; anything else
+// is not JSON. (Off the hot path: venues send objects.)
+feed_errc classify_non_object(std::string_view frame) noexcept;
+
+// The caller's buffer carries no SIMDJSON_PADDING, so the frame is copied into one that does.
+// It grows at most a few times (to the largest frame seen) and is zeroed so the padding is defined.
+class padded_frame {
+ public:
+  // False when the copy cannot be allocated.
+  bool load(std::string_view frame) noexcept;
+  const char* data() const noexcept { return buffer_.get(); }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  static constexpr std::size_t initial_bytes = 4096;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace tickerd::venue_json
