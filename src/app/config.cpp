@@ -133,6 +133,53 @@ void read_log(table_reader& root, log_config& l) {
   t.reject_unknown();
 }
 
+void read_redis(table_reader& root, redis_config& r) {
+  const auto* table = root.table("redis");
+  if (table == nullptr) return;
+  table_reader t(table, "redis");
+  r.enabled = true;
+  std::string address = r.endpoint.host + ":" + std::to_string(r.endpoint.port);
+  t.string("address", address);
+  const auto ep = parse_endpoint(address, "redis.address");
+  r.endpoint.host = ep.host;
+  r.endpoint.port = ep.port;
+  t.string("prefix", r.prefix);
+  if (r.prefix.empty() || r.prefix.find_first_of(" \t\r\n*?[]") != std::string::npos) {
+    fail("redis.prefix", "must be non-empty, without spaces or glob characters");
+  }
+  t.integer("history_length", r.history_length, 1, 10'000'000);
+  t.integer("max_buffered", r.max_buffered, 16, 100'000'000);
+  t.millis("connect_timeout_ms", r.endpoint.connect_timeout, 10, max_ms);
+  t.millis("command_timeout_ms", r.endpoint.command_timeout, 10, max_ms);
+  t.millis("backoff_initial_ms", r.endpoint.backoff_initial, 1, max_ms);
+  t.millis("backoff_max_ms", r.endpoint.backoff_max, 1, max_ms);
+  t.millis("lease_ttl_ms", r.lease_ttl, 100, max_ms);
+  t.millis("warm_start_timeout_ms", r.warm_start_timeout, 0, max_ms);
+  if (r.endpoint.backoff_max < r.endpoint.backoff_initial) {
+    fail("redis.backoff_max_ms", "must not be below backoff_initial_ms");
+  }
+  t.reject_unknown();
+}
+
+void read_node(table_reader& root, node_config& n) {
+  table_reader t(root.table("node"), "node");
+  std::string role(to_string(n.role));
+  t.string("role", role);
+  if (role == "all") {
+    n.role = node_role::all;
+  } else if (role == "ingest") {
+    n.role = node_role::ingest;
+  } else if (role == "edge") {
+    n.role = node_role::edge;
+  } else {
+    fail("node.role", "must be \"all\", \"ingest\" or \"edge\"");
+  }
+  t.string("id", n.id);
+  if (n.id.find(' ') != std::string::npos) fail("node.id", "must not contain spaces");
+  t.integer("resume_history", n.resume_history, 0, 1'000'000);
+  t.reject_unknown();
+}
+
 void read_market(table_reader& root, std::vector<instrument>& out, compose_options& composite) {
   table_reader t(root.table("market"), "market");
   t.integer("outlier_band_bp", composite.outlier_band_bp, 0, 10'000);
@@ -225,6 +272,12 @@ config read_config(const toml::table& root_table) {
   read_limits(root, c.limits);
   read_log(root, c.log);
   read_market(root, c.instruments, c.composite);
+  read_redis(root, c.redis);
+  read_node(root, c.node);
+  if (c.node.role != node_role::all && !c.redis.enabled) {
+    fail("node.role", "'" + std::string(to_string(c.node.role)) +
+                          "' needs a [redis] table: nodes share state through Redis");
+  }
   if (const auto* feeds = root.array("feeds")) {
     std::size_t i = 0;
     for (const auto& n : *feeds) {
@@ -247,6 +300,18 @@ config read_config(const toml::table& root_table) {
 }
 
 }  // namespace
+
+std::string_view to_string(node_role r) noexcept {
+  switch (r) {
+    case node_role::all:
+      return "all";
+    case node_role::ingest:
+      return "ingest";
+    case node_role::edge:
+      return "edge";
+  }
+  return "all";
+}
 
 bool is_log_level(std::string_view level) noexcept {
   static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",

@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "app/store_link.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/feeds/feed_session.hpp"
 #include "tickerd/gateway/gateway.hpp"
@@ -51,7 +52,7 @@ struct server::impl {
         channels(cfg.instruments, cfg.venues()),
         tls(net::ssl::context::tls_client),
         signals(ioc, SIGINT, SIGTERM),
-        out(channels, [this](update_ptr u) { enqueue(std::move(u)); }),
+        out(channels, [this](update_ptr u) { on_published(std::move(u)); }),
         market(cfg.instruments, channels, out, cfg.composite),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
     tls.set_default_verify_paths();
@@ -65,6 +66,22 @@ struct server::impl {
     g.channels = &channels;
     g.feeds = status_entries;
     gate = std::make_unique<gateway>(std::move(g));
+    if (cfg.redis.enabled) {
+      store_link::hooks h;
+      h.restore = [this](update_ptr u) {
+        out.restore(u);
+        if (cfg.node.role == node_role::all) enqueue(std::move(u));
+      };
+      h.deliver = [this](update_ptr u) { enqueue(std::move(u)); };
+      link = std::make_unique<store_link>(ioc, cfg, channels, std::move(h));
+    }
+  }
+
+  // Every update the publisher assigns a seq: to Redis, and to this node's clients unless
+  // this is an ingest node (its clients would see a standby's own numbering).
+  void on_published(update_ptr u) {
+    if (link) link->on_published(u);
+    if (cfg.node.role != node_role::ingest) enqueue(std::move(u));
   }
 
   // Updates published during one ingest loop turn cross to the shards as one batch.
@@ -109,6 +126,7 @@ struct server::impl {
     stopped = true;
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
+    if (link) link->stop();
     signals.cancel();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
@@ -125,6 +143,7 @@ struct server::impl {
   publisher out;
   aggregator market;
   std::unique_ptr<gateway> gate;
+  std::unique_ptr<store_link> link;  // null without [redis]
   std::vector<std::unique_ptr<feed_session>> feeds;
   std::vector<update_ptr> pending;
   bool flush_posted = false;
@@ -145,7 +164,14 @@ void server::run() {
     i.log->info("signal {} received", signal);
     i.shutdown();
   });
-  i.start_feeds();
+  if (i.link) {
+    // Feeds start once the warm start is done, so seq continues from Redis.
+    i.link->start([&i] {
+      if (i.cfg.node.role != node_role::edge && !i.stopped) i.start_feeds();
+    });
+  } else {
+    i.start_feeds();
+  }
   while (!i.stopped && i.ioc.run_one() > 0) {
   }
   i.shutdown();

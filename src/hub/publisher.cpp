@@ -22,4 +22,9 @@ void publisher::restore(channel_id channel, std::uint64_t seq) {
   seq_.at(channel) = seq;
 }
 
+void publisher::restore(update_ptr latest) {
+  seq_.at(latest->channel) = latest->seq;
+  latest_.at(latest->channel) = std::move(latest);
+}
+
 }  // namespace tickerd

@@ -11,6 +11,7 @@
 #include "tickerd/core/instrument.hpp"
 #include "tickerd/feeds/feed_session.hpp"
 #include "tickerd/market/composite.hpp"
+#include "tickerd/store/redis_store.hpp"
 
 namespace tickerd {
 
@@ -56,6 +57,21 @@ struct feed_entry_config {
   std::vector<std::pair<std::string, std::string>> quote_map;
 };
 
+// What this process does when several share one Redis (docs/OPERATIONS.md "Nodes").
+enum class node_role : std::uint8_t {
+  all,     // feeds, seq and clients in one process (Redis optional: cache and warm start)
+  ingest,  // feeds; assigns seq and writes to Redis while it holds the ingest lease
+  edge,    // clients only; everything comes from Redis
+};
+std::string_view to_string(node_role r) noexcept;
+
+struct node_config {
+  node_role role = node_role::all;
+  std::string id;  // unique per node; default "<hostname>-<pid>"
+  // Updates kept per channel in memory for `since` resumes (and loaded from Redis at start).
+  std::size_t resume_history = 256;
+};
+
 struct config {
   server_config server;
   limits_config limits;
@@ -63,6 +79,8 @@ struct config {
   std::vector<instrument> instruments;
   compose_options composite{.outlier_band_bp = 500};
   std::vector<feed_entry_config> feeds;
+  node_config node;
+  redis_config redis;  // redis.enabled when the [redis] table is present
 
   std::vector<venue_id> venues() const;  // in [[feeds]] order
 };

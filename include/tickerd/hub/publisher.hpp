@@ -24,6 +24,8 @@ class publisher {
 
   // Continues a channel's sequence from `seq` (warm start from a store).
   void restore(channel_id channel, std::uint64_t seq);
+  // The same, with the stored state as the channel's latest (not handed to the sink).
+  void restore(update_ptr latest);
 
   const update_ptr& latest(channel_id channel) const { return latest_.at(channel); }
   std::uint64_t seq(channel_id channel) const { return seq_.at(channel); }

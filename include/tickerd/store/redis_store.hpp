@@ -1,0 +1,104 @@
+// tickerd's state in Redis: the latest state and a capped history per channel, written by the
+// node that assigns `seq`, read back at start-up (warm start) and by edge nodes (the bus).
+// Key layout (docs/OPERATIONS.md):
+//   <prefix>:state:<channel>   hash   seq, epoch, data     latest state
+//   <prefix>:hist:<channel>    stream id <seq>-0, data     capped history (MAXLEN ~)
+//   <prefix>:bus:<channel>     pub/sub "<epoch> <seq> <data>"
+//   <prefix>:lease:ingest      string node id, PX ttl      which ingest node writes
+// Redis slow or down never blocks the caller: writes go to a bounded buffer, latest state wins
+// when it fills, and everything still buffered is written after the reconnect.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/update.hpp"
+#include "tickerd/store/redis_connection.hpp"
+
+namespace tickerd {
+
+struct redis_config {
+  bool enabled = false;  // a [redis] section is present
+  redis_endpoint endpoint;
+  std::string prefix = "tickerd";
+  std::size_t history_length = 1000;  // entries kept per channel (approximately: MAXLEN ~)
+  std::size_t max_buffered = 50'000;  // updates held while Redis is down or slow
+  std::chrono::milliseconds lease_ttl{3'000};
+  std::chrono::milliseconds warm_start_timeout{2'000};
+};
+
+// One channel as Redis has it.
+struct stored_channel {
+  channel_id channel = 0;
+  std::uint64_t seq = 0;
+  std::string epoch;
+  std::string data;  // JSON
+  // Older entries, oldest first, ending with `seq` (may be empty).
+  std::vector<std::pair<std::uint64_t, std::string>> history;
+};
+
+struct redis_store_stats {
+  std::uint64_t written = 0;   // updates Redis accepted
+  std::uint64_t batches = 0;   // script calls that succeeded
+  std::uint64_t failures = 0;  // script calls that failed (rewritten later)
+  std::uint64_t dropped = 0;   // history entries given up when the buffer was full
+  std::size_t buffered = 0;    // updates waiting now
+};
+
+// Writes published updates; one script call in flight at a time, and everything that
+// arrives meanwhile goes into the next (coalesced when the buffer is full). With a node id
+// set, every write is fenced by the ingest lease: a node that lost it writes nothing.
+class redis_writer {
+ public:
+  redis_writer(redis_connection& conn, const redis_config& cfg, const channel_registry& channels);
+
+  void set_epoch(channel_id channel, std::string epoch);
+  const std::string& epoch(channel_id channel) const { return epochs_.at(channel); }
+  // Fences every write by the lease held under `node_id` ("" = unfenced).
+  void set_fence(std::string node_id) { node_id_ = std::move(node_id); }
+  // Called when a fenced write finds that another node holds the lease.
+  void on_fenced(std::function<void()> f) { on_fenced_ = std::move(f); }
+
+  void write(update_ptr u);  // never blocks
+  void flush();              // sends the buffer now if nothing is in flight (on reconnect)
+  void clear();              // forgets the buffer (this node stopped being the writer)
+
+  const redis_store_stats& stats() const noexcept { return stats_; }
+
+ private:
+  void send();
+  void shrink();
+
+  redis_connection& conn_;
+  const redis_config& cfg_;
+  const channel_registry& channels_;
+  std::vector<std::string> epochs_;
+  std::string node_id_;
+  std::function<void()> on_fenced_;
+  std::vector<update_ptr> buffer_;
+  std::vector<update_ptr> inflight_;
+  bool sending_ = false;
+  std::uint64_t generation_ = 0;  // bumped by clear(): a late reply must not requeue
+  redis_store_stats stats_;
+};
+
+// Reads every channel's state and up to `history` recent entries (pipelined), then calls
+// `done` once: with the channels Redis has, or with an error.
+void load_channels(redis_connection& conn, const redis_config& cfg,
+                   const channel_registry& channels, std::size_t history,
+                   std::function<void(std::vector<stored_channel>, std::string_view error)> done);
+
+// A bus message "<epoch> <seq> <data>"; false when malformed.
+bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::uint64_t& seq,
+                       std::string_view& data);
+
+// A fresh, random stream epoch (8 hex digits).
+std::string new_epoch();
+
+}  // namespace tickerd

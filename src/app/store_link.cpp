@@ -1,0 +1,306 @@
+#include "app/store_link.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <hiredis/hiredis.h>
+
+#include "tickerd/net.hpp"
+#include "tickerd/store/redis_connection.hpp"
+#include "tickerd/store/redis_store.hpp"
+
+namespace tickerd {
+namespace {
+
+std::shared_ptr<spdlog::logger> log() {
+  static const auto logger = [] {
+    auto l = spdlog::get("store");
+    return l ? l : spdlog::default_logger();
+  }();
+  return logger;
+}
+
+// Renews the lease only while this node still holds it: 1 renewed, 0 lost.
+constexpr std::string_view renew_script = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+)lua";
+
+}  // namespace
+
+std::string default_node_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof host, "%s", "tickerd");
+  }
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+struct store_link::impl {
+  impl(net::io_context& io, const config& c, const channel_registry& ch, hooks h)
+      : ioc(io),
+        cfg(c),
+        channels(ch),
+        on(std::move(h)),
+        node_id(c.node.id.empty() ? default_node_id() : c.node.id),
+        data(io, c.redis.endpoint, "data"),
+        writer(data, c.redis, ch),
+        warm_timer(io),
+        lease_timer(io),
+        epochs(ch.size()),
+        last_seq(ch.size(), 0) {
+    for (channel_id id = 0; id < channels.size(); ++id) {
+      epochs[id] = new_epoch();
+      writer.set_epoch(id, epochs[id]);
+    }
+    if (role() == node_role::ingest) {
+      writer.set_fence(node_id);
+      writer.on_fenced([this] { lose_lease("another node holds the lease"); });
+    }
+  }
+
+  node_role role() const { return cfg.node.role; }
+  std::string lease_key() const { return cfg.redis.prefix + ":lease:ingest"; }
+
+  void start(std::function<void()> r) {
+    ready = std::move(r);
+    active = role() == node_role::all;
+    data.start([this] { on_data_up(); }, [] {});
+    if (role() == node_role::edge) {
+      bus = std::make_unique<redis_connection>(ioc, cfg.redis.endpoint, "bus");
+      bus->psubscribe(
+          cfg.redis.prefix + ":bus:*",
+          [this](std::string_view channel, std::string_view payload) { on_bus(channel, payload); });
+      // Messages published while the bus was down are gone: reload the state after each
+      // (re)subscribe, so every channel catches up to its latest seq.
+      bus->start([this] { reload_edge(); }, [] {});
+    }
+    if (role() == node_role::ingest) schedule_lease();
+    warm_timer.expires_after(cfg.redis.warm_start_timeout);
+    warm_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || warm) return;
+      log()->warn("redis {}:{} not reachable within {} ms: starting cold", cfg.redis.endpoint.host,
+                  cfg.redis.endpoint.port, cfg.redis.warm_start_timeout.count());
+      finish_warm_start();
+    });
+  }
+
+  void finish_warm_start() {
+    if (warm) return;
+    warm = true;
+    warm_timer.cancel();
+    if (ready) ready();
+  }
+
+  void on_data_up() {
+    switch (role()) {
+      case node_role::all:
+        if (!warm) return load_and_restore([this] { finish_warm_start(); });
+        writer.flush();  // what changed while Redis was away
+        return;
+      case node_role::ingest:
+        if (active) {
+          writer.flush();
+        } else {
+          try_acquire();
+        }
+        return;
+      case node_role::edge:
+        if (!warm && bus && bus->connected()) reload_edge();
+        return;
+    }
+  }
+
+  // ---- all / ingest: warm start and takeover ------------------------------------------------
+
+  void load_and_restore(std::function<void()> then) {
+    load_channels(
+        data, cfg.redis, channels, 0,
+        [this, then = std::move(then)](std::vector<stored_channel> found, std::string_view error) {
+          if (!error.empty()) {
+            log()->warn("redis: loading state failed: {}", error);
+          } else {
+            for (auto& c : found) restore(c);
+            log()->info("redis: restored {} channels", found.size());
+          }
+          then();
+        });
+  }
+
+  void restore(const stored_channel& c) {
+    epochs[c.channel] = c.epoch;
+    writer.set_epoch(c.channel, c.epoch);
+    last_seq[c.channel] = c.seq;
+    if (on.restore) {
+      on.restore(make_update(c.channel, channels.info(c.channel).name, c.seq, c.data));
+    }
+  }
+
+  // ---- ingest: the lease ----------------------------------------------------------------------
+
+  void schedule_lease() {
+    lease_timer.expires_after(cfg.redis.lease_ttl / 3);
+    lease_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped) return;
+      if (data.connected()) {
+        if (active) {
+          renew();
+        } else if (!acquiring) {
+          try_acquire();
+        }
+      }
+      schedule_lease();
+    });
+  }
+
+  void try_acquire() {
+    if (acquiring || active || stopped) return;
+    acquiring = true;
+    const std::string key = lease_key();
+    const std::string ttl = std::to_string(cfg.redis.lease_ttl.count());
+    const std::string_view args[] = {"SET", key, node_id, "NX", "PX", ttl};
+    data.command(args, [this](const redis_result& r) {
+      if (!r || r.reply->type != REDIS_REPLY_STATUS) {
+        acquiring = false;
+        if (!warm) {
+          log()->info("node {}: standby (another ingest node holds the lease)", node_id);
+          finish_warm_start();  // a standby runs its feeds hot
+        }
+        return;
+      }
+      // Ours: continue every channel's seq from Redis before writing anything.
+      load_and_restore([this] {
+        acquiring = false;
+        active = true;
+        log()->info("node {}: active ingest (lease {})", node_id, lease_key());
+        if (on.on_active) on.on_active(true);
+        finish_warm_start();
+      });
+    });
+  }
+
+  void renew() {
+    const std::string key = lease_key();
+    const std::string ttl = std::to_string(cfg.redis.lease_ttl.count());
+    const std::string_view args[] = {"EVAL", renew_script, "1", key, node_id, ttl};
+    data.command(args, [this](const redis_result& r) {
+      if (!r) return;  // Redis away: fenced writes decide when it is back
+      if (r.reply->type == REDIS_REPLY_INTEGER && r.reply->integer == 0) {
+        lose_lease("lease taken over");
+      }
+    });
+  }
+
+  void lose_lease(std::string_view why) {
+    if (!active) return;
+    active = false;
+    writer.clear();
+    log()->warn("node {}: standby now: {}", node_id, why);
+    if (on.on_active) on.on_active(false);
+  }
+
+  // ---- edge: the bus ----------------------------------------------------------------------------
+
+  void reload_edge() {
+    if (!data.connected()) return;  // on_data_up calls again
+    load_channels(data, cfg.redis, channels, 0,
+                  [this](std::vector<stored_channel> found, std::string_view error) {
+                    if (!error.empty()) {
+                      log()->warn("redis: loading state failed: {}", error);
+                      return;
+                    }
+                    for (auto& c : found) accept(c.channel, c.epoch, c.seq, c.data);
+                    finish_warm_start();
+                  });
+  }
+
+  void on_bus(std::string_view channel, std::string_view payload) {
+    const std::string_view prefix_part = channel.substr(0, cfg.redis.prefix.size() + 5);
+    if (prefix_part.size() != cfg.redis.prefix.size() + 5) return;
+    const auto id = channels.find(channel.substr(cfg.redis.prefix.size() + 5));  // ":bus:"
+    std::string_view epoch;
+    std::string_view body;
+    std::uint64_t seq = 0;
+    if (!id || !parse_bus_message(payload, epoch, seq, body)) {
+      if (++bad_messages == 1 || bad_messages % 1000 == 0) {
+        log()->warn("redis bus: ignoring a malformed message on {}", channel);
+      }
+      return;
+    }
+    accept(*id, epoch, seq, body);
+  }
+
+  // Hands on anything newer than what this node has; a new epoch starts a new stream.
+  void accept(channel_id id, std::string_view epoch, std::uint64_t seq, std::string_view body) {
+    if (epoch == epochs[id] && seq <= last_seq[id]) return;  // already delivered
+    if (epoch == epochs[id] && last_seq[id] != 0 && seq != last_seq[id] + 1) ++gaps;
+    epochs[id] = std::string(epoch);
+    last_seq[id] = seq;
+    if (on.deliver) on.deliver(make_update(id, channels.info(id).name, seq, body));
+  }
+
+  net::io_context& ioc;
+  const config& cfg;
+  const channel_registry& channels;
+  hooks on;
+  std::string node_id;
+  redis_connection data;
+  std::unique_ptr<redis_connection> bus;
+  redis_writer writer;
+  net::steady_timer warm_timer;
+  net::steady_timer lease_timer;
+  std::vector<std::string> epochs;
+  std::vector<std::uint64_t> last_seq;
+  std::function<void()> ready;
+  std::uint64_t bad_messages = 0;
+  std::uint64_t gaps = 0;
+  bool warm = false;
+  bool active = false;
+  bool acquiring = false;
+  bool stopped = false;
+};
+
+store_link::store_link(net::io_context& ioc, const config& cfg, const channel_registry& channels,
+                       hooks h)
+    : impl_(std::make_unique<impl>(ioc, cfg, channels, std::move(h))) {}
+
+store_link::~store_link() {
+  stop();
+}
+
+void store_link::start(std::function<void()> ready) {
+  impl_->start(std::move(ready));
+}
+
+void store_link::stop() {
+  auto& d = *impl_;
+  if (d.stopped) return;
+  d.stopped = true;
+  d.warm_timer.cancel();
+  d.lease_timer.cancel();
+  if (d.bus) d.bus->stop();
+  d.data.stop();
+}
+
+void store_link::on_published(const update_ptr& u) {
+  if (impl_->active) impl_->writer.write(u);
+}
+
+bool store_link::active() const noexcept {
+  return impl_->active;
+}
+
+bool store_link::connected() const noexcept {
+  return impl_->data.connected();
+}
+
+const std::string& store_link::epoch(channel_id channel) const {
+  return impl_->epochs.at(channel);
+}
+
+}  // namespace tickerd

@@ -1,0 +1,65 @@
+// The server's link to Redis, by node role (docs/OPERATIONS.md "Redis" and "Nodes"):
+// - all:    warm start from Redis, then every published update is written (cache, history).
+// - ingest: the same, but only while this node holds the ingest lease; a standby keeps its
+//           feeds hot and takes over, continuing `seq` from Redis, when the lease is free.
+// - edge:   no writes; the latest state is loaded and the bus followed, and every update is
+//           handed on with the `seq` the ingest node gave it.
+// Lives on the ingest io_context; nothing here blocks it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tickerd/app/config.hpp"
+#include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/update.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace tickerd {
+
+class store_link {
+ public:
+  struct hooks {
+    // all/ingest: a channel's state as Redis has it: continue its seq from there.
+    std::function<void(update_ptr)> restore;
+    // edge: an update from the bus (or from the state reloaded after a reconnect).
+    std::function<void(update_ptr)> deliver;
+    // ingest: this node became the writer (true) or stopped being it (false).
+    std::function<void(bool)> on_active;
+  };
+
+  store_link(boost::asio::io_context& ioc, const config& cfg, const channel_registry& channels,
+             hooks h);
+  ~store_link();
+  store_link(const store_link&) = delete;
+  store_link& operator=(const store_link&) = delete;
+
+  // Connects; `ready` runs once the warm start is done, or after redis.warm_start_timeout_ms
+  // when Redis cannot be reached (the node then starts cold and writes once Redis is back).
+  void start(std::function<void()> ready);
+  void stop();
+
+  // Every update this node publishes (all/ingest). Written when this node is the writer.
+  void on_published(const update_ptr& u);
+
+  bool active() const noexcept;  // this node writes to Redis now
+  bool connected() const noexcept;
+  // The stream epoch of a channel: changes when its seq starts over (docs/PROTOCOL.md).
+  const std::string& epoch(channel_id channel) const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+// "<hostname>-<pid>": the default node id.
+std::string default_node_id();
+
+}  // namespace tickerd

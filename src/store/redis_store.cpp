@@ -1,0 +1,263 @@
+#include "tickerd/store/redis_store.hpp"
+
+#include <charconv>
+#include <deque>
+#include <random>
+
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+
+namespace tickerd {
+namespace {
+
+std::shared_ptr<spdlog::logger> log() {
+  static const auto logger = [] {
+    auto l = spdlog::get("store");
+    return l ? l : spdlog::default_logger();
+  }();
+  return logger;
+}
+
+// One call per batch, atomic in Redis: checks the lease (when fenced), then per update writes
+// the state hash, appends to the history stream and publishes on the bus, skipping anything
+// not newer than what Redis has. A different epoch means a new stream: its history restarts.
+// Returns {1, written} or {0, "not leader"}.
+constexpr std::string_view write_script = R"lua(
+local node = ARGV[1]
+if node ~= '' then
+  local holder = redis.call('GET', KEYS[1])
+  if holder and holder ~= node then return {0, 'not leader'} end
+  if not holder then redis.call('SET', KEYS[1], node, 'PX', ARGV[2]) end
+end
+local prefix, maxlen, written = ARGV[3], ARGV[4], 0
+for i = 5, #ARGV, 4 do
+  local ch, seqs, epoch, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local seq = tonumber(seqs)
+  local st = prefix .. ':state:' .. ch
+  local hist = prefix .. ':hist:' .. ch
+  local cur = redis.call('HMGET', st, 'seq', 'epoch')
+  local cur_seq = tonumber(cur[1]) or 0
+  if cur[2] and cur[2] ~= epoch then
+    redis.call('DEL', hist)
+    cur_seq = 0
+  end
+  if seq > cur_seq then
+    redis.call('HSET', st, 'seq', seqs, 'epoch', epoch, 'data', data)
+    redis.call('XADD', hist, 'MAXLEN', '~', maxlen, seqs .. '-0', 'data', data)
+    redis.call('PUBLISH', prefix .. ':bus:' .. ch, epoch .. ' ' .. seqs .. ' ' .. data)
+    written = written + 1
+  end
+end
+return {1, written}
+)lua";
+
+std::string_view reply_string(const redisReply* r) {
+  if (r == nullptr || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS)) return {};
+  return {r->str, r->len};
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string new_epoch() {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::random_device rd;
+  const std::uint32_t v = rd();
+  std::string out(8, '0');
+  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = hex[(v >> (28 - 4 * i)) & 0xf];
+  return out;
+}
+
+bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::uint64_t& seq,
+                       std::string_view& data) {
+  const auto a = payload.find(' ');
+  if (a == std::string_view::npos || a == 0) return false;
+  const auto b = payload.find(' ', a + 1);
+  if (b == std::string_view::npos) return false;
+  if (!parse_u64(payload.substr(a + 1, b - a - 1), seq) || seq == 0) return false;
+  epoch = payload.substr(0, a);
+  data = payload.substr(b + 1);
+  return !data.empty();
+}
+
+redis_writer::redis_writer(redis_connection& conn, const redis_config& cfg,
+                           const channel_registry& channels)
+    : conn_(conn), cfg_(cfg), channels_(channels), epochs_(channels.size()) {}
+
+void redis_writer::set_epoch(channel_id channel, std::string epoch) {
+  epochs_.at(channel) = std::move(epoch);
+}
+
+void redis_writer::write(update_ptr u) {
+  buffer_.push_back(std::move(u));
+  if (buffer_.size() > cfg_.max_buffered) shrink();
+  stats_.buffered = buffer_.size() + inflight_.size();
+  if (!sending_ && conn_.connected()) send();
+}
+
+void redis_writer::flush() {
+  if (!sending_ && !buffer_.empty() && conn_.connected()) send();
+}
+
+void redis_writer::clear() {
+  buffer_.clear();
+  inflight_.clear();
+  sending_ = false;
+  ++generation_;
+  stats_.buffered = 0;
+}
+
+// Keeps the newest update of each channel, in publication order: the state survives, the
+// history between gets a hole (a resume across it gets a reset).
+void redis_writer::shrink() {
+  std::vector<bool> seen(channels_.size(), false);
+  std::vector<update_ptr> kept;
+  for (auto it = buffer_.rbegin(); it != buffer_.rend(); ++it) {
+    if (seen[(*it)->channel]) {
+      ++stats_.dropped;
+      continue;
+    }
+    seen[(*it)->channel] = true;
+    kept.push_back(std::move(*it));
+  }
+  buffer_.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
+}
+
+void redis_writer::send() {
+  sending_ = true;
+  inflight_.swap(buffer_);
+  buffer_.clear();
+  const std::string lease_key = cfg_.prefix + ":lease:ingest";
+  const std::string ttl = std::to_string(cfg_.lease_ttl.count());
+  const std::string maxlen = std::to_string(cfg_.history_length);
+  std::deque<std::string> numbers;  // stable addresses for the argument views
+  std::vector<std::string_view> args{"EVAL",   write_script, "1",         lease_key,
+                                     node_id_, ttl,          cfg_.prefix, maxlen};
+  args.reserve(args.size() + inflight_.size() * 4);
+  for (const auto& u : inflight_) {
+    args.push_back(channels_.info(u->channel).name);
+    args.push_back(numbers.emplace_back(std::to_string(u->seq)));
+    args.push_back(epochs_[u->channel]);
+    args.push_back(u->data());
+  }
+  const auto generation = generation_;
+  conn_.command(args, [this, generation](const redis_result& r) {
+    if (generation != generation_) return;  // cleared meanwhile
+    sending_ = false;
+    const auto* reply = r.reply;
+    if (!r) {
+      ++stats_.failures;
+      // Back to the front of the buffer: rewritten, in order, after the reconnect.
+      inflight_.insert(inflight_.end(), std::make_move_iterator(buffer_.begin()),
+                       std::make_move_iterator(buffer_.end()));
+      buffer_.swap(inflight_);
+      inflight_.clear();
+      if (buffer_.size() > cfg_.max_buffered) shrink();
+      stats_.buffered = buffer_.size();
+      if (stats_.failures == 1 || stats_.failures % 100 == 0) {
+        log()->warn("redis write failed ({}); {} updates buffered", r.error, buffer_.size());
+      }
+      return;
+    }
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[0]->integer == 0) {
+      log()->warn("redis write refused: {}", reply_string(reply->element[1]));
+      inflight_.clear();
+      if (on_fenced_) on_fenced_();
+      return;
+    }
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[1]->type == REDIS_REPLY_INTEGER) {
+      stats_.written += static_cast<std::uint64_t>(reply->element[1]->integer);
+    }
+    ++stats_.batches;
+    inflight_.clear();
+    stats_.buffered = buffer_.size();
+    if (!buffer_.empty() && conn_.connected()) send();
+  });
+}
+
+namespace {
+
+struct load_state {
+  std::vector<stored_channel> channels;
+  std::size_t outstanding = 0;
+  std::string error;
+  std::function<void(std::vector<stored_channel>, std::string_view)> done;
+
+  void finish_one() {
+    if (--outstanding == 0) {
+      std::vector<stored_channel> found;
+      for (auto& c : channels) {
+        if (c.seq > 0) found.push_back(std::move(c));
+      }
+      done(error.empty() ? std::move(found) : std::vector<stored_channel>{}, error);
+    }
+  }
+};
+
+}  // namespace
+
+void load_channels(redis_connection& conn, const redis_config& cfg,
+                   const channel_registry& channels, std::size_t history,
+                   std::function<void(std::vector<stored_channel>, std::string_view)> done) {
+  auto st = std::make_shared<load_state>();
+  st->done = std::move(done);
+  st->channels.resize(channels.size());
+  st->outstanding = channels.size() * (history > 0 ? 2 : 1);
+  if (st->outstanding == 0) return st->done({}, {});
+  const std::string count = std::to_string(history);
+  for (channel_id id = 0; id < channels.size(); ++id) {
+    st->channels[id].channel = id;
+    const std::string name(channels.info(id).name);
+    const std::string state_key = cfg.prefix + ":state:" + name;
+    const std::string_view state_args[] = {"HMGET", state_key, "seq", "epoch", "data"};
+    conn.command(state_args, [st, id](const redis_result& r) {
+      if (!r) {
+        if (st->error.empty()) st->error = std::string(r.error);
+      } else if (r.reply->type == REDIS_REPLY_ARRAY && r.reply->elements == 3) {
+        auto& c = st->channels[id];
+        std::uint64_t seq = 0;
+        if (parse_u64(reply_string(r.reply->element[0]), seq)) {
+          c.seq = seq;
+          c.epoch = std::string(reply_string(r.reply->element[1]));
+          c.data = std::string(reply_string(r.reply->element[2]));
+          if (c.data.empty() || c.epoch.empty()) c.seq = 0;  // not ours or half-written
+        }
+      }
+      st->finish_one();
+    });
+    if (history == 0) continue;
+    const std::string hist_key = cfg.prefix + ":hist:" + name;
+    const std::string_view hist_args[] = {"XREVRANGE", hist_key, "+", "-", "COUNT", count};
+    conn.command(hist_args, [st, id](const redis_result& r) {
+      if (!r) {
+        if (st->error.empty()) st->error = std::string(r.error);
+      } else if (r.reply->type == REDIS_REPLY_ARRAY) {
+        auto& h = st->channels[id].history;
+        // Newest first: [[id, [field, value, …]], …].
+        for (std::size_t i = r.reply->elements; i-- > 0;) {
+          const auto* e = r.reply->element[i];
+          if (e->type != REDIS_REPLY_ARRAY || e->elements != 2) continue;
+          const auto entry_id = reply_string(e->element[0]);
+          std::uint64_t seq = 0;
+          if (!parse_u64(entry_id.substr(0, entry_id.find('-')), seq)) continue;
+          const auto* fields = e->element[1];
+          if (fields->type != REDIS_REPLY_ARRAY) continue;
+          for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+            if (reply_string(fields->element[f]) == "data") {
+              h.emplace_back(seq, std::string(reply_string(fields->element[f + 1])));
+            }
+          }
+        }
+      }
+      st->finish_one();
+    });
+  }
+}
+
+}  // namespace tickerd
