@@ -30,11 +30,13 @@ test-deps:
 asan: test-deps
 	@$(MAKE) --no-print-directory test PRESET=asan-ubsan
 
+# Builds only the benchmark binaries (Release) and runs the standard set: bench/RESULTS.md.
+BENCH_DIR ?= build/bench
 bench:
 	@scripts/install-deps.sh bench
-	@cmake --preset bench >/dev/null
-	@cmake --build --preset bench -j $(JOBS)
-	@bench/run.sh build/bench
+	@cmake --preset bench -B $(BENCH_DIR) >/dev/null
+	@cmake --build $(BENCH_DIR) -j $(JOBS) --target benchmarks
+	@BENCH_INVOCATION="make bench JOBS=$(JOBS) BENCH_DIR=$(BENCH_DIR)" bench/run.sh $(BENCH_DIR)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

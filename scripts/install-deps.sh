@@ -4,7 +4,7 @@
 set -euo pipefail
 profile=${1:-build}
 
-build_pkgs=(build-essential cmake ninja-build pkg-config
+build_pkgs=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libssl-dev libcli11-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl)
@@ -18,10 +18,23 @@ case "$profile" in
   *) echo "install-deps: unknown profile '$profile' (build|test|bench)" >&2; exit 2 ;;
 esac
 
+# Installed, or provided by an installed package: NodeSource's nodejs provides (and conflicts
+# with) npm, so asking apt for npm there would fail.
+is_installed() {
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] && return 0
+  dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null | awk -F'\t' -v pkg="$1" '
+    $1 == "install ok installed" {
+      n = split($2, provided, /, */)
+      for (i = 1; i <= n; i++) { sub(/ .*/, "", provided[i]); if (provided[i] == pkg) found = 1 }
+    }
+    END { exit !found }'
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  is_installed "$p" || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

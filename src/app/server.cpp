@@ -65,6 +65,7 @@ struct server::impl {
     g.limits = cfg.limits;
     g.channels = &channels;
     g.feeds = status_entries;
+    g.resume_history = cfg.node.resume_history;
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;
@@ -84,10 +85,14 @@ struct server::impl {
     if (cfg.node.role != node_role::ingest) enqueue(std::move(u));
   }
 
-  // Updates published during one ingest loop turn cross to the shards as one batch.
+  // Updates published during one ingest loop turn cross to the shards as one batch. Before
+  // the gateway starts (a warm start's restored state) they wait here.
   void enqueue(update_ptr u) {
     pending.push_back(std::move(u));
-    if (flush_posted) return;
+    if (!flush_posted && gate_started) post_flush();
+  }
+
+  void post_flush() {
     flush_posted = true;
     net::post(ioc, [this] {
       flush_posted = false;
@@ -95,6 +100,12 @@ struct server::impl {
       pending.clear();
       gate->deliver(std::move(batch));
     });
+  }
+
+  void start_gateway() {
+    gate->start();
+    gate_started = true;
+    if (!pending.empty()) post_flush();
   }
 
   void publish_status() {
@@ -126,7 +137,7 @@ struct server::impl {
     stopped = true;
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
-    if (link) link->stop();
+    if (link) link->drain();          // the last writes go out during the close grace
     signals.cancel();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
@@ -147,6 +158,7 @@ struct server::impl {
   std::vector<std::unique_ptr<feed_session>> feeds;
   std::vector<update_ptr> pending;
   bool flush_posted = false;
+  bool gate_started = false;
   bool stopped = false;
   std::string status_buffer;
   std::shared_ptr<spdlog::logger> log;
@@ -158,25 +170,30 @@ server::~server() = default;
 
 void server::run() {
   auto& i = *impl_;
-  i.gate->start();
   i.signals.async_wait([&i](beast::error_code ec, int signal) {
     if (ec) return;
     i.log->info("signal {} received", signal);
     i.shutdown();
   });
   if (i.link) {
-    // Feeds start once the warm start is done, so seq continues from Redis.
-    i.link->start([&i] {
-      if (i.cfg.node.role != node_role::edge && !i.stopped) i.start_feeds();
-    });
-  } else {
-    i.start_feeds();
+    // Warm start first (bounded by redis.warm_start_timeout_ms): the first client then gets
+    // the cached state at once, and seq continues from Redis.
+    bool warm = false;
+    i.link->start([&warm] { warm = true; });
+    while (!warm && !i.stopped && i.ioc.run_one() > 0) {
+    }
+  }
+  if (!i.stopped) {
+    i.start_gateway();
+    if (i.cfg.node.role != node_role::edge) i.start_feeds();
   }
   while (!i.stopped && i.ioc.run_one() > 0) {
   }
   i.shutdown();
-  // Let the upstream close handshakes finish, but never hang on a silent venue.
+  // Let the upstream close handshakes and the last Redis writes finish, but never hang on
+  // a silent venue.
   i.ioc.run_for(upstream_close_grace);
+  if (i.link) i.link->stop();
 }
 
 void server::stop() {

@@ -54,10 +54,6 @@ struct store_link::impl {
         lease_timer(io),
         epochs(ch.size()),
         last_seq(ch.size(), 0) {
-    for (channel_id id = 0; id < channels.size(); ++id) {
-      epochs[id] = new_epoch();
-      writer.set_epoch(id, epochs[id]);
-    }
     if (role() == node_role::ingest) {
       writer.set_fence(node_id);
       writer.on_fenced([this] { lose_lease("another node holds the lease"); });
@@ -118,9 +114,11 @@ struct store_link::impl {
 
   // ---- all / ingest: warm start and takeover ------------------------------------------------
 
+  // role all also reloads the recent history, so clients can resume across a restart.
   void load_and_restore(std::function<void()> then) {
+    const std::size_t history = role() == node_role::all ? cfg.node.resume_history : 0;
     load_channels(
-        data, cfg.redis, channels, 0,
+        data, cfg.redis, channels, history,
         [this, then = std::move(then)](std::vector<stored_channel> found, std::string_view error) {
           if (!error.empty()) {
             log()->warn("redis: loading state failed: {}", error);
@@ -134,11 +132,13 @@ struct store_link::impl {
 
   void restore(const stored_channel& c) {
     epochs[c.channel] = c.epoch;
-    writer.set_epoch(c.channel, c.epoch);
     last_seq[c.channel] = c.seq;
-    if (on.restore) {
-      on.restore(make_update(c.channel, channels.info(c.channel).name, c.seq, c.data));
+    if (!on.restore) return;
+    const auto name = channels.info(c.channel).name;
+    for (const auto& [seq, body] : c.history) {
+      if (seq < c.seq) on.restore(make_update(c.channel, name, seq, body, c.epoch));
     }
+    on.restore(make_update(c.channel, name, c.seq, c.data, c.epoch));
   }
 
   // ---- ingest: the lease ----------------------------------------------------------------------
@@ -208,13 +208,19 @@ struct store_link::impl {
 
   void reload_edge() {
     if (!data.connected()) return;  // on_data_up calls again
-    load_channels(data, cfg.redis, channels, 0,
+    // The history too: whatever this edge has not seen, in order, so its clients can resume.
+    load_channels(data, cfg.redis, channels, cfg.node.resume_history,
                   [this](std::vector<stored_channel> found, std::string_view error) {
                     if (!error.empty()) {
                       log()->warn("redis: loading state failed: {}", error);
                       return;
                     }
-                    for (auto& c : found) accept(c.channel, c.epoch, c.seq, c.data);
+                    for (auto& c : found) {
+                      for (const auto& [seq, body] : c.history) {
+                        if (seq < c.seq) accept(c.channel, c.epoch, seq, body);
+                      }
+                      accept(c.channel, c.epoch, c.seq, c.data);
+                    }
                     finish_warm_start();
                   });
   }
@@ -241,7 +247,7 @@ struct store_link::impl {
     if (epoch == epochs[id] && last_seq[id] != 0 && seq != last_seq[id] + 1) ++gaps;
     epochs[id] = std::string(epoch);
     last_seq[id] = seq;
-    if (on.deliver) on.deliver(make_update(id, channels.info(id).name, seq, body));
+    if (on.deliver) on.deliver(make_update(id, channels.info(id).name, seq, body, epoch));
   }
 
   net::io_context& ioc;
@@ -263,6 +269,7 @@ struct store_link::impl {
   bool active = false;
   bool acquiring = false;
   bool stopped = false;
+  bool draining = false;
 };
 
 store_link::store_link(net::io_context& ioc, const config& cfg, const channel_registry& channels,
@@ -275,6 +282,14 @@ store_link::~store_link() {
 
 void store_link::start(std::function<void()> ready) {
   impl_->start(std::move(ready));
+}
+
+void store_link::drain() {
+  auto& d = *impl_;
+  d.draining = true;
+  d.warm_timer.cancel();
+  d.lease_timer.cancel();
+  if (d.bus) d.bus->stop();
 }
 
 void store_link::stop() {

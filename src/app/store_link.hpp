@@ -43,6 +43,8 @@ class store_link {
   // Connects; `ready` runs once the warm start is done, or after redis.warm_start_timeout_ms
   // when Redis cannot be reached (the node then starts cold and writes once Redis is back).
   void start(std::function<void()> ready);
+  // Shutting down: no new lease business, but buffered writes still go out.
+  void drain();
   void stop();
 
   // Every update this node publishes (all/ingest). Written when this node is the writer.

@@ -12,6 +12,14 @@ namespace dom = simdjson::dom;
 
 constexpr std::size_t min_buffer = 1024;
 
+// At most `max` bytes of `s`, cut at a character boundary: error texts go back in text
+// frames, which must be valid UTF-8.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+  std::size_t n = std::min(s.size(), max);
+  while (n < s.size() && n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 bool bad(request_error& err, std::string_view code, std::string message) {
   err.code = code;
   err.message = std::move(message);
@@ -35,6 +43,7 @@ std::string_view to_string(client_op op) noexcept {
 bool client_request_parser::parse(std::string_view text, client_request& out, request_error& err) {
   out.id_json.clear();
   out.channels.clear();
+  out.since.clear();
   // padded_string allocates size() + SIMDJSON_PADDING bytes, so any text up to size() fits.
   // The first call allocates even for an empty text: memcpy to a null buffer is undefined.
   if (buffer_.size() < std::max(text.size(), min_buffer)) {
@@ -99,6 +108,35 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
         }
         out.channels.emplace_back(name);
       }
+    } else if (key == "since") {
+      out.since.clear();
+      dom::object points;
+      if (value.get_object().get(points) != simdjson::SUCCESS) {
+        field_error =
+            R"('since' must be an object like {"ticker.BTC-USDT":{"seq":41,"epoch":"e"}})";
+        continue;
+      }
+      for (const dom::key_value_pair point : points) {
+        if (out.since.size() == max_channels) {
+          field_error = "'since' lists more than 1024 channels";
+          break;
+        }
+        auto& p = out.since.emplace_back();
+        p.channel = std::string(point.key);
+        dom::object at;
+        std::string_view epoch;
+        if (point.value.get_object().get(at) != simdjson::SUCCESS ||
+            at["seq"].get_uint64().get(p.seq) != simdjson::SUCCESS ||
+            at["epoch"].get_string().get(epoch) != simdjson::SUCCESS) {
+          field_error = R"('since' entries must be {"seq":<integer >= 0>,"epoch":<string>})";
+          break;
+        }
+        if (epoch.size() > max_epoch_chars) {
+          field_error = "'since' epoch is longer than 64 characters";
+          break;
+        }
+        p.epoch = std::string(epoch);
+      }
     }
     // Other fields are ignored, so newer clients can send options older servers lack.
   }
@@ -109,6 +147,16 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
     out.op = op == "subscribe" ? client_op::subscribe : client_op::unsubscribe;
     if (!has_channels) return bad(err, "bad_request", "missing 'channels'");
     if (out.channels.empty()) return bad(err, "bad_request", "'channels' is empty");
+    if (!out.since.empty() && out.op != client_op::subscribe) {
+      return bad(err, "bad_request", "'since' is only for subscribe");
+    }
+    for (const auto& p : out.since) {
+      if (std::find(out.channels.begin(), out.channels.end(), p.channel) == out.channels.end()) {
+        return bad(err, "bad_request",
+                   "'since' names a channel that 'channels' does not: '" +
+                       std::string(utf8_prefix(p.channel, 128)) + "'");
+      }
+    }
     return true;
   }
   if (op == "ping") {
@@ -117,10 +165,8 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   }
   // At most 64 bytes of the op, cut at a character boundary: the message goes back to the
   // client in a text frame, which must be valid UTF-8.
-  std::size_t shown = std::min<std::size_t>(op.size(), 64);
-  while (shown < op.size() && (static_cast<unsigned char>(op[shown]) & 0xc0) == 0x80) --shown;
   std::string message = "unknown op '";
-  message.append(op.substr(0, shown)).push_back('\'');
+  message.append(utf8_prefix(op, 64)).push_back('\'');
   return bad(err, "unknown_op", std::move(message));
 }
 

@@ -13,10 +13,18 @@ namespace tickerd {
 
 enum class client_op : std::uint8_t { subscribe, unsubscribe, ping };
 
+// Where a client left a channel: resume after `seq` if the stream is still `epoch`.
+struct resume_point {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string epoch;
+};
+
 struct client_request {
   client_op op = client_op::ping;
   std::string id_json;                // the request's id re-encoded as JSON; empty if none
   std::vector<std::string> channels;  // subscribe/unsubscribe
+  std::vector<resume_point> since;    // subscribe: channels to resume instead of snapshot
 };
 
 struct request_error {
@@ -28,6 +36,7 @@ class client_request_parser {
  public:
   static constexpr std::size_t max_id_chars = 64;
   static constexpr std::size_t max_channels = 1024;
+  static constexpr std::size_t max_epoch_chars = 64;
 
   // True and `out` filled, or false and `err` set (out.id_json is still filled when the
   // id was readable, so the error can carry it).

@@ -57,6 +57,7 @@ shard::shard(unsigned index, gateway_shared& shared)
       grace_timer_(ioc_) {
   const auto n = channels().size();
   latest_.resize(n);
+  history_.resize(n);
   subscribers_.resize(n);
   scratch_.resize(n, false);
   empty_snapshots_.reserve(n);
@@ -157,8 +158,15 @@ void shard::on_deliver(const std::vector<update_ptr>& batch) {
       dirty_.push_back(s);
     }
   };
+  const std::size_t keep = shared_.options.resume_history;
   for (const auto& u : batch) {
     latest_[u->channel] = u;
+    if (keep > 0) {
+      auto& h = history_[u->channel];
+      if (!h.empty() && h.back()->epoch != u->epoch) h.clear();  // a new stream
+      h.push_back(u);
+      if (h.size() > keep) h.pop_front();
+    }
     const bool ticker = registry.info(u->channel).kind == channel_kind::ticker;
     for (auto* s : subscribers_[u->channel]) {
       if (ticker && s->ticker_wildcard) continue;  // delivered through the wildcard list

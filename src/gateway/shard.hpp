@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -74,6 +75,8 @@ class shard {
   void unsubscribe(ws_session& s, channel_id id);
   void set_ticker_wildcard(ws_session& s, bool on);
   const update_ptr& latest(channel_id id) const { return latest_[id]; }
+  // The channel's recent updates, oldest first, all of the latest's epoch (for resumes).
+  const std::deque<update_ptr>& history(channel_id id) const { return history_[id]; }
   // The snapshot text for a channel (its latest update, or seq 0 and null data).
   const std::string& snapshot_text(channel_id id) const;
 
@@ -97,6 +100,7 @@ class shard {
   bool stopping_ = false;
 
   std::vector<update_ptr> latest_;                     // by channel
+  std::vector<std::deque<update_ptr>> history_;        // by channel, capped
   std::vector<std::string> empty_snapshots_;           // by channel
   std::vector<std::vector<ws_session*>> subscribers_;  // by channel
   std::vector<ws_session*> ticker_wildcard_;

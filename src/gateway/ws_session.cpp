@@ -204,9 +204,61 @@ void ws_session::handle_subscribe(const client_request& req) {
       if (!std::binary_search(channels_.begin(), channels_.end(), id)) shard_.subscribe(*this, id);
       continue;
     }
-    push_snapshot(id);
+    const auto point = std::find_if(req.since.begin(), req.since.end(), [&](const auto& p) {
+      return p.channel == registry.info(id).name;
+    });
+    if (point == req.since.end()) {
+      push_snapshot(id);
+    } else {
+      resume(id, *point);
+    }
     shard_.subscribe(*this, id);
   }
+}
+
+// What the client missed since `point`, from this shard's history: the updates after it, in
+// order, and no snapshot; or, when that is not possible, a `reset` and a fresh snapshot.
+void ws_session::resume(channel_id id, const resume_point& point) {
+  const auto& latest = shard_.latest(id);
+  std::string_view reason;
+  if (!latest) {
+    reason = "no_data";
+  } else if (point.epoch != latest->epoch) {
+    reason = "epoch_changed";
+  } else if (point.seq > latest->seq) {
+    reason = "ahead";
+  } else if (point.seq == latest->seq) {
+    return;  // nothing missed
+  } else {
+    const auto& history = shard_.history(id);
+    // The history is contiguous unless an edge lost bus messages: check while collecting.
+    auto it = std::find_if(history.begin(), history.end(),
+                           [&](const update_ptr& u) { return u->seq == point.seq + 1; });
+    std::uint64_t expect = point.seq + 1;
+    bool whole = it != history.end();
+    for (auto check = it; whole && check != history.end(); ++check, ++expect) {
+      whole = (*check)->seq == expect;
+    }
+    if (whole && expect == latest->seq + 1) {
+      for (; it != history.end(); ++it) enqueue_update(*it);
+      return;
+    }
+    reason = "history_gone";
+  }
+  std::string reset = R"({"type":"reset")";
+  json::append_key(reset, "channel");
+  json::append_string(reset, shard_.channels().info(id).name);
+  json::append_key(reset, "epoch");
+  if (latest && !latest->epoch.empty()) {
+    json::append_string(reset, latest->epoch);
+  } else {
+    reset.append("null");
+  }
+  json::append_key(reset, "reason");
+  json::append_string(reset, reason);
+  reset.push_back('}');
+  push_owned(std::move(reset));
+  push_snapshot(id);
 }
 
 void ws_session::handle_unsubscribe(const client_request& req) {

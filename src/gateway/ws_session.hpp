@@ -56,6 +56,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void reply_error(const std::string& id_json, std::string_view code, std::string_view message);
   void push_owned(std::string text);
   void push_snapshot(channel_id id);
+  void resume(channel_id id, const resume_point& point);
   void after_push();
   void conflate();
   void do_write();

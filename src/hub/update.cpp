@@ -1,6 +1,7 @@
 #include "tickerd/hub/update.hpp"
 
 #include <charconv>
+#include <random>
 
 namespace tickerd {
 namespace {
@@ -13,11 +14,15 @@ void append_uint(std::string& out, std::uint64_t v) {
 
 // Channel names come from the registry (letters, digits, '-', '.', '*'): no escaping needed.
 void encode(std::string& out, std::string_view type, std::string_view channel, std::uint64_t seq,
-            std::string_view data, std::size_t* data_offset) {
-  out.reserve(48 + channel.size() + data.size());
+            std::string_view data, std::size_t* data_offset, std::string_view epoch = {}) {
+  out.reserve(64 + channel.size() + data.size());
   out.append(R"({"type":")").append(type).append(R"(","channel":")").append(channel);
   out.append(R"(","seq":)");
   append_uint(out, seq);
+  if (!epoch.empty()) {
+    // Epochs are generated hex digits, or read from Redis and checked by the store.
+    out.append(R"(,"epoch":")").append(epoch).push_back('"');
+  }
   out.append(R"(,"data":)");
   if (data_offset != nullptr) *data_offset = out.size();
   out.append(data).push_back('}');
@@ -26,14 +31,24 @@ void encode(std::string& out, std::string_view type, std::string_view channel, s
 }  // namespace
 
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
-                       std::string_view data_json) {
+                       std::string_view data_json, std::string_view epoch) {
   auto u = std::make_shared<published_update>();
   u->channel = channel;
   u->seq = seq;
-  encode(u->update_text, "update", channel_name, seq, data_json, &u->data_offset);
+  u->epoch = std::string(epoch);
+  encode(u->update_text, "update", channel_name, seq, data_json, &u->data_offset, epoch);
   u->data_size = data_json.size();
-  encode(u->snapshot_text, "snapshot", channel_name, seq, data_json, nullptr);
+  encode(u->snapshot_text, "snapshot", channel_name, seq, data_json, nullptr, epoch);
   return u;
+}
+
+std::string new_epoch() {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::random_device rd;
+  const std::uint32_t v = rd();
+  std::string out(8, '0');
+  for (std::size_t i = 0; i < 8; ++i) out[i] = hex[(v >> (28 - 4 * i)) & 0xf];
+  return out;
 }
 
 std::string empty_snapshot_text(std::string_view channel_name) {

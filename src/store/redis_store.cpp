@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <deque>
-#include <random>
 
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
@@ -63,15 +62,6 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
 
 }  // namespace
 
-std::string new_epoch() {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::random_device rd;
-  const std::uint32_t v = rd();
-  std::string out(8, '0');
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = hex[(v >> (28 - 4 * i)) & 0xf];
-  return out;
-}
-
 bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::uint64_t& seq,
                        std::string_view& data) {
   const auto a = payload.find(' ');
@@ -86,11 +76,7 @@ bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::u
 
 redis_writer::redis_writer(redis_connection& conn, const redis_config& cfg,
                            const channel_registry& channels)
-    : conn_(conn), cfg_(cfg), channels_(channels), epochs_(channels.size()) {}
-
-void redis_writer::set_epoch(channel_id channel, std::string epoch) {
-  epochs_.at(channel) = std::move(epoch);
-}
+    : conn_(conn), cfg_(cfg), channels_(channels) {}
 
 void redis_writer::write(update_ptr u) {
   buffer_.push_back(std::move(u));
@@ -141,7 +127,7 @@ void redis_writer::send() {
   for (const auto& u : inflight_) {
     args.push_back(channels_.info(u->channel).name);
     args.push_back(numbers.emplace_back(std::to_string(u->seq)));
-    args.push_back(epochs_[u->channel]);
+    args.push_back(u->epoch);
     args.push_back(u->data());
   }
   const auto generation = generation_;

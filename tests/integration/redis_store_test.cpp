@@ -57,10 +57,11 @@ struct redis_fixture : testing::Test {
     return c;
   }
 
-  update_ptr make(const std::string& channel, std::uint64_t seq, const std::string& data) {
+  update_ptr make(const std::string& channel, std::uint64_t seq, const std::string& data,
+                  const std::string& epoch = "e") {
     const auto id = channels.find(channel);
     EXPECT_TRUE(id.has_value()) << channel;
-    return make_update(*id, channel, seq, data);
+    return make_update(*id, channel, seq, data, epoch);
   }
 };
 
@@ -143,10 +144,9 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
 
   redis_writer w(*c, cfg, channels);
   const auto btc = *channels.find("ticker.BTC-USDT");
-  w.set_epoch(btc, "e1");
-  w.write(make("ticker.BTC-USDT", 1, R"({"last":"1.0"})"));
-  w.write(make("ticker.BTC-USDT", 2, R"({"last":"2.0"})"));
-  w.write(make("ticker.BTC-USDT", 3, R"({"last":"3.0"})"));
+  w.write(make("ticker.BTC-USDT", 1, R"({"last":"1.0"})", "e1"));
+  w.write(make("ticker.BTC-USDT", 2, R"({"last":"2.0"})", "e1"));
+  w.write(make("ticker.BTC-USDT", 3, R"({"last":"3.0"})", "e1"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 3 && bus.size() == 3; }));
 
   redis_sync_client check(server.port());
@@ -167,14 +167,13 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
   EXPECT_EQ(seq, 3u);
 
   // Not newer than what Redis has: skipped, nothing published.
-  w.write(make("ticker.BTC-USDT", 2, R"({"last":"old"})"));
+  w.write(make("ticker.BTC-USDT", 2, R"({"last":"old"})", "e1"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().batches == 2; }));
   EXPECT_EQ(w.stats().written, 3u);
   EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "data"), R"({"last":"3.0"})");
 
   // A new epoch is a new stream: the old history goes.
-  w.set_epoch(btc, "e2");
-  w.write(make("ticker.BTC-USDT", 1, R"({"last":"9.0"})"));
+  w.write(make("ticker.BTC-USDT", 1, R"({"last":"9.0"})", "e2"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 4; }));
   EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "epoch"), "e2");
   EXPECT_EQ(check.command({"XLEN", "t:hist:ticker.BTC-USDT"}).integer, 1);
@@ -200,8 +199,6 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
 TEST_F(redis_fixture, writes_made_while_redis_is_down_are_written_after_it_returns) {
   auto c = connect("writer");
   redis_writer w(*c, cfg, channels);
-  const auto eth = *channels.find("ticker.ETH-USDT");
-  w.set_epoch(eth, "e");
   w.write(make("ticker.ETH-USDT", 1, R"({"n":1})"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 1; }));
   server.kill();

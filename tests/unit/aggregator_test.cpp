@@ -243,10 +243,14 @@ TEST(Aggregator, UpdatesCarryTheChannelAndTheSameDataInBothTexts) {
       R"({"symbol":"SOL-USDT","last":"187.25","ts":17,"recv_ts":18,"venues":["binance"],)"
       R"("stale":false})";
   EXPECT_EQ(u->data(), expected_data);
-  EXPECT_EQ(u->update_text, R"({"type":"update","channel":"ticker.SOL-USDT","seq":1,"data":)" +
-                                expected_data + "}");
-  EXPECT_EQ(u->snapshot_text, R"({"type":"snapshot","channel":"ticker.SOL-USDT","seq":1,"data":)" +
-                                  expected_data + "}");
+  // Every stream has an epoch: 8 hex digits, the same in both texts.
+  ASSERT_EQ(u->epoch.size(), 8u);
+  EXPECT_EQ(u->epoch.find_first_not_of("0123456789abcdef"), std::string::npos) << u->epoch;
+  const std::string epoch = R"(,"epoch":")" + u->epoch + R"(")";
+  EXPECT_EQ(u->update_text, R"({"type":"update","channel":"ticker.SOL-USDT","seq":1)" + epoch +
+                                R"(,"data":)" + expected_data + "}");
+  EXPECT_EQ(u->snapshot_text, R"({"type":"snapshot","channel":"ticker.SOL-USDT","seq":1)" + epoch +
+                                  R"(,"data":)" + expected_data + "}");
 }
 
 TEST(Publisher, RestoreContinuesTheSequence) {
@@ -261,9 +265,26 @@ TEST(Publisher, RestoreContinuesTheSequence) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0], u);
   EXPECT_EQ(u->seq, 42u);
-  EXPECT_EQ(u->update_text, R"({"type":"update","channel":"status","seq":42,"data":{"feeds":[]}})");
+  EXPECT_EQ(u->update_text, R"({"type":"update","channel":"status","seq":42,"epoch":")" +
+                                pub.epoch(status) + R"(","data":{"feeds":[]}})");
   EXPECT_EQ(pub.latest(status), u);
   EXPECT_EQ(pub.publish(status, "null")->seq, 43u);
+}
+
+TEST(Publisher, RestoringAStoredStateTakesItsEpochAndSeq) {
+  const std::vector<instrument> instruments = three_instruments();
+  const channel_registry channels(instruments);
+  publisher pub(channels, nullptr);
+  const channel_id status = channels.status();
+  const std::string fresh = pub.epoch(status);
+  pub.restore(make_update(status, "status", 9, R"({"feeds":[]})", "0123abcd"));
+  EXPECT_EQ(pub.seq(status), 9u);
+  EXPECT_EQ(pub.latest(status)->seq, 9u);
+  EXPECT_EQ(pub.epoch(status), "0123abcd");
+  EXPECT_NE(fresh, "0123abcd");
+  const auto u = pub.publish(status, "null");
+  EXPECT_EQ(u->seq, 10u);
+  EXPECT_EQ(u->epoch, "0123abcd");
 }
 
 TEST(Publisher, WorksWithoutASink) {

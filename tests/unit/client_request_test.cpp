@@ -28,6 +28,51 @@ TEST(ClientRequest, SubscribeWithIntegerId) {
   EXPECT_EQ(r.req.channels[1], "ticker.*");
 }
 
+TEST(ClientRequest, SubscribeWithResumePoints) {
+  client_request_parser p;
+  const auto r = parse(p, R"({"op":"subscribe","channels":["ticker.BTC-USDT","status"],)"
+                          R"("since":{"ticker.BTC-USDT":{"seq":41,"epoch":"9f3a01bc"},)"
+                          R"("status":{"epoch":"e","seq":0}}})");
+  ASSERT_TRUE(r.ok) << r.err.code << ": " << r.err.message;
+  ASSERT_EQ(r.req.since.size(), 2u);
+  EXPECT_EQ(r.req.since[0].channel, "ticker.BTC-USDT");
+  EXPECT_EQ(r.req.since[0].seq, 41u);
+  EXPECT_EQ(r.req.since[0].epoch, "9f3a01bc");
+  EXPECT_EQ(r.req.since[1].channel, "status");
+  EXPECT_EQ(r.req.since[1].seq, 0u);
+  // The parser is reused: a later request without `since` has none.
+  const auto plain = parse(p, R"({"op":"subscribe","channels":["status"]})");
+  ASSERT_TRUE(plain.ok);
+  EXPECT_TRUE(plain.req.since.empty());
+}
+
+TEST(ClientRequest, BadResumePointsAreBadRequests) {
+  client_request_parser p;
+  const char* bad[] = {
+      R"({"op":"subscribe","channels":["status"],"since":[]})",
+      R"({"op":"subscribe","channels":["status"],"since":{"status":41}})",
+      R"({"op":"subscribe","channels":["status"],"since":{"status":{"seq":-1,"epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["status"],"since":{"status":{"seq":1.5,"epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["status"],"since":{"status":{"seq":"1","epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["status"],"since":{"status":{"seq":1}}})",
+      R"({"op":"subscribe","channels":["status"],"since":{"status":{"seq":1,"epoch":7}}})",
+      R"({"op":"subscribe","channels":["status"],"since":{"ticker.X-Y":{"seq":1,"epoch":"e"}}})",
+      R"({"op":"unsubscribe","channels":["status"],"since":{"status":{"seq":1,"epoch":"e"}}})",
+  };
+  for (const char* text : bad) {
+    const auto r = parse(p, text);
+    EXPECT_FALSE(r.ok) << text;
+    EXPECT_EQ(r.err.code, "bad_request") << text;
+    EXPECT_FALSE(r.err.message.empty()) << text;
+  }
+  const std::string long_epoch(65, 'e');
+  const auto r =
+      parse(p, R"({"op":"subscribe","channels":["status"],"since":{"status":{"seq":1,"epoch":")" +
+                   long_epoch + R"("}}})");
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.err.message.find("64"), std::string::npos) << r.err.message;
+}
+
 TEST(ClientRequest, FieldsInAnyOrderAndWhitespace) {
   client_request_parser p;
   const auto r = parse(p,

@@ -116,6 +116,18 @@ TEST(Update, ExactText) {
             std::string_view(R"({"type":"update","channel":"status","seq":7,"data":)").size());
 }
 
+TEST(Update, ExactTextWithAnEpoch) {
+  const update_ptr u = make_update(3, "status", 7, R"({"feeds":[]})", "9f3a01bc");
+  EXPECT_EQ(
+      u->update_text,
+      R"({"type":"update","channel":"status","seq":7,"epoch":"9f3a01bc","data":{"feeds":[]}})");
+  EXPECT_EQ(
+      u->snapshot_text,
+      R"({"type":"snapshot","channel":"status","seq":7,"epoch":"9f3a01bc","data":{"feeds":[]}})");
+  EXPECT_EQ(u->data(), R"({"feeds":[]})");
+  EXPECT_EQ(u->epoch, "9f3a01bc");
+}
+
 TEST(Update, LargestSequenceNumber) {
   constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   const update_ptr u = make_update(0, "ticker.ETH-USDT", max, "{}");

@@ -21,6 +21,7 @@ struct gateway_options {
   limits_config limits;
   const channel_registry* channels = nullptr;
   std::vector<feed_status_entry> feeds;  // the stats outlive the gateway
+  std::size_t resume_history = 256;      // updates kept per channel for `since` resumes
 };
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,11 +30,13 @@ class publisher {
 
   const update_ptr& latest(channel_id channel) const { return latest_.at(channel); }
   std::uint64_t seq(channel_id channel) const { return seq_.at(channel); }
+  const std::string& epoch(channel_id channel) const { return epoch_.at(channel); }
 
  private:
   const channel_registry& channels_;
   sink out_;
   std::vector<std::uint64_t> seq_;
+  std::vector<std::string> epoch_;  // random per channel at start; restored from a store
   std::vector<update_ptr> latest_;
 };
 

@@ -14,8 +14,9 @@ namespace tickerd {
 struct published_update {
   channel_id channel = 0;
   std::uint64_t seq = 0;
-  std::string update_text;    // {"type":"update","channel":…,"seq":…,"data":…}
-  std::string snapshot_text;  // the same state as {"type":"snapshot",…}
+  std::string epoch;          // the stream's epoch: changes when seq starts over
+  std::string update_text;    // {"type":"update","channel":…,"seq":…,"epoch":…,"data":…}
+  std::string snapshot_text;  // the same state as {"type":"snapshot",…,"epoch":…,…}
   std::size_t data_offset = 0;
   std::size_t data_size = 0;
 
@@ -26,9 +27,13 @@ struct published_update {
 
 using update_ptr = std::shared_ptr<const published_update>;
 
-// Encodes both texts around `data_json` (a complete JSON value).
+// Encodes both texts around `data_json` (a complete JSON value), naming the epoch when
+// there is one.
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
-                       std::string_view data_json);
+                       std::string_view data_json, std::string_view epoch = {});
+
+// A fresh, random stream epoch (8 hex digits).
+std::string new_epoch();
 
 // The snapshot of a channel that has never been published: seq 0, data null.
 std::string empty_snapshot_text(std::string_view channel_name);

@@ -58,9 +58,8 @@ class redis_writer {
  public:
   redis_writer(redis_connection& conn, const redis_config& cfg, const channel_registry& channels);
 
-  void set_epoch(channel_id channel, std::string epoch);
-  const std::string& epoch(channel_id channel) const { return epochs_.at(channel); }
-  // Fences every write by the lease held under `node_id` ("" = unfenced).
+  // Writes carry each update's own epoch. Fences every write by the lease held under `node_id` (""
+  // = unfenced).
   void set_fence(std::string node_id) { node_id_ = std::move(node_id); }
   // Called when a fenced write finds that another node holds the lease.
   void on_fenced(std::function<void()> f) { on_fenced_ = std::move(f); }
@@ -78,7 +77,6 @@ class redis_writer {
   redis_connection& conn_;
   const redis_config& cfg_;
   const channel_registry& channels_;
-  std::vector<std::string> epochs_;
   std::string node_id_;
   std::function<void()> on_fenced_;
   std::vector<update_ptr> buffer_;
@@ -97,8 +95,5 @@ void load_channels(redis_connection& conn, const redis_config& cfg,
 // A bus message "<epoch> <seq> <data>"; false when malformed.
 bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::uint64_t& seq,
                        std::string_view& data);
-
-// A fresh, random stream epoch (8 hex digits).
-std::string new_epoch();
 
 }  // namespace tickerd

@@ -1,0 +1,235 @@
+// Turns tickerd_micro's Google Benchmark JSON into the generated section of bench/RESULTS.md:
+// machine, commands, figures, and each venue parser's ratio against its nlohmann::json peer
+// measured in the same run. Only the text between the "micro" markers is replaced, so hand-written
+// notes and other tools' sections (tickerd-bench's load tests) survive a rerun.
+//
+//   node bench/report.mjs --json FILE --build DIR --command CMD [--invocation CMD] [--elapsed S]
+//                         [--pinned P] (--results bench/RESULTS.md | --check-only)
+//
+// Exits non-zero when a benchmark reported an error (e.g. an adapter and its peer disagreeing)
+// or a parser lacks its peer: such a run has no figures worth keeping. Missing a performance
+// target is reported in the table, not as a failure: performance is measured, not asserted.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BEGIN = '<!-- BEGIN GENERATED micro: bench/run.sh rewrites this section; edit outside it -->';
+const END = '<!-- END GENERATED micro -->';
+const VENUES = ['binance', 'okx', 'coinbase', 'bybit', 'kraken'];
+const TARGET_RATE = 1_000_000; // frames/s on one core
+const TARGET_RATIO = 5; // × nlohmann::json
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const key = a.slice(2);
+    if (key === 'check-only') args[key] = true;
+    else args[key] = argv[++i];
+  }
+  for (const k of ['json', 'build', 'command']) {
+    if (args[k] === undefined) throw new Error(`--${k} is required`);
+  }
+  if (!args.results && !args['check-only']) throw new Error('--results FILE or --check-only');
+  return args;
+}
+
+function sh(cmd, cmdArgs) {
+  try {
+    return execFileSync(cmd, cmdArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+// One figure per benchmark: the median over repetitions (or the single run), with its spread.
+function collect(report) {
+  const byName = new Map();
+  const errors = [];
+  for (const b of report.benchmarks) {
+    const name = b.run_name ?? b.name;
+    if (b.error_occurred) errors.push(`${name}: ${b.error_message}`);
+    const entry = byName.get(name) ?? {};
+    if (b.run_type === 'aggregate') entry[b.aggregate_name] = b;
+    else entry.single = b;
+    byName.set(name, entry);
+  }
+  const figures = new Map();
+  for (const [name, e] of byName) {
+    const main = e.median ?? e.single ?? e.mean;
+    if (!main || main.error_occurred) continue;
+    figures.set(name, {
+      name,
+      rate: main.items_per_second,
+      bytesRate: main.bytes_per_second,
+      cv: e.cv ? e.cv.items_per_second ?? e.cv.cpu_time : undefined,
+      repetitions: main.repetitions ?? 1,
+      counters: main,
+    });
+  }
+  return { figures, errors };
+}
+
+function fmtRate(v) {
+  if (v === undefined) return '–';
+  if (v >= 1e9) return `${(v / 1e9).toFixed(2)} G/s`;
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M/s`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)} k/s`;
+  return `${v.toFixed(0)} /s`;
+}
+function fmtNs(rate) {
+  if (!rate) return '–';
+  const ns = 1e9 / rate;
+  return ns >= 100 ? ns.toFixed(0) : ns.toFixed(1);
+}
+function fmtCv(cv) {
+  return cv === undefined ? '–' : `${(cv * 100).toFixed(1)} %`;
+}
+
+function machine(args, report) {
+  const ctx = report.context ?? {};
+  const lscpu = sh('lscpu', []);
+  const field = (k) => (lscpu.match(new RegExp(`^${k}:\\s*(.+)$`, 'm')) ?? [])[1] ?? 'unknown';
+  const cache = readFileSync(join(args.build, 'CMakeCache.txt'), 'utf8');
+  const cacheVar = (k) => (cache.match(new RegExp(`^${k}:[A-Z]+=(.*)$`, 'm')) ?? [])[1] ?? '';
+  const cxx = cacheVar('CMAKE_CXX_COMPILER');
+  const compiler = (cxx && sh(cxx, ['--version']).split('\n')[0]) || ctx.compiler_version || 'unknown';
+  // The flags a benchmark translation unit was really compiled with.
+  let flags = 'unknown';
+  const ccPath = join(args.build, 'compile_commands.json');
+  if (existsSync(ccPath)) {
+    const entry = JSON.parse(readFileSync(ccPath, 'utf8')).find((c) => c.file.endsWith('bench/micro/parsers.cpp'));
+    if (entry) {
+      const words = (entry.command ?? entry.arguments.join(' ')).split(/\s+/);
+      flags = words.filter((w) => /^-(O|march|mtune|mpclmul|DNDEBUG|fno-omit|g$)/.test(w)).join(' ');
+    }
+  }
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  const commit = sh('git', ['-C', repo, 'rev-parse', '--short', 'HEAD']);
+  const dirty = sh('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : '';
+  return {
+    cpu: field('Model name'),
+    cpus: `${field('CPU\\(s\\)')} (${field('Thread\\(s\\) per core')} thread(s) per core), ${ctx.mhz_per_cpu ?? '?'} MHz`,
+    kernel: sh('uname', ['-srm']),
+    memory: (() => {
+      const kb = Number((readFileSync('/proc/meminfo', 'utf8').match(/^MemTotal:\s+(\d+)/m) ?? [])[1]);
+      return kb ? `${(kb / 1024 / 1024).toFixed(1)} GiB` : 'unknown';
+    })(),
+    compiler,
+    buildType: cacheVar('CMAKE_BUILD_TYPE') || ctx.build_type || 'unknown',
+    flags,
+    simdjson: ctx.simdjson_kernel ?? 'unknown',
+    benchmarkLib: ctx.library_build_type ? `Google Benchmark (library built as ${ctx.library_build_type})` : 'Google Benchmark',
+    load: Array.isArray(ctx.load_avg) ? ctx.load_avg.map((x) => x.toFixed(2)).join(', ') : 'unknown',
+    date: ctx.date ?? new Date().toISOString(),
+    commit: commit ? `${commit}${dirty}` : 'unknown',
+  };
+}
+
+function render(args, report, figures) {
+  const m = machine(args, report);
+  const get = (n) => figures.get(n);
+  const lines = [];
+  const reps = [...figures.values()][0]?.repetitions ?? 1;
+  lines.push(BEGIN, '');
+  lines.push(`Generated ${m.date} by \`bench/run.sh\` from \`${args.json.replace(/^.*\/(build[^/]*\/)/, '$1')}\`.`, '');
+  lines.push('### Machine', '');
+  lines.push('| | |', '|---|---|');
+  lines.push(`| CPU | ${m.cpu} |`);
+  lines.push(`| cores | ${m.cpus} |`);
+  lines.push(`| kernel | ${m.kernel} |`);
+  lines.push(`| compiler | ${m.compiler} |`);
+  lines.push(`| memory | ${m.memory} |`);
+  lines.push(`| build | ${m.buildType}, \`${m.flags}\`; simdjson On-Demand compiled for \`${m.simdjson}\` (stage 1 from libsimdjson, dispatched at run time) |`);
+  lines.push(`| pinned | ${args.pinned && args.pinned !== 'no' ? `\`${args.pinned}\`` : 'no'} |`);
+  lines.push(`| load average at start | ${m.load} (the machine is shared; figures are medians of ${reps} repetitions, CPU time) |`);
+  lines.push(`| commit | ${m.commit} |`);
+  lines.push('');
+  lines.push('### Commands', '');
+  lines.push('```sh');
+  if (args.invocation && args.invocation.startsWith('make ')) {
+    lines.push(`${args.invocation}`);
+    lines.push('# = scripts/install-deps.sh bench; cmake --preset bench -B DIR; cmake --build DIR --target benchmarks;');
+    lines.push('#   bench/run.sh DIR, which ran:');
+  } else if (args.invocation) {
+    lines.push(`${args.invocation}   # which ran:`);
+  }
+  lines.push(args.command);
+  lines.push('```');
+  lines.push(`The run took ${args.elapsed ?? '?'} s.`, '');
+
+  lines.push('### Venue parsers vs nlohmann::json', '');
+  lines.push('Frames per second on one core, a ring of 16 compact ticker frames per venue (4 instruments); ' +
+    'the peer turns the same frames into the same ticks (checked field by field before timing). ' +
+    `Targets: ≥ ${TARGET_RATE.toLocaleString('en-US')} frames/s and ≥ ${TARGET_RATIO}× nlohmann.`, '');
+  lines.push('| venue | frame bytes | tickerd | ns/frame | nlohmann | ns/frame | ratio | cv (tickerd / nlohmann) | targets |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const missing = [];
+  for (const v of VENUES) {
+    const a = get(`parse/${v}/tickerd`);
+    const b = get(`parse/${v}/nlohmann`);
+    if (!a || !b) {
+      missing.push(v);
+      continue;
+    }
+    const ratio = a.rate / b.rate;
+    const ok = [];
+    ok.push(a.rate >= TARGET_RATE ? 'rate met' : '**rate MISSED**');
+    ok.push(ratio >= TARGET_RATIO ? 'ratio met' : '**ratio MISSED**');
+    const bytes = a.counters.frame_bytes !== undefined ? a.counters.frame_bytes.toFixed(0) : '–';
+    lines.push(`| ${v} | ${bytes} | ${fmtRate(a.rate)} | ${fmtNs(a.rate)} | ${fmtRate(b.rate)} | ${fmtNs(b.rate)} | ` +
+      `**${ratio.toFixed(1)}×** | ${fmtCv(a.cv)} / ${fmtCv(b.cv)} | ${ok.join(', ')} |`);
+  }
+  lines.push('');
+
+  const section = (title, prefix, note, unit) => {
+    const rows = [...figures.values()].filter((f) => f.name.startsWith(prefix));
+    if (rows.length === 0) return;
+    lines.push(`### ${title}`, '');
+    if (note) lines.push(note, '');
+    lines.push(`| benchmark | ${unit} | ns each | cv | notes |`, '|---|---:|---:|---:|---|');
+    for (const f of rows) {
+      const notes = [];
+      for (const k of ['data_bytes', 'update_bytes', 'subscribers', 'updates_per_turn']) {
+        if (f.counters[k] !== undefined) notes.push(`${k.replace(/_/g, ' ')} ${f.counters[k]}`);
+      }
+      lines.push(`| \`${f.name}\` | ${fmtRate(f.rate)} | ${fmtNs(f.rate)} | ${fmtCv(f.cv)} | ${notes.join(', ')} |`);
+    }
+    lines.push('');
+  };
+  section('Decimal', 'decimal/', 'Parse and format of the texts venues send (padded 8-digit amounts, prices, volumes, percentages).', 'items/s');
+  section('Update encoding (once per update)', 'encode/',
+    'One composite ticker over three venues: `compose`, `encode_ticker` into a reused buffer, `make_update` (update + snapshot texts), and all three together.',
+    'updates/s');
+  section('Hub fan-out to 10,000 in-process subscribers', 'fanout/',
+    'Items are deliveries (one update queued for one subscriber): publish (encode once), post the batch to a real gateway shard, ' +
+    'and its delivery loop over 10,000 real `ws_session`s with a write in flight (no sockets: building each frame and the send ' +
+    'system call are for the load test). Sessions conflate after 64 queued updates, amortized in the figure.',
+    'deliveries/s');
+  lines.push(END);
+  return { text: lines.join('\n'), missing };
+}
+
+function replaceSection(path, section) {
+  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# tickerd benchmark results\n';
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  if (start >= 0 && end > start) {
+    doc = doc.slice(0, start) + section + doc.slice(end + END.length);
+  } else {
+    doc = doc.replace(/\s*$/, '\n\n') + section + '\n';
+  }
+  writeFileSync(path, doc);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const report = JSON.parse(readFileSync(args.json, 'utf8'));
+const { figures, errors } = collect(report);
+for (const e of errors) console.error(`report: benchmark error: ${e}`);
+const { text, missing } = render(args, report, figures);
+const filtered = args['check-only'];
+if (!filtered && missing.length > 0) console.error(`report: no figures for the parsers of: ${missing.join(', ')}`);
+if (errors.length > 0 || (!filtered && missing.length > 0)) process.exit(1);
+if (!filtered) replaceSection(args.results, text);
