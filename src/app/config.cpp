@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "almanac/time_zone.hpp"
 #include "tickerd/core/url.hpp"
 
 namespace tickerd {
@@ -180,6 +181,17 @@ void read_node(table_reader& root, node_config& n) {
   t.reject_unknown();
 }
 
+void read_almanac(table_reader& root, almanac_config& a) {
+  table_reader t(root.table("almanac"), "almanac");
+  t.string("tz", a.tz);
+  if (const auto z = almanac::load_time_zone(a.tz); !z) {
+    fail("almanac.tz", "'" + a.tz + "': " + std::string(almanac::to_string(z.error)) +
+                           " (an IANA zone such as \"Asia/Shanghai\" from /usr/share/zoneinfo, "
+                           "or \"UTC+8\")");
+  }
+  t.reject_unknown();
+}
+
 void read_market(table_reader& root, std::vector<instrument>& out, compose_options& composite) {
   table_reader t(root.table("market"), "market");
   t.integer("outlier_band_bp", composite.outlier_band_bp, 0, 10'000);
@@ -274,6 +286,7 @@ config read_config(const toml::table& root_table) {
   read_market(root, c.instruments, c.composite);
   read_redis(root, c.redis);
   read_node(root, c.node);
+  read_almanac(root, c.almanac);
   if (c.node.role != node_role::all && !c.redis.enabled) {
     fail("node.role", "'" + std::string(to_string(c.node.role)) +
                           "' needs a [redis] table: nodes share state through Redis");

@@ -10,6 +10,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "almanac/almanac.hpp"
+#include "app/almanac_source.hpp"
 #include "app/store_link.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/feeds/feed_session.hpp"
@@ -130,6 +132,10 @@ struct server::impl {
     }
     publish_status();
     for (auto& f : feeds) f->start();
+    auto tz = almanac::load_time_zone(cfg.almanac.tz);  // checked by load_config
+    almanac = std::make_unique<almanac_source>(ioc, std::move(tz.zone), cfg.instruments, market,
+                                               out, channels.almanac());
+    almanac->start();
   }
 
   void shutdown() {
@@ -137,7 +143,8 @@ struct server::impl {
     stopped = true;
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
-    if (link) link->drain();          // the last writes go out during the close grace
+    if (almanac) almanac->stop();
+    if (link) link->drain();  // the last writes go out during the close grace
     signals.cancel();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
@@ -155,6 +162,7 @@ struct server::impl {
   aggregator market;
   std::unique_ptr<gateway> gate;
   std::unique_ptr<store_link> link;  // null without [redis]
+  std::unique_ptr<almanac_source> almanac;
   std::vector<std::unique_ptr<feed_session>> feeds;
   std::vector<update_ptr> pending;
   bool flush_posted = false;

@@ -9,7 +9,7 @@ constexpr channel_id no_channel = ~channel_id{0};
 channel_registry::channel_registry(const std::vector<instrument>& instruments,
                                    std::span<const venue_id> venues)
     : venue_ticker_ids_(instruments.size() * venue_count, no_channel) {
-  channels_.reserve(instruments.size() * (1 + venues.size()) + 1);
+  channels_.reserve(instruments.size() * (1 + venues.size()) + 4);
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     const auto id = static_cast<channel_id>(channels_.size());
     channels_.push_back(
@@ -27,6 +27,10 @@ channel_registry::channel_registry(const std::vector<instrument>& instruments,
   }
   status_id_ = static_cast<channel_id>(channels_.size());
   channels_.push_back({"status", channel_kind::status, no_instrument});
+  // Right after status, in this order: the accessors count on it.
+  channels_.push_back({"almanac", channel_kind::almanac, no_instrument});
+  channels_.push_back({"gas.ETH", channel_kind::gas, no_instrument});
+  channels_.push_back({"fng", channel_kind::fng, no_instrument});
   for (std::size_t i = 0; i < channels_.size(); ++i) {
     by_name_.emplace(channels_[i].name, static_cast<channel_id>(i));
   }

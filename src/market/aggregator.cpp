@@ -124,6 +124,13 @@ void aggregator::publish(instrument_id id) {
   buffer_.clear();
   encode_ticker(buffer_, symbols_[id], c);
   out_.publish(channels_.ticker(id), buffer_);
+  state_[id].last = c;
+  state_[id].published = true;
+}
+
+const composite_ticker* aggregator::last_composite(instrument_id instrument) const {
+  if (instrument >= state_.size() || !state_[instrument].published) return nullptr;
+  return &state_[instrument].last;
 }
 
 void aggregator::publish_venue(instrument_id id, venue_id venue) {

@@ -300,7 +300,7 @@ TEST(Publisher, WorksWithoutASink) {
 TEST(ChannelRegistry, NamesEveryTickerAndStatus) {
   const std::vector<instrument> instruments = three_instruments();
   const channel_registry channels(instruments);
-  EXPECT_EQ(channels.size(), 4u);
+  EXPECT_EQ(channels.size(), 7u);  // 3 tickers, status, almanac, gas.ETH, fng
   ASSERT_EQ(channels.tickers().size(), 3u);
   for (instrument_id i = 0; i < 3; ++i) {
     const channel_id id = channels.ticker(i);
@@ -311,6 +311,12 @@ TEST(ChannelRegistry, NamesEveryTickerAndStatus) {
   }
   EXPECT_EQ(channels.find("status"), channels.status());
   EXPECT_EQ(channels.info(channels.status()).kind, channel_kind::status);
+  EXPECT_EQ(channels.find("almanac"), channels.almanac());
+  EXPECT_EQ(channels.info(channels.almanac()).kind, channel_kind::almanac);
+  EXPECT_EQ(channels.find("gas.ETH"), channels.gas_eth());
+  EXPECT_EQ(channels.info(channels.gas_eth()).kind, channel_kind::gas);
+  EXPECT_EQ(channels.find("fng"), channels.fng());
+  EXPECT_EQ(channels.info(channels.fng()).kind, channel_kind::fng);
   EXPECT_EQ(channels.find("ticker.*"), std::nullopt);  // a pattern, not a channel
   EXPECT_EQ(channels.find("ticker.BTC-USD"), std::nullopt);
   EXPECT_EQ(channels.find("ticker.btc-usdt"), std::nullopt);

@@ -384,3 +384,73 @@ TEST(Config, DefaultNativeSymbols) {
 
 }  // namespace
 }  // namespace tickerd
+
+namespace tickerd {
+namespace {
+
+TEST(ConfigRedisNode, DefaultsWithoutTheTables) {
+  const auto c = load_config_string("", "test.toml");
+  EXPECT_FALSE(c.redis.enabled);
+  EXPECT_EQ(c.node.role, node_role::all);
+  EXPECT_EQ(c.node.resume_history, 256u);
+  EXPECT_EQ(c.almanac.tz, "Asia/Shanghai");
+}
+
+TEST(ConfigRedisNode, EveryKeyRead) {
+  const auto c = load_config_string(R"(
+[redis]
+address = "127.0.0.2:6380"
+prefix = "prod"
+history_length = 50
+max_buffered = 100
+connect_timeout_ms = 11
+command_timeout_ms = 12
+backoff_initial_ms = 13
+backoff_max_ms = 14
+lease_ttl_ms = 1500
+warm_start_timeout_ms = 0
+[node]
+role = "edge"
+id = "edge-1"
+resume_history = 0
+[almanac]
+tz = "UTC+8"
+)",
+                                    "test.toml");
+  EXPECT_TRUE(c.redis.enabled);
+  EXPECT_EQ(c.redis.endpoint.host, "127.0.0.2");
+  EXPECT_EQ(c.redis.endpoint.port, 6380);
+  EXPECT_EQ(c.redis.prefix, "prod");
+  EXPECT_EQ(c.redis.history_length, 50u);
+  EXPECT_EQ(c.redis.max_buffered, 100u);
+  EXPECT_EQ(c.redis.endpoint.connect_timeout, 11ms);
+  EXPECT_EQ(c.redis.endpoint.command_timeout, 12ms);
+  EXPECT_EQ(c.redis.endpoint.backoff_initial, 13ms);
+  EXPECT_EQ(c.redis.endpoint.backoff_max, 14ms);
+  EXPECT_EQ(c.redis.lease_ttl, 1500ms);
+  EXPECT_EQ(c.redis.warm_start_timeout, 0ms);
+  EXPECT_EQ(c.node.role, node_role::edge);
+  EXPECT_EQ(c.node.id, "edge-1");
+  EXPECT_EQ(c.node.resume_history, 0u);
+  EXPECT_EQ(c.almanac.tz, "UTC+8");
+}
+
+TEST(ConfigRedisNode, MistakesNameTheKey) {
+  expect_error("[node]\nrole = \"edge\"\n", "node.role", {"[redis]"});
+  expect_error("[node]\nrole = \"leader\"\n", "node.role", {"all", "ingest", "edge"});
+  expect_error("[node]\nid = \"a b\"\n", "node.id");
+  expect_error("[node]\nresume = 1\n", "node.resume", {"unknown key"});
+  expect_error("[redis]\naddress = \"nohost\"\n", "redis.address");
+  expect_error("[redis]\nprefix = \"\"\n", "redis.prefix");
+  expect_error("[redis]\nprefix = \"a*\"\n", "redis.prefix");
+  expect_error("[redis]\nhistory_length = 0\n", "redis.history_length");
+  expect_error("[redis]\nlease_ttl_ms = 10\n", "redis.lease_ttl_ms");
+  expect_error("[redis]\nbackoff_initial_ms = 500\nbackoff_max_ms = 100\n", "redis.backoff_max_ms");
+  expect_error("[redis]\nurl = \"redis://x\"\n", "redis.url", {"unknown key"});
+  expect_error("[almanac]\ntz = \"Nowhere/Atlantis\"\n", "almanac.tz", {"Asia/Shanghai"});
+  expect_error("[almanac]\ntz = \"../../etc/passwd\"\n", "almanac.tz");
+  expect_error("[almanac]\ntz = 8\n", "almanac.tz", {"string"});
+}
+
+}  // namespace
+}  // namespace tickerd

@@ -72,6 +72,10 @@ struct node_config {
   std::size_t resume_history = 256;
 };
 
+struct almanac_config {
+  std::string tz = "Asia/Shanghai";  // IANA name, or a fixed offset like "UTC+8"
+};
+
 struct config {
   server_config server;
   limits_config limits;
@@ -80,6 +84,7 @@ struct config {
   compose_options composite{.outlier_band_bp = 500};
   std::vector<feed_entry_config> feeds;
   node_config node;
+  almanac_config almanac;
   redis_config redis;  // redis.enabled when the [redis] table is present
 
   std::vector<venue_id> venues() const;  // in [[feeds]] order

@@ -21,10 +21,13 @@ enum class channel_kind : std::uint8_t {
   ticker,        // "ticker.BTC-USDT": the composite over venues
   venue_ticker,  // "ticker.BTC-USDT@binance": one venue's normalized ticker
   status,
+  almanac,  // "almanac": the daily crypto almanac
+  gas,      // "gas.ETH": Ethereum fees
+  fng,      // "fng": the Fear & Greed index
 };
 
 struct channel_info {
-  std::string name;  // "ticker.BTC-USDT", "ticker.BTC-USDT@okx", "status"
+  std::string name;  // "ticker.BTC-USDT", "ticker.BTC-USDT@okx", "status", "gas.ETH"…
   channel_kind kind = channel_kind::ticker;
   instrument_id instrument = no_instrument;
   venue_id venue = venue_id::binance;  // venue_ticker only
@@ -35,7 +38,7 @@ class channel_registry {
   static constexpr std::string_view ticker_wildcard = "ticker.*";
 
   // Composite tickers for every instrument, one venue ticker per instrument and configured
-  // venue, and status.
+  // venue, then status, almanac, gas.ETH and fng.
   explicit channel_registry(const std::vector<instrument>& instruments,
                             std::span<const venue_id> venues = {});
 
@@ -46,6 +49,9 @@ class channel_registry {
   channel_id ticker(instrument_id id) const { return ticker_ids_.at(id); }
   std::span<const channel_id> tickers() const noexcept { return ticker_ids_; }
   channel_id status() const noexcept { return status_id_; }
+  channel_id almanac() const noexcept { return status_id_ + 1; }
+  channel_id gas_eth() const noexcept { return status_id_ + 2; }
+  channel_id fng() const noexcept { return status_id_ + 3; }
   // The venue ticker channel, if that venue is configured.
   std::optional<channel_id> venue_ticker(instrument_id id, venue_id venue) const noexcept;
 

@@ -30,6 +30,8 @@ class aggregator {
 
   // The latest merged tick of one venue, for tests and per-venue views.
   const tick* venue_tick(instrument_id instrument, venue_id venue) const;
+  // The composite last published for an instrument; null before its first.
+  const composite_ticker* last_composite(instrument_id instrument) const;
 
  private:
   struct instrument_state {
@@ -37,6 +39,8 @@ class aggregator {
     venue_mask present = 0;
     venue_mask dirty_venues = 0;  // venue channels to republish
     bool dirty = false;
+    bool published = false;
+    composite_ticker last;  // as last published
   };
 
   void publish(instrument_id id);
