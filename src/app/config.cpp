@@ -150,6 +150,7 @@ void read_redis(table_reader& root, redis_config& r) {
   }
   t.integer("history_length", r.history_length, 1, 10'000'000);
   t.integer("max_buffered", r.max_buffered, 16, 100'000'000);
+  t.millis("flush_interval_ms", r.flush_interval, 0, 10'000);
   t.millis("connect_timeout_ms", r.endpoint.connect_timeout, 10, max_ms);
   t.millis("command_timeout_ms", r.endpoint.command_timeout, 10, max_ms);
   t.millis("backoff_initial_ms", r.endpoint.backoff_initial, 1, max_ms);

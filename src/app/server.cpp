@@ -68,6 +68,7 @@ struct server::impl {
     g.channels = &channels;
     g.feeds = status_entries;
     g.resume_history = cfg.node.resume_history;
+    g.feeds_from_status_channel = cfg.node.role == node_role::edge;
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;

@@ -49,7 +49,7 @@ struct store_link::impl {
         on(std::move(h)),
         node_id(c.node.id.empty() ? default_node_id() : c.node.id),
         data(io, c.redis.endpoint, "data"),
-        writer(data, c.redis, ch),
+        writer(io, data, c.redis, ch),
         warm_timer(io),
         lease_timer(io),
         epochs(ch.size()),

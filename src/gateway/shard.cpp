@@ -279,7 +279,13 @@ http_response shard::route(const http_request& req) const {
     std::string body;
     if (path == "/healthz") body = R"({"status":"ok",)";
     std::string feeds_json;
-    encode_feed_status(feeds_json, feeds, wall_ms());
+    if (!shared_.options.feeds_from_status_channel) {
+      encode_feed_status(feeds_json, feeds, wall_ms());
+    } else if (const auto& status = latest_[registry.status()]) {
+      feeds_json = std::string(status->data());
+    } else {
+      feeds_json = R"({"feeds":[]})";
+    }
     if (path == "/healthz") {
       body.append(feeds_json.substr(1));  // splice {"feeds":[…]} into the object
     } else {

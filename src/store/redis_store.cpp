@@ -5,6 +5,10 @@
 
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "tickerd/net.hpp"
 
 namespace tickerd {
 namespace {
@@ -17,9 +21,10 @@ std::shared_ptr<spdlog::logger> log() {
   return logger;
 }
 
-// One call per batch, atomic in Redis: checks the lease (when fenced), then per update writes
-// the state hash, appends to the history stream and publishes on the bus, skipping anything
-// not newer than what Redis has. A different epoch means a new stream: its history restarts.
+// One call per batch, atomic in Redis: checks the lease (when fenced), then per update appends
+// to the history stream and publishes on the bus, skipping anything not newer than what Redis
+// has, and finally writes each channel's state hash once. A different epoch means a new
+// stream: its history restarts.
 // Returns {1, written} or {0, "not leader"}.
 constexpr std::string_view write_script = R"lua(
 local node = ARGV[1]
@@ -29,22 +34,32 @@ if node ~= '' then
   if not holder then redis.call('SET', KEYS[1], node, 'PX', ARGV[2]) end
 end
 local prefix, maxlen, written = ARGV[3], ARGV[4], 0
+local state = {}
 for i = 5, #ARGV, 4 do
   local ch, seqs, epoch, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local seq = tonumber(seqs)
-  local st = prefix .. ':state:' .. ch
   local hist = prefix .. ':hist:' .. ch
-  local cur = redis.call('HMGET', st, 'seq', 'epoch')
-  local cur_seq = tonumber(cur[1]) or 0
-  if cur[2] and cur[2] ~= epoch then
-    redis.call('DEL', hist)
-    cur_seq = 0
+  local s = state[ch]
+  if not s then
+    local cur = redis.call('HMGET', prefix .. ':state:' .. ch, 'seq', 'epoch')
+    s = {seq = tonumber(cur[1]) or 0, epoch = cur[2]}
+    state[ch] = s
   end
-  if seq > cur_seq then
-    redis.call('HSET', st, 'seq', seqs, 'epoch', epoch, 'data', data)
+  if s.epoch and s.epoch ~= epoch then
+    redis.call('DEL', hist)
+    s.seq = 0
+  end
+  s.epoch = epoch
+  if seq > s.seq then
     redis.call('XADD', hist, 'MAXLEN', '~', maxlen, seqs .. '-0', 'data', data)
     redis.call('PUBLISH', prefix .. ':bus:' .. ch, epoch .. ' ' .. seqs .. ' ' .. data)
+    s.seq, s.seqs, s.data, s.dirty = seq, seqs, data, true
     written = written + 1
+  end
+end
+for ch, s in pairs(state) do
+  if s.dirty then
+    redis.call('HSET', prefix .. ':state:' .. ch, 'seq', s.seqs, 'epoch', s.epoch, 'data', s.data)
   end
 end
 return {1, written}
@@ -74,15 +89,35 @@ bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::u
   return !data.empty();
 }
 
-redis_writer::redis_writer(redis_connection& conn, const redis_config& cfg,
+struct writer_timer {
+  explicit writer_timer(net::io_context& ioc) : timer(ioc) {}
+  net::steady_timer timer;
+};
+
+redis_writer::redis_writer(net::io_context& ioc, redis_connection& conn, const redis_config& cfg,
                            const channel_registry& channels)
-    : conn_(conn), cfg_(cfg), channels_(channels) {}
+    : conn_(conn), cfg_(cfg), channels_(channels), timer_(std::make_unique<writer_timer>(ioc)) {}
+
+redis_writer::~redis_writer() = default;
+
+void redis_writer::schedule() {
+  if (scheduled_ || sending_) return;
+  if (cfg_.flush_interval.count() <= 0) return send();
+  scheduled_ = true;
+  const auto generation = generation_;
+  timer_->timer.expires_after(cfg_.flush_interval);
+  timer_->timer.async_wait([this, generation](boost::system::error_code ec) {
+    if (ec || generation != generation_) return;
+    scheduled_ = false;
+    if (!sending_ && !buffer_.empty() && conn_.connected()) send();
+  });
+}
 
 void redis_writer::write(update_ptr u) {
   buffer_.push_back(std::move(u));
   if (buffer_.size() > cfg_.max_buffered) shrink();
   stats_.buffered = buffer_.size() + inflight_.size();
-  if (!sending_ && conn_.connected()) send();
+  if (!sending_ && conn_.connected()) schedule();
 }
 
 void redis_writer::flush() {
@@ -93,6 +128,8 @@ void redis_writer::clear() {
   buffer_.clear();
   inflight_.clear();
   sending_ = false;
+  scheduled_ = false;
+  timer_->timer.cancel();
   ++generation_;
   stats_.buffered = 0;
 }
@@ -163,7 +200,7 @@ void redis_writer::send() {
     ++stats_.batches;
     inflight_.clear();
     stats_.buffered = buffer_.size();
-    if (!buffer_.empty() && conn_.connected()) send();
+    if (!buffer_.empty() && conn_.connected()) schedule();
   });
 }
 

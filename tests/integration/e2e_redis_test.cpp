@@ -325,6 +325,12 @@ TEST_F(redis_e2e, edges_deliver_the_ingest_sequence_and_survive_an_ingest_failov
     }
   }
   EXPECT_TRUE(check_sequences(c1.messages())) << "a failover must not leave a hole";
+  // An edge's /v1/feeds shows the ingest node's feeds, from the status channel.
+  const auto feeds = http_get(edge_1.port, "/v1/feeds");
+  ASSERT_EQ(feeds.status, 200);
+  const auto parsed = json_value::parse(feeds.body);
+  ASSERT_TRUE(parsed.has_value()) << feeds.body;
+  EXPECT_EQ(feed_entry(*parsed, "binance")["state"].str(), "up") << feeds.body;
   EXPECT_TRUE(check_sequences(c2.messages()));
 }
 

@@ -142,7 +142,7 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
   ioc.restart();
   ioc.run_for(100ms);  // the PSUBSCRIBE reaches Redis first
 
-  redis_writer w(*c, cfg, channels);
+  redis_writer w(ioc, *c, cfg, channels);
   const auto btc = *channels.find("ticker.BTC-USDT");
   w.write(make("ticker.BTC-USDT", 1, R"({"last":"1.0"})", "e1"));
   w.write(make("ticker.BTC-USDT", 2, R"({"last":"2.0"})", "e1"));
@@ -198,7 +198,7 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
 
 TEST_F(redis_fixture, writes_made_while_redis_is_down_are_written_after_it_returns) {
   auto c = connect("writer");
-  redis_writer w(*c, cfg, channels);
+  redis_writer w(ioc, *c, cfg, channels);
   w.write(make("ticker.ETH-USDT", 1, R"({"n":1})"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 1; }));
   server.kill();
@@ -219,7 +219,7 @@ TEST_F(redis_fixture, writes_made_while_redis_is_down_are_written_after_it_retur
 TEST_F(redis_fixture, a_full_buffer_keeps_the_latest_state_of_every_channel) {
   cfg.max_buffered = 4;
   auto c = connect("writer");
-  redis_writer w(*c, cfg, channels);
+  redis_writer w(ioc, *c, cfg, channels);
   server.kill();
   ASSERT_TRUE(run_until(ioc, [&] { return !c->connected(); }));
   for (std::uint64_t s = 1; s <= 10; ++s) w.write(make("ticker.BTC-USDT", s, "{}"));
@@ -239,7 +239,7 @@ TEST_F(redis_fixture, fenced_writes_need_the_lease) {
   auto c = connect("writer");
   redis_sync_client other(server.port());
   ASSERT_EQ(other.command({"SET", "t:lease:ingest", "node-b", "PX", "60000"}).str, "OK");
-  redis_writer w(*c, cfg, channels);
+  redis_writer w(ioc, *c, cfg, channels);
   w.set_fence("node-a");
   bool fenced = false;
   w.on_fenced([&] { fenced = true; });

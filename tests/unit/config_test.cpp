@@ -403,6 +403,7 @@ address = "127.0.0.2:6380"
 prefix = "prod"
 history_length = 50
 max_buffered = 100
+flush_interval_ms = 0
 connect_timeout_ms = 11
 command_timeout_ms = 12
 backoff_initial_ms = 13
@@ -423,6 +424,7 @@ tz = "UTC+8"
   EXPECT_EQ(c.redis.prefix, "prod");
   EXPECT_EQ(c.redis.history_length, 50u);
   EXPECT_EQ(c.redis.max_buffered, 100u);
+  EXPECT_EQ(c.redis.flush_interval, 0ms);
   EXPECT_EQ(c.redis.endpoint.connect_timeout, 11ms);
   EXPECT_EQ(c.redis.endpoint.command_timeout, 12ms);
   EXPECT_EQ(c.redis.endpoint.backoff_initial, 13ms);

@@ -1,6 +1,7 @@
 // One upstream WebSocket feed: connects (ws:// or wss:// with SNI and certificate checks),
-// subscribes, answers pings, parses every frame through its venue_adapter, detects silence,
-// and reconnects by itself with capped exponential backoff and full jitter.
+// subscribes, answers pings, parses every frame through its adapter (sending what the adapter
+// asks to send in reply), detects silence, and reconnects by itself with capped exponential
+// backoff and full jitter.
 //
 // Planned rollover: when max_connection_age is set (Binance closes every connection after
 // 24 h), a second connection is opened before the age is reached and the old one is closed
@@ -30,6 +31,7 @@ namespace tickerd {
 
 struct feed_config {
   venue_id venue = venue_id::binance;
+  std::string name;  // for logs and errors; empty = the venue's name ("eth" for the gas feed)
   std::string url;  // ws://host:port/path or wss://host[:port]/path
   std::chrono::milliseconds stale_after{10'000};
   std::chrono::milliseconds connect_timeout{10'000};  // TCP + TLS + WebSocket handshake
@@ -48,8 +50,8 @@ class feed_session {
   using state_handler = std::function<void(feed_state)>;
 
   feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, feed_config config,
-               std::unique_ptr<venue_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
-               state_handler on_state);
+               std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
+               tick_handler on_ticks, state_handler on_state);
   ~feed_session();
   feed_session(const feed_session&) = delete;
   feed_session& operator=(const feed_session&) = delete;

@@ -1,6 +1,7 @@
 // What a venue needs to be read: how to address and subscribe to its WebSocket, and a pure
 // parser from one upstream text frame to zero or more ticks. No I/O here: feed_session does
-// that, so adapters are unit-tested and fuzzed on bytes alone.
+// that, so adapters are unit-tested and fuzzed on bytes alone. upstream_adapter is the part
+// feed_session needs; sources that are not exchanges (the Ethereum gas feed) implement only it.
 #pragma once
 
 #include <chrono>
@@ -36,13 +37,12 @@ struct parse_result {
   frame_kind kind = frame_kind::data;
   std::size_t unknown_symbols = 0;  // data for symbols not in the map (counted, not errors)
   std::size_t gaps = 0;             // venue sequence numbers skipped (e.g. Coinbase `sequence`)
+  std::size_t readings = 0;  // outputs that are not ticks (a gas reading), counted as ticks
 };
 
-class venue_adapter {
+class upstream_adapter {
  public:
-  virtual ~venue_adapter() = default;
-
-  virtual venue_id venue() const noexcept = 0;
+  virtual ~upstream_adapter() = default;
 
   // The HTTP target to request on the upstream URL, given the URL's own path ("/stream").
   virtual std::string target(std::string_view url_path) const = 0;
@@ -60,6 +60,15 @@ class venue_adapter {
   // Parses one text frame. Appends ticks to `out`; never throws.
   virtual parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
                              std::vector<tick>& out) noexcept = 0;
+
+  // Text frames to send in reply to the frame just parsed (a request/response protocol such as
+  // JSON-RPC); feed_session sends them on the same connection, in order, after every parse.
+  virtual void take_outgoing(std::vector<std::string>& /*out*/) {}
+};
+
+class venue_adapter : public upstream_adapter {
+ public:
+  virtual venue_id venue() const noexcept = 0;
 };
 
 // Creates the adapter for `venue`, reading the given configured symbols.

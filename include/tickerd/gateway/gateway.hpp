@@ -22,6 +22,9 @@ struct gateway_options {
   const channel_registry* channels = nullptr;
   std::vector<feed_status_entry> feeds;  // the stats outlive the gateway
   std::size_t resume_history = 256;      // updates kept per channel for `since` resumes
+  // An edge node has no feeds of its own: /v1/feeds and /healthz show the ingest node's, from
+  // the latest `status` channel data.
+  bool feeds_from_status_channel = false;
 };
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;

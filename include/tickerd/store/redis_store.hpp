@@ -21,6 +21,10 @@
 #include "tickerd/hub/update.hpp"
 #include "tickerd/store/redis_connection.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace tickerd {
 
 struct redis_config {
@@ -29,6 +33,8 @@ struct redis_config {
   std::string prefix = "tickerd";
   std::size_t history_length = 1000;  // entries kept per channel (approximately: MAXLEN ~)
   std::size_t max_buffered = 50'000;  // updates held while Redis is down or slow
+  // Updates are gathered this long before a write goes out (and while one is in flight).
+  std::chrono::milliseconds flush_interval{5};
   std::chrono::milliseconds lease_ttl{3'000};
   std::chrono::milliseconds warm_start_timeout{2'000};
 };
@@ -51,12 +57,18 @@ struct redis_store_stats {
   std::size_t buffered = 0;    // updates waiting now
 };
 
-// Writes published updates; one script call in flight at a time, and everything that
-// arrives meanwhile goes into the next (coalesced when the buffer is full). With a node id
+struct writer_timer;  // the flush timer (Asio stays in the .cpp)
+
+// Writes published updates: gathered for flush_interval, then one script call (state written
+// once per channel, every update appended to the history and published); one call in flight
+// at a time, everything that arrives meanwhile goes into the next (only the latest state per
+// channel kept when the buffer is full). With a node id
 // set, every write is fenced by the ingest lease: a node that lost it writes nothing.
 class redis_writer {
  public:
-  redis_writer(redis_connection& conn, const redis_config& cfg, const channel_registry& channels);
+  redis_writer(boost::asio::io_context& ioc, redis_connection& conn, const redis_config& cfg,
+               const channel_registry& channels);
+  ~redis_writer();
 
   // Writes carry each update's own epoch. Fences every write by the lease held under `node_id` (""
   // = unfenced).
@@ -72,6 +84,7 @@ class redis_writer {
 
  private:
   void send();
+  void schedule();  // send after the flush interval
   void shrink();
 
   redis_connection& conn_;
@@ -81,7 +94,9 @@ class redis_writer {
   std::function<void()> on_fenced_;
   std::vector<update_ptr> buffer_;
   std::vector<update_ptr> inflight_;
+  std::unique_ptr<writer_timer> timer_;
   bool sending_ = false;
+  bool scheduled_ = false;
   std::uint64_t generation_ = 0;  // bumped by clear(): a late reply must not requeue
   redis_store_stats stats_;
 };
