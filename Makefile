@@ -30,7 +30,9 @@ test-deps:
 asan: test-deps
 	@$(MAKE) --no-print-directory test PRESET=asan-ubsan
 
-# Builds only the benchmark binaries (Release) and runs the standard set: bench/RESULTS.md.
+# Builds only the benchmark binaries (Release) and runs the standard set, micro-benchmarks then
+# the load scenarios (tickerd-bench; bench/run.sh installs the Node peer with npm ci), in under
+# ten minutes on two cores: bench/RESULTS.md. BENCH_LOAD=0 or BENCH_MICRO=0 runs one half.
 BENCH_DIR ?= build/bench
 bench:
 	@scripts/install-deps.sh bench

@@ -1,29 +1,45 @@
 #!/usr/bin/env bash
-# Runs tickerd's standard micro-benchmark set and regenerates the generated sections of
-# bench/RESULTS.md (machine, commands, figures, ratios against the peers measured in the same run).
+# Runs tickerd's standard benchmark set, micro (Google Benchmark) then load (tickerd-bench,
+# bench/scenarios), and regenerates the generated sections of bench/RESULTS.md (machine,
+# commands, figures, ratios against the peers measured in the same run).
 #
 #   bench/run.sh BUILD_DIR        e.g. bench/run.sh build/bench (what `make bench` runs)
 #
 # Environment: BENCH_REPETITIONS (default 5), BENCH_MIN_TIME (seconds per repetition, default
-# 0.5), BENCH_FILTER (a --benchmark_filter regex; a filtered run does not touch RESULTS.md),
-# BENCH_CPU (the core to pin to, default 1; "none" to not pin), BENCH_INVOCATION (how the run
-# was started, for RESULTS.md; the Makefile sets it).
-# Writes BUILD_DIR/bench-results/micro.json (Google Benchmark JSON) and bench/RESULTS.md.
+# 0.5), BENCH_FILTER (a --benchmark_filter regex; a filtered run does not touch RESULTS.md and
+# runs no load test), BENCH_CPU (the core to pin to, default 1; "none" to not pin), BENCH_INVOCATION
+# (how the run was started, for RESULTS.md; the Makefile sets it).
+# Load tests: BENCH_MICRO=0 skips the micro set, BENCH_LOAD=0 the load set; BENCH_SCENARIOS
+# (default "fanout dashboards bots burst churn idle"); tickerd (and the Node peer) run on
+# BENCH_CPU, tickerd-bench and tickerd-sim on the other core.
+# Writes BUILD_DIR/bench-results/micro.json (Google Benchmark JSON), BUILD_DIR/bench-results/load/
+# (per scenario: JSON, an HTML report, logs) and bench/RESULTS.md.
 set -euo pipefail
 
 build=${1:?usage: bench/run.sh BUILD_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "$build" && pwd)
 bin="$build/bench/tickerd_micro"
-if [[ ! -x "$bin" ]]; then
+load_bin="$build/bench/tickerd-bench"
+run_micro=${BENCH_MICRO:-1}
+run_load=${BENCH_LOAD:-1}
+[[ -n "${BENCH_FILTER:-}" ]] && run_load=0
+if [[ "$run_micro" != 0 && ! -x "$bin" ]]; then
   echo "bench/run.sh: $bin is not built (cmake --preset bench && cmake --build build/bench --target benchmarks)" >&2
   exit 1
 fi
 command -v node >/dev/null || { echo "bench/run.sh: node is needed for the report (scripts/install-deps.sh bench)" >&2; exit 1; }
 
+if [[ "$run_load" != 0 && ! -x "$load_bin" ]]; then
+  echo "bench/run.sh: $load_bin is not built (cmake --build $build --target benchmarks)" >&2
+  exit 1
+fi
+
 results="$build/bench-results"
 mkdir -p "$results"
 json="$results/micro.json"
+repo=$(cd "$here/.." && pwd)
+invocation=${BENCH_INVOCATION:-bench/run.sh ${1}}
 
 repetitions=${BENCH_REPETITIONS:-5}
 min_time=${BENCH_MIN_TIME:-0.5}
@@ -36,29 +52,65 @@ if [[ "$cpu" != none ]] && command -v taskset >/dev/null && taskset -c "$cpu" tr
   pin=(taskset -c "$cpu")
 fi
 
-args=(--benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time"
-  --benchmark_report_aggregates_only=true --benchmark_counters_tabular=true
-  --benchmark_out="$json" --benchmark_out_format=json)
-[[ -n "${BENCH_FILTER:-}" ]] && args+=(--benchmark_filter="$BENCH_FILTER")
+if [[ "$run_micro" != 0 ]]; then
+  args=(--benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time"
+    --benchmark_report_aggregates_only=true --benchmark_counters_tabular=true
+    --benchmark_out="$json" --benchmark_out_format=json)
+  [[ -n "${BENCH_FILTER:-}" ]] && args+=(--benchmark_filter="$BENCH_FILTER")
 
-cmd=("${pin[@]}" "$bin" "${args[@]}")
-echo "bench/run.sh: ${cmd[*]}"
-started=$(date +%s)
-"${cmd[@]}"
-elapsed=$(($(date +%s) - started))
+  cmd=("${pin[@]}" "$bin" "${args[@]}")
+  echo "bench/run.sh: ${cmd[*]}"
+  started=$(date +%s)
+  "${cmd[@]}"
+  elapsed=$(($(date +%s) - started))
 
-# Printable command with the build directory relative to the repository, as a reader reruns it.
-repo=$(cd "$here/.." && pwd)
-printable="${cmd[*]}"
-printable=${printable//"$repo/"/}
+  # Printable command with the build directory relative to the repository, as a reader reruns it.
+  printable="${cmd[*]}"
+  printable=${printable//"$repo/"/}
 
-invocation=${BENCH_INVOCATION:-bench/run.sh ${1}}
-report=(node "$here/report.mjs" --json "$json" --build "$build" --command "$printable"
-  --invocation "$invocation" --elapsed "$elapsed" --pinned "${pin[*]:-no}")
-if [[ -n "${BENCH_FILTER:-}" ]]; then
-  "${report[@]}" --check-only
-  echo "bench/run.sh: filtered run; RESULTS.md left as it was"
-else
-  "${report[@]}" --results "$here/RESULTS.md"
-  echo "bench/run.sh: wrote $here/RESULTS.md"
+  report=(node "$here/report.mjs" --json "$json" --build "$build" --command "$printable"
+    --invocation "$invocation" --elapsed "$elapsed" --pinned "${pin[*]:-no}")
+  if [[ -n "${BENCH_FILTER:-}" ]]; then
+    "${report[@]}" --check-only
+    echo "bench/run.sh: filtered run; RESULTS.md left as it was"
+  else
+    "${report[@]}" --results "$here/RESULTS.md"
+    echo "bench/run.sh: wrote $here/RESULTS.md"
+  fi
+fi
+
+# ---- load tests: tickerd-bench, one scenario at a time --------------------------------------
+if [[ "$run_load" != 0 ]]; then
+  peer="$here/peers/ws-broadcast"
+  if [[ ! -d "$peer/node_modules/ws" ]]; then
+    echo "bench/run.sh: npm ci in $peer (the Node ws peer)"
+    (cd "$peer" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  load_dir="$results/load"
+  mkdir -p "$load_dir"
+  scenarios=${BENCH_SCENARIOS:-fanout dashboards bots burst churn idle}
+  server_cpu=$cpu
+  bench_cpu=0
+  [[ "$server_cpu" == 0 ]] && bench_cpu=1
+  pin_args=(--server-cpu "$server_cpu" --bench-cpu "$bench_cpu")
+  [[ "$cpu" == none || "$(nproc)" -lt 2 ]] && pin_args=(--no-pin)
+  load_avg=$(cut -d' ' -f1-3 /proc/loadavg | sed 's/ /, /g')
+  started=$(date +%s)
+  for s in $scenarios; do
+    rm -f "$load_dir/$s.json"
+    cmd=("$load_bin" --scenario "$here/scenarios/$s.toml" "${pin_args[@]}" --work-dir "$load_dir"
+      --json "$load_dir/$s.json" --html "$load_dir/$s.html")
+    echo "bench/run.sh: ${cmd[*]}"
+    "${cmd[@]}"
+  done
+  elapsed=$(($(date +%s) - started))
+  report=(node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$scenarios"
+    --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg")
+  if [[ -n "${BENCH_SCENARIOS:-}" ]]; then
+    "${report[@]}" --check-only
+    echo "bench/run.sh: a subset of the scenarios; RESULTS.md's load section left as it was"
+  else
+    "${report[@]}" --results "$here/RESULTS.md"
+    echo "bench/run.sh: wrote the load section of $here/RESULTS.md; HTML reports in $load_dir"
+  fi
 fi

@@ -7,7 +7,10 @@ profile=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libssl-dev libcli11-dev)
-test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl)
+# The dashboard's browser test: Debian's Chromium driven by playwright-core (npm ci, Node >= 18),
+# and a CJK font so its screenshots show the Chinese labels.
+test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl
+  nodejs npm chromium fonts-wqy-microhei)
 bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)
 
 pkgs=("${build_pkgs[@]}")

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "almanac/time_zone.hpp"
+#include "app/fng_source.hpp"
 #include "tickerd/core/url.hpp"
 
 namespace tickerd {
@@ -193,6 +194,57 @@ void read_almanac(table_reader& root, almanac_config& a) {
   t.reject_unknown();
 }
 
+void read_gas(table_reader& root, gas_config& g) {
+  const auto* table = root.table("gas");
+  if (table == nullptr) return;
+  table_reader t(table, "gas");
+  g.enabled = true;
+  auto& s = g.session;
+  t.string("url", s.url);
+  if (s.url.empty()) fail("gas.url", "is required (the node's ws:// or wss:// JSON-RPC endpoint)");
+  if (const auto url = parse_ws_url(s.url); !url) {
+    fail("gas.url", "'" + s.url + "' is not a ws:// or wss:// URL (" +
+                        std::string(to_string(url.error)) + ")");
+  }
+  t.millis("stale_after_ms", s.stale_after, 50, max_ms);
+  t.millis("connect_timeout_ms", s.connect_timeout, 50, max_ms);
+  t.millis("backoff_initial_ms", s.backoff_initial, 1, max_ms);
+  t.millis("backoff_max_ms", s.backoff_max, 1, max_ms);
+  t.millis("healthy_after_ms", s.healthy_after, 1, max_ms);
+  t.integer("max_frame_bytes", s.max_frame_bytes, 1024, 64 << 20);
+  t.boolean("verify_tls", s.verify_tls);
+  if (s.backoff_max < s.backoff_initial) {
+    fail("gas.backoff_max_ms", "must not be below backoff_initial_ms");
+  }
+  t.reject_unknown();
+}
+
+void read_fng(table_reader& root, fng_config& f) {
+  const auto* table = root.table("fng");
+  if (table == nullptr) return;  // no API: the computed index alone
+  table_reader t(table, "fng");
+  f.url = std::string(default_fng_url);
+  t.string("url", f.url);
+  if (!f.url.empty()) {
+    if (const auto url = parse_http_url(f.url); !url) {
+      fail("fng.url", "'" + f.url + "' is not an http:// or https:// URL (" +
+                          std::string(to_string(url.error)) + "); \"\" turns polling off");
+    }
+  }
+  t.millis("poll_interval_ms", f.poll_interval, 100, max_ms);
+  t.millis("timeout_ms", f.timeout, 10, 600'000);
+  t.millis("backoff_initial_ms", f.backoff_initial, 1, max_ms);
+  t.millis("backoff_max_ms", f.backoff_max, 1, max_ms);
+  t.millis("stale_after_ms", f.stale_after, 100, 7 * max_ms);
+  t.millis("compute_interval_ms", f.compute_interval, 100, max_ms);
+  t.integer("max_response_bytes", f.max_response_bytes, 1024, 16 << 20);
+  t.boolean("verify_tls", f.verify_tls);
+  if (f.backoff_max < f.backoff_initial) {
+    fail("fng.backoff_max_ms", "must not be below backoff_initial_ms");
+  }
+  t.reject_unknown();
+}
+
 void read_market(table_reader& root, std::vector<instrument>& out, compose_options& composite) {
   table_reader t(root.table("market"), "market");
   t.integer("outlier_band_bp", composite.outlier_band_bp, 0, 10'000);
@@ -288,6 +340,8 @@ config read_config(const toml::table& root_table) {
   read_redis(root, c.redis);
   read_node(root, c.node);
   read_almanac(root, c.almanac);
+  read_gas(root, c.gas);
+  read_fng(root, c.fng);
   if (c.node.role != node_role::all && !c.redis.enabled) {
     fail("node.role", "'" + std::string(to_string(c.node.role)) +
                           "' needs a [redis] table: nodes share state through Redis");

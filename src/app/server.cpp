@@ -12,6 +12,8 @@
 
 #include "almanac/almanac.hpp"
 #include "app/almanac_source.hpp"
+#include "app/fng_source.hpp"
+#include "app/gas_source.hpp"
 #include "app/store_link.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/feeds/feed_session.hpp"
@@ -60,7 +62,12 @@ struct server::impl {
     tls.set_default_verify_paths();
     for (const auto& f : cfg.feeds) {
       stats.emplace_back();
-      status_entries.push_back({f.session.venue, &stats.back()});
+      status_entries.push_back({std::string(to_string(f.session.venue)), &stats.back()});
+    }
+    if (cfg.gas.enabled) {
+      // The gas feed is listed like a venue (as "eth") in /v1/feeds and the status channel.
+      gas_stats = &stats.emplace_back();
+      status_entries.push_back({cfg.gas.session.name, gas_stats});
     }
     gateway_options g;
     g.server = cfg.server;
@@ -137,6 +144,15 @@ struct server::impl {
     almanac = std::make_unique<almanac_source>(ioc, std::move(tz.zone), cfg.instruments, market,
                                                out, channels.almanac());
     almanac->start();
+    if (cfg.gas.enabled) {
+      gas = std::make_unique<gas_source>(ioc, tls, cfg.gas, *gas_stats, out, channels.gas_eth(),
+                                         [this] { publish_status(); });
+      gas->start();
+    }
+    // Always: without [fng] the index computed from the composites is published alone.
+    fng = std::make_unique<fng_source>(ioc, tls, cfg.fng, cfg.instruments, market, out,
+                                       channels.fng());
+    fng->start();
   }
 
   void shutdown() {
@@ -145,6 +161,8 @@ struct server::impl {
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
     if (almanac) almanac->stop();
+    if (gas) gas->stop();
+    if (fng) fng->stop();
     if (link) link->drain();  // the last writes go out during the close grace
     signals.cancel();
     gate->stop();   // clients get 1001; joins the shard threads
@@ -164,6 +182,9 @@ struct server::impl {
   std::unique_ptr<gateway> gate;
   std::unique_ptr<store_link> link;  // null without [redis]
   std::unique_ptr<almanac_source> almanac;
+  feed_stats* gas_stats = nullptr;  // in `stats`, when [gas] is configured
+  std::unique_ptr<gas_source> gas;
+  std::unique_ptr<fng_source> fng;
   std::vector<std::unique_ptr<feed_session>> feeds;
   std::vector<update_ptr> pending;
   bool flush_posted = false;

@@ -4,6 +4,7 @@
 //   run()            connect -> promote -> wait until the feed has no connection -> back off -> ...
 //   read_loop(c)     one per connection: every frame goes to on_frame()
 //   keepalive(c)     one per connection, when the venue wants application-level pings
+//   drain(c)         while a connection has frames queued to send (keepalives, adapter replies)
 //   watch()          periodic: staleness, dropping a silent connection, starting a rollover
 //   roll_over()      opens the replacement connection; on_frame() switches at its first data frame
 //
@@ -31,6 +32,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -70,9 +72,13 @@ constexpr milliseconds watch_period_max{1'000};
 
 constexpr std::string_view user_agent = "tickerd/" TICKERD_VERSION;
 
-std::unique_ptr<venue_adapter> checked(std::unique_ptr<venue_adapter> adapter) {
-  if (!adapter) throw std::invalid_argument("feed_session needs a venue_adapter");
+std::unique_ptr<upstream_adapter> checked(std::unique_ptr<upstream_adapter> adapter) {
+  if (!adapter) throw std::invalid_argument("feed_session needs an adapter");
   return adapter;
+}
+
+std::string display_name(const feed_config& config) {
+  return config.name.empty() ? std::string(to_string(config.venue)) : config.name;
 }
 
 std::shared_ptr<spdlog::logger> feeds_logger() {
@@ -222,6 +228,8 @@ struct connection {
   net::steady_timer keepalive_timer;
   std::int64_t up_since_ms = 0;    // mono_ms() at handshake
   std::int64_t last_frame_ms = 0;  // mono_ms() of the last frame (or of the handshake)
+  std::deque<std::string> outbox;  // keepalives and the adapter's replies, sent in order
+  bool writing = false;            // a drain() is sending the outbox
   bool timed_out = false;          // the connect deadline fired
   bool open = false;               // handshake done, read loop not yet ended
   bool closing = false;            // we are closing it on purpose: its frames are dropped
@@ -237,8 +245,7 @@ milliseconds watch_period(const feed_config& config) {
 
 void validate(const feed_config& config, const url_parse_result& url) {
   const auto fail = [&config](std::string_view what) {
-    throw std::invalid_argument("feed " + std::string(to_string(config.venue)) + ": " +
-                                std::string(what));
+    throw std::invalid_argument("feed " + display_name(config) + ": " + std::string(what));
   };
   if (!url) fail("url '" + config.url + "': " + std::string(to_string(url.error)));
   if (config.stale_after.count() <= 0) fail("stale_after must be positive");
@@ -258,7 +265,7 @@ void validate(const feed_config& config, const url_parse_result& url) {
 
 struct feed_session::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& ioc, net::ssl::context& tls, feed_config config,
-       std::unique_ptr<venue_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
+       std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
        state_handler on_state);
 
   void start();
@@ -268,6 +275,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   net::awaitable<connection_ptr> open_connection();
   net::awaitable<void> read_loop(connection_ptr c);
   net::awaitable<void> keepalive(connection_ptr c);
+  net::awaitable<void> drain(connection_ptr c);
   net::awaitable<void> watch();
   net::awaitable<void> roll_over(std::uint64_t replaced_id);
   net::awaitable<void> close_politely(connection_ptr c);
@@ -278,7 +286,8 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   void switch_to_standby(std::string_view why);
   void retire(const connection_ptr& c);
   void connection_ended(const connection_ptr& c, beast::error_code ec);
-  void on_frame(connection& c, std::string_view frame);
+  void on_frame(const connection_ptr& c, std::string_view frame);
+  void send(const connection_ptr& c, std::string text);
   void check_silence();
   void check_rollover();
   void report_parse_error(feed_errc error, std::string_view frame);
@@ -289,9 +298,9 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   net::ssl::context& tls_;
   const feed_config config_;
   const ws_url url_;
-  std::unique_ptr<venue_adapter> adapter_;
+  std::unique_ptr<upstream_adapter> adapter_;
   const std::string target_;
-  const std::string name_;  // the venue, for log lines
+  const std::string name_;  // the venue (or the configured name), for log lines
   feed_stats& stats_;
   const tick_handler on_ticks_;
   const state_handler on_state_;
@@ -316,13 +325,14 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   std::int64_t up_since_ms_ = 0;  // since the last reconnect, across rollovers
   std::uint64_t next_connection_id_ = 1;
 
-  std::vector<tick> ticks_;  // reused for every frame
+  std::vector<tick> ticks_;            // reused for every frame
+  std::vector<std::string> outgoing_;  // the adapter's replies to one frame
   std::int64_t next_error_log_ms_ = 0;
   std::uint64_t suppressed_errors_ = 0;
 };
 
 feed_session::impl::impl(net::io_context& ioc, net::ssl::context& tls, feed_config config,
-                         std::unique_ptr<venue_adapter> adapter, feed_stats& stats,
+                         std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
                          tick_handler on_ticks, state_handler on_state)
     : ioc_(ioc),
       tls_(tls),
@@ -334,7 +344,7 @@ feed_session::impl::impl(net::io_context& ioc, net::ssl::context& tls, feed_conf
       }()),
       adapter_(checked(std::move(adapter))),
       target_(adapter_->target(url_.target)),
-      name_(to_string(config_.venue)),
+      name_(display_name(config_)),
       stats_(stats),
       on_ticks_(std::move(on_ticks)),
       on_state_(std::move(on_state)),
@@ -482,26 +492,30 @@ net::awaitable<void> feed_session::impl::read_loop(connection_ptr c) {
       co_return;
     }
     const auto data = buffer.cdata();
-    on_frame(*c, std::string_view(static_cast<const char*>(data.data()), data.size()));
+    on_frame(c, std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer.clear();
     if (buffer.capacity() > read_buffer_keep_bytes) buffer.shrink_to_fit();
   }
 }
 
-void feed_session::impl::on_frame(connection& c, std::string_view frame) {
-  const bool from_active = &c == active_.get();
+void feed_session::impl::on_frame(const connection_ptr& c, std::string_view frame) {
+  const bool from_active = c == active_;
   // A connection we are closing (retired by a rollover, or dropped) may still deliver a few
   // frames; they are dropped so that two connections never both deliver.
-  if (c.closing || (!from_active && &c != standby_.get())) return;
+  if (c->closing || (!from_active && c != standby_)) return;
 
   const auto recv_us = wall_us();
-  c.last_frame_ms = mono_ms();
+  c->last_frame_ms = mono_ms();
   ticks_.clear();
   const parse_result result = adapter_->parse(frame, recv_us, ticks_);
   bump(stats_.messages);
   bump(stats_.unknown_symbols, result.unknown_symbols);
   bump(stats_.gaps, result.gaps);
   if (result.error != feed_errc::ok) report_parse_error(result.error, frame);
+  // Replies go out even after a rejected frame: a JSON-RPC error can call for another request.
+  outgoing_.clear();
+  adapter_->take_outgoing(outgoing_);
+  for (auto& text : outgoing_) send(c, std::move(text));
 
   if (!from_active) {
     // The replacement takes over at its first data frame; its acks before that are dropped.
@@ -516,6 +530,8 @@ void feed_session::impl::on_frame(connection& c, std::string_view frame) {
     set_state(feed_state::up);
     if (stopped_) return;  // the state handler stopped the feed
   }
+  // Readings went out through the adapter's own sink, even from a frame it rejected.
+  if (result.readings != 0) bump(stats_.ticks, result.readings);
   // A rejected frame delivers nothing, even ticks the parser appended before failing.
   if (result.error != feed_errc::ok || ticks_.empty()) return;
   bump(stats_.ticks, ticks_.size());
@@ -543,9 +559,28 @@ net::awaitable<void> feed_session::impl::keepalive(connection_ptr c) {
     c->keepalive_timer.expires_after(interval);
     auto [ec] = co_await c->keepalive_timer.async_wait(use_tuple);
     if (ec || stopped_ || !c->open || c->closing) co_return;
-    // A failed write ends the loop; the read loop notices the broken connection too.
-    if (co_await c->link->write(message)) co_return;
+    send(c, message);  // a failed write is noticed by the read loop too
   }
+}
+
+// Frames go out one write at a time (Beast allows one pending write), in the order queued.
+void feed_session::impl::send(const connection_ptr& c, std::string text) {
+  if (stopped_ || !c->open || c->closing) return;
+  c->outbox.push_back(std::move(text));
+  if (c->writing) return;
+  c->writing = true;
+  spawn(drain(c));
+}
+
+net::awaitable<void> feed_session::impl::drain(connection_ptr c) {
+  const auto self = shared_from_this();
+  while (!c->outbox.empty() && !stopped_ && c->open && !c->closing) {
+    const std::string text = std::move(c->outbox.front());  // lives until the write completes
+    c->outbox.pop_front();
+    // A failed write ends the drain; the read loop reports the broken connection.
+    if (co_await c->link->write(text)) c->outbox.clear();
+  }
+  c->writing = false;
 }
 
 void feed_session::impl::connection_ended(const connection_ptr& c, beast::error_code ec) {
@@ -700,7 +735,7 @@ std::unique_ptr<ws_link> feed_session::impl::make_link() {
 // ---- feed_session --------------------------------------------------------------------------
 
 feed_session::feed_session(net::io_context& ioc, net::ssl::context& tls, feed_config config,
-                           std::unique_ptr<venue_adapter> adapter, feed_stats& stats,
+                           std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
                            tick_handler on_ticks, state_handler on_state)
     : impl_(std::make_shared<impl>(ioc, tls, std::move(config), std::move(adapter), stats,
                                    std::move(on_ticks), std::move(on_state))) {}

@@ -15,7 +15,7 @@ void encode_feed_status(std::string& out, std::span<const feed_status_entry> fee
     const feed_stats& s = *f.stats;
     out.push_back('{');
     json::append_key(out, "venue");
-    json::append_string(out, to_string(f.venue));
+    json::append_string(out, f.name);
     json::append_key(out, "state");
     json::append_string(out, to_string(s.state.load(relaxed)));
     const auto last = s.last_message_wall_ms.load(relaxed);

@@ -1,5 +1,7 @@
 // The sim's listener and plain-HTTP handling: accepts TCP connections, reads one request at
-// a time, answers GET /healthz, and hands WebSocket upgrades to the routed venue.
+// a time, answers GET /healthz, offers other requests to the control handler (faults), and
+// hands WebSocket upgrades to the routed venue, unless a `refuse` fault answers them 503.
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -7,6 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 #include <system_error>
+#include <vector>
 
 #include "sim/server.hpp"
 #include "sim/sim_log.hpp"
@@ -75,6 +78,12 @@ class http_session final : public std::enable_shared_from_this<http_session> {
     if (core_->stopping) return respond(req, http::status::service_unavailable, "stopping\n");
     const auto match = routes_.route(req.target());
     if (!match) return respond(req, http::status::not_found, "no venue serves this path\n");
+    auto& faults = core_->faults_for(match->endpoint->venue());
+    if (faults.refusing(std::chrono::steady_clock::now())) {
+      ++faults.upgrades_refused;
+      return respond(req, http::status::service_unavailable,
+                     R"({"error":"refused by fault injection"})", "application/json");
+    }
     http_reject reject;
     auto handler = match->endpoint->accept(match->target, reject);
     if (!handler) {
@@ -83,7 +92,8 @@ class http_session final : public std::enable_shared_from_this<http_session> {
     }
     upgraded_ = true;
     core_->http_sessions.erase(id_);
-    auto ws = std::make_shared<ws_session>(std::move(stream_), std::move(handler), core_);
+    auto ws = std::make_shared<ws_session>(std::move(stream_), std::move(handler), core_,
+                                           match->endpoint->venue());
     log().debug("ws {}: {} {}", ws->id(), match->endpoint->venue(), match->target);
     ws->run(req);
   }
@@ -91,6 +101,13 @@ class http_session final : public std::enable_shared_from_this<http_session> {
   void handle(const ws_session::request& req) {
     const auto target = req.target();
     const auto path = target.substr(0, target.find('?'));
+    if (core_->control && path != "/healthz") {
+      const control_request creq{req.method_string(), target, req.body()};
+      if (auto reply = core_->control(creq)) {
+        return respond(req, static_cast<http::status>(reply->status), reply->body,
+                       reply->content_type);
+      }
+    }
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
       return respond(req, http::status::method_not_allowed, "method not allowed\n");
     }
@@ -235,6 +252,51 @@ std::string server::address() const {
 
 const server_stats& server::stats() const noexcept {
   return impl_->core->stats;
+}
+
+void server::set_control_handler(control_handler handler) {
+  impl_->core->control = std::move(handler);
+}
+
+namespace {
+
+bool serves(const router& routes, std::string_view venue) {
+  const auto names = routes.venues();
+  return std::find(names.begin(), names.end(), venue) != names.end();
+}
+
+// The venue's open sessions, taken before any is touched: applying a fault changes the registry.
+std::vector<std::shared_ptr<ws_session>> sessions_of(server_core& core, std::string_view venue) {
+  std::vector<std::shared_ptr<ws_session>> out;
+  for (auto& [id, weak] : core.sessions) {
+    if (auto s = weak.lock(); s && s->venue() == venue) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::size_t server::apply_fault(std::string_view venue, const fault& f) {
+  auto& d = *impl_;
+  if (!serves(d.routes, venue)) return 0;
+  auto& state = d.core->faults_for(venue);
+  state.apply(f, std::chrono::steady_clock::now());
+  const auto sessions = sessions_of(*d.core, venue);
+  const auto open = static_cast<std::size_t>(
+      std::count_if(sessions.begin(), sessions.end(), [](const auto& s) { return s->is_open(); }));
+  for (const auto& s : sessions) s->apply_fault(f);
+  return open;
+}
+
+std::size_t server::connections(std::string_view venue) const {
+  const auto sessions = sessions_of(*impl_->core, venue);
+  return static_cast<std::size_t>(
+      std::count_if(sessions.begin(), sessions.end(), [](const auto& s) { return s->is_open(); }));
+}
+
+const venue_fault_state* server::fault_state(std::string_view venue) const {
+  if (!serves(impl_->routes, venue)) return nullptr;
+  return &impl_->core->faults_for(venue);
 }
 
 }  // namespace tickerd::sim

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "sim/replay_app.hpp"
+#include "sim/replay_file.hpp"
 #include "sim/sim_app.hpp"
 #include "sim/sim_log.hpp"
 
@@ -97,9 +99,55 @@ int main(int argc, char** argv) {
   app.add_flag("--binance-fixed8", opts.binance_fixed8,
                "print every Binance price and quantity with 8 decimals, as the real venue "
                "does (default: the symbol's tick and lot precision)");
+  app.add_option("--block-interval-ms", opts.block_interval_ms,
+                 "/eth: a new block this often (Ethereum: 12000)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{10}, std::int64_t{3'600'000}));
+  app.add_flag("--fng-down", opts.fng_down,
+               "GET /fng/ (the Fear & Greed API) answers 503 until POST /fng/up");
   app.add_option("--log-level", level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  std::vector<std::string> fault_specs;
+  app.add_option("--fault", fault_specs,
+                 "VENUE:FAULT, repeatable; VENUE is a venue or 'all', FAULT is KIND[,key=value...] "
+                 "(src/sim/README.md), e.g. okx:reset,after=5000,every=20000")
+      ->check(
+          CLI::Validator([](std::string& v) { return tickerd::sim::parse_venue_fault(v).error; },
+                         "VENUE:FAULT", "fault"));
+
+  // Replay mode (docs/REPLAY.md): one venue's endpoint serving a capture file.
+  tickerd::sim::replay_settings replay;
+  auto* replay_opt = app.add_option("--replay", replay.file,
+                                    "serve this capture file (docs/REPLAY.md) as --venue's "
+                                    "endpoint instead of the synthetic market");
+  auto* venue_opt =
+      app.add_option("--venue", replay.venue, "the venue whose endpoint --replay serves")
+          ->check(CLI::IsMember({"binance", "okx", "coinbase", "bybit", "kraken"}));
+  const CLI::Validator speed_check(
+      [](std::string& v) {
+        double x = 0;
+        try {
+          x = std::stod(v);
+        } catch (const std::exception&) {
+          return std::string("not a number");
+        }
+        return tickerd::sim::replay::valid_speed(x) ? std::string() : std::string("must be > 0");
+      },
+      "X", "speed");
+  auto* speed_opt = app.add_option("--speed", replay.speed,
+                                   "replay speed: the capture's delays are divided by it")
+                        ->capture_default_str()
+                        ->check(speed_check);
+  auto* loop_opt =
+      app.add_flag("--replay-loop", replay.loop, "start the capture over after its last record");
+  replay_opt->needs(venue_opt)
+      ->excludes("--rate")
+      ->excludes("--symbols")
+      ->excludes("--binance-fixed8");
+  venue_opt->needs(replay_opt);
+  speed_opt->needs(replay_opt);
+  loop_opt->needs(replay_opt);
 
   try {
     app.parse(argc, argv);
@@ -114,7 +162,11 @@ int main(int argc, char** argv) {
     auto parsed = tickerd::sim::parse_symbol_list(symbols, error);
     opts.symbols = std::move(*parsed);
   }
+  for (const auto& spec : fault_specs) {
+    opts.faults.push_back(*tickerd::sim::parse_venue_fault(spec).value);  // checked above
+  }
   tickerd::sim::log().set_level(spdlog::level::from_str(level));
   raise_fd_limit();
+  if (!replay.file.empty()) return tickerd::sim::run_replay(opts, replay);
   return tickerd::sim::run(opts);
 }

@@ -1,5 +1,7 @@
 #include "sim/router.hpp"
 
+#include <algorithm>
+
 namespace tickerd::sim {
 namespace {
 
@@ -15,6 +17,15 @@ bool path_matches(std::string_view path, std::string_view route) {
 
 void router::add(venue_endpoint& endpoint) {
   for (auto& path : endpoint.routes()) entries_.push_back({std::move(path), &endpoint});
+}
+
+std::vector<std::string_view> router::venues() const {
+  std::vector<std::string_view> out;
+  for (const auto& e : entries_) {
+    const auto name = e.endpoint->venue();
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
 }
 
 std::optional<router::match> router::route(std::string_view target) const {

@@ -23,6 +23,9 @@ class router {
   };
   std::optional<match> route(std::string_view target) const;
 
+  // The venues registered, each once, in the order they were added.
+  std::vector<std::string_view> venues() const;
+
  private:
   struct entry {
     std::string path;

@@ -1,13 +1,19 @@
-// The sim's TCP front door: one port for plain HTTP (GET /healthz) and WebSocket upgrades,
-// which the router hands to a venue protocol. Asio and Beast stay in the .cpp files.
+// The sim's TCP front door: one port for plain HTTP (GET /healthz, the control requests the
+// sim_app answers) and WebSocket upgrades, which the router hands to a venue protocol. It also
+// keeps each venue's fault state (fault.hpp) and applies faults to the venue's connections.
+// Asio and Beast stay in the .cpp files.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "sim/fault.hpp"
 #include "sim/router.hpp"
 
 namespace boost::asio {
@@ -43,6 +49,23 @@ struct server_stats {
   std::uint64_t aged_out = 0;    // closed at max_age
 };
 
+// A plain-HTTP request the server does not answer itself (see control_handler).
+struct control_request {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view target;  // path and query
+  std::string_view body;
+};
+
+struct control_response {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+// Answers control requests (POST /faults/<venue>, GET /faults, ...); nullopt when the path is
+// not a control path, so the server's own 404/405/426 handling applies.
+using control_handler = std::function<std::optional<control_response>(const control_request&)>;
+
 class server {
  public:
   server(boost::asio::io_context& ioc, const router& routes, server_options options);
@@ -58,6 +81,19 @@ class server {
   std::uint16_t port() const noexcept;  // the bound port, after start()
   std::string address() const;          // "127.0.0.1:9001" / "[::1]:9001", after start()
   const server_stats& stats() const noexcept;
+
+  // Plain-HTTP requests other than /healthz are offered to `handler` first. Set before start().
+  void set_control_handler(control_handler handler);
+
+  // Applies `f` (its scheduling keys are the caller's business) to `venue`: the venue-wide
+  // state (stall, drip, refuse, max_age, clear) and each open connection (reset, close,
+  // garbage, invalid_json, the start of a refuse or max_age). A gap is Coinbase's protocol
+  // state and is not applied here. Returns the venue's open connections; 0 for an unknown venue.
+  std::size_t apply_fault(std::string_view venue, const fault& f);
+  // The venue's open WebSocket connections.
+  std::size_t connections(std::string_view venue) const;
+  // The venue's fault state; nullptr for a venue the router does not serve.
+  const venue_fault_state* fault_state(std::string_view venue) const;
 
  private:
   struct impl;

@@ -1,5 +1,6 @@
 #include "sim/sim_app.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,20 +12,60 @@
 #include "sim/binance_protocol.hpp"
 #include "sim/bybit_protocol.hpp"
 #include "sim/coinbase_protocol.hpp"
+#include "sim/eth_protocol.hpp"
+#include "sim/fng_api.hpp"
+#include "sim/graceful_run.hpp"
 #include "sim/kraken_protocol.hpp"
 #include "sim/market_driver.hpp"
 #include "sim/okx_protocol.hpp"
 #include "sim/router.hpp"
 #include "sim/server.hpp"
 #include "sim/sim_log.hpp"
+#include "tickerd/core/json_writer.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd::sim {
 namespace {
 
-constexpr auto shutdown_grace = std::chrono::seconds(3);
-constexpr auto shutdown_poll = std::chrono::milliseconds(20);
 constexpr auto stats_interval = std::chrono::seconds(60);
+// Scheduled faults pending at once; more is a runaway script, not a rehearsal.
+constexpr std::size_t max_scheduled_faults = 256;
+
+constexpr std::string_view faults_path = "/faults";
+constexpr std::string_view market_path = "/market";
+
+control_response error_reply(unsigned status, std::string_view message) {
+  control_response r;
+  r.status = status;
+  r.body = R"({"error":)";
+  json::append_string(r.body, message);
+  r.body += "}\n";
+  return r;
+}
+
+control_response json_reply(std::string body) {
+  control_response r;
+  r.body = std::move(body);
+  r.body += '\n';
+  return r;
+}
+
+bool is_read(std::string_view method) {
+  return method == "GET" || method == "HEAD";
+}
+
+// A fault given with after/every: one timer each. Its wait holds it (shared_ptr), so an entry
+// can leave the list whenever it is done, and a handler that runs late finds it intact.
+struct scheduled_fault {
+  scheduled_fault(net::io_context& ioc, std::string v, fault f)
+      : venue(std::move(v)), spec(f), timer(ioc) {}
+  std::string venue;
+  fault spec;
+  net::steady_timer timer;
+  std::chrono::steady_clock::time_point next;
+  std::uint64_t fired = 0;
+  bool done = false;  // fired for the last time, or cancelled: the handler does nothing
+};
 
 std::vector<symbol_spec> or_builtins(std::vector<symbol_spec> symbols) {
   if (!symbols.empty()) return symbols;
@@ -87,11 +128,13 @@ struct simulator::impl {
         coinbase(model),
         kraken(model, options.seed),
         bybit(model, options.seed),
+        eth(options.seed, &ioc, std::chrono::milliseconds(options.block_interval_ms)),
         bybit_timer(ioc),
         srv(ioc, routes, make_server_options(options)),
         stats_timer(ioc),
         coinbase_timer(ioc),
-        kraken_timer(ioc) {
+        kraken_timer(ioc),
+        io(ioc) {
     routes.add(binance);
     routes.add(okx);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });
@@ -101,7 +144,262 @@ struct simulator::impl {
     driver.add_listener([this](std::size_t i, std::int64_t ts) { kraken.publish(i, ts); });
     routes.add(bybit);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { bybit.publish(i, ts); });
+    routes.add(eth);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { binance.publish(i, ts); });
+    srv.set_control_handler([this](const control_request& r) { return control(r); });
+  }
+
+  ~impl() {
+    cancel_schedules(all_venues);  // their handlers may outlive this and must not use it
+    srv.set_control_handler({});
+  }
+
+  // ---- faults --------------------------------------------------------------------------
+
+  std::size_t connections(std::string_view venue) const {
+    if (venue != all_venues) return srv.connections(venue);
+    std::size_t n = 0;
+    for (const auto v : routes.venues()) n += srv.connections(v);
+    return n;
+  }
+
+  void apply_gap(std::uint64_t count) {
+    for (std::size_t i = 0; i < model.size(); ++i) {
+      // Products nobody reads would only log.
+      if (coinbase.ticker_subscribers(i) == 0 && coinbase.heartbeat_subscribers(i) == 0) continue;
+      coinbase.skip_sequence(i, count);
+    }
+  }
+
+  // `f` without its scheduling keys, to one venue or all.
+  std::size_t apply_now(std::string_view venue, const fault& f) {
+    if (venue == all_venues) {
+      std::size_t n = 0;
+      for (const auto v : routes.venues()) n += apply_now(v, f);
+      return n;
+    }
+    if (f.kind == fault_kind::gap) apply_gap(f.count);
+    const std::size_t n = srv.apply_fault(venue, f);
+    log().info("fault {}: {} ({} connections)", venue, to_spec(f), n);
+    return n;
+  }
+
+  void arm(const std::shared_ptr<scheduled_fault>& s) {
+    s->timer.expires_at(s->next);
+    s->timer.async_wait([this, s](boost::system::error_code ec) {
+      if (ec || s->done) return;  // `this` may be gone once done (see ~impl)
+      ++s->fired;
+      apply_now(s->venue, s->spec.unscheduled());
+      if (!s->spec.every) {
+        s->done = true;
+        return;
+      }
+      s->next += *s->spec.every;  // absolute deadlines: no drift
+      arm(s);
+    });
+  }
+
+  bool schedule(std::string_view venue, const fault& f, std::string& error) {
+    std::erase_if(scheduled, [](const auto& s) { return s->done; });
+    if (scheduled.size() >= max_scheduled_faults) {
+      error = "too many scheduled faults (" + std::to_string(max_scheduled_faults) +
+              "); POST clear to the venue to cancel its own";
+      return false;
+    }
+    auto s = std::make_shared<scheduled_fault>(io, std::string(venue), f);
+    // Without `after`, a repeating fault first fires one period from now.
+    s->next = std::chrono::steady_clock::now() +
+              f.after.value_or(f.every.value_or(std::chrono::milliseconds(0)));
+    arm(s);
+    log().info("fault {}: {} scheduled", venue, to_spec(f));
+    scheduled.push_back(std::move(s));
+    return true;
+  }
+
+  // An immediate clear also cancels the venue's scheduled faults (all of them for "all").
+  void cancel_schedules(std::string_view venue) {
+    for (auto& s : scheduled) {
+      if (s->done || (venue != all_venues && s->venue != venue)) continue;
+      s->done = true;
+      s->timer.cancel();
+    }
+  }
+
+  bool inject(std::string_view venue, const fault& f, std::size_t& n, std::string& error) {
+    if (venue == eth::venue_name) {
+      // fault.cpp's venue list is the exchanges'; the node has no sequence numbers either.
+      error =
+          f.kind == fault_kind::gap ? "gap: only coinbase has sequence numbers, not \"eth\"" : "";
+    } else {
+      error = check_venue(f, venue);
+    }
+    if (!error.empty()) return false;
+    if (stopped) {
+      error = "the simulator is stopping";
+      return false;
+    }
+    if (f.scheduled()) {
+      if (!schedule(venue, f, error)) return false;
+      n = connections(venue);
+      return true;
+    }
+    if (f.kind == fault_kind::clear) cancel_schedules(venue);
+    n = apply_now(venue, f);
+    return true;
+  }
+
+  void start_faults() {
+    for (const auto& vf : options.faults) {
+      std::size_t n = 0;
+      std::string error;
+      // Validated by the command line; a failure here is logged, not fatal.
+      if (!inject(vf.venue, vf.spec, n, error)) log().error("--fault {}: {}", vf.venue, error);
+    }
+  }
+
+  void append_venue_json(std::string& out, std::string_view venue) const {
+    out += R"({"venue":)";
+    json::append_string(out, venue);
+    out += R"(,"connections":)";
+    json::append_int(out, static_cast<std::int64_t>(srv.connections(venue)));
+    out += R"(,"faults":)";
+    if (const auto* state = srv.fault_state(venue)) {
+      append_fault_state_json(out, *state, std::chrono::steady_clock::now());
+    } else {
+      out += "null";
+    }
+    out += '}';
+  }
+
+  std::string faults_json(std::string_view only) const {
+    const auto now = std::chrono::steady_clock::now();
+    std::string out = R"({"market":)";
+    json::append_string(out, paused ? "paused" : "running");
+    out += R"(,"venues":[)";
+    bool first = true;
+    for (const auto v : routes.venues()) {
+      if (only != all_venues && v != only) continue;
+      if (!first) out += ',';
+      first = false;
+      append_venue_json(out, v);
+    }
+    out += R"(],"scheduled":[)";
+    first = true;
+    for (const auto& s : scheduled) {
+      if (s->done || (only != all_venues && s->venue != only && s->venue != all_venues)) continue;
+      if (!first) out += ',';
+      first = false;
+      out += R"({"venue":)";
+      json::append_string(out, s->venue);
+      out += R"(,"fault":)";
+      json::append_string(out, to_spec(s->spec));
+      out += R"(,"fired":)";
+      json::append_int(out, static_cast<std::int64_t>(s->fired));
+      out += R"(,"next_in_ms":)";
+      json::append_int(
+          out, std::chrono::duration_cast<std::chrono::milliseconds>(s->next - now).count());
+      out += '}';
+    }
+    out += "]}";
+    return out;
+  }
+
+  std::optional<control_response> faults_request(const control_request& r, std::string_view path) {
+    if (path == faults_path) {
+      if (!is_read(r.method)) return error_reply(405, "use GET /faults, or POST /faults/<venue>");
+      return json_reply(faults_json(all_venues));
+    }
+    const std::string_view venue = path.substr(faults_path.size() + 1);
+    const auto names = routes.venues();
+    if (venue != all_venues && std::find(names.begin(), names.end(), venue) == names.end()) {
+      // check_venue's message quotes the name safely.
+      auto why = check_venue(fault{}, venue);
+      if (why.empty()) why = "this simulator does not serve " + std::string(venue);
+      return error_reply(r.method == "POST" ? 400 : 404, why);
+    }
+    if (is_read(r.method)) return json_reply(faults_json(venue));
+    if (r.method != "POST") return error_reply(405, "use POST with a fault spec as the body");
+    const auto parsed = parse_fault(r.body);
+    if (!parsed.value) return error_reply(400, parsed.error);
+    std::size_t n = 0;
+    std::string error;
+    if (!inject(venue, *parsed.value, n, error)) return error_reply(400, error);
+    std::string out = R"({"venue":)";
+    json::append_string(out, venue);
+    out += R"(,"fault":)";
+    json::append_string(out, to_spec(*parsed.value));
+    out += R"(,"connections":)";
+    json::append_int(out, static_cast<std::int64_t>(n));
+    if (parsed.value->scheduled()) out += R"(,"scheduled":true)";
+    out += '}';
+    return json_reply(std::move(out));
+  }
+
+  // ---- market pause ---------------------------------------------------------------------
+
+  std::string market_json() const {
+    std::string out = R"({"market":)";
+    json::append_string(out, paused ? "paused" : "running");
+    out += R"(,"events":)";
+    json::append_int(out, static_cast<std::int64_t>(driver.events()));
+    out += '}';
+    return out;
+  }
+
+  std::optional<control_response> market_request(const control_request& r, std::string_view path) {
+    if (path == market_path) {
+      if (!is_read(r.method)) return error_reply(405, "use GET /market");
+      return json_reply(market_json());
+    }
+    const bool pause = path == "/market/pause";
+    if (!pause && path != "/market/resume") {
+      return error_reply(404, "expected /market/pause or /market/resume");
+    }
+    if (r.method != "POST") return error_reply(405, "use POST");
+    if (stopped) return error_reply(503, "the simulator is stopping");
+    if (pause && !paused) {
+      driver.stop();
+      paused = true;
+      log().info("market paused after {} events", driver.events());
+    } else if (!pause && paused) {
+      driver.start();
+      paused = false;
+      log().info("market resumed");
+    }
+    return json_reply(market_json());
+  }
+
+  std::optional<control_response> control(const control_request& r) {
+    const std::string_view path = r.target.substr(0, r.target.find('?'));
+    if (path == faults_path || path.starts_with("/faults/")) return faults_request(r, path);
+    if (path == market_path || path.starts_with("/market/")) return market_request(r, path);
+    if (path == "/fng" || path.starts_with("/fng/")) return fng_request(r, path);
+    return std::nullopt;
+  }
+
+  // ---- the Fear & Greed API ---------------------------------------------------------------
+
+  std::optional<control_response> fng_request(const control_request& r, std::string_view path) {
+    if (path == "/fng/down" || path == "/fng/up") {
+      if (r.method != "POST") return error_reply(405, "use POST");
+      fng_down = path == "/fng/down";
+      log().info("fng API {}", fng_down ? "down" : "up");
+      return json_reply(fng_down ? R"({"fng":"down"})" : R"({"fng":"up"})");
+    }
+    if (path != "/fng" && path != fng::path) {
+      return error_reply(404, "expected /fng/, POST /fng/down or POST /fng/up");
+    }
+    if (!is_read(r.method)) return error_reply(405, "use GET");
+    if (fng_down) return error_reply(503, "the Fear & Greed API is down (--fng-down)");
+    std::string error;
+    const auto q = fng::parse_query(r.target, error);
+    if (!q) {
+      control_response bad;
+      bad.status = 400;
+      bad.body = fng::error_body(error);
+      return bad;
+    }
+    return json_reply(fng::response_body(options.seed, wall_ms() / 1000, *q));
   }
 
   static server_options make_server_options(const sim_options& o) {
@@ -169,6 +467,7 @@ struct simulator::impl {
   coinbase::endpoint coinbase;
   kraken::endpoint kraken;  // /v2
   bybit::endpoint bybit;    // /v5/public/spot
+  eth::endpoint eth;        // /eth, an Ethereum node's JSON-RPC
   // Bybit level-1 book refreshes and idle scan, every 250 ms.
   net::steady_timer bybit_timer;
   router routes;
@@ -176,6 +475,11 @@ struct simulator::impl {
   net::steady_timer stats_timer;
   net::steady_timer coinbase_timer;  // Coinbase heartbeats and subscribe deadline, every second
   net::steady_timer kraken_timer;    // Kraken heartbeats and idle cutoff, every second
+  net::io_context& io;
+  std::vector<std::shared_ptr<scheduled_fault>> scheduled;
+  bool paused = false;               // POST /market/pause
+  bool fng_down = options.fng_down;  // GET /fng/ answers 503; POST /fng/up, /fng/down
+  bool stopped = false;              // stop() was called
 };
 
 simulator::simulator(net::io_context& ioc, sim_options options)
@@ -190,15 +494,19 @@ void simulator::start() {
   impl_->schedule_coinbase(std::chrono::steady_clock::now() + coinbase::heartbeat_interval);
   impl_->schedule_kraken(std::chrono::steady_clock::now() + kraken::tick_interval);
   impl_->schedule_bybit();
+  impl_->start_faults();
   log().info("listening on {}: {} symbols, {} events/s each, seed {}", address(),
              impl_->model.size(), impl_->options.rate, impl_->options.seed);
 }
 
 void simulator::stop() {
+  impl_->stopped = true;
+  impl_->cancel_schedules(all_venues);
   impl_->driver.stop();
   impl_->stats_timer.cancel();
   impl_->binance.stop();
   impl_->okx.stop();
+  impl_->eth.stop();
   impl_->kraken_timer.cancel();
   impl_->bybit_timer.cancel();
   impl_->coinbase_timer.cancel();
@@ -223,6 +531,16 @@ const server_stats& simulator::connection_stats() const noexcept {
 std::string simulator::stats_line() const {
   return impl_->stats_line();
 }
+std::optional<control_response> simulator::control(const control_request& request) {
+  return impl_->control(request);
+}
+bool simulator::inject(std::string_view venue, const fault& f, std::size_t& connections,
+                       std::string& error) {
+  return impl_->inject(venue, f, connections, error);
+}
+bool simulator::market_paused() const noexcept {
+  return impl_->paused;
+}
 
 int run(const sim_options& options) {
   net::io_context ioc(1);
@@ -239,29 +557,8 @@ int run(const sim_options& options) {
   std::printf("tickerd-sim listening on %s\n", sim.address().c_str());
   std::fflush(stdout);
 
-  net::steady_timer grace(ioc);
-  net::steady_timer poll(ioc);
-  std::function<void()> wait_closed = [&] {
-    if (sim.open_connections() == 0) return ioc.stop();
-    poll.expires_after(shutdown_poll);
-    poll.async_wait([&](boost::system::error_code ec) {
-      if (!ec) wait_closed();
-    });
-  };
-  signals.async_wait([&](boost::system::error_code ec, int signo) {
-    if (ec) return;
-    log().info("signal {}: closing {} connections", signo, sim.open_connections());
-    sim.stop();
-    grace.expires_after(shutdown_grace);
-    grace.async_wait([&](boost::system::error_code e) {
-      if (e) return;
-      log().warn("connections still open after the grace period; exiting anyway");
-      ioc.stop();
-    });
-    wait_closed();
-  });
-
-  ioc.run();
+  run_until_signal(
+      ioc, signals, [&]() -> std::uint64_t { return sim.open_connections(); }, [&] { sim.stop(); });
   log().info("stopped: {}", sim.stats_line());
   return 0;
 }

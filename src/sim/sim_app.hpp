@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sim/fault.hpp"
 #include "sim/market_model.hpp"
 #include "sim/server.hpp"
 
@@ -30,6 +32,10 @@ struct sim_options {
   bool binance_fixed8 = false;
   unsigned max_incoming_per_sec = 5;       // Binance's limit; 0 = none
   std::size_t max_queue_bytes = 4u << 20;  // per connection; a client further behind is dropped
+  // --fault VENUE:SPEC, applied from start(): at once, or `after` / `every` as the spec says.
+  std::vector<venue_fault> faults;
+  std::int64_t block_interval_ms = 12'000;  // /eth: a new block this often (Ethereum's slot)
+  bool fng_down = false;                    // GET /fng/ answers 503 until POST /fng/up
 };
 
 inline constexpr double max_rate = 10'000.0;
@@ -54,6 +60,17 @@ class simulator {
   std::uint64_t events() const noexcept;
   const server_stats& connection_stats() const noexcept;
   std::string stats_line() const;  // a one-line summary for the log
+
+  // The sim's control requests, also served over HTTP on its port (docs in README.md):
+  //   POST /faults/<venue|all>  body: a fault spec  -> {"venue","fault","connections"} or 400
+  //   GET  /faults[/<venue>]                         -> fault state, counters, schedules
+  //   POST /market/pause, /market/resume; GET /market -> freeze or restart the price walks
+  // nullopt for any other path.
+  std::optional<control_response> control(const control_request& request);
+  // Applies (or schedules, per its after/every keys) one fault; false with `error` set when
+  // the venue or the fault cannot be used. `connections` gets the venue's open connections.
+  bool inject(std::string_view venue, const fault& f, std::size_t& connections, std::string& error);
+  bool market_paused() const noexcept;
 
  private:
   struct impl;

@@ -27,15 +27,19 @@ bool is_quiet_error(beast::error_code ec) {
 }  // namespace
 
 ws_session::ws_session(beast::tcp_stream&& stream, std::unique_ptr<connection_handler> handler,
-                       std::shared_ptr<server_core> core)
+                       std::shared_ptr<server_core> core, std::string_view venue)
     : ws_(std::move(stream)),
       handler_(std::move(handler)),
       core_(std::move(core)),
       id_(core_->next_id++),
+      faults_(core_->faults_for(venue)),
       ping_timer_(ws_.get_executor()),
       pong_timer_(ws_.get_executor()),
       age_timer_(ws_.get_executor()),
-      close_timer_(ws_.get_executor()) {}
+      close_timer_(ws_.get_executor()),
+      drip_timer_(ws_.get_executor()) {
+  venue_ = core_->faults.find(venue)->first;  // the map's key: lives as long as core_
+}
 
 ws_session::~ws_session() = default;
 
@@ -66,19 +70,29 @@ void ws_session::on_accept(beast::error_code ec) {
   ++core_->stats.upgraded;
   ++core_->stats.open;
   window_start_ = std::chrono::steady_clock::now();
-  const auto& limits = core_->limits;
-  if (limits.max_age.count() > 0) {
-    age_timer_.expires_after(limits.max_age);
-    age_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
-      if (e || self->finished_) return;
-      ++self->core_->stats.aged_out;
-      self->close(close_code::normal, "connection age limit");
-    });
-  }
+  opened_at_ = window_start_;
+  arm_age_timer();
   schedule_ping();
   handler_->on_open(*this);
   if (core_->stopping) shutdown();
   do_read();
+}
+
+void ws_session::arm_age_timer() {
+  const auto max_age = faults_.max_age.value_or(core_->limits.max_age);
+  const auto generation = ++age_generation_;
+  if (max_age.count() <= 0) {
+    age_timer_.cancel();
+    return;
+  }
+  // A connection already older than a new limit is closed at once (the deadline has passed).
+  age_timer_.expires_at(opened_at_ + max_age);
+  age_timer_.async_wait([self = shared_from_this(), generation](beast::error_code e) {
+    if (e || self->finished_ || generation != self->age_generation_) return;
+    ++self->core_->stats.aged_out;
+    if (self->faults_.max_age && !self->closing_) ++self->faults_.closes;
+    self->close(close_code::normal, "connection age limit");
+  });
 }
 
 void ws_session::do_read() {
@@ -143,7 +157,8 @@ void ws_session::schedule_ping() {
 
 void ws_session::on_ping_timer() {
   if (closing_) return;
-  if (!ping_in_flight_) {
+  // A stalled venue sends nothing, pings included (Beast still answers the client's pings).
+  if (!ping_in_flight_ && !faults_.stalled(std::chrono::steady_clock::now())) {
     ping_in_flight_ = true;
     ++ping_seq_;
     char buf[24];
@@ -165,6 +180,20 @@ void ws_session::on_ping_timer() {
 
 bool ws_session::send(frame_ptr frame) {
   if (closing_ || !open_) return false;
+  if (faults_.stalled(std::chrono::steady_clock::now())) {
+    ++faults_.frames_discarded;
+    return true;  // accepted and lost, as by a venue that stopped sending: not a slow client
+  }
+  if (invalid_json_left_ > 0) {
+    --invalid_json_left_;
+    ++faults_.frames_truncated;
+    frame = make_frame(truncated_frame(*frame));
+  }
+  return enqueue(std::move(frame));
+}
+
+bool ws_session::enqueue(frame_ptr frame) {
+  if (closing_ || !open_) return false;
   const auto& limits = core_->limits;
   if (queue_.size() >= limits.max_queue_frames ||
       queued_bytes_ + frame->size() > limits.max_queue_bytes) {
@@ -179,20 +208,71 @@ bool ws_session::send(frame_ptr frame) {
 
 void ws_session::do_write() {
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front()),
-                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  const std::string& frame = *queue_.front();
+  if (write_offset_ == 0 && !faults_.drip) {
+    ws_.text(true);
+    ws_.async_write(net::buffer(frame),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->on_write(ec, self->queue_.front()->size() - self->write_offset_, false);
+                    });
+    return;
+  }
+  // Drip: the frame goes out as a text frame and continuation frames of `bytes` each. When
+  // the drip ends mid-frame, the rest goes out as one last fragment.
+  const std::size_t left = frame.size() - write_offset_;
+  const std::size_t n = faults_.drip ? std::min(faults_.drip->bytes, left) : left;
+  if (write_offset_ == 0) ws_.text(true);
+  ws_.async_write_some(n == left, net::buffer(frame.data() + write_offset_, n),
+                       [self = shared_from_this(), n](beast::error_code ec, std::size_t) {
+                         self->on_write(ec, n, true);
+                       });
 }
 
-void ws_session::on_write(beast::error_code ec, std::size_t) {
+void ws_session::on_write(beast::error_code ec, std::size_t bytes, bool fragment) {
   writing_ = false;
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
   if (ec) {
     if (!is_quiet_error(ec)) log().debug("ws {}: write: {}", id_, ec.message());
-    return;  // the read side sees the failure too and finishes the session
+    queue_.clear();  // nothing more can be written; the read side finishes the session
+    queued_bytes_ = 0;
+    write_offset_ = 0;
+    return;
+  }
+  if (fragment) ++faults_.fragments_sent;
+  write_offset_ += bytes;
+  if (write_offset_ >= queue_.front()->size()) {
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+    write_offset_ = 0;
   }
   if (dropped_) return;
+  if (fragment && faults_.drip && faults_.drip->interval.count() > 0 && !closing_ &&
+      !queue_.empty()) {
+    writing_ = true;  // the pause belongs to the write: nothing else starts meanwhile
+    drip_waiting_ = true;
+    drip_timer_.expires_after(faults_.drip->interval);
+    drip_timer_.async_wait([self = shared_from_this()](beast::error_code) {
+      // Cancelled by clear or close: go on at once.
+      self->drip_waiting_ = false;
+      self->writing_ = false;
+      if (self->finished_ || self->dropped_) return;
+      self->continue_writing();
+    });
+    return;
+  }
+  continue_writing();
+}
+
+void ws_session::continue_writing() {
+  const bool stalled = faults_.stalled(std::chrono::steady_clock::now());
+  if ((closing_ && (write_offset_ > 0 || faults_.drip)) || (stalled && write_offset_ == 0)) {
+    // A close while dripping goes out at the next fragment boundary (a close frame may come
+    // between fragments): the backlog could take minutes to drip out. A stall that began
+    // during a write discards what was queued behind it.
+    if (stalled && !closing_) faults_.frames_discarded += queue_.size();
+    queue_.clear();
+    queued_bytes_ = 0;
+    write_offset_ = 0;
+  }
   if (!queue_.empty()) return do_write();
   if (closing_ && !close_sent_) start_close();
 }
@@ -208,6 +288,7 @@ void ws_session::close(std::uint16_t code, std::string_view reason) {
     if (e || self->finished_) return;
     self->drop(nullptr, "close handshake timed out");
   });
+  if (drip_waiting_) drip_timer_.cancel();  // its handler closes at the fragment boundary
   if (!writing_) start_close();
 }
 
@@ -223,6 +304,67 @@ void ws_session::shutdown() {
   if (!open_) return;  // on_accept checks core_->stopping once the handshake completes
   handler_->on_server_shutdown();
   close(close_code::going_away, "server shutdown");
+}
+
+void ws_session::apply_fault(const fault& f) {
+  switch (f.kind) {
+    case fault_kind::reset:
+    case fault_kind::refuse:
+      return reset_now();
+    case fault_kind::close:
+      if (!open_ || closing_ || finished_) return;
+      ++faults_.closes;
+      return close(f.code, "fault injection");
+    case fault_kind::stall: {
+      // Discarded, not delayed: what is queued and not yet being written goes too (a frame
+      // being dripped is finished first, or the stream would be corrupt).
+      const std::size_t keep = (writing_ || write_offset_ > 0) ? 1 : 0;
+      while (queue_.size() > keep) {
+        queued_bytes_ -= queue_.back()->size();
+        queue_.pop_back();
+        ++faults_.frames_discarded;
+      }
+      return;
+    }
+    case fault_kind::garbage:
+      for (std::uint64_t i = 0; i < f.count; ++i) {
+        if (!open_ || closing_) return;
+        if (faults_.stalled(std::chrono::steady_clock::now())) {
+          ++faults_.frames_discarded;
+          continue;
+        }
+        if (!enqueue(make_frame(garbage_text(faults_.garbage_sent++)))) return;
+      }
+      return;
+    case fault_kind::invalid_json:
+      invalid_json_left_ += f.count;
+      return;
+    case fault_kind::max_age:
+      if (open_) arm_age_timer();
+      return;
+    case fault_kind::clear:
+      invalid_json_left_ = 0;
+      if (open_) arm_age_timer();
+      if (drip_waiting_) drip_timer_.cancel();  // the rest of the frame goes out at once
+      return;
+    case fault_kind::drip:  // venue state only: the next write sees it
+    case fault_kind::gap:   // Coinbase's protocol state
+      return;
+  }
+}
+
+void ws_session::reset_now() {
+  if (dropped_ || finished_) return;
+  dropped_ = true;
+  closing_ = true;
+  ++faults_.resets;
+  log().info("ws {}: reset by fault injection", id_);
+  auto& stream = beast::get_lowest_layer(ws_);
+  beast::error_code ignored;
+  // Linger on with a zero timeout: close() sends RST instead of FIN. Pending operations end
+  // with operation_aborted and the read side finishes the session.
+  stream.socket().set_option(net::socket_base::linger(true, 0), ignored);
+  stream.close();
 }
 
 void ws_session::drop(std::uint64_t server_stats::*counter, const char* why) {
@@ -246,6 +388,7 @@ void ws_session::finish() {
   pong_timer_.cancel();
   age_timer_.cancel();
   close_timer_.cancel();
+  drip_timer_.cancel();
   handler_.reset();  // drops the venue subscriptions; nothing is delivered from now on
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().close(ignored);

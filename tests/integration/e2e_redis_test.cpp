@@ -265,6 +265,36 @@ TEST_F(redis_e2e, redis_dying_mid_stream_disturbs_no_client_and_is_rewritten_aft
   EXPECT_TRUE(n.process->running());
 }
 
+TEST_F(redis_e2e, a_hung_redis_never_pauses_the_clients) {
+  stack s(options());
+  redis_server redis(s.dir());
+  ASSERT_TRUE(redis.start());
+  ASSERT_TRUE(s.start_sim());
+  node n;
+  ASSERT_TRUE(n.start(s, "tickerd", redis_toml(redis.port(), "", "command_timeout_ms = 500\n")));
+  ws_client c;
+  ASSERT_TRUE(subscribe(c, n.port, subscribe_request(1, {btc})));
+  ASSERT_TRUE(c.wait_for(typed_on("update", btc)));
+  ::kill(redis.pid(), SIGSTOP);  // accepts nothing, answers nothing
+  const auto at_stop = of_channel(c.messages(), "update").size();
+  const bool flowing = c.wait_until(
+      [&](const auto& all) { return of_channel(all, "update").size() >= at_stop + 20; });
+  ::kill(redis.pid(), SIGCONT);
+  ASSERT_TRUE(flowing) << c.tail();
+  // Once Redis answers again the state catches up.
+  redis_sync_client check(redis.port());
+  const auto seen = of_channel(c.messages(), "update").back().seq();
+  bool caught_up = false;
+  for (int i = 0; i < 500 && !caught_up; ++i) {
+    const auto seq = check.hget("t:state:ticker.BTC-USDT", "seq");
+    caught_up = seq && std::stoll(*seq) >= seen;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(caught_up);
+  EXPECT_FALSE(c.closed());
+  EXPECT_TRUE(check_sequences(c.messages()));
+}
+
 TEST_F(redis_e2e, edges_deliver_the_ingest_sequence_and_survive_an_ingest_failover) {
   stack s(options());
   redis_server redis(s.dir());

@@ -517,6 +517,52 @@ http_response http_request(std::uint16_t port, std::string_view method, std::str
   return out;
 }
 
+http_response http_post(std::uint16_t port, std::string_view target, std::string_view body,
+                        duration timeout) {
+  http_response out;
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::flat_buffer buffer;
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, "127.0.0.1:" + port_text(port));
+  req.set(http::field::user_agent, "tickerd-e2e");
+  req.set(http::field::content_type, "text/plain");
+  req.keep_alive(false);
+  req.body() = std::string(body);
+  req.prepare_payload();
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(http_body_limit);
+
+  const tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), port);
+  stream.expires_after(timeout);
+  stream.async_connect(endpoint, [&](beast::error_code ec) {
+    if (ec) {
+      out.error = "connect: " + ec.message();
+      return;
+    }
+    http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
+      if (wec) {
+        out.error = "write: " + wec.message();
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
+        if (rec) {
+          out.error = "read: " + rec.message();
+          return;
+        }
+        auto& res = parser.get();
+        out.status = static_cast<int>(res.result_int());
+        out.body = std::move(res.body());
+        out.content_type = std::string(res[http::field::content_type]);
+      });
+    });
+  });
+  ioc.run();
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return out;
+}
+
 testing::AssertionResult wait_for_http_200(std::uint16_t port, std::string_view target,
                                            duration timeout, child_process* watched) {
   const auto deadline = steady_clock::now() + timeout;
@@ -1070,6 +1116,16 @@ const json_value& feed_entry(const json_value& holder, std::string_view venue) {
 
 // ---- tickerd + sim --------------------------------------------------------------------------
 
+std::string sim_venue_path(std::string_view venue) {
+  if (venue == "binance") return "/stream";
+  if (venue == "okx") return "/ws/v5/public";
+  if (venue == "coinbase") return "/";
+  if (venue == "bybit") return "/v5/public/spot";
+  if (venue == "kraken") return "/v2";
+  ADD_FAILURE() << "tickerd-sim serves no venue '" << venue << "'";
+  return "/" + std::string(venue);
+}
+
 std::string tickerd_config(std::uint16_t port, std::uint16_t sim_port,
                            const stack_options& options) {
   std::string symbols;
@@ -1097,6 +1153,14 @@ std::string tickerd_config(std::uint16_t port, std::uint16_t sim_port,
       << "backoff_initial_ms = 100\n"
       << "backoff_max_ms = 500\n"
       << options.extra_feed << (options.extra_feed.empty() ? "" : "\n");
+  for (const auto& venue : options.extra_venues) {
+    out << "\n[[feeds]]\n"
+        << "venue = \"" << venue << "\"\n"
+        << "url = \"ws://127.0.0.1:" << sim_port << sim_venue_path(venue) << "\"\n"
+        << "stale_after_ms = " << options.stale_after_ms << "\n"
+        << "backoff_initial_ms = 100\n"
+        << "backoff_max_ms = 500\n";
+  }
   if (!options.extra_toml.empty()) out << "\n" << options.extra_toml << "\n";
   return out.str();
 }

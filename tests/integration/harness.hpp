@@ -174,6 +174,9 @@ inline http_response http_get(std::uint16_t port, std::string_view target,
                               duration timeout = default_timeout) {
   return http_request(port, "GET", target, timeout);
 }
+// POST with a text body (e.g. a fault spec to tickerd-sim's /faults/<venue>).
+http_response http_post(std::uint16_t port, std::string_view target, std::string_view body,
+                        duration timeout = default_timeout);
 
 // Polls until GET `target` answers 200; fails early if `watched` exits.
 testing::AssertionResult wait_for_http_200(std::uint16_t port, std::string_view target,
@@ -283,7 +286,13 @@ struct stack_options {
   std::string extra_limits;           // more `key = value` lines for [limits]
   std::string extra_feed;             // more `key = value` lines for the binance [[feeds]]
   std::string extra_toml;             // appended to tickerd's config: start it with a [table]
+  // More venues of the same sim, after binance, each a [[feeds]] table with binance's
+  // stale_after_ms and backoff (not extra_feed), e.g. {"okx", "coinbase", "bybit", "kraken"}.
+  std::vector<std::string> extra_venues;
 };
+
+// The path tickerd-sim serves `venue` on ("/stream", "/ws/v5/public", "/", ...).
+std::string sim_venue_path(std::string_view venue);
 
 // One tickerd fed by one tickerd-sim, each on its own free port, logs in a per-test temp dir.
 class stack {

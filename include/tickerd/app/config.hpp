@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tickerd/core/instrument.hpp"
@@ -76,6 +77,36 @@ struct almanac_config {
   std::string tz = "Asia/Shanghai";  // IANA name, or a fixed offset like "UTC+8"
 };
 
+// Channel gas.ETH: an Ethereum node's WebSocket JSON-RPC, read by a feed_session named "eth".
+struct gas_config {
+  bool enabled = false;  // a [gas] table is present
+  feed_config session = default_session();
+
+  static feed_config default_session() {
+    feed_config f;
+    f.name = "eth";
+    f.stale_after = std::chrono::milliseconds(60'000);  // five 12-second slots
+    return f;
+  }
+};
+
+inline constexpr std::string_view default_fng_url = "https://api.alternative.me/fng/?limit=1";
+
+// Channel fng: the alternative.me API, polled over HTTP(S), and the index computed from the
+// composites (always on; docs/FNG.md).
+struct fng_config {
+  std::string url;  // http:// or https://; empty: the API is not polled (no [fng] table)
+  std::chrono::milliseconds poll_interval{600'000};
+  std::chrono::milliseconds timeout{10'000};         // one request: connect, TLS, write and read
+  std::chrono::milliseconds backoff_initial{1'000};  // retries of a failed poll
+  std::chrono::milliseconds backoff_max{60'000};
+  // The API's value gives way to the computed one when no poll has succeeded for this long.
+  std::chrono::milliseconds stale_after{1'800'000};
+  std::chrono::milliseconds compute_interval{60'000};
+  std::size_t max_response_bytes = 64 * 1024;
+  bool verify_tls = true;
+};
+
 struct config {
   server_config server;
   limits_config limits;
@@ -85,6 +116,8 @@ struct config {
   std::vector<feed_entry_config> feeds;
   node_config node;
   almanac_config almanac;
+  gas_config gas;
+  fng_config fng;
   redis_config redis;  // redis.enabled when the [redis] table is present
 
   std::vector<venue_id> venues() const;  // in [[feeds]] order

@@ -32,7 +32,7 @@ namespace tickerd {
 struct feed_config {
   venue_id venue = venue_id::binance;
   std::string name;  // for logs and errors; empty = the venue's name ("eth" for the gas feed)
-  std::string url;  // ws://host:port/path or wss://host[:port]/path
+  std::string url;   // ws://host:port/path or wss://host[:port]/path
   std::chrono::milliseconds stale_after{10'000};
   std::chrono::milliseconds connect_timeout{10'000};  // TCP + TLS + WebSocket handshake
   std::chrono::milliseconds backoff_initial{250};
@@ -50,8 +50,8 @@ class feed_session {
   using state_handler = std::function<void(feed_state)>;
 
   feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, feed_config config,
-               std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
-               tick_handler on_ticks, state_handler on_state);
+               std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
+               state_handler on_state);
   ~feed_session();
   feed_session(const feed_session&) = delete;
   feed_session& operator=(const feed_session&) = delete;

@@ -36,8 +36,8 @@ struct parse_result {
   feed_errc error = feed_errc::ok;
   frame_kind kind = frame_kind::data;
   std::size_t unknown_symbols = 0;  // data for symbols not in the map (counted, not errors)
-  std::size_t gaps = 0;             // venue sequence numbers skipped (e.g. Coinbase `sequence`)
-  std::size_t readings = 0;  // outputs that are not ticks (a gas reading), counted as ticks
+  std::size_t gaps = 0;             // venue sequence jumps seen (e.g. Coinbase `sequence`)
+  std::size_t readings = 0;         // published by the adapter itself (gas), counted as ticks
 };
 
 class upstream_adapter {

@@ -5,13 +5,12 @@
 #include <span>
 #include <string>
 
-#include "tickerd/core/venue.hpp"
 #include "tickerd/feeds/feed_stats.hpp"
 
 namespace tickerd {
 
 struct feed_status_entry {
-  venue_id venue;
+  std::string name;  // "binance", …, or "eth" for the gas feed: the entry's "venue"
   const feed_stats* stats;
 };
 

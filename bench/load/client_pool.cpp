@@ -1,0 +1,616 @@
+#include "load/client_pool.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <string_view>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "load/core/message_scan.hpp"
+#include "load/core/ws_frame.hpp"
+#include "tickerd/core/clock.hpp"
+#include "tickerd/net.hpp"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24  // linux/in.h: pick the port at connect(), per 4-tuple
+#endif
+
+namespace tickerd::bench {
+namespace {
+
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+constexpr std::size_t read_buffer_bytes = 256 * 1024;  // shared by every connection
+constexpr std::size_t max_handshake_bytes = 16 * 1024;
+constexpr std::size_t idle_carry_bytes = 4096;  // a larger leftover buffer is freed when empty
+constexpr std::uint16_t close_normal = 1000;
+constexpr std::uint16_t close_protocol_error = 1002;
+constexpr auto close_handshake_timeout = std::chrono::seconds(2);
+constexpr std::size_t max_error_text = 300;
+
+enum class conn_state : std::uint8_t { idle, connecting, handshaking, open, closing, closed };
+
+// Channel names seen by any connection, each given a small index for per-connection seq
+// tracking (a vector per connection instead of a map).
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+}  // namespace
+
+struct client_pool::impl {
+  using error_code = boost::system::error_code;
+
+  struct conn {
+    explicit conn(net::io_context& ioc) : sock(ioc) {}
+    tcp::socket sock;
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;  // bumped per connection attempt: stale handlers return
+    conn_state state = conn_state::idle;
+    bool churn = false;
+    bool ready = false;
+    bool counted_open = false;
+    bool writing = false;
+    steady::time_point started;
+    steady::time_point closing_since;
+    std::string carry;    // bytes not parsed yet (an incomplete head or frame)
+    std::string message;  // a fragmented message being assembled
+    std::string outbox;   // client frames waiting for the socket (rare)
+    std::string in_flight;
+    std::vector<std::int64_t> last_seq;  // by channel index; -1 = none yet
+    std::int64_t excused = 0;            // `conflated` drops not yet matched to a seq gap
+  };
+
+  impl(net::io_context& io, pool_options o) : ioc(io), options(std::move(o)) {
+    buffer.resize(read_buffer_bytes);
+    server = tcp::endpoint(net::ip::make_address(options.host), options.port);
+    host_header = options.host + ":" + std::to_string(options.port);
+  }
+
+  net::io_context& ioc;
+  pool_options options;
+  tcp::endpoint server;
+  std::string host_header;
+  std::vector<char> buffer;
+  std::vector<std::unique_ptr<conn>> conns;
+  std::deque<conn*> waiting;  // to connect
+  std::size_t in_flight = 0;  // connecting or handshaking
+  std::size_t open_count = 0;
+  std::size_t ready_count = 0;
+  std::size_t settled_count = 0;
+  bool churning = true;
+  bool measuring = false;
+  bool stopping = false;
+  pool_counters c;
+  std::string first_error;
+  histogram window;
+  histogram second;
+  histogram connect_us;
+  histogram ready_us;
+  std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> channel_index;
+  std::int64_t now_us = 0;  // wall clock at the current read
+
+  void note_error(std::string text) {
+    if (first_error.empty()) first_error = text.substr(0, max_error_text);
+  }
+
+  std::uint32_t index_of(std::string_view channel) {
+    if (const auto it = channel_index.find(channel); it != channel_index.end()) return it->second;
+    const auto id = static_cast<std::uint32_t>(channel_index.size());
+    channel_index.emplace(std::string(channel), id);
+    return id;
+  }
+
+  // ---- connecting ------------------------------------------------------------------------
+
+  void pump() {
+    while (!stopping && in_flight < options.connect_concurrency && !waiting.empty()) {
+      conn* k = waiting.front();
+      waiting.pop_front();
+      start_connect(*k);
+    }
+  }
+
+  void start_connect(conn& k) {
+    ++in_flight;
+    ++k.generation;
+    k.state = conn_state::connecting;
+    k.ready = false;
+    k.carry.clear();
+    k.message.clear();
+    k.outbox.clear();
+    k.last_seq.clear();
+    k.excused = 0;
+    k.started = steady::now();
+    error_code ec;
+    k.sock = tcp::socket(ioc);
+    k.sock.open(tcp::v4(), ec);
+    if (!ec && options.source_addresses > 1) {
+      const int one = 1;
+      ::setsockopt(k.sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      const auto octet = 1 + k.index % options.source_addresses;
+      const net::ip::address_v4 source((127u << 24) | octet);
+      k.sock.bind(tcp::endpoint(source, 0), ec);
+    }
+    if (ec) return connect_failed(k, "socket: " + ec.message());
+    k.sock.set_option(tcp::no_delay(true), ec);
+    const auto gen = k.generation;
+    k.sock.async_connect(server, [this, &k, gen](const error_code& cec) {
+      if (gen != k.generation) return;
+      if (cec) return connect_failed(k, "connect: " + cec.message());
+      on_connected(k);
+    });
+  }
+
+  void connect_failed(conn& k, const std::string& why) {
+    ++c.connect_errors;
+    note_error(why);
+    --in_flight;
+    drop(k);
+    retry_or_settle(k);
+    pump();
+  }
+
+  void retry_or_settle(conn& k) {
+    if (k.churn && churning && !stopping) {
+      waiting.push_back(&k);
+    } else {
+      ++settled_count;
+    }
+  }
+
+  void on_connected(conn& k) {
+    error_code ec;
+    k.sock.non_blocking(true, ec);
+    k.state = conn_state::handshaking;
+    send(k, ws::handshake_request(host_header, options.target, ws::make_key(key_seed(k))));
+    arm_read(k);
+  }
+
+  static std::uint64_t key_seed(const conn& k) {
+    return (static_cast<std::uint64_t>(k.index) << 32) | k.generation;
+  }
+
+  void on_open(conn& k) {
+    --in_flight;
+    const auto now = steady::now();
+    connect_us.record(
+        std::chrono::duration_cast<std::chrono::microseconds>(now - k.started).count());
+    k.state = conn_state::open;
+    k.counted_open = true;
+    ++open_count;
+    if (options.subscribe_text.empty()) {
+      mark_ready(k);
+    } else {
+      send(k, ws::client_frame(ws::opcode::text, options.subscribe_text, mask_of(k)));
+    }
+    pump();
+  }
+
+  void mark_ready(conn& k) {
+    if (k.ready) return;
+    k.ready = true;
+    ready_us.record(
+        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - k.started).count());
+    if (k.churn) {
+      // Nothing to wait for: the cycle ends here when there is no subscription.
+      if (options.subscribe_text.empty()) finish_cycle(k);
+      return;
+    }
+    ++ready_count;
+    ++settled_count;
+  }
+
+  static std::uint32_t mask_of(const conn& k) { return 0x9E3779B9u * (k.index + 1) ^ k.generation; }
+
+  // ---- writing (client frames are tiny: this nearly always completes at once) ---------------
+
+  void send(conn& k, std::string bytes) {
+    if (k.writing || !k.outbox.empty()) {
+      k.outbox.append(bytes);
+      return;
+    }
+    error_code ec;
+    const std::size_t n = k.sock.write_some(net::buffer(bytes), ec);
+    if (ec && ec != net::error::would_block && ec != net::error::try_again) return;
+    if (n < bytes.size()) {
+      k.outbox.assign(bytes, ec ? 0 : n);
+      flush_outbox(k);
+    }
+  }
+
+  void flush_outbox(conn& k) {
+    if (k.writing || k.outbox.empty()) return;
+    k.writing = true;
+    k.in_flight.swap(k.outbox);
+    k.outbox.clear();
+    const auto gen = k.generation;
+    net::async_write(k.sock, net::buffer(k.in_flight),
+                     [this, &k, gen](const error_code& ec, std::size_t) {
+                       if (gen != k.generation) return;
+                       k.writing = false;
+                       k.in_flight.clear();
+                       if (!ec) flush_outbox(k);
+                     });
+  }
+
+  // ---- reading --------------------------------------------------------------------------------
+
+  void arm_read(conn& k) {
+    const auto gen = k.generation;
+    k.sock.async_wait(tcp::socket::wait_read, [this, &k, gen](const error_code& ec) {
+      if (gen != k.generation || k.state == conn_state::closed) return;
+      if (ec) return lost(k, "wait: " + ec.message());
+      on_readable(k);
+    });
+  }
+
+  // Reads until a read comes back short. Asio's epoll is edge-triggered, but on this one
+  // thread the wait is re-armed before the reactor polls again, so data arriving after the
+  // short read raises a fresh event; only a full buffer means more may be waiting already.
+  // (Reading on to EAGAIN would cost a system call per wake-up for nothing.)
+  void on_readable(conn& k) {
+    const auto gen = k.generation;
+    while (true) {
+      error_code ec;
+      const std::size_t n = k.sock.read_some(net::buffer(buffer), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) break;
+      if (ec) {
+        if (k.state == conn_state::closing) return closed(k);
+        return lost(k, ec == net::error::eof ? std::string("server closed the connection")
+                                             : "read: " + ec.message());
+      }
+      now_us = wall_us();
+      consume(k, std::string_view(buffer.data(), n));
+      if (gen != k.generation || k.state == conn_state::closed) return;
+      if (n < buffer.size()) break;
+    }
+    arm_read(k);
+  }
+
+  void consume(conn& k, std::string_view fresh) {
+    if (k.carry.empty()) {
+      const std::size_t used = parse(k, fresh);
+      if (k.state != conn_state::closed && used < fresh.size()) k.carry.assign(fresh.substr(used));
+      return;
+    }
+    k.carry.append(fresh);
+    const std::size_t used = parse(k, k.carry);
+    if (k.state == conn_state::closed) return;
+    k.carry.erase(0, used);
+    if (k.carry.empty() && k.carry.capacity() > idle_carry_bytes) std::string().swap(k.carry);
+  }
+
+  // Handles every complete unit in `bytes`; returns how many bytes were used.
+  std::size_t parse(conn& k, std::string_view bytes) {
+    std::size_t used = 0;
+    const auto gen = k.generation;
+    if (k.state == conn_state::handshaking) {
+      const auto end = bytes.find("\r\n\r\n");
+      if (end == std::string_view::npos) {
+        if (bytes.size() > max_handshake_bytes) handshake_failed(k, "response head too long");
+        return 0;
+      }
+      const auto head = bytes.substr(0, end + 4);
+      const auto why = ws::check_handshake_response(head, ws::make_key(key_seed(k)));
+      if (!why.empty()) {
+        handshake_failed(k, why);
+        return 0;
+      }
+      used = head.size();
+      on_open(k);
+    }
+    while (used < bytes.size() && gen == k.generation && k.state != conn_state::closed) {
+      ws::frame_header h;
+      const auto rest = bytes.substr(used);
+      const auto status = ws::parse_header(rest, h);
+      if (status == ws::parse_status::need_more) break;
+      if (status == ws::parse_status::bad || h.masked) {
+        protocol_error(k, "bad frame from the server");
+        return used;
+      }
+      if (rest.size() - h.header_size < h.payload_size) break;
+      const auto payload = rest.substr(h.header_size, static_cast<std::size_t>(h.payload_size));
+      used += h.header_size + payload.size();
+      on_frame(k, h, payload);
+    }
+    return used;
+  }
+
+  void on_frame(conn& k, const ws::frame_header& h, std::string_view payload) {
+    switch (h.op) {
+      case ws::opcode::text:
+      case ws::opcode::binary:
+      case ws::opcode::continuation:
+        ++c.frames;
+        c.bytes += payload.size();
+        if (h.op == ws::opcode::binary) ++c.invalid_messages;
+        if (!h.fin || !k.message.empty()) {
+          k.message.append(payload);
+          if (!h.fin) return;
+          std::string whole;
+          whole.swap(k.message);
+          return on_payload(k, whole);
+        }
+        return on_payload(k, payload);
+      case ws::opcode::ping:
+        return send(k, ws::client_frame(ws::opcode::pong, payload, mask_of(k)));
+      case ws::opcode::pong:
+        return;
+      case ws::opcode::close: {
+        if (k.state == conn_state::closing) return closed(k);
+        std::uint16_t code = 0;
+        if (payload.size() >= 2) {
+          code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                            static_cast<std::uint8_t>(payload[1]));
+        }
+        send(k, ws::client_close_frame(close_normal, mask_of(k)));
+        return lost(k, "server closed with " + std::to_string(code) + " " +
+                           std::string(payload.substr(std::min<std::size_t>(2, payload.size()))));
+      }
+    }
+  }
+
+  void on_payload(conn& k, std::string_view payload) {
+    for_each_message(payload, [&](std::string_view text) { on_message(k, text); });
+  }
+
+  void on_message(conn& k, std::string_view text) {
+    ++c.messages;
+    const auto m = scan_message(text);
+    switch (m.type) {
+      case message_type::update: {
+        ++c.updates;
+        check_seq(k, m);
+        if (m.recv_ts > 0) {
+          std::int64_t d = now_us - m.recv_ts;
+          if (d < 0) {
+            ++c.negative_latencies;
+            d = 0;
+          }
+          second.record(static_cast<std::uint64_t>(d));
+          if (measuring) window.record(static_cast<std::uint64_t>(d));
+        }
+        return;
+      }
+      case message_type::snapshot:
+        ++c.snapshots;
+        if (!m.channel.empty() && m.seq >= 0) seq_slot(k, m.channel) = m.seq;
+        if (k.churn && k.ready) finish_cycle(k);
+        return;
+      case message_type::conflated:
+        ++c.conflated_notices;
+        c.conflated_dropped += static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.dropped));
+        k.excused += std::max<std::int64_t>(0, m.dropped);
+        return;
+      case message_type::ack:
+        return mark_ready(k);
+      case message_type::error:
+        ++c.error_messages;
+        note_error("error message: " + std::string(text));
+        if (!k.ready) mark_ready(k);  // it will not get an ack: do not wait for it
+        return;
+      case message_type::invalid:
+        ++c.invalid_messages;
+        note_error("unreadable message: " + std::string(text.substr(0, 200)));
+        return;
+      case message_type::pong:
+      case message_type::reset:
+      case message_type::other:
+        return;
+    }
+  }
+
+  std::int64_t& seq_slot(conn& k, std::string_view channel) {
+    const auto i = index_of(channel);
+    if (k.last_seq.size() <= i) k.last_seq.resize(i + 1, -1);
+    return k.last_seq[i];
+  }
+
+  void check_seq(conn& k, const scanned_message& m) {
+    if (m.channel.empty() || m.seq < 0) return;
+    auto& last = seq_slot(k, m.channel);
+    if (last >= 0) {
+      if (m.seq > last + 1) {
+        const std::int64_t missing = m.seq - last - 1;
+        const std::int64_t excuse = std::min(missing, k.excused);
+        k.excused -= excuse;
+        if (missing > excuse) {
+          c.gaps += static_cast<std::uint64_t>(missing - excuse);
+          ++c.gap_events;
+        }
+      } else if (m.seq <= last) {
+        ++c.seq_regressions;
+      }
+    }
+    last = m.seq;
+  }
+
+  // ---- closing --------------------------------------------------------------------------------
+
+  void finish_cycle(conn& k) {
+    ++c.cycles;
+    begin_close(k);
+  }
+
+  void begin_close(conn& k) {
+    if (k.state != conn_state::open) {
+      if (k.state == conn_state::connecting || k.state == conn_state::handshaking) {
+        --in_flight;
+        drop(k);
+        ++settled_count;
+      }
+      return;
+    }
+    k.state = conn_state::closing;
+    k.closing_since = steady::now();
+    send(k, ws::client_close_frame(close_normal, mask_of(k)));
+  }
+
+  // The close handshake is done (or timed out): close the socket.
+  void closed(conn& k) {
+    const bool churn_again = k.churn && churning && !stopping;
+    drop(k);
+    if (churn_again) {
+      waiting.push_back(&k);
+      pump();
+    }
+  }
+
+  // Closed by the server or the network while we did not ask for it.
+  void lost(conn& k, std::string why) {
+    if (k.state == conn_state::handshaking || k.state == conn_state::connecting) {
+      ++c.handshake_errors;
+      note_error("handshake: " + why);
+      --in_flight;
+      drop(k);
+      retry_or_settle(k);
+      return pump();
+    }
+    if (k.state == conn_state::closing) return closed(k);
+    if (k.state == conn_state::closed) return;
+    if (!stopping) {
+      ++c.disconnects;
+      note_error(why);
+    }
+    const bool was_ready = k.ready;
+    drop(k);
+    if (k.churn && churning && !stopping) {
+      waiting.push_back(&k);
+      pump();
+    } else if (!was_ready) {
+      ++settled_count;
+    }
+  }
+
+  void handshake_failed(conn& k, const std::string& why) {
+    ++c.handshake_errors;
+    note_error("handshake: " + why);
+    --in_flight;
+    drop(k);
+    retry_or_settle(k);
+    pump();
+  }
+
+  void protocol_error(conn& k, const std::string& why) {
+    note_error(why);
+    send(k, ws::client_close_frame(close_protocol_error, mask_of(k)));
+    ++c.disconnects;
+    drop(k);
+  }
+
+  // Closes the socket and forgets the connection's buffers; counts stay.
+  void drop(conn& k) {
+    if (k.counted_open) {
+      k.counted_open = false;
+      --open_count;
+      if (k.ready && !k.churn) --ready_count;
+    }
+    ++k.generation;  // pending handlers for the old socket see a stale generation
+    k.state = conn_state::closed;
+    k.ready = false;
+    k.writing = false;
+    error_code ec;
+    k.sock.close(ec);
+    std::string().swap(k.carry);
+    std::string().swap(k.message);
+    std::string().swap(k.outbox);
+    std::string().swap(k.in_flight);
+    std::vector<std::int64_t>().swap(k.last_seq);
+  }
+};
+
+client_pool::client_pool(net::io_context& ioc, pool_options options)
+    : impl_(std::make_unique<impl>(ioc, std::move(options))) {}
+
+client_pool::~client_pool() {
+  impl_->stopping = true;
+  for (auto& k : impl_->conns) impl_->drop(*k);
+}
+
+void client_pool::add_clients(std::size_t n, bool churn) {
+  auto& d = *impl_;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto k = std::make_unique<impl::conn>(d.ioc);
+    k->index = static_cast<std::uint32_t>(d.conns.size());
+    k->churn = churn;
+    d.waiting.push_back(k.get());
+    d.conns.push_back(std::move(k));
+  }
+  d.pump();
+}
+
+void client_pool::stop_churn() {
+  impl_->churning = false;
+  std::erase_if(impl_->waiting, [](const impl::conn* k) { return k->churn; });
+}
+
+void client_pool::close_all(std::chrono::milliseconds grace) {
+  auto& d = *impl_;
+  d.stopping = true;
+  d.churning = false;
+  d.waiting.clear();
+  for (auto& k : d.conns) d.begin_close(*k);
+  const auto deadline = steady::now() + grace;
+  while (steady::now() < deadline && d.open_count > 0) {
+    d.ioc.run_for(std::chrono::milliseconds(20));
+  }
+  for (auto& k : d.conns) d.drop(*k);
+}
+
+std::size_t client_pool::planned() const noexcept {
+  return impl_->conns.size();
+}
+std::size_t client_pool::open() const noexcept {
+  return impl_->open_count;
+}
+std::size_t client_pool::ready() const noexcept {
+  return impl_->ready_count;
+}
+std::size_t client_pool::settled() const noexcept {
+  return impl_->settled_count;
+}
+const pool_counters& client_pool::counters() const noexcept {
+  return impl_->c;
+}
+const std::string& client_pool::first_error() const noexcept {
+  return impl_->first_error;
+}
+void client_pool::set_measuring(bool on) noexcept {
+  impl_->measuring = on;
+}
+histogram& client_pool::window_latency() noexcept {
+  return impl_->window;
+}
+histogram& client_pool::second_latency() noexcept {
+  return impl_->second;
+}
+histogram& client_pool::connect_times() noexcept {
+  return impl_->connect_us;
+}
+histogram& client_pool::ready_times() noexcept {
+  return impl_->ready_us;
+}
+
+void client_pool::housekeeping() {
+  const auto now = steady::now();
+  for (auto& k : impl_->conns) {
+    if (k->state == conn_state::closing && now - k->closing_since > close_handshake_timeout) {
+      impl_->closed(*k);
+    }
+  }
+}
+
+}  // namespace tickerd::bench

@@ -1,0 +1,92 @@
+// Tens of thousands of WebSocket clients on one thread and one io_context. Each connection is
+// a socket and a few counters: readiness is awaited with async_wait, and every readable
+// socket is read into one shared buffer and decoded in place (load/core/ws_frame.hpp), so an
+// idle connection holds no buffer at all and a busy one holds only an incomplete frame.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "load/core/histogram.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace tickerd::bench {
+
+struct pool_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string target = "/ws";
+  std::string subscribe_text;  // sent once the handshake is done; empty: connect only
+  std::size_t connect_concurrency = 256;
+  // Source addresses 127.0.0.1 ... 127.0.0.<n>, round robin (bind before connect): each
+  // holds ~28k ephemeral ports towards one server port. 1 = let the kernel choose.
+  unsigned source_addresses = 1;
+};
+
+// Cumulative counts since the pool was made; the caller takes differences.
+struct pool_counters {
+  std::uint64_t messages = 0;
+  std::uint64_t updates = 0;
+  std::uint64_t snapshots = 0;
+  std::uint64_t bytes = 0;  // payload bytes of data frames
+  std::uint64_t frames = 0;
+  std::uint64_t gaps = 0;  // updates missing from seq and not announced by `conflated`
+  std::uint64_t gap_events = 0;
+  std::uint64_t seq_regressions = 0;
+  std::uint64_t conflated_notices = 0;
+  std::uint64_t conflated_dropped = 0;
+  std::uint64_t error_messages = 0;
+  std::uint64_t invalid_messages = 0;
+  std::uint64_t negative_latencies = 0;
+  std::uint64_t connect_errors = 0;
+  std::uint64_t handshake_errors = 0;
+  std::uint64_t disconnects = 0;  // closed by the server or the network, not by us
+  std::uint64_t cycles = 0;       // churn cycles completed
+};
+
+class client_pool {
+ public:
+  client_pool(boost::asio::io_context& ioc, pool_options options);
+  ~client_pool();
+  client_pool(const client_pool&) = delete;
+  client_pool& operator=(const client_pool&) = delete;
+
+  // Adds `n` clients and starts connecting them (at most connect_concurrency at a time).
+  // Churn clients close after their first snapshot (or their ack, or the handshake when
+  // there is nothing to subscribe to) and connect again, until stop_churn().
+  void add_clients(std::size_t n, bool churn = false);
+  void stop_churn();
+  // Close handshake with every client; sockets still open after `grace` are closed.
+  void close_all(std::chrono::milliseconds grace);
+
+  std::size_t planned() const noexcept;
+  std::size_t open() const noexcept;  // handshake done and not closed
+  std::size_t ready()
+      const noexcept;  // open and subscribed (ack seen), or open with nothing to subscribe
+  std::size_t settled() const noexcept;  // finished trying: ready, failed or closed
+  const pool_counters& counters() const noexcept;
+  const std::string& first_error() const noexcept;
+
+  // Latency (µs, recv_ts to receipt): the window histogram records only while measuring;
+  // the per-second one always, and is reset by whoever reads it.
+  void set_measuring(bool on) noexcept;
+  histogram& window_latency() noexcept;
+  histogram& second_latency() noexcept;
+  histogram& connect_times() noexcept;  // µs, connect start to 101
+  histogram& ready_times() noexcept;    // µs, connect start to ack
+
+  // Once a second: closes sockets stuck in a close handshake.
+  void housekeeping();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tickerd::bench

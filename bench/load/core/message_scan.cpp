@@ -1,0 +1,179 @@
+#include "load/core/message_scan.hpp"
+
+#include <charconv>
+#include <cstring>
+
+namespace tickerd::bench {
+namespace {
+
+constexpr std::string_view recv_ts_key = "\"recv_ts\":";
+
+struct cursor {
+  const char* p;
+  const char* end;
+
+  void skip_space() noexcept {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+  }
+  bool eat(char c) noexcept {
+    skip_space();
+    if (p < end && *p == c) {
+      ++p;
+      return true;
+    }
+    return false;
+  }
+  bool peek(char c) noexcept {
+    skip_space();
+    return p < end && *p == c;
+  }
+
+  // A string's raw content (escapes left as they are); p ends after the closing quote.
+  bool string(std::string_view& out) noexcept {
+    skip_space();
+    if (p >= end || *p != '"') return false;
+    const char* start = ++p;
+    while (true) {
+      const void* q = std::memchr(p, '"', static_cast<std::size_t>(end - p));
+      if (q == nullptr) return false;
+      p = static_cast<const char*>(q);
+      std::size_t backslashes = 0;
+      for (const char* b = p; b > start && b[-1] == '\\'; --b) ++backslashes;
+      if (backslashes % 2 == 0) break;
+      ++p;
+    }
+    out = std::string_view(start, static_cast<std::size_t>(p - start));
+    ++p;
+    return true;
+  }
+
+  // An integer value; false (p after the number) when it is not one.
+  bool integer(std::int64_t& out) noexcept {
+    skip_space();
+    const auto r = std::from_chars(p, end, out);
+    if (r.ec != std::errc()) return false;
+    p = r.ptr;
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
+      skip_scalar();
+      return false;
+    }
+    return true;
+  }
+
+  // An integer value (true), or any other value skipped (false); p is null when there is no
+  // value at all.
+  bool integer_or_skip(std::int64_t& out) noexcept {
+    skip_space();
+    const char* before = p;
+    if (integer(out)) return true;
+    if (p == before && !skip_value()) p = nullptr;
+    return false;
+  }
+
+  void skip_scalar() noexcept {
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
+           *p != '\t' && *p != '\r') {
+      ++p;
+    }
+  }
+
+  bool skip_value() noexcept {
+    skip_space();
+    if (p >= end) return false;
+    if (*p == '"') {
+      std::string_view ignored;
+      return string(ignored);
+    }
+    if (*p != '{' && *p != '[') {
+      const char* start = p;
+      skip_scalar();
+      return p != start;
+    }
+    int depth = 0;
+    while (p < end) {
+      const char c = *p;
+      if (c == '"') {
+        std::string_view ignored;
+        if (!string(ignored)) return false;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) {
+          ++p;
+          return true;
+        }
+      }
+      ++p;
+    }
+    return false;
+  }
+};
+
+message_type type_of(std::string_view t) noexcept {
+  if (t == "update") return message_type::update;
+  if (t == "snapshot") return message_type::snapshot;
+  if (t == "conflated") return message_type::conflated;
+  if (t == "ack") return message_type::ack;
+  if (t == "error") return message_type::error;
+  if (t == "pong") return message_type::pong;
+  if (t == "reset") return message_type::reset;
+  return message_type::other;
+}
+
+}  // namespace
+
+scanned_message scan_message(std::string_view text) noexcept {
+  scanned_message m;
+  cursor c{text.data(), text.data() + text.size()};
+  bool have_type = false;
+  bool have_channel = false;
+  bool have_seq = false;
+  const auto fail = [] { return scanned_message{}; };
+  if (!c.eat('{') || c.peek('}')) return fail();
+  while (true) {
+    std::string_view key;
+    if (!c.string(key) || !c.eat(':')) return fail();
+    if (key == "type") {
+      std::string_view t;
+      if (!c.string(t)) return fail();
+      m.type = type_of(t);
+      have_type = true;
+    } else if (key == "channel") {
+      if (c.peek('"')) {
+        if (!c.string(m.channel)) return fail();
+        have_channel = true;
+      } else if (!c.skip_value()) {
+        return fail();
+      }
+    } else if (key == "seq") {
+      have_seq = c.integer_or_skip(m.seq);
+      if (!have_seq) m.seq = -1;
+      if (c.p == nullptr) return fail();
+    } else if (key == "dropped") {
+      if (!c.integer_or_skip(m.dropped)) m.dropped = 0;
+      if (c.p == nullptr) return fail();
+    } else if (key == "data" && c.peek('{')) {
+      // Fast path: tickerd writes `data` last, so the search below usually ends the scan.
+      const std::string_view rest(c.p, static_cast<std::size_t>(c.end - c.p));
+      const auto at = rest.find(recv_ts_key);
+      const char* found = at == std::string_view::npos ? nullptr : c.p + at;
+      if (found != nullptr) {
+        cursor v{found + recv_ts_key.size(), c.end};
+        if (!v.integer(m.recv_ts)) m.recv_ts = -1;
+      }
+      if (have_type && have_channel && have_seq) return m;
+      if (!c.skip_value()) return fail();
+      if (found != nullptr && found >= c.p) m.recv_ts = -1;  // it was past `data`
+    } else if (!c.skip_value()) {
+      return fail();
+    }
+    if (c.eat(',')) continue;
+    if (c.eat('}')) break;
+    return fail();
+  }
+  if (!have_type) return fail();
+  return m;
+}
+
+}  // namespace tickerd::bench

@@ -1,0 +1,48 @@
+// Reads the few fields tickerd-bench needs from a server message (docs/PROTOCOL.md) without
+// building a DOM: `type`, `channel`, `seq`, `dropped`, and `recv_ts` inside `data`. The load
+// generator runs this on every message it receives, on one core, so it must cost far less
+// than the server's work per delivery.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace tickerd::bench {
+
+enum class message_type : std::uint8_t {
+  invalid,  // not a JSON object with a string `type`
+  update,
+  snapshot,
+  conflated,
+  ack,
+  error,
+  pong,
+  reset,
+  other,  // any other type (status notices and future additions)
+};
+
+struct scanned_message {
+  message_type type = message_type::invalid;
+  std::string_view channel;   // empty when absent; views into the scanned text
+  std::int64_t seq = -1;      // -1 when absent
+  std::int64_t recv_ts = -1;  // data.recv_ts (µs since the epoch); -1 when absent
+  std::int64_t dropped = 0;   // `conflated` notices
+};
+
+// Top-level keys are walked in any order; string escapes and nested values are skipped
+// properly. `recv_ts` is looked up inside the `data` object only.
+scanned_message scan_message(std::string_view text) noexcept;
+
+// Calls `on_message` for each '\n'-separated message in a frame payload (empty lines skipped).
+template <typename F>
+void for_each_message(std::string_view payload, F&& on_message) {
+  while (!payload.empty()) {
+    const auto nl = payload.find('\n');
+    const auto one = payload.substr(0, nl);
+    if (!one.empty()) on_message(one);
+    if (nl == std::string_view::npos) break;
+    payload.remove_prefix(nl + 1);
+  }
+}
+
+}  // namespace tickerd::bench

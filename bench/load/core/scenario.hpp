@@ -1,0 +1,87 @@
+// A load-test scenario (bench/scenarios/*.toml): what tickerd-bench starts, how many clients
+// it opens, what they subscribe to, and for how long. Parsed and validated up front; a bad
+// file fails with a message naming the key, like tickerd's own configuration.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tickerd::bench {
+
+class scenario_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class scenario_mode : std::uint8_t {
+  stream,  // clients subscribe and read for the duration (optionally with rate phases)
+  sweep,   // the same, stepping the sim's rate; optionally against the Node peer too
+  churn,   // clients connect, subscribe, take the snapshot, close, and start over
+  idle,    // as many connections as fit, no subscriptions: memory per connection
+};
+std::string_view to_string(scenario_mode m) noexcept;
+
+struct rate_phase {
+  double at_s = 0;             // from the start of the measurement
+  double rate_multiplier = 1;  // of stack.rate
+};
+
+struct scenario {
+  std::string name;
+  std::string description;
+  std::string note;  // printed with the results (e.g. a subscribe option that does not exist)
+  scenario_mode mode = scenario_mode::stream;
+
+  // [stack]: used when tickerd-bench starts tickerd-sim and tickerd itself.
+  std::vector<std::string> venues{"binance"};
+  std::vector<std::string> symbols;  // canonical BASE-QUOTE; empty = the sim's 11
+  double rate = 10;                  // sim ticker events per second per symbol
+  unsigned shards = 1;               // tickerd gateway shards (one core: one shard)
+
+  // [clients]
+  std::size_t clients = 1000;
+  // Channel names; "@tickers" = every ticker.<SYMBOL>, "@venue_tickers" = every
+  // ticker.<SYMBOL>@<venue>. Empty: connect only.
+  std::vector<std::string> channels;
+  std::int64_t throttle_ms = 0;  // sent with each subscribe when > 0
+  std::size_t connect_concurrency = 256;
+
+  // [run]
+  double warmup_s = 2;
+  double duration_s = 10;
+  std::vector<rate_phase> phases;  // sorted by at_s
+
+  // [sweep]
+  std::vector<double> sweep_rates;
+  double step_s = 5;
+  double step_warmup_s = 1.5;
+  double p99_limit_ms = 5;
+  bool peer = false;  // also run the sweep against bench/peers/ws-broadcast
+
+  // [churn]
+  std::size_t churn_concurrency = 100;
+
+  // [targets] (reported as met or missed; never a failure)
+  std::optional<double> target_p99_ms;
+  std::optional<double> target_kib_per_connection;
+  std::optional<double> target_peer_ratio;
+};
+
+scenario parse_scenario(std::string_view toml_text, const std::string& source_name);
+scenario load_scenario_file(const std::string& path);
+
+// The sim's 11 built-in instruments, as tickerd names them.
+const std::vector<std::string>& default_symbols();
+
+// `channels` with "@tickers" and "@venue_tickers" expanded for the scenario's symbols and
+// venues (duplicates removed, order kept).
+std::vector<std::string> expand_channels(const scenario& s);
+
+// {"op":"subscribe","id":1,"channels":[...]} (+ "throttle_ms" when > 0).
+std::string subscribe_request(const std::vector<std::string>& channels, std::int64_t throttle_ms);
+
+}  // namespace tickerd::bench

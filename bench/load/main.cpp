@@ -1,0 +1,835 @@
+// tickerd-bench: the load generator ops run against a tickerd deployment (issue 6).
+// It starts tickerd-sim and tickerd itself (or targets a tickerd URL), opens the scenario's
+// clients on one thread, and measures delivered messages, end-to-end latency from each
+// update's recv_ts, seq gaps, conflation, connect times and the server's CPU and memory.
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "load/client_pool.hpp"
+#include "load/core/proc_stats.hpp"
+#include "load/core/results.hpp"
+#include "load/core/scenario.hpp"
+#include "load/stack.hpp"
+#include "tickerd/net.hpp"
+
+namespace tickerd::bench {
+namespace {
+
+using steady = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr auto ready_stall_timeout = std::chrono::seconds(20);
+constexpr auto close_grace = std::chrono::milliseconds(3000);
+constexpr unsigned many_clients = 1000;  // above this, spread over source addresses
+constexpr unsigned spread_addresses = 32;
+constexpr double saturation_fraction = 0.9;  // delivered below this share of offered: saturated
+constexpr double hopeless_p99_factor = 100;  // a sweep step this far past the p99 limit ends it
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_signal(int) {
+  interrupted = true;
+}
+
+void check_interrupted() {
+  if (interrupted) throw std::runtime_error("interrupted");
+}
+
+struct options {
+  std::string scenario_path;
+  std::string url;  // ws://host:port/path of an existing tickerd; empty: start the stack
+  pid_t server_pid = 0;
+  std::uint16_t sim_port = 0;  // with --url: the sim feeding that tickerd, for rate control
+  std::string tickerd_bin = TICKERD_BENCH_TICKERD_BIN;
+  std::string sim_bin = TICKERD_BENCH_SIM_BIN;
+  std::string node_bin = "node";
+  std::string peer_dir = TICKERD_BENCH_SOURCE_DIR "/bench/peers/ws-broadcast";
+  std::string web_root = TICKERD_BENCH_SOURCE_DIR "/web";
+  std::string work_dir;
+  std::string json_out;
+  std::string html_out;
+  std::optional<std::size_t> clients;
+  std::optional<double> duration;
+  std::optional<double> rate;
+  std::vector<double> rates;
+  int server_cpu = 1;
+  int bench_cpu = 0;
+  bool no_pin = false;
+  bool no_peer = false;
+  bool quiet = false;
+};
+
+std::string now_iso() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+void raise_fd_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::size_t fd_limit() {
+  rlimit lim{};
+  return ::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? static_cast<std::size_t>(lim.rlim_cur) : 1024;
+}
+
+struct target_url {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string path = "/ws";
+};
+
+target_url parse_url(const std::string& url) {
+  constexpr std::string_view scheme = "ws://";
+  if (!url.starts_with(scheme)) throw std::runtime_error("--url must be ws://HOST:PORT/PATH");
+  const auto rest = url.substr(scheme.size());
+  const auto slash = rest.find('/');
+  const auto authority = rest.substr(0, slash);
+  const auto colon = authority.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("--url needs a port");
+  target_url t;
+  t.host = authority.substr(0, colon);
+  if (t.host == "localhost") t.host = "127.0.0.1";
+  t.port = static_cast<std::uint16_t>(std::stoi(authority.substr(colon + 1)));
+  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  return t;
+}
+
+// ---- measuring windows ------------------------------------------------------------------------
+
+// One pool and the result its window fills.
+struct measured {
+  client_pool* pool;
+  run_result* result;
+};
+
+class runner {
+ public:
+  runner(net::io_context& ioc, bool quiet) : ioc_(ioc), quiet_(quiet), start_(steady::now()) {
+    tty_ = ::isatty(STDERR_FILENO) == 1;
+  }
+
+  void set_server(pid_t pid, std::string name) {
+    pid_ = pid;
+    server_name_ = std::move(name);
+  }
+  void set_label(std::string label) { label_ = std::move(label); }
+  void set_offered_rate(double r) { offered_rate_ = r; }
+
+  // Runs the io_context until every client of `pool` settled (ready, failed or closed).
+  void wait_ready(client_pool& pool) {
+    auto last_progress = steady::now();
+    std::size_t last = pool.settled();
+    auto next_print = steady::now() + std::chrono::seconds(1);
+    while (pool.settled() < pool.planned()) {
+      check_interrupted();
+      ioc_.run_for(std::chrono::milliseconds(50));
+      pool.housekeeping();
+      if (pool.settled() != last) {
+        last = pool.settled();
+        last_progress = steady::now();
+      }
+      if (steady::now() >= next_print) {
+        next_print += std::chrono::seconds(1);
+        print_line(
+            "[" + label_ + "] connecting: " + std::to_string(pool.open()) + " open, " +
+            std::to_string(pool.ready()) + " ready, " + std::to_string(pool.settled()) + "/" +
+            std::to_string(pool.planned()) + " settled, errors " +
+            std::to_string(pool.counters().connect_errors + pool.counters().handshake_errors));
+      }
+      if (steady::now() - last_progress > ready_stall_timeout) {
+        end_line();
+        std::fprintf(stderr,
+                     "tickerd-bench: %zu of %zu clients still connecting after %lld s "
+                     "without progress; going on\n",
+                     pool.planned() - pool.settled(), pool.planned(),
+                     static_cast<long long>(ready_stall_timeout.count()));
+        break;
+      }
+    }
+    end_line();
+  }
+
+  // Runs for `seconds`, a sample per second; `on_second(t)` after each (t from the window's
+  // start). When measuring, each result gets the window's counters and distributions.
+  void window(double seconds, bool measuring, const std::vector<measured>& pools,
+              const std::function<void(double)>& on_second = {}) {
+    const auto begin = steady::now();
+    const auto end = begin + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
+    std::vector<pool_counters> start_counts;
+    std::vector<pool_counters> prev_counts;
+    for (const auto& m : pools) {
+      start_counts.push_back(m.pool->counters());
+      if (measuring) {
+        m.pool->window_latency().reset();
+        m.pool->connect_times().reset();
+        m.pool->ready_times().reset();
+      }
+      m.pool->second_latency().reset();
+      m.pool->set_measuring(measuring);
+    }
+    prev_counts = start_counts;
+    const auto proc_start = pid_ > 0 ? sample_process(pid_) : std::nullopt;
+    const auto self_start = sample_process(::getpid());
+    std::uint64_t rss_max = proc_start ? proc_start->rss_kib : 0;
+    auto prev_proc = proc_start;
+    auto prev_self = self_start;
+    auto prev_time = begin;
+    auto next = begin + std::chrono::seconds(1);
+    while (true) {
+      check_interrupted();
+      const auto stop_at = std::min(next, end);
+      ioc_.run_until(stop_at);
+      const auto now = steady::now();
+      if (now < stop_at) continue;
+      const double dt = std::chrono::duration<double>(now - prev_time).count();
+      prev_time = now;
+      next += std::chrono::seconds(1);
+      const auto proc = pid_ > 0 ? sample_process(pid_) : std::nullopt;
+      const auto self = sample_process(::getpid());
+      const auto cpu_pct = [&](const auto& a, const auto& b) {
+        if (!a || !b || dt <= 0) return -1.0;
+        return static_cast<double>(b->cpu_ticks - a->cpu_ticks) /
+               static_cast<double>(clock_ticks_per_second()) / dt * 100.0;
+      };
+      // The first pool is the one the progress line and the series describe.
+      for (std::size_t i = 0; i < pools.size(); ++i) {
+        const auto& m = pools[i];
+        const auto& cur = m.pool->counters();
+        second_sample s;
+        s.t = std::chrono::duration<double>(now - start_).count();
+        s.messages = static_cast<std::uint64_t>((cur.messages - prev_counts[i].messages) / dt);
+        s.bytes = static_cast<std::uint64_t>((cur.bytes - prev_counts[i].bytes) / dt);
+        const auto& h = m.pool->second_latency();
+        s.p50_us = h.quantile(0.5);
+        s.p99_us = h.quantile(0.99);
+        s.max_us = h.max();
+        s.connections = m.pool->open();
+        s.server_cpu_pct = cpu_pct(prev_proc, proc);
+        s.server_rss_kib = proc ? proc->rss_kib : 0;
+        s.bench_cpu_pct = cpu_pct(prev_self, self);
+        s.offered_rate = offered_rate_;
+        s.measuring = measuring;
+        m.result->series.push_back(s);
+        if (i == 0) progress(s, cur, *m.pool, measuring);
+        prev_counts[i] = cur;
+        m.pool->second_latency().reset();
+        m.pool->housekeeping();
+      }
+      if (proc) rss_max = std::max(rss_max, proc->rss_kib);
+      prev_proc = proc;
+      prev_self = self;
+      if (now >= end) break;
+      if (on_second) on_second(std::chrono::duration<double>(now - begin).count());
+    }
+    end_line();
+    for (auto& m : pools) m.pool->set_measuring(false);
+    if (!measuring) return;
+    const double elapsed = std::chrono::duration<double>(steady::now() - begin).count();
+    const auto proc_end = pid_ > 0 ? sample_process(pid_) : std::nullopt;
+    const auto self_end = sample_process(::getpid());
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      auto& r = *pools[i].result;
+      auto& pool = *pools[i].pool;
+      const auto& a = start_counts[i];
+      const auto& b = pool.counters();
+      r.duration_s = elapsed;
+      r.messages = b.messages - a.messages;
+      r.updates = b.updates - a.updates;
+      r.snapshots = b.snapshots - a.snapshots;
+      r.bytes = b.bytes - a.bytes;
+      r.gaps = b.gaps - a.gaps;
+      r.gap_events = b.gap_events - a.gap_events + (b.seq_regressions - a.seq_regressions);
+      r.conflated_notices = b.conflated_notices - a.conflated_notices;
+      r.conflated_dropped = b.conflated_dropped - a.conflated_dropped;
+      r.error_messages = b.error_messages - a.error_messages;
+      r.negative_latencies = b.negative_latencies - a.negative_latencies;
+      r.cycles = b.cycles - a.cycles;
+      r.disconnects = b.disconnects;
+      r.connect_errors = b.connect_errors;
+      r.handshake_errors = b.handshake_errors;
+      r.clients_planned = pool.planned();
+      r.clients_connected = pool.open();
+      r.first_error = pool.first_error();
+      r.latency_us = pool.window_latency();
+      if (pool.connect_times().count() != 0) r.connect_us = pool.connect_times();
+      if (pool.ready_times().count() != 0) r.ready_us = pool.ready_times();
+      if (proc_start && proc_end && elapsed > 0) {
+        r.server_cpu_pct = static_cast<double>(proc_end->cpu_ticks - proc_start->cpu_ticks) /
+                           static_cast<double>(clock_ticks_per_second()) / elapsed * 100.0;
+        if (r.server_rss_kib_start == 0) r.server_rss_kib_start = proc_start->rss_kib;
+        r.server_rss_kib_end = proc_end->rss_kib;
+        r.server_rss_kib_max = std::max(rss_max, proc_end->rss_kib);
+      }
+      if (self_start && self_end && elapsed > 0) {
+        r.bench_cpu_pct = static_cast<double>(self_end->cpu_ticks - self_start->cpu_ticks) /
+                          static_cast<double>(clock_ticks_per_second()) / elapsed * 100.0;
+      }
+    }
+  }
+
+  void print_line(const std::string& text) {
+    if (quiet_) return;
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K%s", text.c_str());
+      line_open_ = true;
+    } else {
+      std::fprintf(stderr, "%s\n", text.c_str());
+    }
+    std::fflush(stderr);
+  }
+  void end_line() {
+    if (line_open_) std::fputc('\n', stderr);
+    line_open_ = false;
+  }
+
+ private:
+  void progress(const second_sample& s, const pool_counters& c, const client_pool& pool,
+                bool measuring) {
+    std::string line = "[" + label_ + (measuring ? "" : " warm-up") + "] t=" + fixed(s.t, 0) +
+                       "s conns " + std::to_string(pool.open()) + "/" +
+                       std::to_string(pool.planned()) + " | " + short_number(s.messages) +
+                       " msg/s " + fixed(static_cast<double>(s.bytes) / 1e6, 1) + " MB/s | p50 " +
+                       format_us(s.p50_us) + " p99 " + format_us(s.p99_us) + " max " +
+                       format_us(s.max_us) + " | gaps " + std::to_string(c.gaps) + " confl " +
+                       std::to_string(c.conflated_dropped);
+    if (c.cycles) line += " cycles " + std::to_string(c.cycles);
+    if (s.server_cpu_pct >= 0) {
+      line += " | " + server_name_ + " cpu " + fixed(s.server_cpu_pct, 0) + "% rss " +
+              fixed(static_cast<double>(s.server_rss_kib) / 1024.0, 1) + " MiB";
+    }
+    if (s.bench_cpu_pct >= 0) line += " | bench cpu " + fixed(s.bench_cpu_pct, 0) + "%";
+    print_line(line);
+  }
+
+  net::io_context& ioc_;
+  bool quiet_;
+  bool tty_ = false;
+  bool line_open_ = false;
+  steady::time_point start_;
+  pid_t pid_ = 0;
+  std::string server_name_ = "server";
+  std::string label_;
+  double offered_rate_ = 0;
+};
+
+// ---- the scenario modes -----------------------------------------------------------------------
+
+struct context {
+  options opts;
+  scenario sc;
+  std::vector<std::string> channels;  // expanded
+  std::vector<std::string> symbols;
+  target_url target;
+  pid_t server_pid = 0;
+  std::unique_ptr<stack> st;
+  std::function<std::string(double)> set_rate;  // null: the rate cannot be changed
+  std::string rate_control = "not changed";
+  net::io_context ioc{1};
+  scenario_report report;
+};
+
+pool_options pool_for(const context& cx, std::size_t clients, const std::string& subscribe) {
+  pool_options p;
+  p.host = cx.target.host;
+  p.port = cx.target.port;
+  p.target = cx.target.path;
+  p.subscribe_text = subscribe;
+  p.connect_concurrency = cx.sc.connect_concurrency;
+  p.source_addresses =
+      clients > many_clients && cx.target.host == "127.0.0.1" ? spread_addresses : 1;
+  return p;
+}
+
+// Updates per second one client should receive at `rate` events/s per symbol per venue.
+double offered_per_client(const context& cx, double rate) {
+  double composite = 0;
+  double venue = 0;
+  for (const auto& c : cx.channels) {
+    if (c == "ticker.*") {
+      composite += static_cast<double>(cx.symbols.size());
+    } else if (c.starts_with("ticker.") && c.find('@') == std::string::npos) {
+      composite += 1;
+    } else if (c.starts_with("ticker.")) {
+      venue += 1;
+    }
+  }
+  return rate * (composite * static_cast<double>(cx.sc.venues.size()) + venue);
+}
+
+std::string subscribe_text(const context& cx) {
+  return cx.channels.empty() ? std::string() : subscribe_request(cx.channels, cx.sc.throttle_ms);
+}
+
+void change_rate(context& cx, runner& run, double rate) {
+  if (!cx.set_rate) return;
+  const auto how = cx.set_rate(rate);
+  cx.rate_control = how;
+  run.set_offered_rate(rate);
+}
+
+void run_stream(context& cx, runner& run) {
+  const double base = cx.st ? cx.st->rate() : cx.sc.rate;
+  run_result r;
+  r.label = "tickerd";
+  r.url = cx.opts.url;
+  r.rate = base;
+  r.offered_per_client = offered_per_client(cx, base);
+  client_pool pool(cx.ioc, pool_for(cx, cx.sc.clients, subscribe_text(cx)));
+  run.set_label(cx.sc.name);
+  run.set_offered_rate(base);
+  pool.add_clients(cx.sc.clients);
+  run.wait_ready(pool);
+  r.connect_us = pool.connect_times();
+  r.ready_us = pool.ready_times();
+  const auto connect_hist = pool.connect_times();
+  const auto ready_hist = pool.ready_times();
+  run.window(cx.sc.warmup_s, false, {{&pool, &r}});
+  std::size_t next_phase = 0;
+  const bool can_phase = static_cast<bool>(cx.set_rate);
+  if (!cx.sc.phases.empty() && !can_phase) {
+    cx.report.facts.emplace_back("phases", "skipped: no way to change the sim's rate (--sim-port)");
+  }
+  std::string phase_log;
+  run.window(cx.sc.duration_s, true, {{&pool, &r}}, [&](double t) {
+    while (can_phase && next_phase < cx.sc.phases.size() &&
+           t + 0.5 >= cx.sc.phases[next_phase].at_s) {
+      const double rate = base * cx.sc.phases[next_phase].rate_multiplier;
+      change_rate(cx, run, rate);
+      phase_log += (phase_log.empty() ? "" : "; ") + std::string("at ") +
+                   fixed(cx.sc.phases[next_phase].at_s, 0) + " s: " + fixed(rate, 1) + "/s";
+      ++next_phase;
+    }
+  });
+  // Connect times are of the set-up, not of the (connection-free) window.
+  r.connect_us = connect_hist;
+  r.ready_us = ready_hist;
+  if (!phase_log.empty()) cx.report.facts.emplace_back("rate phases", phase_log);
+  pool.close_all(close_grace);
+  if (cx.st && !cx.sc.phases.empty() && can_phase) change_rate(cx, run, base);
+  cx.report.runs.push_back(std::move(r));
+  if (cx.sc.target_p99_ms) {
+    const auto& h = cx.report.runs.back().latency_us;
+    const double p99_ms = static_cast<double>(h.quantile(0.99)) / 1000.0;
+    cx.report.targets.push_back({"p99 latency (recv_ts to client)", fixed(p99_ms, 3) + " ms",
+                                 "≤ " + fixed(*cx.sc.target_p99_ms, 1) + " ms",
+                                 h.count() > 0 && p99_ms <= *cx.sc.target_p99_ms});
+  }
+}
+
+void run_churn(context& cx, runner& run) {
+  run_result steady_r;
+  steady_r.label = "steady";
+  steady_r.url = cx.opts.url;
+  steady_r.rate = cx.sc.rate;
+  steady_r.offered_per_client = offered_per_client(cx, cx.sc.rate);
+  run_result churn_r;
+  churn_r.label = "churn";
+  churn_r.url = cx.opts.url;
+  client_pool steady_pool(cx.ioc, pool_for(cx, cx.sc.clients, subscribe_text(cx)));
+  run.set_label(cx.sc.name + " steady");
+  steady_pool.add_clients(cx.sc.clients);
+  run.wait_ready(steady_pool);
+  auto churn_opts =
+      pool_for(cx, many_clients + 1, subscribe_request({"ticker." + cx.symbols.front()}, 0));
+  client_pool churn_pool(cx.ioc, churn_opts);
+  churn_pool.add_clients(cx.sc.churn_concurrency, true);
+  run.set_label(cx.sc.name);
+  run.window(cx.sc.warmup_s, false, {{&steady_pool, &steady_r}, {&churn_pool, &churn_r}});
+  run.window(cx.sc.duration_s, true, {{&steady_pool, &steady_r}, {&churn_pool, &churn_r}});
+  churn_pool.stop_churn();
+  churn_pool.close_all(close_grace);
+  steady_pool.close_all(close_grace);
+  cx.report.facts.emplace_back(
+      "churn", fixed(static_cast<double>(churn_r.cycles) / churn_r.duration_s, 0) +
+                   " connect-subscribe-snapshot-close cycles/s with " +
+                   std::to_string(cx.sc.churn_concurrency) + " in flight; connect p50 " +
+                   format_us(churn_r.connect_us.quantile(0.5)) + ", p99 " +
+                   format_us(churn_r.connect_us.quantile(0.99)) + ", errors " +
+                   std::to_string(churn_r.connect_errors + churn_r.handshake_errors));
+  cx.report.runs.push_back(std::move(steady_r));
+  cx.report.runs.push_back(std::move(churn_r));
+}
+
+void run_idle(context& cx, runner& run) {
+  run_result r;
+  r.label = "idle";
+  r.url = cx.opts.url;
+  const auto before = cx.server_pid > 0 ? sample_process(cx.server_pid) : std::nullopt;
+  std::size_t clients = cx.sc.clients;
+  const std::size_t reserve = 64;  // our own descriptors: stdio, logs, /proc reads
+  if (fd_limit() < clients + reserve) {
+    clients = fd_limit() - reserve;
+    cx.report.facts.emplace_back(
+        "clients capped", "to " + std::to_string(clients) + " by this process's descriptor limit");
+  }
+  client_pool pool(cx.ioc, pool_for(cx, clients, subscribe_text(cx)));
+  run.set_label(cx.sc.name);
+  pool.add_clients(clients);
+  const auto connect_start = steady::now();
+  run.wait_ready(pool);
+  const double connect_s = std::chrono::duration<double>(steady::now() - connect_start).count();
+  const auto connect_hist = pool.connect_times();
+  run.window(cx.sc.warmup_s, false, {{&pool, &r}});
+  if (before) r.server_rss_kib_start = before->rss_kib;
+  run.window(cx.sc.duration_s, true, {{&pool, &r}});
+  r.connect_us = connect_hist;
+  const auto open = pool.open();
+  pool.close_all(close_grace);
+  cx.report.facts.emplace_back(
+      "connect phase", std::to_string(open) + " connections in " + fixed(connect_s, 1) + " s (" +
+                           fixed(static_cast<double>(open) / connect_s, 0) + "/s)");
+  if (before && open > 0 && r.server_rss_kib_end > 0) {
+    const double per =
+        (static_cast<double>(r.server_rss_kib_end) - static_cast<double>(before->rss_kib)) /
+        static_cast<double>(open);
+    cx.report.facts.emplace_back("server RSS per idle connection",
+                                 fixed(per, 2) + " KiB (" + std::to_string(before->rss_kib) +
+                                     " KiB before, " + std::to_string(r.server_rss_kib_end) +
+                                     " KiB with " + std::to_string(open) + " open)");
+    if (cx.sc.target_kib_per_connection) {
+      cx.report.targets.push_back({"server RSS per idle connection at " + std::to_string(open),
+                                   fixed(per, 2) + " KiB",
+                                   "≤ " + fixed(*cx.sc.target_kib_per_connection, 1) + " KiB",
+                                   per <= *cx.sc.target_kib_per_connection});
+    }
+  }
+  cx.report.runs.push_back(std::move(r));
+}
+
+// Steps the rate; stops after the first step that is saturated (short of the offered load, or
+// conflating) or far past the p99 limit, so the peak rate is known even when no step holds it.
+void sweep_server(context& cx, runner& run, const std::string& server) {
+  const auto rates = cx.opts.rates.empty() ? cx.sc.sweep_rates : cx.opts.rates;
+  client_pool pool(cx.ioc, pool_for(cx, cx.sc.clients, subscribe_text(cx)));
+  run.set_label(cx.sc.name + " " + server);
+  if (cx.set_rate) change_rate(cx, run, rates.front());
+  pool.add_clients(cx.sc.clients);
+  run.wait_ready(pool);
+  const auto connect_hist = pool.connect_times();
+  for (const double rate : rates) {
+    if (cx.set_rate) change_rate(cx, run, rate);
+    run_result r;
+    r.label = server + " rate " + fixed(rate, 0);
+    r.url = "ws://" + cx.target.host + ":" + std::to_string(cx.target.port) + cx.target.path;
+    r.rate = rate;
+    r.offered_per_client = offered_per_client(cx, rate);
+    run.set_label(cx.sc.name + " " + r.label);
+    run.window(cx.sc.step_warmup_s, false, {{&pool, &r}});
+    run.window(cx.sc.step_s, true, {{&pool, &r}});
+    r.connect_us = connect_hist;
+    const double p99_ms = static_cast<double>(r.latency_us.quantile(0.99)) / 1000.0;
+    const double offered = r.offered_per_client * static_cast<double>(pool.planned());
+    const bool saturated =
+        r.messages_per_s() < saturation_fraction * offered || r.conflated_dropped > 0;
+    cx.report.runs.push_back(std::move(r));
+    if (!cx.set_rate) break;
+    if (saturated || p99_ms > hopeless_p99_factor * cx.sc.p99_limit_ms) break;
+  }
+  pool.close_all(close_grace);
+}
+
+struct sweep_best {
+  double within_limit = 0;  // the highest delivered msg/s of a step with p99 <= the limit
+  std::string within_text = "no step held the p99 limit";
+  double peak = 0;  // the highest delivered msg/s of any step
+  std::string peak_text = "no step";
+};
+
+sweep_best best_of(const context& cx, const std::string& server) {
+  sweep_best b;
+  for (const auto& r : cx.report.runs) {
+    if (!r.label.starts_with(server + " ")) continue;
+    const double p99_ms = static_cast<double>(r.latency_us.quantile(0.99)) / 1000.0;
+    const auto text = r.label + ": " + short_number(r.messages_per_s()) + " msg/s, p99 " +
+                      fixed(p99_ms, 2) + " ms";
+    if (r.latency_us.count() > 0 && p99_ms <= cx.sc.p99_limit_ms &&
+        r.messages_per_s() > b.within_limit) {
+      b.within_limit = r.messages_per_s();
+      b.within_text = text;
+    }
+    if (r.messages_per_s() > b.peak) {
+      b.peak = r.messages_per_s();
+      b.peak_text = text;
+    }
+  }
+  return b;
+}
+
+void run_sweep(context& cx, runner& run) {
+  sweep_server(cx, run, "tickerd");
+  const auto limit_text = "p99 ≤ " + fixed(cx.sc.p99_limit_ms, 0) + " ms";
+  const auto tickerd = best_of(cx, "tickerd");
+  cx.report.facts.emplace_back("tickerd best with " + limit_text, tickerd.within_text);
+  cx.report.facts.emplace_back("tickerd peak", tickerd.peak_text);
+  if (!cx.sc.peer || cx.opts.no_peer) return;
+  if (!cx.st) {
+    cx.report.facts.emplace_back("peer", "not run: the peer needs the sim the bench starts");
+    return;
+  }
+  // The peer gets the server core to itself: tickerd stops first.
+  cx.st->stop_tickerd();
+  const fs::path peer_dir = cx.opts.peer_dir;
+  if (!fs::exists(peer_dir / "node_modules" / "ws")) {
+    throw std::runtime_error("the Node peer is not installed: run `npm ci` in " +
+                             peer_dir.string() + " (make bench does)");
+  }
+  const auto port = free_port();
+  child peer;
+  peer.spawn({cx.opts.node_bin, (peer_dir / "server.mjs").string(), "--port", std::to_string(port),
+              "--upstream", cx.st->binance_stream_url()},
+             cx.st->config().work_dir, "ws-broadcast", cx.st->config().server_cpu, peer_dir);
+  peer.wait_for_line("ws-broadcast listening on", std::chrono::milliseconds(30'000));
+  const auto saved = cx.target;
+  cx.target = target_url{"127.0.0.1", port, "/ws"};
+  run.set_server(peer.pid(), "node");
+  sweep_server(cx, run, "ws-broadcast");
+  cx.target = saved;
+  peer.stop();
+  const auto node = best_of(cx, "ws-broadcast");
+  cx.report.facts.emplace_back("ws-broadcast best with " + limit_text, node.within_text);
+  cx.report.facts.emplace_back("ws-broadcast peak", node.peak_text);
+  // The issue's measure is the best rate within the p99 limit; when either server held it at
+  // no step, the ratio of peak delivered rates is what this run can say.
+  const bool both_within = tickerd.within_limit > 0 && node.within_limit > 0;
+  const double a = both_within ? tickerd.within_limit : tickerd.peak;
+  const double b = both_within ? node.within_limit : node.peak;
+  if (b > 0) {
+    const double ratio = a / b;
+    const std::string what = both_within ? "best msg/s with " + limit_text
+                                         : "peak msg/s (no step of both held " + limit_text + ")";
+    cx.report.facts.emplace_back("tickerd / ws-broadcast, " + what, fixed(ratio, 2) + "×");
+    if (cx.sc.target_peer_ratio) {
+      cx.report.targets.push_back(
+          {"fan-out vs Node ws peer, " + what, fixed(ratio, 2) + "×",
+           "≥ " + fixed(*cx.sc.target_peer_ratio, 0) + "× with " + limit_text,
+           both_within && ratio >= *cx.sc.target_peer_ratio});
+    }
+  }
+}
+
+int run_main(int argc, char** argv) {
+  options o;
+  CLI::App app{"tickerd-bench: load tests for tickerd (bench/scenarios/*.toml)", "tickerd-bench"};
+  app.add_option("--scenario,-s", o.scenario_path,
+                 "scenario file, e.g. bench/scenarios/fanout.toml")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--url", o.url,
+                 "target an existing tickerd (ws://HOST:PORT/ws) instead of starting tickerd-sim "
+                 "and tickerd");
+  app.add_option("--pid", o.server_pid,
+                 "with --url: the server's pid for CPU/RSS (default: found by port)");
+  app.add_option("--sim-port", o.sim_port,
+                 "with --url: the tickerd-sim port to POST /market/rate to");
+  app.add_option("--tickerd", o.tickerd_bin, "tickerd binary")->capture_default_str();
+  app.add_option("--sim", o.sim_bin, "tickerd-sim binary")->capture_default_str();
+  app.add_option("--node", o.node_bin, "node binary for the peer")->capture_default_str();
+  app.add_option("--peer-dir", o.peer_dir, "bench/peers/ws-broadcast")->capture_default_str();
+  app.add_option("--web-root", o.web_root, "tickerd's web root")->capture_default_str();
+  app.add_option("--work-dir", o.work_dir,
+                 "logs, configs and default outputs (default: a temp dir)");
+  app.add_option("--json", o.json_out, "write the results as JSON here");
+  app.add_option("--html", o.html_out, "write the HTML report here");
+  app.add_option("--clients", o.clients, "override clients.count");
+  app.add_option("--duration", o.duration, "override run.duration_s (sweeps: sweep.step_s)");
+  app.add_option("--rate", o.rate, "override stack.rate");
+  app.add_option("--rates", o.rates, "override sweep.rates")->delimiter(',');
+  app.add_option("--server-cpu", o.server_cpu, "CPU for tickerd (and the Node peer)")
+      ->capture_default_str();
+  app.add_option("--bench-cpu", o.bench_cpu, "CPU for this process and tickerd-sim")
+      ->capture_default_str();
+  app.add_flag("--no-pin", o.no_pin, "do not pin processes to CPUs");
+  app.add_flag("--no-peer", o.no_peer, "skip the Node peer in sweeps");
+  app.add_flag("--quiet,-q", o.quiet, "no progress line");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  context cx;
+  cx.opts = o;
+  try {
+    cx.sc = load_scenario_file(o.scenario_path);
+  } catch (const scenario_error& e) {
+    std::fprintf(stderr, "tickerd-bench: %s\n", e.what());
+    return 2;
+  }
+  if (o.clients) cx.sc.clients = *o.clients;
+  if (o.duration) {
+    cx.sc.duration_s = *o.duration;
+    cx.sc.step_s = *o.duration;
+  }
+  if (o.rate) cx.sc.rate = *o.rate;
+  cx.symbols = cx.sc.symbols.empty() ? default_symbols() : cx.sc.symbols;
+  cx.channels = expand_channels(cx.sc);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
+
+  const bool pin = !o.no_pin && cpu_count() > 1 && o.server_cpu != o.bench_cpu;
+  if (pin) pin_to_cpu(o.bench_cpu);
+  if (o.work_dir.empty()) {
+    char tmpl[] = "/tmp/tickerd-bench-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    o.work_dir = tmpl;
+    cx.opts.work_dir = o.work_dir;
+  }
+  fs::create_directories(o.work_dir);
+
+  auto& rep = cx.report;
+  rep.scenario = cx.sc.name;
+  rep.description = cx.sc.description;
+  rep.mode = std::string(to_string(cx.sc.mode));
+  rep.note = cx.sc.note;
+  rep.started_at = now_iso();
+  for (int i = 0; i < argc; ++i) rep.command += (i ? " " : "") + std::string(argv[i]);
+
+  if (o.url.empty()) {
+    stack_config cfg;
+    cfg.tickerd_bin = o.tickerd_bin;
+    cfg.sim_bin = o.sim_bin;
+    cfg.work_dir = fs::path(o.work_dir) / cx.sc.name;
+    cfg.web_root = o.web_root;
+    cfg.venues = cx.sc.venues;
+    cfg.symbols = cx.symbols;
+    cfg.rate = cx.sc.rate;
+    cfg.shards = cx.sc.shards;
+    cfg.server_cpu = pin ? o.server_cpu : -1;
+    cfg.sim_cpu = pin ? o.bench_cpu : -1;
+    cx.st = std::make_unique<stack>(cfg);
+    std::fprintf(stderr, "tickerd-bench: starting tickerd-sim and tickerd in %s\n",
+                 cfg.work_dir.c_str());
+    cx.st->start();
+    cx.target = target_url{"127.0.0.1", cx.st->port(), "/ws"};
+    cx.server_pid = cx.st->tickerd_pid();
+    cx.set_rate = [&cx](double r) { return cx.st->set_rate(r); };
+    rep.started_stack = true;
+    if (pin) {
+      rep.pinning = "tickerd (" + std::to_string(cx.sc.shards) +
+                    " shard) and the Node peer on CPU " + std::to_string(o.server_cpu) +
+                    "; tickerd-bench and tickerd-sim on CPU " + std::to_string(o.bench_cpu);
+    }
+  } else {
+    cx.target = parse_url(o.url);
+    cx.server_pid = o.server_pid > 0 ? o.server_pid : find_listener_pid(cx.target.port).value_or(0);
+    if (o.sim_port != 0) {
+      cx.set_rate = [port = o.sim_port](double r) {
+        const auto reply = http_call("127.0.0.1", port, "POST", "/market/rate", std::to_string(r));
+        if (reply.status != 200) {
+          throw std::runtime_error("POST /market/rate: " + std::to_string(reply.status) + " " +
+                                   reply.body + reply.error);
+        }
+        return std::string("POST /market/rate");
+      };
+    }
+    if (pin)
+      rep.pinning = "tickerd-bench on CPU " + std::to_string(o.bench_cpu) +
+                    " (the server was not started by the bench)";
+  }
+  rep.target_url = "ws://" + cx.target.host + ":" + std::to_string(cx.target.port) + cx.target.path;
+  cx.opts.url = rep.target_url;
+  rep.facts.emplace_back(
+      "clients", std::to_string(cx.sc.clients) +
+                     (cx.sc.mode == scenario_mode::churn
+                          ? " steady + " + std::to_string(cx.sc.churn_concurrency) + " churning"
+                          : ""));
+  std::string chan_text;
+  for (const auto& c : cx.sc.channels) chan_text += (chan_text.empty() ? "" : ", ") + c;
+  rep.facts.emplace_back("subscribe",
+                         chan_text.empty()
+                             ? "nothing"
+                             : chan_text + " (" + std::to_string(cx.channels.size()) + " names)");
+  rep.facts.emplace_back("upstream",
+                         std::to_string(cx.sc.venues.size()) + " venue(s) x " +
+                             std::to_string(cx.symbols.size()) + " symbols, sim rate " +
+                             (cx.sc.mode == scenario_mode::sweep
+                                  ? std::string("stepped (see the runs)")
+                                  : fixed(cx.sc.rate, 1) + " events/s per symbol per venue"));
+  if (cx.server_pid <= 0)
+    rep.facts.emplace_back("server CPU/RSS", "not sampled (no pid: pass --pid)");
+
+  runner run(cx.ioc, o.quiet);
+  run.set_server(cx.server_pid, "tickerd");
+  auto guard = net::make_work_guard(cx.ioc);
+  switch (cx.sc.mode) {
+    case scenario_mode::stream:
+      run_stream(cx, run);
+      break;
+    case scenario_mode::sweep:
+      run_sweep(cx, run);
+      break;
+    case scenario_mode::churn:
+      run_churn(cx, run);
+      break;
+    case scenario_mode::idle:
+      run_idle(cx, run);
+      break;
+  }
+  if (cx.set_rate) rep.facts.emplace_back("rate control", cx.rate_control);
+
+  std::fputs(summary_table(rep).c_str(), stdout);
+  const fs::path json_path =
+      o.json_out.empty() ? fs::path(o.work_dir) / (cx.sc.name + ".json") : fs::path(o.json_out);
+  const fs::path html_path =
+      o.html_out.empty() ? fs::path(o.work_dir) / (cx.sc.name + ".html") : fs::path(o.html_out);
+  for (const auto& [path, text] :
+       {std::pair{json_path, to_json(rep)}, std::pair{html_path, to_html(rep)}}) {
+    if (path.has_parent_path()) fs::create_directories(path.parent_path());
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+    if (!f) throw std::runtime_error("cannot write " + path.string());
+  }
+  std::printf("wrote %s and %s\n", json_path.c_str(), html_path.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace tickerd::bench
+
+int main(int argc, char** argv) {
+  try {
+    return tickerd::bench::run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\ntickerd-bench: %s\n", e.what());
+    return 1;
+  }
+}

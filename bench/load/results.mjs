@@ -1,0 +1,166 @@
+// Turns tickerd-bench's JSON files (one per scenario) into the generated "load" section of
+// bench/RESULTS.md: machine, commands, the fan-out sweep against the Node peer, every
+// scenario's figures, and issue 6's targets as met or missed. Only the text between the
+// "load" markers is replaced; the micro section and hand-written text survive.
+//
+//   node bench/load/results.mjs --dir DIR --scenarios "fanout dashboards ..." --invocation CMD
+//                               --elapsed S (--results bench/RESULTS.md | --check-only)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BEGIN = '<!-- BEGIN GENERATED load: bench/run.sh rewrites this section (bench/load/results.mjs); edit outside it -->';
+const END = '<!-- END GENERATED load -->';
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    if (key === 'check-only') args[key] = true;
+    else args[key] = argv[++i];
+  }
+  if (!args.dir || !args.scenarios) throw new Error('--dir and --scenarios are required');
+  if (!args.results && !args['check-only']) throw new Error('--results FILE or --check-only');
+  return args;
+}
+
+function sh(cmd, cmdArgs) {
+  try {
+    return execFileSync(cmd, cmdArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+const num = (v, d = 0) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
+function rate(v) {
+  if (v === null || v === undefined) return '–';
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
+  if (v >= 1e4) return `${(v / 1e3).toFixed(1)} k`;
+  return v.toFixed(0);
+}
+function us(v) {
+  if (v === null || v === undefined) return '–';
+  if (v < 1000) return `${v} µs`;
+  if (v < 1e6) return `${(v / 1000).toFixed(v < 10000 ? 2 : 1)} ms`;
+  return `${(v / 1e6).toFixed(2)} s`;
+}
+const lat = (h) => (h && h.count > 0 ? h : null);
+const rel = (text) => text.split(`${repo}/`).join('');
+
+function machine() {
+  const lscpu = sh('lscpu', []);
+  const field = (k) => (lscpu.match(new RegExp(`^${k}:\\s*(.+)$`, 'm')) ?? [])[1] ?? 'unknown';
+  const commit = sh('git', ['-C', repo, 'rev-parse', '--short', 'HEAD']);
+  const dirty = sh('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : '';
+  return {
+    cpu: `${field('Model name')}, ${field('CPU\\(s\\)')} cores`,
+    kernel: sh('uname', ['-srm']),
+    node: sh('node', ['--version']),
+    commit: commit ? `${commit}${dirty}` : 'unknown',
+  };
+}
+
+function render(args, reports) {
+  const m = machine();
+  const lines = [BEGIN, ''];
+  lines.push(`Generated ${new Date().toISOString()} by \`bench/run.sh\` from \`tickerd-bench\`'s JSON (one file per scenario).`, '');
+  lines.push('| | |', '|---|---|');
+  lines.push(`| machine | ${m.cpu}; ${m.kernel}; Node ${m.node} for the peer |`);
+  lines.push(`| load average at start | ${args.load ?? 'unknown'} (the machine is shared with other work: figures move between runs) |`);
+  const pin = reports.find((r) => r.pinning)?.pinning;
+  lines.push(`| pinning | ${pin ?? 'none'} |`);
+  lines.push(`| commit | ${m.commit} |`);
+  lines.push(`| duration | ${args.elapsed ?? '?'} s for the load scenarios |`);
+  lines.push('');
+  lines.push('Commands (`make bench` runs each of these; the work directory keeps logs, configs, JSON and an HTML report per scenario):', '');
+  lines.push('```sh');
+  if (args.invocation) lines.push(`${args.invocation}   # which ran:`);
+  for (const r of reports) lines.push(rel(r.command).replace(/--work-dir \S+/, '--work-dir DIR').replace(/--json \S+ --html \S+/, '--json DIR/X.json --html DIR/X.html'));
+  lines.push('```', '');
+
+  // ---- targets -------------------------------------------------------------------------------
+  const targets = reports.flatMap((r) => r.targets.map((t) => ({ ...t, scenario: r.scenario })));
+  if (targets.length) {
+    lines.push('### Issue 6 targets (load)', '');
+    lines.push('| scenario | target | measured | goal | |', '|---|---|---|---|---|');
+    for (const t of targets) lines.push(`| ${t.scenario} | ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'met' : '**MISSED**'} |`);
+    lines.push('');
+  }
+
+  // ---- the fan-out sweep ----------------------------------------------------------------------
+  const sweep = reports.find((r) => r.mode === 'sweep');
+  if (sweep) {
+    lines.push(`### Fan-out sweep: tickerd vs the Node \`ws\` peer (\`${sweep.scenario}\`)`, '');
+    lines.push(`${sweep.description}. Each step: the sim's rate set, a warm-up, then the measured window; a server's sweep ends at its first saturated step (under 90 % of the offered load delivered, or conflating) or one 100× past the p99 limit. Offered = clients × updates each should get.`, '');
+    lines.push('| server, sim rate | offered/s | delivered msg/s | MB/s | p50 | p99 | p99.9 | max | seq gaps | conflated | server CPU | bench CPU |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const run of sweep.runs) {
+      const h = lat(run.latency_us);
+      const offered = run.offered_per_client * run.clients.planned;
+      lines.push(`| ${run.label} | ${rate(offered)} | ${rate(run.messages_per_s)} | ${num(run.bytes_per_s / 1e6, 1)} | ${us(h?.p50)} | ${us(h?.p99)} | ${us(h?.p999)} | ${us(h?.max)} | ${run.gaps} | ${run.conflated_dropped} | ${num(run.server.cpu_pct)} % | ${num(run.bench_cpu_pct)} % |`);
+    }
+    lines.push('');
+    for (const [k, v] of Object.entries(sweep.facts)) {
+      if (/best|peak|ws-broadcast|rate control/.test(k)) lines.push(`- ${k}: ${v}`);
+    }
+    lines.push('');
+  }
+
+  // ---- every scenario ---------------------------------------------------------------------------
+  lines.push('### Scenarios', '');
+  lines.push('| scenario | run | clients | msg/s | MB/s | p50 | p99 | p99.9 | max | seq gaps | conflated | server CPU | server RSS (KiB) |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of reports) {
+    if (r.mode === 'sweep') continue;
+    for (const run of r.runs) {
+      const h = lat(run.latency_us);
+      lines.push(`| ${r.scenario} | ${run.label} | ${run.clients.connected}/${run.clients.planned} | ${rate(run.messages_per_s)} | ${num(run.bytes_per_s / 1e6, 1)} | ${us(h?.p50)} | ${us(h?.p99)} | ${us(h?.p999)} | ${us(h?.max)} | ${run.gaps} | ${run.conflated_dropped} | ${num(run.server.cpu_pct)} % | ${run.server.rss_kib_start} → ${run.server.rss_kib_end} |`);
+    }
+  }
+  lines.push('');
+  for (const r of reports) {
+    const facts = Object.entries(r.facts).filter(([k]) => !/^(clients|subscribe|upstream)$/.test(k));
+    const connect = r.runs.find((x) => x.connect_us && x.connect_us.count > 0);
+    const items = facts.map(([k, v]) => `${k}: ${v}`);
+    if (connect && r.mode !== 'churn') items.push(`connect (${connect.label}): p50 ${us(connect.connect_us.p50)}, p99 ${us(connect.connect_us.p99)}, errors ${connect.clients.connect_errors + connect.clients.handshake_errors}`);
+    const errs = r.runs.filter((x) => x.first_error).map((x) => `${x.label}: ${x.first_error}`);
+    items.push(...errs.map((e) => `first error: ${e}`));
+    if (r.note) items.push(`note: ${r.note}`);
+    lines.push(`- **${r.scenario}** (${r.description}): ${items.join('; ') || 'no further facts'}.`);
+  }
+  lines.push('', END);
+  return lines.join('\n');
+}
+
+function replaceSection(path, section) {
+  let doc = existsSync(path) ? readFileSync(path, 'utf8') : '# tickerd benchmark results\n';
+  const start = doc.indexOf(BEGIN);
+  const end = start >= 0 ? doc.indexOf(END, start) : -1;
+  if (start >= 0 && end > start) {
+    doc = doc.slice(0, start) + section + doc.slice(end + END.length);
+  } else {
+    doc = doc.replace(/\s*$/, '\n\n') + section + '\n';
+  }
+  writeFileSync(path, doc);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const reports = [];
+const missing = [];
+for (const name of args.scenarios.split(/\s+/).filter(Boolean)) {
+  const file = join(args.dir, `${name}.json`);
+  if (!existsSync(file)) {
+    missing.push(name);
+    continue;
+  }
+  reports.push(JSON.parse(readFileSync(file, 'utf8')));
+}
+if (missing.length) {
+  console.error(`results: no results for: ${missing.join(', ')}`);
+  process.exit(1);
+}
+const text = render(args, reports);
+if (!args['check-only']) replaceSection(args.results, text);

@@ -1,0 +1,112 @@
+// The processes a load test drives: tickerd-sim (the upstream), tickerd (the server under
+// test) and the Node peer, started with their logs in a work directory and pinned to a core;
+// plus the blocking loopback HTTP that start-up checks and the sim's control endpoint need.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tickerd::bench {
+
+using std::chrono::milliseconds;
+
+struct http_reply {
+  int status = 0;  // 0: no reply (see error)
+  std::string body;
+  std::string error;
+};
+http_reply http_call(const std::string& host, std::uint16_t port, const std::string& method,
+                     const std::string& target, const std::string& body = {},
+                     milliseconds timeout = milliseconds(5000));
+
+std::uint16_t free_port();
+
+// Pins the calling thread (and what it spawns afterwards) to one CPU; false when impossible.
+bool pin_to_cpu(int cpu);
+int cpu_count();
+
+class child {
+ public:
+  child() = default;
+  ~child();
+  child(const child&) = delete;
+  child& operator=(const child&) = delete;
+
+  // Spawns `argv` (argv[0] looked up in PATH when it has no '/'), stdout/stderr to
+  // <dir>/<name>.stdout|.stderr, on `cpu` when >= 0, in `cwd` when not empty.
+  void spawn(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+             const std::string& name, int cpu, const std::filesystem::path& cwd = {});
+  pid_t pid() const { return pid_; }
+  const std::string& name() const { return name_; }
+  bool running();
+  // Waits for a complete stdout line containing `needle`; throws when the process exits or
+  // the time is up (the message carries the tail of its logs).
+  void wait_for_line(const std::string& needle, milliseconds timeout);
+  void stop(milliseconds grace = milliseconds(5000));  // SIGTERM, then SIGKILL
+  std::string log_tail() const;
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::string name_;
+  std::filesystem::path out_;
+  std::filesystem::path err_;
+};
+
+struct stack_config {
+  std::filesystem::path tickerd_bin;
+  std::filesystem::path sim_bin;
+  std::filesystem::path work_dir;
+  std::filesystem::path web_root;
+  std::vector<std::string> venues{"binance"};
+  std::vector<std::string> symbols;  // canonical
+  double rate = 10;
+  unsigned shards = 1;
+  int server_cpu = -1;
+  int sim_cpu = -1;
+};
+
+// tickerd-sim and tickerd on free loopback ports, configured like tests/integration's harness.
+class stack {
+ public:
+  explicit stack(stack_config cfg);
+  ~stack();
+
+  void start();  // the sim, then tickerd; returns once every feed is up
+  void stop_tickerd();
+  std::uint16_t port() const { return port_; }
+  std::uint16_t sim_port() const { return sim_port_; }
+  pid_t tickerd_pid() const { return tickerd_ ? tickerd_->pid() : -1; }
+  const stack_config& config() const { return cfg_; }
+
+  // The sim's rate (events/s per symbol): POST /market/rate when the sim has it, else a new
+  // sim process on the same port (tickerd's feeds reconnect). Returns how it was done.
+  std::string set_rate(double rate);
+  double rate() const { return rate_; }
+
+  // The combined Binance stream URL of the sim for the stack's symbols (the Node peer reads it).
+  std::string binance_stream_url() const;
+  std::string tickerd_config_text() const;
+
+ private:
+  void start_sim(double rate);
+  void wait_feeds_up(milliseconds timeout);
+
+  stack_config cfg_;
+  std::uint16_t port_ = 0;
+  std::uint16_t sim_port_ = 0;
+  double rate_ = 0;
+  int sim_generation_ = 0;
+  std::optional<bool> sim_has_rate_endpoint_;
+  std::unique_ptr<child> sim_;
+  std::unique_ptr<child> tickerd_;
+};
+
+}  // namespace tickerd::bench

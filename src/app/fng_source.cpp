@@ -1,0 +1,394 @@
+// fng_source: two loops on the ingest io_context. A coroutine polls the API (each request
+// bounded by fng.timeout_ms, failures retried with a jittered backoff); a timer recomputes the
+// index from the composites every fng.compute_interval_ms. Either may publish; an update goes
+// out only when what it says changes (not for the clock alone).
+#include "app/fng_source.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+
+#include "tickerd/core/clock.hpp"
+#include "tickerd/feeds/backoff.hpp"
+#include "tickerd/hub/publisher.hpp"
+#include "tickerd/market/aggregator.hpp"
+#include "tickerd/net.hpp"
+
+namespace tickerd {
+
+namespace {
+
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using std::chrono::milliseconds;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::string_view user_agent = "tickerd/" TICKERD_VERSION;
+constexpr std::size_t header_limit = 16 * 1024;
+// The first computed index: soon after start-up, once the feeds have had time to speak.
+constexpr milliseconds first_compute{3'000};
+// The API publishes once a day; a value older than this is stale however recently polled.
+constexpr std::int64_t api_max_age_ms = 48LL * 3600 * 1000;
+constexpr std::string_view http_scheme = "http://";
+constexpr std::string_view https_scheme = "https://";
+
+std::shared_ptr<spdlog::logger> logger() {
+  if (auto l = spdlog::get("feeds")) return l;
+  return spdlog::default_logger();
+}
+
+// One request's I/O objects, shared by the coroutine and the deadline's handler so that a late
+// deadline never touches a dead socket.
+struct http_exchange {
+  http_exchange(net::io_context& ioc, net::ssl::context& tls, bool use_tls)
+      : resolver(ioc), deadline(ioc) {
+    if (use_tls) {
+      secure.emplace(ioc, tls);
+    } else {
+      plain.emplace(ioc);
+    }
+  }
+
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
+  void abort() {
+    resolver.cancel();
+    beast::error_code ignored;
+    lowest().socket().close(ignored);
+  }
+
+  tcp::resolver resolver;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  net::steady_timer deadline;
+  bool timed_out = false;
+};
+
+struct fetch_result {
+  std::optional<fng::api_reading> reading;
+  std::string error;  // why there is no reading
+};
+
+std::int64_t seconds_up(milliseconds ms) {
+  return (ms.count() + 999) / 1000;
+}
+
+}  // namespace
+
+url_parse_result parse_http_url(std::string_view text) {
+  // The same grammar as ws:// and wss:// after the scheme, so the WebSocket parser does the work.
+  std::string as_ws;
+  if (text.starts_with(https_scheme)) {
+    as_ws = "wss://" + std::string(text.substr(https_scheme.size()));
+  } else if (text.starts_with(http_scheme)) {
+    as_ws = "ws://" + std::string(text.substr(http_scheme.size()));
+  } else {
+    return {url_errc::bad_scheme, {}};
+  }
+  return parse_ws_url(as_ws);
+}
+
+std::vector<fng::coin> fng_coins(const std::vector<instrument>& instruments,
+                                 const aggregator& market) {
+  std::vector<fng::coin> out;
+  for (std::size_t i = 0; i < instruments.size(); ++i) {
+    const composite_ticker* c = market.last_composite(static_cast<instrument_id>(i));
+    if (c == nullptr || c->stale) continue;  // no fresh venue: not market data now
+    fng::coin coin;
+    coin.base = instruments[i].base;
+    if (c->has_change) coin.change_pct = c->change_pct;
+    const tick& v = c->value;
+    if (v.has(tf_high) && v.has(tf_low)) {
+      coin.high_24h = v.high_24h;
+      coin.low_24h = v.low_24h;
+    }
+    if (v.has(tf_volume_quote)) coin.volume_quote = v.volume_quote;
+    out.push_back(std::move(coin));
+  }
+  return out;
+}
+
+struct fng_source::impl : std::enable_shared_from_this<impl> {
+  impl(net::io_context& io, net::ssl::context& t, const fng_config& c,
+       const std::vector<instrument>& i, const aggregator& a, publisher& p, channel_id ch)
+      : ioc(io),
+        tls(t),
+        cfg(c),
+        url(parse_http_url(cfg.url).url),  // checked by load_config
+        instruments(i),
+        market(a),
+        out(p),
+        channel(ch),
+        poll_timer(io),
+        compute_timer(io),
+        retry(cfg.backoff_initial, cfg.backoff_max, cfg.poll_interval, std::random_device{}()),
+        log(logger()) {}
+
+  void start() {
+    if (!cfg.url.empty()) {
+      log->info("fng: polling {} every {} ms", cfg.url, cfg.poll_interval.count());
+      spawn(poll_loop());
+    }
+    schedule_compute(std::min(first_compute, cfg.compute_interval));
+  }
+
+  void stop() {
+    stopped = true;
+    poll_timer.cancel();
+    compute_timer.cancel();
+    if (current) current->abort();
+  }
+
+  void spawn(net::awaitable<void> task) {
+    net::co_spawn(ioc, std::move(task), [self = shared_from_this()](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        self->log->error("fng: internal error: {}", ex.what());
+      }
+    });
+  }
+
+  // Poll, publish, wait: the poll interval after a success, a jittered backoff after a failure.
+  net::awaitable<void> poll_loop() {
+    const auto self = shared_from_this();
+    while (!stopped) {
+      auto result = co_await fetch();
+      if (stopped) co_return;
+      milliseconds wait = cfg.poll_interval;
+      if (result.reading) {
+        if (failures > 0) log->info("fng: {} answers again", url.host);
+        failures = 0;
+        retry.reset();
+        api = std::move(result.reading);
+        api_polled_ms = mono_ms();
+      } else {
+        // One warning per outage; the retries that follow log at debug.
+        if (failures++ == 0) {
+          log->warn("fng: {}: {}", cfg.url, result.error);
+        } else {
+          log->debug("fng: {}: {} (attempt {})", cfg.url, result.error, failures);
+        }
+        wait = std::min(retry.next(), cfg.poll_interval);
+      }
+      publish();
+      poll_timer.expires_after(wait);
+      co_await poll_timer.async_wait(use_tuple);
+    }
+  }
+
+  net::awaitable<fetch_result> fetch() {
+    const auto self = shared_from_this();
+    auto x = std::make_shared<http_exchange>(ioc, tls, url.tls);
+    current = x;
+    x->deadline.expires_after(cfg.timeout);
+    x->deadline.async_wait([x](beast::error_code ec) {
+      if (ec) return;
+      x->timed_out = true;
+      x->abort();
+    });
+    fetch_result r;
+    const auto ec = co_await exchange(*x, r);
+    x->deadline.cancel();
+    current.reset();
+    if (x->timed_out) {
+      r.error = "no answer within " + std::to_string(cfg.timeout.count()) + " ms";
+    } else if (ec) {
+      r.error = ec.message();
+    }
+    if (!r.error.empty()) r.reading.reset();
+    co_return r;
+  }
+
+  // Resolve, connect, TLS (https), one GET, the response. Fills r on success.
+  net::awaitable<beast::error_code> exchange(http_exchange& x, fetch_result& r) {
+    auto [resolve_ec, endpoints] = co_await x.resolver.async_resolve(
+        url.host, std::to_string(url.port), tcp::resolver::numeric_service, use_tuple);
+    if (resolve_ec) co_return resolve_ec;
+    auto [connect_ec, endpoint] = co_await x.lowest().async_connect(endpoints, use_tuple);
+    if (connect_ec) co_return connect_ec;
+
+    http::request<http::empty_body> req{http::verb::get, url.target, 11};
+    req.set(http::field::host, url.host_header());
+    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::accept, "application/json");
+    req.keep_alive(false);
+    beast::flat_buffer read_buffer;
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(cfg.max_response_bytes);
+
+    if (x.secure) {
+      auto& s = *x.secure;
+      // SNI carries names only (RFC 6066 §3); an IP literal is verified against the SAN IPs.
+      if (!url.host_is_ip() && SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str()) != 1) {
+        co_return beast::error_code(static_cast<int>(::ERR_get_error()),
+                                    net::error::get_ssl_category());
+      }
+      if (cfg.verify_tls) {
+        s.set_verify_mode(net::ssl::verify_peer);
+        s.set_verify_callback(net::ssl::host_name_verification(url.host));
+      } else {
+        s.set_verify_mode(net::ssl::verify_none);
+      }
+      auto [tls_ec] = co_await s.async_handshake(net::ssl::stream_base::client, use_tuple);
+      if (tls_ec) co_return tls_ec;
+      auto [write_ec, written] = co_await http::async_write(s, req, use_tuple);
+      if (write_ec) co_return write_ec;
+      auto [read_ec, read] = co_await http::async_read(s, read_buffer, parser, use_tuple);
+      // A body delimited by the end of the connection, from a server that closes without TLS's
+      // close_notify: what arrived is the body, as browsers take it.
+      if (read_ec == net::ssl::error::stream_truncated && parser.is_header_done() &&
+          parser.need_eof()) {
+        beast::error_code eof_ec;
+        parser.put_eof(eof_ec);
+        if (eof_ec) co_return eof_ec;
+      } else if (read_ec) {
+        co_return read_ec;
+      }
+    } else {
+      auto& s = *x.plain;
+      auto [write_ec, written] = co_await http::async_write(s, req, use_tuple);
+      if (write_ec) co_return write_ec;
+      auto [read_ec, read] = co_await http::async_read(s, read_buffer, parser, use_tuple);
+      if (read_ec) co_return read_ec;
+    }
+    beast::error_code ignored;
+    x.lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+
+    const auto& res = parser.get();
+    if (res.result() != http::status::ok) {
+      r.error = "HTTP " + std::to_string(res.result_int());
+      co_return beast::error_code{};
+    }
+    fng::api_reading reading;
+    if (const auto e = fng::parse_api_response(res.body(), reading); e != fng::api_errc::ok) {
+      r.error = "unreadable response (" + std::string(fng::to_string(e)) + ")";
+      co_return beast::error_code{};
+    }
+    r.reading = std::move(reading);
+    co_return beast::error_code{};
+  }
+
+  void schedule_compute(milliseconds after) {
+    compute_timer.expires_after(after);
+    compute_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->stopped) return;
+      self->compute();
+      self->publish();
+      // Until there is market data, look again soon rather than a whole interval later.
+      self->schedule_compute(self->computed ? self->cfg.compute_interval
+                                            : std::min(first_compute, self->cfg.compute_interval));
+    });
+  }
+
+  void compute() {
+    const auto index = fng::compute_index(fng_coins(instruments, market));
+    const std::optional<int> value = index ? std::optional<int>(index->value) : std::nullopt;
+    if (value != computed) computed_at_ms = wall_ms();
+    computed = value;
+  }
+
+  bool api_fresh() const {
+    if (!api) return false;
+    const bool polled_recently = mono_ms() - api_polled_ms <= cfg.stale_after.count();
+    return polled_recently && wall_ms() - api->timestamp_s * 1000 <= api_max_age_ms;
+  }
+
+  void publish() {
+    if (stopped) return;
+    fng::message m;
+    if (api && (api_fresh() || !computed)) {
+      m.value = api->value;
+      m.classification = api->classification;
+      m.from = fng::source::api;
+      m.timestamp_ms = api->timestamp_s * 1000;
+      if (api->time_until_update_s) {
+        const auto elapsed_s = (mono_ms() - api_polled_ms) / 1000;
+        m.time_until_update_s = std::max<std::int64_t>(0, *api->time_until_update_s - elapsed_s);
+      }
+    } else if (computed) {
+      m.value = *computed;
+      m.classification = std::string(fng::classify(*computed));
+      m.from = fng::source::computed;
+      m.timestamp_ms = computed_at_ms;
+      m.time_until_update_s = seconds_up(cfg.compute_interval);
+    } else {
+      return;  // nothing known yet: the channel stays null
+    }
+    m.computed = computed;
+    // What the update says, without the clock: equal keys publish nothing.
+    std::string key = std::to_string(m.value) + '|' + m.classification + '|' +
+                      std::string(fng::to_string(m.from)) + '|' + std::to_string(m.timestamp_ms) +
+                      '|' + (computed ? std::to_string(*computed) : "-");
+    if (key == last_key) return;
+    last_key = std::move(key);
+    if (m.from != last_source) {
+      log->info("fng: main value from {}", fng::to_string(m.from));
+      last_source = m.from;
+    }
+    m.ts_ms = wall_ms();
+    buffer.clear();
+    fng::encode(buffer, m);
+    out.publish(channel, buffer);
+  }
+
+  net::io_context& ioc;
+  net::ssl::context& tls;
+  const fng_config cfg;
+  const ws_url url;
+  const std::vector<instrument>& instruments;
+  const aggregator& market;
+  publisher& out;
+  const channel_id channel;
+  net::steady_timer poll_timer;
+  net::steady_timer compute_timer;
+  backoff retry;
+  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<http_exchange> current;  // the request in flight, for stop()
+  std::optional<fng::api_reading> api;     // the last good answer
+  std::int64_t api_polled_ms = 0;          // mono_ms() of that answer
+  std::optional<int> computed;
+  std::int64_t computed_at_ms = 0;  // when the computed value last changed
+  std::uint64_t failures = 0;       // failed polls since the last success
+  std::optional<fng::source> last_source;
+  std::string last_key;
+  std::string buffer;
+  bool stopped = false;
+};
+
+fng_source::fng_source(net::io_context& ioc, net::ssl::context& tls, const fng_config& config,
+                       const std::vector<instrument>& instruments, const aggregator& market,
+                       publisher& out, channel_id channel)
+    : impl_(std::make_shared<impl>(ioc, tls, config, instruments, market, out, channel)) {}
+
+fng_source::~fng_source() {
+  if (impl_) impl_->stop();
+}
+
+void fng_source::start() {
+  impl_->start();
+}
+
+void fng_source::stop() {
+  impl_->stop();
+}
+
+}  // namespace tickerd

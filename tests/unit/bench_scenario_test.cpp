@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "load/core/scenario.hpp"
+
+namespace tickerd::bench {
+namespace {
+
+TEST(BenchScenario, FullFile) {
+  const auto s = parse_scenario(R"(
+name = "bots"
+description = "every update on every venue"
+mode = "stream"
+[stack]
+venues = ["binance", "okx"]
+symbols = ["BTC-USDT", "ETH-USDT"]
+rate = 20
+shards = 1
+[clients]
+count = 50
+channels = ["ticker.*", "@venue_tickers", "ticker.*"]
+throttle_ms = 250
+connect_concurrency = 10
+[run]
+warmup_s = 1
+duration_s = 7.5
+[[run.phases]]
+at_s = 5
+rate_multiplier = 20
+[[run.phases]]
+at_s = 2
+rate_multiplier = 2
+[targets]
+p99_ms = 1
+)",
+                                "bots.toml");
+  EXPECT_EQ(s.name, "bots");
+  EXPECT_EQ(s.mode, scenario_mode::stream);
+  EXPECT_EQ(s.venues.size(), 2u);
+  EXPECT_EQ(s.rate, 20);
+  EXPECT_EQ(s.clients, 50u);
+  EXPECT_EQ(s.throttle_ms, 250);
+  EXPECT_EQ(s.connect_concurrency, 10u);
+  EXPECT_EQ(s.duration_s, 7.5);
+  ASSERT_EQ(s.phases.size(), 2u);
+  EXPECT_EQ(s.phases[0].at_s, 2);  // sorted
+  EXPECT_EQ(s.phases[1].rate_multiplier, 20);
+  ASSERT_TRUE(s.target_p99_ms);
+  EXPECT_EQ(*s.target_p99_ms, 1);
+  EXPECT_FALSE(s.target_kib_per_connection);
+
+  const auto channels = expand_channels(s);
+  const std::vector<std::string> expected{"ticker.*", "ticker.BTC-USDT@binance",
+                                          "ticker.ETH-USDT@binance", "ticker.BTC-USDT@okx",
+                                          "ticker.ETH-USDT@okx"};
+  EXPECT_EQ(channels, expected);
+}
+
+TEST(BenchScenario, DefaultsAndTickerExpansion) {
+  const auto s = parse_scenario("name = \"d\"\n[clients]\nchannels = [\"@tickers\"]\n", "d.toml");
+  EXPECT_EQ(s.mode, scenario_mode::stream);
+  EXPECT_EQ(s.venues, std::vector<std::string>{"binance"});
+  EXPECT_EQ(s.clients, 1000u);
+  EXPECT_EQ(s.shards, 1u);
+  const auto channels = expand_channels(s);
+  ASSERT_EQ(channels.size(), 11u);
+  EXPECT_EQ(channels.front(), "ticker.BTC-USDT");
+  EXPECT_EQ(channels.back(), "ticker.ONDO-USDT");
+}
+
+TEST(BenchScenario, SweepNeedsRates) {
+  EXPECT_THROW(parse_scenario("name = \"f\"\nmode = \"sweep\"\n", "f.toml"), scenario_error);
+  const auto s = parse_scenario(
+      "name = \"f\"\nmode = \"sweep\"\n[sweep]\nrates = [50, 10.5]\npeer = true\n", "f.toml");
+  EXPECT_EQ(s.sweep_rates, (std::vector<double>{10.5, 50}));
+  EXPECT_TRUE(s.peer);
+}
+
+std::string error_of(std::string_view text) {
+  try {
+    parse_scenario(text, "x.toml");
+  } catch (const scenario_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(BenchScenario, ErrorsNameTheKey) {
+  EXPECT_EQ(error_of("description = \"no name\""), "x.toml: name: required");
+  EXPECT_EQ(error_of("name = \"a\"\ncolour = 1"), "x.toml: colour: unknown key");
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\ncuont = 1"), "x.toml: clients.cuont: unknown key");
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"fast\""),
+            "x.toml: mode: must be stream, sweep, churn or idle");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nrate = 20000"),
+            "x.toml: stack.rate: must be from 0.01 to 10000");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nrate = \"fast\""),
+            "x.toml: stack.rate: must be a number");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nvenues = [\"ftx\"]"),
+            "x.toml: stack.venues: unknown venue 'ftx'");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nsymbols = [\"btcusdt\"]"),
+            "x.toml: stack.symbols: 'btcusdt' is not BASE-QUOTE");
+  EXPECT_EQ(
+      error_of(
+          "name = \"a\"\n[stack]\nrate = 1000\n[[run.phases]]\nat_s = 1\nrate_multiplier = 20"),
+      "x.toml: run.phases.rate_multiplier: stack.rate times it exceeds 10000");
+  EXPECT_NE(error_of("name = [").find("x.toml: "), std::string::npos);
+}
+
+TEST(BenchScenario, SubscribeRequest) {
+  EXPECT_EQ(subscribe_request({"ticker.*", "ticker.BTC-USDT@okx"}, 0),
+            R"({"op":"subscribe","id":1,"channels":["ticker.*","ticker.BTC-USDT@okx"]})");
+  EXPECT_EQ(subscribe_request({"fng"}, 250),
+            R"({"op":"subscribe","id":1,"channels":["fng"],"throttle_ms":250})");
+}
+
+TEST(BenchScenario, ShippedScenariosParse) {
+  // Every file in bench/scenarios is a valid scenario (the bench fails on a bad one at start).
+  const std::filesystem::path dir = std::filesystem::path(TICKERD_SOURCE_DIR) / "bench/scenarios";
+  ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+  std::size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".toml") continue;
+    ++n;
+    const auto s = load_scenario_file(entry.path().string());
+    EXPECT_EQ(s.name, entry.path().stem().string()) << entry.path();
+  }
+  EXPECT_GE(n, 6u);
+}
+
+}  // namespace
+}  // namespace tickerd::bench
