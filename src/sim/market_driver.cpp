@@ -107,6 +107,18 @@ void market_driver::start() {
   d.arm();
 }
 
+void market_driver::set_rate(double rate) {
+  auto& d = *impl_;
+  d.period_ns = 1.0e9 / rate;
+  if (d.stopped) return;
+  d.timer.cancel();
+  start();  // re-spaces every symbol at the new period, starting now
+}
+
+double market_driver::rate() const noexcept {
+  return 1.0e9 / impl_->period_ns;
+}
+
 void market_driver::stop() {
   impl_->stopped = true;
   impl_->timer.cancel();

@@ -29,6 +29,9 @@ class market_driver {
   void add_listener(listener l);
   void start();
   void stop();
+  // A new rate (events per second per symbol, > 0), from now on: the schedule restarts.
+  void set_rate(double rate);
+  double rate() const noexcept;
 
   std::uint64_t events() const noexcept;   // events applied so far, all symbols
   std::uint64_t skipped() const noexcept;  // events dropped because the loop fell behind

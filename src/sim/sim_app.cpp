@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -340,6 +341,8 @@ struct simulator::impl {
   std::string market_json() const {
     std::string out = R"({"market":)";
     json::append_string(out, paused ? "paused" : "running");
+    out += R"(,"rate":)";
+    out += fmt::format("{}", driver.rate());
     out += R"(,"events":)";
     json::append_int(out, static_cast<std::int64_t>(driver.events()));
     out += '}';
@@ -351,9 +354,27 @@ struct simulator::impl {
       if (!is_read(r.method)) return error_reply(405, "use GET /market");
       return json_reply(market_json());
     }
+    if (path == "/market/rate") {
+      // The offered load, changed at run time (tickerd-bench's burst scenario).
+      if (r.method != "POST") return error_reply(405, "use POST with the new rate as the body");
+      if (stopped) return error_reply(503, "the simulator is stopping");
+      std::string body(r.body);
+      while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
+        body.pop_back();
+      double rate = 0;
+      const auto res = std::from_chars(body.data(), body.data() + body.size(), rate);
+      if (body.empty() || res.ec != std::errc() || res.ptr != body.data() + body.size() ||
+          !(rate > 0) || rate > max_rate) {
+        return error_reply(400,
+                           "the body must be a rate > 0 and at most 10000 (events/s per symbol)");
+      }
+      driver.set_rate(rate);
+      log().info("market rate now {} events/s per symbol", rate);
+      return json_reply(market_json());
+    }
     const bool pause = path == "/market/pause";
     if (!pause && path != "/market/resume") {
-      return error_reply(404, "expected /market/pause or /market/resume");
+      return error_reply(404, "expected /market/pause, /market/resume or /market/rate");
     }
     if (r.method != "POST") return error_reply(405, "use POST");
     if (stopped) return error_reply(503, "the simulator is stopping");

@@ -913,3 +913,39 @@ TEST(composite_from_the_sim, equals_what_the_venues_sent) {
 
 }  // namespace
 }  // namespace tickerd::e2e
+
+namespace tickerd::e2e {
+namespace {
+
+// POST /market/rate: the offered load changes at run time (tickerd-bench's burst scenario).
+TEST(sim_market, the_rate_changes_at_run_time_and_bad_rates_are_refused) {
+  stack_options o;
+  o.sim_rate = 2;
+  stack s(o);
+  ASSERT_TRUE(s.start_sim());
+  const auto market = [&] {
+    const auto r = http_get(s.sim_port(), "/market");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json_value::parse(r.body).value_or(json_value{});
+  };
+  EXPECT_EQ(market()["rate"].number(), 2.0);
+  const auto ok = http_post(s.sim_port(), "/market/rate", "40\n");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(market()["rate"].number(), 40.0);
+  const auto before = market()["events"].integer();
+  for (const char* bad : {"", "0", "-5", "abc", "10001", "1e9", "nan", "5 6"}) {
+    const auto r = http_post(s.sim_port(), "/market/rate", bad);
+    EXPECT_EQ(r.status, 400) << "'" << bad << "': " << r.body;
+  }
+  EXPECT_EQ(market()["rate"].number(), 40.0);  // unchanged by the refused ones
+  EXPECT_EQ(http_get(s.sim_port(), "/market/rate").status, 405);
+  // The market keeps running at the new rate.
+  const auto deadline = steady_clock::now() + default_timeout;
+  while (market()["events"].integer() < before + 100 && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(market()["events"].integer(), before + 100);
+}
+
+}  // namespace
+}  // namespace tickerd::e2e
