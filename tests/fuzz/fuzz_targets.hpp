@@ -3,9 +3,11 @@
 // when every invariant held, or a short description of the one that broke.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -13,7 +15,11 @@
 
 #include <simdjson.h>
 
+#include "feeds/sources/fng.hpp"
+#include "feeds/sources/gas_adapter.hpp"
 #include "gateway/client_request.hpp"
+#include "sim/fault.hpp"
+#include "sim/replay_file.hpp"
 #include "tickerd/core/decimal.hpp"
 #include "tickerd/core/json_writer.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
@@ -631,6 +637,39 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
       }
     }
   }
+  if (obj["since"].get(v) == simdjson::SUCCESS) {
+    dom::object points;
+    if (v.get_object().get(points) != simdjson::SUCCESS) {
+      field_error = true;
+    } else {
+      for (const auto point : points) {
+        dom::object at;
+        if (e.req.since.size() == client_request_parser::max_channels ||
+            point.value.get_object().get(at) != simdjson::SUCCESS) {
+          field_error = true;
+          break;
+        }
+        std::set<std::string_view> entry_keys;
+        for (const auto field : at) {
+          if (!entry_keys.insert(field.key).second) {
+            e.known = false;  // a repeated "seq" or "epoch": left open too
+            return e;
+          }
+        }
+        resume_point p;
+        p.channel = std::string(point.key);
+        std::string_view epoch;
+        if (at["seq"].get_uint64().get(p.seq) != simdjson::SUCCESS ||
+            at["epoch"].get_string().get(epoch) != simdjson::SUCCESS ||
+            epoch.size() > client_request_parser::max_epoch_chars) {
+          field_error = true;
+          break;
+        }
+        p.epoch = std::string(epoch);
+        e.req.since.push_back(std::move(p));
+      }
+    }
+  }
   const auto fail = [&](std::string_view code) {
     e.ok = false;
     e.code = code;
@@ -638,15 +677,51 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
   };
   if (field_error || !has_op) return fail("bad_request");
   if (op == "ping") {
-    e.ok = true;
+    e.ok = true;  // a ping ignores channels and since (but they must be well formed)
     e.req.op = client_op::ping;
     return e;
   }
   if (op != "subscribe" && op != "unsubscribe") return fail("unknown_op");
   if (!has_channels || e.req.channels.empty()) return fail("bad_request");
-  e.ok = true;
   e.req.op = op == "subscribe" ? client_op::subscribe : client_op::unsubscribe;
+  if (!e.req.since.empty() && e.req.op != client_op::subscribe) return fail("bad_request");
+  for (const resume_point& p : e.req.since) {
+    if (std::find(e.req.channels.begin(), e.req.channels.end(), p.channel) ==
+        e.req.channels.end()) {
+      return fail("bad_request");  // resumes a channel it does not subscribe to
+    }
+  }
+  e.ok = true;
   return e;
+}
+
+inline bool same_since(const std::vector<resume_point>& a, const std::vector<resume_point>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const resume_point& x, const resume_point& y) {
+                      return x.channel == y.channel && x.seq == y.seq && x.epoch == y.epoch;
+                    });
+}
+
+// The subscribe message a client would send to resume exactly `req`: channels and since
+// written back out, for the seq/epoch round trip.
+inline std::string resubscribe_message(const client_request& req) {
+  std::string out = R"({"op":"subscribe","channels":[)";
+  for (std::size_t i = 0; i < req.channels.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    json::append_string(out, req.channels[i]);
+  }
+  out += R"(],"since":{)";
+  for (std::size_t i = 0; i < req.since.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    json::append_string(out, req.since[i].channel);
+    out += R"(:{"seq":)";
+    out += std::to_string(req.since[i].seq);
+    out += R"(,"epoch":)";
+    json::append_string(out, req.since[i].epoch);
+    out.push_back('}');
+  }
+  out += "}}";
+  return out;
 }
 
 }  // namespace detail
@@ -688,6 +763,20 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
   for (const auto& c : req.channels) {
     if (!simdjson::validate_utf8(c)) return "channel name is not UTF-8";
   }
+  if (ok) {
+    if (req.since.size() > client_request_parser::max_channels) return "too many since entries";
+    if (!req.since.empty() && req.op == client_op::unsubscribe) return "since on an unsubscribe";
+    for (const resume_point& p : req.since) {
+      if (!simdjson::validate_utf8(p.channel) || !simdjson::validate_utf8(p.epoch)) {
+        return "since channel or epoch is not UTF-8";
+      }
+      if (p.epoch.size() > client_request_parser::max_epoch_chars) return "since epoch too long";
+      if (req.op == client_op::subscribe &&
+          std::find(req.channels.begin(), req.channels.end(), p.channel) == req.channels.end()) {
+        return "since names a channel the subscribe does not";
+      }
+    }
+  }
   if (!req.id_json.empty()) {
     // The id is echoed verbatim into replies: it must be one JSON integer or string.
     const simdjson::padded_string id(req.id_json);
@@ -705,7 +794,8 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
     client_request again;
     request_error err_again;
     const bool ok_again = parser.parse(text, again, err_again);
-    if (ok_again != ok || again.id_json != req.id_json || again.channels != req.channels) {
+    if (ok_again != ok || again.id_json != req.id_json || again.channels != req.channels ||
+        (ok && !detail::same_since(again.since, req.since))) {
       return "parse is not deterministic";
     }
     if (ok ? again.op != req.op
@@ -731,6 +821,19 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
       if (ok && (req.op != e.req.op || req.channels != e.req.channels)) {
         return "op or channels differ from the message";
       }
+      if (ok && !detail::same_since(req.since, e.req.since))
+        return "since differs from the message";
+    }
+  }
+
+  // seq and epoch round-trip: the resume a client would send back parses to the same points.
+  if (ok && req.op == client_op::subscribe && !req.since.empty()) {
+    const std::string again_text = detail::resubscribe_message(req);
+    client_request again;
+    request_error again_err;
+    if (!parser.parse(again_text, again, again_err)) return "re-encoded since refused";
+    if (again.channels != req.channels || !detail::same_since(again.since, req.since)) {
+      return "re-encoded since parses to different resume points";
     }
   }
 
@@ -862,6 +965,496 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
       out[0].volume_quote.to_string() != "458903124.056360828" ||
       out[0].volume_base.to_string() != "5449.95415651" || out[0].exchange_ts_ms != 1764061234000) {
     return "reference frame misread after previous frame";
+  }
+  return nullptr;
+}
+
+// ---- gas.ETH: the Ethereum JSON-RPC conversation ------------------------------------------
+
+namespace detail {
+
+// A QUANTITY read independently of gas::parse_quantity: "0x", then hex digits, at most 64 bits
+// once leading zeros are dropped.
+inline bool hex_quantity_value(std::string_view s, std::uint64_t& out) {
+  if (s.size() < 3 || s.substr(0, 2) != "0x") return false;
+  s.remove_prefix(2);
+  if (s.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) return false;
+  const std::size_t first = s.find_first_not_of('0');
+  s = first == std::string_view::npos ? std::string_view() : s.substr(first);
+  if (s.size() > 16) return false;
+  std::uint64_t v = 0;
+  for (const char c : s) {
+    const int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+    v = v * 16 + static_cast<std::uint64_t>(d);
+  }
+  out = v;
+  return true;
+}
+
+// A newHeads notification as the validating DOM parser reads it.
+struct gas_head {
+  std::uint64_t block = 0;
+  std::uint64_t base_fee = 0;
+  std::optional<std::uint64_t> seconds;
+};
+
+inline std::optional<gas_head> reference_head(simdjson::dom::parser& p, std::string_view frame) {
+  const simdjson::padded_string copy(frame);
+  simdjson::dom::element root;
+  simdjson::dom::object head;
+  std::string_view method;
+  if (p.parse(copy).get(root) != simdjson::SUCCESS || root["method"].get(method) ||
+      method != "eth_subscription" || root["params"]["result"].get(head)) {
+    return std::nullopt;
+  }
+  gas_head h;
+  std::string_view text;
+  if (head["number"].get(text) || !hex_quantity_value(text, h.block)) return std::nullopt;
+  if (head["baseFeePerGas"].get(text) || !hex_quantity_value(text, h.base_fee)) {
+    return std::nullopt;
+  }
+  std::uint64_t seconds = 0;
+  if (head["timestamp"].get(text) == simdjson::SUCCESS && hex_quantity_value(text, seconds)) {
+    h.seconds = seconds;
+  }
+  return h;
+}
+
+// Wei as Gwei text: canonical, trailing fraction zeros trimmed, exactly the wei.
+inline const char* check_gwei(std::int64_t wei, std::string_view text) {
+  decimal back;
+  if (decimal::parse(text, back) != decimal_errc::ok) return "gwei text does not parse";
+  if (!canonical_text(text)) return "gwei text not canonical";
+  if (text.find('.') != std::string_view::npos && text.back() == '0') return "gwei not trimmed";
+  if (back.scale() > 9 || lifted(back, 9) != wei) return "gwei text is not exactly the wei";
+  return nullptr;
+}
+
+inline const char* check_gas_reading(const gas::reading& r, const std::vector<gas_head>& heads,
+                                     std::int64_t recv_us) {
+  if (r.base_fee_wei < 0 || r.base_fee_wei > static_cast<std::int64_t>(gas::max_fee_wei)) {
+    return "base fee out of range";
+  }
+  const bool announced = std::any_of(heads.begin(), heads.end(), [&](const gas_head& h) {
+    constexpr std::uint64_t max_seconds = INT64_MAX / 1000;  // the adapter refuses later ones
+    if (h.seconds && *h.seconds > max_seconds) return false;
+    const std::int64_t ts =
+        h.seconds ? static_cast<std::int64_t>(*h.seconds) * 1000 : recv_us / 1000;
+    return h.block == r.block && static_cast<std::int64_t>(h.base_fee) == r.base_fee_wei &&
+           ts == r.ts_ms;
+  });
+  if (!announced) return "reading's block, base fee or time not from an announced head";
+  for (const std::int64_t p : r.priority_wei) {
+    if (p < 0 || p > static_cast<std::int64_t>(gas::max_fee_wei)) return "priority out of range";
+    if (r.priority == gas::priority_source::none && p != 0) return "unknown priority not zero";
+  }
+
+  // The channel's data: JSON, the same block, every fee the exact Gwei of its wei.
+  static simdjson::dom::parser reference;
+  std::string encoded;
+  gas::encode_reading(encoded, r, false);
+  const simdjson::padded_string copy(encoded);
+  simdjson::dom::element root;
+  if (reference.parse(copy).get(root) != simdjson::SUCCESS) return "encoded reading not JSON";
+  std::uint64_t block = 0;
+  std::string_view text;
+  if (root["block"].get(block) || block != r.block) return "encoded block differs";
+  if (root["base_fee_gwei"].get(text)) return "encoded base fee not a string";
+  if (const char* f = check_gwei(r.base_fee_wei, text)) return f;
+  for (const bool with_base : {false, true}) {
+    simdjson::dom::element tiers;
+    if (root[with_base ? "total_gwei" : "priority_fee_gwei"].get(tiers)) return "tiers missing";
+    if (r.priority == gas::priority_source::none) {
+      if (!tiers.is_null()) return "unknown priority fee not null";
+      continue;
+    }
+    for (std::size_t k = 0; k < gas::tier_count; ++k) {
+      if (tiers[gas::tier_names[k]].get(text)) return "encoded tier missing";
+      const std::int64_t wei = r.priority_wei[k] + (with_base ? r.base_fee_wei : 0);
+      if (const char* f = check_gwei(wei, text)) return f;
+    }
+  }
+  return nullptr;
+}
+
+// Requests the adapter sends: JSON-RPC calls it knows, for blocks it was told about.
+inline const char* check_gas_requests(const std::vector<std::string>& requests,
+                                      const std::vector<gas_head>& heads) {
+  static simdjson::dom::parser reference;
+  for (const std::string& text : requests) {
+    const simdjson::padded_string copy(text);
+    simdjson::dom::element root;
+    std::int64_t id = 0;
+    std::string_view method;
+    if (reference.parse(copy).get(root) != simdjson::SUCCESS || root["id"].get(id) ||
+        root["method"].get(method)) {
+      return "request is not a JSON-RPC call";
+    }
+    if (id <= gas::adapter::subscribe_id) return "request reuses the subscribe id";
+    if (method == "eth_maxPriorityFeePerGas") continue;
+    if (method != "eth_feeHistory") return "request for an unknown method";
+    std::string_view block_text;
+    std::uint64_t block = 0;
+    if (root["params"].at(1).get(block_text) || !hex_quantity_value(block_text, block)) {
+      return "eth_feeHistory without a block";
+    }
+    if (std::none_of(heads.begin(), heads.end(),
+                     [block](const gas_head& h) { return h.block == block; })) {
+      return "eth_feeHistory for a block no head announced";
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace detail
+
+// geth's documented newHeads notification (compacted) and its subscription, from the unit tests.
+inline constexpr std::string_view gas_reference_ack =
+    R"({"jsonrpc":"2.0","id":1,"result":"0x9ce59a13059e417087c02d3236a0b1cc"})";
+inline constexpr std::string_view gas_reference_head =
+    R"({"jsonrpc":"2.0","method":"eth_subscription","params":{"result":{"difficulty":)"
+    R"("0x15d9223a23aa","gasLimit":"0x47e7c4","gasUsed":"0x38658","number":"0x1348c9",)"
+    R"("timestamp":"0x56ffeff8","baseFeePerGas":"0x14fce970"},)"
+    R"("subscription":"0x9ce59a13059e417087c02d3236a0b1cc"}})";
+// Five blocks' reward percentiles; the medians are 0.01, 0.05 and 0.2 Gwei.
+inline constexpr std::string_view gas_reference_rewards =
+    R"([["0x989680","0x2faf080","0xbebc200"],["0x4c4b40","0x1c9c380","0x5f5e100"],)"
+    R"(["0x1312d00","0x3b9aca0","0x11e1a300"],["0x0","0x2faf080","0xbebc200"],)"
+    R"(["0x989680","0x5f5e100","0x17d78400"]])";
+
+// The input is a conversation: frames separated by '\n', fed in order to one adapter. Each
+// parse must not crash or touch the ticks; every reading must come from an announced head with
+// its base fee and time, and encode to exact, canonical Gwei; every request must be a call
+// for an announced block. Then, after a reconnect, the documented conversation still reads
+// right.
+inline const char* gas_target(const std::uint8_t* data, std::size_t size) {
+  static simdjson::dom::parser reference;
+  std::vector<gas::reading> readings;
+  gas::adapter adapter([&readings](const gas::reading& r) { readings.push_back(r); });
+  adapter.reset();
+  std::vector<detail::gas_head> heads;
+  std::vector<tick> out;
+  std::vector<std::string> requests;
+  constexpr std::int64_t recv = 1'700'000'000'123'456;
+  std::size_t counted = 0;
+
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  while (true) {
+    const std::size_t nl = text.find('\n');
+    const std::string_view frame = text.substr(0, nl);
+    if (auto h = detail::reference_head(reference, frame)) heads.push_back(*h);
+    const std::size_t before = readings.size();
+    const parse_result r = adapter.parse(frame, recv, out);
+    if (!out.empty()) return "gas adapter appended ticks";
+    if (to_string(r.error) == "unknown") return "bad error code";
+    if (r.readings != readings.size() - before) return "readings counted != readings published";
+    if (r.error == feed_errc::ok && r.kind == frame_kind::control && r.readings != 0) {
+      return "control frame published a reading";
+    }
+    counted += r.readings;
+    for (std::size_t i = before; i < readings.size(); ++i) {
+      if (const char* f = detail::check_gas_reading(readings[i], heads, recv)) return f;
+    }
+    requests.clear();
+    adapter.take_outgoing(requests);
+    if (requests.size() > 1) return "more than one request for one frame";
+    if (const char* f = detail::check_gas_requests(requests, heads)) return f;
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  if (counted > heads.size()) return "more readings than heads";
+
+  // A reconnect, then the documented conversation: subscribe, head, fee history.
+  adapter.reset();
+  readings.clear();
+  if (adapter.parse(gas_reference_ack, recv, out).error != feed_errc::ok ||
+      adapter.subscription() != "0x9ce59a13059e417087c02d3236a0b1cc") {
+    return "reference subscription misread";
+  }
+  if (adapter.parse(gas_reference_head, recv, out).error != feed_errc::ok) {
+    return "reference head refused";
+  }
+  requests.clear();
+  adapter.take_outgoing(requests);
+  if (requests.size() != 1) return "reference head did not ask for its priority fee";
+  static simdjson::dom::parser request_parser;
+  const simdjson::padded_string request_copy(requests[0]);
+  std::int64_t id = 0;
+  std::string_view method;
+  simdjson::dom::element request;
+  if (request_parser.parse(request_copy).get(request) || request["id"].get(id) ||
+      request["method"].get(method) || method != "eth_feeHistory") {
+    return "reference head's request is not eth_feeHistory";
+  }
+  const std::string reply = R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+                            R"(,"result":{"oldestBlock":"0x1348c5","reward":)" +
+                            std::string(gas_reference_rewards) + "}}";
+  const parse_result done = adapter.parse(reply, recv, out);
+  if (done.error != feed_errc::ok || done.readings != 1 || readings.size() != 1) {
+    return "reference fee history did not publish the head";
+  }
+  const gas::reading& r = readings[0];
+  if (r.block != 0x1348c9 || r.base_fee_wei != 0x14fce970 || r.ts_ms != 0x56ffeff8LL * 1000 ||
+      r.priority != gas::priority_source::fee_history ||
+      r.priority_wei !=
+          std::array<std::int64_t, gas::tier_count>{10'000'000, 50'000'000, 200'000'000}) {
+    return "reference conversation misread";
+  }
+  std::string encoded;
+  gas::encode_reading(encoded, r, false);
+  if (encoded.find(R"("base_fee_gwei":"0.352119152","priority_fee_gwei":{"slow":"0.01",)"
+                   R"("standard":"0.05","fast":"0.2"})") == std::string::npos) {
+    return "reference reading misencoded";
+  }
+  return nullptr;
+}
+
+// ---- fng: the alternative.me response ---------------------------------------------------
+
+inline constexpr std::string_view fng_reference_response =
+    R"({"name":"Fear and Greed Index","data":[{"value":"40","value_classification":"Fear",)"
+    R"("timestamp":"1551157200","time_until_update":"68499"}],"metadata":{"error":null}})";
+
+inline const char* fng_target(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  fng::api_reading r;
+  r.value = -7;  // a sentinel a failed parse must leave alone
+  const fng::api_errc e = fng::parse_api_response(body, r);
+  if (fng::to_string(e) == "unknown") return "bad error code";
+  if (e != fng::api_errc::ok) {
+    if (r.value != -7 || !r.classification.empty()) return "failed parse wrote its output";
+  } else {
+    if (r.value < fng::min_value || r.value > fng::max_value) return "value out of 0..100";
+    if (r.classification.empty()) return "empty classification";
+    if (r.classification.size() > fng::max_classification_bytes) return "classification too long";
+    if (!simdjson::validate_utf8(r.classification)) return "classification not UTF-8";
+    if (r.timestamp_s <= 0) return "timestamp not a positive count of seconds";
+    if (r.time_until_update_s && *r.time_until_update_s < 0) return "negative time until update";
+
+    // The channel's data built from it is JSON carrying the same value and label.
+    static simdjson::dom::parser reference;
+    fng::message m;
+    m.value = r.value;
+    m.classification = r.classification;
+    m.from = fng::source::api;
+    m.timestamp_ms = r.timestamp_s;
+    m.time_until_update_s = r.time_until_update_s;
+    std::string encoded;
+    fng::encode(encoded, m);
+    const simdjson::padded_string copy(encoded);
+    simdjson::dom::element root;
+    std::int64_t value = 0;
+    std::string_view label;
+    if (reference.parse(copy).get(root) || root["value"].get(value) ||
+        root["value_classification"].get(label)) {
+      return "encoded fng is not JSON";
+    }
+    if (value != r.value || label != r.classification) return "encoded fng differs";
+  }
+  fng::api_reading again;
+  if (fng::parse_api_response(body, again) != e ||
+      (e == fng::api_errc::ok &&
+       (again.value != r.value || again.classification != r.classification ||
+        again.timestamp_s != r.timestamp_s ||
+        again.time_until_update_s != r.time_until_update_s))) {
+    return "parse is not deterministic";
+  }
+
+  fng::api_reading good;
+  if (fng::parse_api_response(fng_reference_response, good) != fng::api_errc::ok ||
+      good.value != 40 || good.classification != "Fear" || good.timestamp_s != 1551157200 ||
+      good.time_until_update_s != 68499) {
+    return "reference response misread";
+  }
+  return nullptr;
+}
+
+// ---- tickerd-sim: fault specs -----------------------------------------------------------
+
+inline const char* fault_target(const std::uint8_t* data, std::size_t size) {
+  const std::string_view spec(reinterpret_cast<const char*>(data), size);
+  const sim::fault_parse_result r = sim::parse_fault(spec);
+  // The error goes back in a JSON reply and a log line: printable ASCII.
+  const auto printable = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= ' ' && c <= '~'; });
+  };
+  if (!r.value) {
+    if (r.error.empty()) return "refused without a reason";
+    if (!printable(r.error)) return "error is not printable ASCII";
+    if (r.error.size() > 400) return "error unbounded";
+  } else {
+    const sim::fault& f = *r.value;
+    if (!r.error.empty()) return "accepted with an error";
+    if (sim::to_string(f.kind) == "unknown") return "kind out of range";
+    if (!sim::is_sendable_close_code(f.code)) return "close code cannot be sent";
+    const std::uint64_t max_count =
+        f.kind == sim::fault_kind::garbage ? sim::fault_limits::max_garbage_count
+        : f.kind == sim::fault_kind::gap   ? sim::fault_limits::max_gap_count
+                                           : sim::fault_limits::max_invalid_json_count;
+    if (f.count < 1 || f.count > max_count) return "count out of range";
+    if (f.drip_bytes < 1 || f.drip_bytes > sim::fault_limits::max_drip_bytes) {
+      return "drip bytes out of range";
+    }
+    if (f.drip_interval.count() < 0 || f.drip_interval > sim::fault_limits::max_drip_interval) {
+      return "drip interval out of range";
+    }
+    if (f.duration && (f.duration->count() < 0 || *f.duration > sim::fault_limits::max_duration)) {
+      return "duration out of range";
+    }
+    if ((f.kind == sim::fault_kind::refuse || f.kind == sim::fault_kind::max_age) && !f.duration) {
+      return "refuse or max_age without ms";
+    }
+    if (f.every && *f.every < sim::fault_limits::min_every) return "every below its minimum";
+
+    // The canonical spelling re-parses to the same fault, and is a fixed point.
+    const std::string canonical = sim::to_spec(f);
+    const sim::fault_parse_result again = sim::parse_fault(canonical);
+    if (!again.value) return "canonical spec refused";
+    if (!(*again.value == f)) return "canonical spec parses to a different fault";
+    if (sim::to_spec(*again.value) != canonical) return "canonical spec is not a fixed point";
+    if (!(f.unscheduled().unscheduled() == f.unscheduled()) || f.unscheduled().scheduled()) {
+      return "unscheduled() still scheduled";
+    }
+    // Blanks around the whole spec are ignored.
+    const sim::fault_parse_result padded = sim::parse_fault(" \t" + std::string(spec) + "\r\n");
+    if (!padded.value || !(*padded.value == f)) return "blanks around the spec changed it";
+  }
+
+  // As --fault VENUE:SPEC, for every venue name the input may start with.
+  const sim::venue_fault_parse_result v = sim::parse_venue_fault(spec);
+  if (v.value) {
+    if (!sim::check_venue(v.value->spec, v.value->venue).empty()) return "venue accepted wrongly";
+  } else if (v.error.empty() || !printable(v.error)) {
+    return "venue fault refused without a printable reason";
+  }
+
+  // What faults put on the wire: a truncated frame is a prefix, at most half, and stays UTF-8.
+  const std::string cut = sim::truncated_frame(spec);
+  if (cut.size() > spec.size() / 2 || spec.substr(0, cut.size()) != cut) {
+    return "truncated frame not a prefix of at most half";
+  }
+  if (simdjson::validate_utf8(spec.data(), spec.size()) && !simdjson::validate_utf8(cut)) {
+    return "truncated frame split a UTF-8 character";
+  }
+  return nullptr;
+}
+
+// ---- tickerd-sim: replay capture files ----------------------------------------------------
+
+namespace detail {
+
+// What parse_capture must make of a capture, worked out line by line from docs/REPLAY.md.
+struct expected_record {
+  std::int64_t at_ms;
+  std::size_t line;
+  std::string_view frame;
+};
+struct expected_capture {
+  bool ok = false;
+  std::size_t error_line = 0;
+  std::vector<expected_record> records;
+};
+
+inline expected_capture expect_capture(std::string_view text) {
+  expected_capture e;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  std::size_t line_no = 0;
+  std::int64_t previous = 0;
+  const auto blank = [](std::string_view s) { return s.find_first_not_of(" \t") == s.npos; };
+  const auto fail = [&] {
+    e.error_line = line_no;
+    e.records.clear();
+    return e;
+  };
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == text.npos ? std::string_view() : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > sim::replay::max_line_bytes) return fail();
+    if (!simdjson::validate_utf8(line.data(), line.size())) return fail();
+    if (blank(line) || line[0] == '#') continue;
+    expected_record r{previous, line_no, line};
+    if (line[0] == '@') {
+      const std::size_t end = line.find_first_not_of("0123456789", 1);
+      const std::string_view digits = line.substr(1, end == line.npos ? line.npos : end - 1);
+      if (digits.empty()) return fail();
+      const std::size_t significant = digits.find_first_not_of('0');
+      std::int64_t v = 0;
+      if (significant != digits.npos) {
+        if (digits.size() - significant > 13) return fail();  // more than 10^12 for sure
+        for (const char c : digits.substr(significant)) v = v * 10 + (c - '0');
+      }
+      if (v > sim::replay::max_time_ms) return fail();
+      if (end == line.npos) return fail();  // no frame
+      if (line[end] != ' ' && line[end] != '\t') return fail();
+      r.frame = line.substr(end + 1);
+      if (blank(r.frame)) return fail();
+      if (v < previous) return fail();
+      r.at_ms = previous = v;
+    }
+    e.records.push_back(r);
+  }
+  if (e.records.empty()) {
+    line_no = 0;
+    return fail();
+  }
+  e.ok = true;
+  return e;
+}
+
+}  // namespace detail
+
+inline const char* replay_target(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto cap = std::make_shared<sim::replay::capture>();
+  sim::replay::capture_error error;
+  const bool ok = sim::replay::parse_capture(text, *cap, error);
+
+  // Lines in the input, as the parser numbers them (a final line break ends the last line).
+  const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) +
+                            (!text.empty() && text.back() != '\n' ? 1 : 0);
+  const detail::expected_capture e = detail::expect_capture(text);
+  if (!ok) {
+    if (error.reason.empty()) return "refused without a reason";
+    if (error.line > lines) return "error line beyond the input";
+    if (e.ok) return "refused a good capture";
+    if (error.line != e.error_line) return "error on the wrong line";
+    return nullptr;
+  }
+  if (!e.ok) return "accepted a bad capture";
+  const auto& records = cap->records;
+  if (records.empty()) return "accepted without records";
+  if (records.size() != e.records.size()) return "record count differs from the lines";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const sim::replay::record& r = records[i];
+    if (r.at_ms < 0 || r.at_ms > sim::replay::max_time_ms) return "record time out of range";
+    if (i > 0 && r.at_ms < records[i - 1].at_ms) return "record times decrease";
+    if (i > 0 && r.line <= records[i - 1].line) return "record lines do not increase";
+    if (r.line < 1 || r.line > lines) return "record line beyond the input";
+    if (!r.frame || r.frame->empty()) return "record without a frame";
+    if (r.frame->find('\n') != std::string::npos) return "frame spans lines";
+    if (!simdjson::validate_utf8(*r.frame)) return "frame is not UTF-8";
+    if (r.at_ms != e.records[i].at_ms || r.line != e.records[i].line ||
+        *r.frame != e.records[i].frame) {
+      return "record differs from its line";
+    }
+  }
+  if (cap->duration_ms() != records.back().at_ms) return "duration is not the last time";
+
+  // A connection replaying it twice (loop) at a speed the input picks: due times never go back.
+  const double speeds[] = {1.0, 0.001, 1000.0, 3.7};
+  const double speed = speeds[size % 4];
+  sim::replay::cursor c(cap, speed, true);
+  c.start(1'000);
+  std::int64_t last_due = 0;
+  for (std::size_t n = 0; n < 2 * records.size() && n < 64; ++n) {
+    const std::int64_t due = c.next_due_us();
+    if (due < last_due) return "replay due times go back";
+    last_due = due;
+    const sim::replay::record& r = c.take();
+    if (r.line != records[n % records.size()].line) return "replay out of order";
   }
   return nullptr;
 }

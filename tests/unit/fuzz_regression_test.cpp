@@ -493,5 +493,283 @@ TEST(FuzzRegression, ClientRequestChannelLimit) {
   }
 }
 
+TEST(FuzzRegression, ClientRequestSince) {
+  const std::vector<std::string> seeds = {
+      R"({"op":"subscribe","id":4,"channels":["ticker.BTC-USDT"],)"
+      R"("since":{"ticker.BTC-USDT":{"seq":41,"epoch":"9f3a01bc"}}})",
+      R"({"op":"subscribe","channels":["a","b"],"since":{"a":{"seq":18446744073709551615,)"
+      R"("epoch":""},"b":{"epoch":"x\u00e9","seq":0}}})",
+      R"({"op":"subscribe","channels":["a"],"since":{"a":{"seq":1,"epoch":"e"},"a":{"seq":2,)"
+      R"("epoch":"f"}}})",
+      R"({"op":"unsubscribe","channels":["a"],"since":{"a":{"seq":1,"epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["a"],"since":{"b":{"seq":1,"epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["a"],"since":{"a":{"seq":-1,"epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["a"],"since":{"a":{"seq":1.5,"epoch":"e"}}})",
+      R"({"op":"subscribe","channels":["a"],"since":{"a":{"seq":1,"epoch":null}}})",
+      R"({"op":"subscribe","channels":["a"],"since":{"a":{"seq":1,"epoch":")" +
+          std::string(65, 'e') + R"("}}})",
+      R"({"op":"subscribe","channels":["a"],"since":[]})",
+      R"({"op":"subscribe","channels":["a"],"since":{}})",
+      R"({"op":"ping","since":{"a":{"seq":1,"epoch":"e"}}})",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      ":",
+      ",",
+      "\"",
+      "\\",
+      "\\u00e9",
+      "null",
+      "-1",
+      "1.5",
+      "1e2",
+      "\"since\":",
+      "\"seq\":",
+      "\"epoch\":",
+      "\"a\"",
+      "\"b\"",
+      "18446744073709551616",
+      "{\"seq\":0,\"epoch\":\"\"}",
+  };
+  run_corpus(fuzz::client_request_target, seeds, tokens, 20000, 0x51ce);
+}
+
+TEST(FuzzRegression, Gas) {
+  const std::string ack(fuzz::gas_reference_ack);
+  const std::string head(fuzz::gas_reference_head);
+  std::string next_head = head;
+  next_head.replace(next_head.find("0x1348c9"), 8, "0x1348ca");
+  const std::string history =
+      R"({"jsonrpc":"2.0","id":2,"result":{"oldestBlock":"0x1348c5","reward":)" +
+      std::string(fuzz::gas_reference_rewards) + "}}";
+  const std::string refused =
+      R"({"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"no eth_feeHistory"}})";
+  const std::string tip = R"({"jsonrpc":"2.0","id":3,"result":"0x3b9aca00"})";
+  const std::vector<std::string> seeds = {
+      ack,
+      ack + "\n" + head + "\n" + history,
+      ack + "\n" + head + "\n" + refused + "\n" + tip,
+      ack + "\n" + head + "\n" + next_head + "\n" + history + "\n" + tip,
+      head + "\n" + R"({"jsonrpc":"2.0","id":2,"result":"0x1"})",
+      ack + "\n" +
+          R"({"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":)"
+          R"("0x9ce59a13059e417087c02d3236a0b1cc","result":{"number":"0xffffffffffffffff",)"
+          R"("baseFeePerGas":"0xde0b6b3a7640000","timestamp":"0x20c49ba5e353f7"}}})" +
+          "\n" +
+          R"({"jsonrpc":"2.0","id":2,"result":{"reward":[["0xde0b6b3a7640000","0x0","0x1"]]}})",
+      R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}})",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "\n",
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "\"0x\"",
+      "\"0x0\"",
+      "\"0X1\"",
+      "\"0x10000000000000000\"",
+      "\"0xde0b6b3a7640001\"",
+      "\"id\":2,",
+      "\"id\":3,",
+      "\"result\":",
+      "\"error\":{},",
+      "\"number\":",
+      "\"baseFeePerGas\":",
+      "\"timestamp\":",
+      "\"reward\":",
+      "[\"0x1\",\"0x2\",\"0x3\"]",
+  };
+  run_corpus(fuzz::gas_target, seeds, tokens, 3000, 0x6a5);
+}
+
+TEST(FuzzRegression, GasRefusesBlockBeyondInt64) {
+  // Found by the gas target: block 0xffffffffffffffff was published as "block":-1.
+  std::vector<gas::reading> readings;
+  gas::adapter a([&readings](const gas::reading& r) { readings.push_back(r); });
+  std::vector<tick> ticks;
+  const auto head = [](std::string_view number) {
+    return R"({"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1",)"
+           R"("result":{"number":")" +
+           std::string(number) + R"(","baseFeePerGas":"0x7","timestamp":"0x1"}}})";
+  };
+  EXPECT_EQ(a.parse(head("0x8000000000000000"), 0, ticks).error, feed_errc::bad_number);
+  EXPECT_EQ(a.parse(head("0xffffffffffffffff"), 0, ticks).error, feed_errc::bad_number);
+  std::vector<std::string> requests;
+  a.take_outgoing(requests);
+  EXPECT_TRUE(requests.empty()) << "no fee request for a refused head";
+  const parse_result ok = a.parse(head("0x7fffffffffffffff"), 0, ticks);
+  EXPECT_EQ(ok.error, feed_errc::ok);
+  EXPECT_EQ(ok.kind, frame_kind::data);
+  a.take_outgoing(requests);
+  EXPECT_EQ(requests.size(), 1u);
+}
+
+TEST(FuzzRegression, Fng) {
+  const std::vector<std::string> seeds = {
+      std::string(fuzz::fng_reference_response),
+      R"({"data":[{"value":0,"value_classification":"Extreme Fear","timestamp":1551157200,)"
+      R"("time_until_update":0}]})",
+      R"({"data":[{"value":"17","value_classification":"Extreme Fear \u00e9","timestamp":)"
+      R"("1765929600"},{"value":"60","value_classification":"Greed","timestamp":"1765843200"}],)"
+      R"("metadata":{"error":null}})",
+      R"({"name":"x","data":[],"metadata":{"error":"Limit exceeded"}})",
+      R"({"data":[{"value":"100","value_classification":"Extreme Greed","timestamp":)"
+      R"("9223372036854775807","time_until_update":null}]})",
+      // Found by libFuzzer (reduced): a negative JSON number was taken as a count of seconds.
+      R"({"data":[{"value":"20","value_classification":"Extreme Fear","timestamp":-1551157200}]})",
+      "[1,2,3]",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "-",
+      "0",
+      "100",
+      "101",
+      "\"\"",
+      "1e2",
+      "\\u00e9",
+      "\xff",
+      "\"value\":",
+      "\"timestamp\":",
+      "\"time_until_update\":",
+      "\"value_classification\":",
+      "9223372036854775808",
+  };
+  run_corpus(fuzz::fng_target, seeds, tokens, 20000, 0xf9);
+}
+
+TEST(FuzzRegression, FngRefusesNegativeJsonNumbers) {
+  // Found by libFuzzer: a JSON integer below zero passed as a timestamp (and as
+  // time_until_update); counts of seconds are never negative, quoted or not.
+  const auto parse = [](std::string_view timestamp, std::string_view until) {
+    fng::api_reading r;
+    return fng::parse_api_response(
+        std::string(R"({"data":[{"value":40,"value_classification":"Fear","timestamp":)") +
+            std::string(timestamp) + R"(,"time_until_update":)" + std::string(until) + "}]}",
+        r);
+  };
+  EXPECT_EQ(parse("-1551157200", "0"), fng::api_errc::bad_value);
+  EXPECT_EQ(parse("1551157200", "-5"), fng::api_errc::bad_value);
+  EXPECT_EQ(parse("1551157200", "5"), fng::api_errc::ok);
+  EXPECT_EQ(parse("1551157200", "0"), fng::api_errc::ok);
+}
+
+TEST(FuzzRegression, Fault) {
+  const std::vector<std::string> seeds = {
+      "reset",
+      "close,code=4000",
+      "stall,ms=3000",
+      "garbage,count=1000",
+      "invalid_json,count=3",
+      "gap,count=1000000000,every=100",
+      "drip,bytes=65536,ms=60000",
+      "refuse,ms=604800000",
+      "max_age,ms=0",
+      "clear,every=1000",
+      "  close , code = 4001 ,every= 1000\r\n",
+      "reset,after=5000,every=20000",
+      "okx:stall,ms=100",
+      "coinbase:gap",
+      "all:drip",
+      "binance:gap",
+      "close,code=1004",
+      "stall,ms=0",
+      "garbage,count=1001",
+      "reset,,",
+      "drip,ms=1,ms=2",
+      "close,code=18446744073709551616",
+      "\xc3\xa9,\xff=\x01",
+  };
+  const std::vector<std::string> tokens = {
+      "reset",
+      "close",
+      "stall",
+      "garbage",
+      "invalid_json",
+      "gap",
+      "drip",
+      "refuse",
+      "max_age",
+      "clear",
+      ",",
+      "=",
+      " ",
+      "\t",
+      "\r\n",
+      ":",
+      "okx:",
+      "all:",
+      "code=",
+      "ms=",
+      "count=",
+      "bytes=",
+      "after=",
+      "every=",
+      "0",
+      "99",
+      "100",
+      "4999",
+      "-1",
+      "+1",
+      "18446744073709551615",
+  };
+  run_corpus(fuzz::fault_target, seeds, tokens, 30000, 0xfa17);
+}
+
+TEST(FuzzRegression, Replay) {
+  const std::vector<std::string> seeds = {
+      "{\"a\":1}\n@100 {\"b\":2}\n{\"c\":3}\n@100 {\"d\":4}\n@2500 {\"e\":5}\n{\"f\":6}\n",
+      "# a capture\r\n\r\n   \t \n@5 {\"x\":\"# not a comment\"}\r\n#@10 {\"c\":true}\n\n"
+      "@7 last line without a newline",
+      "\xEF\xBB\xBF@1  two spaces\n@2\t{tab}\n@3 @not-a-time\n@4 # not a comment\n",
+      "@10 a\n@5 b\n",
+      "@1000000000000 x\n@1000000000001 y\n",
+      "@00000000000000000000000001 x\n",
+      "@12x\n",
+      "@12\n",
+      "@12 \t \n",
+      "# only\n\n",
+      "\r\r\n",
+      "{\"u\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}\n\xff\n",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "\n",
+      "\r\n",
+      "\xEF\xBB\xBF",
+      "@",
+      "@0 ",
+      "@100 ",
+      "@1000000000001 ",
+      "\t",
+      "#",
+      " ",
+      "0",
+      "9",
+      "{\"a\":1}",
+      "\xc3\xa9",
+      "\xff",
+      "\xed\xa0\x80",
+  };
+  run_corpus(fuzz::replay_target, seeds, tokens, 20000, 0x4e91);
+}
+
 }  // namespace
 }  // namespace tickerd

@@ -23,9 +23,9 @@ constexpr int full = 10'000;  // 100.00 in hundredths
 // Scale the volumes are compared at: exact for any volume with at most 12 decimals.
 constexpr int volume_scale = 12;
 
-// A JSON integer, or a string of ASCII digits (the API quotes its numbers).
+// A JSON integer, or a string of ASCII digits (the API quotes its numbers); never negative.
 bool read_count(dom::element e, std::int64_t& out) noexcept {
-  if (e.get(out) == simdjson::SUCCESS) return true;
+  if (e.get(out) == simdjson::SUCCESS) return out >= 0;
   std::uint64_t u = 0;
   if (e.get(u) == simdjson::SUCCESS) return false;  // above int64: not a count we accept
   std::string_view text;

@@ -227,6 +227,10 @@ parse_result adapter::on_notification(dom::object obj, std::int64_t recv_ts_us) 
     result.error = e != feed_errc::ok ? e : feed_errc::unexpected_shape;  // null: a pending block
     return result;
   }
+  if (r.block > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    result.error = feed_errc::bad_number;  // the channel carries it as a JSON int64
+    return result;
+  }
   std::uint64_t base_fee = 0;
   if (auto e = read_quantity(head, "baseFeePerGas", base_fee, present); e != feed_errc::ok) {
     result.error = e;
