@@ -44,6 +44,7 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   out.id_json.clear();
   out.channels.clear();
   out.since.clear();
+  out.throttle_ms = -1;
   // padded_string allocates size() + SIMDJSON_PADDING bytes, so any text up to size() fits.
   // The first call allocates even for an empty text: memcpy to a null buffer is undefined.
   if (buffer_.size() < std::max(text.size(), min_buffer)) {
@@ -108,6 +109,13 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
         }
         out.channels.emplace_back(name);
       }
+    } else if (key == "throttle_ms") {
+      std::int64_t ms = -1;
+      if (value.get_int64().get(ms) != simdjson::SUCCESS || ms < 0 || ms > max_throttle_ms) {
+        field_error = "'throttle_ms' must be an integer from 0 to 60000";
+        continue;
+      }
+      out.throttle_ms = static_cast<std::int32_t>(ms);
     } else if (key == "since") {
       out.since.clear();
       dom::object points;
@@ -149,6 +157,9 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
     if (out.channels.empty()) return bad(err, "bad_request", "'channels' is empty");
     if (!out.since.empty() && out.op != client_op::subscribe) {
       return bad(err, "bad_request", "'since' is only for subscribe");
+    }
+    if (out.throttle_ms >= 0 && out.op != client_op::subscribe) {
+      return bad(err, "bad_request", "'throttle_ms' is only for subscribe");
     }
     for (const auto& p : out.since) {
       if (std::find(out.channels.begin(), out.channels.end(), p.channel) == out.channels.end()) {

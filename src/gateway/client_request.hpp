@@ -25,6 +25,9 @@ struct client_request {
   std::string id_json;                // the request's id re-encoded as JSON; empty if none
   std::vector<std::string> channels;  // subscribe/unsubscribe
   std::vector<resume_point> since;    // subscribe: channels to resume instead of snapshot
+  // subscribe: at most one update per channel per this many ms (latest wins); -1 = not given,
+  // 0 = every update.
+  std::int32_t throttle_ms = -1;
 };
 
 struct request_error {
@@ -37,6 +40,7 @@ class client_request_parser {
   static constexpr std::size_t max_id_chars = 64;
   static constexpr std::size_t max_channels = 1024;
   static constexpr std::size_t max_epoch_chars = 64;
+  static constexpr std::int64_t max_throttle_ms = 60'000;
 
   // True and `out` filled, or false and `err` set (out.id_json is still filled when the
   // id was readable, so the error can carry it).

@@ -214,6 +214,12 @@ void ws_session::handle_subscribe(const client_request& req) {
     }
     shard_.subscribe(*this, id);
   }
+  if (req.throttle_ms >= 0) {
+    for (const auto id : ids) set_throttle(id, req.throttle_ms);
+    if (wildcard) {
+      for (const auto id : registry.tickers()) set_throttle(id, req.throttle_ms);
+    }
+  }
 }
 
 // What the client missed since `point`, from this shard's history: the updates after it, in
@@ -271,6 +277,10 @@ void ws_session::handle_unsubscribe(const client_request& req) {
   }
   if (wildcard) shard_.set_ticker_wildcard(*this, false);
   for (const auto id : ids) shard_.unsubscribe(*this, id);
+  std::erase_if(throttles_, [&](const throttle& t) {
+    return std::binary_search(ids.begin(), ids.end(), t.channel) ||
+           (wildcard && registry.info(t.channel).kind == channel_kind::ticker);
+  });
   // Drop queued updates the client no longer wants, so nothing arrives after the ack.
   const auto wanted = [&](channel_id id) {
     return std::binary_search(channels_.begin(), channels_.end(), id) ||
@@ -314,11 +324,76 @@ void ws_session::push_snapshot(channel_id id) {
 
 void ws_session::enqueue_update(const update_ptr& u) {
   if (closing_) return;
+  if (!throttles_.empty()) {
+    const auto t = std::find_if(throttles_.begin(), throttles_.end(),
+                                [&](const throttle& x) { return x.channel == u->channel; });
+    if (t != throttles_.end()) {
+      const auto now = mono_ms();
+      if (t->pending || now - t->sent_at_ms < t->interval_ms) {
+        t->pending = u;  // latest wins; sent when the interval is over
+        return arm_throttle();
+      }
+      t->sent_at_ms = now;
+    }
+  }
+  push_update(u);
+}
+
+void ws_session::push_update(const update_ptr& u) {
   queued_bytes_ += u->update_text.size();
   ++queued_updates_;
   queue_.push_back({u, {}, kind::update});
   if (queued_updates_ > shard_.limits().conflate_after_messages) conflate();
   after_push();
+}
+
+void ws_session::set_throttle(channel_id id, std::int32_t ms) {
+  const auto t = std::find_if(throttles_.begin(), throttles_.end(),
+                              [&](const throttle& x) { return x.channel == id; });
+  if (ms <= 0) {
+    if (t == throttles_.end()) return;
+    if (t->pending) push_update(t->pending);  // nothing held back is lost
+    throttles_.erase(t);
+    return;
+  }
+  if (t != throttles_.end()) {
+    t->interval_ms = ms;
+  } else {
+    throttles_.push_back({id, ms, mono_ms(), nullptr});  // the snapshot just sent counts
+  }
+}
+
+void ws_session::arm_throttle() {
+  std::int64_t due = 0;
+  for (const auto& t : throttles_) {
+    if (t.pending && (due == 0 || t.sent_at_ms + t.interval_ms < due)) {
+      due = t.sent_at_ms + t.interval_ms;
+    }
+  }
+  if (due == 0 || (throttle_due_ms_ != 0 && throttle_due_ms_ <= due)) return;
+  if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+  throttle_due_ms_ = due;
+  throttle_timer_->expires_after(
+      std::chrono::milliseconds(std::max<std::int64_t>(0, due - mono_ms())));
+  throttle_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->finished_) return;
+    self->on_throttle_timer();
+  });
+}
+
+void ws_session::on_throttle_timer() {
+  throttle_due_ms_ = 0;
+  if (closing_) return;
+  const auto now = mono_ms();
+  for (auto& t : throttles_) {
+    if (t.pending && now - t.sent_at_ms >= t.interval_ms) {
+      t.sent_at_ms = now;
+      push_update(t.pending);
+      t.pending.reset();
+    }
+  }
+  flush();
+  arm_throttle();
 }
 
 void ws_session::after_push() {
@@ -430,6 +505,7 @@ void ws_session::fail(beast::error_code ec, const char* what) {
 void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
+  if (throttle_timer_) throttle_timer_->cancel();
   shard_.forget(this);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -57,6 +58,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void push_owned(std::string text);
   void push_snapshot(channel_id id);
   void resume(channel_id id, const resume_point& point);
+  void set_throttle(channel_id id, std::int32_t ms);
+  void push_update(const update_ptr& u);
+  void arm_throttle();
+  void on_throttle_timer();
   void after_push();
   void conflate();
   void do_write();
@@ -80,6 +85,18 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::size_t queued_bytes_ = 0;
   std::size_t queued_updates_ = 0;
   std::uint64_t conflated_ = 0;  // dropped since the last notice
+
+  // Channels subscribed with throttle_ms: at most one update per interval, the latest held
+  // back meanwhile. Few per client, so a vector; empty (no cost) for everyone else.
+  struct throttle {
+    channel_id channel;
+    std::int64_t interval_ms;
+    std::int64_t sent_at_ms = 0;  // mono_ms of the last update let through
+    update_ptr pending;           // the newest update held back
+  };
+  std::vector<throttle> throttles_;
+  std::unique_ptr<net::steady_timer> throttle_timer_;  // created on first use
+  std::int64_t throttle_due_ms_ = 0;                   // when the timer fires; 0 = not armed
 
   // Token bucket for requests: milli-tokens, refilled per millisecond.
   std::int64_t tokens_ = 0;

@@ -670,6 +670,15 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
       }
     }
   }
+  if (obj["throttle_ms"].get(v) == simdjson::SUCCESS) {
+    std::int64_t ms = -1;
+    if (v.get_int64().get(ms) != simdjson::SUCCESS || ms < 0 ||
+        ms > client_request_parser::max_throttle_ms) {
+      field_error = true;
+    } else {
+      e.req.throttle_ms = static_cast<std::int32_t>(ms);
+    }
+  }
   const auto fail = [&](std::string_view code) {
     e.ok = false;
     e.code = code;
@@ -685,6 +694,7 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
   if (!has_channels || e.req.channels.empty()) return fail("bad_request");
   e.req.op = op == "subscribe" ? client_op::subscribe : client_op::unsubscribe;
   if (!e.req.since.empty() && e.req.op != client_op::subscribe) return fail("bad_request");
+  if (e.req.throttle_ms >= 0 && e.req.op != client_op::subscribe) return fail("bad_request");
   for (const resume_point& p : e.req.since) {
     if (std::find(e.req.channels.begin(), e.req.channels.end(), p.channel) ==
         e.req.channels.end()) {
@@ -823,6 +833,8 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
       }
       if (ok && !detail::same_since(req.since, e.req.since))
         return "since differs from the message";
+      if (ok && req.op == client_op::subscribe && req.throttle_ms != e.req.throttle_ms)
+        return "throttle_ms differs from the message";
     }
   }
 

@@ -359,3 +359,65 @@ TEST(end_to_end_protocol, venue_channel_carries_one_venue_and_is_not_in_the_wild
 
 }  // namespace
 }  // namespace tickerd::e2e
+
+namespace tickerd::e2e {
+namespace {
+
+// throttle_ms: at most one update per channel per interval, and the latest value always
+// arrives (docs/PROTOCOL.md).
+TEST(end_to_end_throttle, at_most_one_update_per_interval_and_the_latest_arrives) {
+  stack_options o;
+  o.sim_rate = 20;  // 20 BTC events a second, against one update per 400 ms
+  stack s(o);
+  ASSERT_TRUE(s.start());
+  ws_client c;
+  ASSERT_TRUE(c.connect(s.port()));
+  ASSERT_TRUE(
+      c.send_text(R"({"op":"subscribe","id":1,"channels":["ticker.BTC-USDT"],"throttle_ms":400})"));
+  ASSERT_TRUE(c.wait_for(typed_on("snapshot", "ticker.BTC-USDT")));
+  const auto start = steady_clock::now();
+  ASSERT_TRUE(c.wait_until(
+      [](const auto& all) { return count_of(all, "update", "ticker.BTC-USDT") >= 6; }));
+  const auto elapsed = std::chrono::duration_cast<duration>(steady_clock::now() - start);
+  // Six updates need at least five full intervals after the snapshot (a lower bound only).
+  EXPECT_GE(elapsed.count(), 5 * 400 - 100) << c.tail();
+  // Updates were skipped (seq jumps), never reordered.
+  std::int64_t prev = 0;
+  bool jumped = false;
+  for (const auto& m : c.messages()) {
+    if (m.channel() != "ticker.BTC-USDT") continue;
+    if (prev != 0) {
+      EXPECT_GT(m.seq(), prev);
+      jumped = jumped || m.seq() > prev + 1;
+    }
+    prev = m.seq();
+  }
+  EXPECT_TRUE(jumped) << "at 20 events/s a 400 ms throttle must skip some";
+  // Freeze the market: the held-back latest value is delivered, equal to /v1/ticker.
+  ASSERT_EQ(http_post(s.sim_port(), "/market/pause", "").status, 200);
+  std::int64_t server_seq = -1;
+  ASSERT_TRUE(c.wait_until(
+      [&](const auto& all) {
+        const auto r = http_get(s.port(), "/v1/ticker/BTC-USDT");
+        const auto j = json_value::parse(r.body);
+        if (!j) return false;
+        server_seq = (*j)["seq"].integer();
+        std::int64_t last = 0;
+        for (const auto& m : all) {
+          if (m.channel() == "ticker.BTC-USDT") last = m.seq();
+        }
+        return last == server_seq;
+      },
+      default_timeout))
+      << "server seq " << server_seq << "\n"
+      << c.tail();
+  // throttle_ms 0 lifts it; unsubscribe and errors behave as documented.
+  ASSERT_TRUE(
+      c.send_text(R"({"op":"unsubscribe","id":2,"channels":["ticker.BTC-USDT"],"throttle_ms":5})"));
+  const auto err = c.wait_for(type_is("error"));
+  ASSERT_TRUE(err) << c.tail();
+  EXPECT_EQ((*err)["code"].str(), "bad_request");
+}
+
+}  // namespace
+}  // namespace tickerd::e2e

@@ -46,6 +46,28 @@ TEST(ClientRequest, SubscribeWithResumePoints) {
   EXPECT_TRUE(plain.req.since.empty());
 }
 
+TEST(ClientRequest, ThrottleMs) {
+  client_request_parser p;
+  auto r = parse(p, R"({"op":"subscribe","channels":["status"],"throttle_ms":250})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.req.throttle_ms, 250);
+  r = parse(p, R"({"op":"subscribe","channels":["status"]})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.req.throttle_ms, -1);  // not given
+  r = parse(p, R"({"op":"subscribe","channels":["status"],"throttle_ms":0})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.req.throttle_ms, 0);
+  for (const char* bad : {R"({"op":"subscribe","channels":["status"],"throttle_ms":-1})",
+                          R"({"op":"subscribe","channels":["status"],"throttle_ms":60001})",
+                          R"({"op":"subscribe","channels":["status"],"throttle_ms":2.5})",
+                          R"({"op":"subscribe","channels":["status"],"throttle_ms":"250"})",
+                          R"({"op":"unsubscribe","channels":["status"],"throttle_ms":250})"}) {
+    const auto b = parse(p, bad);
+    EXPECT_FALSE(b.ok) << bad;
+    EXPECT_EQ(b.err.code, "bad_request") << bad;
+  }
+}
+
 TEST(ClientRequest, BadResumePointsAreBadRequests) {
   client_request_parser p;
   const char* bad[] = {
