@@ -17,7 +17,7 @@ namespace ondemand = simdjson::ondemand;
 namespace {
 
 using venue_json::classify;
-using venue_json::classify_non_object;
+using venue_json::open_root;
 
 constexpr std::string_view ticker_event = "24hrTicker";
 constexpr std::string_view shutdown_event = "serverShutdown";
@@ -209,17 +209,10 @@ parse_result binance_adapter::parse(std::string_view frame, std::int64_t recv_ts
     result.error = e;
     return result;
   };
-  if (frame.size() > max_frame_bytes) return fail(feed_errc::too_large);
-
-  if (!frame_.load(frame)) return fail(feed_errc::too_large);
-
   ondemand::document doc;
-  if (auto e = parser_.iterate(frame_.data(), frame.size(), frame_.capacity()).get(doc)) {
-    return fail(classify(e));
-  }
   ondemand::object root;
-  if (auto e = doc.get_object().get(root)) {
-    return fail(e == simdjson::INCORRECT_TYPE ? classify_non_object(frame) : classify(e));
+  if (auto e = open_root(frame, max_frame_bytes, frame_, parser_, doc, root); e != feed_errc::ok) {
+    return fail(e);
   }
 
   ticker_fields top;

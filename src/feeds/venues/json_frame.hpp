@@ -1,5 +1,5 @@
 // What every venue parser shares: a reused, padded copy of the upstream frame for simdjson
-// On-Demand, and the mapping of simdjson errors to feed_errc.
+// On-Demand, opening the frame's root object, and the mapping of simdjson errors to feed_errc.
 #pragma once
 
 #include <cstddef>
@@ -34,5 +34,20 @@ class padded_frame {
   std::unique_ptr<char[]> buffer_;
   std::size_t capacity_ = 0;
 };
+
+// Copies `frame` into `buffer`, starts On-Demand on it and opens its root object: ok, or the
+// error every venue reports for a frame it cannot read (too large, not JSON, not an object).
+inline feed_errc open_root(std::string_view frame, std::size_t max_bytes, padded_frame& buffer,
+                           simdjson::ondemand::parser& parser, simdjson::ondemand::document& doc,
+                           simdjson::ondemand::object& root) noexcept {
+  if (frame.size() > max_bytes || !buffer.load(frame)) return feed_errc::too_large;
+  if (auto e = parser.iterate(buffer.data(), frame.size(), buffer.capacity()).get(doc)) {
+    return classify(e);
+  }
+  if (auto e = doc.get_object().get(root)) {
+    return e == simdjson::INCORRECT_TYPE ? classify_non_object(frame) : classify(e);
+  }
+  return feed_errc::ok;
+}
 
 }  // namespace tickerd::venue_json

@@ -33,7 +33,7 @@ namespace ondemand = simdjson::ondemand;
 namespace {
 
 using venue_json::classify;
-using venue_json::classify_non_object;
+using venue_json::open_root;
 
 constexpr std::string_view default_path = "/ws/v5/public";
 constexpr std::string_view tickers_channel = "tickers";
@@ -288,15 +288,10 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
     return result;
   }
 
-  if (!frame_.load(frame)) return fail(feed_errc::too_large);
-
   ondemand::document doc;
-  if (auto e = parser_.iterate(frame_.data(), frame.size(), frame_.capacity()).get(doc)) {
-    return fail(classify(e));
-  }
   ondemand::object root;
-  if (auto e = doc.get_object().get(root)) {
-    return fail(e == simdjson::INCORRECT_TYPE ? classify_non_object(frame) : classify(e));
+  if (auto e = open_root(frame, max_frame_bytes, frame_, parser_, doc, root); e != feed_errc::ok) {
+    return fail(e);
   }
 
   std::string_view event;
