@@ -3,13 +3,14 @@
 // here with poll()), and the shard's delivery loop queues the shared update on 10,000 real
 // ws_session objects and asks each to flush.
 //
-// The seam: a ws_session whose stream was never connected. Its first write completes with
-// operation_aborted on an io_context that is not run while timing, so every session keeps that
-// write in flight, as a session does while the kernel takes its previous frame. A delivery is then
-// the shard loop, enqueue_update (a shared_ptr copy and a vector push), the dirty list and a flush
-// that finds the write busy; every `conflate_after` updates a session conflates its queue (keeps
+// The seam: every session's socket is a descriptor of one connected socket pair whose buffer
+// is full (its peer never reads). A session's first flush gets EAGAIN and waits for the socket
+// to become writable on an io_context that is not run while timing, so every session then
+// holds its queue, as a session does while the kernel's buffer is full. A delivery is the shard
+// loop, enqueue_update (a shared_ptr copy and a vector push), the dirty list and a flush that
+// finds the session waiting; every `conflate_after` updates a session conflates its queue (keeps
 // the newest per channel), amortized in the figure. Not measured here: building the gathered
-// frame and the send system call of each write (tickerd-bench measures those, over loopback).
+// frame and the sendmsg of each write (tickerd-bench measures those, over loopback).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -19,8 +20,14 @@
 #include <utility>
 #include <vector>
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
 #include <boost/asio/io_context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/shard.hpp"
 #include "gateway/ws_session.hpp"
@@ -66,9 +73,25 @@ class fanout_fixture {
         shared_(options(registry_)),
         shard_(0, shared_),
         publisher_(registry_, [this](update_ptr u) { pending_.push_back(std::move(u)); }) {
+    // One descriptor per session: 10,000 is above the usual soft limit of 1,024.
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair_) != 0) {
+      throw std::runtime_error("socketpair failed");
+    }
+    static constexpr char filler[4096] = {};
+    while (::send(pair_[0], filler, sizeof filler, MSG_DONTWAIT) > 0) {
+    }
     sessions_.reserve(sessions);
     for (std::size_t i = 0; i < sessions; ++i) {
-      auto s = std::make_shared<ws_session>(shard_, beast::tcp_stream(writes_),
+      net::ip::tcp::socket socket(writes_);
+      const int fd = ::dup(pair_[0]);
+      if (fd < 0) throw std::runtime_error("dup failed: too many open files?");
+      socket.assign(net::ip::tcp::v4(), fd);
+      auto s = std::make_shared<ws_session>(shard_, std::move(socket),
                                             "127.0.0." + std::to_string(i % 250 + 1));
       if (wildcard) {
         shard_.set_ticker_wildcard(*s, true);
@@ -80,10 +103,10 @@ class fanout_fixture {
   }
 
   ~fanout_fixture() {
-    // Complete the aborted writes: each session leaves the shard, then nothing holds it.
-    writes_.restart();
-    writes_.run();
+    // The sessions' pending waits, and with them the sessions, go with writes_.
     sessions_.clear();
+    ::close(pair_[0]);
+    ::close(pair_[1]);
   }
 
   fanout_fixture(const fanout_fixture&) = delete;
@@ -109,7 +132,8 @@ class fanout_fixture {
   channel_registry registry_;
   gateway_shared shared_;
   shard shard_;
-  net::io_context writes_;  // session streams live here; not run while timing
+  int pair_[2] = {-1, -1};  // [0] full, dup'ed into every session; [1] never read
+  net::io_context writes_;  // session sockets live here; not run while timing
   std::vector<update_ptr> pending_;
   publisher publisher_;
   std::vector<std::shared_ptr<ws_session>> sessions_;

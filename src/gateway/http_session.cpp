@@ -6,6 +6,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "gateway/ws_frame.hpp"
 #include "gateway/ws_session.hpp"
 
 namespace tickerd {
@@ -79,6 +80,16 @@ void http_session::upgrade(http_request req) {
     return send(plain_reply(req, http::status::service_unavailable, "shutting_down",
                             "the server is shutting down"));
   }
+  if (req[http::field::sec_websocket_version] != "13") {
+    auto res = plain_reply(req, http::status::upgrade_required, "bad_version",
+                           "only WebSocket version 13 is supported");
+    res.set(http::field::sec_websocket_version, "13");
+    return send(std::move(res));
+  }
+  if (!ws::valid_client_key(req[http::field::sec_websocket_key])) {
+    return send(plain_reply(req, http::status::bad_request, "bad_key",
+                            "Sec-WebSocket-Key must be base64 of 16 bytes"));
+  }
   beast::error_code ec;
   auto address = stream_.socket().remote_endpoint(ec).address().to_string();
   if (ec) return close();
@@ -94,7 +105,9 @@ void http_session::upgrade(http_request req) {
   }
   upgraded_ = true;
   stream_.expires_never();
-  std::make_shared<ws_session>(shard_, std::move(stream_), std::move(address))->run(std::move(req));
+  const auto early = buffer_.cdata();
+  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(address))
+      ->run(req, std::string_view(static_cast<const char*>(early.data()), early.size()));
 }
 
 void http_session::send(http_response res) {

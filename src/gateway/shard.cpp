@@ -54,7 +54,9 @@ shard::shard(unsigned index, gateway_shared& shared)
       ioc_(1),
       acceptor_(ioc_),
       retry_timer_(ioc_),
-      grace_timer_(ioc_) {
+      grace_timer_(ioc_),
+      keepalive_timer_(ioc_),
+      read_buffer_(std::make_unique<char[]>(read_buffer_bytes)) {
   const auto n = channels().size();
   latest_.resize(n);
   history_.resize(n);
@@ -88,11 +90,16 @@ std::uint16_t shard::port() const {
 
 void shard::start() {
   do_accept();
+  arm_keepalive();
   thread_ = std::thread([this] { ioc_.run(); });
 }
 
 void shard::deliver(update_batch batch) {
-  net::post(ioc_, [this, batch = std::move(batch)] { on_deliver(*batch); });
+  queued_batches_.fetch_add(1, std::memory_order_relaxed);
+  net::post(ioc_, [this, batch = std::move(batch)] {
+    const bool more = queued_batches_.fetch_sub(1, std::memory_order_relaxed) > 1;
+    on_deliver(*batch, more);
+  });
 }
 
 void shard::begin_stop() {
@@ -120,14 +127,34 @@ void shard::close_all() {
   std::vector<std::shared_ptr<ws_session>> ws;
   ws.reserve(sessions_.size());
   for (const auto& [ptr, owner] : sessions_) ws.push_back(owner);
-  for (const auto& s : ws)
-    s->close(beast::websocket::close_code::going_away, "server shutting down");
+  for (const auto& s : ws) s->close(ws::close_code::going_away, "server shutting down");
   const std::vector<http_session*> plain(http_sessions_.begin(), http_sessions_.end());
   for (auto* s : plain) s->close();
 }
 
 void shard::maybe_finish_stop() {
-  if (stopping_ && sessions_.empty() && http_sessions_.empty()) grace_timer_.cancel();
+  if (stopping_ && sessions_.empty() && http_sessions_.empty()) {
+    grace_timer_.cancel();
+    keepalive_timer_.cancel();
+  }
+}
+
+// One timer for every session's keepalive: a tick of a quarter of the idle timeout (at most a
+// second) bounds how late a ping or a drop comes, for a few nanoseconds per session per tick.
+void shard::arm_keepalive() {
+  const auto idle = limits().idle_timeout;
+  const auto tick = std::clamp<std::chrono::milliseconds>(idle / 4, std::chrono::milliseconds(25),
+                                                          std::chrono::milliseconds(1000));
+  keepalive_timer_.expires_after(tick);
+  keepalive_timer_.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    const auto now = mono_ms();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto* s = (it++)->first;  // keepalive() may end the session, erasing its entry
+      s->keepalive(now);
+    }
+    if (!(stopping_ && sessions_.empty())) arm_keepalive();
+  });
 }
 
 void shard::do_accept() {
@@ -149,7 +176,7 @@ void shard::do_accept() {
   });
 }
 
-void shard::on_deliver(const std::vector<update_ptr>& batch) {
+void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
   const auto& registry = channels();
   const auto mark = [this](ws_session* s, const update_ptr& u) {
     s->enqueue_update(u);
@@ -176,7 +203,9 @@ void shard::on_deliver(const std::vector<update_ptr>& batch) {
       for (auto* s : ticker_wildcard_) mark(s, u);
     }
   }
-  // One write per client for the whole batch.
+  // One write per client for the whole batch; while more batches wait behind this one (the
+  // shard is behind), for all of them: a busy shard sends fewer, fuller frames and catches up.
+  if (more_queued) return;
   for (auto* s : dirty_) {
     s->dirty = false;
     s->flush();
@@ -194,6 +223,8 @@ void shard::forget(ws_session* session) {
   session->channels().clear();
   if (session->ticker_wildcard) remove_one(ticker_wildcard_, session);
   session->ticker_wildcard = false;
+  if (session->dirty) remove_one(dirty_, session);  // dirty_ may outlive a turn (on_deliver)
+  session->dirty = false;
   sessions_.erase(session);  // may destroy the session once its handler returns
   maybe_finish_stop();
 }

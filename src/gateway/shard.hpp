@@ -3,9 +3,11 @@
 // touched by another thread except through net::post.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -82,20 +84,24 @@ class shard {
 
   // Scratch space for conflation: one flag per channel, all false between uses.
   std::vector<bool>& conflation_scratch() noexcept { return scratch_; }
+  // Where every session reads its socket: one buffer per shard, not one per connection.
+  std::span<char> read_buffer() noexcept { return {read_buffer_.get(), read_buffer_bytes}; }
 
  private:
   http_response route(const http_request& req) const;
   void do_accept();
-  void on_deliver(const std::vector<update_ptr>& batch);
+  void on_deliver(const std::vector<update_ptr>& batch, bool more_queued);
   void close_all();
   void maybe_finish_stop();
+  void arm_keepalive();
 
   unsigned index_;
   gateway_shared& shared_;
   net::io_context ioc_;
   net::ip::tcp::acceptor acceptor_;
-  net::steady_timer retry_timer_;  // accept back-off when out of descriptors
-  net::steady_timer grace_timer_;  // bounds how long stop() waits for clients to close
+  net::steady_timer retry_timer_;      // accept back-off when out of descriptors
+  net::steady_timer grace_timer_;      // bounds how long stop() waits for clients to close
+  net::steady_timer keepalive_timer_;  // pings, idle and closing timeouts, for all sessions
   std::thread thread_;
   bool stopping_ = false;
 
@@ -105,10 +111,13 @@ class shard {
   std::vector<std::vector<ws_session*>> subscribers_;  // by channel
   std::vector<ws_session*> ticker_wildcard_;
   std::vector<ws_session*> dirty_;
+  std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
   std::unordered_map<ws_session*, std::shared_ptr<ws_session>> sessions_;
   std::unordered_set<http_session*> http_sessions_;
   client_request_parser parser_;
   std::vector<bool> scratch_;
+  static constexpr std::size_t read_buffer_bytes = 64 * 1024;
+  std::unique_ptr<char[]> read_buffer_;
 };
 
 }  // namespace tickerd

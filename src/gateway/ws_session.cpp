@@ -3,19 +3,20 @@
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
-#include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/websocket.hpp>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
 
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
-namespace websocket = beast::websocket;
 
 namespace {
 
-constexpr std::size_t idle_read_buffer_bytes = 4096;  // release bigger read buffers when idle
-constexpr std::size_t max_write_bytes = 1u << 20;     // per gathered frame
+constexpr std::size_t max_write_bytes = 1u << 20;  // per gathered frame
+constexpr std::size_t max_unsent_control_bytes = 64 * 1024;
 constexpr char message_separator = '\n';
 constexpr std::int64_t milli = 1000;
 
@@ -35,55 +36,118 @@ std::shared_ptr<spdlog::logger> log() {
 
 }  // namespace
 
-ws_session::ws_session(shard& owner, beast::tcp_stream&& stream, std::string address)
-    : shard_(owner), ws_(std::move(stream)), address_(std::move(address)), counted_(true) {}
+ws_session::ws_session(shard& owner, net::ip::tcp::socket&& socket, std::string address)
+    : shard_(owner),
+      socket_(std::move(socket)),
+      reader_(owner.limits().max_message_bytes),
+      address_(std::move(address)),
+      counted_(true) {}
 
 ws_session::~ws_session() {
   if (counted_) shard_.shared().limiter.release(address_);
 }
 
-void ws_session::run(http_request req) {
-  const auto& limits = shard_.limits();
-  // Beast pings an idle client and closes it if nothing comes back within the idle timeout.
-  ws_.set_option(
-      websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout, true});
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(http::field::server, "tickerd/" TICKERD_VERSION);
-  }));
-  ws_.read_message_max(limits.max_message_bytes);
-  ws_.auto_fragment(false);
-  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
-}
-
-void ws_session::on_accept(beast::error_code ec) {
-  if (ec) return fail(ec, "accept");
-  shard_.adopt(shared_from_this());
+void ws_session::run(const http_request& req, std::string_view early) {
+  out_ =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: ";
+  out_.append(ws::accept_key(req[http::field::sec_websocket_key]));
+  out_.append("\r\nServer: tickerd/" TICKERD_VERSION "\r\n\r\n");
+  last_read_ms_ = mono_ms();
   tokens_ = static_cast<std::int64_t>(shard_.limits().max_requests_per_second) * milli;
-  refilled_at_ms_ = mono_ms();
-  if (shard_.stopping()) return close(websocket::close_code::going_away, "server shutting down");
-  do_read();
-}
-
-void ws_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
-}
-
-void ws_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
-  if (ec) return fail(ec, "read");
-  if (!closing_) {
-    if (!ws_.got_text()) {
-      if (within_rate_limit()) {
-        reply_error({}, "binary_not_supported", "send JSON requests in text frames");
-      }
-    } else {
-      const auto data = buffer_.cdata();
-      handle_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
-    }
-    flush();
+  refilled_at_ms_ = last_read_ms_;
+  shard_.adopt(shared_from_this());
+  if (shard_.stopping()) close(ws::close_code::going_away, "server shutting down");
+  flush();  // the 101, at once
+  if (finished_) return;
+  if (!early.empty()) {
+    std::string copy(early);  // the reader unmasks in place; `early` is the HTTP buffer's
+    handle_input(copy.data(), copy.size());
   }
-  buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > idle_read_buffer_bytes) buffer_.shrink_to_fit();
-  do_read();
+  // Whatever came before the first wait: readiness is edge-triggered and may have passed.
+  read_available();
+  if (!finished_) wait_readable();
+}
+
+void ws_session::wait_readable() {
+  socket_.async_wait(net::socket_base::wait_read,
+                     [self = shared_from_this()](beast::error_code ec) {
+                       if (self->finished_) return;
+                       if (ec) return self->fail(ec, "read");
+                       self->read_available();
+                       if (!self->finished_) self->wait_readable();
+                     });
+}
+
+// Reads everything the socket holds into the shard's buffer, a chunk at a time. Stops at a
+// short read: the socket is drained, and a later arrival is a new edge for the next wait.
+void ws_session::read_available() {
+  auto buffer = shard_.read_buffer();
+  for (;;) {
+    const auto n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      last_read_ms_ = mono_ms();
+      ping_sent_ms_ = 0;
+      if (!draining_) handle_input(buffer.data(), static_cast<std::size_t>(n));
+      if (finished_ || static_cast<std::size_t>(n) < buffer.size()) return;
+      continue;
+    }
+    if (n == 0) return finish();  // the client closed its side
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    return fail(beast::error_code(errno, boost::system::system_category()), "read");
+  }
+}
+
+void ws_session::handle_input(char* data, std::size_t size) {
+  reader_.feed(data, size);
+  std::size_t pong_at = std::string::npos;  // where this read's pong starts in out_
+  while (const auto* e = reader_.next()) {
+    switch (e->what) {
+      case ws::frame_event::kind::text:
+        if (!closing_) handle_message(e->payload);
+        break;
+      case ws::frame_event::kind::binary:
+        if (!closing_ && within_rate_limit()) {
+          reply_error({}, "binary_not_supported", "send JSON requests in text frames");
+        }
+        break;
+      case ws::frame_event::kind::ping:
+        // Only the latest ping of a read is answered (RFC 6455 5.5.3 allows it): a flood costs
+        // one pong per read. None while a client that reads nothing has 64 KiB unsent.
+        if (!closing_ && out_.size() < max_unsent_control_bytes) {
+          if (pong_at != std::string::npos) out_.resize(pong_at);
+          pong_at = out_.size();
+          out_.append(ws::server_control_frame(ws::opcode::pong, e->payload));
+        }
+        break;
+      case ws::frame_event::kind::pong:
+        break;
+      case ws::frame_event::kind::close:
+        on_client_close(e->code);
+        break;
+      case ws::frame_event::kind::error:
+        log()->debug("client {}: {}", address_, e->payload);
+        close(e->code, e->payload);
+        break;
+    }
+  }
+  reader_.keep_rest();
+  flush();
+}
+
+void ws_session::on_client_close(std::uint16_t code) {
+  peer_closed_ = true;
+  if (!closing_) {
+    closing_ = true;
+    closing_at_ms_ = mono_ms();
+    queue_.clear();
+    recount();
+    // Echo the client's code (RFC 6455 5.5.1); an empty close for a close without one.
+    out_.append(code == ws::close_code::no_status ? ws::server_control_frame(ws::opcode::close, {})
+                                                  : ws::server_close_frame(code, {}));
+  }
+  maybe_shut_down();
 }
 
 bool ws_session::within_rate_limit() {
@@ -98,7 +162,7 @@ bool ws_session::within_rate_limit() {
   }
   // A client that keeps going far past the limit is not listening to the errors.
   if (++rejected_in_row_ > 4 * rate + 10) {
-    close(websocket::close_code::policy_error, "request rate limit exceeded");
+    close(ws::close_code::policy_violation, "request rate limit exceeded");
   } else {
     reply_error({}, "rate_limited", "too many requests per second; request ignored");
   }
@@ -371,7 +435,8 @@ void ws_session::arm_throttle() {
     }
   }
   if (due == 0 || (throttle_due_ms_ != 0 && throttle_due_ms_ <= due)) return;
-  if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+  if (!throttle_timer_)
+    throttle_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor());
   throttle_due_ms_ = due;
   throttle_timer_->expires_after(
       std::chrono::milliseconds(std::max<std::int64_t>(0, due - mono_ms())));
@@ -401,7 +466,7 @@ void ws_session::after_push() {
     queue_.clear();
     queued_bytes_ = 0;
     queued_updates_ = 0;
-    close(websocket::close_code::try_again_later, "client too slow");
+    close(ws::close_code::try_again_later, "client too slow");
   }
 }
 
@@ -442,61 +507,150 @@ void ws_session::conflate() {
 }
 
 void ws_session::flush() {
-  if (!writing_ && !closing_ && !queue_.empty()) do_write();
+  if (!writing_ && !finished_) write_pending();
 }
 
-void ws_session::do_write() {
-  static constexpr char separator[] = {message_separator};
-  inflight_.clear();
-  buffers_.clear();
-  // Everything pending goes out in one frame, up to max_write_bytes.
-  std::size_t bytes = 0;
-  std::size_t taken = 0;
-  for (; taken < queue_.size() && (taken == 0 || bytes < max_write_bytes); ++taken) {
-    bytes += queue_[taken].text().size();
-  }
-  if (taken == queue_.size()) {
-    inflight_.swap(queue_);
-  } else {
-    inflight_.assign(std::make_move_iterator(queue_.begin()),
-                     std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(taken)));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
-  }
+void ws_session::recount() {
   queued_bytes_ = 0;
   queued_updates_ = 0;
   for (const auto& m : queue_) {
     queued_bytes_ += m.text().size();
     if (m.what == kind::update) ++queued_updates_;
   }
-  for (std::size_t i = 0; i < inflight_.size(); ++i) {
-    if (i != 0) buffers_.emplace_back(separator, sizeof separator);
-    const auto text = inflight_[i].text();
-    buffers_.emplace_back(text.data(), text.size());
-  }
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(buffers_, beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
-void ws_session::on_write(beast::error_code ec, std::size_t /*bytes*/) {
-  writing_ = false;
-  inflight_.clear();
-  if (ec) return fail(ec, "write");
+// Hands the kernel what is pending: out_ first, then the queued messages as one text frame,
+// in one sendmsg, and again while it takes everything. What it leaves of a frame moves to
+// out_ (a copy, only when the client is slow); messages not yet in a frame stay queued, where
+// conflation still reaches them.
+void ws_session::write_pending() {
+  static constexpr char separator = message_separator;
+  constexpr std::size_t max_messages = 256;  // per frame: 2 iovecs each, within IOV_MAX
+  std::array<iovec, 2 + 2 * max_messages> iov{};
+  std::array<char, ws::max_frame_header_bytes> header{};
+  for (;;) {
+    std::size_t count = 0;
+    std::size_t total = 0;
+    if (!out_.empty()) {
+      iov[count++] = {out_.data(), out_.size()};
+      total += out_.size();
+    }
+    std::size_t taken = 0;
+    std::size_t frame_bytes = 0;
+    if (!closing_ && !queue_.empty()) {
+      std::size_t payload = 0;
+      for (; taken < queue_.size() && taken < max_messages &&
+             (taken == 0 || payload < max_write_bytes);
+           ++taken) {
+        payload += queue_[taken].text().size() + (taken != 0 ? 1 : 0);
+      }
+      const auto header_size = ws::server_frame_header(ws::opcode::text, payload, header.data());
+      iov[count++] = {header.data(), header_size};
+      for (std::size_t i = 0; i < taken; ++i) {
+        if (i != 0) iov[count++] = {const_cast<char*>(&separator), 1};
+        const auto text = queue_[i].text();
+        iov[count++] = {const_cast<char*>(text.data()), text.size()};
+      }
+      frame_bytes = header_size + payload;
+      total += frame_bytes;
+    }
+    if (count == 0) break;
+
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    const auto n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
+      return fail(beast::error_code(errno, boost::system::system_category()), "write");
+    }
+    auto sent = static_cast<std::size_t>(n);
+    const std::size_t frame_first = out_.empty() ? 0 : 1;  // the frame's first iovec
+    const std::size_t from_out = std::min(sent, out_.size());
+    out_.erase(0, from_out);
+    sent -= from_out;
+    if (taken != 0 && sent != 0) {
+      if (sent < frame_bytes) {
+        // The kernel took part of the frame: keep the rest, in order, before anything else.
+        std::size_t skip = sent;
+        out_.reserve(frame_bytes - sent);
+        for (std::size_t i = frame_first; i < count; ++i) {
+          const std::string_view piece(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+          if (skip >= piece.size()) {
+            skip -= piece.size();
+            continue;
+          }
+          out_.append(piece.substr(skip));
+          skip = 0;
+        }
+      }
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+      recount();
+    }
+    if (static_cast<std::size_t>(n) < total) return wait_writable();
+  }
+  if (out_.capacity() > 0 && out_.empty()) std::string().swap(out_);
+  if (queue_.empty() && queue_.capacity() > 0) std::vector<out_message>().swap(queue_);
+  maybe_shut_down();
+}
+
+void ws_session::wait_writable() {
+  writing_ = true;
+  socket_.async_wait(net::socket_base::wait_write,
+                     [self = shared_from_this()](beast::error_code ec) {
+                       self->writing_ = false;
+                       if (self->finished_) return;
+                       if (ec) return self->fail(ec, "write");
+                       self->write_pending();
+                     });
+}
+
+// Once both close frames are through, the send side is shut and the client's FIN awaited
+// (the server closes TCP first, RFC 6455 7.1.1). After a protocol error, the client's close
+// is not waited for: its frames can no longer be read.
+void ws_session::maybe_shut_down() {
+  if (!closing_ || draining_ || writing_ || finished_ || !out_.empty()) return;
+  if (!peer_closed_ && !reader_.failed()) return;
+  draining_ = true;
+  beast::error_code ec;
+  socket_.shutdown(net::socket_base::shutdown_send, ec);
+  if (ec) finish();
+}
+
+void ws_session::close(std::uint16_t code, std::string_view reason) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  closing_at_ms_ = mono_ms();
+  queue_.clear();
+  recount();
+  throttles_.clear();
+  out_.append(ws::server_close_frame(code, reason));
   flush();
 }
 
-void ws_session::close(websocket::close_code code, std::string_view reason) {
-  if (closing_) return;
-  closing_ = true;
-  ws_.async_close(websocket::close_reason(code, reason),
-                  [self = shared_from_this()](beast::error_code) {
-                    // The pending read completes with `closed` and ends the session.
-                  });
+void ws_session::keepalive(std::int64_t now_ms) {
+  if (finished_) return;
+  const auto& limits = shard_.limits();
+  if (closing_) {
+    if (now_ms - closing_at_ms_ >= limits.handshake_timeout.count()) finish();
+    return;
+  }
+  const auto idle = limits.idle_timeout.count();
+  if (now_ms - last_read_ms_ >= idle) {
+    log()->debug("client {}: nothing received for {} ms", address_, idle);
+    return finish();
+  }
+  if (ping_sent_ms_ == 0 && now_ms - last_read_ms_ >= idle / 2) {
+    ping_sent_ms_ = now_ms;
+    out_.append(ws::server_control_frame(ws::opcode::ping, {}));
+    flush();
+  }
 }
 
 void ws_session::fail(beast::error_code ec, const char* what) {
-  if (ec != net::error::operation_aborted && ec != websocket::error::closed &&
-      ec != beast::error::timeout && ec != net::error::eof) {
+  if (ec != net::error::operation_aborted && ec != net::error::eof &&
+      ec != net::error::connection_reset && ec != net::error::broken_pipe) {
     log()->debug("client {}: {}: {}", address_, what, ec.message());
   }
   finish();
@@ -506,6 +660,9 @@ void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
   if (throttle_timer_) throttle_timer_->cancel();
+  beast::error_code ec;
+  socket_.close(ec);  // ends the pending waits
+  queue_.clear();
   shard_.forget(this);
 }
 

@@ -1,6 +1,13 @@
-// One client WebSocket connection, owned by its shard. Reads requests, replies, and writes
-// everything pending for the client in one gathered frame per write ("\n"-separated
-// messages), so a delivery costs a pointer push and, per loop turn, at most one system call.
+// One client WebSocket connection, owned by its shard, after the opening handshake. Reads
+// requests, replies, and writes everything pending for the client in one gathered frame per
+// write ("\n"-separated messages), so a delivery costs a pointer push and, per loop turn, at
+// most one system call: a sendmsg of the frame header and the shared, already encoded texts,
+// made at once, with no write operation unless the kernel's buffer is full.
+//
+// The framing is our own (ws_frame.hpp) on the bare socket: an idle client holds no read
+// buffer and no pending read (readiness is awaited, then read into the shard's buffer), and
+// pings and idle timeouts come from the shard's once-per-tick keepalive sweep, not a timer
+// per connection.
 #pragma once
 
 #include <cstdint>
@@ -8,26 +15,31 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include "gateway/shard.hpp"
+#include "gateway/ws_frame.hpp"
 
 namespace tickerd {
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(shard& owner, beast::tcp_stream&& stream, std::string address);
+  ws_session(shard& owner, net::ip::tcp::socket&& socket, std::string address);
   ~ws_session();
 
-  void run(http_request req);
+  // Answers the upgrade request (checked by http_session) with 101 and starts reading;
+  // `early` is what the client sent after its request, if anything.
+  void run(const http_request& req, std::string_view early);
 
   // From the shard's delivery loop: queue without writing; flush() once per batch.
   void enqueue_update(const update_ptr& u);
   void flush();
-  void close(beast::websocket::close_code code, std::string_view reason);
+  // Starts the closing handshake: nothing more is sent but the close frame.
+  void close(std::uint16_t code, std::string_view reason);
+  // From the shard's keepalive sweep: pings a client quiet for half the idle timeout, drops
+  // one quiet for all of it, and one whose closing handshake takes too long.
+  void keepalive(std::int64_t now_ms);
 
   // Subscription state, maintained by the shard.
   std::vector<channel_id>& channels() noexcept { return channels_; }
@@ -47,9 +59,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     }
   };
 
-  void on_accept(beast::error_code ec);
-  void do_read();
-  void on_read(beast::error_code ec, std::size_t bytes);
+  void wait_readable();
+  void read_available();
+  void handle_input(char* data, std::size_t size);
+  void on_client_close(std::uint16_t code);
   void handle_message(std::string_view text);
   void handle_subscribe(const client_request& req);
   void handle_unsubscribe(const client_request& req);
@@ -64,24 +77,32 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void on_throttle_timer();
   void after_push();
   void conflate();
-  void do_write();
-  void on_write(beast::error_code ec, std::size_t bytes);
+  void recount();
+  void write_pending();
+  void wait_writable();
+  void maybe_shut_down();
   void fail(beast::error_code ec, const char* what);
   void finish();
 
   shard& shard_;
-  beast::websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
+  net::ip::tcp::socket socket_;
+  ws::frame_reader reader_;
   std::string address_;
-  bool counted_ = false;  // holds a slot in the connection limiter
-  bool closing_ = false;
-  bool writing_ = false;
+  // Bytes that go out before any queued message: the 101, control frames, and the rest of a
+  // frame the kernel took only part of. Empty (no allocation) almost always.
+  std::string out_;
+  bool counted_ = false;      // holds a slot in the connection limiter
+  bool closing_ = false;      // our close frame is queued or sent: no more messages
+  bool peer_closed_ = false;  // the client's close frame arrived
+  bool draining_ = false;     // both close frames done, send side shut: reading to EOF
+  bool writing_ = false;      // waiting for the socket to take more
   bool finished_ = false;
+  std::int64_t last_read_ms_ = 0;   // mono_ms of the last bytes from the client
+  std::int64_t ping_sent_ms_ = 0;   // our keepalive ping, unanswered; 0 = none
+  std::int64_t closing_at_ms_ = 0;  // when the closing handshake began
 
   std::vector<channel_id> channels_;  // sorted
-  std::vector<out_message> queue_;
-  std::vector<out_message> inflight_;
-  std::vector<net::const_buffer> buffers_;
+  std::vector<out_message> queue_;    // not yet handed to the kernel
   std::size_t queued_bytes_ = 0;
   std::size_t queued_updates_ = 0;
   std::uint64_t conflated_ = 0;  // dropped since the last notice
