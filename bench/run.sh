@@ -10,8 +10,9 @@
 # runs no load test), BENCH_CPU (the core to pin to, default 1; "none" to not pin), BENCH_INVOCATION
 # (how the run was started, for RESULTS.md; the Makefile sets it).
 # Load tests: BENCH_MICRO=0 skips the micro set, BENCH_LOAD=0 the load set; BENCH_SCENARIOS
-# (default "fanout dashboards bots burst churn idle"); tickerd (and the Node peer) run on
-# BENCH_CPU, tickerd-bench and tickerd-sim on the other core.
+# (default "fanout latency dashboards bots burst churn idle"); tickerd (and the Node peer) run on
+# BENCH_CPU, tickerd-bench and tickerd-sim on the other core. A subset leaves RESULTS.md alone.
+# Fails (after writing RESULTS.md) when a throttled scenario lost an update (bench/load/results.mjs).
 # Writes BUILD_DIR/bench-results/micro.json (Google Benchmark JSON), BUILD_DIR/bench-results/load/
 # (per scenario: JSON, an HTML report, logs) and bench/RESULTS.md.
 set -euo pipefail
@@ -88,7 +89,7 @@ if [[ "$run_load" != 0 ]]; then
   fi
   load_dir="$results/load"
   mkdir -p "$load_dir"
-  scenarios=${BENCH_SCENARIOS:-fanout dashboards bots burst churn idle}
+  scenarios=${BENCH_SCENARIOS:-fanout latency dashboards bots burst churn idle}
   server_cpu=$cpu
   bench_cpu=0
   [[ "$server_cpu" == 0 ]] && bench_cpu=1

@@ -69,8 +69,7 @@ struct client_pool::impl {
     std::string message;  // a fragmented message being assembled
     std::string outbox;   // client frames waiting for the socket (rare)
     std::string in_flight;
-    std::vector<std::int64_t> last_seq;  // by channel index; -1 = none yet
-    std::int64_t excused = 0;            // `conflated` drops not yet matched to a seq gap
+    channel_seqs seqs;
   };
 
   impl(net::io_context& io, pool_options o) : ioc(io), options(std::move(o)) {
@@ -100,6 +99,8 @@ struct client_pool::impl {
   histogram connect_us;
   histogram ready_us;
   std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>> channel_index;
+  std::vector<std::string> channel_names;  // by index
+  seq_counts seq_c;
   std::int64_t now_us = 0;  // wall clock at the current read
 
   void note_error(std::string text) {
@@ -110,6 +111,7 @@ struct client_pool::impl {
     if (const auto it = channel_index.find(channel); it != channel_index.end()) return it->second;
     const auto id = static_cast<std::uint32_t>(channel_index.size());
     channel_index.emplace(std::string(channel), id);
+    channel_names.emplace_back(channel);
     return id;
   }
 
@@ -131,8 +133,7 @@ struct client_pool::impl {
     k.carry.clear();
     k.message.clear();
     k.outbox.clear();
-    k.last_seq.clear();
-    k.excused = 0;
+    k.seqs.clear();
     k.started = steady::now();
     error_code ec;
     k.sock = tcp::socket(ioc);
@@ -387,13 +388,13 @@ struct client_pool::impl {
       }
       case message_type::snapshot:
         ++c.snapshots;
-        if (!m.channel.empty() && m.seq >= 0) seq_slot(k, m.channel) = m.seq;
+        if (!m.channel.empty()) k.seqs.snapshot(index_of(m.channel), m.seq);
         if (k.churn && k.ready) finish_cycle(k);
         return;
       case message_type::conflated:
         ++c.conflated_notices;
         c.conflated_dropped += static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.dropped));
-        k.excused += std::max<std::int64_t>(0, m.dropped);
+        k.seqs.conflated(m.dropped);
         return;
       case message_type::ack:
         return mark_ready(k);
@@ -413,29 +414,13 @@ struct client_pool::impl {
     }
   }
 
-  std::int64_t& seq_slot(conn& k, std::string_view channel) {
-    const auto i = index_of(channel);
-    if (k.last_seq.size() <= i) k.last_seq.resize(i + 1, -1);
-    return k.last_seq[i];
-  }
-
   void check_seq(conn& k, const scanned_message& m) {
     if (m.channel.empty() || m.seq < 0) return;
-    auto& last = seq_slot(k, m.channel);
-    if (last >= 0) {
-      if (m.seq > last + 1) {
-        const std::int64_t missing = m.seq - last - 1;
-        const std::int64_t excuse = std::min(missing, k.excused);
-        k.excused -= excuse;
-        if (missing > excuse) {
-          c.gaps += static_cast<std::uint64_t>(missing - excuse);
-          ++c.gap_events;
-        }
-      } else if (m.seq <= last) {
-        ++c.seq_regressions;
-      }
-    }
-    last = m.seq;
+    k.seqs.update(index_of(m.channel), m.seq, options.throttled, seq_c);
+    c.gaps = seq_c.gaps;
+    c.gap_events = seq_c.gap_events;
+    c.seq_regressions = seq_c.regressions;
+    c.skipped = seq_c.skipped;
   }
 
   // ---- closing --------------------------------------------------------------------------------
@@ -528,7 +513,7 @@ struct client_pool::impl {
     std::string().swap(k.message);
     std::string().swap(k.outbox);
     std::string().swap(k.in_flight);
-    std::vector<std::int64_t>().swap(k.last_seq);
+    k.seqs.clear();
   }
 };
 
@@ -602,6 +587,19 @@ histogram& client_pool::connect_times() noexcept {
 }
 histogram& client_pool::ready_times() noexcept {
   return impl_->ready_us;
+}
+
+latest_check client_pool::check_latest(const std::vector<published_seq>& published) {
+  auto& d = *impl_;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> by_index;
+  by_index.reserve(published.size());
+  for (const auto& p : published) by_index.emplace_back(d.index_of(p.channel), p.seq);
+  latest_check out;
+  for (const auto& k : d.conns) {
+    if (k->churn || !k->ready || k->state != conn_state::open) continue;
+    bench::check_latest(k->seqs, k->index, by_index, d.channel_names, out);
+  }
+  return out;
 }
 
 void client_pool::housekeeping() {

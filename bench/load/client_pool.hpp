@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "load/core/histogram.hpp"
+#include "load/core/message_scan.hpp"
+#include "load/core/seq_check.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -24,6 +26,8 @@ struct pool_options {
   std::string target = "/ws";
   std::string subscribe_text;  // sent once the handshake is done; empty: connect only
   std::size_t connect_concurrency = 256;
+  // The subscribe carries throttle_ms: seq jumps are skips by design, not gaps.
+  bool throttled = false;
   // Source addresses 127.0.0.1 ... 127.0.0.<n>, round robin (bind before connect): each
   // holds ~28k ephemeral ports towards one server port. 1 = let the kernel choose.
   unsigned source_addresses = 1;
@@ -38,6 +42,7 @@ struct pool_counters {
   std::uint64_t frames = 0;
   std::uint64_t gaps = 0;  // updates missing from seq and not announced by `conflated`
   std::uint64_t gap_events = 0;
+  std::uint64_t skipped = 0;  // updates a throttled subscription skipped (not losses)
   std::uint64_t seq_regressions = 0;
   std::uint64_t conflated_notices = 0;
   std::uint64_t conflated_dropped = 0;
@@ -83,6 +88,10 @@ class client_pool {
 
   // Once a second: closes sockets stuck in a close handshake.
   void housekeeping();
+
+  // Compares every ready (non-churn) client's last seq per channel with what the server
+  // published (channels no client has heard of count as missing for everyone).
+  latest_check check_latest(const std::vector<published_seq>& published);
 
  private:
   struct impl;

@@ -1,9 +1,11 @@
 // Turns tickerd-bench's JSON files (one per scenario) into the generated "load" section of
 // bench/RESULTS.md: machine, commands, the fan-out sweep against the Node peer, every
-// scenario's figures, and issue 6's targets as met or missed. Only the text between the
-// "load" markers is replaced; the micro section and hand-written text survive.
+// scenario's figures, throttled delivery, and issue 6's targets as met, missed or not measured.
+// Only the text between the "load" markers is replaced; the micro section and hand-written text
+// survive. Exits 1 (after writing) when a throttled scenario lost an update: a client that did
+// not get a channel's latest seq (tickerd-bench's latest-seq check).
 //
-//   node bench/load/results.mjs --dir DIR --scenarios "fanout dashboards ..." --invocation CMD
+//   node bench/load/results.mjs --dir DIR --scenarios "fanout latency dashboards ..." --invocation CMD
 //                               --elapsed S (--results bench/RESULTS.md | --check-only)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,17 @@ function us(v) {
   return `${(v / 1e6).toFixed(2)} s`;
 }
 const lat = (h) => (h && h.count > 0 ? h : null);
+// `conclusive` false: the run could not tell (e.g. no sweep step of one server held the p99
+// limit), which is neither met nor missed.
+const verdict = (t) => (t.conclusive === false ? '**not measured**' : t.met ? 'met' : '**MISSED**');
+const lost = (run) => run.latest && !run.latest.ok;
+function latestText(run) {
+  const l = run.latest;
+  if (!l) return `not checked${run.latest_how ? `: ${run.latest_how}` : ''}`;
+  if (l.ok) return `all ${l.checked} client-channel pairs at the latest seq`;
+  if (l.checked === 0) return '**nothing compared**';
+  return `**LOST**: ${l.behind} behind, ${l.missing} missing of ${l.checked} (first: ${l.first_problem})`;
+}
 const rel = (text) => text.split(`${repo}/`).join('');
 
 function machine() {
@@ -86,7 +99,7 @@ function render(args, reports) {
   if (targets.length) {
     lines.push('### Issue 6 targets (load)', '');
     lines.push('| scenario | target | measured | goal | |', '|---|---|---|---|---|');
-    for (const t of targets) lines.push(`| ${t.scenario} | ${t.name} | ${t.measured} | ${t.target} | ${t.met ? 'met' : '**MISSED**'} |`);
+    for (const t of targets) lines.push(`| ${t.scenario} | ${t.name} | ${t.measured} | ${t.target} | ${verdict(t)} |`);
     lines.push('');
   }
 
@@ -94,17 +107,41 @@ function render(args, reports) {
   const sweep = reports.find((r) => r.mode === 'sweep');
   if (sweep) {
     lines.push(`### Fan-out sweep: tickerd vs the Node \`ws\` peer (\`${sweep.scenario}\`)`, '');
-    lines.push(`${sweep.description}. Each step: the sim's rate set, a warm-up, then the measured window; a server's sweep ends at its first saturated step (under 90 % of the offered load delivered, or conflating) or one 100× past the p99 limit. Offered = clients × updates each should get.`, '');
+    const limit = sweep.p99_limit_ms;
+    const limitText = limit ? `p99 ≤ ${limit} ms` : 'the p99 limit';
+    lines.push(`${sweep.description}. Each step: the sim's rate set, a warm-up, then the measured window; a server's sweep ends at its first saturated step (under 90 % of the offered load delivered, or conflating) or one 100× past the p99 limit. Offered = clients × updates each should get. ✓ marks the steps that held ${limitText}.`, '');
     lines.push('| server, sim rate | offered/s | delivered msg/s | MB/s | p50 | p99 | p99.9 | max | seq gaps | conflated | server CPU | bench CPU |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const run of sweep.runs) {
       const h = lat(run.latency_us);
       const offered = run.offered_per_client * run.clients.planned;
-      lines.push(`| ${run.label} | ${rate(offered)} | ${rate(run.messages_per_s)} | ${num(run.bytes_per_s / 1e6, 1)} | ${us(h?.p50)} | ${us(h?.p99)} | ${us(h?.p999)} | ${us(h?.max)} | ${run.gaps} | ${run.conflated_dropped} | ${num(run.server.cpu_pct)} % | ${num(run.bench_cpu_pct)} % |`);
+      const held = h && limit && h.p99 <= limit * 1000 ? ' ✓' : '';
+      lines.push(`| ${run.label} | ${rate(offered)} | ${rate(run.messages_per_s)} | ${num(run.bytes_per_s / 1e6, 1)} | ${us(h?.p50)} | ${us(h?.p99)}${held} | ${us(h?.p999)} | ${us(h?.max)} | ${run.gaps} | ${run.conflated_dropped} | ${num(run.server.cpu_pct)} % | ${num(run.bench_cpu_pct)} % |`);
     }
     lines.push('');
     for (const [k, v] of Object.entries(sweep.facts)) {
       if (/best|peak|ws-broadcast|rate control/.test(k)) lines.push(`- ${k}: ${v}`);
+    }
+    // The issue's measure, stated once and plainly: a ratio only when both servers held the limit.
+    const ratio = sweep.targets.find((t) => /peer/.test(t.name));
+    if (ratio) {
+      lines.push(ratio.conclusive === false
+        ? `- **Ratio to the peer (issue 6's measure): not measured in this run** — ${ratio.measured.replace(/^not measured: /, '')}; see the line above for what the run can say instead.`
+        : `- **Ratio to the peer (issue 6's measure): ${ratio.measured}**, best delivered msg/s within ${limitText} of each (target ${ratio.target}: ${ratio.met ? 'met' : 'missed'}).`);
+    }
+    lines.push('');
+  }
+
+  // ---- throttled delivery -----------------------------------------------------------------------
+  const throttled = reports.flatMap((r) => r.runs.filter((x) => x.throttle_ms > 0).map((x) => ({ r, run: x })));
+  if (throttled.length) {
+    lines.push('### Throttled delivery (`throttle_ms`)', '');
+    lines.push("Each client gets at most one update per channel per interval, the newest held back and always delivered (docs/PROTOCOL.md), so `seq` jumps by design: those skips are counted apart and are not gaps. Latency includes the hold-back. What shows that nothing is lost: after the window the market pauses, and every client must reach each channel's `seq` in tickerd's `/v1/snapshot` within one interval plus a second.", '');
+    lines.push('| scenario | clients | throttle_ms | sim rate | expected per client per channel | delivered per client per channel | msg/s | seq skipped (by design) | seq gaps | latest seq |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const { r, run } of throttled) {
+      const expected = run.channels_per_client ? run.offered_per_client / run.channels_per_client : null;
+      lines.push(`| ${r.scenario} | ${run.clients.connected}/${run.clients.planned} | ${run.throttle_ms} | ${num(run.rate, 1)}/s | ${num(expected, 2)}/s | ${num(run.updates_per_client_channel_s, 2)}/s | ${rate(run.messages_per_s)} | ${run.skipped} | ${run.gaps} | ${latestText(run)} |`);
     }
     lines.push('');
   }
@@ -164,3 +201,13 @@ if (missing.length) {
 }
 const text = render(args, reports);
 if (!args['check-only']) replaceSection(args.results, text);
+const losses = reports.flatMap((r) => r.runs.filter(lost).map((x) => `${r.scenario} (${x.label}): ${latestText(x).replaceAll('**', '')}`));
+for (const r of reports) {
+  for (const x of r.runs.filter((y) => y.throttle_ms > 0 && !y.latest)) {
+    console.error(`results: ${r.scenario} (${x.label}): latest seq not checked: ${x.latest_how || 'no reason given'}`);
+  }
+}
+if (losses.length) {
+  console.error(`results: updates lost by throttled clients:\n  ${losses.join('\n  ')}`);
+  process.exit(1);
+}

@@ -366,6 +366,15 @@ std::string stack::set_rate(double rate) {
   return "sim restarted";
 }
 
+void stack::pause_market(bool pause) {
+  const std::string path = pause ? "/market/pause" : "/market/resume";
+  const auto r = http_call("127.0.0.1", sim_port_, "POST", path);
+  if (r.status != 200) {
+    throw std::runtime_error("POST " + path + ": " + std::to_string(r.status) + " " + r.body +
+                             r.error);
+  }
+}
+
 std::string stack::binance_stream_url() const {
   std::string streams;
   for (const auto& s : cfg_.symbols) {

@@ -90,6 +90,9 @@ class stack {
   // sim process on the same port (tickerd's feeds reconnect). Returns how it was done.
   std::string set_rate(double rate);
   double rate() const { return rate_; }
+  // POST /market/pause or /market/resume on the sim: no market events at all while paused
+  // (tickerd then publishes nothing new). Throws when the sim refuses.
+  void pause_market(bool pause);
 
   // The combined Binance stream URL of the sim for the stack's symbols (the Node peer reads it).
   std::string binance_stream_url() const;

@@ -91,5 +91,31 @@ TEST(BenchMessageScan, SplitsFramesOnNewlines) {
   EXPECT_TRUE(seen.empty());
 }
 
+TEST(BenchMessageScan, PublishedSeqsFromTickerdSnapshot) {
+  // GET /v1/snapshot (docs/PROTOCOL.md), as tickerd writes it; a channel with no data has seq 0.
+  const auto seqs = scan_published_seqs(
+      R"({"ts":1764061234567,"channels":[)"
+      R"({"channel":"ticker.BTC-USDT","seq":42,"epoch":"9f3a01bc","data":{"symbol":"BTC-USDT",)"
+      R"("last":"85205.70","venues":["binance"],"note":"a \"seq\":99 in a string"}},)"
+      R"( { "data" : null , "seq" : 0 , "channel" : "ticker.ETH-USDT" } ,)"
+      R"({"channel":"ticker.SOL-USDT","seq":null,"data":null},)"
+      R"({"seq":7,"data":null}]})");
+  ASSERT_TRUE(seqs);
+  ASSERT_EQ(seqs->size(), 2u);  // entries without an integer seq or a channel are left out
+  EXPECT_EQ((*seqs)[0].channel, "ticker.BTC-USDT");
+  EXPECT_EQ((*seqs)[0].seq, 42);
+  EXPECT_EQ((*seqs)[1].channel, "ticker.ETH-USDT");
+  EXPECT_EQ((*seqs)[1].seq, 0);
+
+  const auto empty = scan_published_seqs(R"({"channels":[],"ts":1})");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+  for (const std::string_view bad :
+       {"", "[]", "{}", R"({"ts":1})", R"({"channels":[{"channel":"a","seq":1}])",
+        R"({"channels":[{"channel":"a","seq":1},]})", "<html>"}) {
+    EXPECT_FALSE(scan_published_seqs(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tickerd::bench

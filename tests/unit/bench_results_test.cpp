@@ -52,6 +52,54 @@ TEST(BenchResults, JsonIsValidAndComplete) {
   EXPECT_GE(first["latency_us"]["p99"].get_int64().value(), 1980);
   EXPECT_TRUE(first["series"].at(1)["server_cpu_pct"].is_null());
   EXPECT_FALSE(doc["targets"].at(0)["met"].get_bool().value());
+  EXPECT_TRUE(doc["targets"].at(0)["conclusive"].get_bool().value());
+  EXPECT_TRUE(first["latest"].is_null());
+}
+
+TEST(BenchResults, ThrottledRunAndInconclusiveTarget) {
+  auto report = sample_report();
+  auto& run = report.runs.front();
+  run.label = "tickerd";
+  run.throttle_ms = 250;
+  run.channels_per_client = 11;
+  run.duration_s = 10;
+  run.updates = 440'000;  // 1,000 clients x 11 channels x 4/s x 10 s
+  run.skipped = 660'000;
+  latest_check l;
+  l.clients = 1000;
+  l.checked = 11'000;
+  l.behind = 1;
+  l.worst_lag = 3;
+  l.first_problem = "ticker.BTC-USDT: client 5 at seq 40, server 43";
+  run.latest = l;
+  run.latest_how = "market paused";
+  report.targets.front().conclusive = false;
+  report.targets.front().measured = "not measured: the peer held p99 ≤ 5 ms at no step";
+
+  const auto json = to_json(report);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json.substr(0, 400);
+  const auto first = doc["runs"].at(0).value();
+  EXPECT_EQ(first["throttle_ms"].get_int64().value(), 250);
+  EXPECT_EQ(first["skipped"].get_int64().value(), 660'000);
+  EXPECT_EQ(first["gaps"].get_int64().value(), 0);
+  EXPECT_DOUBLE_EQ(first["updates_per_client_channel_s"].get_double().value(), 4.0);
+  EXPECT_FALSE(first["latest"]["ok"].get_bool().value());
+  EXPECT_EQ(first["latest"]["behind"].get_int64().value(), 1);
+  EXPECT_EQ(first["latest"]["checked"].get_int64().value(), 11'000);
+  EXPECT_FALSE(doc["targets"].at(0)["conclusive"].get_bool().value());
+
+  const auto table = summary_table(report);
+  EXPECT_NE(table.find("4.00 updates/s per client per channel (throttle_ms 250)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("LOST"), std::string::npos) << table;
+  EXPECT_NE(table.find("NOT MEASURED"), std::string::npos) << table;
+  EXPECT_EQ(table.find("MISSED"), std::string::npos) << table;
+  const auto html = to_html(report);
+  EXPECT_NE(html.find("Throttled delivery: tickerd"), std::string::npos);
+  EXPECT_NE(html.find("not measured"), std::string::npos);
 }
 
 TEST(BenchResults, HtmlIsSelfContained) {

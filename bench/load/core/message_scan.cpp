@@ -176,4 +176,59 @@ scanned_message scan_message(std::string_view text) noexcept {
   return m;
 }
 
+std::optional<std::vector<published_seq>> scan_published_seqs(std::string_view body) {
+  cursor c{body.data(), body.data() + body.size()};
+  std::vector<published_seq> out;
+  bool have_channels = false;
+  if (!c.eat('{')) return std::nullopt;
+  if (c.eat('}')) return std::nullopt;
+  while (true) {
+    std::string_view key;
+    if (!c.string(key) || !c.eat(':')) return std::nullopt;
+    if (key == "channels" && c.eat('[')) {
+      have_channels = true;
+      if (!c.eat(']')) {
+        while (true) {
+          // One channel object: its `channel` and `seq`, everything else skipped.
+          if (!c.eat('{')) return std::nullopt;
+          published_seq entry;
+          bool have_name = false;
+          bool have_seq = false;
+          if (!c.eat('}')) {
+            while (true) {
+              std::string_view k;
+              if (!c.string(k) || !c.eat(':')) return std::nullopt;
+              if (k == "channel" && c.peek('"')) {
+                std::string_view name;
+                if (!c.string(name)) return std::nullopt;
+                entry.channel = std::string(name);
+                have_name = true;
+              } else if (k == "seq") {
+                have_seq = c.integer_or_skip(entry.seq);
+                if (c.p == nullptr) return std::nullopt;
+              } else if (!c.skip_value()) {
+                return std::nullopt;
+              }
+              if (c.eat(',')) continue;
+              if (c.eat('}')) break;
+              return std::nullopt;
+            }
+          }
+          if (have_name && have_seq && entry.seq >= 0) out.push_back(std::move(entry));
+          if (c.eat(',')) continue;
+          if (c.eat(']')) break;
+          return std::nullopt;
+        }
+      }
+    } else if (!c.skip_value()) {
+      return std::nullopt;
+    }
+    if (c.eat(',')) continue;
+    if (c.eat('}')) break;
+    return std::nullopt;
+  }
+  if (!have_channels) return std::nullopt;
+  return out;
+}
+
 }  // namespace tickerd::bench

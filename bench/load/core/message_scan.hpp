@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace tickerd::bench {
 
@@ -32,6 +35,16 @@ struct scanned_message {
 // Top-level keys are walked in any order; string escapes and nested values are skipped
 // properly. `recv_ts` is looked up inside the `data` object only.
 scanned_message scan_message(std::string_view text) noexcept;
+
+// Each channel's `seq` in tickerd's `GET /v1/snapshot` reply
+// (`{"ts":…,"channels":[{"channel":…,"seq":…,"data":{…}},…]}`): what the server has published.
+// Entries without a string `channel` or an integer `seq` are left out; nullopt when the body is
+// not such an object.
+struct published_seq {
+  std::string channel;
+  std::int64_t seq = -1;
+};
+std::optional<std::vector<published_seq>> scan_published_seqs(std::string_view body);
 
 // Calls `on_message` for each '\n'-separated message in a frame payload (empty lines skipped).
 template <typename F>

@@ -81,6 +81,8 @@ void run_json(std::string& out, const run_result& r) {
   str(out, "url", r.url);
   dbl(out, "rate", r.rate);
   dbl(out, "offered_per_client", r.offered_per_client);
+  num(out, "throttle_ms", static_cast<std::uint64_t>(r.throttle_ms));
+  num(out, "channels_per_client", r.channels_per_client);
   key(out, "clients");
   out.push_back('{');
   num(out, "planned", r.clients_planned);
@@ -98,8 +100,10 @@ void run_json(std::string& out, const run_result& r) {
   dbl(out, "messages_per_s", r.messages_per_s(), 1);
   dbl(out, "updates_per_s", r.updates_per_s(), 1);
   dbl(out, "bytes_per_s", r.bytes_per_s(), 1);
+  dbl(out, "updates_per_client_channel_s", r.updates_per_client_channel_s(), 3);
   num(out, "gaps", r.gaps);
   num(out, "gap_events", r.gap_events);
+  num(out, "skipped", r.skipped);
   num(out, "conflated_notices", r.conflated_notices);
   num(out, "conflated_dropped", r.conflated_dropped);
   num(out, "error_messages", r.error_messages);
@@ -116,6 +120,22 @@ void run_json(std::string& out, const run_result& r) {
   num(out, "rss_kib_max", r.server_rss_kib_max);
   out.push_back('}');
   dbl(out, "bench_cpu_pct", r.bench_cpu_pct, 1);
+  key(out, "latest");
+  if (r.latest) {
+    const auto& l = *r.latest;
+    out.push_back('{');
+    boolean(out, "ok", l.ok());
+    num(out, "clients", l.clients);
+    num(out, "checked", l.checked);
+    num(out, "behind", l.behind);
+    num(out, "missing", l.missing);
+    num(out, "worst_lag", static_cast<std::uint64_t>(l.worst_lag));
+    str(out, "first_problem", l.first_problem);
+    out.push_back('}');
+  } else {
+    out.append("null");
+  }
+  str(out, "latest_how", r.latest_how);
   key(out, "series");
   out.push_back('[');
   for (std::size_t i = 0; i < r.series.size(); ++i) {
@@ -315,6 +335,35 @@ std::string latency_text(const histogram& h) {
   return s + "max " + format_us(h.max());
 }
 
+std::string target_state(const target_check& t) {
+  if (!t.conclusive) return "NOT MEASURED";
+  return t.met ? "MET" : "MISSED";
+}
+
+// "4.00 updates/s per client per channel (throttle_ms 250), 1234 skipped by design".
+std::string throttle_text(const run_result& run) {
+  return fixed(run.updates_per_client_channel_s(), 2) + " updates/s per client per channel (" +
+         (run.throttle_ms > 0 ? "throttle_ms " + std::to_string(run.throttle_ms)
+                              : std::string("unthrottled")) +
+         "), " + std::to_string(run.skipped) + " seq skipped by the throttle (by design)";
+}
+
+std::string latest_text(const run_result& run) {
+  if (!run.latest) return "not checked" + (run.latest_how.empty() ? "" : ": " + run.latest_how);
+  const auto& l = *run.latest;
+  std::string s = l.ok() ? "every client got the latest seq of every channel"
+                         : (l.checked == 0 ? std::string("nothing to compare")
+                                           : std::to_string(l.behind) + " behind, " +
+                                                 std::to_string(l.missing) + " missing of " +
+                                                 std::to_string(l.checked) + " (LOST updates)");
+  s += " (" + std::to_string(l.clients) + " clients, " + std::to_string(l.checked) +
+       " client-channel pairs";
+  if (!run.latest_how.empty()) s += "; " + run.latest_how;
+  s += ")";
+  if (!l.first_problem.empty()) s += "; first: " + l.first_problem;
+  return s;
+}
+
 }  // namespace
 
 std::string short_number(double v) {
@@ -343,6 +392,12 @@ std::string to_json(const scenario_report& r) {
   str(out, "target_url", r.target_url);
   boolean(out, "started_stack", r.started_stack);
   str(out, "pinning", r.pinning);
+  key(out, "p99_limit_ms");
+  if (r.p99_limit_ms > 0) {
+    out.append(fixed(r.p99_limit_ms, 3));
+  } else {
+    out.append("null");
+  }
   key(out, "facts");
   out.push_back('{');
   for (const auto& [k, v] : r.facts) str(out, k, v);
@@ -356,6 +411,7 @@ std::string to_json(const scenario_report& r) {
     str(out, "measured", r.targets[i].measured);
     str(out, "target", r.targets[i].target);
     boolean(out, "met", r.targets[i].met);
+    boolean(out, "conclusive", r.targets[i].conclusive);
     out.push_back('}');
   }
   out.push_back(']');
@@ -406,11 +462,17 @@ std::string summary_table(const scenario_report& r) {
       out << "\n";
     }
     if (!run.first_error.empty()) out << run.label << ": first error: " << run.first_error << "\n";
+    if (run.throttle_ms > 0 || run.skipped > 0) {
+      out << run.label << ": " << throttle_text(run) << "\n";
+    }
+    if (run.latest || !run.latest_how.empty()) {
+      out << run.label << ": latest seq: " << latest_text(run) << "\n";
+    }
   }
   for (const auto& [k, v] : r.facts) out << k << ": " << v << "\n";
   for (const auto& t : r.targets) {
     out << "target " << t.name << ": " << t.measured << " (target " << t.target << ") "
-        << (t.met ? "MET" : "MISSED") << "\n";
+        << target_state(t) << "\n";
   }
   if (!r.note.empty()) out << "note: " << r.note << "\n";
   return out.str();
@@ -423,7 +485,8 @@ std::string to_html(const scenario_report& r) {
       << "body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}\n"
       << "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
          "padding:3px 8px;text-align:left;font-size:13px}th{background:#f4f4f4}\n"
-      << ".met{color:#070}.missed{color:#b00}code{background:#f4f4f4;padding:1px 4px}\n"
+      << ".met{color:#070}.missed{color:#b00}.unmeasured{color:#850}code{background:#f4f4f4;"
+         "padding:1px 4px}\n"
       << "</style></head><body>\n";
   out << "<h1>tickerd-bench: " << escape(r.scenario) << "</h1>\n<p>" << escape(r.description)
       << "</p>\n<table>\n";
@@ -440,8 +503,15 @@ std::string to_html(const scenario_report& r) {
            "<th></th></tr>\n";
     for (const auto& t : r.targets) {
       out << "<tr><td>" << escape(t.name) << "</td><td>" << escape(t.measured) << "</td><td>"
-          << escape(t.target) << "</td><td class=\"" << (t.met ? "met" : "missed") << "\">"
-          << (t.met ? "met" : "missed") << "</td></tr>\n";
+          << escape(t.target) << "</td><td class=\""
+          << (!t.conclusive ? "unmeasured"
+              : t.met       ? "met"
+                            : "missed")
+          << "\">"
+          << (!t.conclusive ? "not measured"
+              : t.met       ? "met"
+                            : "missed")
+          << "</td></tr>\n";
     }
     out << "</table>\n";
   }
@@ -465,6 +535,15 @@ std::string to_html(const scenario_report& r) {
         << "</td></tr>\n";
   }
   out << "</table>\n";
+  for (const auto& run : r.runs) {
+    if (run.throttle_ms == 0 && run.skipped == 0 && !run.latest && run.latest_how.empty()) {
+      continue;
+    }
+    out << "<h2>Throttled delivery: " << escape(run.label) << "</h2>\n<table>\n";
+    html_row(out, "delivered", throttle_text(run));
+    html_row(out, "latest seq", latest_text(run));
+    out << "</table>\n";
+  }
 
   std::vector<const run_result*> with_latency;
   for (const auto& run : r.runs) {

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "load/core/histogram.hpp"
+#include "load/core/seq_check.hpp"
 
 namespace tickerd::bench {
 
@@ -32,8 +34,10 @@ struct second_sample {
 struct run_result {
   std::string label;  // "tickerd", "ws-broadcast", "tickerd rate 50", ...
   std::string url;
-  double rate = 0;                // sim events/s per symbol (the base rate for phased runs)
-  double offered_per_client = 0;  // updates/s each client should see (0: unknown)
+  double rate = 0;                        // sim events/s per symbol (the base rate for phased runs)
+  double offered_per_client = 0;          // updates/s each client should see (0: unknown)
+  std::int64_t throttle_ms = 0;           // the clients' subscribe option (0: every update)
+  std::uint64_t channels_per_client = 0;  // concrete channels each client gets updates on
   std::uint64_t clients_planned = 0;
   std::uint64_t clients_connected = 0;  // at the end of the window
   std::uint64_t connect_errors = 0;
@@ -47,6 +51,7 @@ struct run_result {
   std::uint64_t bytes = 0;  // WebSocket payload bytes
   std::uint64_t gaps = 0;   // updates missing from seq, not announced by `conflated`
   std::uint64_t gap_events = 0;
+  std::uint64_t skipped = 0;  // updates throttle_ms skipped by design (never gaps)
   std::uint64_t conflated_notices = 0;
   std::uint64_t conflated_dropped = 0;
   std::uint64_t error_messages = 0;  // `error` replies
@@ -61,10 +66,21 @@ struct run_result {
   std::uint64_t server_rss_kib_max = 0;
   double bench_cpu_pct = -1;
   std::vector<second_sample> series;
+  // Throttled runs: after the window, did every client reach each channel's latest seq?
+  std::optional<latest_check> latest;
+  std::string latest_how;  // how the check was made, or why it was not
 
   double messages_per_s() const { return duration_s > 0 ? messages / duration_s : 0; }
   double updates_per_s() const { return duration_s > 0 ? updates / duration_s : 0; }
   double bytes_per_s() const { return duration_s > 0 ? bytes / duration_s : 0; }
+  // Updates one client got per channel per second (0 when unknown).
+  double updates_per_client_channel_s() const {
+    return duration_s > 0 && clients_connected > 0 && channels_per_client > 0
+               ? static_cast<double>(updates) / duration_s /
+                     static_cast<double>(clients_connected) /
+                     static_cast<double>(channels_per_client)
+               : 0;
+  }
 };
 
 struct target_check {
@@ -72,6 +88,7 @@ struct target_check {
   std::string measured;  // formatted
   std::string target;    // formatted, e.g. "≤ 1 ms"
   bool met = false;
+  bool conclusive = true;  // false: this run could not tell, so neither met nor missed
 };
 
 struct scenario_report {
@@ -83,7 +100,8 @@ struct scenario_report {
   std::string started_at;  // ISO 8601 UTC
   std::string target_url;
   bool started_stack = false;
-  std::string pinning;  // e.g. "tickerd on cpu 1, bench on cpu 0"
+  std::string pinning;      // e.g. "tickerd on cpu 1, bench on cpu 0"
+  double p99_limit_ms = 0;  // sweeps: the p99 a step must hold (0: none)
   std::vector<run_result> runs;
   std::vector<target_check> targets;
   std::vector<std::pair<std::string, std::string>> facts;  // extra key/value lines
