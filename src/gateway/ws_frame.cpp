@@ -30,8 +30,10 @@ bool known_opcode(unsigned op) noexcept {
 
 void unmask(char* p, std::size_t n, const unsigned char* key) noexcept {
   // Eight bytes at a time: client messages are short, but a 64 KiB one should not crawl.
+  std::array<unsigned char, 8> key8{};  // byte order independent: the key as it lies in memory
+  for (std::size_t i = 0; i < key8.size(); ++i) key8[i] = key[i % 4];
   std::uint64_t wide = 0;
-  for (std::size_t i = 0; i < sizeof wide; ++i) wide |= std::uint64_t{key[i % 4]} << (8 * i);
+  std::memcpy(&wide, key8.data(), sizeof wide);
   std::size_t i = 0;
   for (; i + sizeof wide <= n; i += sizeof wide) {
     std::uint64_t v = 0;
@@ -164,6 +166,8 @@ void frame_reader::keep_rest() {
 
 const frame_event* frame_reader::fail(std::uint16_t code, std::string_view why) {
   failed_ = true;
+  message_.clear();  // nothing more is read: hold nothing
+  message_op_ = opcode::continuation;
   event_ = {frame_event::kind::error, why, code};
   return &event_;
 }

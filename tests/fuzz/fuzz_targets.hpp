@@ -18,6 +18,7 @@
 #include "feeds/sources/fng.hpp"
 #include "feeds/sources/gas_adapter.hpp"
 #include "gateway/client_request.hpp"
+#include "gateway/ws_frame.hpp"
 #include "sim/fault.hpp"
 #include "sim/replay_file.hpp"
 #include "tickerd/core/decimal.hpp"
@@ -1467,6 +1468,245 @@ inline const char* replay_target(const std::uint8_t* data, std::size_t size) {
     last_due = due;
     const sim::replay::record& r = c.take();
     if (r.line != records[n % records.size()].line) return "replay out of order";
+  }
+  return nullptr;
+}
+
+// ---- the gateway: WebSocket frames from clients (RFC 6455) ---------------------------------
+
+namespace detail {
+
+// RFC 3629, written out rather than taken from simdjson (which the reader uses).
+inline bool ws_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    std::uint32_t min = 0;
+    if ((c & 0xe0) == 0xc0) {
+      n = 2, cp = c & 0x1fu, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 3, cp = c & 0x0fu, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 4, cp = c & 0x07u, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (s.size() - i < n) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n;
+  }
+  return true;
+}
+
+struct ws_event {
+  ws::frame_event::kind what = ws::frame_event::kind::text;
+  std::string payload;  // empty for errors: their text is for logs
+  std::uint16_t code = 0;
+  bool operator==(const ws_event&) const = default;
+};
+
+// What a server must make of a client's byte stream, worked out frame by frame from RFC 6455
+// 5.2-5.6 and 7.4 over the whole input: the events in order, ending at the first error or at
+// an incomplete frame. A frame is refused as soon as its header shows it is bad.
+inline std::vector<ws_event> expect_ws_events(std::string_view in, std::size_t max_message) {
+  using kind = ws::frame_event::kind;
+  std::vector<ws_event> out;
+  std::string message;
+  int open = -1;  // opcode of the fragmented message in progress
+  std::size_t pos = 0;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(in[pos + i]); };
+  const auto fail = [&](std::uint16_t code) {
+    out.push_back({kind::error, {}, code});
+    return out;
+  };
+  for (;;) {
+    const std::size_t avail = in.size() - pos;
+    if (avail < 2) return out;
+    const bool fin = (byte(0) & 0x80) != 0;
+    const unsigned op = byte(0) & 0x0f;
+    if ((byte(0) & 0x70) != 0) return fail(1002);
+    if (!(op <= 2 || (op >= 8 && op <= 10))) return fail(1002);
+    if ((byte(1) & 0x80) == 0) return fail(1002);
+    std::uint64_t length = byte(1) & 0x7f;
+    std::size_t header = 2;
+    if (length == 126) {
+      if (avail < 4) return out;
+      length = std::uint64_t{byte(2)} << 8 | byte(3);
+      if (length < 126) return fail(1002);
+      header = 4;
+    } else if (length == 127) {
+      if (avail < 10) return out;
+      length = 0;
+      for (std::size_t i = 2; i < 10; ++i) length = length << 8 | byte(i);
+      if (length >= std::uint64_t{1} << 63 || length < 65536) return fail(1002);
+      header = 10;
+    }
+    const bool control = op >= 8;
+    if (control) {
+      if (!fin || length > 125) return fail(1002);
+    } else {
+      if ((op == 0) != (open >= 0)) return fail(1002);
+      if (length > max_message - message.size()) return fail(1009);
+    }
+    if (avail < header + 4 || avail - header - 4 < length) return out;
+    std::string payload(in.substr(pos + header + 4, static_cast<std::size_t>(length)));
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+      payload[i] = static_cast<char>(static_cast<unsigned char>(payload[i]) ^ byte(header + i % 4));
+    }
+    pos += header + 4 + payload.size();
+    if (op == 9) {
+      out.push_back({kind::ping, payload, 0});
+    } else if (op == 10) {
+      out.push_back({kind::pong, payload, 0});
+    } else if (op == 8) {
+      if (payload.empty()) {
+        out.push_back({kind::close, {}, 1005});
+        continue;
+      }
+      if (payload.size() == 1) return fail(1002);
+      const auto code = static_cast<std::uint16_t>(static_cast<unsigned char>(payload[0]) << 8 |
+                                                   static_cast<unsigned char>(payload[1]));
+      const bool code_ok = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+                           (code >= 3000 && code <= 4999);
+      if (!code_ok) return fail(1002);
+      if (!ws_utf8(std::string_view(payload).substr(2))) return fail(1007);
+      out.push_back({kind::close, payload.substr(2), code});
+    } else {
+      if (op != 0) open = static_cast<int>(op);
+      message += payload;
+      if (!fin) continue;
+      const bool is_text = open == 1;
+      open = -1;
+      if (is_text && !ws_utf8(message)) return fail(1007);
+      out.push_back({is_text ? kind::text : kind::binary, std::move(message), 0});
+      message.clear();
+    }
+  }
+}
+
+// Drains a reader, checking what holds for every event on the way.
+inline const char* drain_ws(ws::frame_reader& r, std::size_t max_message,
+                            std::vector<ws_event>& out) {
+  using kind = ws::frame_event::kind;
+  while (const ws::frame_event* e = r.next()) {
+    if (!out.empty() && out.back().what == kind::error) return "an event after an error";
+    switch (e->what) {
+      case kind::text:
+        if (!ws_utf8(e->payload)) return "text message not UTF-8";
+        [[fallthrough]];
+      case kind::binary:
+        if (e->payload.size() > max_message) return "message over the limit";
+        if (e->code != 0) return "data message with a code";
+        break;
+      case kind::ping:
+      case kind::pong:
+        if (e->payload.size() > ws::max_control_payload) return "control payload over 125";
+        if (e->code != 0) return "ping or pong with a code";
+        break;
+      case kind::close:
+        if (e->payload.size() > ws::max_control_payload - 2) return "close reason over 123";
+        if (!ws_utf8(e->payload)) return "close reason not UTF-8";
+        if (e->code == ws::close_code::no_status ? !e->payload.empty()
+                                                 : !ws::valid_close_code(e->code)) {
+          return "close code cannot be received";
+        }
+        break;
+      case kind::error:
+        if (e->code != ws::close_code::protocol_error &&
+            e->code != ws::close_code::invalid_payload && e->code != ws::close_code::too_big) {
+          return "error with an unexpected close code";
+        }
+        if (e->payload.empty()) return "error without a reason";
+        if (!r.failed()) return "error event but not failed()";
+        break;
+      default:
+        return "event of no known kind";
+    }
+    out.push_back(
+        {e->what, e->what == kind::error ? std::string() : std::string(e->payload), e->code});
+  }
+  if (!out.empty() && out.back().what == kind::error && r.next() != nullptr) {
+    return "next() after an error returned an event";
+  }
+  return nullptr;
+}
+
+}  // namespace detail
+
+// The first byte picks the message limit and how the rest is cut into inputs; the rest is
+// what a client sent. The reader fed in pieces (one reused buffer, scribbled over between
+// inputs) must give the same events as fed in one piece, and both what the RFC says.
+inline const char* ws_frame_target(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return nullptr;
+  // Held between inputs beyond a message: an incomplete frame's header and mask, or an
+  // incomplete control frame (up to 2 + 4 + 125 bytes, less one) after a message's start.
+  constexpr std::size_t held_beyond_message = 2 + 4 + ws::max_control_payload - 1;
+  static constexpr std::size_t limits[] = {0, 1, 7, 125, 126, 300, 4096, 1 << 20};
+  static constexpr std::size_t chunks[] = {1, 2, 3, 5, 7, 13, 64, 0};  // 0: cuts from the input
+  const std::size_t max = limits[data[0] & 7];
+  const std::size_t chunk = chunks[(data[0] >> 3) & 7];
+  const std::string_view stream(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  // In one piece.
+  std::vector<detail::ws_event> whole;
+  ws::frame_reader one(max);
+  {
+    std::string copy(stream);
+    one.feed(copy.data(), copy.size());
+    if (const char* f = detail::drain_ws(one, max, whole)) return f;
+    one.keep_rest();
+  }
+  if (one.buffered() > max + held_beyond_message) return "holds more than a message and a frame";
+  const bool failed = !whole.empty() && whole.back().what == ws::frame_event::kind::error;
+  if (one.failed() != failed) return "failed() disagrees with the events";
+
+  // In pieces: fixed-size chunks, or pieces whose sizes are the stream's own bytes.
+  std::vector<detail::ws_event> pieces;
+  ws::frame_reader many(max);
+  std::string buffer(stream.size() + 1, '\0');
+  std::size_t from = 0;
+  std::size_t seed = 0;
+  do {
+    std::size_t n = chunk;
+    if (n == 0 && !stream.empty()) {
+      n = 1 + static_cast<unsigned char>(stream[seed++ % stream.size()]) % 97;
+    }
+    n = std::min(n, stream.size() - from);
+    std::copy(stream.begin() + static_cast<std::ptrdiff_t>(from),
+              stream.begin() + static_cast<std::ptrdiff_t>(from + n), buffer.begin());
+    many.feed(buffer.data(), n);
+    if (const char* f = detail::drain_ws(many, max, pieces)) return f;
+    many.keep_rest();
+    if (many.buffered() > max + held_beyond_message) {
+      return "holds more than a message and a frame (pieces)";
+    }
+    // What the reader kept, it copied: scribble over the piece before the buffer is reused.
+    std::fill(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n), '\xa5');
+    from += n;
+  } while (from < stream.size());
+  if (pieces != whole) return "events differ between one input and several";
+  if (many.failed() != one.failed()) return "failed() differs between one input and several";
+  if (many.buffered() != one.buffered()) return "buffered() differs between one input and several";
+  // What the RFC says, worked out independently.
+  if (whole != detail::expect_ws_events(stream, max)) return "events differ from RFC 6455";
+
+  // A failed reader stays silent whatever comes next.
+  if (failed) {
+    std::string more(stream);
+    one.feed(more.data(), more.size());
+    if (one.next() != nullptr) return "event after an error, on new input";
+    one.keep_rest();
   }
   return nullptr;
 }

@@ -771,5 +771,94 @@ TEST(FuzzRegression, Replay) {
   run_corpus(fuzz::replay_target, seeds, tokens, 20000, 0x4e91);
 }
 
+// A client frame (RFC 6455 5.2), masked unless `mask` is empty; the first byte of a
+// ws_frame_target input picks the message limit and how the rest is cut.
+std::string ws_frame(unsigned first, std::string_view payload,
+                     std::string_view mask = "\x11\x22\x33\x44") {
+  std::string out(1, static_cast<char>(first));
+  const unsigned char mask_bit = mask.empty() ? 0x00 : 0x80;
+  if (payload.size() < 126) {
+    out += static_cast<char>(mask_bit | payload.size());
+  } else if (payload.size() <= 0xffff) {
+    out += static_cast<char>(mask_bit | 126);
+    out += static_cast<char>(payload.size() >> 8);
+    out += static_cast<char>(payload.size() & 0xff);
+  } else {
+    out += static_cast<char>(mask_bit | 127);
+    for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>(payload.size() >> shift);
+  }
+  out += mask;
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    out += mask.empty() ? payload[i] : static_cast<char>(payload[i] ^ mask[i % 4]);
+  }
+  return out;
+}
+
+TEST(FuzzRegression, WsFrame) {
+  const std::string close_1000 = std::string("\x03\xe8", 2) + "bye";
+  const std::string stream = ws_frame(0x01, "{\"op\":", "\x01\x02\x03\x04") + ws_frame(0x89, "hi") +
+                             ws_frame(0x00, "\"ping\"", "\xff\x00\xff\x00") + ws_frame(0x8a, "") +
+                             ws_frame(0x80, "}\xc3\xa9") +
+                             ws_frame(0x82, std::string(130, '\x9c')) +
+                             ws_frame(0x81, "\xe2\x82\xac") + ws_frame(0x88, close_1000);
+  std::vector<std::string> seeds;
+  // Every message limit with every way of cutting the input.
+  for (unsigned selector = 0; selector < 64; ++selector) {
+    seeds.push_back(std::string(1, static_cast<char>(selector)) + stream);
+  }
+  const std::string limit_1m(1, '\x07');        // 1 MiB, chunks of 1
+  const std::string limit_300_cuts(1, '\x3d');  // 300 bytes, cuts from the input
+  for (const std::string& frames : {
+           ws_frame(0x81, "Hello", "\x37\xfa\x21\x3d"),     // RFC 6455 5.7
+           ws_frame(0x88, ""),                              // close without a code
+           ws_frame(0x88, "\x03"),                          // close of one byte
+           ws_frame(0x88, std::string("\x03\xed", 2)),      // 1005 may not be sent
+           ws_frame(0x88, std::string("\x03\xe8\xff", 3)),  // reason not UTF-8
+           ws_frame(0x81, "unmasked", ""),
+           ws_frame(0xc1, "rsv1"),
+           ws_frame(0x83, "opcode 3"),
+           ws_frame(0x09, "fragmented ping"),
+           ws_frame(0x89, std::string(126, 'p')),
+           ws_frame(0x80, "no message"),
+           ws_frame(0x01, "a") + ws_frame(0x81, "b"),
+           ws_frame(0x01, "\xf0\x9f") + ws_frame(0x80, "\x98\x80"),
+           ws_frame(0x81, "\xed\xa0\x80"),
+           std::string("\x82\xfe\x00\x7d\x00\x00\x00\x00", 8) + std::string(125, 'x'),
+           std::string("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00", 10),
+           std::string("\x82\xff\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00", 14),
+       }) {
+    seeds.push_back(limit_1m + frames);
+    seeds.push_back(limit_300_cuts + frames);
+  }
+  seeds.push_back("");
+  seeds.push_back(std::string(1, '\x03'));
+  const std::vector<std::string> tokens = {std::string("\x81\x80", 2),
+                                           std::string("\x81\x85", 2),
+                                           std::string("\x01\x81", 2),
+                                           std::string("\x80\x81", 2),
+                                           std::string("\x00\x81", 2),
+                                           std::string("\x88\x82", 2),
+                                           std::string("\x89\x80", 2),
+                                           std::string("\x8a\x81", 2),
+                                           std::string("\x82\xfe\x00\x7e", 4),
+                                           std::string("\x00\x00\x00\x00", 4),
+                                           std::string("\x03\xe8", 2),
+                                           std::string("\xc3\xa9", 2),
+                                           std::string("\xe2\x82\xac", 3),
+                                           std::string("\xff", 1),
+                                           std::string(1, '\0')};
+  run_corpus(fuzz::ws_frame_target, seeds, tokens, 20000, 0x6455);
+
+  // A 64-bit length, unmutated (too slow to mutate 20,000 times): taken with a 1 MiB limit
+  // in pieces of 1 and 64 bytes and of the input's choosing, and refused over 4096.
+  const std::string big = ws_frame(0x01, std::string(70000, 'b')) + ws_frame(0x80, "!");
+  for (const char selector : {'\x07', '\x37', '\x3f', '\x3e'}) {
+    const std::string input = selector + big;
+    const char* f =
+        fuzz::ws_frame_target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+    EXPECT_EQ(f, nullptr) << f << " with selector " << static_cast<int>(selector);
+  }
+}
+
 }  // namespace
 }  // namespace tickerd
