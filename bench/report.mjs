@@ -205,8 +205,8 @@ function render(args, report, figures) {
     'updates/s');
   section('Hub fan-out to 10,000 in-process subscribers', 'fanout/',
     'Items are deliveries (one update queued for one subscriber): publish (encode once), post the batch to a real gateway shard, ' +
-    'and its delivery loop over 10,000 real `ws_session`s with a write in flight (no sockets: building each frame and the send ' +
-    'system call are for the load test). Sessions conflate after 64 queued updates, amortized in the figure.',
+    'and its delivery loop over 10,000 real `ws_session`s waiting for their (full) sockets to take more (building each frame and ' +
+    'the `sendmsg` are for the load test). Sessions conflate after 64 queued updates, amortized in the figure.',
     'deliveries/s');
   lines.push(END);
   return { text: lines.join('\n'), missing };
