@@ -26,6 +26,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "load/client_pool.hpp"
+#include "load/core/client_sweep.hpp"
 #include "load/core/proc_stats.hpp"
 #include "load/core/results.hpp"
 #include "load/core/scenario.hpp"
@@ -78,6 +79,8 @@ struct options {
   std::optional<double> duration;
   std::optional<double> rate;
   std::vector<double> rates;
+  std::vector<std::size_t> client_sweep;
+  bool no_client_sweep = false;
   int server_cpu = 1;
   int bench_cpu = 0;
   bool no_pin = false;
@@ -489,6 +492,51 @@ void check_latest_delivered(context& cx, client_pool& pool, run_result& r) {
                  std::to_string(delivery_slack.count()) + " ms later";
 }
 
+// [clients] sweep: the main run's load again with each count of clients, so the report can say
+// how p99 grows with clients per shard. Each step is a fresh pool (the main run's clients are
+// closed by then): connect, warm up, measure, close; the same subscription and sim rate.
+void run_client_sweep(context& cx, runner& run, double base) {
+  std::vector<std::size_t> counts;
+  for (const auto n : cx.sc.client_sweep) {
+    if (n != cx.sc.clients) counts.push_back(n);  // the main run already measured that count
+  }
+  if (counts.empty()) return;
+  const auto load = load_per_client(cx, base);
+  for (const auto n : counts) {
+    run_result r;
+    r.label = "tickerd " + std::to_string(n) + " clients";
+    r.client_sweep = true;
+    r.url = cx.opts.url;
+    r.rate = base;
+    r.offered_per_client = load.updates_per_s;
+    r.channels_per_client = load.channels;
+    client_pool pool(cx.ioc, pool_for(cx, n, subscribe_text(cx)));
+    run.set_label(cx.sc.name + " " + std::to_string(n) + " clients");
+    pool.add_clients(n);
+    run.wait_ready(pool);
+    const auto connect_hist = pool.connect_times();
+    const auto ready_hist = pool.ready_times();
+    run.window(cx.sc.client_sweep_warmup_s, false, {{&pool, &r}});
+    run.window(cx.sc.client_sweep_step_s, true, {{&pool, &r}});
+    r.connect_us = connect_hist;
+    r.ready_us = ready_hist;
+    pool.close_all(close_grace);
+    cx.report.runs.push_back(std::move(r));
+  }
+  client_sweep_info info;
+  info.counts.assign(counts.begin(), counts.end());
+  info.warmup_s = cx.sc.client_sweep_warmup_s;
+  info.step_s = cx.sc.client_sweep_step_s;
+  info.shards = cx.st ? cx.sc.shards : 0;
+  info.budget_ms = cx.sc.target_p99_ms.value_or(0);
+  info = summarize_client_sweep(cx.report.runs, std::move(info));
+  const std::string key =
+      info.budget_ms > 0 ? "largest client count with p99 ≤ " + short_number(info.budget_ms) + " ms"
+                         : std::string("latency vs clients");
+  cx.report.facts.emplace_back(key, info.summary);
+  cx.report.client_sweep = std::move(info);
+}
+
 void run_stream(context& cx, runner& run) {
   const double base = cx.st ? cx.st->rate() : cx.sc.rate;
   run_result r;
@@ -555,6 +603,7 @@ void run_stream(context& cx, runner& run) {
   pool.close_all(close_grace);
   if (cx.st && !cx.sc.phases.empty() && can_phase) change_rate(cx, run, base);
   cx.report.runs.push_back(std::move(r));
+  // The target is the main run's, whatever the client sweep below finds.
   if (cx.sc.target_p99_ms) {
     const auto& h = cx.report.runs.back().latency_us;
     const double p99_ms = static_cast<double>(h.quantile(0.99)) / 1000.0;
@@ -562,6 +611,7 @@ void run_stream(context& cx, runner& run) {
                                  "≤ " + fixed(*cx.sc.target_p99_ms, 1) + " ms",
                                  h.count() > 0 && p99_ms <= *cx.sc.target_p99_ms});
   }
+  run_client_sweep(cx, run, base);
 }
 
 void run_churn(context& cx, runner& run) {
@@ -758,6 +808,11 @@ int run_main(int argc, char** argv) {
   app.add_option("--duration", o.duration, "override run.duration_s (sweeps: sweep.step_s)");
   app.add_option("--rate", o.rate, "override stack.rate");
   app.add_option("--rates", o.rates, "override sweep.rates")->delimiter(',');
+  app.add_option("--client-sweep", o.client_sweep,
+                 "override clients.sweep (stream scenarios), e.g. 100,200,500")
+      ->delimiter(',')
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  app.add_flag("--no-client-sweep", o.no_client_sweep, "only the main run of clients.count");
   app.add_option("--server-cpu", o.server_cpu, "CPU for tickerd (and the Node peer)")
       ->capture_default_str();
   app.add_option("--bench-cpu", o.bench_cpu, "CPU for this process and tickerd-sim")
@@ -786,6 +841,20 @@ int run_main(int argc, char** argv) {
     cx.sc.step_s = *o.duration;
   }
   if (o.rate) cx.sc.rate = *o.rate;
+  if (!o.client_sweep.empty()) {
+    std::sort(o.client_sweep.begin(), o.client_sweep.end());
+    o.client_sweep.erase(std::unique(o.client_sweep.begin(), o.client_sweep.end()),
+                         o.client_sweep.end());
+    cx.sc.client_sweep = o.client_sweep;
+  }
+  if (o.no_client_sweep) cx.sc.client_sweep.clear();
+  if (!cx.sc.client_sweep.empty() &&
+      (cx.sc.mode != scenario_mode::stream || !cx.sc.phases.empty() || cx.sc.throttle_ms > 0)) {
+    std::fprintf(stderr,
+                 "tickerd-bench: --client-sweep: only for stream scenarios without run.phases "
+                 "or clients.throttle_ms\n");
+    return 2;
+  }
   cx.symbols = cx.sc.symbols.empty() ? default_symbols() : cx.sc.symbols;
   cx.channels = expand_channels(cx.sc);
 

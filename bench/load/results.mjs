@@ -76,6 +76,34 @@ function machine() {
   };
 }
 
+// A stream scenario's [clients] sweep: the main run and each step, by clients per shard, with the
+// largest count that held the p99 budget (tickerd-bench's verdict). The issue-6 target line
+// stays the main run's.
+function clientSweep(r) {
+  const cs = r.client_sweep;
+  const shards = cs.shards > 0 ? cs.shards : null;
+  const main = r.runs.find((x) => !x.client_sweep);
+  const runs = r.runs.filter((x) => lat(x.latency_us)).sort((a, b) => a.clients.connected - b.clients.connected);
+  const budget = cs.budget_ms ? `p99 ≤ ${Number(cs.budget_ms)} ms` : null;
+  const out = [`### Latency vs clients per shard (\`${r.scenario}\`)`, ''];
+  out.push(`${r.description}, and the same load per client at ${cs.counts.join(', ')} clients: after the main run (${main ? main.clients.planned : '?'} clients, the one issue 6's target above is read from), each count connects afresh, warms up ${Number(cs.warmup_s)} s and is measured for ${Number(cs.step_s)} s, ${shards ? `tickerd with ${shards} shard${shards > 1 ? 's' : ''}` : 'on a tickerd whose shard count the bench does not know'}. A shard sends each update to its clients one \`sendmsg\` after another, so p99 grows with clients per shard. Server µs per delivery = server CPU % × 10,000 / msg/s.${budget ? ` ✓ marks ${budget}.` : ''}`, '');
+  out.push(`| ${shards ? 'clients per shard' : 'clients'} | msg/s | p50 | p99 | p99.9 | server CPU | server µs per delivery |`);
+  out.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const run of runs) {
+    const h = run.latency_us;
+    const n = run.clients.connected;
+    const count = `${shards ? Math.round(n / shards) : n}${n !== run.clients.planned ? ` (${n}/${run.clients.planned} connected)` : ''}${run.client_sweep ? '' : ' (main run)'}`;
+    const held = cs.budget_ms && h.p99 <= cs.budget_ms * 1000 ? ' ✓' : '';
+    out.push(`| ${count} | ${rate(run.messages_per_s)} | ${us(h.p50)} | ${us(h.p99)}${held} | ${us(h.p999)} | ${num(run.server.cpu_pct)} % | ${num(run.server.cpu_us_per_message, 1)} |`);
+  }
+  out.push('');
+  out.push(budget
+    ? `- **Largest client count with ${budget} in this run: ${cs.summary}.**`
+    : `- ${cs.summary}.`);
+  out.push('');
+  return out;
+}
+
 function render(args, reports) {
   const m = machine();
   const lines = [BEGIN, ''];
@@ -132,6 +160,9 @@ function render(args, reports) {
     lines.push('');
   }
 
+  // ---- latency vs clients per shard ([clients] sweep) --------------------------------------------
+  for (const r of reports.filter((x) => x.client_sweep)) lines.push(...clientSweep(r));
+
   // ---- throttled delivery -----------------------------------------------------------------------
   const throttled = reports.flatMap((r) => r.runs.filter((x) => x.throttle_ms > 0).map((x) => ({ r, run: x })));
   if (throttled.length) {
@@ -152,14 +183,15 @@ function render(args, reports) {
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of reports) {
     if (r.mode === 'sweep') continue;
-    for (const run of r.runs) {
+    for (const run of r.runs.filter((x) => !x.client_sweep)) {
       const h = lat(run.latency_us);
       lines.push(`| ${r.scenario} | ${run.label} | ${run.clients.connected}/${run.clients.planned} | ${rate(run.messages_per_s)} | ${num(run.bytes_per_s / 1e6, 1)} | ${us(h?.p50)} | ${us(h?.p99)} | ${us(h?.p999)} | ${us(h?.max)} | ${run.gaps} | ${run.conflated_dropped} | ${num(run.server.cpu_pct)} % | ${run.server.rss_kib_start} → ${run.server.rss_kib_end} |`);
     }
   }
   lines.push('');
   for (const r of reports) {
-    const facts = Object.entries(r.facts).filter(([k]) => !/^(clients|subscribe|upstream)$/.test(k));
+    // The client sweep's verdict is stated under its own table.
+    const facts = Object.entries(r.facts).filter(([k]) => !/^(clients|subscribe|upstream|largest client count with .*|latency vs clients)$/.test(k));
     const connect = r.runs.find((x) => x.connect_us && x.connect_us.count > 0);
     const items = facts.map(([k, v]) => `${k}: ${v}`);
     if (connect && r.mode !== 'churn') items.push(`connect (${connect.label}): p50 ${us(connect.connect_us.p50)}, p99 ${us(connect.connect_us.p99)}, errors ${connect.clients.connect_errors + connect.clients.handshake_errors}`);

@@ -108,6 +108,56 @@ TEST(BenchScenario, ErrorsNameTheKey) {
   EXPECT_NE(error_of("name = [").find("x.toml: "), std::string::npos);
 }
 
+TEST(BenchScenario, ClientSweep) {
+  const auto s = parse_scenario(R"(
+name = "latency"
+[clients]
+count = 1000
+channels = ["@tickers"]
+sweep = [500, 100, 200, 100]
+sweep_warmup_s = 0.5
+sweep_step_s = 3
+)",
+                                "latency.toml");
+  EXPECT_EQ(s.client_sweep, (std::vector<std::size_t>{100, 200, 500}));  // sorted, once each
+  EXPECT_EQ(s.client_sweep_warmup_s, 0.5);
+  EXPECT_EQ(s.client_sweep_step_s, 3);
+  EXPECT_EQ(s.clients, 1000u);
+
+  const auto d = parse_scenario("name = \"d\"\n[clients]\ncount = 10\n", "d.toml");
+  EXPECT_TRUE(d.client_sweep.empty());
+  EXPECT_EQ(d.client_sweep_warmup_s, 1.5);
+  EXPECT_EQ(d.client_sweep_step_s, 4);
+}
+
+TEST(BenchScenario, ClientSweepErrorsNameTheKey) {
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweep = 100"),
+            "x.toml: clients.sweep: must be an array of client counts");
+  for (const char* bad : {"[0]", "[-5]", "[100.5]", "[\"100\"]", "[2000000]"}) {
+    EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweep = " + std::string(bad)),
+              "x.toml: clients.sweep: must be whole client counts from 1 to 1000000")
+        << bad;
+  }
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweep_step_s = 0.1"),
+            "x.toml: clients.sweep_step_s: must be from 0.5 to 3600");
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweep_warmup_s = \"1\""),
+            "x.toml: clients.sweep_warmup_s: must be a number");
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweeps = [1]"),
+            "x.toml: clients.sweeps: unknown key");
+  // The steps repeat the main run's load at the base rate, without the throttled runs' check.
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"idle\"\n[clients]\nsweep = [10]"),
+            "x.toml: clients.sweep: only with mode = \"stream\"");
+  EXPECT_EQ(
+      error_of("name = \"a\"\nmode = \"sweep\"\n[clients]\nsweep = [10]\n[sweep]\nrates = [1]"),
+      "x.toml: clients.sweep: only with mode = \"stream\"");
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweep = [10]\n[[run.phases]]\nat_s = 1"),
+            "x.toml: clients.sweep: not with run.phases (each step runs at stack.rate)");
+  EXPECT_EQ(error_of("name = \"a\"\n[clients]\nsweep = [10]\nthrottle_ms = 250"),
+            "x.toml: clients.sweep: not with clients.throttle_ms");
+  // An empty list is no sweep, not an error.
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"idle\"\n[clients]\nsweep = []"), "no error");
+}
+
 TEST(BenchScenario, SubscribeRequest) {
   EXPECT_EQ(subscribe_request({"ticker.*", "ticker.BTC-USDT@okx"}, 0),
             R"({"op":"subscribe","id":1,"channels":["ticker.*","ticker.BTC-USDT@okx"]})");
@@ -144,6 +194,23 @@ TEST(BenchScenario, ShippedLatencyAndDashboardsSplit) {
   EXPECT_EQ(expand_channels(dashboards), expand_channels(latency));
   EXPECT_EQ(dashboards.clients, latency.clients);
   EXPECT_EQ(dashboards.rate, latency.rate);
+  EXPECT_TRUE(dashboards.client_sweep.empty());
+}
+
+TEST(BenchScenario, ShippedLatencyClientSweep) {
+  // p99 against clients per shard: 100, 200 and 500 clients after the 1,000-client main run,
+  // each measured for at least 3 s after a warm-up, all within ~40 s of make bench's time.
+  const std::filesystem::path dir = std::filesystem::path(TICKERD_SOURCE_DIR) / "bench/scenarios";
+  const auto latency = load_scenario_file((dir / "latency.toml").string());
+  EXPECT_EQ(latency.clients, 1000u);
+  EXPECT_EQ(latency.client_sweep, (std::vector<std::size_t>{100, 200, 500}));
+  EXPECT_GE(latency.client_sweep_step_s, 3);
+  EXPECT_GT(latency.client_sweep_warmup_s, 0);
+  constexpr double connect_and_close_s = 1;  // per step, generously
+  const double added =
+      static_cast<double>(latency.client_sweep.size()) *
+      (latency.client_sweep_warmup_s + latency.client_sweep_step_s + connect_and_close_s);
+  EXPECT_LE(added, 40);
 }
 
 }  // namespace

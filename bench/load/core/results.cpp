@@ -118,6 +118,7 @@ void run_json(std::string& out, const run_result& r) {
   num(out, "rss_kib_start", r.server_rss_kib_start);
   num(out, "rss_kib_end", r.server_rss_kib_end);
   num(out, "rss_kib_max", r.server_rss_kib_max);
+  dbl(out, "cpu_us_per_message", r.server_cpu_us_per_message(), 2);
   out.push_back('}');
   dbl(out, "bench_cpu_pct", r.bench_cpu_pct, 1);
   key(out, "latest");
@@ -136,6 +137,7 @@ void run_json(std::string& out, const run_result& r) {
     out.append("null");
   }
   str(out, "latest_how", r.latest_how);
+  boolean(out, "client_sweep", r.client_sweep);
   key(out, "series");
   out.push_back('[');
   for (std::size_t i = 0; i < r.series.size(); ++i) {
@@ -322,6 +324,27 @@ std::string throughput_chart(const run_result& r) {
   return chart;
 }
 
+// p50 and p99 by clients (a stream scenario's [clients] sweep: the main run and its steps).
+std::string clients_chart(std::vector<const run_result*> runs) {
+  if (runs.empty()) return {};
+  std::sort(runs.begin(), runs.end(), [](const run_result* a, const run_result* b) {
+    return a->clients_connected < b->clients_connected;
+  });
+  series_line p50{"p50", palette[0], {}};
+  series_line p99{"p99", palette[1], {}};
+  std::vector<double> ticks{0};
+  double x_max = 0;
+  for (const auto* run : runs) {
+    const auto clients = static_cast<double>(run->clients_connected);
+    p50.points.emplace_back(clients, static_cast<double>(run->latency_us.quantile(0.5)) / 1000.0);
+    p99.points.emplace_back(clients, static_cast<double>(run->latency_us.quantile(0.99)) / 1000.0);
+    ticks.push_back(clients);
+    x_max = std::max(x_max, clients);
+  }
+  return line_chart("Latency by clients (same load per client)", {p50, p99}, "clients", "ms", 0,
+                    x_max, ticks, [](double x) { return short_number(x); });
+}
+
 void html_row(std::ostringstream& out, std::string_view k, const std::string& v) {
   out << "<tr><th>" << escape(k) << "</th><td>" << escape(v) << "</td></tr>\n";
 }
@@ -415,6 +438,37 @@ std::string to_json(const scenario_report& r) {
     out.push_back('}');
   }
   out.push_back(']');
+  key(out, "client_sweep");
+  if (r.client_sweep) {
+    const auto& c = *r.client_sweep;
+    out.push_back('{');
+    key(out, "counts");
+    out.push_back('[');
+    for (std::size_t i = 0; i < c.counts.size(); ++i) {
+      if (i != 0) out.push_back(',');
+      json::append_int(out, static_cast<std::int64_t>(c.counts[i]));
+    }
+    out.push_back(']');
+    dbl(out, "warmup_s", c.warmup_s, 2);
+    dbl(out, "step_s", c.step_s, 2);
+    num(out, "shards", c.shards);
+    key(out, "budget_ms");
+    if (c.budget_ms > 0) {
+      out.append(fixed(c.budget_ms, 3));
+    } else {
+      out.append("null");
+    }
+    key(out, "largest_within");
+    if (c.largest_within) {
+      json::append_int(out, static_cast<std::int64_t>(*c.largest_within));
+    } else {
+      out.append("null");
+    }
+    str(out, "summary", c.summary);
+    out.push_back('}');
+  } else {
+    out.append("null");
+  }
   key(out, "runs");
   out.push_back('[');
   for (std::size_t i = 0; i < r.runs.size(); ++i) {
@@ -583,6 +637,15 @@ std::string to_html(const scenario_report& r) {
                       "offered deliveries/s", "delivered/s", 0, x_max, ticks, label)
         << line_chart("p99 latency by offered deliveries/s", p99_lines, "offered deliveries/s",
                       "ms", 0, x_max, ticks, label);
+  }
+  if (r.client_sweep) {
+    const auto& cs = *r.client_sweep;
+    out << "<h2>Latency vs clients per shard</h2>\n<p>"
+        << escape(cs.budget_ms > 0
+                      ? "Largest client count with p99 ≤ " + short_number(cs.budget_ms) + " ms: "
+                      : std::string())
+        << escape(cs.summary) << "</p>\n"
+        << clients_chart(with_latency);
   }
   if (!with_latency.empty()) {
     out << "<h2>Latency distribution</h2>\n" << latency_chart(with_latency);

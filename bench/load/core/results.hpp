@@ -68,7 +68,14 @@ struct run_result {
   std::vector<second_sample> series;
   // Throttled runs: after the window, did every client reach each channel's latest seq?
   std::optional<latest_check> latest;
-  std::string latest_how;  // how the check was made, or why it was not
+  std::string latest_how;     // how the check was made, or why it was not
+  bool client_sweep = false;  // a step of the scenario's [clients] sweep, not its main run
+
+  // Microseconds of server CPU per delivered message (cpu % x 10,000 / msg/s); -1: unknown.
+  double server_cpu_us_per_message() const {
+    const double per_s = messages_per_s();
+    return server_cpu_pct >= 0 && per_s > 0 ? server_cpu_pct * 10'000.0 / per_s : -1;
+  }
 
   double messages_per_s() const { return duration_s > 0 ? messages / duration_s : 0; }
   double updates_per_s() const { return duration_s > 0 ? updates / duration_s : 0; }
@@ -91,6 +98,18 @@ struct target_check {
   bool conclusive = true;  // false: this run could not tell, so neither met nor missed
 };
 
+// A stream scenario's [clients] sweep: the same load at other client counts, so p99 can be read
+// against clients per shard (load/core/client_sweep.hpp fills the verdict).
+struct client_sweep_info {
+  std::vector<std::uint64_t> counts;            // the steps' client counts, ascending
+  double warmup_s = 0;                          // per step
+  double step_s = 0;                            // each step's measured window
+  unsigned shards = 0;                          // 0: unknown (a tickerd the bench did not start)
+  double budget_ms = 0;                         // the p99 compared with (targets.p99_ms); 0: none
+  std::optional<std::uint64_t> largest_within;  // most clients of a run that held the budget
+  std::string summary;  // the largest count within the budget, and what the next one did
+};
+
 struct scenario_report {
   std::string scenario;
   std::string description;
@@ -105,6 +124,7 @@ struct scenario_report {
   std::vector<run_result> runs;
   std::vector<target_check> targets;
   std::vector<std::pair<std::string, std::string>> facts;  // extra key/value lines
+  std::optional<client_sweep_info> client_sweep;
 };
 
 std::string to_json(const scenario_report& r);

@@ -77,6 +77,27 @@ std::vector<std::string> strings(const toml::table& t, std::string_view table_na
   return out;
 }
 
+// Whole client counts, sorted, duplicates removed.
+std::vector<std::size_t> client_counts(const toml::table& t, std::string_view table_name,
+                                       std::string_view key, const std::string& source) {
+  std::vector<std::size_t> out;
+  const auto* node = t.get(key);
+  if (node == nullptr) return out;
+  const std::string full = std::string(table_name) + "." + std::string(key);
+  const auto* arr = node->as_array();
+  if (arr == nullptr) fail(source, full, "must be an array of client counts");
+  for (const auto& item : *arr) {
+    const auto v = item.value<std::int64_t>();
+    if (!item.is_integer() || !v || *v < 1 || static_cast<std::size_t>(*v) > max_clients) {
+      fail(source, full, "must be whole client counts from 1 to 1000000");
+    }
+    out.push_back(static_cast<std::size_t>(*v));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::string text(const toml::table& t, std::string_view key, std::string fallback,
                  const std::string& source) {
   const auto* node = t.get(key);
@@ -164,7 +185,10 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     s.shards = static_cast<unsigned>(number(*t, "stack", "shards", s.shards, 1, 64, source));
   }
   if (const auto* t = sub_table(root, "clients", source)) {
-    check_keys(*t, "clients", {"count", "channels", "throttle_ms", "connect_concurrency"}, source);
+    check_keys(*t, "clients",
+               {"count", "channels", "throttle_ms", "connect_concurrency", "sweep", "sweep_step_s",
+                "sweep_warmup_s"},
+               source);
     s.clients = static_cast<std::size_t>(
         number(*t, "clients", "count", static_cast<double>(s.clients), 1, max_clients, source));
     s.channels = strings(*t, "clients", "channels", source);
@@ -173,6 +197,11 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     s.connect_concurrency = static_cast<std::size_t>(
         number(*t, "clients", "connect_concurrency", static_cast<double>(s.connect_concurrency), 1,
                100'000, source));
+    s.client_sweep = client_counts(*t, "clients", "sweep", source);
+    s.client_sweep_step_s =
+        number(*t, "clients", "sweep_step_s", s.client_sweep_step_s, 0.5, 3600, source);
+    s.client_sweep_warmup_s =
+        number(*t, "clients", "sweep_warmup_s", s.client_sweep_warmup_s, 0, 3600, source);
   }
   if (const auto* t = sub_table(root, "run", source)) {
     check_keys(*t, "run", {"warmup_s", "duration_s", "phases"}, source);
@@ -225,6 +254,16 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
   }
   if (s.mode == scenario_mode::sweep && s.sweep_rates.empty()) {
     fail(source, "sweep.rates", "required when mode = \"sweep\"");
+  }
+  // The steps repeat the main run's load at the base rate and skip the throttled runs'
+  // latest-seq check, so only a plain stream scenario can have them.
+  if (!s.client_sweep.empty()) {
+    if (s.mode != scenario_mode::stream)
+      fail(source, "clients.sweep", "only with mode = \"stream\"");
+    if (!s.phases.empty()) {
+      fail(source, "clients.sweep", "not with run.phases (each step runs at stack.rate)");
+    }
+    if (s.throttle_ms > 0) fail(source, "clients.sweep", "not with clients.throttle_ms");
   }
   if (const auto* t = sub_table(root, "churn", source)) {
     check_keys(*t, "churn", {"concurrency"}, source);

@@ -49,6 +49,12 @@ struct scenario {
   std::vector<std::string> channels;
   std::int64_t throttle_ms = 0;  // sent with each subscribe when > 0
   std::size_t connect_concurrency = 256;
+  // [clients] sweep: after the main window, the same load again with each of these client
+  // counts (ascending; fresh connections, a warm-up, then a window), each an extra run, so
+  // the report shows p99 against clients per shard. Stream scenarios only.
+  std::vector<std::size_t> client_sweep;
+  double client_sweep_step_s = 4;
+  double client_sweep_warmup_s = 1.5;
 
   // [run]
   double warmup_s = 2;
