@@ -315,9 +315,7 @@ tz_load_result parse_tzif(std::string_view bytes, std::string name) {
 
 tz_load_result parse_fixed_offset_zone(std::string_view text) {
   std::string_view rest = text;
-  if (rest.starts_with("UTC")) {
-    rest.remove_prefix(3);
-  } else if (rest.starts_with("GMT")) {
+  if (rest.starts_with("UTC") || rest.starts_with("GMT")) {
     rest.remove_prefix(3);
   } else if (rest.empty() || (rest.front() != '+' && rest.front() != '-')) {
     return {tz_errc::bad_name, {}};

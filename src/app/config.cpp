@@ -175,7 +175,7 @@ void read_node(table_reader& root, node_config& n) {
   } else if (role == "edge") {
     n.role = node_role::edge;
   } else {
-    fail("node.role", "must be \"all\", \"ingest\" or \"edge\"");
+    fail("node.role", R"(must be "all", "ingest" or "edge")");
   }
   t.string("id", n.id);
   if (n.id.find(' ') != std::string::npos) fail("node.id", "must not contain spaces");

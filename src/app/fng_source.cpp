@@ -125,11 +125,11 @@ std::vector<fng::coin> fng_coins(const std::vector<instrument>& instruments,
 }
 
 struct fng_source::impl : std::enable_shared_from_this<impl> {
-  impl(net::io_context& io, net::ssl::context& t, const fng_config& c,
-       const std::vector<instrument>& i, const aggregator& a, publisher& p, channel_id ch)
+  impl(net::io_context& io, net::ssl::context& t, fng_config c, const std::vector<instrument>& i,
+       const aggregator& a, publisher& p, channel_id ch)
       : ioc(io),
         tls(t),
-        cfg(c),
+        cfg(std::move(c)),
         url(parse_http_url(cfg.url).url),  // checked by load_config
         instruments(i),
         market(a),
@@ -156,7 +156,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
   }
 
   void spawn(net::awaitable<void> task) {
-    net::co_spawn(ioc, std::move(task), [self = shared_from_this()](std::exception_ptr e) {
+    net::co_spawn(ioc, std::move(task), [self = shared_from_this()](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

@@ -13,7 +13,9 @@ constexpr int exit_runtime_error = 1;
 constexpr int exit_usage_error = 2;
 }  // namespace
 
-int main(int argc, char** argv) {
+// Configuration and runtime errors are caught below; anything else (allocation failure, a
+// CLI11 set-up error) terminates, which is the right outcome.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app{"tickerd " TICKERD_VERSION " - real-time streaming ticker server"};
   std::string config_path;
   std::string listen;

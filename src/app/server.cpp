@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/error.hpp>
 
 #include "almanac/almanac.hpp"
 #include "app/almanac_source.hpp"

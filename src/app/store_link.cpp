@@ -117,17 +117,17 @@ struct store_link::impl {
   // role all also reloads the recent history, so clients can resume across a restart.
   void load_and_restore(std::function<void()> then) {
     const std::size_t history = role() == node_role::all ? cfg.node.resume_history : 0;
-    load_channels(
-        data, cfg.redis, channels, history,
-        [this, then = std::move(then)](std::vector<stored_channel> found, std::string_view error) {
-          if (!error.empty()) {
-            log()->warn("redis: loading state failed: {}", error);
-          } else {
-            for (auto& c : found) restore(c);
-            log()->info("redis: restored {} channels", found.size());
-          }
-          then();
-        });
+    load_channels(data, cfg.redis, channels, history,
+                  [this, then = std::move(then)](const std::vector<stored_channel>& found,
+                                                 std::string_view error) {
+                    if (!error.empty()) {
+                      log()->warn("redis: loading state failed: {}", error);
+                    } else {
+                      for (auto& c : found) restore(c);
+                      log()->info("redis: restored {} channels", found.size());
+                    }
+                    then();
+                  });
   }
 
   void restore(const stored_channel& c) {
@@ -210,7 +210,7 @@ struct store_link::impl {
     if (!data.connected()) return;  // on_data_up calls again
     // The history too: whatever this edge has not seen, in order, so its clients can resume.
     load_channels(data, cfg.redis, channels, cfg.node.resume_history,
-                  [this](std::vector<stored_channel> found, std::string_view error) {
+                  [this](const std::vector<stored_channel>& found, std::string_view error) {
                     if (!error.empty()) {
                       log()->warn("redis: loading state failed: {}", error);
                       return;

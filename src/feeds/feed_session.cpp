@@ -358,7 +358,7 @@ feed_session::impl::impl(net::io_context& ioc, net::ssl::context& tls, feed_conf
       wake_(ioc, net::steady_timer::time_point::max()) {}
 
 void feed_session::impl::spawn(net::awaitable<void> task) {
-  net::co_spawn(ioc_, std::move(task), [self = shared_from_this()](std::exception_ptr e) {
+  net::co_spawn(ioc_, std::move(task), [self = shared_from_this()](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -740,7 +740,8 @@ feed_session::feed_session(net::io_context& ioc, net::ssl::context& tls, feed_co
     : impl_(std::make_shared<impl>(ioc, tls, std::move(config), std::move(adapter), stats,
                                    std::move(on_ticks), std::move(on_state))) {}
 
-feed_session::~feed_session() {
+// Only allocation or a failing timer cancel can throw here; terminating is the right outcome.
+feed_session::~feed_session() {  // NOLINT(bugprone-exception-escape)
   if (impl_) impl_->stop();
 }
 

@@ -68,11 +68,11 @@ void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
   }
   if (ec) return close();  // end of stream, timeout, malformed request: just drop it
   http_request req = parser_->release();
-  if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+  if (beast::websocket::is_upgrade(req)) return upgrade(req);
   send(shard_.handle_http(req));
 }
 
-void http_session::upgrade(http_request req) {
+void http_session::upgrade(const http_request& req) {
   if (path_of(req.target()) != "/ws") {
     return send(plain_reply(req, http::status::not_found, "not_found", "WebSocket path is /ws"));
   }

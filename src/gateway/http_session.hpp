@@ -24,7 +24,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
  private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void upgrade(http_request req);
+  void upgrade(const http_request& req);
   void send(http_response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
 

@@ -49,7 +49,7 @@ struct gateway_shared {
 class shard {
  public:
   shard(unsigned index, gateway_shared& shared);
-  ~shard();
+  ~shard();  // NOLINT(bugprone-exception-escape): see the definition
 
   void listen(const net::ip::tcp::endpoint& endpoint);  // throws on failure
   std::uint16_t port() const;

@@ -475,7 +475,8 @@ void ws_session::after_push() {
 void ws_session::conflate() {
   auto& seen = shard_.conflation_scratch();
   std::size_t dropped = 0;
-  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+  // Newest first, so the update kept per channel is the latest one.
+  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
     if (it->what != kind::update) continue;
     if (seen[it->shared->channel]) {
       it->what = kind::owned;  // marked for removal below

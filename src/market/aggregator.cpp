@@ -112,7 +112,7 @@ void aggregator::publish(instrument_id id) {
   std::size_t n = 0;
   // Fresh venues make the composite; when none is fresh, the last known values are shown
   // and marked stale rather than withdrawn.
-  venue_mask use = static_cast<venue_mask>(s.present & fresh_);
+  auto use = static_cast<venue_mask>(s.present & fresh_);
   const bool stale = use == 0;
   if (stale) use = s.present;
   for (std::size_t v = 0; v < venue_count; ++v) {

@@ -9,7 +9,7 @@ namespace tickerd {
 namespace {
 
 constexpr int change_pct_scale = 2;
-__extension__ typedef __int128 i128;
+__extension__ using i128 = __int128;
 
 // Median of the values of `field` among inputs that carry it; false when none do.
 template <typename Get>

@@ -101,8 +101,8 @@ std::string encode_ticker(const symbol_spec& spec, const symbol_state& state,
 std::string encode_server_shutdown(std::int64_t event_time_us, time_unit unit, bool combined) {
   std::string out;
   out.reserve(96);
-  if (combined) out.append("{\"stream\":\"!serverShutdown\",\"data\":");
-  out.append("{\"e\":\"serverShutdown\",\"E\":");
+  if (combined) out.append(R"({"stream":"!serverShutdown","data":)");
+  out.append(R"({"e":"serverShutdown","E":)");
   json::append_int(out, in_unit(event_time_us, unit));
   out.push_back('}');
   if (combined) out.push_back('}');

@@ -244,7 +244,7 @@ std::unique_ptr<connection_handler> endpoint::accept(std::string_view target, ht
   auto info = parse_target(target, error);
   if (!info) {
     reject.status = 400;
-    reject.body = "{\"code\":-1100,\"msg\":";
+    reject.body = R"({"code":-1100,"msg":)";
     json::append_string(reject.body, error);
     reject.body.push_back('}');
     return nullptr;
@@ -348,7 +348,7 @@ void session::reply(std::string text) {
 }
 
 void session::reply_error(int code, std::string_view msg, std::string_view id) {
-  std::string out = "{\"error\":{\"code\":";
+  std::string out = R"({"error":{"code":)";
   json::append_int(out, code);
   out.append(",\"msg\":");
   json::append_string(out, msg);

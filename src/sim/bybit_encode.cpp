@@ -115,7 +115,7 @@ std::string encode_ticker(const symbol_spec& spec, const symbol_state& v, std::i
   out.append("{\"topic\":");
   json::append_string(out, ticker_topic(spec));
   append_int_field(out, "ts", ts_ms);
-  out.append(",\"type\":\"snapshot\"");
+  out.append(R"(,"type":"snapshot")");
   append_int_field(out, "cs", cs);
   out.append(",\"data\":{");
   json::append_key(out, "symbol");
@@ -148,7 +148,7 @@ std::string encode_book(const symbol_spec& spec, const symbol_state& v, std::int
   out.append("{\"topic\":");
   json::append_string(out, book_topic(spec));
   append_int_field(out, "ts", ts_ms);
-  out.append(",\"type\":\"snapshot\",\"data\":{");
+  out.append(R"(,"type":"snapshot","data":{)");
   json::append_key(out, "s");
   json::append_string(out, spec.native());
   json::append_key(out, "b");

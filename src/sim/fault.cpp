@@ -191,6 +191,7 @@ fault_parse_result parse_fault(std::string_view spec) {
       flag = true;
       const std::uint64_t lo = key == "after" ? 0 : fault_limits::min_every.count();
       if (!read_number(key, value, lo, fault_limits::max_duration.count(), v, error)) {
+        // NOLINTNEXTLINE(performance-inefficient-string-concatenation): error path, once
         result.error = kind_name + ": " + error;
         return result;
       }
@@ -203,6 +204,7 @@ fault_parse_result parse_fault(std::string_view spec) {
     if (key == "count") bit = k_count;
     if (key == "bytes") bit = k_bytes;
     if ((allowed & bit) == 0) {
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation): error path, once
       result.error = kind_name + ": unknown key " + quoted(key) + " (" + kind_name + " takes " +
                      key_list(*kind) + ")";
       return result;
@@ -243,6 +245,7 @@ fault_parse_result parse_fault(std::string_view spec) {
         break;
     }
     if (!ok) {
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation): error path, once
       result.error = kind_name + ": " + error;
       return result;
     }

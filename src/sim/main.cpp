@@ -26,7 +26,9 @@ void raise_fd_limit() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Bad options and a port that cannot be bound are reported with status 2; anything else
+// (allocation failure, a CLI11 set-up error) terminates, which is the right outcome.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using tickerd::sim::sim_options;
   sim_options opts;
   std::string listen = "127.0.0.1:9001";

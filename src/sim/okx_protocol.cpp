@@ -140,7 +140,7 @@ std::unique_ptr<connection_handler> endpoint::accept(std::string_view target, ht
   // OKX serves the public channels on exactly this path; a query string is ignored.
   if (target.substr(0, target.find('?')) != public_path) {
     reject.status = 404;
-    reject.body = "{\"msg\":\"Not Found\",\"code\":\"404\"}";
+    reject.body = R"({"msg":"Not Found","code":"404"})";
     return nullptr;
   }
   ++stats_.connections;

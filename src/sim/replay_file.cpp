@@ -114,7 +114,8 @@ bool parse_capture(std::string_view text, capture& out, capture_error& error) {
 bool load_capture(const std::string& path, capture& out, std::string& message) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
-    message = path + ": cannot open: " + std::strerror(errno);
+    // Start-up only, before any other thread exists.
+    message = path + ": cannot open: " + std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
     return false;
   }
   std::string text;
@@ -128,7 +129,7 @@ bool load_capture(const std::string& path, capture& out, std::string& message) {
   const int err = errno;
   std::fclose(f);
   if (failed) {
-    message = path + ": cannot read: " + std::strerror(err);
+    message = path + ": cannot read: " + std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
     return false;
   }
   capture_error error;

@@ -139,7 +139,8 @@ void redis_writer::clear() {
 void redis_writer::shrink() {
   std::vector<bool> seen(channels_.size(), false);
   std::vector<update_ptr> kept;
-  for (auto it = buffer_.rbegin(); it != buffer_.rend(); ++it) {
+  // Newest first, so the update kept per channel is the latest one.
+  for (auto it = buffer_.rbegin(); it != buffer_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
     if (seen[(*it)->channel]) {
       ++stats_.dropped;
       continue;

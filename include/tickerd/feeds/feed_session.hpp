@@ -52,7 +52,7 @@ class feed_session {
   feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, feed_config config,
                std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
                state_handler on_state);
-  ~feed_session();
+  ~feed_session();  // NOLINT(bugprone-exception-escape): see the definition
   feed_session(const feed_session&) = delete;
   feed_session& operator=(const feed_session&) = delete;
 

@@ -46,7 +46,7 @@ class redis_connection {
   using message_handler = std::function<void(std::string_view, std::string_view)>;
 
   redis_connection(boost::asio::io_context& ioc, redis_endpoint endpoint, std::string name);
-  ~redis_connection();
+  ~redis_connection();  // NOLINT(bugprone-exception-escape): see the definition
   redis_connection(const redis_connection&) = delete;
   redis_connection& operator=(const redis_connection&) = delete;
 

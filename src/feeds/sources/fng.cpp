@@ -16,7 +16,7 @@ namespace dom = simdjson::dom;
 
 namespace {
 
-__extension__ typedef __int128 i128;
+__extension__ using i128 = __int128;
 
 constexpr std::size_t max_body_bytes = 1u << 20;
 constexpr int full = 10'000;  // 100.00 in hundredths

@@ -186,12 +186,14 @@ feed_errc read_best_level(ondemand::value& v, book_side& side) noexcept {
   if (auto e = v.get_array().get(levels)) return classify(e);
   for (auto level_result : levels) {
     ondemand::value level;
+    // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
     if (auto e = std::move(level_result).get(level)) return classify(e);
     ondemand::array entry;
     if (auto e = level.get_array().get(entry)) return classify(e);
     std::size_t n = 0;
     for (auto item_result : entry) {
       ondemand::value item;
+      // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
       if (auto e = std::move(item_result).get(item)) return classify(e);
       std::string_view text;
       bool escaped = false;

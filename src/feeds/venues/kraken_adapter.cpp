@@ -234,6 +234,7 @@ feed_errc parse_data(ondemand::value v, data_sink& sink) noexcept {
   if (auto e = v.get_array().get(items)) return classify(e);
   for (auto item_result : items) {
     ondemand::value item;
+    // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
     if (auto e = std::move(item_result).get(item)) return classify(e);
     ondemand::object obj;
     if (auto e = item.get_object().get(obj)) return classify(e);
@@ -337,7 +338,7 @@ bool parse_rfc3339_ms(std::string_view s, std::int64_t& ms) noexcept {
   return true;
 }
 
-kraken_adapter::kraken_adapter(const symbol_map& symbols) : symbols_(symbols) {
+kraken_adapter::kraken_adapter(symbol_map symbols) : symbols_(std::move(symbols)) {
   if (symbols_.empty()) return;
   subscribe_ = R"({"method":"subscribe","params":{"channel":"ticker","symbol":[)";
   bool first = true;

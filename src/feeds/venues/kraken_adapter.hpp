@@ -27,7 +27,7 @@ class kraken_adapter final : public venue_adapter {
   static constexpr std::string_view default_path = "/v2";
   static constexpr std::string_view ping_message = R"({"method":"ping"})";
 
-  explicit kraken_adapter(const symbol_map& symbols);
+  explicit kraken_adapter(symbol_map symbols);
 
   venue_id venue() const noexcept override { return venue_id::kraken; }
   std::string target(std::string_view url_path) const override;

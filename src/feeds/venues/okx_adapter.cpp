@@ -313,6 +313,7 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
       have_data = true;
       for (auto item_result : items) {
         ondemand::value item;
+        // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
         if (auto e = std::move(item_result).get(item)) return fail(classify(e));
         ondemand::object obj;
         if (auto e = item.get_object().get(obj)) {
