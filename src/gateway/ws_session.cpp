@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <boost/asio/post.hpp>
 
 #include <array>
 #include <cerrno>
@@ -17,6 +18,7 @@ namespace {
 
 constexpr std::size_t max_write_bytes = 1u << 20;  // per gathered frame
 constexpr std::size_t max_unsent_control_bytes = 64 * 1024;
+constexpr std::size_t max_reads_per_turn = 16;  // of the shard's 64 KiB buffer
 constexpr char message_separator = '\n';
 constexpr std::int64_t milli = 1000;
 
@@ -65,8 +67,7 @@ void ws_session::run(const http_request& req, std::string_view early) {
     handle_input(copy.data(), copy.size());
   }
   // Whatever came before the first wait: readiness is edge-triggered and may have passed.
-  read_available();
-  if (!finished_) wait_readable();
+  read_then_wait();
 }
 
 void ws_session::wait_readable() {
@@ -74,29 +75,47 @@ void ws_session::wait_readable() {
                      [self = shared_from_this()](beast::error_code ec) {
                        if (self->finished_) return;
                        if (ec) return self->fail(ec, "read");
-                       self->read_available();
-                       if (!self->finished_) self->wait_readable();
+                       self->read_then_wait();
                      });
 }
 
 // Reads everything the socket holds into the shard's buffer, a chunk at a time. Stops at a
 // short read: the socket is drained, and a later arrival is a new edge for the next wait.
-void ws_session::read_available() {
+// At most max_reads_per_turn buffers, then true: more may be waiting, and the session goes
+// to the back of the shard's queue so one fast sender cannot hold the shard.
+bool ws_session::read_available() {
   auto buffer = shard_.read_buffer();
-  for (;;) {
+  for (std::size_t reads = 0; reads < max_reads_per_turn;) {
     const auto n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n > 0) {
       last_read_ms_ = mono_ms();
       ping_sent_ms_ = 0;
       if (!draining_) handle_input(buffer.data(), static_cast<std::size_t>(n));
-      if (finished_ || static_cast<std::size_t>(n) < buffer.size()) return;
+      if (finished_ || static_cast<std::size_t>(n) < buffer.size()) return false;
+      ++reads;
       continue;
     }
-    if (n == 0) return finish();  // the client closed its side
+    if (n == 0) {
+      finish();  // the client closed its side
+      return false;
+    }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-    return fail(beast::error_code(errno, boost::system::system_category()), "read");
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      fail(beast::error_code(errno, boost::system::system_category()), "read");
+    }
+    return false;
   }
+  return true;
+}
+
+void ws_session::read_then_wait() {
+  if (read_available()) {
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (!self->finished_) self->read_then_wait();
+    });
+    return;
+  }
+  if (!finished_) wait_readable();
 }
 
 void ws_session::handle_input(char* data, std::size_t size) {

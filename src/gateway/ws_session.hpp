@@ -60,7 +60,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   };
 
   void wait_readable();
-  void read_available();
+  bool read_available();
+  void read_then_wait();
   void handle_input(char* data, std::size_t size);
   void on_client_close(std::uint16_t code);
   void handle_message(std::string_view text);
