@@ -103,7 +103,6 @@ void http_session::upgrade(const http_request& req) {
     case connection_limiter::verdict::ok:
       break;
   }
-  upgraded_ = true;
   stream_.expires_never();
   const auto early = buffer_.cdata();
   std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(address))

@@ -33,7 +33,6 @@ class http_session : public std::enable_shared_from_this<http_session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http_response> response_;
-  bool upgraded_ = false;
 };
 
 }  // namespace tickerd

@@ -19,6 +19,8 @@ namespace {
 constexpr std::size_t max_write_bytes = 1u << 20;  // per gathered frame
 constexpr std::size_t max_unsent_control_bytes = 64 * 1024;
 constexpr std::size_t max_reads_per_turn = 16;  // of the shard's 64 KiB buffer
+constexpr std::size_t max_kept_out_bytes = 256;
+constexpr std::size_t max_kept_queue_entries = 16;
 constexpr char message_separator = '\n';
 constexpr std::int64_t milli = 1000;
 
@@ -610,8 +612,12 @@ void ws_session::write_pending() {
     }
     if (static_cast<std::size_t>(n) < total) return wait_writable();
   }
-  if (out_.capacity() > 0 && out_.empty()) std::string().swap(out_);
-  if (queue_.empty() && queue_.capacity() > 0) std::vector<out_message>().swap(queue_);
+  // Give back what a burst or a slow client grew; keep the small buffers every delivery reuses
+  // (freeing them here would cost an allocation per update per client).
+  if (out_.empty() && out_.capacity() > max_kept_out_bytes) std::string().swap(out_);
+  if (queue_.empty() && queue_.capacity() > max_kept_queue_entries) {
+    std::vector<out_message>().swap(queue_);
+  }
   maybe_shut_down();
 }
 
