@@ -1,5 +1,5 @@
-// tickerd-sim: an exchange simulator speaking Binance spot's WebSocket market streams on
-// loopback, so tickerd's real feed code runs against it without the internet.
+// tickerd-sim: an exchange simulator on loopback (five venues' WebSocket market streams, an
+// Ethereum node, the Fear & Greed API), so tickerd's real feed code runs without the internet.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -36,9 +36,25 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   std::string level = "info";
 
   CLI::App app{
-      "tickerd-sim: synthetic exchange feeds on loopback (Binance spot WebSocket streams: "
-      "/ws/<symbol>@ticker, /stream?streams=...)",
+      "tickerd-sim: synthetic market data on loopback, every venue on one port at its own "
+      "path (a venue name may prefix any path, e.g. /okx/ws/v5/public):\n"
+      "  binance   /ws/<symbol>@ticker, /stream?streams=... (spot 24hrTicker)\n"
+      "  okx       /ws/v5/public (tickers)\n"
+      "  coinbase  / (ticker, heartbeat)\n"
+      "  bybit     /v5/public/spot (tickers, orderbook.1)\n"
+      "  kraken    /v2 (ticker)\n"
+      "  eth       /eth (Ethereum JSON-RPC: newHeads, eth_feeHistory; see --block-interval-ms)\n"
+      "  fng       GET /fng/ (the alternative.me Fear & Greed API; see --fng-down)\n"
+      "Modes: the synthetic market (random walks from --seed at --rate), or --replay FILE "
+      "serving a capture as --venue's endpoint.",
       "tickerd-sim"};
+  app.footer(
+      "Faults: --fault VENUE:FAULT at start, or POST /faults/<venue> with FAULT as the body at "
+      "run time; kinds reset, close, stall, garbage, invalid_json, gap, drip, refuse, max_age, "
+      "clear; VENUE is a venue or 'all'.\n"
+      "Market control: POST /market/pause, /market/resume, /market/rate (body: events per "
+      "second per symbol); GET /market. POST /fng/down, /fng/up. GET /faults, GET /healthz.\n"
+      "Details: src/sim/README.md, docs/REPLAY.md.");
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")
       ->capture_default_str()
       ->check(CLI::Validator(
