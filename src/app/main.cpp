@@ -50,6 +50,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       }
       cfg.log.level = log_level;
     }
+    // The same checks for --check-config as for a start: what one refuses, both refuse.
+    tickerd::resolve_config(cfg);
   } catch (const tickerd::config_error& e) {
     std::cerr << "tickerd: configuration error: " << e.what() << "\n";
     return exit_usage_error;

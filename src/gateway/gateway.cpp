@@ -40,18 +40,22 @@ void gateway::start() {
   unsigned count = server.shards != 0 ? server.shards : std::thread::hardware_concurrency();
   if (count == 0) count = 1;
 
+  // The first of the host's addresses that can be bound (resolve_config filled them in, in the
+  // resolver's order; a caller that skipped it passes an IP literal as the host).
+  std::vector<std::string> candidates = server.listen_addresses;
+  if (candidates.empty()) candidates.push_back(server.listen.host);
   beast::error_code ec;
-  const auto address = net::ip::make_address(server.listen.host, ec);
-  if (ec) {
-    throw std::runtime_error("server.listen: '" + server.listen.host +
-                             "' is not an IP address: " + ec.message());
-  }
-  net::ip::tcp::endpoint endpoint(address, server.listen.port);
-  const auto listen_error = [&](const beast::error_code& e) {
-    return std::runtime_error("server.listen: cannot listen on " + server.listen.host + ":" +
-                              std::to_string(endpoint.port()) + ": " + e.message());
-  };
-  {
+  net::ip::tcp::endpoint endpoint;
+  std::string bound;
+  std::runtime_error last_error("server.listen: no address to listen on");
+  for (const auto& candidate : candidates) {
+    const auto address = net::ip::make_address(candidate, ec);
+    if (ec) {
+      last_error = std::runtime_error("server.listen: '" + candidate +
+                                      "' is not an IP address: " + ec.message());
+      continue;
+    }
+    endpoint = net::ip::tcp::endpoint(address, server.listen.port);
     // SO_REUSEPORT would let this process share a port another tickerd already serves (the
     // kernel spreads connections over both): bind once without it first, so a taken port fails.
     net::io_context probe_context;
@@ -59,9 +63,20 @@ void gateway::start() {
     probe.open(endpoint.protocol(), ec);
     if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) probe.bind(endpoint, ec);
-    if (ec) throw listen_error(ec);
+    if (ec) {
+      last_error = std::runtime_error("server.listen: cannot listen on " + candidate + ":" +
+                                      std::to_string(server.listen.port) + ": " + ec.message());
+      continue;
+    }
     endpoint.port(probe.local_endpoint().port());
+    bound = candidate;
+    break;
   }
+  if (bound.empty()) throw last_error;
+  const auto listen_error = [&](const beast::error_code& e) {
+    return std::runtime_error("server.listen: cannot listen on " + bound + ":" +
+                              std::to_string(endpoint.port()) + ": " + e.message());
+  };
   for (unsigned i = 0; i < count; ++i) {
     auto s = std::make_unique<shard>(i, shared);
     try {
@@ -73,7 +88,8 @@ void gateway::start() {
   }
   impl_->port = endpoint.port();
   for (auto& s : impl_->shards) s->start();
-  log->info("listening on {}:{} with {} shard(s)", server.listen.host, impl_->port, count);
+  log->info("listening on {}:{} ({}) with {} shard(s)", server.listen.host, impl_->port, bound,
+            count);
 }
 
 std::uint16_t gateway::port() const noexcept {

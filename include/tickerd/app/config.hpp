@@ -29,6 +29,8 @@ struct endpoint_config {
 
 struct server_config {
   endpoint_config listen;
+  // listen.host as IP literals, in the resolver's order (filled by resolve_config).
+  std::vector<std::string> listen_addresses;
   unsigned shards = 0;  // 0 = one per hardware thread
   std::string web_root = "web";
 };
@@ -125,6 +127,12 @@ struct config {
 
 config load_config_file(const std::string& path);
 config load_config_string(std::string_view toml_text, const std::string& source_name);
+
+// What start-up needs from the environment, checked the same way by --check-config (one path,
+// so both refuse the same configurations with the same message): server.listen's host
+// resolved to addresses (a blocking lookup, done before any event loop runs). Throws
+// config_error naming the key.
+void resolve_config(config& cfg);
 
 bool is_log_level(std::string_view level) noexcept;
 
