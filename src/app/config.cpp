@@ -108,6 +108,9 @@ void read_server(table_reader& root, server_config& s) {
   }
   t.integer("shards", s.shards, 0, 256);
   t.string("web_root", s.web_root);
+  if (t.node("web_root") != nullptr && s.web_root.empty()) {
+    fail("server.web_root", "must not be empty (leave it out for the installed dashboard)");
+  }
   t.reject_unknown();
 }
 

@@ -1,17 +1,25 @@
-// resolve_config: the checks that need the machine, not just the text (host names).
+// resolve_config: the checks that need the machine, not just the text (names, directories).
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include <boost/asio/ip/address.hpp>
 
 #include "tickerd/app/config.hpp"
 
+#ifndef TICKERD_INSTALL_WEB_ROOT
+#define TICKERD_INSTALL_WEB_ROOT "/usr/local/share/tickerd/web"
+#endif
+
 namespace tickerd {
 namespace {
+
+namespace fs = std::filesystem;
 
 // Every address `host` names, as IP literals in the resolver's order (RFC 6724), once each.
 std::vector<std::string> resolve_host(const std::string& host, std::string_view key) {
@@ -42,11 +50,39 @@ std::vector<std::string> resolve_host(const std::string& host, std::string_view 
   return out;
 }
 
+bool is_dir(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+// The installed dashboard: beside the executable first, so a relocated install finds its own.
+std::string find_default_web_root() {
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto beside = exe.parent_path().parent_path() / "share" / "tickerd" / "web";
+    if (is_dir(beside)) return beside.lexically_normal().string();
+  }
+  if (is_dir(TICKERD_INSTALL_WEB_ROOT)) return TICKERD_INSTALL_WEB_ROOT;
+  if (is_dir("web")) return "web";  // a run from the source tree
+  return {};
+}
+
 }  // namespace
 
 void resolve_config(config& cfg) {
   auto& s = cfg.server;
   s.listen_addresses = resolve_host(s.listen.host, "server.listen");
+  if (s.web_root.empty()) {
+    s.web_root = find_default_web_root();
+  } else if (!is_dir(s.web_root)) {
+    std::error_code ec;
+    const auto cwd = fs::current_path(ec);
+    throw config_error("server.web_root: '" + s.web_root + "' is not a directory" +
+                       (fs::path(s.web_root).is_relative() && !ec
+                            ? " (relative to the working directory " + cwd.string() + ")"
+                            : std::string()));
+  }
 }
 
 }  // namespace tickerd

@@ -32,7 +32,9 @@ void gateway::start() {
   shared.files = static_files::load(server.web_root);
   auto log = spdlog::get("gateway");
   if (!log) log = spdlog::default_logger();
-  if (shared.files->size() == 0) {
+  if (server.web_root.empty()) {
+    log->warn("no dashboard installed and server.web_root not set; GET / will be 404");
+  } else if (shared.files->size() == 0) {
     log->warn("no dashboard files under '{}' (server.web_root); GET / will be 404",
               server.web_root);
   }

@@ -27,6 +27,8 @@ std::vector<config_case> cases() {
       {"unresolvable_host", "[server]\nlisten = \"no-such-host.invalid:0\"\n" + web, false,
        "server.listen"},
       {"bad_port", "[server]\nlisten = \"127.0.0.1:70000\"\n", false, "server.listen"},
+      {"missing_web_root", "[server]\nlisten = \"127.0.0.1:0\"\nweb_root = \"no/such/dir\"\n",
+       false, "server.web_root"},
       {"edge_without_redis", "[server]\nlisten = \"127.0.0.1:0\"\n[node]\nrole = \"edge\"\n", false,
        "node.role"},
       {"bad_log_level", "[server]\nlisten = \"127.0.0.1:0\"\n[log]\nlevel = \"loud\"\n", false,

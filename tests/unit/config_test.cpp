@@ -60,7 +60,7 @@ TEST(Config, EmptyFileGivesTheDefaults) {
   EXPECT_EQ(c.server.listen.host, "127.0.0.1");
   EXPECT_EQ(c.server.listen.port, 8080);
   EXPECT_EQ(c.server.shards, 0u);
-  EXPECT_EQ(c.server.web_root, "web");
+  EXPECT_EQ(c.server.web_root, "");  // resolve_config finds the installed dashboard
   EXPECT_EQ(c.log.level, "info");
   const limits_config defaults;
   EXPECT_EQ(c.limits.max_message_bytes, 65536u);

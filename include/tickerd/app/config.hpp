@@ -32,7 +32,8 @@ struct server_config {
   // listen.host as IP literals, in the resolver's order (filled by resolve_config).
   std::vector<std::string> listen_addresses;
   unsigned shards = 0;  // 0 = one per hardware thread
-  std::string web_root = "web";
+  // "" = the installed dashboard (see resolve_config); an explicit directory must exist.
+  std::string web_root;
 };
 
 struct limits_config {
@@ -130,8 +131,10 @@ config load_config_string(std::string_view toml_text, const std::string& source_
 
 // What start-up needs from the environment, checked the same way by --check-config (one path,
 // so both refuse the same configurations with the same message): server.listen's host
-// resolved to addresses (a blocking lookup, done before any event loop runs). Throws
-// config_error naming the key.
+// resolved to addresses (a blocking lookup, done before any event loop runs) and
+// server.web_root found: an explicit one must be a directory; unset, the first of
+// <executable>/../share/tickerd/web, <install prefix>/share/tickerd/web and ./web that exists
+// (none: no dashboard, GET / is 404). Throws config_error naming the key.
 void resolve_config(config& cfg);
 
 bool is_log_level(std::string_view level) noexcept;
