@@ -111,6 +111,7 @@ void read_server(table_reader& root, server_config& s) {
   if (t.node("web_root") != nullptr && s.web_root.empty()) {
     fail("server.web_root", "must not be empty (leave it out for the installed dashboard)");
   }
+  t.millis("drain_ms", s.drain, 0, 600'000);
   t.reject_unknown();
 }
 
@@ -183,6 +184,12 @@ void read_node(table_reader& root, node_config& n) {
   t.string("id", n.id);
   if (n.id.find(' ') != std::string::npos) fail("node.id", "must not contain spaces");
   t.integer("resume_history", n.resume_history, 0, 1'000'000);
+  t.millis("heartbeat_interval_ms", n.heartbeat_interval, 10, 600'000);
+  t.millis("bus_silence_ms", n.bus_silence, 20, max_ms);
+  if (n.bus_silence < 2 * n.heartbeat_interval) {
+    fail("node.bus_silence_ms", "must be at least twice heartbeat_interval_ms (" +
+                                    std::to_string(n.heartbeat_interval.count()) + ")");
+  }
   t.reject_unknown();
 }
 

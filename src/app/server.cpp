@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include "almanac/almanac.hpp"
@@ -85,6 +86,11 @@ struct server::impl {
         if (cfg.node.role == node_role::all) enqueue(std::move(u));
       };
       h.deliver = [this](update_ptr u) { enqueue(std::move(u)); };
+      h.on_upstream = [this](std::string_view reason, std::string_view message) {
+        health.upstream_lost = std::string(reason);
+        health.upstream_message = std::string(message);
+        if (gate_started) gate->set_health(health);
+      };
       link = std::make_unique<store_link>(ioc, cfg, channels, std::move(h));
     }
   }
@@ -116,6 +122,7 @@ struct server::impl {
   void start_gateway() {
     gate->start();
     gate_started = true;
+    gate->set_health(health);
     if (!pending.empty()) post_flush();
   }
 
@@ -156,8 +163,31 @@ struct server::impl {
     fng->start();
   }
 
+  // The first SIGINT/SIGTERM: with [server] drain_ms, /readyz says `draining` while
+  // everything keeps serving, then the shutdown; a second signal shuts down at once.
+  void on_signal(int signal) {
+    log->info("signal {} received", signal);
+    if (draining || cfg.server.drain.count() == 0) return shutdown();
+    draining = true;
+    health.draining = true;
+    if (gate_started) gate->set_health(health);
+    log->info("draining for {} ms (/readyz answers 503)", cfg.server.drain.count());
+    drain_timer.expires_after(cfg.server.drain);
+    drain_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) shutdown();
+    });
+    wait_signal();
+  }
+
+  void wait_signal() {
+    signals.async_wait([this](beast::error_code ec, int signal) {
+      if (!ec) on_signal(signal);
+    });
+  }
+
   void shutdown() {
     if (stopped) return;
+    drain_timer.cancel();
     stopped = true;
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
@@ -176,6 +206,9 @@ struct server::impl {
   net::io_context ioc{1};
   net::ssl::context tls;
   net::signal_set signals;
+  net::steady_timer drain_timer{ioc};
+  node_health health;
+  bool draining = false;
   std::deque<feed_stats> stats;  // atomics: never moved once created
   std::vector<feed_status_entry> status_entries;
   publisher out;
@@ -201,11 +234,7 @@ server::~server() = default;
 
 void server::run() {
   auto& i = *impl_;
-  i.signals.async_wait([&i](beast::error_code ec, int signal) {
-    if (ec) return;
-    i.log->info("signal {} received", signal);
-    i.shutdown();
-  });
+  i.wait_signal();
   if (i.link) {
     // Warm start first (bounded by redis.warm_start_timeout_ms): the first client then gets
     // the cached state at once, and seq continues from Redis.

@@ -8,6 +8,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "tickerd/core/clock.hpp"
 #include "tickerd/net.hpp"
 #include "tickerd/store/redis_connection.hpp"
 #include "tickerd/store/redis_store.hpp"
@@ -52,6 +53,7 @@ struct store_link::impl {
         writer(io, data, c.redis, ch),
         warm_timer(io),
         lease_timer(io),
+        heartbeat_timer(io),
         epochs(ch.size()),
         last_seq(ch.size(), 0) {
     if (role() == node_role::ingest) {
@@ -62,6 +64,11 @@ struct store_link::impl {
 
   node_role role() const { return cfg.node.role; }
   std::string lease_key() const { return cfg.redis.prefix + ":lease:ingest"; }
+  // Inside the edges' bus pattern, and not a channel name (those have no ':').
+  std::string heartbeat_channel() const {
+    return cfg.redis.prefix + ":bus:" + std::string(heartbeat_name);
+  }
+  static constexpr std::string_view heartbeat_name = ":heartbeat";
 
   void start(std::function<void()> r) {
     ready = std::move(r);
@@ -77,6 +84,8 @@ struct store_link::impl {
       bus->start([this] { reload_edge(); }, [] {});
     }
     if (role() == node_role::ingest) schedule_lease();
+    last_heartbeat = std::chrono::steady_clock::now();  // a full bus_silence of grace at start
+    schedule_heartbeat();
     warm_timer.expires_after(cfg.redis.warm_start_timeout);
     warm_timer.async_wait([this](boost::system::error_code ec) {
       if (ec || warm) return;
@@ -204,31 +213,84 @@ struct store_link::impl {
     if (on.on_active) on.on_active(false);
   }
 
+  // ---- heartbeat: the writer says it is alive, edges listen ------------------------------------
+
+  void schedule_heartbeat() {
+    heartbeat_timer.expires_after(cfg.node.heartbeat_interval);
+    heartbeat_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped || draining) return;
+      if (role() == node_role::edge) {
+        check_upstream();
+      } else if (active && data.connected()) {
+        const std::string channel = heartbeat_channel();
+        const std::string payload = node_id + " " + std::to_string(wall_ms());
+        const std::string_view args[] = {"PUBLISH", channel, payload};
+        data.command(args, [](const redis_result&) {});  // a lost beat is the edges' business
+      }
+      schedule_heartbeat();
+    });
+  }
+
+  void check_upstream() {
+    const auto silent = std::chrono::steady_clock::now() - last_heartbeat;
+    if (silent < cfg.node.bus_silence || !upstream_reason.empty()) return;
+    const bool bus_up = bus && bus->connected();
+    upstream_reason = bus_up ? "ingest_lost" : "bus_down";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
+    const std::string message =
+        bus_up ? "no heartbeat from the ingest node for " + std::to_string(ms) + " ms"
+               : "no connection to Redis (the bus) for " + std::to_string(ms) + " ms";
+    log()->warn("edge {}: upstream lost: {}", node_id, message);
+    if (on.on_upstream) on.on_upstream(upstream_reason, message);
+  }
+
+  void on_heartbeat() {
+    last_heartbeat = std::chrono::steady_clock::now();
+    if (upstream_reason.empty() || recovering) return;
+    // Back: catch up from Redis first (whatever was published while this edge was not
+    // listening), then say so.
+    recovering = true;
+    reload_edge([this] {
+      recovering = false;
+      if (upstream_reason.empty()) return;
+      upstream_reason.clear();
+      log()->info("edge {}: upstream back", node_id);
+      if (on.on_upstream) on.on_upstream("", "");
+    });
+  }
+
   // ---- edge: the bus ----------------------------------------------------------------------------
 
-  void reload_edge() {
-    if (!data.connected()) return;  // on_data_up calls again
+  void reload_edge(std::function<void()> then = {}) {
+    if (!data.connected()) {  // on_data_up calls again
+      if (then) then();
+      return;
+    }
     // The history too: whatever this edge has not seen, in order, so its clients can resume.
     load_channels(data, cfg.redis, channels, cfg.node.resume_history,
-                  [this](const std::vector<stored_channel>& found, std::string_view error) {
+                  [this, then = std::move(then)](const std::vector<stored_channel>& found,
+                                                 std::string_view error) {
                     if (!error.empty()) {
                       log()->warn("redis: loading state failed: {}", error);
-                      return;
-                    }
-                    for (auto& c : found) {
-                      for (const auto& [seq, body] : c.history) {
-                        if (seq < c.seq) accept(c.channel, c.epoch, seq, body);
+                    } else {
+                      for (auto& c : found) {
+                        for (const auto& [seq, body] : c.history) {
+                          if (seq < c.seq) accept(c.channel, c.epoch, seq, body);
+                        }
+                        accept(c.channel, c.epoch, c.seq, c.data);
                       }
-                      accept(c.channel, c.epoch, c.seq, c.data);
+                      finish_warm_start();
                     }
-                    finish_warm_start();
+                    if (then) then();
                   });
   }
 
   void on_bus(std::string_view channel, std::string_view payload) {
     const std::string_view prefix_part = channel.substr(0, cfg.redis.prefix.size() + 5);
     if (prefix_part.size() != cfg.redis.prefix.size() + 5) return;
-    const auto id = channels.find(channel.substr(cfg.redis.prefix.size() + 5));  // ":bus:"
+    const auto name = channel.substr(cfg.redis.prefix.size() + 5);  // after ":bus:"
+    if (name == heartbeat_name) return on_heartbeat();
+    const auto id = channels.find(name);
     std::string_view epoch;
     std::string_view body;
     std::uint64_t seq = 0;
@@ -260,6 +322,10 @@ struct store_link::impl {
   redis_writer writer;
   net::steady_timer warm_timer;
   net::steady_timer lease_timer;
+  net::steady_timer heartbeat_timer;  // writer: the next beat; edge: the next silence check
+  std::chrono::steady_clock::time_point last_heartbeat;
+  std::string upstream_reason;  // edge: "" while heartbeats arrive
+  bool recovering = false;      // edge: reloading after heartbeats came back
   std::vector<std::string> epochs;
   std::vector<std::uint64_t> last_seq;
   std::function<void()> ready;
@@ -289,6 +355,7 @@ void store_link::drain() {
   d.draining = true;
   d.warm_timer.cancel();
   d.lease_timer.cancel();
+  d.heartbeat_timer.cancel();
   if (d.bus) d.bus->stop();
 }
 
@@ -298,6 +365,7 @@ void store_link::stop() {
   d.stopped = true;
   d.warm_timer.cancel();
   d.lease_timer.cancel();
+  d.heartbeat_timer.cancel();
   if (d.bus) d.bus->stop();
   d.data.stop();
 }

@@ -4,6 +4,9 @@
 //           feeds hot and takes over, continuing `seq` from Redis, when the lease is free.
 // - edge:   no writes; the latest state is loaded and the bus followed, and every update is
 //           handed on with the `seq` the ingest node gave it.
+// The writing node publishes a heartbeat on the bus every node.heartbeat_interval; an edge
+// that hears none for node.bus_silence reports its upstream lost, and when heartbeats return
+// reloads what it may have missed before reporting it back.
 // Lives on the ingest io_context; nothing here blocks it.
 #pragma once
 
@@ -32,6 +35,10 @@ class store_link {
     std::function<void(update_ptr)> deliver;
     // ingest: this node became the writer (true) or stopped being it (false).
     std::function<void(bool)> on_active;
+    // edge: the writing node's heartbeat stopped for node.bus_silence (reason "ingest_lost",
+    // or "bus_down" when this node has no bus connection, and a sentence), or came back
+    // (reason "", after the state was reloaded from Redis).
+    std::function<void(std::string_view reason, std::string_view message)> on_upstream;
   };
 
   store_link(boost::asio::io_context& ioc, const config& cfg, const channel_registry& channels,

@@ -103,6 +103,10 @@ void gateway::deliver(update_batch batch) {  // NOLINT(performance-unnecessary-v
   for (auto& s : impl_->shards) s->deliver(batch);
 }
 
+void gateway::set_health(const node_health& health) {
+  for (auto& s : impl_->shards) s->set_health(health);
+}
+
 void gateway::stop() {
   for (auto& s : impl_->shards) s->begin_stop();
   for (auto& s : impl_->shards) s->join();

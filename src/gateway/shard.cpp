@@ -119,6 +119,47 @@ void shard::begin_stop() {
   });
 }
 
+void shard::set_health(node_health health) {
+  net::post(ioc_, [this, health = std::move(health)]() mutable {
+    const bool changed = health.upstream_lost != health_.upstream_lost;
+    health_ = std::move(health);
+    if (!changed) return;
+    health_changed_ms_ = wall_ms();
+    const std::string notice = status_notice();
+    // Copies: a failed write may end a session, which edits the map.
+    std::vector<std::shared_ptr<ws_session>> ws;
+    ws.reserve(sessions_.size());
+    for (const auto& [ptr, owner] : sessions_) ws.push_back(owner);
+    for (const auto& s : ws) s->notify(notice);
+  });
+}
+
+std::string shard::status_notice() const {
+  std::string out = R"({"type":"status","stale":)";
+  if (health_.upstream_lost.empty()) {
+    out.append("false");
+  } else {
+    out.append(R"(true,"reason":)");
+    json::append_string(out, health_.upstream_lost);
+    out.append(R"(,"message":)");
+    json::append_string(out, health_.upstream_message);
+  }
+  out.append(R"(,"since":)");
+  json::append_int(out, health_changed_ms_);
+  out.push_back('}');
+  return out;
+}
+
+std::string shard::stale_snapshot_text(channel_id id) const {
+  // Every snapshot text starts {"type":"snapshot",... (hub/update.cpp).
+  constexpr std::string_view head = R"({"type":"snapshot")";
+  const std::string& text = snapshot_text(id);
+  std::string out;
+  out.reserve(text.size() + 16);
+  out.append(head).append(R"(,"stale":true)").append(std::string_view(text).substr(head.size()));
+  return out;
+}
+
 void shard::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -268,7 +309,8 @@ const std::string& shard::snapshot_text(channel_id id) const {
 
 namespace {
 
-void append_channel_state(std::string& out, const channel_info& info, const update_ptr& latest) {
+void append_channel_state(std::string& out, const channel_info& info, const update_ptr& latest,
+                          bool stale) {
   out.append(R"({"channel":)");
   json::append_string(out, info.name);
   out.append(R"(,"seq":)");
@@ -279,6 +321,7 @@ void append_channel_state(std::string& out, const channel_info& info, const upda
   } else {
     out.append("null");
   }
+  if (stale) out.append(R"(,"stale":true)");
   out.push_back('}');
 }
 
@@ -307,6 +350,7 @@ http_response shard::route(const http_request& req) const {
   const auto& registry = channels();
   const auto& feeds = shared_.options.feeds;
 
+  if (path == "/readyz") return readiness(req);
   if (path == "/healthz" || path == "/v1/feeds") {
     std::string body;
     if (path == "/healthz") body = R"({"status":"ok",)";
@@ -333,7 +377,7 @@ http_response shard::route(const http_request& req) const {
     for (const auto id : registry.tickers()) {
       if (!first) body.push_back(',');
       first = false;
-      append_channel_state(body, registry.info(id), latest_[id]);
+      append_channel_state(body, registry.info(id), latest_[id], upstream_lost());
     }
     body.append("]}");
     return json_reply(req, http::status::ok, std::move(body));
@@ -346,7 +390,7 @@ http_response shard::route(const http_request& req) const {
                         R"({"error":"unknown_symbol","message":"no such instrument"})");
     }
     std::string body;
-    append_channel_state(body, registry.info(*id), latest_[*id]);
+    append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost());
     return json_reply(req, http::status::ok, std::move(body));
   }
   if (const auto* file = shared_.files->find(path)) {
@@ -361,6 +405,38 @@ http_response shard::route(const http_request& req) const {
   }
   return json_reply(req, http::status::not_found,
                     R"({"error":"not_found","message":"no such route"})");
+}
+
+// Ready to take traffic: not draining, the upstream (an edge's ingest node) heard from, and at
+// least one feed up (a node with no feeds configured has none to wait for).
+http_response shard::readiness(const http_request& req) const {
+  std::vector<std::string_view> reasons;
+  if (health_.draining || stopping_) reasons.emplace_back("draining");
+  if (!health_.upstream_lost.empty()) reasons.emplace_back(health_.upstream_lost);
+  if (!any_feed_up()) reasons.emplace_back("no_feed_up");
+  if (reasons.empty()) return json_reply(req, http::status::ok, R"({"ready":true})");
+  std::string body = R"({"ready":false,"reasons":[)";
+  for (std::size_t i = 0; i < reasons.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    json::append_string(body, reasons[i]);
+  }
+  body.append("]}");
+  return json_reply(req, http::status::service_unavailable, std::move(body));
+}
+
+bool shard::any_feed_up() const {
+  if (!shared_.options.feeds_from_status_channel) {
+    const auto& feeds = shared_.options.feeds;
+    return feeds.empty() || std::any_of(feeds.begin(), feeds.end(), [](const auto& f) {
+             return f.stats->state.load(std::memory_order_relaxed) == feed_state::up;
+           });
+  }
+  // An edge: the ingest node's feeds, as its latest status data (encode_feed_status) says.
+  const auto& status = latest_[channels().status()];
+  if (!status) return false;
+  const auto data = status->data();
+  return data.find(R"("feeds":[])") != std::string_view::npos ||
+         data.find(R"("state":"up")") != std::string_view::npos;
 }
 
 }  // namespace tickerd

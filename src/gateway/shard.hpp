@@ -53,10 +53,11 @@ class shard {
 
   void listen(const net::ip::tcp::endpoint& endpoint);  // throws on failure
   std::uint16_t port() const;
-  void start();                      // runs the io_context on a new thread
-  void deliver(update_batch batch);  // any thread
-  void begin_stop();                 // any thread: stop accepting, close every client with 1001
-  void join();                       // waits for the shard's thread (at most the grace period)
+  void start();                         // runs the io_context on a new thread
+  void deliver(update_batch batch);     // any thread
+  void begin_stop();                    // any thread: stop accepting, close every client with 1001
+  void set_health(node_health health);  // any thread
+  void join();                          // waits for the shard's thread (at most the grace period)
 
   // --- used by sessions, on this shard's thread ---
   gateway_shared& shared() const noexcept { return shared_; }
@@ -81,6 +82,11 @@ class shard {
   const std::deque<update_ptr>& history(channel_id id) const { return history_[id]; }
   // The snapshot text for a channel (its latest update, or seq 0 and null data).
   const std::string& snapshot_text(channel_id id) const;
+  // While this node's upstream is lost every snapshot says so ("stale":true), and a client
+  // that subscribes is told why first (the `status` message every client got at the change).
+  bool upstream_lost() const noexcept { return !health_.upstream_lost.empty(); }
+  std::string stale_snapshot_text(channel_id id) const;
+  std::string status_notice() const;
 
   // Scratch space for conflation: one flag per channel, all false between uses.
   std::vector<bool>& conflation_scratch() noexcept { return scratch_; }
@@ -89,6 +95,8 @@ class shard {
 
  private:
   http_response route(const http_request& req) const;
+  http_response readiness(const http_request& req) const;
+  bool any_feed_up() const;
   void do_accept();
   void on_deliver(const std::vector<update_ptr>& batch, bool more_queued);
   void close_all();
@@ -104,6 +112,8 @@ class shard {
   net::steady_timer keepalive_timer_;  // pings, idle and closing timeouts, for all sessions
   std::thread thread_;
   bool stopping_ = false;
+  node_health health_;
+  std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
 
   std::vector<update_ptr> latest_;                     // by channel
   std::vector<std::deque<update_ptr>> history_;        // by channel, capped

@@ -271,6 +271,7 @@ void ws_session::handle_subscribe(const client_request& req) {
                            " subscriptions per connection");
   }
   push_owned(ack_text(req));
+  if (shard_.upstream_lost()) push_owned(shard_.status_notice());
 
   // A snapshot for every channel this request starts delivering; none for channels the
   // client already receives (it would show an older seq after queued updates).
@@ -378,6 +379,7 @@ void ws_session::handle_unsubscribe(const client_request& req) {
     return true;
   });
   push_owned(ack_text(req));
+  if (shard_.upstream_lost()) push_owned(shard_.status_notice());
 }
 
 void ws_session::reply_error(const std::string& id_json, std::string_view code,
@@ -398,7 +400,14 @@ void ws_session::push_owned(std::string text) {
   after_push();
 }
 
+void ws_session::notify(std::string text) {
+  if (closing_) return;
+  push_owned(std::move(text));
+  flush();
+}
+
 void ws_session::push_snapshot(channel_id id) {
+  if (shard_.upstream_lost()) return push_owned(shard_.stale_snapshot_text(id));
   if (const auto& latest = shard_.latest(id)) {
     queued_bytes_ += latest->snapshot_text.size();
     queue_.push_back({latest, {}, kind::snapshot});

@@ -35,6 +35,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // From the shard's delivery loop: queue without writing; flush() once per batch.
   void enqueue_update(const update_ptr& u);
   void flush();
+  // A message for this client alone (the node's `status`), written now.
+  void notify(std::string text);
   // Starts the closing handshake: nothing more is sent but the close frame.
   void close(std::uint16_t code, std::string_view reason);
   // From the shard's keepalive sweep: pings a client quiet for half the idle timeout, drops

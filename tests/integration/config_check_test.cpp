@@ -29,6 +29,10 @@ std::vector<config_case> cases() {
       {"bad_port", "[server]\nlisten = \"127.0.0.1:70000\"\n", false, "server.listen"},
       {"missing_web_root", "[server]\nlisten = \"127.0.0.1:0\"\nweb_root = \"no/such/dir\"\n",
        false, "server.web_root"},
+      {"bus_silence_too_short",
+       "[server]\nlisten = \"127.0.0.1:0\"\n[node]\nheartbeat_interval_ms = 500\n"
+       "bus_silence_ms = 600\n",
+       false, "node.bus_silence_ms"},
       {"edge_without_redis", "[server]\nlisten = \"127.0.0.1:0\"\n[node]\nrole = \"edge\"\n", false,
        "node.role"},
       {"bad_log_level", "[server]\nlisten = \"127.0.0.1:0\"\n[log]\nlevel = \"loud\"\n", false,

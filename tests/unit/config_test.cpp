@@ -456,3 +456,20 @@ TEST(ConfigRedisNode, MistakesNameTheKey) {
 
 }  // namespace
 }  // namespace tickerd
+
+TEST(Config, NodeHeartbeatAndDrain) {
+  const config d = load("");
+  EXPECT_EQ(d.node.heartbeat_interval, 1000ms);
+  EXPECT_EQ(d.node.bus_silence, 3000ms);
+  EXPECT_EQ(d.server.drain, 0ms);
+  const config c = load(
+      "[server]\ndrain_ms = 5000\n[node]\nheartbeat_interval_ms = 250\nbus_silence_ms = 500\n");
+  EXPECT_EQ(c.server.drain, 5000ms);
+  EXPECT_EQ(c.node.heartbeat_interval, 250ms);
+  EXPECT_EQ(c.node.bus_silence, 500ms);
+  expect_error("[node]\nheartbeat_interval_ms = 250\nbus_silence_ms = 499\n",
+               "node.bus_silence_ms", {"twice", "250"});
+  expect_error("[node]\nheartbeat_interval_ms = 5\n", "node.heartbeat_interval_ms", {"between"});
+  expect_error("[server]\ndrain_ms = -1\n", "server.drain_ms", {"between"});
+  expect_error("[server]\nweb_root = \"\"\n", "server.web_root", {"empty"});
+}

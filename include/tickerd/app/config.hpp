@@ -34,6 +34,9 @@ struct server_config {
   unsigned shards = 0;  // 0 = one per hardware thread
   // "" = the installed dashboard (see resolve_config); an explicit directory must exist.
   std::string web_root;
+  // After SIGTERM: /readyz answers 503 and everything else keeps serving this long before
+  // clients are closed, so a load balancer can take the node out first.
+  std::chrono::milliseconds drain{0};
 };
 
 struct limits_config {
@@ -74,6 +77,10 @@ struct node_config {
   std::string id;  // unique per node; default "<hostname>-<pid>"
   // Updates kept per channel in memory for `since` resumes (and loaded from Redis at start).
   std::size_t resume_history = 256;
+  // The writing node (all/ingest) publishes a heartbeat on the bus this often; an edge that
+  // hears none for bus_silence marks every channel stale until heartbeats return.
+  std::chrono::milliseconds heartbeat_interval{1'000};
+  std::chrono::milliseconds bus_silence{3'000};
 };
 
 struct almanac_config {

@@ -29,6 +29,16 @@ struct gateway_options {
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;
 
+// What /readyz and the stale notices depend on besides the feeds (set by the server).
+struct node_health {
+  bool draining = false;  // SIGTERM received: stopping after [server] drain_ms
+  // An edge that has lost its ingest node: "" while heartbeats arrive, else the reason code
+  // ("ingest_lost": the bus is up but silent; "bus_down": no connection to Redis), with a
+  // sentence for people. Every channel is then stale on this node.
+  std::string upstream_lost;
+  std::string upstream_message;
+};
+
 class gateway {
  public:
   explicit gateway(gateway_options options);
@@ -45,6 +55,10 @@ class gateway {
 
   // Called from the ingest thread; crosses to each shard once per batch.
   void deliver(update_batch batch);
+
+  // Any thread: the shards answer /readyz and mark snapshots from this; a change of
+  // upstream_lost sends every client a `status` message.
+  void set_health(const node_health& health);
 
   // Closes every client with 1001 and joins the shard threads (waits at most `grace`).
   void stop();
