@@ -454,9 +454,6 @@ TEST(ConfigRedisNode, MistakesNameTheKey) {
   expect_error("[almanac]\ntz = 8\n", "almanac.tz", {"string"});
 }
 
-}  // namespace
-}  // namespace tickerd
-
 TEST(Config, NodeHeartbeatAndDrain) {
   const config d = load("");
   EXPECT_EQ(d.node.heartbeat_interval, 1000ms);
@@ -467,9 +464,12 @@ TEST(Config, NodeHeartbeatAndDrain) {
   EXPECT_EQ(c.server.drain, 5000ms);
   EXPECT_EQ(c.node.heartbeat_interval, 250ms);
   EXPECT_EQ(c.node.bus_silence, 500ms);
-  expect_error("[node]\nheartbeat_interval_ms = 250\nbus_silence_ms = 499\n",
-               "node.bus_silence_ms", {"twice", "250"});
+  expect_error("[node]\nheartbeat_interval_ms = 250\nbus_silence_ms = 499\n", "node.bus_silence_ms",
+               {"twice", "250"});
   expect_error("[node]\nheartbeat_interval_ms = 5\n", "node.heartbeat_interval_ms", {"between"});
   expect_error("[server]\ndrain_ms = -1\n", "server.drain_ms", {"between"});
   expect_error("[server]\nweb_root = \"\"\n", "server.web_root", {"empty"});
 }
+
+}  // namespace
+}  // namespace tickerd
