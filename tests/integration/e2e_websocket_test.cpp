@@ -106,6 +106,37 @@ TEST(end_to_end_websocket, handshake_answers_101_or_the_right_refusal) {
   ASSERT_TRUE(open_websocket(after, s.port()));
 }
 
+// Refusals before the upgrade are sent, then the connection closed without a reset (the
+// server reads what the client still sends): 431 for headers over 8 KiB, 400 for a malformed
+// request, 408 for one not finished in time. These used to be 413, a silent close and a
+// silent close.
+TEST(end_to_end_websocket, bad_http_requests_get_their_status_before_the_close) {
+  constexpr duration handshake_timeout{600};
+  stack_options options;
+  options.extra_limits = "handshake_timeout_ms = " + std::to_string(handshake_timeout.count());
+  stack s(options);
+  ASSERT_TRUE(s.start());
+  const auto status_then_close = [&](std::string_view bytes, int expected) {
+    SCOPED_TRACE(std::string(bytes.substr(0, 60)));
+    raw_client c;
+    ASSERT_TRUE(c.connect(s.port()));
+    (void)c.send_bytes(bytes);  // the server may reply before it has read everything
+    const auto head = c.read_http_head(reply_timeout);
+    ASSERT_TRUE(head) << c.last_error();
+    EXPECT_EQ(head->status, expected) << head->raw;
+    EXPECT_EQ(head->header("connection"), "close") << head->raw;
+    (void)c.read_http_body(*head, reply_timeout);
+    EXPECT_EQ(c.wait_tcp_close(reply_timeout), read_status::eof);
+  };
+  // 64 KiB of headers: far more than the server reads before refusing.
+  status_then_close("GET /ws HTTP/1.1\r\nX-Big: " + std::string(64 * 1024, 'b') + "\r\n\r\n", 431);
+  status_then_close("HELLO WORLD\r\n\r\n", 400);
+  status_then_close("GET /healthz HTTP/1.1\r\nContent-Length: ten\r\n\r\n", 400);
+  const auto start = steady_clock::now();
+  status_then_close("GET /ws HTTP/1.1\r\nHost: x\r\n", 408);  // and nothing more
+  EXPECT_GE(steady_clock::now() - start, handshake_timeout);
+}
+
 // ---- 2. early data and split frames ---------------------------------------------------------
 
 TEST(end_to_end_websocket, frames_sent_with_the_upgrade_request_are_processed) {
@@ -324,15 +355,6 @@ struct bad_input {
   std::string bytes;
   int expected_code;
 };
-
-std::string big_frame_header(std::uint64_t announced) {
-  std::string out;
-  out.push_back(static_cast<char>(fin_bit | op_text));
-  out.push_back(static_cast<char>(mask_bit | 127));
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((announced >> (8 * i)) & 0xff));
-  out.append("\x11\x22\x33\x44", 4);  // the mask; the payload never follows
-  return out;
-}
 
 TEST(end_to_end_websocket, protocol_errors_close_with_the_right_code_and_spare_others) {
   stack s;
