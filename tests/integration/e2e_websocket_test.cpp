@@ -490,6 +490,39 @@ TEST(end_to_end_websocket, keepalive_pings_quiet_clients_and_drops_silent_ones) 
   }
 }
 
+// A flood of requests read in one go: the burst's replies and the rate_limited errors go out
+// before the 1008 close frame. They used to be dropped with the queue, leaving a bare close.
+TEST(end_to_end_websocket, a_request_flood_gets_its_replies_and_errors_before_1008) {
+  constexpr int rate = 5;
+  stack_options options;
+  options.max_requests_per_second = rate;
+  stack s(options);
+  ASSERT_TRUE(s.start());
+  raw_client c;
+  ASSERT_TRUE(open_websocket(c, s.port()));
+  std::string flood;
+  for (int i = 0; i < 500; ++i) {
+    flood += text_frame(R"({"op":"ping","id":)" + std::to_string(i) + "}");
+  }
+  (void)c.send_bytes(flood);  // the server may close before it has read it all
+  std::size_t pongs = 0;
+  std::size_t limited = 0;
+  std::optional<wire_frame> f;
+  while ((f = c.read_frame(reply_timeout)) && f->opcode != op_close) {
+    if (f->opcode != op_text) continue;
+    for (const auto& text : split_messages(f->payload)) {
+      const auto m = json_value::parse(text);
+      ASSERT_TRUE(m) << text;
+      if ((*m)["type"].str() == "pong") ++pongs;
+      if ((*m)["type"].str() == "error" && (*m)["code"].str() == "rate_limited") ++limited;
+    }
+  }
+  ASSERT_TRUE(f) << c.tail();
+  EXPECT_EQ(f->close_code(), 1008) << f->describe();
+  EXPECT_GE(pongs, static_cast<std::size_t>(rate));
+  EXPECT_GE(limited, static_cast<std::size_t>(4 * rate + 10));
+}
+
 // ---- 7. ping flood --------------------------------------------------------------------------
 
 TEST(end_to_end_websocket, ping_flood_gets_pongs_and_spares_others) {
