@@ -146,6 +146,17 @@ inline std::string client_frame(std::uint8_t first_byte, std::string_view payloa
   return out;
 }
 
+// The header of a masked final text frame announcing `announced` bytes (64-bit length form)
+// and its mask; the payload is not included.
+inline std::string big_frame_header(std::uint64_t announced) {
+  std::string out;
+  out.push_back(static_cast<char>(fin_bit | op_text));
+  out.push_back(static_cast<char>(mask_bit | 127));
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((announced >> (8 * i)) & 0xff));
+  out.append("\x11\x22\x33\x44", 4);  // the mask; the payload never follows
+  return out;
+}
+
 inline std::string text_frame(std::string_view text) {
   return client_frame(fin_bit | op_text, text);
 }
@@ -489,6 +500,11 @@ class raw_client {
       return s;
     }
   }
+
+  // Half-closes: the server reads end of stream.
+  void shutdown_send() { ::shutdown(fd_, SHUT_WR); }
+  // Bytes received but not yet taken as a frame or an HTTP head.
+  std::size_t buffered() const { return in_.size(); }
 
   read_status last_status() const { return last_; }
   std::string last_error() const { return std::string(to_string(last_)) + " " + error_; }
