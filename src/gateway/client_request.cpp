@@ -1,6 +1,7 @@
 #include "gateway/client_request.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "tickerd/core/json_writer.hpp"
@@ -24,6 +25,51 @@ bool bad(request_error& err, std::string_view code, std::string message) {
   err.code = code;
   err.message = std::move(message);
   return false;
+}
+
+// The entries of `since`, the same rule for repeated keys as at the top level: a channel named
+// twice keeps its last entry, an entry's last "seq" and "epoch" count.
+bool read_since(dom::object points, std::vector<resume_point>& since, std::string& error) {
+  for (const dom::key_value_pair point : points) {
+    dom::object at;
+    if (point.value.get_object().get(at) != simdjson::SUCCESS) {
+      error = R"('since' entries must be {"seq":<integer >= 0>,"epoch":<string>})";
+      return false;
+    }
+    resume_point p;
+    p.channel = std::string(point.key);
+    bool has_seq = false;
+    bool has_epoch = false;
+    std::string_view epoch;
+    for (const dom::key_value_pair field : at) {
+      if (field.key == "seq") {
+        has_seq = field.value.get_uint64().get(p.seq) == simdjson::SUCCESS;
+      } else if (field.key == "epoch") {
+        has_epoch = field.value.get_string().get(epoch) == simdjson::SUCCESS;
+      }
+    }
+    if (!has_seq || !has_epoch) {
+      error = R"('since' entries must be {"seq":<integer >= 0>,"epoch":<string>})";
+      return false;
+    }
+    if (epoch.size() > client_request_parser::max_epoch_chars) {
+      error = "'since' epoch is longer than 64 characters";
+      return false;
+    }
+    p.epoch = std::string(epoch);
+    const auto same = std::find_if(since.begin(), since.end(),
+                                   [&](const resume_point& q) { return q.channel == p.channel; });
+    if (same != since.end()) {
+      *same = std::move(p);
+      continue;
+    }
+    if (since.size() == client_request_parser::max_channels) {
+      error = "'since' lists more than 1024 channels";
+      return false;
+    }
+    since.push_back(std::move(p));
+  }
+  return true;
 }
 
 }  // namespace
@@ -56,7 +102,15 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   // would skip those unchecked and accept `{"op":"ping","x":tru}`). Client messages are
   // small and rate-limited, so a full parse costs nothing that matters.
   dom::element root;
-  if (parser_.parse(buffer_.data(), text.size(), false).get(root) != simdjson::SUCCESS) {
+  if (const auto error = parser_.parse(buffer_.data(), text.size(), false).get(root);
+      error != simdjson::SUCCESS) {
+    // simdjson's stage 2 is iterative and stops at its depth limit: no recursion to overflow.
+    if (error == simdjson::DEPTH_ERROR) {
+      return bad(err, "bad_json", "nested deeper than 1024 arrays and objects");
+    }
+    if (error == simdjson::NUMBER_ERROR) {
+      return bad(err, "bad_json", "a number is malformed or beyond the 64-bit integer range");
+    }
     return bad(err, "bad_json", "not valid JSON");
   }
   dom::object obj;
@@ -67,88 +121,78 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   std::string_view op;
   bool has_op = false;
   bool has_channels = false;
-  std::string field_error;
-  // A repeated key replaces the earlier value: two ids side by side would not be one JSON
-  // value when echoed into the reply.
+  // A repeated key replaces the earlier value entirely, its error included (RFC 8259 leaves
+  // duplicates to the parser; JavaScript's JSON.parse keeps the last): two ids side by side
+  // would not be one JSON value when echoed into the reply.
+  enum field : std::uint8_t { f_op, f_id, f_channels, f_throttle, f_since, field_count };
+  std::array<std::string, field_count> field_errors;
   for (const dom::key_value_pair field : obj) {
     const std::string_view key = field.key;
     const dom::element value = field.value;
     if (key == "op") {
+      field_errors[f_op].clear();
       has_op = value.get_string().get(op) == simdjson::SUCCESS;
-      if (!has_op) field_error = "'op' must be a string";
+      if (!has_op) field_errors[f_op] = "'op' must be a string";
     } else if (key == "id") {
+      field_errors[f_id].clear();
       out.id_json.clear();
       std::int64_t number = 0;
       std::string_view id;
       if (value.get_int64().get(number) == simdjson::SUCCESS) {
         json::append_int(out.id_json, number);
       } else if (value.get_string().get(id) != simdjson::SUCCESS) {
-        field_error = "'id' must be an integer or a string";
+        field_errors[f_id] = "'id' must be an integer or a string";
       } else if (id.size() > max_id_chars) {
-        field_error = "'id' is longer than 64 characters";
+        field_errors[f_id] = "'id' is longer than 64 characters";
       } else {
         json::append_string(out.id_json, id);
       }
     } else if (key == "channels") {
+      field_errors[f_channels].clear();
       out.channels.clear();
       dom::array channels;
-      if (value.get_array().get(channels) != simdjson::SUCCESS) {
-        field_error = "'channels' must be an array of strings";
+      has_channels = value.get_array().get(channels) == simdjson::SUCCESS;
+      if (!has_channels) {
+        field_errors[f_channels] = "'channels' must be an array of strings";
         continue;
       }
-      has_channels = true;
       for (const dom::element element : channels) {
         std::string_view name;
         if (element.get_string().get(name) != simdjson::SUCCESS) {
-          field_error = "'channels' must be an array of strings";
+          field_errors[f_channels] = "'channels' must be an array of strings";
           break;
         }
         if (out.channels.size() == max_channels) {
-          field_error = "'channels' lists more than 1024 names";
+          field_errors[f_channels] = "'channels' lists more than 1024 names";
           break;
         }
         out.channels.emplace_back(name);
       }
     } else if (key == "throttle_ms") {
+      field_errors[f_throttle].clear();
+      out.throttle_ms = -1;
       std::int64_t ms = -1;
       if (value.get_int64().get(ms) != simdjson::SUCCESS || ms < 0 || ms > max_throttle_ms) {
-        field_error = "'throttle_ms' must be an integer from 0 to 60000";
+        field_errors[f_throttle] = "'throttle_ms' must be an integer from 0 to 60000";
         continue;
       }
       out.throttle_ms = static_cast<std::int32_t>(ms);
     } else if (key == "since") {
+      field_errors[f_since].clear();
       out.since.clear();
       dom::object points;
       if (value.get_object().get(points) != simdjson::SUCCESS) {
-        field_error =
+        field_errors[f_since] =
             R"('since' must be an object like {"ticker.BTC-USDT":{"seq":41,"epoch":"e"}})";
         continue;
       }
-      for (const dom::key_value_pair point : points) {
-        if (out.since.size() == max_channels) {
-          field_error = "'since' lists more than 1024 channels";
-          break;
-        }
-        auto& p = out.since.emplace_back();
-        p.channel = std::string(point.key);
-        dom::object at;
-        std::string_view epoch;
-        if (point.value.get_object().get(at) != simdjson::SUCCESS ||
-            at["seq"].get_uint64().get(p.seq) != simdjson::SUCCESS ||
-            at["epoch"].get_string().get(epoch) != simdjson::SUCCESS) {
-          field_error = R"('since' entries must be {"seq":<integer >= 0>,"epoch":<string>})";
-          break;
-        }
-        if (epoch.size() > max_epoch_chars) {
-          field_error = "'since' epoch is longer than 64 characters";
-          break;
-        }
-        p.epoch = std::string(epoch);
-      }
+      if (!read_since(points, out.since, field_errors[f_since])) continue;
     }
     // Other fields are ignored, so newer clients can send options older servers lack.
   }
-  if (!field_error.empty()) return bad(err, "bad_request", std::move(field_error));
+  for (auto& e : field_errors) {
+    if (!e.empty()) return bad(err, "bad_request", std::move(e));
+  }
   if (!has_op) return bad(err, "bad_request", "missing 'op'");
 
   if (op == "subscribe" || op == "unsubscribe") {

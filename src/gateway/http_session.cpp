@@ -12,7 +12,9 @@
 namespace tickerd {
 namespace {
 
-constexpr std::size_t max_header_bytes = 8 * 1024;
+constexpr std::size_t max_header_bytes = 8 * 1024;  // request line and header fields
+constexpr std::size_t drain_chunk_bytes = 4 * 1024;
+constexpr std::chrono::seconds write_timeout{5};
 
 http_response plain_reply(const http_request& req, http::status status, std::string_view code,
                           std::string_view message) {
@@ -34,7 +36,7 @@ std::string_view path_of(std::string_view target) {
 }  // namespace
 
 http_session::http_session(shard& owner, net::ip::tcp::socket&& socket)
-    : shard_(owner), stream_(std::move(socket)) {}
+    : shard_(owner), stream_(std::move(socket)), deadline_(stream_.get_executor()) {}
 
 http_session::~http_session() {
   shard_.forget(this);
@@ -46,6 +48,7 @@ void http_session::run() {
 }
 
 void http_session::close() {
+  deadline_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   stream_.close();
@@ -55,21 +58,54 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(shard_.limits().max_http_request_bytes);
   parser_->header_limit(max_header_bytes);
-  stream_.expires_after(shard_.limits().handshake_timeout);
+  stream_.expires_never();
+  timed_out_ = false;
+  reading_ = true;
+  deadline_.expires_after(shard_.limits().handshake_timeout);
+  deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->reading_) return;  // the read ended as the timer fired
+    self->timed_out_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);  // on_read sees operation_aborted
+  });
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
-  if (ec == http::error::body_limit || ec == http::error::header_limit) {
-    http_request req;
-    return send(plain_reply(req, http::status::payload_too_large, "too_large",
-                            "request exceeds the size limit"));
+  reading_ = false;
+  deadline_.cancel();
+  if (timed_out_ && ec) {
+    // Slowloris: a started request not finished in time gets 408 (RFC 9110 15.5.9); an idle
+    // connection is closed without a word (a reply could cross a new request in flight).
+    if (parser_->got_some()) {
+      return refuse(http::status::request_timeout, "timeout",
+                    "the request was not complete within the time limit");
+    }
+    return close();
   }
-  if (ec) return close();  // end of stream, timeout, malformed request: just drop it
+  if (ec == http::error::header_limit) {
+    return refuse(http::status::request_header_fields_too_large, "headers_too_large",
+                  "the request line and headers exceed 8 KiB");
+  }
+  if (ec == http::error::body_limit) {
+    return refuse(http::status::payload_too_large, "too_large", "request exceeds the size limit");
+  }
+  // A request that is not HTTP/1.1 as RFC 9112 spells it: 400, then close (RFC 9112 2.2).
+  // A client that hung up mid-request (end of stream, partial message) gets nothing.
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return refuse(http::status::bad_request, "bad_request", "malformed HTTP request");
+  }
+  if (ec) return close();  // end of stream, reset: just drop it
   http_request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return upgrade(req);
   send(shard_.handle_http(req));
+}
+
+void http_session::refuse(http::status status, std::string_view code, std::string_view message) {
+  const http_request req;
+  send(plain_reply(req, status, code, message));
 }
 
 void http_session::upgrade(const http_request& req) {
@@ -112,6 +148,7 @@ void http_session::upgrade(const http_request& req) {
 void http_session::send(http_response res) {
   const bool keep_alive = res.keep_alive();
   response_ = std::move(res);
+  stream_.expires_after(write_timeout);
   http::async_write(
       stream_, *response_,
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
@@ -119,8 +156,29 @@ void http_session::send(http_response res) {
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
   response_.reset();
-  if (ec || !keep_alive || shard_.stopping()) return close();
+  if (ec || shard_.stopping()) return close();
+  if (!keep_alive) return linger();
   do_read();
+}
+
+// Closing with unread request bytes in the kernel would send a reset, which can destroy the
+// reply before the client reads it (RFC 9112 9.6): shut the send side, read and discard
+// until the client closes or the handshake timeout, then close.
+void http_session::linger() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return close();
+  buffer_.clear();
+  stream_.expires_after(shard_.limits().handshake_timeout);
+  drain();
+}
+
+void http_session::drain() {
+  stream_.async_read_some(buffer_.prepare(drain_chunk_bytes),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec) return self->close();
+                            self->drain();
+                          });
 }
 
 }  // namespace tickerd

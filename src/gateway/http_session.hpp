@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -24,15 +25,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
  private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
+  void refuse(http::status status, std::string_view code, std::string_view message);
   void upgrade(const http_request& req);
   void send(http_response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+  void linger();
+  void drain();
 
   shard& shard_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http_response> response_;
+  // The request's deadline. Not the stream's own timeout: that closes the socket, and a
+  // client that sent part of a request in time gets a 408 first.
+  net::steady_timer deadline_;
+  bool reading_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace tickerd

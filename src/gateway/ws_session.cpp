@@ -183,6 +183,8 @@ bool ws_session::within_rate_limit() {
   }
   // A client that keeps going far past the limit is not listening to the errors.
   if (++rejected_in_row_ > 4 * rate + 10) {
+    // The replies and errors before this one go out first: they say why the close comes.
+    frame_queued();
     close(ws::close_code::policy_violation, "request rate limit exceeded");
   } else {
     reply_error({}, "rate_limited", "too many requests per second; request ignored");
@@ -651,6 +653,22 @@ void ws_session::maybe_shut_down() {
   beast::error_code ec;
   socket_.shutdown(net::socket_base::shutdown_send, ec);
   if (ec) finish();
+}
+
+// Moves the queued messages into out_ as one text frame, ahead of anything appended later.
+// The queue is bounded by max_queued_bytes, so is this copy.
+void ws_session::frame_queued() {
+  if (closing_ || queue_.empty()) return;
+  std::size_t payload = queue_.size() - 1;  // the separators
+  for (const auto& m : queue_) payload += m.text().size();
+  std::array<char, ws::max_frame_header_bytes> header{};
+  out_.append(header.data(), ws::server_frame_header(ws::opcode::text, payload, header.data()));
+  for (std::size_t i = 0; i < queue_.size(); ++i) {
+    if (i != 0) out_.push_back(message_separator);
+    out_.append(queue_[i].text());
+  }
+  queue_.clear();
+  recount();
 }
 
 void ws_session::close(std::uint16_t code, std::string_view reason) {

@@ -82,6 +82,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void conflate();
   void recount();
   void write_pending();
+  void frame_queued();
   void wait_writable();
   void maybe_shut_down();
   void fail(beast::error_code ec, const char* what);

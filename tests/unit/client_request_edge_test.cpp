@@ -118,5 +118,78 @@ TEST(ClientRequestEdge, ChannelLimit) {
   EXPECT_LE(r.req.channels.size(), client_request_parser::max_channels);
 }
 
+TEST(ClientRequestEdge, RepeatedKeysReplaceAnEarlierError) {
+  // The last value counts, whether the earlier one was wrong or the later one is.
+  client_request_parser p;
+  auto r = parse(p, R"({"op":5,"op":"ping","id":[],"id":7})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.req.id_json, "7");
+  r = parse(p, R"({"op":"ping","op":5})");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err.code, "bad_request");
+  r = parse(p, R"({"op":"subscribe","channels":[1],"channels":["c"],"throttle_ms":-1,)"
+               R"("throttle_ms":250})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.req.throttle_ms, 250);
+  r = parse(p, R"({"op":"subscribe","channels":["c"],"throttle_ms":250,"throttle_ms":"x"})");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.req.throttle_ms, -1);
+}
+
+TEST(ClientRequestEdge, RepeatedKeysInsideSinceTakeTheLastValue) {
+  client_request_parser p;
+  // Inside an entry: the last seq and epoch (simdjson's at_key would give the first).
+  auto r = parse(p, R"({"op":"subscribe","channels":["c"],)"
+                    R"("since":{"c":{"seq":1,"epoch":"old","seq":41,"epoch":"new"}}})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  ASSERT_EQ(r.req.since.size(), 1u);
+  EXPECT_EQ(r.req.since[0].seq, 41u);
+  EXPECT_EQ(r.req.since[0].epoch, "new");
+  // A channel named twice: one entry, the last.
+  r = parse(p, R"({"op":"subscribe","channels":["c","d"],"since":{"c":{"seq":1,"epoch":"a"},)"
+               R"("d":{"seq":2,"epoch":"b"},"c":{"seq":3,"epoch":"e"}}})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  ASSERT_EQ(r.req.since.size(), 2u);
+  EXPECT_EQ(r.req.since[0].channel, "c");
+  EXPECT_EQ(r.req.since[0].seq, 3u);
+  EXPECT_EQ(r.req.since[0].epoch, "e");
+  EXPECT_EQ(r.req.since[1].seq, 2u);
+  // A good seq replaced by a bad one is a bad entry.
+  r = parse(p,
+            R"({"op":"subscribe","channels":["c"],"since":{"c":{"seq":1,"epoch":"a","seq":-1}}})");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err.code, "bad_request");
+}
+
+TEST(ClientRequestEdge, HugeNumbersAndDeepNesting) {
+  client_request_parser p;
+  // seq: the whole uint64 range; beyond it the message is not JSON tickerd can read.
+  auto r = parse(p, R"({"op":"subscribe","channels":["c"],)"
+                    R"("since":{"c":{"seq":18446744073709551615,"epoch":"e"}}})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.req.since[0].seq, 18446744073709551615u);
+  r = parse(p, R"({"op":"subscribe","channels":["c"],)"
+               R"("since":{"c":{"seq":18446744073709551616,"epoch":"e"}}})");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err.code, "bad_json");
+  EXPECT_NE(r.err.message.find("64-bit"), std::string::npos) << r.err.message;
+  for (const char* seq : {"-1", "-9223372036854775809", "1e30", "4.0"}) {
+    r = parse(p, std::string(R"({"op":"subscribe","channels":["c"],"since":{"c":{"seq":)") + seq +
+                     R"(,"epoch":"e"}}})");
+    EXPECT_FALSE(r.ok) << seq;
+    EXPECT_TRUE(r.err.code == "bad_request" || r.err.code == "bad_json") << seq;
+  }
+  // Nesting past simdjson's 1024 levels: an error, not a stack overflow.
+  const std::string deep =
+      R"({"op":"ping","x":)" + std::string(60'000, '[') + std::string(60'000, ']') + "}";
+  r = parse(p, deep);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err.code, "bad_json");
+  EXPECT_NE(r.err.message.find("nested"), std::string::npos) << r.err.message;
+  // Within the limit, an ignored field may nest.
+  r = parse(p, R"({"op":"ping","x":)" + std::string(1000, '[') + std::string(1000, ']') + "}");
+  EXPECT_TRUE(r.ok) << r.err.message;
+}
+
 }  // namespace
 }  // namespace tickerd
