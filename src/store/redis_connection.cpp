@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -327,7 +328,9 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
 
   void on_read(const link_ptr& l, boost::system::error_code ec, std::size_t n) {
     if (ec) {
-      if (ec == net::error::eof) return fail(l, "closed by the server");
+      if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+        return fail(l, "closed by the server");
+      }
       return fail(l, l->tls ? tls_failure(ec, l->tls->native_handle()) : ec.message());
     }
     const auto keep = shared_from_this();

@@ -128,6 +128,7 @@ TEST_F(redis_secure, the_configured_database_is_selected_on_every_connect) {
 
   // After a restart the new connection selects db 5 again.
   server.kill();
+  ASSERT_TRUE(run_until(ioc, [&] { return !c->connected(); }));
   ASSERT_TRUE(server.start());
   ASSERT_TRUE(run_until(ioc, [&] { return c->connected(); })) << c->last_error();
   EXPECT_EQ(call(*c, {"SET", "k2", "again"}), "OK");
@@ -147,6 +148,7 @@ TEST_F(redis_secure, a_host_name_is_resolved_on_every_connect) {
   ASSERT_TRUE(run_until(ioc, [&] { return c->connected(); })) << c->last_error();
   EXPECT_EQ(call(*c, {"PING"}), "PONG");
   server.kill();
+  ASSERT_TRUE(run_until(ioc, [&] { return !c->connected(); }));
   ASSERT_TRUE(server.start());
   ASSERT_TRUE(run_until(ioc, [&] { return c->connected(); })) << c->last_error();
   EXPECT_EQ(c->reconnects(), 1u);
@@ -198,6 +200,7 @@ TEST_F(redis_tls, the_right_ca_connects_by_ip_and_by_name_and_pub_sub_works) {
 
   // A restart: the TLS connection comes back by itself.
   server.kill();
+  ASSERT_TRUE(run_until(ioc, [&] { return !by_ip->connected(); }));
   ASSERT_TRUE(server.start());
   ASSERT_TRUE(run_until(ioc, [&] { return by_ip->connected(); })) << by_ip->last_error();
   EXPECT_EQ(call(*by_ip, {"GET", "k"}), "(nil)");
@@ -207,9 +210,8 @@ TEST_F(redis_tls, a_wrong_ca_or_name_is_refused_with_the_reason) {
   serve_tls(false);
   endpoint.tls.ca_file = pki.other_ca_cert.string();
   auto wrong_ca = start();
-  EXPECT_TRUE(refused_with(*wrong_ca, "certificate verify failed"));
-  EXPECT_TRUE(contains(wrong_ca->last_error(), "unable to get local issuer certificate"))
-      << wrong_ca->last_error();
+  // OpenSSL's reason follows, e.g. "(self-signed certificate in certificate chain)".
+  EXPECT_TRUE(refused_with(*wrong_ca, "TLS handshake: certificate verify failed ("));
 
   endpoint.tls.ca_file = pki.ca_cert.string();
   endpoint.tls.server_name = "redis.example.com";  // not in the certificate
