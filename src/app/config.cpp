@@ -3,13 +3,16 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "almanac/time_zone.hpp"
 #include "app/fng_source.hpp"
 #include "tickerd/core/url.hpp"
+#include "tickerd/store/redis_tls.hpp"
 
 namespace tickerd {
 namespace {
@@ -139,6 +142,94 @@ void read_log(table_reader& root, log_config& l) {
   t.reject_unknown();
 }
 
+// A host name or an IP literal: resolved (asynchronously) on every connect, not here, so a
+// name that does not resolve yet is retried rather than refused.
+bool is_host_syntax(std::string_view host) {
+  if (host.find(':') != std::string_view::npos) {  // an IPv6 literal (brackets already removed)
+    return host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+  }
+  if (host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
+  return host.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") ==
+         std::string_view::npos;
+}
+
+// The password comes from exactly one of three keys: inline, a file (a secrets mount), or an
+// environment variable (systemd's EnvironmentFile, a container's env).
+void read_redis_password(table_reader& t, redis_endpoint& e) {
+  std::string inline_password;
+  std::string file;
+  std::string env;
+  t.string("password", inline_password);
+  t.string("password_file", file);
+  t.string("password_env", env);
+  const int sources = int{t.node("password") != nullptr} + int{t.node("password_file") != nullptr} +
+                      int{t.node("password_env") != nullptr};
+  if (sources > 1) fail("redis.password", "set only one of password, password_file, password_env");
+  if (t.node("password") != nullptr) {
+    if (inline_password.empty()) fail("redis.password", "must not be empty");
+    e.password = inline_password;
+  } else if (t.node("password_file") != nullptr) {
+    std::ifstream in(file, std::ios::binary);
+    if (file.empty() || !in) fail("redis.password_file", "cannot read '" + file + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    e.password = text.str();
+    while (!e.password.empty() && (e.password.back() == '\n' || e.password.back() == '\r')) {
+      e.password.pop_back();
+    }
+    if (e.password.empty()) fail("redis.password_file", "'" + file + "' is empty");
+  } else if (t.node("password_env") != nullptr) {
+    const char* value = env.empty()
+                            ? nullptr
+                            : std::getenv(env.c_str());  // NOLINT(concurrency-mt-unsafe): start-up
+    if (value == nullptr || *value == '\0') {
+      fail("redis.password_env", "environment variable '" + env + "' is not set or empty");
+    }
+    e.password = value;
+  }
+  t.string("username", e.username);
+  if (t.node("username") != nullptr && e.username.empty())
+    fail("redis.username", "must not be empty");
+  if (!e.username.empty() && e.password.empty()) {
+    fail("redis.username", "needs a password (password, password_file or password_env)");
+  }
+  if (e.password.find_first_of("\r\n") != std::string::npos) {
+    fail("redis.password", "must not contain line breaks");
+  }
+  if (e.username.find_first_of(" \r\n") != std::string::npos) {
+    fail("redis.username", "must not contain spaces or line breaks");
+  }
+}
+
+void read_redis_tls(table_reader& t, redis_tls_options& tls) {
+  t.boolean("tls", tls.enabled);
+  t.string("tls_ca_file", tls.ca_file);
+  t.string("tls_cert_file", tls.cert_file);
+  t.string("tls_key_file", tls.key_file);
+  t.string("tls_server_name", tls.server_name);
+  t.boolean("tls_verify", tls.verify);
+  if (!tls.enabled) {
+    for (const auto* k :
+         {"tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name", "tls_verify"}) {
+      if (t.node(k) != nullptr) fail(t.key(k), "needs tls = true");
+    }
+    return;
+  }
+  for (const auto* k : {"tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name"}) {
+    if (t.node(k) != nullptr && t.node(k)->value<std::string>()->empty())
+      fail(t.key(k), "must not be empty");
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    fail(tls.cert_file.empty() ? "redis.tls_cert_file" : "redis.tls_key_file",
+         "tls_cert_file and tls_key_file go together (the client certificate for mutual TLS)");
+  }
+  if (!tls.server_name.empty() && !is_host_syntax(tls.server_name)) {
+    fail("redis.tls_server_name", "'" + tls.server_name + "' is not a host name or IP address");
+  }
+  if (const auto e = check_redis_tls(tls)) fail("redis." + e->key, e->reason);
+}
+
 void read_redis(table_reader& root, redis_config& r) {
   const auto* table = root.table("redis");
   if (table == nullptr) return;
@@ -147,8 +238,15 @@ void read_redis(table_reader& root, redis_config& r) {
   std::string address = r.endpoint.host + ":" + std::to_string(r.endpoint.port);
   t.string("address", address);
   const auto ep = parse_endpoint(address, "redis.address");
+  if (!is_host_syntax(ep.host)) {
+    fail("redis.address", "'" + address + "': '" + ep.host + "' is not a host name or IP address");
+  }
+  if (ep.port == 0) fail("redis.address", "'" + address + "': port 0 cannot be connected to");
   r.endpoint.host = ep.host;
   r.endpoint.port = ep.port;
+  read_redis_password(t, r.endpoint);
+  t.integer("db", r.endpoint.db, 0, std::numeric_limits<std::int32_t>::max());
+  read_redis_tls(t, r.endpoint.tls);
   t.string("prefix", r.prefix);
   if (r.prefix.empty() || r.prefix.find_first_of(" \t\r\n*?[]") != std::string::npos) {
     fail("redis.prefix", "must be non-empty, without spaces or glob characters");

@@ -1,26 +1,38 @@
 #include "tickerd/store/redis_connection.hpp"
 
+#include <array>
 #include <deque>
-#include <vector>
+#include <string>
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
+#include "store/resp_encode.hpp"
 #include "tickerd/feeds/backoff.hpp"
 #include "tickerd/net.hpp"
+#include "tickerd/store/redis_tls.hpp"
 
 namespace tickerd {
 namespace {
 
+using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 constexpr auto watchdog_interval = std::chrono::milliseconds(250);
 // Backoff resets once a connection has stayed up this long.
 constexpr auto healthy_after = std::chrono::seconds(5);
+constexpr std::size_t read_chunk_bytes = 16 * 1024;
+constexpr std::string_view disconnected = "disconnected";
 
 std::shared_ptr<spdlog::logger> log() {
   static const auto logger = [] {
@@ -30,85 +42,76 @@ std::shared_ptr<spdlog::logger> log() {
   return logger;
 }
 
-// hiredis' event hooks on an Asio descriptor. hiredis owns the fd: release() hands it back
-// before Asio would close it. Handlers hold a shared_ptr, so a wait that completes after the
-// context is gone finds `ac == nullptr` and does nothing.
-struct asio_watch : std::enable_shared_from_this<asio_watch> {
-  asio_watch(net::io_context& ioc, redisAsyncContext* context)
-      : descriptor(ioc, context->c.fd), ac(context) {}
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
 
-  void add_read() {
-    want_read = true;
-    if (!read_waiting) wait_read();
-  }
-  void add_write() {
-    want_write = true;
-    if (!write_waiting) wait_write();
-  }
+std::string_view text_of(const redisReply& r) {
+  return {r.str, r.len};
+}
 
-  void wait_read() {
-    read_waiting = true;
-    descriptor.async_wait(net::posix::descriptor_base::wait_read,
-                          [self = shared_from_this()](boost::system::error_code ec) {
-                            self->read_waiting = false;
-                            if (ec || self->ac == nullptr || !self->want_read) return;
-                            redisAsyncHandleRead(self->ac);  // may free the context
-                            if (self->ac != nullptr && self->want_read && !self->read_waiting) {
-                              self->wait_read();
-                            }
-                          });
-  }
-  void wait_write() {
-    write_waiting = true;
-    descriptor.async_wait(net::posix::descriptor_base::wait_write,
-                          [self = shared_from_this()](boost::system::error_code ec) {
-                            self->write_waiting = false;
-                            if (ec || self->ac == nullptr || !self->want_write) return;
-                            redisAsyncHandleWrite(self->ac);  // may free the context
-                            if (self->ac != nullptr && self->want_write && !self->write_waiting) {
-                              self->wait_write();
-                            }
-                          });
-  }
+// A pub/sub message or (un)subscribe confirmation, as opposed to a command's reply. Only
+// meaningful on a subscribed connection, where ordinary commands are limited to PING.
+bool is_push(const redisReply& r) {
+  if (r.type != REDIS_REPLY_ARRAY || r.elements < 3) return false;
+  const auto* kind = r.element[0];
+  if (kind->type != REDIS_REPLY_STRING) return false;
+  const auto k = text_of(*kind);
+  return k == "pmessage" || k == "message" || k == "psubscribe" || k == "subscribe" ||
+         k == "punsubscribe" || k == "unsubscribe";
+}
 
-  void cleanup() {
-    ac = nullptr;
-    want_read = want_write = false;
-    // Cancels the waits and gives the fd back without closing it: hiredis closes it.
-    descriptor.release();
+// The handshake's error, with the certificate check's own reason when that is what failed.
+std::string tls_failure(const boost::system::error_code& ec, SSL* ssl) {
+  std::string why = ec.message();
+  const long verify = ::SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) {
+    why += " (";
+    why += ::X509_verify_cert_error_string(verify);
+    why += ")";
   }
-
-  static void on_add_read(void* p) { static_cast<asio_watch*>(p)->add_read(); }
-  static void on_del_read(void* p) { static_cast<asio_watch*>(p)->want_read = false; }
-  static void on_add_write(void* p) { static_cast<asio_watch*>(p)->add_write(); }
-  static void on_del_write(void* p) { static_cast<asio_watch*>(p)->want_write = false; }
-  static void on_cleanup(void* p) {
-    auto* w = static_cast<asio_watch*>(p);
-    auto keep = std::move(w->self);  // the context no longer refers to the watch
-    w->cleanup();
-  }
-
-  net::posix::stream_descriptor descriptor;
-  redisAsyncContext* ac;
-  std::shared_ptr<asio_watch> self;  // the context's reference, dropped by cleanup
-  bool want_read = false;
-  bool want_write = false;
-  bool read_waiting = false;
-  bool write_waiting = false;
-};
-
-void attach(net::io_context& ioc, redisAsyncContext* ac) {
-  auto w = std::make_shared<asio_watch>(ioc, ac);
-  w->self = w;
-  ac->ev.data = w.get();
-  ac->ev.addRead = &asio_watch::on_add_read;
-  ac->ev.delRead = &asio_watch::on_del_read;
-  ac->ev.addWrite = &asio_watch::on_add_write;
-  ac->ev.delWrite = &asio_watch::on_del_write;
-  ac->ev.cleanup = &asio_watch::on_cleanup;
+  return why;
 }
 
 }  // namespace
+
+// One connection attempt and, once up, the connection: the socket (or the TLS stream over
+// it), the reply decoder and the write buffers. Completion handlers hold it, so it outlives
+// every operation on it; the connection clears `owner` when it abandons the link, and late
+// completions then do nothing.
+struct redis_link {
+  explicit redis_link(net::io_context& ioc)
+      : resolver(ioc), socket(ioc), reader(::redisReaderCreate()) {}
+  ~redis_link() {
+    if (reader != nullptr) ::redisReaderFree(reader);
+  }
+  redis_link(const redis_link&) = delete;
+  redis_link& operator=(const redis_link&) = delete;
+
+  tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls) {
+      f(*tls);
+    } else {
+      f(socket);
+    }
+  }
+
+  redis_connection::impl* owner = nullptr;
+  tcp::resolver resolver;
+  tcp::socket socket;  // plain TCP; unused with TLS (the stream owns its socket)
+  std::unique_ptr<net::ssl::context> tls_context;
+  std::unique_ptr<net::ssl::stream<tcp::socket>> tls;
+  redisReader* reader;
+  std::array<char, read_chunk_bytes> in{};
+  std::string out;      // encoded commands waiting for the next write
+  std::string writing;  // the write in flight (swapped with `out`, capacity kept)
+  bool write_active = false;
+  bool write_posted = false;
+};
 
 struct redis_connection::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& io, redis_endpoint e, std::string n)
@@ -122,39 +125,150 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
                std::chrono::duration_cast<std::chrono::milliseconds>(healthy_after),
                static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count())) {}
 
+  using link_ptr = std::shared_ptr<redis_link>;
+
   struct pending_command {
-    impl* owner;
     reply_handler done;
+    clock_type::time_point sent;
   };
+
+  std::string where() const {
+    return endpoint.host.find(':') == std::string::npos
+               ? endpoint.host + ":" + std::to_string(endpoint.port)
+               : "[" + endpoint.host + "]:" + std::to_string(endpoint.port);
+  }
+
+  // ---- connecting: resolve, TCP, TLS, then AUTH / SELECT / PING --------------------------
 
   void connect() {
     if (stopped) return;
-    ac = redisAsyncConnect(endpoint.host.c_str(), endpoint.port);
-    if (ac == nullptr) return schedule_retry("out of memory");
-    if (ac->err != 0) {
-      const std::string why = ac->errstr;
-      redisAsyncFree(ac);
-      ac = nullptr;
-      return schedule_retry(why);
-    }
-    ac->data = this;
-    attach(ioc, ac);
-    redisAsyncSetConnectCallback(ac, &impl::on_connect_cb);
-    redisAsyncSetDisconnectCallback(ac, &impl::on_disconnect_cb);
+    auto l = std::make_shared<redis_link>(ioc);
+    l->owner = this;
+    link = l;
+    if (l->reader == nullptr) return fail(l, "out of memory");
+    if (endpoint.tls.enabled && !prepare_tls(*l)) return;
     connect_timer.expires_after(endpoint.connect_timeout);
-    connect_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    connect_timer.async_wait([weak = weak_from_this(), l](boost::system::error_code ec) {
       auto self = weak.lock();
-      if (ec || !self || self->ac == nullptr || self->up) return;
-      self->drop("connect timeout");
+      if (ec || !self || l->owner != self.get() || self->up) return;
+      self->fail(
+          l, "connect timeout (" + std::to_string(self->endpoint.connect_timeout.count()) + " ms)");
     });
+    // A name is resolved on every attempt, so a DNS change is followed on the next reconnect.
+    l->resolver.async_resolve(
+        endpoint.host, std::to_string(endpoint.port), tcp::resolver::numeric_service,
+        [l](boost::system::error_code ec, const tcp::resolver::results_type& results) {
+          if (l->owner == nullptr) return;
+          if (ec)
+            return l->owner->fail(l, "resolving " + l->owner->endpoint.host + ": " + ec.message());
+          net::async_connect(l->lowest(), results,
+                             [l](boost::system::error_code cec, const tcp::endpoint&) {
+                               if (l->owner == nullptr) return;
+                               l->owner->on_tcp_connected(l, cec);
+                             });
+        });
+  }
+
+  // Builds the TLS context from the files (read anew on each connect, so renewed certificates
+  // are picked up) and the stream with SNI and host name verification.
+  bool prepare_tls(redis_link& l) {
+    const auto& tls = endpoint.tls;
+    l.tls_context = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+    if (auto e = configure_redis_tls(l.tls_context->native_handle(), tls)) {
+      fail(link, "TLS " + e->key + ": " + e->reason);
+      return false;
+    }
+    l.tls = std::make_unique<net::ssl::stream<tcp::socket>>(ioc, *l.tls_context);
+    SSL* ssl = l.tls->native_handle();
+    const std::string& server = tls.server_name.empty() ? endpoint.host : tls.server_name;
+    const bool ip = is_ip_literal(server);
+    bool ok = true;
+    // SNI carries names only (RFC 6066 §3); an IP is checked against the certificate's IPs.
+    if (!ip) ok = ::SSL_set_tlsext_host_name(ssl, server.c_str()) == 1;
+    if (tls.verify) {
+      ::SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+      if (ip) {
+        ok = ok && ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(ssl), server.c_str()) == 1;
+      } else {
+        ok = ok && ::SSL_set1_host(ssl, server.c_str()) == 1;
+      }
+    } else {
+      ::SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
+      if (!warned_no_verify)
+        log()->warn("redis {} {}: TLS certificate verification is off", name, where());
+      warned_no_verify = true;
+    }
+    if (!ok) fail(link, "TLS: cannot set the server name '" + server + "'");
+    return ok;
+  }
+
+  void on_tcp_connected(const link_ptr& l, boost::system::error_code ec) {
+    if (ec) return fail(l, "connect: " + ec.message());
+    boost::system::error_code ignored;
+    l->lowest().set_option(tcp::no_delay(true), ignored);
+    l->lowest().set_option(net::socket_base::keep_alive(true), ignored);
+    if (!l->tls) return on_transport_ready(l);
+    l->tls->async_handshake(net::ssl::stream_base::client, [l](boost::system::error_code hec) {
+      if (l->owner == nullptr) return;
+      if (hec)
+        return l->owner->fail(l, "TLS handshake: " + tls_failure(hec, l->tls->native_handle()));
+      l->owner->on_transport_ready(l);
+    });
+  }
+
+  // AUTH, SELECT and PING go out in one write; the connection is up when PING is answered.
+  void on_transport_ready(const link_ptr& l) {
+    read(l);
+    if (!endpoint.password.empty()) {
+      if (endpoint.username.empty()) {
+        const std::string_view auth[] = {"AUTH", endpoint.password};
+        handshake_step(auth, "AUTH");
+      } else {
+        const std::string_view auth[] = {"AUTH", endpoint.username, endpoint.password};
+        handshake_step(auth, "AUTH");
+      }
+    }
+    if (endpoint.db != 0) {
+      const std::string db = std::to_string(endpoint.db);
+      const std::string_view select[] = {"SELECT", db};
+      handshake_step(select, "SELECT");
+    }
+    const std::string_view ping[] = {"PING"};
+    enqueue(ping, [this, l](const redis_result& r) {
+      if (l->owner != this) return;
+      if (!r) return fail(l, "PING refused: " + std::string(r.error));
+      became_up(l);
+    });
+  }
+
+  void handshake_step(std::span<const std::string_view> args, std::string_view what) {
+    enqueue(args, [this, l = link, what](const redis_result& r) {
+      if (l->owner != this || r) return;
+      fail(l, std::string(what) + " refused: " + std::string(r.error));
+    });
+  }
+
+  void became_up(const link_ptr& l) {
+    connect_timer.cancel();
+    up = true;
+    up_since = last_activity = clock_type::now();
+    if (ever_up) ++reconnect_count;
+    ever_up = true;
+    boost::system::error_code ec;
+    const auto remote = l->lowest().remote_endpoint(ec);
+    log()->info("redis {} connected to {} ({}{}{})", name, where(),
+                ec ? std::string("?") : remote.address().to_string(), l->tls ? ", TLS" : "",
+                endpoint.db != 0 ? ", db " + std::to_string(endpoint.db) : std::string());
+    arm_watchdog();
+    if (!pattern.empty()) send_psubscribe();
+    if (on_up) on_up();
   }
 
   void schedule_retry(std::string_view why) {
     if (stopped) return;
     const auto delay = delays.next();
     if (delays.attempts() <= 1 || delays.attempts() % 10 == 0) {
-      log()->warn("redis {} {}:{}: {}; retrying in {} ms", name, endpoint.host, endpoint.port, why,
-                  delay.count());
+      log()->warn("redis {} {}: {}; retrying in {} ms", name, where(), why, delay.count());
     }
     retry_timer.expires_after(delay);
     retry_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
@@ -162,40 +276,19 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
     });
   }
 
-  static void on_connect_cb(const redisAsyncContext* c, int status) {
-    auto* self = static_cast<impl*>(c->data);
-    self->connect_timer.cancel();
-    if (status != REDIS_OK) {
-      // hiredis frees the context after this callback returns.
-      const std::string why = c->errstr;
-      self->ac = nullptr;
-      self->schedule_retry(why);
-      return;
-    }
-    self->up = true;
-    self->up_since = clock_type::now();
-    if (self->ever_up) ++self->reconnect_count;
-    self->ever_up = true;
-    log()->info("redis {} connected to {}:{}", self->name, self->endpoint.host,
-                self->endpoint.port);
-    self->arm_watchdog();
-    if (!self->pattern.empty()) self->send_psubscribe();
-    if (self->on_up) self->on_up();
-  }
+  // ---- failure: every pending callback fails, then on_down, then a retry --------------------
 
-  static void on_disconnect_cb(const redisAsyncContext* c, int status) {
-    auto* self = static_cast<impl*>(c->data);
-    const std::string why = status == REDIS_OK ? "closed" : (c->errstr ? c->errstr : "error");
-    self->ac = nullptr;
-    self->closing = false;
-    self->lost(why);
-  }
-
-  void lost(std::string_view why) {
+  void fail(link_ptr l, std::string why) {
+    if (!l || l != link) return;
+    const auto keep = shared_from_this();  // a callback below may drop the last owner
+    abandon();
+    connect_timer.cancel();
+    watchdog.cancel();
+    last_error = why;
     const bool was_up = up;
     up = false;
-    inflight.clear();
-    watchdog.cancel();
+    subscribed = false;
+    fail_pending();
     if (was_up) {
       delays.connection_ended(
           std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - up_since));
@@ -205,106 +298,155 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
     if (!stopped) schedule_retry(why);
   }
 
-  // Ends the current context: hiredis fails every pending callback, then the disconnect
-  // callback runs (later, when called from inside a hiredis callback).
-  void drop(std::string_view why) {
-    if (ac == nullptr || closing) return;
-    auto* c = ac;
-    if (!up) {
-      ac = nullptr;  // still connecting: hiredis sends no disconnect callback
-      redisAsyncFree(c);
-      connect_timer.cancel();
-      return schedule_retry(why);
-    }
-    closing = true;
-    redisAsyncFree(c);
+  void abandon() {
+    const auto l = std::move(link);
+    link.reset();
+    l->owner = nullptr;
+    boost::system::error_code ignored;
+    l->resolver.cancel();
+    l->lowest().close(ignored);  // pending reads, writes and handshakes complete as aborted
   }
+
+  void fail_pending() {
+    auto failed = std::move(pending);
+    pending.clear();
+    redis_result r;
+    r.error = disconnected;
+    for (auto& p : failed) p.done(r);
+  }
+
+  // ---- reading: hiredis' reader decodes; replies go to callbacks in order --------------------
+
+  void read(const link_ptr& l) {
+    l->with_stream([&](auto& stream) {
+      stream.async_read_some(net::buffer(l->in), [l](boost::system::error_code ec, std::size_t n) {
+        if (l->owner == nullptr) return;
+        l->owner->on_read(l, ec, n);
+      });
+    });
+  }
+
+  void on_read(const link_ptr& l, boost::system::error_code ec, std::size_t n) {
+    if (ec) {
+      if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+        return fail(l, "closed by the server");
+      }
+      return fail(l, l->tls ? tls_failure(ec, l->tls->native_handle()) : ec.message());
+    }
+    const auto keep = shared_from_this();
+    last_activity = clock_type::now();
+    if (::redisReaderFeed(l->reader, l->in.data(), n) != REDIS_OK) return fail(l, "out of memory");
+    for (;;) {
+      void* r = nullptr;
+      if (::redisReaderGetReply(l->reader, &r) != REDIS_OK) {
+        return fail(l, std::string("protocol error: ") + l->reader->errstr);
+      }
+      if (r == nullptr) break;
+      const std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(r),
+                                                               &::freeReplyObject);
+      dispatch(*reply);
+      if (l->owner != this) return;  // a callback stopped or dropped the connection
+    }
+    read(l);
+  }
+
+  void dispatch(const redisReply& reply) {
+    if (subscribed && is_push(reply)) return on_push(reply);
+    if (pending.empty()) {
+      log()->warn("redis {}: a reply nobody asked for, ignored", name);
+      return;
+    }
+    auto cmd = std::move(pending.front());
+    pending.pop_front();
+    redis_result result;
+    result.reply = &reply;
+    if (reply.type == REDIS_REPLY_ERROR) {
+      result.error = text_of(reply);
+      if (result.error.empty()) result.error = "error";
+    }
+    cmd.done(result);
+  }
+
+  // ["pmessage", pattern, channel, payload] or ["message", channel, payload]; confirmations
+  // (["psubscribe", pattern, count]) need nothing.
+  void on_push(const redisReply& r) {
+    if (!on_message) return;
+    const auto kind = text_of(*r.element[0]);
+    const std::size_t first = kind == "pmessage" ? 2 : kind == "message" ? 1 : 0;
+    if (first == 0 || r.elements != first + 2) return;
+    const auto* channel = r.element[first];
+    const auto* payload = r.element[first + 1];
+    if (channel->type != REDIS_REPLY_STRING || payload->type != REDIS_REPLY_STRING) return;
+    on_message(text_of(*channel), text_of(*payload));
+  }
+
+  // ---- writing: commands gather in `out`; one write at a time carries all of them ------------
+
+  void enqueue(std::span<const std::string_view> args, reply_handler done) {
+    append_resp_command(link->out, args);
+    pending.push_back({std::move(done), clock_type::now()});
+    schedule_write();
+  }
+
+  // The write goes out after the current handler, so commands issued together share it.
+  void schedule_write() {
+    const auto& l = link;
+    if (l->write_active || l->write_posted) return;
+    l->write_posted = true;
+    net::post(ioc, [l] {
+      l->write_posted = false;
+      if (l->owner != nullptr) l->owner->write(l);
+    });
+  }
+
+  void write(const link_ptr& l) {
+    if (l->write_active || l->out.empty()) return;
+    l->writing.swap(l->out);
+    l->write_active = true;
+    l->with_stream([&](auto& stream) {
+      net::async_write(stream, net::buffer(l->writing),
+                       [l](boost::system::error_code ec, std::size_t) {
+                         l->write_active = false;
+                         if (l->owner == nullptr) return;
+                         if (ec) return l->owner->fail(l, "write: " + ec.message());
+                         l->writing.clear();
+                         l->owner->write(l);
+                       });
+    });
+  }
+
+  void send_psubscribe() {
+    const std::string_view args[] = {"PSUBSCRIBE", pattern};
+    append_resp_command(link->out, args);
+    subscribed = true;
+    schedule_write();
+  }
+
+  // ---- the watchdog: a reply overdue drops the connection; an idle one is PINGed -------------
 
   void arm_watchdog() {
     watchdog.expires_after(watchdog_interval);
     watchdog.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       auto self = weak.lock();
-      if (ec || !self || !self->up || self->closing) return;
-      if (!self->inflight.empty() &&
-          clock_type::now() - self->inflight.front() > self->endpoint.command_timeout) {
-        log()->warn("redis {}: no reply for {} ms, dropping the connection", self->name,
-                    self->endpoint.command_timeout.count());
-        self->drop("timeout");
-        return;
-      }
-      self->arm_watchdog();
+      if (ec || !self || !self->up) return;
+      self->check_health();
     });
   }
 
-  static void on_reply_cb(redisAsyncContext*, void* r, void* privdata) {
-    std::unique_ptr<pending_command> cmd(static_cast<pending_command*>(privdata));
-    auto* reply = static_cast<redisReply*>(r);
-    auto* self = cmd->owner;
-    if (!self->inflight.empty()) self->inflight.pop_front();
-    redis_result result;
-    if (reply == nullptr) {
-      result.error = "disconnected";
-    } else if (reply->type == REDIS_REPLY_ERROR) {
-      result.reply = reply;
-      result.error = std::string_view(reply->str, reply->len);
-      if (result.error.empty()) result.error = "error";
-    } else {
-      result.reply = reply;
+  void check_health() {
+    const auto now = clock_type::now();
+    const auto timeout = endpoint.command_timeout;
+    if (!pending.empty() && now - pending.front().sent > timeout) {
+      log()->warn("redis {}: no reply for {} ms, dropping the connection", name, timeout.count());
+      return fail(link, "no reply for " + std::to_string(timeout.count()) + " ms");
     }
-    cmd->done(result);
-  }
-
-  void command(std::span<const std::string_view> args, reply_handler done) {
-    if (!up || closing || ac == nullptr) {
-      net::post(ioc, [done = std::move(done)] {
-        redis_result r;
-        r.error = "disconnected";
-        done(r);
-      });
-      return;
+    // A silent connection (the bus, an idle edge) is PINGed so a dead peer is noticed too.
+    if (pending.empty() && now - last_activity > timeout) {
+      last_activity = now;
+      const std::string_view ping[] = {"PING"};
+      enqueue(ping, [](const redis_result&) {});
     }
-    argv.clear();
-    lens.clear();
-    for (const auto a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto cmd = std::make_unique<pending_command>(pending_command{this, std::move(done)});
-    if (redisAsyncCommandArgv(ac, &impl::on_reply_cb, cmd.get(), static_cast<int>(argv.size()),
-                              argv.data(), lens.data()) != REDIS_OK) {
-      net::post(ioc, [d = std::move(cmd->done)] {
-        redis_result r;
-        r.error = "disconnected";
-        d(r);
-      });
-      return;
-    }
-    inflight.push_back(clock_type::now());
-    // Owned by hiredis until on_reply_cb, which deletes it.
-    cmd.release();  // NOLINT(bugprone-unused-return-value)
-  }
-
-  static void on_message_cb(redisAsyncContext*, void* r, void* privdata) {
-    auto* self = static_cast<impl*>(privdata);
-    auto* reply = static_cast<redisReply*>(r);
-    // ["pmessage", pattern, channel, payload]; the subscribe confirmation is ["psubscribe", …].
-    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) return;
-    const auto* kind = reply->element[0];
-    if (kind->type != REDIS_REPLY_STRING || std::string_view(kind->str, kind->len) != "pmessage") {
-      return;
-    }
-    const auto* channel = reply->element[2];
-    const auto* payload = reply->element[3];
-    if (self->on_message) {
-      self->on_message(std::string_view(channel->str, channel->len),
-                       std::string_view(payload->str, payload->len));
-    }
-  }
-
-  void send_psubscribe() {
-    const char* args[] = {"PSUBSCRIBE", pattern.c_str()};
-    const std::size_t sizes[] = {10, pattern.size()};
-    redisAsyncCommandArgv(ac, &impl::on_message_cb, this, 2, args, sizes);
+    arm_watchdog();
   }
 
   net::io_context& ioc;
@@ -314,26 +456,27 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
   net::steady_timer connect_timer;
   net::steady_timer watchdog;
   backoff delays;
-  redisAsyncContext* ac = nullptr;
-  std::deque<clock_type::time_point> inflight;  // send times, oldest first (replies are in order)
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
+  link_ptr link;                        // the current attempt or connection
+  std::deque<pending_command> pending;  // oldest first: Redis replies in order
   std::function<void()> on_up;
   std::function<void()> on_down;
   std::string pattern;
   message_handler on_message;
+  std::string last_error;
   clock_type::time_point up_since;
+  clock_type::time_point last_activity;
   std::uint64_t reconnect_count = 0;
   bool up = false;
-  bool closing = false;  // redisAsyncFree called, disconnect callback pending
+  bool subscribed = false;  // PSUBSCRIBE sent on this connection
   bool ever_up = false;
   bool stopped = false;
+  bool warned_no_verify = false;
 };
 
 redis_connection::redis_connection(net::io_context& ioc, redis_endpoint endpoint, std::string name)
     : impl_(std::make_shared<impl>(ioc, std::move(endpoint), std::move(name))) {}
 
-// Only a failing timer cancel or a reply callback run by redisAsyncFree can throw here;
+// Only a failing timer cancel or a pending callback run by stop() can throw here;
 // terminating is the right outcome.
 redis_connection::~redis_connection() {  // NOLINT(bugprone-exception-escape)
   stop();
@@ -352,7 +495,7 @@ void redis_connection::stop() {
   d.retry_timer.cancel();
   d.connect_timer.cancel();
   d.watchdog.cancel();
-  if (d.ac != nullptr) d.drop("stopped");
+  if (d.link) d.fail(d.link, "stopped");
 }
 
 bool redis_connection::connected() const noexcept {
@@ -363,14 +506,27 @@ std::uint64_t redis_connection::reconnects() const noexcept {
   return impl_->reconnect_count;
 }
 
+const std::string& redis_connection::last_error() const noexcept {
+  return impl_->last_error;
+}
+
 void redis_connection::command(std::span<const std::string_view> args, reply_handler done) {
-  impl_->command(args, std::move(done));
+  auto& d = *impl_;
+  if (!d.up || !d.link) {
+    net::post(d.ioc, [done = std::move(done)] {
+      redis_result r;
+      r.error = disconnected;
+      done(r);
+    });
+    return;
+  }
+  d.enqueue(args, std::move(done));
 }
 
 void redis_connection::psubscribe(std::string pattern, message_handler on_message) {
   impl_->pattern = std::move(pattern);
   impl_->on_message = std::move(on_message);
-  if (impl_->up && !impl_->closing) impl_->send_psubscribe();
+  if (impl_->up && impl_->link) impl_->send_psubscribe();
 }
 
 }  // namespace tickerd

@@ -9,7 +9,7 @@
 namespace tickerd::e2e {
 
 redis_server::redis_server(const temp_dir& dir, std::string name)
-    : dir_(dir), name_(std::move(name)), port_(free_port()) {}
+    : dir_(dir), name_(std::move(name)), port_(free_port()), tls_port_(free_port()) {}
 
 redis_server::~redis_server() {
   if (process_) process_->stop();
@@ -24,10 +24,24 @@ testing::AssertionResult redis_server::start() {
   process_ = std::make_unique<child_process>();
   ++starts_;
   const std::string port = std::to_string(port_);
-  auto started = process_->spawn(
-      {redis_server_bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-       "--dir", dir_.path().string(), "--protected-mode", "no", "--loglevel", "notice"},
-      dir_.path(), name_ + "-" + std::to_string(starts_));
+  std::vector<std::string> argv{redis_server_bin,
+                                "--port",
+                                port,
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--dir",
+                                dir_.path().string(),
+                                "--protected-mode",
+                                "no",
+                                "--loglevel",
+                                "notice"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto started =
+      process_->spawn(std::move(argv), dir_.path(), name_ + "-" + std::to_string(starts_));
   if (!started) return started;
   return process_->wait_for_stdout_line("Ready to accept connections", start_timeout);
 }

@@ -24,6 +24,10 @@ class redis_server {
   testing::AssertionResult start();
   exit_info kill();  // SIGKILL: an outage, as seen by tickerd
   std::uint16_t port() const { return port_; }
+  // A second free port, for tests that add "--tls-port" to extra_args.
+  std::uint16_t tls_port() const { return tls_port_; }
+  // Appended to the command line on every start: "--requirepass", "--user", TLS options.
+  std::vector<std::string> extra_args;
   bool running() { return process_ && process_->running(); }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
 
@@ -31,6 +35,7 @@ class redis_server {
   const temp_dir& dir_;
   std::string name_;
   std::uint16_t port_;
+  std::uint16_t tls_port_;
   int starts_ = 0;
   std::unique_ptr<child_process> process_;
 };

@@ -1,8 +1,10 @@
-// One hiredis async connection driven by tickerd's Asio loop (hiredis ships no Asio adapter):
-// the event hooks become async_wait on a descriptor Asio never closes (hiredis owns the fd),
-// every pending callback is failed when the connection drops, and the connection comes back
-// by itself with capped, jittered backoff. Commands sent while it is down fail at once:
-// callers buffer what they must not lose. Not thread-safe: use it on its io_context.
+// One Redis connection on tickerd's Asio loop: tickerd owns the socket (plain TCP or TLS) and
+// uses hiredis only as the RESP codec (its reader decodes replies; commands are encoded by
+// resp_encode). Each connect resolves the host name anew (asynchronously), then runs TLS, AUTH,
+// SELECT and a PING before the connection counts as up. Every pending callback is failed when
+// the connection drops, and it comes back by itself with capped, jittered backoff. Commands
+// sent while it is down fail at once: callers buffer what they must not lose. Not thread-safe:
+// use it on its io_context.
 #pragma once
 
 #include <chrono>
@@ -21,9 +23,23 @@ class io_context;
 
 namespace tickerd {
 
+struct redis_tls_options {
+  bool enabled = false;
+  std::string ca_file;      // PEM CA bundle; "" = the system's trust store
+  std::string cert_file;    // client certificate chain (mutual TLS), with key_file
+  std::string key_file;     // its private key (PEM, unencrypted)
+  std::string server_name;  // SNI and the name verified; "" = the endpoint's host
+  bool verify = true;       // certificate chain and host name (or IP) verification
+};
+
 struct redis_endpoint {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an IP literal or a name (resolved again on every connect)
   std::uint16_t port = 6379;
+  std::string username;  // ACL user (Redis 6+): AUTH username password; "" = AUTH password
+  std::string password;  // "" = no AUTH
+  std::uint32_t db = 0;  // SELECTed after every connect when not 0
+  redis_tls_options tls;
+  // Resolve, TCP connect, TLS handshake, AUTH, SELECT and PING together.
   std::chrono::milliseconds connect_timeout{2'000};
   // A command unanswered this long means Redis hangs: the connection is dropped (and every
   // pending callback failed) so the caller's buffers take over instead of piling up.
@@ -57,6 +73,9 @@ class redis_connection {
 
   bool connected() const noexcept;
   std::uint64_t reconnects() const noexcept;  // successful connects after the first
+  // Why the last connect attempt or connection failed ("" before any failure), e.g.
+  // "AUTH refused: WRONGPASS ..." or "TLS handshake: certificate verify failed (...)".
+  const std::string& last_error() const noexcept;
 
   // Sends one command (binary-safe arguments). The handler runs exactly once.
   void command(std::span<const std::string_view> args, reply_handler done);
