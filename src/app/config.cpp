@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "almanac/time_zone.hpp"
-#include "app/fng_source.hpp"
 #include "tickerd/core/url.hpp"
 
 namespace tickerd {
