@@ -1,6 +1,6 @@
-// Bodies of the libFuzzer targets, shared by the fuzz binaries (tests/fuzz/*_fuzz.cpp) and by
-// the deterministic regression test (tests/unit/fuzz_regression_test.cpp). Each returns nullptr
-// when every invariant held, or a short description of the one that broke.
+// Bodies of the libFuzzer targets, shared by the fuzz binaries (fuzz_main.cpp via fuzz_entry.cpp)
+// and by the deterministic regression test (tests/unit/fuzz_regression_test.cpp). Each returns
+// nullptr when every invariant held, or a short description of the one that broke.
 #pragma once
 
 #include <algorithm>

@@ -152,7 +152,7 @@ if [[ "$mode" == long ]]; then
   echo "fuzz: new inputs are in ${dir#"$root"/}/corpus/<target>/. To keep the ones that add"
   echo "coverage, merge them into the committed corpus (minimized) and commit:"
   echo "  for t in ${names[*]}; do"
-  echo "    ${dir#"$root"/}/tests/fuzz/\${t}_fuzz -merge=1 tests/fuzz/corpus/\$t ${dir#"$root"/}/corpus/\$t"
+  echo "    ${dir#"$root"/}/tests/fuzz/\${t}_fuzz -merge=1 -use_counters=0 tests/fuzz/corpus/\$t ${dir#"$root"/}/corpus/\$t"
   echo "  done"
 fi
 if [[ ${#failed[@]} -gt 0 ]]; then

@@ -932,6 +932,37 @@ TEST(FuzzRegression, Config) {
   run_corpus(fuzz::config_target, seeds, tokens, 3000, 0xc0f1);
 }
 
+TEST(FuzzRegression, ConfigRefusesNonAsciiWhereTomlBreaks) {
+  // Found by the config target: toml++ 3.3.0 reaches __builtin_unreachable() when it asks
+  // whether "ʒ" (U+0292) or "、" (U+3001) is whitespace. The loader refuses such text first,
+  // naming the place; strings and comments keep any character.
+  const auto error = [](std::string_view text) -> std::string {
+    try {
+      load_config_string(text, "t.toml");
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "loaded";
+  };
+  EXPECT_EQ(error("x = 25\xca\x92\n"),
+            "t.toml:1:7: non-ASCII character outside a string or comment");
+  EXPECT_EQ(error("[node]\nid = \"\"\"\\\n\xc2\xa7\"\"\"\n"),
+            "t.toml:3:1: non-ASCII character after a line-ending backslash (write it as \\uXXXX)");
+  EXPECT_EQ(error("[node]\nid = \"\"\"a\\\xe3\x80\x81\"\"\"\n"),
+            "t.toml:2:11: non-ASCII character after a backslash");
+  EXPECT_EQ(error("[\xe3\x80\x81]\n"),
+            "t.toml:1:2: non-ASCII character outside a string or comment");
+  // Anywhere else they are data: basic, literal and multi-line strings, quoted keys, comments.
+  EXPECT_EQ(
+      error("# caf\xc3\xa9\xe3\x80\x82\n[node] # \xca\x92\nid = \"caf\xc3\xa9\xe3\x80\x81\"\n"),
+      "loaded");
+  EXPECT_EQ(error("[node]\nid = '\xca\x92\"#'\n"), "loaded");
+  EXPECT_EQ(error("[node]\nid = \"\"\"\xca\x92\n\\\"\"\"\xe3\x80\x81\"\"\"\"\"\n"), "loaded");
+  EXPECT_EQ(error("[node]\nid = '''\xca\x92'\\'''\n"), "loaded");
+  EXPECT_EQ(error("[market]\nsymbols = [\"BTC-USDT\"] # \xca\x92\n\"\xca\x92\" = 1\n"),
+            "market.\xca\x92: unknown key");
+}
+
 std::string read_input(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
