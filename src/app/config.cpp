@@ -332,7 +332,9 @@ void read_feed(const toml::table* table, const std::string& prefix,
 // __builtin_unreachable() for most non-ASCII code points (U+00A1-U+0499, U+2D6E-U+3167,
 // U+FB36-U+FEFE; tomlplusplus issues 190 and 295, fixed upstream after 3.3.0). It asks where
 // TOML allows only ASCII (outside strings and comments), and in a multi-line basic string right
-// after a backslash. Such text is refused here, naming the place, before toml++ sees it.
+// after a backslash. Such text is refused here, naming the place, before toml++ sees it. A
+// quote opens a string only where TOML puts one (a key or a value): elsewhere, as in a date
+// with quotes in it, toml++ reads on through a bare value.
 void refuse_non_ascii_toml_breaks_on(std::string_view text, const std::string& source_name) {
   std::size_t line = 1;
   std::size_t line_start = 0;
@@ -343,17 +345,25 @@ void refuse_non_ascii_toml_breaks_on(std::string_view text, const std::string& s
   };
   const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
   const auto at = [&](std::size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
-  std::size_t i = 0;
+  std::size_t i = at(0, "\xEF\xBB\xBF") ? 3 : 0;  // a byte order mark
   const auto next_line = [&](std::size_t newline) {
     ++line;
     line_start = newline + 1;
   };
+  char before = '\n';  // the last character outside strings and comments, blanks aside
+  const auto string_may_open = [&] {
+    return std::string_view("=[{,.\r\n").find(before) != std::string_view::npos;
+  };
   while (i < text.size()) {
     const char c = text[i];
+    const bool opens = string_may_open();
+    if (c != ' ' && c != '\t' && c != '#') before = c;
     if (c == '\n') {
       next_line(i++);
     } else if (c == '#') {
       while (i < text.size() && text[i] != '\n') ++i;
+    } else if (!opens && (c == '"' || c == '\'')) {
+      ++i;
     } else if (at(i, R"(""")") || at(i, "'''")) {
       const std::string_view quotes = text.substr(i, 3);
       const bool basic = c == '"';

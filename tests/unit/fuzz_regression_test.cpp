@@ -952,6 +952,9 @@ TEST(FuzzRegression, ConfigRefusesNonAsciiWhereTomlBreaks) {
             "t.toml:2:11: non-ASCII character after a backslash");
   EXPECT_EQ(error("[\xe3\x80\x81]\n"),
             "t.toml:1:2: non-ASCII character outside a string or comment");
+  // Found by make fuzz-ci: quotes inside a bare value open no string.
+  EXPECT_EQ(error("d = 1979-04-'''07:32\xc9\xb1\n"),
+            "t.toml:1:21: non-ASCII character outside a string or comment");
   // Anywhere else they are data: basic, literal and multi-line strings, quoted keys, comments.
   EXPECT_EQ(
       error("# caf\xc3\xa9\xe3\x80\x82\n[node] # \xca\x92\nid = \"caf\xc3\xa9\xe3\x80\x81\"\n"),
