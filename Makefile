@@ -67,5 +67,18 @@ tidy:
 	run-clang-tidy -quiet -p $(TIDY_DIR) -j $(JOBS) \
 	  $$(printf '%s\n' $$files | sed 's/[.]/\\./g; s|^|/|; s|$$|$$|')
 
+# libFuzzer (clang): every target in tests/fuzz/targets.txt, built into $(FUZZ_DIR). fuzz-ci runs
+# each a fixed number of executions from its committed corpus (about 5 minutes on two cores, build
+# included); a finding fails it and is saved under tests/fuzz/regressions/. `make fuzz SECONDS=N`
+# runs each for N seconds and keeps new inputs in $(FUZZ_DIR)/corpus. tests/fuzz/README.md.
+.PHONY: fuzz fuzz-ci
+FUZZ_DIR ?= build/fuzz
+SECONDS ?= 60
+fuzz-ci: test-deps
+	@FUZZ_DIR=$(FUZZ_DIR) JOBS=$(JOBS) tests/fuzz/run.sh ci
+
+fuzz: test-deps
+	@FUZZ_DIR=$(FUZZ_DIR) JOBS=$(JOBS) tests/fuzz/run.sh long $(SECONDS)
+
 clean:
 	rm -rf build

@@ -11,6 +11,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config tzdata
 # and a CJK font so its screenshots show the Chinese labels.
 test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl
   nodejs npm chromium fonts-wqy-microhei)
+# libFuzzer and its sanitizer runtimes (make fuzz-ci, make fuzz).
+test_pkgs+=(clang libclang-rt-14-dev)
 bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)
 
 pkgs=("${build_pkgs[@]}")

@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "almanac/time_zone.hpp"
-#include "app/fng_source.hpp"
 #include "tickerd/core/url.hpp"
 #include "tickerd/store/redis_tls.hpp"
 
@@ -437,6 +436,80 @@ void read_feed(const toml::table* table, const std::string& prefix,
   t.reject_unknown();
 }
 
+// toml++ 3.3.0 (Debian 12) asks whether a character is whitespace in a function that reaches
+// __builtin_unreachable() for most non-ASCII code points (U+00A1-U+0499, U+2D6E-U+3167,
+// U+FB36-U+FEFE; tomlplusplus issues 190 and 295, fixed upstream after 3.3.0). It asks where
+// TOML allows only ASCII (outside strings and comments), and in a multi-line basic string right
+// after a backslash. Such text is refused here, naming the place, before toml++ sees it. A
+// quote opens a string only where TOML puts one (a key or a value): elsewhere, as in a date
+// with quotes in it, toml++ reads on through a bare value.
+void refuse_non_ascii_toml_breaks_on(std::string_view text, const std::string& source_name) {
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  const auto refuse = [&](std::size_t at, std::string_view where) {
+    throw config_error(source_name + ":" + std::to_string(line) + ":" +
+                       std::to_string(at - line_start + 1) + ": non-ASCII character " +
+                       std::string(where));
+  };
+  const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  const auto at = [&](std::size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
+  std::size_t i = at(0, "\xEF\xBB\xBF") ? 3 : 0;  // a byte order mark
+  const auto next_line = [&](std::size_t newline) {
+    ++line;
+    line_start = newline + 1;
+  };
+  char before = '\n';  // the last character outside strings and comments, blanks aside
+  const auto string_may_open = [&] {
+    return std::string_view("=[{,.\r\n").find(before) != std::string_view::npos;
+  };
+  while (i < text.size()) {
+    const char c = text[i];
+    const bool opens = string_may_open();
+    if (c != ' ' && c != '\t' && c != '#') before = c;
+    if (c == '\n') {
+      next_line(i++);
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (!opens && (c == '"' || c == '\'')) {
+      ++i;
+    } else if (at(i, R"(""")") || at(i, "'''")) {
+      const std::string_view quotes = text.substr(i, 3);
+      const bool basic = c == '"';
+      for (i += 3; i < text.size() && !at(i, quotes); ++i) {
+        if (text[i] == '\n') next_line(i);
+        if (!basic || text[i] != '\\') continue;
+        // An escape: the character after the backslash is looked at; after a line-ending
+        // backslash, so is the first one past the blanks and newlines.
+        if (i + 1 < text.size() && non_ascii(text[i + 1])) refuse(i + 1, "after a backslash");
+        if (i + 1 < text.size() && (text[i + 1] == ' ' || text[i + 1] == '\t' ||
+                                    text[i + 1] == '\r' || text[i + 1] == '\n')) {
+          while (i + 1 < text.size() && (text[i + 1] == ' ' || text[i + 1] == '\t' ||
+                                         text[i + 1] == '\r' || text[i + 1] == '\n')) {
+            if (text[++i] == '\n') next_line(i);
+          }
+          if (i + 1 < text.size() && non_ascii(text[i + 1])) {
+            refuse(i + 1, "after a line-ending backslash (write it as \\uXXXX)");
+          }
+        } else {
+          ++i;  // the escaped character: \" does not end the string
+        }
+      }
+      // The closing quotes, and up to two more that belong to the string.
+      i += 3;
+      for (int extra = 0; extra < 2 && i < text.size() && text[i] == c; ++extra) ++i;
+    } else if (c == '"' || c == '\'') {
+      for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i) {
+        if (c == '"' && text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      }
+      if (i < text.size() && text[i] == c) ++i;
+    } else if (non_ascii(c)) {
+      refuse(i, "outside a string or comment");
+    } else {
+      ++i;
+    }
+  }
+}
+
 config read_config(const toml::table& root_table) {
   config c;
   c.instruments = default_instruments();
@@ -564,6 +637,7 @@ std::string native_symbol(const feed_entry_config& feed, const instrument& i) {
 }
 
 config load_config_string(std::string_view toml_text, const std::string& source_name) {
+  refuse_non_ascii_toml_breaks_on(toml_text, source_name);
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);

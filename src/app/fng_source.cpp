@@ -46,8 +46,6 @@ constexpr std::size_t header_limit = 16 * 1024;
 constexpr milliseconds first_compute{3'000};
 // The API publishes once a day; a value older than this is stale however recently polled.
 constexpr std::int64_t api_max_age_ms = 48LL * 3600 * 1000;
-constexpr std::string_view http_scheme = "http://";
-constexpr std::string_view https_scheme = "https://";
 
 std::shared_ptr<spdlog::logger> logger() {
   if (auto l = spdlog::get("feeds")) return l;
@@ -90,19 +88,6 @@ std::int64_t seconds_up(milliseconds ms) {
 }
 
 }  // namespace
-
-url_parse_result parse_http_url(std::string_view text) {
-  // The same grammar as ws:// and wss:// after the scheme, so the WebSocket parser does the work.
-  std::string as_ws;
-  if (text.starts_with(https_scheme)) {
-    as_ws = "wss://" + std::string(text.substr(https_scheme.size()));
-  } else if (text.starts_with(http_scheme)) {
-    as_ws = "ws://" + std::string(text.substr(http_scheme.size()));
-  } else {
-    return {url_errc::bad_scheme, {}};
-  }
-  return parse_ws_url(as_ws);
-}
 
 std::vector<fng::coin> fng_coins(const std::vector<instrument>& instruments,
                                  const aggregator& market) {

@@ -25,10 +25,6 @@ namespace tickerd {
 class aggregator;
 class publisher;
 
-// http:// and https:// URLs, split like WebSocket URLs (`tls` for https, port 80 / 443 by
-// default). Any other scheme is bad_scheme.
-url_parse_result parse_http_url(std::string_view text);
-
 // The composites as the computed index reads them: fresh ones only (pure, unit-tested).
 std::vector<fng::coin> fng_coins(const std::vector<instrument>& instruments,
                                  const aggregator& market);

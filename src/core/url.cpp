@@ -170,4 +170,19 @@ url_parse_result parse_ws_url(std::string_view text) {
   return r;
 }
 
+url_parse_result parse_http_url(std::string_view text) {
+  constexpr std::string_view http_scheme = "http://";
+  constexpr std::string_view https_scheme = "https://";
+  // The same grammar as ws:// and wss:// after the scheme, so the WebSocket parser does the work.
+  std::string as_ws;
+  if (text.starts_with(https_scheme)) {
+    as_ws = "wss://" + std::string(text.substr(https_scheme.size()));
+  } else if (text.starts_with(http_scheme)) {
+    as_ws = "ws://" + std::string(text.substr(http_scheme.size()));
+  } else {
+    return {url_errc::bad_scheme, {}};
+  }
+  return parse_ws_url(as_ws);
+}
+
 }  // namespace tickerd

@@ -1,6 +1,6 @@
-// Bodies of the libFuzzer targets, shared by the fuzz binaries (tests/fuzz/*_fuzz.cpp) and by
-// the deterministic regression test (tests/unit/fuzz_regression_test.cpp). Each returns nullptr
-// when every invariant held, or a short description of the one that broke.
+// Bodies of the libFuzzer targets, shared by the fuzz binaries (fuzz_main.cpp via fuzz_entry.cpp)
+// and by the deterministic regression test (tests/unit/fuzz_regression_test.cpp). Each returns
+// nullptr when every invariant held, or a short description of the one that broke.
 #pragma once
 
 #include <algorithm>
@@ -15,14 +15,17 @@
 
 #include <simdjson.h>
 
+#include "almanac/time_zone.hpp"
 #include "feeds/sources/fng.hpp"
 #include "feeds/sources/gas_adapter.hpp"
 #include "gateway/client_request.hpp"
 #include "gateway/ws_frame.hpp"
 #include "sim/fault.hpp"
 #include "sim/replay_file.hpp"
+#include "tickerd/app/config.hpp"
 #include "tickerd/core/decimal.hpp"
 #include "tickerd/core/json_writer.hpp"
+#include "tickerd/core/url.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd::fuzz {
@@ -1282,6 +1285,64 @@ inline const char* fng_target(const std::uint8_t* data, std::size_t size) {
   return nullptr;
 }
 
+// ---- tickerd's configuration (TOML) --------------------------------------------------------
+
+// Any text ends in a config or a config_error naming a key (or the line and column of a TOML
+// syntax error); never in another exception. A config that loads holds what the loader
+// validates, so nothing downstream has to check it again.
+inline const char* config_target(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  config c;
+  try {
+    c = load_config_string(text, "fuzz.toml");
+  } catch (const config_error& e) {
+    const std::string_view what = e.what();
+    if (what.find(": ") == std::string_view::npos || what.size() < 4) {
+      return "config_error without a key and a reason";
+    }
+    return nullptr;
+  } catch (...) {
+    return "an exception other than config_error";
+  }
+
+  if (c.instruments.empty() || c.instruments.size() >= no_instrument) return "instrument count";
+  std::set<std::string> symbols;
+  for (const instrument& i : c.instruments) {
+    const auto again = instrument::parse(i.symbol());
+    if (!again || again->symbol() != i.symbol()) return "instrument does not re-parse";
+    if (!symbols.insert(i.symbol()).second) return "instrument listed twice";
+  }
+  if (!is_log_level(c.log.level)) return "log level";
+  if (c.node.role != node_role::all && !c.redis.enabled) return "node role without redis";
+  if (c.node.id.find(' ') != std::string::npos) return "node id with a space";
+  if (c.limits.max_message_bytes < 256 || c.limits.idle_timeout.count() < 100) return "limits";
+  if (c.redis.enabled) {
+    if (c.redis.prefix.empty()) return "empty redis prefix";
+    if (c.redis.endpoint.backoff_max < c.redis.endpoint.backoff_initial) return "redis backoff";
+  }
+  if (!almanac::load_time_zone(c.almanac.tz)) return "almanac.tz that does not load";
+  if (c.gas.enabled && !parse_ws_url(c.gas.session.url)) return "gas url";
+  if (!c.fng.url.empty() && !parse_http_url(c.fng.url)) return "fng url";
+  std::set<venue_id> venues;
+  for (const feed_entry_config& f : c.feeds) {
+    const feed_config& s = f.session;
+    if (!venues.insert(s.venue).second) return "venue configured twice";
+    if (!parse_ws_url(s.url)) return "feed url";
+    if (s.backoff_max < s.backoff_initial) return "feed backoff";
+    if (s.max_connection_age.count() != 0 && s.rollover_lead >= s.max_connection_age) {
+      return "rollover lead not below the connection age";
+    }
+    for (const auto& [canonical, native] : f.symbol_overrides) {
+      if (native.empty() || !symbols.contains(canonical)) return "symbol override";
+    }
+    for (const instrument& i : c.instruments) {
+      if (native_symbol(f, i).empty()) return "empty native symbol";
+    }
+  }
+  if (c.venues().size() != c.feeds.size()) return "venues() count";
+  return nullptr;
+}
+
 // ---- tickerd-sim: fault specs -----------------------------------------------------------
 
 inline const char* fault_target(const std::uint8_t* data, std::size_t size) {
@@ -1710,5 +1771,33 @@ inline const char* ws_frame_target(const std::uint8_t* data, std::size_t size) {
   }
   return nullptr;
 }
+
+}  // namespace tickerd::fuzz
+
+namespace tickerd::fuzz {
+
+using target_body = const char* (*)(const std::uint8_t* data, std::size_t size);
+
+struct named_target {
+  std::string_view name;  // as in tests/fuzz/targets.txt and corpus/<name>/
+  target_body body;
+};
+
+// Every target, by the name targets.txt gives it.
+inline constexpr named_target all_targets[] = {
+    {"decimal", decimal_target},
+    {"binance", binance_target},
+    {"okx", okx_target},
+    {"coinbase", coinbase_target},
+    {"bybit", bybit_target},
+    {"kraken", kraken_target},
+    {"client_request", client_request_target},
+    {"gas", gas_target},
+    {"fng", fng_target},
+    {"fault", fault_target},
+    {"replay", replay_target},
+    {"ws_frame", ws_frame_target},
+    {"config", config_target},
+};
 
 }  // namespace tickerd::fuzz

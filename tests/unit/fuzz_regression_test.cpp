@@ -1,10 +1,17 @@
 // Runs the fuzz target bodies (tests/fuzz/fuzz_targets.hpp) over a fixed corpus: the valid
-// examples plus seeded random mutations of them. Deterministic, so it runs in every build,
-// with or without clang and libFuzzer.
+// examples plus seeded random mutations of them, and every committed input (tests/fuzz/corpus/
+// and the crashes libFuzzer found, tests/fuzz/regressions/). Deterministic, so it runs in every
+// build, with or without clang and libFuzzer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -858,6 +865,164 @@ TEST(FuzzRegression, WsFrame) {
         fuzz::ws_frame_target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
     EXPECT_EQ(f, nullptr) << f << " with selector " << static_cast<int>(selector);
   }
+}
+
+TEST(FuzzRegression, Config) {
+  const std::vector<std::string> seeds = {
+      "[server]\nlisten = \"0.0.0.0:8080\"\n\n[market]\nsymbols = [\"BTC-USDT\", \"ETH-USDT\"]\n\n"
+      "[[feeds]]\nvenue = \"binance\"\nurl = \"wss://stream.binance.com:9443/stream\"\n",
+      "[limits]\nmax_message_bytes = 256\nidle_timeout_ms = 100\n[log]\nlevel = \"off\"\n",
+      "[redis]\naddress = \"[::1]:6379\"\nprefix = \"t\"\n[node]\nrole = \"ingest\"\nid = \"a\"\n",
+      "[[feeds]]\nvenue = \"kraken\"\nurl = \"ws://h:1/v2\"\nmax_connection_age_ms = 2\n"
+      "rollover_lead_ms = 1\nsymbols = { \"BTC-USDT\" = \"XBT/USD\" }\nquote_map = { USDT = "
+      "\"USD\" }\n",
+      "[almanac]\ntz = \"UTC-03:30\"\n[gas]\nurl = \"wss://n/\"\n[fng]\nurl = \"\"\n",
+      "[fng]\nurl = \"http://127.0.0.1:9001/fng/?limit=1\"\nbackoff_initial_ms = 2\n"
+      "backoff_max_ms = 1\n",
+      "[almanac]\ntz = \"Asia/Shanghai\"\n",
+      "[server\nlisten = 1\n",
+      "a = [1, \"x\", {b = 2}]\ns = '''\nm'''\nd = 1979-05-27T07:32:00Z\nf = 1e400\n",
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "\n",
+      "[",
+      "]",
+      "[[",
+      "]]",
+      "=",
+      "\"",
+      "'''",
+      "{",
+      "}",
+      ",",
+      ".",
+      "#",
+      "\\u00e9",
+      "\xff",
+      "-1",
+      "0",
+      "4294967296",
+      "true",
+      "1e400",
+      "inf",
+      "nan",
+      "0x7fffffffffffffff",
+      "[server]",
+      "[limits]",
+      "[redis]",
+      "[node]",
+      "[[feeds]]",
+      "[market]",
+      "[almanac]",
+      "[gas]",
+      "[fng]",
+      "[log]",
+      "listen = ",
+      "venue = \"okx\"",
+      "url = ",
+      "tz = ",
+      "role = ",
+      "symbols = ",
+      "\"ws://h/\"",
+      "\"UTC+8\"",
+      "\"Europe/Paris\"",
+      "\"../x\"",
+  };
+  run_corpus(fuzz::config_target, seeds, tokens, 3000, 0xc0f1);
+}
+
+TEST(FuzzRegression, ConfigRefusesNonAsciiWhereTomlBreaks) {
+  // Found by the config target: toml++ 3.3.0 reaches __builtin_unreachable() when it asks
+  // whether "ʒ" (U+0292) or "、" (U+3001) is whitespace. The loader refuses such text first,
+  // naming the place; strings and comments keep any character.
+  const auto error = [](std::string_view text) -> std::string {
+    try {
+      load_config_string(text, "t.toml");
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "loaded";
+  };
+  EXPECT_EQ(error("x = 25\xca\x92\n"),
+            "t.toml:1:7: non-ASCII character outside a string or comment");
+  EXPECT_EQ(error("[node]\nid = \"\"\"\\\n\xc2\xa7\"\"\"\n"),
+            "t.toml:3:1: non-ASCII character after a line-ending backslash (write it as \\uXXXX)");
+  EXPECT_EQ(error("[node]\nid = \"\"\"a\\\xe3\x80\x81\"\"\"\n"),
+            "t.toml:2:11: non-ASCII character after a backslash");
+  EXPECT_EQ(error("[\xe3\x80\x81]\n"),
+            "t.toml:1:2: non-ASCII character outside a string or comment");
+  // Found by make fuzz-ci: quotes inside a bare value open no string.
+  EXPECT_EQ(error("d = 1979-04-'''07:32\xc9\xb1\n"),
+            "t.toml:1:21: non-ASCII character outside a string or comment");
+  // Anywhere else they are data: basic, literal and multi-line strings, quoted keys, comments.
+  EXPECT_EQ(
+      error("# caf\xc3\xa9\xe3\x80\x82\n[node] # \xca\x92\nid = \"caf\xc3\xa9\xe3\x80\x81\"\n"),
+      "loaded");
+  EXPECT_EQ(error("[node]\nid = '\xca\x92\"#'\n"), "loaded");
+  EXPECT_EQ(error("[node]\nid = \"\"\"\xca\x92\n\\\"\"\"\xe3\x80\x81\"\"\"\"\"\n"), "loaded");
+  EXPECT_EQ(error("[node]\nid = '''\xca\x92'\\'''\n"), "loaded");
+  EXPECT_EQ(error("[market]\nsymbols = [\"BTC-USDT\"] # \xca\x92\n\"\xca\x92\" = 1\n"),
+            "market.\xca\x92: unknown key");
+}
+
+std::string read_input(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every committed input through its target's body: the corpus libFuzzer starts from, and the
+// inputs it once crashed on (tests/fuzz/regressions/<name>/, saved by `make fuzz-ci`), so a
+// fixed crash stays fixed in every build. targets.txt, all_targets and the directories agree.
+TEST(FuzzRegression, CommittedInputs) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(TICKERD_SOURCE_DIR) / "tests" / "fuzz";
+  std::ifstream list(dir / "targets.txt");
+  ASSERT_TRUE(list) << "cannot read " << (dir / "targets.txt");
+  std::set<std::string> listed;
+  for (std::string line; std::getline(list, line);) {
+    std::istringstream words(line);
+    std::string name;
+    if (words >> name && name.front() != '#') listed.insert(name);
+  }
+  const auto body = [](std::string_view name) -> target_fn {
+    for (const fuzz::named_target& t : fuzz::all_targets) {
+      if (t.name == name) return t.body;
+    }
+    return nullptr;
+  };
+  for (const fuzz::named_target& t : fuzz::all_targets) {
+    EXPECT_TRUE(listed.contains(std::string(t.name))) << t.name << " is not in targets.txt";
+  }
+  for (const std::string& name : listed) {
+    EXPECT_NE(body(name), nullptr) << "targets.txt lists " << name << ", all_targets does not";
+    EXPECT_TRUE(fs::is_directory(dir / "corpus" / name)) << "no seeds in corpus/" << name;
+  }
+  std::size_t inputs = 0;
+  for (const char* kind : {"corpus", "regressions"}) {
+    if (!fs::is_directory(dir / kind)) continue;
+    for (const fs::directory_entry& target_dir : fs::directory_iterator(dir / kind)) {
+      const std::string name = target_dir.path().filename().string();
+      const target_fn target = body(name);
+      if (target == nullptr || !listed.contains(name)) {
+        ADD_FAILURE() << target_dir.path() << " belongs to no target in targets.txt";
+        continue;
+      }
+      std::vector<fs::path> files;
+      for (const fs::directory_entry& f : fs::directory_iterator(target_dir)) {
+        if (f.is_regular_file()) files.push_back(f.path());
+      }
+      std::sort(files.begin(), files.end());  // the bodies keep state: one order every time
+      for (const fs::path& file : files) {
+        const std::string input = read_input(file);
+        const char* f = target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+        EXPECT_EQ(f, nullptr) << f << "\n  file: " << file << "\n  input: \"" << printable(input)
+                              << "\"";
+        ++inputs;
+      }
+    }
+  }
+  EXPECT_GE(inputs, listed.size());
 }
 
 }  // namespace

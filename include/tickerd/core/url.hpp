@@ -44,4 +44,8 @@ struct url_parse_result {
 
 url_parse_result parse_ws_url(std::string_view text);
 
+// http:// and https:// URLs, split like WebSocket URLs (`tls` for https, port 80 / 443 by
+// default). Any other scheme is bad_scheme.
+url_parse_result parse_http_url(std::string_view text);
+
 }  // namespace tickerd
