@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ticker_json.hpp"
+#include "tickerd/hub/update.hpp"
 
 namespace tickerd {
 namespace {
@@ -223,6 +224,34 @@ TEST(Composite, HugeVolumesAndTinyPricesAcrossFiveVenues) {
   // Four venues: the midpoint of the middle two, exactly.
   const composite_ticker four = compose(std::span<const tick>(ticks, 4));
   EXPECT_EQ(str(four.value.last), "0.000000001235");
+}
+
+// Encoding round trip at the extremes: the text of an update (as sent, and as stored in Redis)
+// parses back to the identical decimal, precision included.
+TEST(Composite, ExtremeValuesRoundTripThroughTheEncodedUpdate) {
+  const std::string_view values[] = {
+      "99999999999999999999999999999999999999",
+      "-99999999999999999999999999999999999999",
+      "99999999.999999999999999999999999999999",
+      "0.000000000000000000000000000001",
+      "98765432109876543.12345678",
+      "345678901234.00000000",
+      "0.000000001234",
+      "0.00000001",
+  };
+  for (const std::string_view v : values) {
+    const tick t = make_tick(venue_id::binance, btc, {{tf_last, v}, {tf_volume_base, v}});
+    const composite_ticker c = compose(std::span<const tick>(&t, 1));
+    const update_ptr u = make_update(0, "ticker.BTC-USDT", 1, encode(c));
+    ASSERT_NE(u, nullptr);
+    const auto j = parse_ticker_json(u->data());
+    for (const char* key : {"last", "volume_base"}) {
+      decimal back;
+      ASSERT_EQ(decimal::parse(j[key], back), decimal_errc::ok) << key << " " << j[key];
+      EXPECT_TRUE(back.identical(dec(v))) << key << " " << j[key] << " vs " << v;
+      EXPECT_EQ(j[key], v);
+    }
+  }
 }
 
 TEST(Composite, VolumeSumThatOverflowsIsLeftOutNotWrapped) {
