@@ -170,7 +170,7 @@ inline const char* check_decimal_pair(decimal a, decimal b) {
     // Exact check where the products fit: |pct * open - (last - open) * 100| <= |open| / 2,
     // all at the common scale, pct in units of 10^-scale.
     const i128 bound = static_cast<i128>(1) << 60;
-    if (la && lb && *la > -bound && *la < bound && *lb > -bound && *lb < bound && scale <= 8 &&
+    if (la && lb && *la > -bound && *la<bound&& * lb> - bound && *lb < bound && scale <= 8 &&
         pct.mantissa() > -bound && pct.mantissa() < bound) {
       i128 lhs = pct.mantissa() * *lb;
       i128 rhs = (*la - *lb) * 100;
