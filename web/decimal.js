@@ -3,6 +3,10 @@
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
+// tickerd sends up to 38 significant digits with up to 30 decimals (docs/PROTOCOL.md); the
+// string arithmetic here has no limit of its own, this only bounds shortDecimal's search.
+const MAX_SCALE = 30;
+
 export function isDecimal(text) {
   return typeof text === "string" && DECIMAL.test(text);
 }
@@ -77,7 +81,7 @@ export function shortDecimal(text, places = 2) {
   if (rounded === null || signOf(rounded) !== 0 || signOf(text) === 0) return rounded;
   const p = parts(text);
   const firstDigit = p.frac.search(/[1-9]/);
-  return roundDecimal(text, Math.min(firstDigit + 2, 18));
+  return roundDecimal(text, Math.min(firstDigit + 2, MAX_SCALE));
 }
 
 // Decimals after the point: the precision a venue quotes at.

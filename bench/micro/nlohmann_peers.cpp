@@ -354,11 +354,13 @@ bool fraction_to_percent(decimal fraction, decimal& percent) {
     percent = decimal(fraction.mantissa(), fraction.scale() - fraction_to_percent_digits);
     return true;
   }
-  std::int64_t m = fraction.mantissa();
-  for (int s = fraction.scale(); s < fraction_to_percent_digits; ++s) {
-    if (__builtin_mul_overflow(m, std::int64_t{10}, &m)) return false;
+  // Fewer fraction digits than the point moves: the mantissa gains zeros, at scale 0.
+  decimal lifted;
+  if (!decimal(fraction.mantissa(), 0)
+           .rescale(fraction_to_percent_digits - fraction.scale(), lifted)) {
+    return false;
   }
-  percent = decimal(m, 0);
+  percent = decimal(lifted.mantissa(), 0);
   return true;
 }
 

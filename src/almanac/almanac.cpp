@@ -118,7 +118,7 @@ std::int64_t local_days(unix_seconds t, const time_zone& tz) noexcept {
 int hundredths(decimal d, int cap) noexcept {
   decimal r;
   if (!d.rescale(2, r)) return d.is_negative() ? -cap : cap;
-  return static_cast<int>(std::clamp<std::int64_t>(r.mantissa(), -cap, cap));
+  return static_cast<int>(std::clamp<decimal::mantissa_type>(r.mantissa(), -cap, cap));
 }
 
 // a / b rounded half away from zero (b > 0).

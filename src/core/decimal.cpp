@@ -1,5 +1,6 @@
-// Fixed-point decimal arithmetic. Integer math only (no double anywhere); intermediate
-// products that can exceed int64 go through __int128 and are range-checked before narrowing.
+// Fixed-point decimal arithmetic. Integer math only (no double anywhere). Mantissas are 128-bit
+// and bounded by 10^38 - 1; every operation checks its result against that bound (with the
+// __builtin_*_overflow checks for intermediates) and refuses rather than wraps.
 #include "tickerd/core/decimal.hpp"
 
 #include <array>
@@ -10,14 +11,10 @@ namespace tickerd {
 
 namespace {
 
-// __extension__ keeps -Wpedantic quiet about the GCC/Clang 128-bit integer extension.
-__extension__ using i128 = __int128;
+using i128 = decimal::mantissa_type;
 __extension__ using u128 = unsigned __int128;
 
-constexpr std::int64_t i64_max = std::numeric_limits<std::int64_t>::max();
-constexpr std::int64_t i64_min = std::numeric_limits<std::int64_t>::min();
-
-// 10^0 .. 10^38: enough to lift any int64 mantissa across the full scale range in 128 bits.
+// 10^0 .. 10^38: every power a valid scale difference or the mantissa bound needs.
 constexpr std::array<u128, 39> make_pow10() {
   std::array<u128, 39> p{};
   p[0] = 1;
@@ -26,13 +23,15 @@ constexpr std::array<u128, 39> make_pow10() {
 }
 constexpr std::array<u128, 39> pow10 = make_pow10();
 
+constexpr u128 max_magnitude = pow10[decimal::max_digits] - 1;  // 38 nines
+static_assert(decimal::max_scale + 2 < static_cast<int>(pow10.size()));
+
+// Digits a uint64 always holds (10^19 - 1 < 2^64): the parser's and printer's fast path.
+constexpr int u64_digits = 19;
+
 // Fraction-digit counts and exponents beyond this are reported as overflow (no real price
 // needs them); the cap keeps the scale arithmetic in int.
 constexpr int exponent_cap = 10'000;
-
-constexpr bool fits_i64(i128 v) noexcept {
-  return v >= i64_min && v <= i64_max;
-}
 
 constexpr bool valid_scale(int s) noexcept {
   return s >= 0 && s <= decimal::max_scale;
@@ -42,9 +41,23 @@ constexpr u128 magnitude(i128 v) noexcept {
   return v < 0 ? static_cast<u128>(-(v + 1)) + 1 : static_cast<u128>(v);
 }
 
-// Mantissa lifted to `to_scale` (>= its own scale); exact because 10^18 * 2^63 < 2^127.
-constexpr i128 lift(decimal d, int to_scale) noexcept {
-  return static_cast<i128>(d.mantissa()) * static_cast<i128>(pow10[to_scale - d.scale()]);
+constexpr bool in_range(i128 v) noexcept {
+  return magnitude(v) <= max_magnitude;
+}
+
+constexpr i128 with_sign(u128 mag, bool negative) noexcept {
+  // mag <= max_magnitude < 2^127 wherever this is called.
+  return negative ? -static_cast<i128>(mag) : static_cast<i128>(mag);
+}
+
+// Mantissa lifted to `to_scale` (>= its own scale); false when the product leaves 128 bits.
+bool lift(decimal d, int to_scale, i128& out) noexcept {
+  const int diff = to_scale - d.scale();
+  if (diff >= static_cast<int>(pow10.size())) {
+    out = 0;
+    return d.is_zero();
+  }
+  return !__builtin_mul_overflow(d.mantissa(), static_cast<i128>(pow10[diff]), &out);
 }
 
 // q = n / d rounded half away from zero (d > 0).
@@ -54,8 +67,33 @@ constexpr u128 div_round(u128 n, u128 d) noexcept {
   return (r >= d - r) ? q + 1 : q;  // 2r >= d without overflowing 2r
 }
 
+// One step of long division: 10 * rem = digit * den + new rem, for rem < den, without
+// forming 10 * rem (den may be close to 2^127). The running sum stays below 2 * den < 2^128.
+constexpr unsigned next_digit(u128& rem, u128 den) noexcept {
+  u128 acc = 0;
+  unsigned digit = 0;
+  for (int i = 0; i < 10; ++i) {
+    acc += rem;
+    if (acc >= den) {
+      acc -= den;
+      ++digit;
+    }
+  }
+  rem = acc;
+  return digit;
+}
+
 constexpr bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
+}
+
+// Writes exactly `count` digits of v, least significant first.
+char* put_digits(char* p, std::uint64_t v, int count) noexcept {
+  for (int i = 0; i < count; ++i) {
+    *p++ = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p;
 }
 
 }  // namespace
@@ -87,17 +125,28 @@ decimal_errc decimal::parse(std::string_view text, decimal& out) noexcept {
   }
   if (p == end) return decimal_errc::empty;
 
-  // Magnitude limit: |INT64_MIN| for negatives, INT64_MAX otherwise.
-  const std::uint64_t limit =
-      negative ? static_cast<std::uint64_t>(i64_max) + 1 : static_cast<std::uint64_t>(i64_max);
-  std::uint64_t mag = 0;
+  // Digits accumulate in 64 bits while they surely fit (prices: always), then in 128 bits.
+  // Leading zeros count towards the switch but not towards the 38-digit bound.
+  std::uint64_t small = 0;
+  u128 wide = 0;
+  int pushed = 0;
   bool overflow = false;
   auto push_digit = [&](char c) noexcept {
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (mag > (limit - d) / 10) {
+    const auto d = static_cast<unsigned>(c - '0');
+    if (pushed < u64_digits) {
+      small = small * 10 + d;
+      ++pushed;
+      return;
+    }
+    if (pushed == u64_digits) {
+      wide = small;
+      ++pushed;
+    }
+    // wide <= 10^37 - 1 keeps wide * 10 + d within 38 nines.
+    if (wide >= pow10[max_digits - 1]) {
       overflow = true;
     } else {
-      mag = mag * 10 + d;
+      wide = wide * 10 + d;
     }
   };
 
@@ -139,56 +188,58 @@ decimal_errc decimal::parse(std::string_view text, decimal& out) noexcept {
   if (p != end) return decimal_errc::bad_syntax;
   if (overflow) return decimal_errc::overflow;
 
+  u128 mag = pushed > u64_digits ? wide : static_cast<u128>(small);
   int scale = frac_digits - exponent;
   if (scale > max_scale) return decimal_errc::overflow;
   if (scale < 0) {
     // A positive net exponent ("2E2") folds into the mantissa at scale 0.
     if (mag != 0) {
-      if (-scale > max_scale) return decimal_errc::overflow;
-      const u128 lifted = static_cast<u128>(mag) * pow10[-scale];
-      if (lifted > limit) return decimal_errc::overflow;
-      mag = static_cast<std::uint64_t>(lifted);
+      if (-scale > max_digits - 1) return decimal_errc::overflow;
+      if (mag > max_magnitude / pow10[-scale]) return decimal_errc::overflow;
+      mag *= pow10[-scale];
     }
     scale = 0;
   }
-
-  // Negation via unsigned arithmetic so that |INT64_MIN| converts without overflow.
-  const std::int64_t m =
-      negative ? static_cast<std::int64_t>(~mag + 1) : static_cast<std::int64_t>(mag);
-  out = decimal(m, scale);
+  out = decimal(with_sign(mag, negative), scale);
   return decimal_errc::ok;
 }
 
 char* decimal::to_chars(char* first) const noexcept {
-  std::uint64_t mag = mantissa_ < 0 ? ~static_cast<std::uint64_t>(mantissa_) + 1
-                                    : static_cast<std::uint64_t>(mantissa_);
+  u128 mag = magnitude(mantissa());
   int scale = scale_;
   if (scale > max_scale) {
     // Only the raw constructor can get here; round to max_scale so the output stays within
     // max_chars instead of writing up to 255 fraction digits.
     const int drop = scale - max_scale;
-    mag = drop < static_cast<int>(pow10.size())
-              ? static_cast<std::uint64_t>(div_round(mag, pow10[drop]))
-              : 0;
+    mag = drop < static_cast<int>(pow10.size()) ? div_round(mag, pow10[drop]) : 0;
     scale = max_scale;
   }
   // Digits are produced least significant first into a scratch buffer, with at least
-  // scale + 1 of them so that values below one get their leading "0.".
-  constexpr std::size_t scratch_size = 40;
+  // scale + 1 of them so that values below one get their leading "0.". Above 64 bits the
+  // low 19 digits come off in one 128-bit division; the rest (< 2^128 / 10^19) fits 64 bits.
+  constexpr std::size_t scratch_size = 48;
   char scratch[scratch_size];
-  std::size_t n = 0;
-  const bool negative = mantissa_ < 0 && mag != 0;  // never print "-0"
-  const auto frac = static_cast<std::size_t>(scale);
-  const std::size_t min_digits = frac + 1;
-  while (mag != 0 || n < min_digits) {
-    scratch[n++] = static_cast<char>('0' + mag % 10);
-    mag /= 10;
+  char* s = scratch;
+  const bool negative = is_negative() && mag != 0;  // never print "-0"
+  std::uint64_t high = 0;
+  if (mag > std::numeric_limits<std::uint64_t>::max()) {
+    s = put_digits(s, static_cast<std::uint64_t>(mag % pow10[u64_digits]), u64_digits);
+    high = static_cast<std::uint64_t>(mag / pow10[u64_digits]);
+  } else {
+    high = static_cast<std::uint64_t>(mag);
   }
+  while (high != 0) {
+    *s++ = static_cast<char>('0' + high % 10);
+    high /= 10;
+  }
+  const auto frac = static_cast<std::size_t>(scale);
+  while (static_cast<std::size_t>(s - scratch) < frac + 1) *s++ = '0';
+  const auto n = static_cast<std::size_t>(s - scratch);
 
   char* p = first;
   if (negative) *p++ = '-';
   const std::size_t int_digits = n - frac;
-  // The loop above wrote scratch[0, n) with n >= frac + 1; the analyzer loses track of that.
+  // The loops above wrote scratch[0, n) with n >= frac + 1; the analyzer loses track of that.
   // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
   for (std::size_t i = 0; i < int_digits; ++i) *p++ = scratch[n - 1 - i];
   if (frac != 0) {
@@ -213,34 +264,38 @@ std::string decimal::to_string() const {
 bool decimal::rescale(int new_scale, decimal& out) const noexcept {
   if (!valid_scale(new_scale) || !valid_scale(scale_)) return false;
   if (new_scale >= scale_) {
-    const i128 v = lift(*this, new_scale);
-    if (!fits_i64(v)) return false;
-    out = decimal(static_cast<std::int64_t>(v), new_scale);
+    i128 v;
+    if (!lift(*this, new_scale, v) || !in_range(v)) return false;
+    out = decimal(v, new_scale);
     return true;
   }
-  const u128 q = div_round(magnitude(mantissa_), pow10[scale_ - new_scale]);
-  // q <= |mantissa| <= 2^63; only +2^63 itself is out of range, and only for positives.
-  const i128 v = mantissa_ < 0 ? -static_cast<i128>(q) : static_cast<i128>(q);
-  if (!fits_i64(v)) return false;
-  out = decimal(static_cast<std::int64_t>(v), new_scale);
+  const u128 q = div_round(magnitude(mantissa()), pow10[scale_ - new_scale]);
+  if (q > max_magnitude) return false;  // only from a raw mantissa beyond the bound
+  out = decimal(with_sign(q, is_negative()), new_scale);
   return true;
 }
 
 bool decimal::add(decimal a, decimal b, decimal& out) noexcept {
   const int s = a.scale() > b.scale() ? a.scale() : b.scale();
   if (!valid_scale(s)) return false;
-  const i128 v = lift(a, s) + lift(b, s);
-  if (!fits_i64(v)) return false;
-  out = decimal(static_cast<std::int64_t>(v), s);
+  i128 la;
+  i128 lb;
+  i128 v;
+  if (!lift(a, s, la) || !lift(b, s, lb) || __builtin_add_overflow(la, lb, &v)) return false;
+  if (!in_range(v)) return false;
+  out = decimal(v, s);
   return true;
 }
 
 bool decimal::sub(decimal a, decimal b, decimal& out) noexcept {
   const int s = a.scale() > b.scale() ? a.scale() : b.scale();
   if (!valid_scale(s)) return false;
-  const i128 v = lift(a, s) - lift(b, s);
-  if (!fits_i64(v)) return false;
-  out = decimal(static_cast<std::int64_t>(v), s);
+  i128 la;
+  i128 lb;
+  i128 v;
+  if (!lift(a, s, la) || !lift(b, s, lb) || __builtin_sub_overflow(la, lb, &v)) return false;
+  if (!in_range(v)) return false;
+  out = decimal(v, s);
   return true;
 }
 
@@ -248,53 +303,71 @@ bool decimal::change_pct(decimal last, decimal open, int scale, decimal& out) no
   if (open.is_zero() || !valid_scale(scale)) return false;
   if (!valid_scale(last.scale()) || !valid_scale(open.scale())) return false;
   const int s = last.scale() > open.scale() ? last.scale() : open.scale();
-  const i128 l = lift(last, s);
-  const i128 o = lift(open, s);
-  // result mantissa = (l - o) * 10^(scale + 2) / o, rounded half away from zero.
-  const i128 diff = l - o;  // |diff| < 2^64 * 10^18 < 2^124: no overflow
-  const bool negative = (diff < 0) != (o < 0);
-  const u128 num = magnitude(diff);
-  const u128 den = magnitude(o);
+  i128 l;
+  i128 o;
+  if (!lift(last, s, l) || !lift(open, s, o)) return false;
+  // |l - o| as a magnitude: up to 2^128 - 2, so u128 and never a signed subtraction.
+  const u128 ml = magnitude(l);
+  const u128 mo = magnitude(o);
+  u128 num;
+  bool diff_negative;
+  if ((l < 0) == (o < 0)) {
+    num = ml >= mo ? ml - mo : mo - ml;
+    diff_negative = (l < o);
+  } else {
+    if (__builtin_add_overflow(ml, mo, &num)) return false;
+    diff_negative = l < 0;
+  }
+  const bool negative = diff_negative != (o < 0);
+  const u128 den = mo;
   const int k = scale + 2;
 
+  // result mantissa = num * 10^k / den, rounded half away from zero.
   u128 q;
-  if (num <= std::numeric_limits<u128>::max() / pow10[k]) {
-    q = div_round(num * pow10[k], den);  // the common case: one division
+  u128 scaled;
+  if (!__builtin_mul_overflow(num, pow10[k], &scaled)) {
+    q = div_round(scaled, den);  // the common case: one division
   } else {
-    // Long division, one decimal digit at a time; the remainder stays below den < 2^124,
-    // so rem * 10 cannot overflow.
+    // Long division, one decimal digit at a time, stopping as soon as q leaves the range.
     q = num / den;
     u128 rem = num % den;
-    const u128 limit = static_cast<u128>(i64_max) + 1;
-    if (q > limit) return false;
+    if (q > max_magnitude) return false;
     for (int i = 0; i < k; ++i) {
-      rem *= 10;
-      q = q * 10 + rem / den;
-      rem %= den;
-      if (q > limit) return false;
+      q = q * 10 + next_digit(rem, den);
+      if (q > max_magnitude) return false;
     }
     if (rem >= den - rem) ++q;
   }
-  if (q > static_cast<u128>(i64_max) + (negative ? 1 : 0)) return false;
-  const i128 v = negative ? -static_cast<i128>(q) : static_cast<i128>(q);
-  out = decimal(static_cast<std::int64_t>(v), scale);
+  if (q > max_magnitude) return false;
+  out = decimal(with_sign(q, negative), scale);
   return true;
 }
 
 bool decimal::midpoint(decimal a, decimal b, decimal& out) noexcept {
   int s = a.scale() > b.scale() ? a.scale() : b.scale();
   if (!valid_scale(s)) return false;
-  i128 sum = lift(a, s) + lift(b, s);
-  if (sum % 2 == 0) {
-    sum /= 2;
+  i128 la;
+  i128 lb;
+  if (!lift(a, s, la) || !lift(b, s, lb)) return false;
+  i128 mid;
+  i128 sum;
+  if (!__builtin_add_overflow(la, lb, &sum)) {
+    if (sum % 2 == 0) {
+      mid = sum / 2;
+    } else {
+      // sum / 2 == sum * 5 / 10: exact at one more fraction digit.
+      if (s == max_scale || __builtin_mul_overflow(sum, 5, &mid)) return false;
+      ++s;
+    }
   } else {
-    // sum / 2 == sum * 5 / 10: exact at one more fraction digit.
-    if (s == max_scale) return false;
-    sum *= 5;
-    ++s;
+    // Same sign and near 2^127 each: halve first. An odd sum would need a digit beyond the
+    // bound at this magnitude, so only the even case can succeed.
+    const i128 odd = la % 2 + lb % 2;  // -2..2, the sign of both
+    if (odd % 2 != 0) return false;
+    mid = la / 2 + lb / 2 + odd / 2;
   }
-  if (!fits_i64(sum)) return false;
-  out = decimal(static_cast<std::int64_t>(sum), s);
+  if (!in_range(mid)) return false;
+  out = decimal(mid, s);
   return true;
 }
 
@@ -302,24 +375,16 @@ std::strong_ordering operator<=>(decimal a, decimal b) noexcept {
   const int sa = a.scale();
   const int sb = b.scale();
   if (sa == sb) return a.mantissa() <=> b.mantissa();
-  // Lift the coarser operand. Beyond 19 digits of difference (only reachable through the raw
-  // constructor) the finer operand is smaller than one unit of the coarser one, so a non-zero
-  // coarser mantissa decides by its sign alone.
-  constexpr int max_lift = 19;
+  // Lift the coarser operand. When that leaves 128 bits, its magnitude exceeds anything the
+  // finer one can hold, so its sign alone decides (it is non-zero: zero always lifts).
   if (sa < sb) {
-    const int d = sb - sa;
-    if (d > max_lift) {
-      return a.mantissa() != 0 ? a.mantissa() <=> 0 : 0 <=> b.mantissa();
-    }
-    return static_cast<i128>(a.mantissa()) * static_cast<i128>(pow10[d]) <=>
-           static_cast<i128>(b.mantissa());
+    i128 la;
+    if (!lift(a, sb, la)) return a.mantissa() <=> 0;
+    return la <=> b.mantissa();
   }
-  const int d = sa - sb;
-  if (d > max_lift) {
-    return b.mantissa() != 0 ? 0 <=> b.mantissa() : a.mantissa() <=> 0;
-  }
-  return static_cast<i128>(a.mantissa()) <=>
-         static_cast<i128>(b.mantissa()) * static_cast<i128>(pow10[d]);
+  i128 lb;
+  if (!lift(b, sa, lb)) return 0 <=> b.mantissa();
+  return a.mantissa() <=> lb;
 }
 
 }  // namespace tickerd

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "tickerd/core/json_writer.hpp"
 
@@ -9,7 +10,26 @@ namespace tickerd {
 namespace {
 
 constexpr int change_pct_scale = 2;
-__extension__ using i128 = __int128;
+using i128 = decimal::mantissa_type;
+__extension__ using u128 = unsigned __int128;
+
+u128 magnitude(i128 v) noexcept {
+  return v < 0 ? static_cast<u128>(-(v + 1)) + 1 : static_cast<u128>(v);
+}
+
+// a * x > b * y for 128-bit a, b and 64-bit x, y: the products take up to 192 bits, compared
+// as (high 128, low 64) pairs.
+bool product_greater(u128 a, std::uint64_t x, u128 b, std::uint64_t y) noexcept {
+  constexpr int half = 64;
+  const auto wide = [](u128 m, std::uint64_t k) {
+    const u128 lo = static_cast<u128>(static_cast<std::uint64_t>(m)) * k;
+    const u128 hi = static_cast<u128>(static_cast<std::uint64_t>(m >> half)) * k + (lo >> half);
+    return std::pair<u128, std::uint64_t>(hi, static_cast<std::uint64_t>(lo));
+  };
+  const auto pa = wide(a, x);
+  const auto pb = wide(b, y);
+  return pa.first != pb.first ? pa.first > pb.first : pa.second > pb.second;
+}
 
 // Median of the values of `field` among inputs that carry it; false when none do.
 template <typename Get>
@@ -55,18 +75,22 @@ bool sum_of(std::span<const tick> inputs, tick_field field, Get get, decimal& ou
 }  // namespace
 
 bool outside_band(decimal value, decimal reference, std::uint32_t band_bp) noexcept {
+  // Both at the finer scale when that fits 128 bits (always, for real prices). Otherwise the
+  // coarser operand is over 1.7 times the other, a deviation of 40 % or more, and the finer one
+  // is rounded to the coarser scale instead: an error below 10^-8 of that deviation.
   const int scale = std::max(value.scale(), reference.scale());
-  const auto widen = [scale](decimal d) {
-    i128 m = d.mantissa();
-    for (int i = d.scale(); i < scale; ++i) m *= 10;
-    return m;
-  };
-  const i128 v = widen(value);
-  const i128 r = widen(reference);
-  const i128 diff = v > r ? v - r : r - v;
-  const i128 ref = r < 0 ? -r : r;
-  constexpr i128 basis_points = 10'000;
-  return diff * basis_points > ref * band_bp;
+  decimal v;
+  decimal r;
+  if (!value.rescale(scale, v) || !reference.rescale(scale, r)) {
+    const int coarse = std::min(value.scale(), reference.scale());
+    if (!value.rescale(coarse, v) || !reference.rescale(coarse, r)) return true;
+  }
+  const u128 mv = magnitude(v.mantissa());
+  const u128 mr = magnitude(r.mantissa());
+  // |v - r| < 2 * 10^38 < 2^128.
+  const u128 diff = (v.is_negative() == r.is_negative()) ? (mv > mr ? mv - mr : mr - mv) : mv + mr;
+  constexpr std::uint64_t basis_points = 10'000;
+  return product_greater(diff, basis_points, mr, band_bp);
 }
 
 composite_ticker compose(std::span<const tick> inputs, const compose_options& options) {

@@ -32,7 +32,7 @@ constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
 
 // The value with trailing fraction zeros dropped: 1313.80 -> 1313.8, 85205.00 -> 85205.
 decimal trimmed(decimal d) noexcept {
-  std::int64_t m = d.mantissa();
+  decimal::mantissa_type m = d.mantissa();
   int scale = d.scale();
   while (scale > 0 && m % 10 == 0) {
     m /= 10;

@@ -143,7 +143,8 @@ std::string encode_ticker(const symbol_spec& spec, const symbol_state& s, std::i
   const decimal last = price(s.last);
   const decimal open = price(s.open_24h);
   const decimal model_vwap = weighted_avg_price(spec, s);
-  const decimal vwap = model_vwap.is_zero() ? last : price(model_vwap.mantissa());
+  const decimal vwap =
+      model_vwap.is_zero() ? last : price(static_cast<std::int64_t>(model_vwap.mantissa()));
 
   std::string out;
   out.reserve(ticker_reserve);
@@ -162,7 +163,8 @@ std::string encode_ticker(const symbol_spec& spec, const symbol_state& s, std::i
   append_number_field(out, "high", price(s.high_24h));
   append_number_field(out, "change", decimal(last.mantissa() - open.mantissa(), spec.price_scale));
   append_number_field(out, "change_pct",
-                      change_pct(last.mantissa(), open.mantissa(), change_pct_scale));
+                      change_pct(static_cast<std::int64_t>(last.mantissa()),
+                                 static_cast<std::int64_t>(open.mantissa()), change_pct_scale));
   json::append_key(out, "timestamp");
   out.push_back('"');
   append_rfc3339(out, event_time_us);

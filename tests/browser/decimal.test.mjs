@@ -67,3 +67,55 @@ test("decimalsOf", () => {
   assert.equal(decimalsOf("12"), 0);
   assert.equal(decimalsOf("0.00000001"), 8);
 });
+
+// Issue 11: tickerd sends up to 38 significant digits and up to 30 decimals. Trillions-sized
+// volumes and prices of 1e-8 and below must stay exact here too (a JS number keeps ~16 digits).
+const VOLUME = "98765432109876543.12345678"; // SHIB-sized, beyond 2^53 and int64
+const WIDEST = "99999999999999999999999999999999999999"; // 38 digits
+const TINY = "0.000000001234";
+const SMALLEST = "0.000000000000000000000000000001"; // 1e-30
+
+test("extremes tickerd can send are decimals", () => {
+  const extremes = [VOLUME, WIDEST, "-" + WIDEST, TINY, SMALLEST, "345678901234.00000000"];
+  for (const ok of [...extremes, "99999999.999999999999999999999999999999"]) {
+    assert.ok(isDecimal(ok), ok);
+  }
+});
+
+test("compareDecimal stays exact across the whole range", () => {
+  assert.equal(compareDecimal(VOLUME, "98765432109876543.12345679"), -1);
+  assert.equal(compareDecimal("98765432109876543.123456780", VOLUME), 0);
+  assert.equal(compareDecimal(WIDEST, "99999999999999999999999999999999999998"), 1);
+  assert.equal(compareDecimal("-" + WIDEST, "-99999999999999999999999999999999999998"), -1);
+  assert.equal(compareDecimal(SMALLEST, "0.000000000000000000000000000002"), -1);
+  assert.equal(compareDecimal(SMALLEST, "0"), 1);
+  assert.equal(compareDecimal(TINY, "0.000000001233"), 1);
+  assert.equal(compareDecimal("0.00000001", "1e-8"), null); // tickerd never sends exponents
+});
+
+test("signOf and decimalsOf at the extremes", () => {
+  assert.equal(signOf(SMALLEST), 1);
+  assert.equal(signOf("-" + SMALLEST), -1);
+  assert.equal(signOf("-0.000000000000000000000000000000"), 0);
+  assert.equal(decimalsOf(SMALLEST), 30);
+  assert.equal(decimalsOf(VOLUME), 8);
+  assert.equal(decimalsOf(WIDEST), 0);
+});
+
+test("roundDecimal carries through 38 digits without a JS number", () => {
+  assert.equal(roundDecimal(VOLUME, 2), "98765432109876543.12");
+  assert.equal(roundDecimal("99999999.999999999999999999999999999999", 2), "100000000.00");
+  assert.equal(roundDecimal(WIDEST + ".5", 0), "1" + "0".repeat(38));
+  assert.equal(roundDecimal("-" + WIDEST + ".5", 0), "-1" + "0".repeat(38));
+  assert.equal(roundDecimal(TINY, 8), "0.00000000");
+  assert.equal(roundDecimal(TINY, 11), "0.00000000123");
+  assert.equal(roundDecimal("0.000000000000000000000000000005", 29), "0.00000000000000000000000000001");
+});
+
+test("shortDecimal keeps two significant digits down to 1e-30", () => {
+  assert.equal(shortDecimal("0.00000001"), "0.000000010");
+  assert.equal(shortDecimal(TINY), "0.0000000012");
+  assert.equal(shortDecimal("0.000000000000000000001234"), "0.0000000000000000000012");
+  assert.equal(shortDecimal(SMALLEST), "0.000000000000000000000000000001");
+  assert.equal(shortDecimal(VOLUME), "98765432109876543.12");
+});

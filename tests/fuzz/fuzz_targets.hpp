@@ -44,9 +44,30 @@ inline bool canonical_text(std::string_view s) {
   return true;
 }
 
-inline i128 lifted(decimal d, int scale) {
+// The mantissa at `scale` (>= its own), or nullopt where that leaves 128 bits.
+inline std::optional<i128> lifted(decimal d, int scale) {
   i128 v = d.mantissa();
-  for (int i = d.scale(); i < scale; ++i) v *= 10;
+  for (int i = d.scale(); i < scale; ++i) {
+    if (__builtin_mul_overflow(v, 10, &v)) return std::nullopt;
+  }
+  return v;
+}
+
+// What a decimal can hold: 38 significant digits.
+inline bool representable(i128 v) {
+  i128 max = 1;
+  for (int i = 0; i < decimal::max_digits; ++i) max *= 10;
+  return v > -max && v < max;
+}
+
+// a + b (or a - b) when both exist and the result fits a decimal.
+inline std::optional<i128> exact_sum(std::optional<i128> a, std::optional<i128> b, bool minus) {
+  i128 v;
+  if (!a || !b) return std::nullopt;
+  if (minus ? __builtin_sub_overflow(*a, *b, &v) : __builtin_add_overflow(*a, *b, &v)) {
+    return std::nullopt;
+  }
+  if (!representable(v)) return std::nullopt;
   return v;
 }
 
@@ -83,25 +104,29 @@ inline const char* check_decimal_pair(decimal a, decimal b) {
   }
   if ((a == b) != (ab == std::strong_ordering::equal)) return "== disagrees with <=>";
   const int s = a.scale() > b.scale() ? a.scale() : b.scale();
-  const i128 la = lifted(a, s);
-  const i128 lb = lifted(b, s);
-  if ((la < lb) != (ab == std::strong_ordering::less)) return "<=> disagrees with exact lift";
+  const std::optional<i128> la = lifted(a, s);
+  const std::optional<i128> lb = lifted(b, s);
+  if (la && lb && (*la < *lb) != (ab == std::strong_ordering::less)) {
+    return "<=> disagrees with exact lift";
+  }
 
   decimal sum;
+  const std::optional<i128> want_sum = exact_sum(la, lb, false);
   if (decimal::add(a, b, sum)) {
     if (sum.scale() != s) return "add scale";
-    if (lifted(sum, s) != la + lb) return "add value";
+    if (!want_sum || sum.mantissa() != *want_sum) return "add value";
     decimal back;
-    const bool a_fits_at_s = la >= INT64_MIN && la <= INT64_MAX;  // else sub must refuse
+    const bool a_fits_at_s = la && representable(*la);  // else sub must refuse
     if (decimal::sub(sum, b, back) != a_fits_at_s) return "(a + b) - b refused or accepted wrongly";
     if (a_fits_at_s && back != a) return "(a + b) - b != a";
-  } else if (la + lb >= INT64_MIN && la + lb <= INT64_MAX) {
+  } else if (want_sum) {
     return "add refused a representable sum";
   }
   decimal diff;
+  const std::optional<i128> want_diff = exact_sum(la, lb, true);
   if (decimal::sub(a, b, diff)) {
-    if (lifted(diff, s) != la - lb) return "sub value";
-  } else if (la - lb >= INT64_MIN && la - lb <= INT64_MAX) {
+    if (!want_diff || diff.mantissa() != *want_diff) return "sub value";
+  } else if (want_diff) {
     return "sub refused a representable difference";
   }
 
@@ -110,7 +135,12 @@ inline const char* check_decimal_pair(decimal a, decimal b) {
     const decimal& lo = a < b ? a : b;
     const decimal& hi = a < b ? b : a;
     if (mid < lo || mid > hi) return "midpoint outside [min, max]";
-    if (lifted(mid, mid.scale()) * 2 != lifted(a, mid.scale()) + lifted(b, mid.scale())) {
+    const std::optional<i128> ma = lifted(a, mid.scale());
+    const std::optional<i128> mb = lifted(b, mid.scale());
+    i128 twice;
+    i128 both;
+    if (ma && mb && !__builtin_mul_overflow(mid.mantissa(), 2, &twice) &&
+        !__builtin_add_overflow(*ma, *mb, &both) && twice != both) {
       return "midpoint not exact";
     }
   }
@@ -123,7 +153,9 @@ inline const char* check_decimal_pair(decimal a, decimal b) {
       if (!(r == a)) return "rescale up changed the value";
     } else {
       // |r - a| <= half a unit of the new scale, with ties away from zero.
-      const i128 err = lifted(r, a.scale()) - a.mantissa();
+      const std::optional<i128> back = lifted(r, a.scale());
+      if (!back) return "rescale down left 128 bits";
+      const i128 err = *back - a.mantissa();
       i128 half = 5;
       for (int i = scale + 1; i < a.scale(); ++i) half *= 10;
       if (err > half || err < -half) return "rescale down rounded too far";
@@ -141,12 +173,13 @@ inline const char* check_decimal_pair(decimal a, decimal b) {
     // Exact check where the products fit: |pct * open - (last - open) * 100| <= |open| / 2,
     // all at the common scale, pct in units of 10^-scale.
     const i128 bound = static_cast<i128>(1) << 60;
-    if (la > -bound && la < bound && lb > -bound && lb < bound && scale <= 8) {
-      i128 lhs = static_cast<i128>(pct.mantissa()) * lb;
-      i128 rhs = (la - lb) * 100;
+    if (la && lb && *la > -bound && *la<bound&& * lb> - bound && *lb < bound && scale <= 8 &&
+        pct.mantissa() > -bound && pct.mantissa() < bound) {
+      i128 lhs = pct.mantissa() * *lb;
+      i128 rhs = (*la - *lb) * 100;
       for (int i = 0; i < scale; ++i) rhs *= 10;
       const i128 err2 = (lhs - rhs) * 2;
-      const i128 den = lb < 0 ? -lb : lb;
+      const i128 den = *lb < 0 ? -*lb : *lb;
       if (err2 > den || err2 < -den) return "change_pct not correctly rounded";
     }
   }

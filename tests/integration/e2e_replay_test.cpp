@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "redis_harness.hpp"
 
 namespace tickerd::e2e {
 namespace {
@@ -90,11 +91,13 @@ class replay_run {
         port_(free_port()),
         sim_port_(free_port()) {}
 
-  testing::AssertionResult start_tickerd() {
+  // `extra_toml` is appended to the config (a [redis] section, say).
+  testing::AssertionResult start_tickerd(const std::string& extra_toml = "") {
     const auto config = dir_.write(
         "tickerd.toml",
         one_feed_config(port_, venue_, "ws://127.0.0.1:" + std::to_string(sim_port_) + path_,
-                        symbols_));
+                        symbols_) +
+            extra_toml);
     if (auto r = tickerd_.spawn({TICKERD_BIN, "--config", config.string()}, dir_.path(), "tickerd");
         !r) {
       return r;
@@ -135,7 +138,10 @@ class replay_run {
     return feed_entry(*json, venue_);
   }
 
+  std::uint16_t port() const { return port_; }
   std::uint16_t sim_port() const { return sim_port_; }
+  exit_info stop_tickerd() { return tickerd_.stop(); }
+  exit_info stop_sim() { return sim_.stop(); }
   std::string logs() { return tickerd_.logs() + sim_.logs(); }
 
  private:
@@ -361,6 +367,93 @@ TEST(end_to_end_replay, a_bad_capture_or_command_line_exits_2) {
         << r.name << ": stderr was: " << result.err;
     EXPECT_EQ(result.out.find("listening"), std::string::npos) << r.name;
   }
+}
+
+// Issue 11: a PEPEUSDT ticker whose 24 h volumes do not fit an int64 mantissa at Binance's 8
+// decimals, with prices of 10^-8 and below, goes from the capture to the WebSocket exactly.
+const std::string pepe_venue = "ticker.PEPE-USDT@binance";
+const std::string pepe = "ticker.PEPE-USDT";
+const std::vector<expected_update> pepe_updates = {
+    {1, R"({"symbol":"PEPE-USDT","last":"0.00000912","open_24h":"0.00000924",)"
+        R"("high_24h":"0.00000950","low_24h":"0.00000001","change_pct":"-1.30",)"
+        R"("volume_base":"98765432109876543.12345678","volume_quote":"345678901234.00000000",)"
+        R"("bid":"0.00000911","bid_qty":"98765432109.00","ask":"0.00000912",)"
+        R"("ask_qty":"12345678901.00","ts":1764061200000,"venue":"binance","stale":false})"},
+    {2, R"({"symbol":"PEPE-USDT","last":"0.00000913","open_24h":"0.00000924",)"
+        R"("high_24h":"0.00000950","low_24h":"0.000000001234","change_pct":"-1.19",)"
+        R"("volume_base":"98765432110000000.00000000","volume_quote":"345678901235.12345678",)"
+        R"("bid":"0.00000912","bid_qty":"98765432109.00","ask":"0.00000913",)"
+        R"("ask_qty":"12345678901.00","ts":1764061201000,"venue":"binance","stale":false})"}};
+
+TEST(end_to_end_replay, volumes_beyond_int64_and_tiny_prices_are_published_exactly) {
+  replay_run run("binance", "/stream", {"PEPE-USDT"});
+  ASSERT_TRUE(run.start_tickerd());
+  ws_client client;
+  ASSERT_TRUE(run.subscribe(client, {pepe_venue, pepe}));
+  ASSERT_TRUE(run.start_sim("binance_memecoins.jsonl", {}));
+  ASSERT_TRUE(wait_for_updates(client, {{pepe_venue, 2}, {pepe, 2}}, seconds(30)))
+      << client.tail(20) << run.logs();
+  const auto messages = client.messages();
+  expect_updates(messages, pepe_venue, pepe_updates);
+  // The composite of one venue carries the same exact text.
+  const auto composite = updates_on(messages, pepe);
+  ASSERT_EQ(composite.size(), 2u);
+  EXPECT_EQ(composite[1].data()["volume_base"].str(), "98765432110000000.00000000");
+  EXPECT_EQ(composite[1].data()["volume_quote"].str(), "345678901235.12345678");
+  EXPECT_EQ(composite[1].data()["low_24h"].str(), "0.000000001234");
+  const auto feed = run.feed();
+  ASSERT_TRUE(feed) << run.logs();
+  EXPECT_EQ((*feed)["parse_errors"].integer(), 0);
+  EXPECT_EQ((*feed)["ticks"].integer(), 2);
+}
+
+// The same values through Redis: cached by one tickerd, served by the next after a warm start,
+// byte for byte.
+TEST(end_to_end_replay, volumes_beyond_int64_survive_a_redis_warm_start) {
+  temp_dir dir("wide-redis");
+  redis_server redis(dir);
+  ASSERT_TRUE(redis.start());
+  const std::string redis_toml =
+      "\n[redis]\naddress = \"127.0.0.1:" + std::to_string(redis.port()) +
+      "\"\nprefix = \"t\"\nwarm_start_timeout_ms = 3000\n";
+
+  replay_run first("binance", "/stream", {"PEPE-USDT"});
+  ASSERT_TRUE(first.start_tickerd(redis_toml));
+  ws_client c1;
+  ASSERT_TRUE(first.subscribe(c1, {pepe_venue}));
+  ASSERT_TRUE(first.start_sim("binance_memecoins.jsonl", {}));
+  ASSERT_TRUE(wait_for_updates(c1, {{pepe_venue, 2}}, seconds(30))) << c1.tail(20) << first.logs();
+  const auto last = updates_on(c1.messages(), pepe_venue).back();
+  // Written through to Redis before the clean shutdown completes.
+  redis_sync_client check(redis.port());
+  const std::string key = "t:state:" + pepe_venue;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  for (;;) {
+    const auto seq = check.hget(key, "seq");
+    if (seq && std::stoll(*seq) == last.seq()) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+        << "Redis never reached seq " << last.seq();
+    std::this_thread::sleep_for(milliseconds(20));  // polling Redis, under the deadline above
+  }
+  const auto stored = check.hget(key, "data");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_NE(stored->find(R"("volume_base":"98765432110000000.00000000")"), std::string::npos)
+      << *stored;
+  const auto stopped = first.stop_tickerd();
+  EXPECT_TRUE(stopped.exited && stopped.code == 0) << stopped.str();
+  first.stop_sim();
+
+  // No sim this time: the second tickerd can only serve what Redis kept.
+  replay_run second("binance", "/stream", {"PEPE-USDT"});
+  ASSERT_TRUE(second.start_tickerd(redis_toml));
+  ws_client c2;
+  ASSERT_TRUE(c2.connect(second.port()));
+  ASSERT_TRUE(c2.send_text(subscribe_request(1, {pepe_venue})));
+  const auto snap = c2.wait_for(typed_on("snapshot", pepe_venue));
+  ASSERT_TRUE(snap) << c2.tail();
+  EXPECT_EQ(snap->seq(), last.seq());
+  EXPECT_EQ(snap->data(), last.data());
+  EXPECT_TRUE(same_data(snap->data(), pepe_updates[1].data));
 }
 
 }  // namespace

@@ -315,11 +315,12 @@ TEST_F(BinanceAdapter, BadNumbers) {
       {"c", "\"1,5\""},
       {"c", "\" 1.5\""},
       {"c", "\"NaN\""},
-      {"b", "\"99999999999999999999\""},  // beyond int64
-      {"a", "\"9223372036854775808\""},
-      {"v", "\"1e-19\""},  // beyond 18 fraction digits
-      {"q", "\"0.0000000000000000001\""},
-      {"h", "\"1.5\\u0030\""},  // escapes never appear in a price
+      {"b", "\"100000000000000000000000000000000000000\""},  // 39 digits: beyond 38
+      {"a", "\"-99999999999999999999999999999999999999.9\""},
+      {"v", "\"1e-31\""},  // beyond 30 fraction digits
+      {"q", "\"0.0000000000000000000000000000001\""},
+      {"q", "\"3456789012345678901234567890.12345678900\""},  // 39 digits with the zero
+      {"h", "\"1.5\\u0030\""},                                // escapes never appear in a price
       {"P", "\"-\""},
   };
   for (const auto& [key, value] : cases) {
@@ -329,13 +330,42 @@ TEST_F(BinanceAdapter, BadNumbers) {
 }
 
 TEST_F(BinanceAdapter, HugeButValidValues) {
-  const field_list f = with(
-      with(with(btc_fields(), "c", R"("9223372036854775807")"), "v", R"("0.000000000000000001")"),
-      "E", "9223372036854775807");
+  const field_list f =
+      with(with(with(btc_fields(), "c", R"("99999999999999999999999999999999999999")"), "v",
+                R"("0.000000000000000000000000000001")"),
+           "E", "9223372036854775807");
   const tick& t = only_tick(object_of(f));
-  EXPECT_TRUE(t.last.identical(decimal(std::numeric_limits<std::int64_t>::max(), 0)));
-  EXPECT_TRUE(t.volume_base.identical(decimal(1, 18)));
+  EXPECT_EQ(t.last.to_string(), "99999999999999999999999999999999999999");
+  EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
   EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
+}
+
+// Issue 11: a 24 h volume beyond int64 at 8 decimals used to refuse the whole frame. These are
+// PEPEUSDT-, SHIBUSDT- and BONKUSDT-sized tickers with prices of 10^-8 and below.
+TEST_F(BinanceAdapter, RealWorldExtremes) {
+  field_list f = btc_fields();
+  f = with(f, "c", R"("0.00000912")");
+  f = with(f, "b", R"("0.00000001")");
+  f = with(f, "a", R"("0.000000001234")");
+  f = with(f, "l", R"("0.00000001")");
+  f = with(f, "v", R"("98765432109876543.00000000")");  // 9.9e16 base units
+  f = with(f, "q", R"("345678901234.00000000")");       // the issue's quote volume
+  f = with(f, "B", R"("123456789012345678.12345678")");
+  const tick& t = only_tick(object_of(f));
+  EXPECT_EQ(t.last.to_string(), "0.00000912");
+  EXPECT_EQ(t.bid.to_string(), "0.00000001");
+  EXPECT_EQ(t.ask.to_string(), "0.000000001234");
+  EXPECT_EQ(t.low_24h.to_string(), "0.00000001");
+  EXPECT_EQ(t.volume_base.to_string(), "98765432109876543.00000000");
+  EXPECT_EQ(t.volume_quote.to_string(), "345678901234.00000000");
+  EXPECT_EQ(t.bid_qty.to_string(), "123456789012345678.12345678");
+  EXPECT_TRUE(t.has(tf_volume_base) && t.has(tf_volume_quote));
+
+  // The widest value a decimal holds: 38 significant digits.
+  const std::string widest = "999999999999999999999999999999.99999999";
+  EXPECT_EQ(
+      only_tick(object_of(with(btc_fields(), "q", '"' + widest + '"'))).volume_quote.to_string(),
+      widest);
 }
 
 TEST_F(BinanceAdapter, NotJson) {

@@ -707,14 +707,14 @@ TEST_F(BybitAdapter, BadNumbers) {
       {"lastPrice", R"("1,5")"},
       {"lastPrice", R"(" 1.5")"},
       {"lastPrice", R"("NaN")"},
-      {"highPrice24h", R"("99999999999999999999")"},  // beyond int64
-      {"lowPrice24h", R"("9223372036854775808")"},
-      {"volume24h", R"("1e-19")"},  // beyond 18 fraction digits
-      {"turnover24h", R"("0.0000000000000000001")"},
+      {"highPrice24h", R"("100000000000000000000000000000000000000")"},  // 39 digits
+      {"lowPrice24h", R"("-99999999999999999999999999999999999999.9")"},
+      {"volume24h", R"("1e-31")"},  // beyond 30 fraction digits
+      {"turnover24h", R"("0.0000000000000000000000000000001")"},
       {"prevPrice24h", R"("1.5\u0030")"},  // escapes never appear in a price
       {"price24hPcnt", R"("-")"},
-      // A fraction whose percent does not fit: 9223372036854775807 * 100.
-      {"price24hPcnt", R"("9223372036854775807")"},
+      // A fraction whose percent does not fit: 38 digits * 100.
+      {"price24hPcnt", R"("99999999999999999999999999999999999999")"},
   };
   for (const auto& [key, value] : cases) {
     EXPECT_EQ(error_of(object_of(ticker_frame(with(btc_ticker_data(), key, std::string(value))))),
@@ -722,7 +722,7 @@ TEST_F(BybitAdapter, BadNumbers) {
         << key << "=" << value;
   }
   for (std::string_view level : {R"([["abc","1"]])", R"([["1","-"]])", R"([["1.5\u0030","1"]])",
-                                 R"([["99999999999999999999","1"]])"}) {
+                                 R"([["100000000000000000000000000000000000000","1"]])"}) {
     EXPECT_EQ(error_of(object_of(book_frame(with(btc_book_data(), "b", std::string(level))))),
               feed_errc::bad_number)
         << level;
@@ -744,6 +744,8 @@ TEST_F(BybitAdapter, PercentIsTheFractionScaleShiftedExactly) {
       {"-0.000001", "-0.0001"},
       {"0.123456789012345678", "12.3456789012345678"},
       {"92233720368547758.07", "9223372036854775807"},
+      {"922337203685477580.8", "92233720368547758080"},  // beyond int64
+      {"999999999999999999999999999999999999", "99999999999999999999999999999999999900"},
   };
   for (const auto& [fraction, percent] : cases) {
     const tick& t = only_tick(object_of(
@@ -753,13 +755,36 @@ TEST_F(BybitAdapter, PercentIsTheFractionScaleShiftedExactly) {
 }
 
 TEST_F(BybitAdapter, HugeButValidValues) {
-  const tick& t = only_tick(object_of(
-      with(ticker_frame(with(with(btc_ticker_data(), "lastPrice", R"("9223372036854775807")"),
-                             "volume24h", R"("0.000000000000000001")")),
-           "ts", "9223372036854775807")));
-  EXPECT_TRUE(t.last.identical(decimal(std::numeric_limits<std::int64_t>::max(), 0)));
-  EXPECT_TRUE(t.volume_base.identical(decimal(1, 18)));
+  const tick& t = only_tick(
+      object_of(with(ticker_frame(with(with(btc_ticker_data(), "lastPrice",
+                                            R"("99999999999999999999999999999999999999")"),
+                                       "volume24h", R"("0.000000000000000000000000000001")")),
+                     "ts", "9223372036854775807")));
+  EXPECT_EQ(str(t.last), "99999999999999999999999999999999999999");
+  EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
   EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
+}
+
+// Issue 11: SHIB/PEPE-sized 24 h volumes and turnovers beyond int64, prices of 10^-8 and below.
+TEST_F(BybitAdapter, RealWorldExtremes) {
+  field_list d = btc_ticker_data();
+  d = with(d, "symbol", R"("BTCUSDT")");
+  d = with(d, "lastPrice", R"("0.000000001234")");
+  d = with(d, "lowPrice24h", R"("0.00000001")");
+  d = with(d, "volume24h", R"("98765432109876543.123456")");
+  d = with(d, "turnover24h", R"("345678901234.1234567")");
+  d = with(d, "price24hPcnt", R"("0.00000001")");
+  const tick& t = only_tick(object_of(ticker_frame(d)));
+  EXPECT_EQ(str(t.last), "0.000000001234");
+  EXPECT_EQ(str(t.low_24h), "0.00000001");
+  EXPECT_EQ(str(t.volume_base), "98765432109876543.123456");
+  EXPECT_EQ(str(t.volume_quote), "345678901234.1234567");
+  EXPECT_EQ(str(t.venue_change_pct), "0.000001");
+
+  const tick& b = only_tick(object_of(book_frame(
+      with(btc_book_data(), "b", R"([["0.000000001234","98765432109876543210.12345678"]])"))));
+  EXPECT_EQ(str(b.bid), "0.000000001234");
+  EXPECT_EQ(str(b.bid_qty), "98765432109876543210.12345678");
 }
 
 TEST_F(BybitAdapter, NotJson) {

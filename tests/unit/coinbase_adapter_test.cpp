@@ -456,6 +456,20 @@ TEST_F(CoinbaseAdapter, WrongTypes) {
   }
 }
 
+// Issue 11: SHIB-sized 24 h volumes beyond int64 at 8 decimals, prices of 10^-8 and below.
+TEST_F(CoinbaseAdapter, RealWorldExtremes) {
+  field_list f = btc_fields();
+  f = with(f, "price", R"("0.00000001")");
+  f = with(f, "best_ask", R"("0.000000001234")");
+  f = with(f, "volume_24h", R"("98765432109876543.12345678")");
+  f = with(f, "best_bid_size", R"("345678901234.00000000")");
+  const tick& t = only_tick(object_of(f));
+  EXPECT_EQ(t.last.to_string(), "0.00000001");
+  EXPECT_EQ(t.ask.to_string(), "0.000000001234");
+  EXPECT_EQ(t.volume_base.to_string(), "98765432109876543.12345678");
+  EXPECT_EQ(t.bid_qty.to_string(), "345678901234.00000000");
+}
+
 TEST_F(CoinbaseAdapter, BadNumbers) {
   const std::pair<std::string_view, std::string_view> cases[] = {
       {"price", "\"abc\""},
@@ -463,10 +477,10 @@ TEST_F(CoinbaseAdapter, BadNumbers) {
       {"price", "\"1,5\""},
       {"price", "\" 1.5\""},
       {"price", "\"NaN\""},
-      {"best_bid", "\"99999999999999999999\""},  // beyond int64
-      {"best_ask", "\"9223372036854775808\""},
-      {"volume_24h", "\"1e-19\""},  // beyond 18 fraction digits
-      {"best_bid_size", "\"0.0000000000000000001\""},
+      {"best_bid", "\"100000000000000000000000000000000000000\""},  // 39 digits: beyond 38
+      {"best_ask", "\"-99999999999999999999999999999999999999.9\""},
+      {"volume_24h", "\"1e-31\""},  // beyond 30 fraction digits
+      {"best_bid_size", "\"0.0000000000000000000000000000001\""},
       {"high_24h", "\"1.5\\u0030\""},  // escapes never appear in a price
       {"low_24h", "\"-\""},
   };
@@ -478,12 +492,13 @@ TEST_F(CoinbaseAdapter, BadNumbers) {
 }
 
 TEST_F(CoinbaseAdapter, HugeButValidValues) {
-  const field_list f = with(with(with(btc_fields(), "price", R"("9223372036854775807")"),
-                                 "volume_24h", R"("0.000000000000000001")"),
-                            "sequence", "18446744073709551615");
+  const field_list f =
+      with(with(with(btc_fields(), "price", R"("99999999999999999999999999999999999999")"),
+                "volume_24h", R"("0.000000000000000000000000000001")"),
+           "sequence", "18446744073709551615");
   const tick& t = only_tick(object_of(f));
-  EXPECT_TRUE(t.last.identical(decimal(std::numeric_limits<std::int64_t>::max(), 0)));
-  EXPECT_TRUE(t.volume_base.identical(decimal(1, 18)));
+  EXPECT_EQ(t.last.to_string(), "99999999999999999999999999999999999999");
+  EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
   // The largest sequence is the last: any further one is old.
   EXPECT_TRUE(parse(object_of(btc_fields(1))).error == feed_errc::ok);
   EXPECT_TRUE(out_.empty());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ticker_json.hpp"
+#include "tickerd/hub/update.hpp"
 
 namespace tickerd {
 namespace {
@@ -177,9 +178,87 @@ TEST(Composite, VolumesAreSummedAcrossScales) {
   EXPECT_EQ(str(two.value.volume_quote), "1051234609.12345600");
 }
 
-TEST(Composite, VolumeSumThatOverflowsIsLeftOutNotWrapped) {
+// Issue 11: SHIB-sized volumes (10^13..10^17 units, 8 decimals) on all five venues sum beyond
+// int64 and stay exact; prices of 10^-9 take their median and midpoint at full precision.
+TEST(Composite, HugeVolumesAndTinyPricesAcrossFiveVenues) {
   const tick ticks[] = {
-      make_tick(venue_id::binance, btc, {{tf_volume_base, "9223372036854775807"}}),
+      make_tick(venue_id::binance, btc,
+                {{tf_last, "0.000000001234"},
+                 {tf_volume_base, "98765432109876543.12345678"},
+                 {tf_volume_quote, "345678901234.00000000"},
+                 {tf_bid, "0.000000001233"},
+                 {tf_ask, "0.000000001235"}}),
+      make_tick(venue_id::okx, btc,
+                {{tf_last, "0.000000001236"},
+                 {tf_volume_base, "87654321098765432.1"},
+                 {tf_volume_quote, "234567890123.123456789"},
+                 {tf_bid, "0.000000001234"},
+                 {tf_ask, "0.000000001236"}}),
+      make_tick(venue_id::coinbase, btc,
+                {{tf_last, "0.00000000123"},
+                 {tf_volume_base, "76543210987654321"},
+                 {tf_volume_quote, "123456789012.5"}}),
+      make_tick(venue_id::bybit, btc,
+                {{tf_last, "0.000000001237"},
+                 {tf_volume_base, "65432109876543210.00000001"},
+                 {tf_volume_quote, "99999999999.99999999"}}),
+      make_tick(venue_id::kraken, btc,
+                {{tf_last, "0.000000001235"},
+                 {tf_volume_base, "54321098765432109.87654321"},
+                 {tf_volume_quote, "1"}}),
+  };
+  const composite_ticker c = compose(ticks);
+  ASSERT_TRUE(c.value.has(tf_volume_base));
+  ASSERT_TRUE(c.value.has(tf_volume_quote));
+  // Sums computed independently (Python's decimal module).
+  EXPECT_EQ(str(c.value.volume_base), "382716172838271616.10000000");
+  EXPECT_EQ(str(c.value.volume_quote), "803703580370.623456779");
+  EXPECT_EQ(str(c.value.last), "0.000000001235");  // the median of five
+  EXPECT_EQ(str(c.value.bid), "0.000000001234");
+  EXPECT_EQ(str(c.value.ask), "0.000000001235");
+  const auto j = parse_ticker_json(encode(c));
+  EXPECT_EQ(j["volume_base"], "382716172838271616.10000000");
+  EXPECT_EQ(j["volume_quote"], "803703580370.623456779");
+  EXPECT_EQ(j["last"], "0.000000001235");
+
+  // Four venues: the midpoint of the middle two, exactly.
+  const composite_ticker four = compose(std::span<const tick>(ticks, 4));
+  EXPECT_EQ(str(four.value.last), "0.000000001235");
+}
+
+// Encoding round trip at the extremes: the text of an update (as sent, and as stored in Redis)
+// parses back to the identical decimal, precision included.
+TEST(Composite, ExtremeValuesRoundTripThroughTheEncodedUpdate) {
+  const std::string_view values[] = {
+      "99999999999999999999999999999999999999",
+      "-99999999999999999999999999999999999999",
+      "99999999.999999999999999999999999999999",
+      "0.000000000000000000000000000001",
+      "98765432109876543.12345678",
+      "345678901234.00000000",
+      "0.000000001234",
+      "0.00000001",
+  };
+  for (const std::string_view v : values) {
+    const tick t = make_tick(venue_id::binance, btc, {{tf_last, v}, {tf_volume_base, v}});
+    const composite_ticker c = compose(std::span<const tick>(&t, 1));
+    const update_ptr u = make_update(0, "ticker.BTC-USDT", 1, encode(c));
+    ASSERT_NE(u, nullptr);
+    const auto j = parse_ticker_json(u->data());
+    for (const char* key : {"last", "volume_base"}) {
+      decimal back;
+      ASSERT_EQ(decimal::parse(j[key], back), decimal_errc::ok) << key << " " << j[key];
+      EXPECT_TRUE(back.identical(dec(v))) << key << " " << j[key] << " vs " << v;
+      EXPECT_EQ(j[key], v);
+    }
+  }
+}
+
+TEST(Composite, VolumeSumThatOverflowsIsLeftOutNotWrapped) {
+  // 38 digits is the widest a decimal holds: a sum beyond it is refused, never wrapped.
+  const tick ticks[] = {
+      make_tick(venue_id::binance, btc,
+                {{tf_volume_base, "99999999999999999999999999999999999999"}}),
       make_tick(venue_id::okx, btc, {{tf_volume_base, "1"}}),
   };
   const composite_ticker c = compose(ticks);
@@ -413,6 +492,20 @@ TEST(CompositeOutliers, BandIsExactAtItsEdge) {
   EXPECT_FALSE(outside_band(dec("95"), dec("100.00"), 500));
   EXPECT_TRUE(outside_band(dec("94.999"), dec("100"), 500));
   EXPECT_FALSE(outside_band(dec("0.00012"), dec("0.00012"), 0));
+  // Tiny and huge prices, still exact at the edge: 5 % of 1.000e-9 is 0.050e-9.
+  EXPECT_FALSE(outside_band(dec("0.00000000105"), dec("0.000000001000"), 500));
+  EXPECT_TRUE(outside_band(dec("0.000000001050000000000000000001"), dec("0.000000001"), 500));
+  EXPECT_FALSE(outside_band(dec("10500000000000000000000000000000000000"),
+                            dec("10000000000000000000000000000000000000"), 500));
+  EXPECT_TRUE(outside_band(dec("10500000000000000000000000000000000001"),
+                           dec("10000000000000000000000000000000000000"), 500));
+  // Scales too far apart to share 128 bits: the coarser value is far outside any sane band.
+  EXPECT_TRUE(outside_band(dec("99999999999999999999999999999999999999"),
+                           dec("0.000000000000000000000000000001"), 500));
+  EXPECT_TRUE(outside_band(dec("0.000000000000000000000000000001"),
+                           dec("99999999999999999999999999999999999999"), 9'999));
+  EXPECT_FALSE(outside_band(dec("0.000000000000000000000000000001"),
+                            dec("99999999999999999999999999999999999999"), 10'000));
 }
 
 TEST(CompositeVenue, VenueTickerNamesItsVenue) {

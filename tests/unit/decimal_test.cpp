@@ -10,8 +10,20 @@
 namespace tickerd {
 namespace {
 
+using i128 = decimal::mantissa_type;
+
 constexpr std::int64_t i64_max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t i64_min = std::numeric_limits<std::int64_t>::min();
+
+// 10^n as a mantissa.
+constexpr i128 pow10(int n) {
+  i128 v = 1;
+  for (int i = 0; i < n; ++i) v *= 10;
+  return v;
+}
+// The largest mantissa: 38 nines.
+constexpr i128 m_max = pow10(decimal::max_digits) - 1;
+const std::string nines38(38, '9');
 
 decimal parsed(std::string_view text) {
   decimal d;
@@ -109,28 +121,65 @@ TEST(DecimalParse, ExponentsFoldIntoTheScale) {
   }
 }
 
-TEST(DecimalParse, Int64Edge) {
+TEST(DecimalParse, BeyondInt64) {
+  // The int64 edges are ordinary values now: the mantissa is 128-bit.
   EXPECT_TRUE(parsed("9223372036854775807").identical(decimal(i64_max, 0)));
   EXPECT_TRUE(parsed("-9223372036854775808").identical(decimal(i64_min, 0)));
-  EXPECT_TRUE(parsed("9.223372036854775807").identical(decimal(i64_max, 18)));
-  EXPECT_TRUE(parsed("922337203685477580.7").identical(decimal(i64_max, 1)));
-  EXPECT_TRUE(parsed("-0.9223372036854775808e1").identical(decimal(i64_min, 18)));
+  EXPECT_TRUE(parsed("9223372036854775808").identical(decimal(static_cast<i128>(i64_max) + 1, 0)));
+  EXPECT_TRUE(parsed("-9223372036854775809").identical(decimal(static_cast<i128>(i64_min) - 1, 0)));
+  EXPECT_TRUE(parsed("92233720368547758.08").identical(decimal(static_cast<i128>(i64_max) + 1, 2)));
+  EXPECT_TRUE(parsed("99999999999999999999").identical(decimal(pow10(20) - 1, 0)));
+  EXPECT_TRUE(parsed("1.0000000000000000000000").identical(decimal(pow10(22), 22)));
+  EXPECT_EQ(parsed("922337203685477581e1").to_string(), "9223372036854775810");
+  // Real 24 h volumes with their 8 decimals (issue 11): Binance PEPEUSDT, SHIB, BONK sizes.
+  EXPECT_EQ(parsed("345678901234.00000000").to_string(), "345678901234.00000000");
+  EXPECT_EQ(parsed("98765432109876.12345678").to_string(), "98765432109876.12345678");
+  EXPECT_TRUE(parsed("98765432109876.12345678")
+                  .identical(decimal(static_cast<i128>(987654321098761234) * 10'000 + 5678, 8)));
+}
 
-  EXPECT_EQ(parse_error("9223372036854775808"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("-9223372036854775809"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("92233720368547758.08"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("99999999999999999999"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("1.0000000000000000000000"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("922337203685477581e1"), decimal_errc::overflow);
+TEST(DecimalParse, ThirtyEightDigits) {
+  EXPECT_TRUE(parsed(nines38).identical(decimal(m_max, 0)));
+  EXPECT_TRUE(parsed("-" + nines38).identical(decimal(-m_max, 0)));
+  EXPECT_TRUE(parsed("0." + nines38.substr(0, 30)).identical(decimal(pow10(30) - 1, 30)));
+  EXPECT_TRUE(
+      parsed(nines38.substr(0, 8) + "." + nines38.substr(0, 30)).identical(decimal(m_max, 30)));
+  EXPECT_TRUE(parsed("1e37").identical(decimal(pow10(37), 0)));
+  EXPECT_TRUE(parsed("9.9e36").identical(decimal(99 * pow10(35), 0)));
+  // Leading zeros are not significant digits.
+  EXPECT_TRUE(parsed("000000" + nines38).identical(decimal(m_max, 0)));
+  EXPECT_EQ(parsed(nines38).to_string(), nines38);
+  EXPECT_EQ(parsed("-" + nines38).to_string(), "-" + nines38);
+
+  // One digit more is refused cleanly, never wrapped.
+  EXPECT_EQ(parse_error("1" + std::string(38, '0')), decimal_errc::overflow);
+  EXPECT_EQ(parse_error("-1" + std::string(38, '0')), decimal_errc::overflow);
+  EXPECT_EQ(parse_error(nines38 + "9"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error(nines38 + ".0"), decimal_errc::overflow);  // a kept zero is a digit
+  EXPECT_EQ(parse_error("340282366920938463463374607431768211456"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error("1e38"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error("10e37"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error(nines38 + "e1"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error(std::string(100, '9')), decimal_errc::overflow);
+}
+
+TEST(DecimalParse, TinyPrices) {
+  // Prices of 10^-8 and below, as strings and as Kraken's JSON numbers.
+  EXPECT_TRUE(parsed("0.00000001").identical(decimal(1, 8)));
+  EXPECT_TRUE(parsed("0.000000001234").identical(decimal(1234, 12)));
+  EXPECT_TRUE(parsed("1.234e-9").identical(decimal(1234, 12)));
+  EXPECT_TRUE(parsed("1e-12").identical(decimal(1, 12)));
+  EXPECT_TRUE(parsed("1e-30").identical(decimal(1, 30)));
+  EXPECT_EQ(parsed("1e-30").to_string(), "0." + std::string(29, '0') + "1");
+  EXPECT_TRUE(parsed("0." + std::string(30, '0')).identical(decimal(0, 30)));
 }
 
 TEST(DecimalParse, ScaleLimits) {
-  EXPECT_EQ(parse_error("1e-19"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("0.0000000000000000001"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("0.0000000000000000000"), decimal_errc::overflow);  // 19 zeros
-  EXPECT_EQ(parse_error("100e-20"), decimal_errc::overflow);  // the scale is not normalized
-  EXPECT_EQ(parse_error("1e19"), decimal_errc::overflow);
-  EXPECT_EQ(parse_error("123456789e11"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error("1e-31"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error("0.0000000000000000000000000000001"), decimal_errc::overflow);
+  EXPECT_EQ(parse_error("0." + std::string(31, '0')), decimal_errc::overflow);  // 31 zeros
+  EXPECT_EQ(parse_error("100e-32"), decimal_errc::overflow);  // the scale is not normalized
+  EXPECT_EQ(parse_error("123456789e30"), decimal_errc::overflow);
   EXPECT_EQ(parse_error("1e99999999999999999999"), decimal_errc::overflow);
   EXPECT_EQ(parse_error("1e-99999999999999999999"), decimal_errc::overflow);
   EXPECT_EQ(parse_error("0e-99999"), decimal_errc::overflow);
@@ -188,11 +237,29 @@ TEST(DecimalFormat, AppendAndToString) {
   EXPECT_EQ(decimal(42, 1).to_string(), "4.2");
 }
 
+TEST(DecimalFormat, WideValues) {
+  EXPECT_EQ(printed(decimal(m_max, 0)), nines38);
+  EXPECT_EQ(printed(decimal(-m_max, 0)), "-" + nines38);
+  EXPECT_EQ(printed(decimal(m_max, 30)), "99999999." + std::string(30, '9'));
+  EXPECT_EQ(printed(decimal(-m_max, 30)), "-99999999." + std::string(30, '9'));
+  EXPECT_EQ(printed(decimal(pow10(19), 0)), "10000000000000000000");
+  EXPECT_EQ(printed(decimal(pow10(19), 19)), "1.0000000000000000000");
+  EXPECT_EQ(printed(decimal(pow10(20) + 7, 2)), "1000000000000000000.07");
+  EXPECT_EQ(printed(decimal(-1, 30)), "-0." + std::string(29, '0') + "1");
+  // The raw constructor can reach the whole 128-bit range: it still fits max_chars.
+  const i128 i128_max = std::numeric_limits<i128>::max();
+  const i128 i128_min = std::numeric_limits<i128>::min();
+  EXPECT_EQ(printed(decimal(i128_max, 0)), "170141183460469231731687303715884105727");
+  EXPECT_EQ(printed(decimal(i128_min, 0)), "-170141183460469231731687303715884105728");
+  EXPECT_EQ(printed(decimal(i128_min, 1)), "-17014118346046923173168730371588410572.8");
+}
+
 TEST(DecimalFormat, OutOfRangeScaleStaysInBuffer) {
   // Only the raw constructor can make these; printing must still fit max_chars.
-  EXPECT_EQ(printed(decimal(123456, 20)), "0.000000000000001235");
-  EXPECT_EQ(printed(decimal(-4, 200)), "0.000000000000000000");
-  EXPECT_EQ(printed(decimal(i64_min, 255)), "0.000000000000000000");
+  EXPECT_EQ(printed(decimal(123456789012345, 40)), "0.000000000000000000000000012346");
+  EXPECT_EQ(printed(decimal(-4, 200)), "0." + std::string(30, '0'));
+  EXPECT_EQ(printed(decimal(i64_min, 255)), "0." + std::string(30, '0'));
+  EXPECT_EQ(printed(decimal(std::numeric_limits<i128>::min(), 255)), "0." + std::string(30, '0'));
 }
 
 TEST(DecimalFormat, RoundTrips) {
@@ -212,6 +279,12 @@ TEST(DecimalFormat, RoundTrips) {
       "0",
       "0.0",
       "5",
+      "345678901234.00000000",
+      "98765432109876.12345678",
+      "0.000000001234",
+      "0.000000000000000000000000000001",
+      "99999999999999999999999999999999999999",
+      "-99999999.999999999999999999999999999999",
   };
   for (std::string_view text : texts) {
     const decimal d = parsed(text);
@@ -239,6 +312,23 @@ TEST(DecimalCompare, AcrossScales) {
   EXPECT_LT(decimal(1, 0), decimal(i64_max, 18));  // 1 < 9.223...
   EXPECT_EQ(decimal(1000, 3), decimal(1, 0));
   EXPECT_EQ((decimal(25, 1) <=> decimal(250, 2)), std::strong_ordering::equal);
+}
+
+TEST(DecimalCompare, WideValues) {
+  EXPECT_GT(parsed("98765432109876.12345679"), parsed("98765432109876.12345678"));
+  EXPECT_LT(parsed("98765432109876.12345678"), parsed("98765432109876.1234568"));
+  EXPECT_EQ(parsed("98765432109876.1234567800"), parsed("98765432109876.12345678"));
+  EXPECT_GT(decimal(m_max, 0), decimal(m_max, 30));
+  EXPECT_LT(decimal(-m_max, 0), decimal(-m_max, 30));
+  EXPECT_GT(decimal(m_max, 0), decimal(m_max - 1, 0));
+  EXPECT_LT(decimal(-m_max, 0), decimal(1, 30));
+  // Lifting 38 nines by 30 digits leaves 128 bits: decided by magnitude, exactly.
+  EXPECT_GT(decimal(m_max, 0), decimal(pow10(37), 30));
+  EXPECT_LT(decimal(1, 0), decimal(m_max, 30));
+  EXPECT_GT(decimal(10'000'000'000, 0), decimal(m_max, 30));  // 1e10 > 99999999.99...
+  EXPECT_LT(decimal(-10'000'000'000, 0), decimal(-m_max, 30));
+  EXPECT_EQ(decimal(pow10(37), 0), decimal(pow10(37), 0));
+  EXPECT_EQ(decimal(pow10(37), 1), decimal(pow10(36), 0));
 }
 
 TEST(DecimalCompare, HugeScaleGapsFromTheRawConstructor) {
@@ -291,12 +381,19 @@ TEST(DecimalRescale, UpAndDown) {
 
 TEST(DecimalRescale, Failures) {
   decimal out(9, 9);
-  EXPECT_FALSE(decimal(i64_max, 0).rescale(1, out));
-  EXPECT_FALSE(decimal(1, 0).rescale(19, out));
+  EXPECT_TRUE(decimal(i64_max, 0).rescale(1, out));  // beyond int64 is fine now
+  EXPECT_TRUE(out.identical(decimal(static_cast<i128>(i64_max) * 10, 1)));
+  EXPECT_FALSE(decimal(1, 0).rescale(31, out));
   EXPECT_FALSE(decimal(1, 0).rescale(-1, out));
-  EXPECT_FALSE(decimal(10, 0).rescale(18, out));  // 10 * 10^18 > int64
-  EXPECT_TRUE(decimal(9, 0).rescale(18, out));
-  EXPECT_TRUE(out.identical(decimal(9'000'000'000'000'000'000, 18)));
+  EXPECT_FALSE(decimal(m_max, 0).rescale(1, out));
+  EXPECT_FALSE(decimal(pow10(8), 0).rescale(30, out));  // 10^38: one digit too many
+  EXPECT_TRUE(decimal(99'999'999, 0).rescale(30, out));
+  EXPECT_TRUE(out.identical(decimal(99'999'999 * pow10(30), 30)));
+  EXPECT_TRUE(decimal(m_max, 30).rescale(0, out));
+  EXPECT_TRUE(out.identical(decimal(100'000'000, 0)));
+  // A raw mantissa beyond the bound is refused rather than carried on.
+  EXPECT_FALSE(decimal(std::numeric_limits<i128>::max(), 0).rescale(0, out));
+  EXPECT_TRUE(out.identical(decimal(100'000'000, 0)));
 }
 
 TEST(DecimalArith, AddSub) {
@@ -312,13 +409,33 @@ TEST(DecimalArith, AddSub) {
   ASSERT_TRUE(decimal::add(parsed("-0.005"), parsed("0.005"), out));
   EXPECT_TRUE(out.is_zero());
 
-  EXPECT_FALSE(decimal::add(decimal(i64_max, 0), decimal(1, 0), out));
-  EXPECT_FALSE(decimal::sub(decimal(i64_min, 0), decimal(1, 0), out));
-  EXPECT_FALSE(decimal::add(decimal(i64_max, 0), decimal(1, 1), out));  // lift overflows
-  EXPECT_FALSE(decimal::sub(decimal(0, 0), decimal(i64_min, 0), out));
-  EXPECT_TRUE(decimal::add(decimal(i64_max, 0), decimal(i64_min, 0), out));
-  EXPECT_TRUE(out.identical(decimal(-1, 0)));
-  EXPECT_FALSE(decimal::add(decimal(1, 19), decimal(1, 0), out));  // invalid scale
+  ASSERT_TRUE(decimal::add(decimal(i64_max, 0), decimal(1, 0), out));
+  EXPECT_EQ(out.to_string(), "9223372036854775808");
+  ASSERT_TRUE(decimal::sub(decimal(i64_min, 0), decimal(1, 0), out));
+  EXPECT_EQ(out.to_string(), "-9223372036854775809");
+
+  // At the 38-digit bound: refused, never wrapped.
+  EXPECT_FALSE(decimal::add(decimal(m_max, 0), decimal(1, 0), out));
+  EXPECT_FALSE(decimal::sub(decimal(-m_max, 0), decimal(1, 0), out));
+  EXPECT_FALSE(decimal::add(decimal(m_max, 0), decimal(m_max, 0), out));  // 2e38 > 2^127
+  EXPECT_FALSE(decimal::sub(decimal(m_max, 0), decimal(-m_max, 0), out));
+  EXPECT_FALSE(decimal::add(decimal(m_max, 0), decimal(1, 1), out));   // lift overflows
+  EXPECT_FALSE(decimal::add(decimal(m_max, 0), decimal(1, 30), out));  // lift leaves 128 bits
+  EXPECT_TRUE(decimal::add(decimal(m_max, 0), decimal(-m_max, 0), out));
+  EXPECT_TRUE(out.identical(decimal(0, 0)));
+  EXPECT_TRUE(decimal::add(decimal(m_max - 1, 0), decimal(1, 0), out));
+  EXPECT_TRUE(out.identical(decimal(m_max, 0)));
+  EXPECT_FALSE(decimal::add(decimal(1, 31), decimal(1, 0), out));  // invalid scale
+}
+
+TEST(DecimalArith, SumsOfHugeVolumes) {
+  // Five venues' SHIB-sized 24 h volumes with 8 decimals: far beyond int64, exact.
+  decimal total = parsed("0.00000000");
+  for (std::string_view v : {"98765432109876.12345678", "87654321098765.87654321",
+                             "76543210987654.5", "65432109876543.00000001", "54321098765432"}) {
+    ASSERT_TRUE(decimal::add(total, parsed(v), total)) << v;
+  }
+  EXPECT_EQ(total.to_string(), "382716172838271.50000000");  // Python's decimal module agrees
 }
 
 TEST(DecimalArith, ChangePct) {
@@ -363,11 +480,15 @@ TEST(DecimalArith, ChangePctFailures) {
   decimal out;
   EXPECT_FALSE(decimal::change_pct(parsed("1"), parsed("0"), 2, out));
   EXPECT_FALSE(decimal::change_pct(parsed("1"), parsed("0.000"), 2, out));
-  EXPECT_FALSE(decimal::change_pct(parsed("2"), parsed("3"), 18, out));  // -33.3e18 too big
-  EXPECT_FALSE(decimal::change_pct(parsed("1"), parsed("3"), 18, out));
-  EXPECT_FALSE(decimal::change_pct(parsed("9.223372036854775807"), parsed("1"), 18, out));
+  ASSERT_TRUE(decimal::change_pct(parsed("2"), parsed("3"), 30, out));  // 32 digits fit
+  EXPECT_EQ(out.to_string(), "-33." + std::string(30, '3'));
+  EXPECT_FALSE(decimal::change_pct(parsed("1e20"), parsed("1"), 30, out));  // 53 digits
+  ASSERT_TRUE(decimal::change_pct(parsed("2"), parsed("3"), 18, out));      // fits 128 bits now
+  EXPECT_EQ(out.to_string(), "-33.333333333333333333");
+  EXPECT_FALSE(decimal::change_pct(parsed(nines38), parsed("1"), 0, out));
+  EXPECT_FALSE(decimal::change_pct(decimal(m_max, 0), decimal(1, 30), 2, out));  // lift
   EXPECT_FALSE(decimal::change_pct(decimal(i64_max, 0), decimal(1, 18), 2, out));
-  EXPECT_FALSE(decimal::change_pct(parsed("1"), parsed("2"), 19, out));
+  EXPECT_FALSE(decimal::change_pct(parsed("1"), parsed("2"), 31, out));
   EXPECT_FALSE(decimal::change_pct(parsed("1"), parsed("2"), -1, out));
   EXPECT_TRUE(decimal::change_pct(decimal(i64_min, 0), decimal(i64_min, 0), 18, out));
   EXPECT_TRUE(out.is_zero());
@@ -383,15 +504,10 @@ TEST(DecimalArith, Midpoint) {
       {"1.01", "1.02", "1.015"}, {"1.00", "1.02", "1.01"},
       {"1", "2", "1.5"},         {"-1", "-2", "-1.5"},
       {"1.5", "1.50", "1.50"},   {"85205.69", "85205.70", "85205.695"},
-      {"-0.5", "0.5", "0.0"},    {"0", "0.000000000000000001", "0.000000000000000000"},
+      {"-0.5", "0.5", "0.0"},    {"0", "0.000000000000000001", "0.0000000000000000005"},
   };
   decimal out;
   for (const row& r : rows) {
-    if (r.mid == "0.000000000000000000") {
-      // Odd at scale 18 would need a 19th digit: refused rather than rounded.
-      EXPECT_FALSE(decimal::midpoint(parsed(r.a), parsed(r.b), out));
-      continue;
-    }
     ASSERT_TRUE(decimal::midpoint(parsed(r.a), parsed(r.b), out)) << r.a << " " << r.b;
     EXPECT_EQ(out.to_string(), r.mid) << r.a << " " << r.b;
   }
@@ -399,7 +515,20 @@ TEST(DecimalArith, Midpoint) {
   EXPECT_TRUE(out.identical(decimal(i64_max, 0)));
   ASSERT_TRUE(decimal::midpoint(decimal(i64_min, 0), decimal(i64_min, 0), out));
   EXPECT_TRUE(out.identical(decimal(i64_min, 0)));
-  EXPECT_FALSE(decimal::midpoint(decimal(i64_max, 0), decimal(i64_max - 1, 0), out));
+  ASSERT_TRUE(decimal::midpoint(decimal(i64_max, 0), decimal(i64_max - 1, 0), out));
+  EXPECT_EQ(out.to_string(), "9223372036854775806.5");
+  // Odd at max_scale would need a 31st digit: refused rather than rounded.
+  EXPECT_FALSE(decimal::midpoint(parsed("0"), decimal(1, 30), out));
+  // Near the bound the sum leaves 128 bits; an even one still halves exactly.
+  ASSERT_TRUE(decimal::midpoint(decimal(m_max, 0), decimal(m_max - 2, 0), out));
+  EXPECT_TRUE(out.identical(decimal(m_max - 1, 0)));
+  ASSERT_TRUE(decimal::midpoint(decimal(-m_max, 0), decimal(-m_max + 2, 0), out));
+  EXPECT_TRUE(out.identical(decimal(-m_max + 1, 0)));
+  ASSERT_TRUE(decimal::midpoint(decimal(m_max, 0), decimal(m_max, 0), out));
+  EXPECT_TRUE(out.identical(decimal(m_max, 0)));
+  EXPECT_FALSE(decimal::midpoint(decimal(m_max, 0), decimal(m_max - 1, 0), out));  // 39 digits
+  ASSERT_TRUE(decimal::midpoint(decimal(m_max, 0), decimal(-m_max, 0), out));
+  EXPECT_TRUE(out.is_zero());
 }
 
 }  // namespace

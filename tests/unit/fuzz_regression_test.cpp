@@ -123,13 +123,38 @@ std::string with_split(char split, std::string_view text) {
 
 TEST(FuzzRegression, Decimal) {
   const std::vector<std::string> seeds = {
-      "85205.70", "0.00000123", "123", "-0.0025", "1.5e-3", "2E2", "1.50e1", "-0.00", "0",
-      "9223372036854775807", "-9223372036854775808", "0.123456789012345678", "1e-18", "1e-19",
-      "99999999999999999999", "86056.1085205.7", "x1.01-1.02",
+      "85205.70",
+      "0.00000123",
+      "123",
+      "-0.0025",
+      "1.5e-3",
+      "2E2",
+      "1.50e1",
+      "-0.00",
+      "0",
+      "9223372036854775807",
+      "-9223372036854775808",
+      "0.123456789012345678",
+      "1e-18",
+      "1e-19",
+      "99999999999999999999",
+      "86056.1085205.7",
+      "x1.01-1.02",
       // Pairs: the first byte picks where the rest splits into two operands.
-      with_split(5, "100.5100"), with_split(3, "-1-2"), with_split(7, "9.0000000000000000099"),
+      with_split(5, "100.5100"),
+      with_split(3, "-1-2"),
+      with_split(7, "9.0000000000000000099"),
       with_split(2, "1.0050.001"),
       "4-10553.32510025112051002",  // found by libFuzzer: a sum whose operand does not fit
+      // The 128-bit range (issue 11): 38 digits, 30 decimals, and one beyond each.
+      "99999999999999999999999999999999999999",
+      "-99999999999999999999999999999999999999",
+      "100000000000000000000000000000000000000",
+      "1e-30",
+      "1e-31",
+      "98765432109876543.12345678",
+      with_split(38, "99999999999999999999999999999999999999-1"),
+      with_split(19, "9999999999999999999.0000000000000000001"),
   };
   const std::vector<std::string> tokens = {"-",   ".",    "e", "E",  "e-",
                                            "e+",  "0",    "9", "00", "999999999",
@@ -148,6 +173,34 @@ TEST(FuzzRegression, DecimalPairs) {
     const std::string a = decimal(mant(rng) >> (i % 60), scale(rng)).to_string();
     const std::string b = decimal(mant(rng) >> ((i * 7) % 60), scale(rng)).to_string();
     std::string input(1, static_cast<char>(a.size()));  // split = 1 + a.size() % (len - 1)
+    input += a;
+    input += b;
+    const char* f =
+        fuzz::decimal_target(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+    if (f != nullptr && ++failures <= 5) ADD_FAILURE() << f << " for " << a << " , " << b;
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(FuzzRegression, DecimalWidePairs) {
+  // Pairs near the 38-digit bound and across the whole scale range: lifts that leave 128 bits,
+  // sums that overflow, midpoints of huge values.
+  std::mt19937_64 rng(0x1d3c);
+  std::uniform_int_distribution<int> scale(0, decimal::max_scale);
+  std::uniform_int_distribution<int> digits(1, decimal::max_digits);
+  const auto wide = [&] {
+    std::string s = rng() % 2 == 0 ? "-" : "";
+    const int n = digits(rng);
+    for (int k = 0; k < n; ++k) s += static_cast<char>('0' + (k == 0 ? 1 + rng() % 9 : rng() % 10));
+    decimal d;
+    EXPECT_EQ(decimal::parse(s, d), decimal_errc::ok) << s;
+    return decimal(d.mantissa(), scale(rng)).to_string();
+  };
+  int failures = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string a = wide();
+    const std::string b = wide();
+    std::string input(1, static_cast<char>(a.size()));
     input += a;
     input += b;
     const char* f =

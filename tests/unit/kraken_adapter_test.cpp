@@ -385,6 +385,8 @@ TEST_F(KrakenAdapter, OpenIsLastMinusChangeExactly) {
       {{"0.00000001", "0.00000002"}, "-0.00000001"},
       {{"1.5e2", "5E-1"}, "149.5"},  // exponents are JSON too
       {{"9223372036854775807", "0"}, "9223372036854775807"},
+      {{"9223372036854775807", "-1"}, "9223372036854775808"},  // beyond int64
+      {{"1.234e-9", "-1e-12"}, "0.000000001235"},
   };
   for (const auto& [in, open] : cases) {
     const tick& t =
@@ -396,8 +398,8 @@ TEST_F(KrakenAdapter, OpenIsLastMinusChangeExactly) {
   EXPECT_FALSE(only_tick(ticker_frame(without(btc_fields(), "change"))).has(tf_open));
   EXPECT_FALSE(only_tick(ticker_frame(with(btc_fields(), "change", "null"))).has(tf_open));
   EXPECT_FALSE(only_tick(ticker_frame(without(btc_fields(), "last"))).has(tf_open));
-  const tick& t = only_tick(
-      ticker_frame(with(with(btc_fields(), "last", "9223372036854775807"), "change", "-1")));
+  const tick& t = only_tick(ticker_frame(
+      with(with(btc_fields(), "last", "99999999999999999999999999999999999999"), "change", "-1")));
   EXPECT_FALSE(t.has(tf_open));
   EXPECT_TRUE(t.has(tf_last));
 }
@@ -533,16 +535,37 @@ TEST_F(KrakenAdapter, WrongTypes) {
   }
 }
 
+// Issue 11: Kraken sends JSON numbers. SHIB-sized 24 h volumes beyond int64 with 8 decimals,
+// prices of 10^-8 and below, in plain and exponent form.
+TEST_F(KrakenAdapter, RealWorldExtremes) {
+  field_list f = btc_fields();
+  f = with(f, "last", "1.234e-9");
+  f = with(f, "bid", "0.000000001233");
+  f = with(f, "ask", "1E-8");
+  f = with(f, "low", "0.00000001");
+  f = with(f, "change", "-1.2e-11");
+  f = with(f, "volume", "98765432109876543.12345678");
+  f = with(f, "bid_qty", "3.4567890123400000000e11");
+  const tick& t = only_tick(ticker_frame(f));
+  EXPECT_EQ(str(t.last), "0.000000001234");
+  EXPECT_EQ(str(t.bid), "0.000000001233");
+  EXPECT_EQ(str(t.ask), "0.00000001");
+  EXPECT_EQ(str(t.low_24h), "0.00000001");
+  EXPECT_EQ(str(t.open_24h), "0.000000001246");
+  EXPECT_EQ(str(t.volume_base), "98765432109876543.12345678");
+  EXPECT_EQ(str(t.bid_qty), "345678901234.00000000");
+}
+
 TEST_F(KrakenAdapter, BadNumbers) {
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"bid", "99999999999999999999"},  // beyond int64
-      {"ask", "9223372036854775808"},
-      {"last", "-9223372036854775809"},
-      {"volume", "1e-19"},  // beyond 18 fraction digits
-      {"bid_qty", "0.0000000000000000001"},
+      {"bid", "100000000000000000000000000000000000000"},  // 39 digits: beyond 38
+      {"ask", "1e38"},
+      {"last", "-99999999999999999999999999999999999999.9"},
+      {"volume", "1e-31"},  // beyond 30 fraction digits
+      {"bid_qty", "0.0000000000000000000000000000001"},
       {"high", "1e400"},
-      {"change_pct", "1E+30"},
-      {"change", "123456789012345678901234567890"},
+      {"change_pct", "1E+38"},
+      {"change", "1234567890123456789012345678901234567890"},
   };
   for (const auto& [key, value] : cases) {
     EXPECT_EQ(error_of(ticker_frame(with(btc_fields(), key, std::string(value)))),
@@ -552,13 +575,14 @@ TEST_F(KrakenAdapter, BadNumbers) {
 }
 
 TEST_F(KrakenAdapter, HugeButValidValues) {
-  const field_list f = with(
-      with(with(btc_fields(), "last", "9223372036854775807"), "volume", "0.000000000000000001"),
-      "low", "-9223372036854775808");
+  const field_list f =
+      with(with(with(btc_fields(), "last", "99999999999999999999999999999999999999"), "volume",
+                "0.000000000000000000000000000001"),
+           "low", "-99999999999999999999999999999999999999");
   const tick& t = only_tick(ticker_frame(f));
-  EXPECT_TRUE(t.last.identical(decimal(std::numeric_limits<std::int64_t>::max(), 0)));
-  EXPECT_TRUE(t.volume_base.identical(decimal(1, 18)));
-  EXPECT_TRUE(t.low_24h.identical(decimal(std::numeric_limits<std::int64_t>::min(), 0)));
+  EXPECT_EQ(str(t.last), "99999999999999999999999999999999999999");
+  EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
+  EXPECT_EQ(str(t.low_24h), "-99999999999999999999999999999999999999");
   const tick& z = only_tick(ticker_frame(with(btc_fields(), "bid", "-0.0")));
   EXPECT_TRUE(z.bid.is_zero());
   EXPECT_EQ(str(only_tick(ticker_frame(with(btc_fields(), "ask", "1.5e-8"))).ask), "0.000000015");

@@ -423,16 +423,32 @@ TEST_F(OkxAdapter, WrongTypes) {
   }
 }
 
+// Issue 11: PEPE/SHIB-sized vol24h and volCcy24h beyond int64, prices of 10^-8 and below.
+TEST_F(OkxAdapter, RealWorldExtremes) {
+  field_list f = btc_fields();
+  f = with(f, "last", R"("0.000000001234")");
+  f = with(f, "bidPx", R"("0.00000001")");
+  f = with(f, "low24h", R"("0.000000000001")");
+  f = with(f, "vol24h", R"("98765432109876543.12345678")");
+  f = with(f, "volCcy24h", R"("345678901234.000000000")");
+  const tick& t = only_tick(push_of(f));
+  EXPECT_EQ(t.last.to_string(), "0.000000001234");
+  EXPECT_EQ(t.bid.to_string(), "0.00000001");
+  EXPECT_EQ(t.low_24h.to_string(), "0.000000000001");
+  EXPECT_EQ(t.volume_base.to_string(), "98765432109876543.12345678");
+  EXPECT_EQ(t.volume_quote.to_string(), "345678901234.000000000");
+}
+
 TEST_F(OkxAdapter, BadNumbers) {
   const std::pair<std::string_view, std::string_view> cases[] = {
       {"last", "\"abc\""},
       {"last", "\"1,5\""},
       {"last", "\" 1.5\""},
       {"last", "\"NaN\""},
-      {"bidPx", "\"99999999999999999999\""},  // beyond int64
-      {"askPx", "\"9223372036854775808\""},
-      {"vol24h", "\"1e-19\""},  // beyond 18 fraction digits
-      {"volCcy24h", "\"0.0000000000000000001\""},
+      {"bidPx", "\"100000000000000000000000000000000000000\""},  // 39 digits: beyond 38
+      {"askPx", "\"-99999999999999999999999999999999999999.9\""},
+      {"vol24h", "\"1e-31\""},  // beyond 30 fraction digits
+      {"volCcy24h", "\"0.0000000000000000000000000000001\""},
       {"high24h", "\"1.5\\u0030\""},  // escapes never appear in a price
       {"bidSz", "\"-\""},
       {"ts", "\"-1\""},  // timestamps: plain digits that fit an int64
@@ -451,12 +467,13 @@ TEST_F(OkxAdapter, BadNumbers) {
 }
 
 TEST_F(OkxAdapter, HugeButValidValues) {
-  const field_list f = with(with(with(btc_fields(), "last", R"("9223372036854775807")"), "vol24h",
-                                 R"("0.000000000000000001")"),
-                            "ts", R"("9223372036854775807")");
+  const field_list f =
+      with(with(with(btc_fields(), "last", R"("99999999999999999999999999999999999999")"), "vol24h",
+                R"("0.000000000000000000000000000001")"),
+           "ts", R"("9223372036854775807")");
   const tick& t = only_tick(push_of(f));
-  EXPECT_TRUE(t.last.identical(decimal(std::numeric_limits<std::int64_t>::max(), 0)));
-  EXPECT_TRUE(t.volume_base.identical(decimal(1, 18)));
+  EXPECT_EQ(t.last.to_string(), "99999999999999999999999999999999999999");
+  EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
   EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
   const tick& z = only_tick(push_of(with(btc_fields(), "ts", R"("0")")));
   EXPECT_EQ(z.exchange_ts_ms, 0);

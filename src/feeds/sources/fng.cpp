@@ -16,7 +16,7 @@ namespace dom = simdjson::dom;
 
 namespace {
 
-__extension__ using i128 = __int128;
+using i128 = decimal::mantissa_type;
 
 constexpr std::size_t max_body_bytes = 1u << 20;
 constexpr int full = 10'000;  // 100.00 in hundredths
@@ -38,16 +38,27 @@ int clamp_score(std::int64_t v) noexcept {
   return static_cast<int>(std::clamp<std::int64_t>(v, 0, full));
 }
 
+// Percentages in hundredths are clamped here, far beyond where every score saturates, so the
+// score arithmetic stays in int64 whatever a 38-digit decimal holds.
+constexpr std::int64_t hundredths_cap = 1'000'000'000'000;
+
+std::int64_t clamped(i128 v) noexcept {
+  return static_cast<std::int64_t>(std::clamp<i128>(v, -hundredths_cap, hundredths_cap));
+}
+
 // A decimal's value in hundredths (scale 2), rounded half away from zero.
 std::optional<std::int64_t> hundredths(decimal d) noexcept {
   decimal r;
   if (!d.rescale(2, r)) return std::nullopt;
-  return r.mantissa();
+  return clamped(r.mantissa());
 }
 
-i128 lift(decimal d) noexcept {
+// The volume at volume_scale (finer ones truncated); nullopt when it leaves 128 bits.
+std::optional<i128> lift(decimal d) noexcept {
   i128 v = d.mantissa();
-  for (int s = d.scale(); s < volume_scale; ++s) v *= 10;
+  for (int s = d.scale(); s < volume_scale; ++s) {
+    if (__builtin_mul_overflow(v, 10, &v)) return std::nullopt;
+  }
   for (int s = d.scale(); s > volume_scale; --s) v /= 10;
   return v;
 }
@@ -135,6 +146,7 @@ std::optional<computed_index> compute_index(const std::vector<coin>& coins) {
   std::vector<std::int64_t> ranges;
   i128 total_volume = 0;
   std::optional<i128> btc_volume;
+  bool volume_overflow = false;  // beyond 128 bits at volume_scale: no dominance score
   for (const coin& c : coins) {
     const bool btc = c.base == "BTC";
     if (c.change_pct) {
@@ -150,12 +162,12 @@ std::optional<computed_index> compute_index(const std::vector<coin>& coins) {
     if (c.high_24h && c.low_24h && c.low_24h->mantissa() > 0) {
       decimal range;
       if (decimal::change_pct(*c.high_24h, *c.low_24h, 2, range))
-        ranges.push_back(range.mantissa());
+        ranges.push_back(clamped(range.mantissa()));
     }
     if (c.volume_quote && !c.volume_quote->is_negative()) {
-      const i128 v = lift(*c.volume_quote);
-      total_volume += v;
-      if (btc && !btc_volume) btc_volume = v;
+      const std::optional<i128> v = lift(*c.volume_quote);
+      if (!v || __builtin_add_overflow(total_volume, *v, &total_volume)) volume_overflow = true;
+      if (v && btc && !btc_volume) btc_volume = v;
     }
   }
   if (with_change > 0) {
@@ -171,9 +183,13 @@ std::optional<computed_index> compute_index(const std::vector<coin>& coins) {
         n % 2 == 1 ? ranges[n / 2] : (ranges[n / 2 - 1] + ranges[n / 2] + 1) / 2;
     out.volatility = clamp_score(full - 8 * median);
   }
-  if (btc_volume && total_volume > 0) {
-    const auto share_bp = static_cast<std::int64_t>((*btc_volume * 20'000 + total_volume) /
-                                                    (2 * total_volume));  // rounded half up
+  i128 share_num = 0;
+  i128 share_den = 0;
+  if (btc_volume && total_volume > 0 && !volume_overflow &&
+      !__builtin_mul_overflow(*btc_volume, 20'000, &share_num) &&
+      !__builtin_add_overflow(share_num, total_volume, &share_num) &&
+      !__builtin_mul_overflow(total_volume, 2, &share_den)) {
+    const auto share_bp = static_cast<std::int64_t>(share_num / share_den);  // rounded half up
     // 50 + 2 × (45 % - share): 20 % scores 100, 70 % or more 0.
     out.dominance = clamp_score(full / 2 + 2 * (neutral_btc_share_bp - share_bp));
   }
