@@ -48,12 +48,13 @@ test-deps:
 # sanitizers' options (exit status 66) for every process, and the harness fails a test whose
 # child printed a report or exited 66 (tests/integration/harness.hpp).
 
-# Every unit and integration test under ASan + UBSan (and LSan, at each process's exit).
+# Every unit and integration test under ASan + UBSan (and LSan, at each process's exit). Unit
+# tests run two at a time; the integration tests are RUN_SERIAL (tests/CMakeLists.txt): alone.
 ASAN_TESTS := ^(unit|integration)[.]
 asan: test-deps
 	@cmake --preset asan-ubsan >/dev/null
 	@cmake --build --preset asan-ubsan -j $(JOBS) --target unit_tests integration_tests
-	@ctest --preset asan-ubsan -j 1 -R '$(ASAN_TESTS)'
+	@ctest --preset asan-ubsan -j $(JOBS) -R '$(ASAN_TESTS)'
 
 # ThreadSanitizer, with Asio and Beast (tickerd_net) and the test harness compiled with it so
 # that it sees their synchronisation. The tests that run more than one thread: each starts a
