@@ -1,6 +1,6 @@
 # tickerd's two commands: `make demo` and `make test` (see README.md). Everything else is a
 # convenience around CMake presets.
-.PHONY: demo test build deps test-deps asan bench format format-check tidy clean
+.PHONY: demo test test-release build deps test-deps asan tsan bench format format-check tidy clean
 
 JOBS ?= $(shell nproc)
 PRESET ?= release
@@ -10,8 +10,23 @@ BUILD_DIR := build/$(PRESET)
 demo: deps build
 	@scripts/demo.sh $(BUILD_DIR)
 
-# Installs what is missing, builds everything, runs every test with ctest.
+# Installs what is missing, then runs these stages in order, each in its own build directory;
+# the first failure stops it (CI runs exactly this, .ci/run):
+#   test-release  the Release build and every test (unit, integration, the dashboard in Chromium)
+#   asan          unit and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan          the integration tests that run several threads, under ThreadSanitizer
+# The short libFuzzer pass (fuzz-ci) is the next stage: it goes at the end of TEST_STAGES.
+TEST_STAGES := test-release asan tsan
+
 test: test-deps
+	@for stage in $(TEST_STAGES); do \
+	  start=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$stage || { echo "make test: $$stage FAILED"; exit 1; }; \
+	  echo "make test: $$stage passed in $$(( $$(date +%s) - start )) s"; \
+	done
+
+# Builds everything in build/$(PRESET) (Release), runs every test with ctest.
+test-release: test-deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 	@ctest --preset $(PRESET) -j 1
@@ -26,9 +41,49 @@ deps:
 test-deps:
 	@scripts/install-deps.sh test
 
-# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The sanitizer stages build only what their tests need (no benchmarks, no browser test: the
+# dashboard's page is JavaScript, and the server under it is the one the integration tests
+# drive), at -O1 (presets asan-ubsan and tsan). A report fails the test that provoked it, also
+# when it comes from a tickerd or tickerd-sim the test started: the test presets set the
+# sanitizers' options (exit status 66) for every process, and the harness fails a test whose
+# child printed a report or exited 66 (tests/integration/harness.hpp).
+
+# Every unit and integration test under ASan + UBSan (and LSan, at each process's exit). Unit
+# tests run two at a time; the integration tests are RUN_SERIAL (tests/CMakeLists.txt): alone.
+ASAN_TESTS := ^(unit|integration)[.]
 asan: test-deps
-	@$(MAKE) --no-print-directory test PRESET=asan-ubsan
+	@cmake --preset asan-ubsan >/dev/null
+	@cmake --build --preset asan-ubsan -j $(JOBS) --target unit_tests integration_tests
+	@ctest --preset asan-ubsan -j $(JOBS) -R '$(ASAN_TESTS)'
+
+# ThreadSanitizer, with Asio and Beast (tickerd_net) and the test harness compiled with it so
+# that it sees their synchronisation. The tests that run more than one thread: each starts a
+# tickerd with an ingest thread and 2 gateway shards (stack_options::shards), or runs a feed
+# session against a scripted upstream on another thread:
+#   end_to_end, end_to_end_protocol  clients on both shards; every update crosses ingest -> shards
+#   end_to_end_websocket             framing, keepalive and shutdown on the shard threads
+#   end_to_end_slow_client           conflation and closing while ingest keeps posting
+#   redis_e2e                        the Redis link on the ingest thread: warm start, outages,
+#                                    edges and failover, with the shards serving clients
+#   feed_session                     reconnects, rollover and stop() beside the upstream's thread
+# Left out, as they add input but no thread: the single-shard replays, the sim's fault matrix,
+# gas/F&G/almanac sources, and redis_fixture (the Redis link alone, on the test's thread).
+# ASan runs all of them.
+TSAN_TESTS := ^integration[.](end_to_end|end_to_end_protocol|end_to_end_websocket|end_to_end_slow_client|redis_e2e|feed_session)[.]
+# GCC 12's TSan puts its shadow memory at fixed addresses and aborts ("FATAL: ThreadSanitizer:
+# unexpected memory mapping") where the kernel randomises mmap with more than 28 bits
+# (vm.mmap_rnd_bits = 32 on recent Ubuntu kernels, as on CI runners). `setarch -R` turns address
+# randomisation off for the build (gtest_discover_tests runs the test binary) and the tests and
+# everything they start; where a container forbids that, root lowers vm.mmap_rnd_bits to 28.
+NO_ASLR := $(shell setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R)
+tsan: test-deps
+	@if [ -z "$(NO_ASLR)" ] && [ "$$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0)" -gt 28 ]; then \
+	  echo "tsan: setarch -R is not permitted here; setting vm.mmap_rnd_bits=28"; \
+	  $$([ "$$(id -u)" -eq 0 ] || echo sudo -n) sysctl -qw vm.mmap_rnd_bits=28 || exit 1; \
+	fi
+	@cmake --preset tsan >/dev/null
+	@$(NO_ASLR) cmake --build --preset tsan -j $(JOBS) --target integration_tests
+	@$(NO_ASLR) ctest --preset tsan -j 1 -R '$(TSAN_TESTS)'
 
 # Builds only the benchmark binaries (Release) and runs the standard set, micro-benchmarks then
 # the load scenarios (tickerd-bench; bench/run.sh installs the Node peer with npm ci), in under

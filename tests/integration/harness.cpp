@@ -207,11 +207,32 @@ std::string exit_info::str() const {
   return "not exited";
 }
 
-child_process::~child_process() {
-  if (pid_ > 0) {
-    if (!exit_) stop();
-    if (current_test_failed()) std::fprintf(stderr, "%s", logs().c_str());
+std::string sanitizer_report(std::string_view text) {
+  // Every sanitizer's report has a line "<LEVEL>: <Tool>Sanitizer: <what>" (ASan, LSan, TSan,
+  // and UBSan's SUMMARY line); UBSan's first line is "<file>:<line>:<col>: runtime error: ...".
+  constexpr std::size_t report_bytes = 8 * 1024;
+  std::size_t at = std::string_view::npos;
+  for (const std::string_view marker :
+       {std::string_view("Sanitizer: "), std::string_view(": runtime error: ")}) {
+    at = std::min(at, text.find(marker));
   }
+  if (at == std::string_view::npos) return {};
+  const std::size_t line_start = text.rfind('\n', at);
+  const std::size_t start = line_start == std::string_view::npos ? 0 : line_start + 1;
+  return std::string(text.substr(start, report_bytes));
+}
+
+child_process::~child_process() {
+  if (pid_ <= 0) return;
+  if (!exit_) stop();
+  const std::string report = sanitizer_report(stderr_text());
+  if (!report.empty()) {
+    ADD_FAILURE() << name_ << " (pid " << pid_ << ") reported a sanitizer error:\n" << report;
+  } else if (exit_ && exit_->exited && exit_->code == sanitizer_exit_code) {
+    ADD_FAILURE() << name_ << " (pid " << pid_ << ") exited with the sanitizers' exit status "
+                  << sanitizer_exit_code;
+  }
+  if (current_test_failed()) std::fprintf(stderr, "%s", logs().c_str());
 }
 
 testing::AssertionResult child_process::spawn(std::vector<std::string> argv,

@@ -65,9 +65,19 @@ struct exit_info {
   std::string str() const;
 };
 
+// The exit status the sanitizer builds give a process that reported an error (ASAN_OPTIONS,
+// UBSAN_OPTIONS and TSAN_OPTIONS set exitcode=66 in tests/CMakeLists.txt; TSan's own default).
+inline constexpr int sanitizer_exit_code = 66;
+
+// The first sanitizer report in a process's stderr (ASan, LSan, UBSan, TSan), up to a few KiB;
+// empty when there is none.
+std::string sanitizer_report(std::string_view stderr_text);
+
 // One spawned program with stdout and stderr captured to <dir>/<name>.stdout|.stderr. The
 // destructor stops it (SIGTERM, then SIGKILL after stop_grace) and reaps it; when the current
-// test has failed it also prints both logs.
+// test has failed it also prints both logs. A sanitizer report in its stderr, or an exit with
+// sanitizer_exit_code, fails the current test: a child's memory error or data race is the
+// test's failure even when every assertion about its output held.
 class child_process {
  public:
   child_process() = default;
