@@ -15,8 +15,8 @@ demo: deps build
 #   test-release  the Release build and every test (unit, integration, the dashboard in Chromium)
 #   asan          unit and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan          the integration tests that run several threads, under ThreadSanitizer
-# The short libFuzzer pass (fuzz-ci) is the next stage: it goes at the end of TEST_STAGES.
-TEST_STAGES := test-release asan tsan
+#   fuzz-ci       every libFuzzer target for a fixed number of executions from its corpus
+TEST_STAGES := test-release asan tsan fuzz-ci
 
 test: test-deps
 	@for stage in $(TEST_STAGES); do \
