@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "tickerd/app/config.hpp"
+#include "tickerd/gateway/server_stats.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/update.hpp"
 
@@ -32,6 +33,8 @@ class store_link {
     std::function<void(update_ptr)> deliver;
     // ingest: this node became the writer (true) or stopped being it (false).
     std::function<void(bool)> on_active;
+    // The data connection's state, for /v1/stats (outlives the link).
+    redis_stats* stats = nullptr;
   };
 
   store_link(boost::asio::io_context& ioc, const config& cfg, const channel_registry& channels,

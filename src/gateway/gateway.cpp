@@ -62,6 +62,12 @@ void gateway::start() {
     if (ec) throw listen_error(ec);
     endpoint.port(probe.local_endpoint().port());
   }
+  shared.stats.clear();
+  shared.stats_view.clear();
+  for (unsigned i = 0; i < count; ++i) {
+    shared.stats.push_back(std::make_unique<shard_stats>());
+    shared.stats_view.push_back(shared.stats.back().get());
+  }
   for (unsigned i = 0; i < count; ++i) {
     auto s = std::make_unique<shard>(i, shared);
     try {
