@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -69,9 +70,12 @@ struct options {
   double rate = 1;        // events/s per symbol per venue: Binance's ticker stream pace
   double burst_rate = 4;  // during a burst
   std::int64_t throttle_ms = 500;
-  std::int64_t idle_timeout_ms = 15000;  // tickerd's: how long a stalled reader survives
-  double churn_period_s = 20;            // each churner reconnects about this often
-  double bad_period_s = 10;              // each bad client sends a malformed request this often
+  // tickerd's limits.idle_timeout_ms (its default): how long a stalled reader survives. Long
+  // enough that a slow reader's backlog outgrows what the kernel holds for it (~1.3 MB of send
+  // buffer on loopback) and tickerd's queue conflates before the drop.
+  std::int64_t idle_timeout_ms = 60000;
+  double churn_period_s = 20;  // each churner reconnects about this often
+  double bad_period_s = 10;    // each bad client sends a malformed request this often
   unsigned shards = 1;
   std::string tickerd_bin = TICKERD_BENCH_TICKERD_BIN;
   std::string sim_bin = TICKERD_BENCH_SIM_BIN;
@@ -81,7 +85,7 @@ struct options {
   std::string json_out;
   int server_cpu = 1;
   int bench_cpu = 0;
-  bool no_pin = false;
+  bool pin = false;
   bool quiet = false;
 };
 
@@ -297,7 +301,7 @@ void soak_run::run_io_until(steady::time_point until) {
 }
 
 void soak_run::start_processes() {
-  const bool pin = !o_.no_pin && cpu_count() > 1 && o_.server_cpu != o_.bench_cpu;
+  const bool pin = o_.pin && cpu_count() > 1 && o_.server_cpu != o_.bench_cpu;
   if (pin) pin_to_cpu(o_.bench_cpu);
   const int helper_cpu = pin ? o_.bench_cpu : -1;
   redis_ = std::make_unique<redis_process>(o_.redis_bin, o_.work_dir, helper_cpu);
@@ -616,6 +620,22 @@ int soak_run::run(int argc, char** argv) {
   }
   end_line();
   in_.tallies = tally(k_);
+  // Why clients of each kind were dropped or refused, if they were: the first reason each.
+  std::string first_errors;
+  const std::array<std::pair<const char*, client_pool*>, 5> named{{
+      {"steady", k_.steady.get()},
+      {"throttled", k_.throttled.get()},
+      {"churners", k_.churners.get()},
+      {"slow", k_.slow.get()},
+      {"bad", k_.bad.get()},
+  }};
+  for (const auto& [name, pool] : named) {
+    const auto& c = pool->counters();
+    if (c.disconnects + c.connect_errors + c.handshake_errors == 0) continue;
+    first_errors += std::string(name) + ": " + std::to_string(c.disconnects) + " dropped, " +
+                    std::to_string(c.connect_errors + c.handshake_errors) +
+                    " failed to connect; first: " + pool->first_error() + "\n";
+  }
   for (auto& e : live_) {
     if (e.plan.kind == soak_event_kind::burst) continue;  // a load change, not a fault
     if (!e.done && e.result.observed.empty()) {
@@ -664,6 +684,7 @@ int soak_run::run(int argc, char** argv) {
           ",\"events\":" + std::to_string(plan_.size()) + "}";
   if (stats_end.status == 200) head += ",\"stats_at_end\":" + stats_end.body;
   if (!stats_note_.empty()) key("note", stats_note_);
+  if (!first_errors.empty()) key("client_errors", first_errors);
   head.erase(0, 1);  // the leading '{' (soak_json opens the object)
   const auto json_text = soak_json(in_, verdict, head);
   const fs::path json_path =
@@ -684,6 +705,7 @@ int soak_run::run(int argc, char** argv) {
                     : "never back",
                 r.bound_s, r.observed.c_str());
   }
+  if (!first_errors.empty()) std::printf("client errors:\n%s", first_errors.c_str());
   std::fputs(soak_verdict_text(verdict).c_str(), stdout);
   std::printf("wrote %s (logs in %s)\n", json_path.c_str(), o_.work_dir.c_str());
   return verdict.pass ? 0 : 1;
@@ -715,15 +737,23 @@ int run_main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--shards", o.shards, "tickerd's gateway shards")->capture_default_str();
+  app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
+                 "tickerd's limits.idle_timeout_ms (slow readers stall 5 s longer)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{2000}, std::int64_t{3'600'000}));
   app.add_option("--tickerd", o.tickerd_bin, "tickerd binary")->capture_default_str();
   app.add_option("--sim", o.sim_bin, "tickerd-sim binary")->capture_default_str();
   app.add_option("--redis-server", o.redis_bin, "redis-server binary")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "logs and configs (default: a temp dir)");
   app.add_option("--json", o.json_out, "write the verdict and samples here");
-  app.add_option("--server-cpu", o.server_cpu, "CPU for tickerd")->capture_default_str();
-  app.add_option("--bench-cpu", o.bench_cpu, "CPU for the clients, tickerd-sim and Redis")
+  // A soak judges leaks and recovery, not latency: unpinned by default, so that on a busy host
+  // each process takes whichever core is free.
+  app.add_flag("--pin", o.pin, "pin tickerd to --server-cpu, the rest to --bench-cpu");
+  app.add_option("--server-cpu", o.server_cpu, "with --pin: CPU for tickerd")
       ->capture_default_str();
-  app.add_flag("--no-pin", o.no_pin, "do not pin processes to CPUs");
+  app.add_option("--bench-cpu", o.bench_cpu,
+                 "with --pin: CPU for the clients, tickerd-sim and Redis")
+      ->capture_default_str();
   app.add_flag("--quiet,-q", o.quiet, "no progress line");
   try {
     app.parse(argc, argv);
