@@ -41,7 +41,10 @@ enum class conn_state : std::uint8_t { idle, connecting, handshaking, open, clos
 // A slow reader's stall: armed once subscribed, parked (not reading) at the next readable
 // event, woken by housekeeping when its time is up.
 enum class stall_state : std::uint8_t { none, armed, parked, woken };
-constexpr auto stall_survive_grace = std::chrono::seconds(10);  // open this long after waking
+// A dropped reader's connection ends once it has read what the kernel still held for it (up
+// to a few MB, slow to drain from a busy load generator); a live one never ends.
+constexpr auto stall_survive_grace = std::chrono::seconds(60);
+constexpr int woken_receive_buffer = 256 * 1024;  // drain the backlog in larger reads
 
 // Malformed requests and the error each must get (docs/PROTOCOL.md, `error` codes).
 constexpr std::array<std::string_view, 5> bad_requests{
@@ -693,6 +696,8 @@ void client_pool::housekeeping() {
       const bool parked = k->stall == stall_state::parked;
       k->stall = stall_state::woken;
       k->woken_at = now;
+      boost::system::error_code ec;
+      k->sock.set_option(net::socket_base::receive_buffer_size(woken_receive_buffer), ec);
       if (parked) d.on_readable(*k);  // reads what waited, then arms the read again
     } else if (k->stall == stall_state::woken && now - k->woken_at > stall_survive_grace) {
       ++d.c.stall_survived;

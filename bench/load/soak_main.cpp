@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -76,7 +77,7 @@ struct options {
   std::int64_t idle_timeout_ms = 60000;
   double churn_period_s = 20;  // each churner reconnects about this often
   double bad_period_s = 10;    // each bad client sends a malformed request this often
-  unsigned shards = 1;
+  unsigned shards = 0;         // tickerd's default: one per hardware thread
   std::string tickerd_bin = TICKERD_BENCH_TICKERD_BIN;
   std::string sim_bin = TICKERD_BENCH_SIM_BIN;
   std::string redis_bin = "redis-server";
@@ -154,6 +155,59 @@ class redis_process {
   std::uint16_t port_;
   int starts_ = 0;
   std::unique_ptr<child> proc_;
+};
+
+// ---- tickerd's HTTP gauges, read off the clients' thread ------------------------------------
+
+// Polls GET /v1/stats and /v1/feeds once a second on its own thread: a busy tickerd may take a
+// while to answer, and the clients' thread must never wait for it (it would stop reading 5,000
+// sockets meanwhile and make the lag it measures).
+class probe {
+ public:
+  struct reading {
+    std::optional<flat_json> stats;
+    std::optional<flat_json> feeds;
+    std::string error;  // why the last stats poll failed, if it did
+  };
+
+  explicit probe(std::uint16_t port) : port_(port), thread_([this] { loop(); }) {}
+  ~probe() {
+    stop_ = true;
+    thread_.join();
+  }
+  probe(const probe&) = delete;
+  probe& operator=(const probe&) = delete;
+
+  reading latest() const {
+    const std::lock_guard lock(mutex_);
+    return latest_;
+  }
+
+ private:
+  void loop() {
+    auto next = steady::now();
+    while (!stop_) {
+      reading r;
+      const auto stats = http_call("127.0.0.1", port_, "GET", "/v1/stats", {}, control_timeout);
+      if (stats.status == 200) r.stats = flatten_json(stats.body);
+      if (!r.stats) r.error = std::to_string(stats.status) + " " + stats.error;
+      const auto feeds = http_call("127.0.0.1", port_, "GET", "/v1/feeds", {}, control_timeout);
+      if (feeds.status == 200) r.feeds = flatten_json(feeds.body);
+      {
+        const std::lock_guard lock(mutex_);
+        latest_ = std::move(r);
+      }
+      next += std::chrono::seconds(1);
+      while (!stop_ && steady::now() < next) std::this_thread::sleep_for(milliseconds(50));
+      if (steady::now() > next + std::chrono::seconds(1)) next = steady::now();
+    }
+  }
+
+  std::uint16_t port_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  reading latest_;
+  std::thread thread_;  // last: starts once everything it uses exists
 };
 
 // ---- the clients ----------------------------------------------------------------------------
@@ -262,6 +316,7 @@ class soak_run {
   std::vector<live_event> live_;
   std::unique_ptr<redis_process> redis_;
   std::unique_ptr<stack> stack_;
+  std::unique_ptr<probe> probe_;
   net::io_context ioc_{1};
   kinds k_;
   client_mix mix_;
@@ -341,6 +396,7 @@ void soak_run::start_processes() {
   }
   std::this_thread::sleep_for(milliseconds(1000));
   in_.fd_baseline = count_open_fds(tickerd_pid_);
+  probe_ = std::make_unique<probe>(stack_->port());
 }
 
 void soak_run::connect_clients() {
@@ -419,12 +475,10 @@ void soak_run::fire(const soak_event& e, double t) {
   switch (e.kind) {
     case soak_event_kind::venue_fault: {
       // The parse error count before the fault, to say what the fault did.
-      const auto before =
-          http_call("127.0.0.1", stack_->port(), "GET", "/v1/feeds", {}, control_timeout);
-      if (const auto doc = before.status == 200 ? flatten_json(before.body) : std::nullopt) {
-        if (const auto i = feed_index(*doc, e.venue)) {
+      if (const auto doc = probe_->latest().feeds) {
+        if (const auto idx = feed_index(*doc, e.venue)) {
           ev.parse_errors_before =
-              flat_int(*doc, "feeds." + std::to_string(*i) + ".parse_errors").value_or(-1);
+              flat_int(*doc, "feeds." + std::to_string(*idx) + ".parse_errors").value_or(-1);
         }
       }
       const auto r = http_call("127.0.0.1", stack_->sim_port(), "POST", "/faults/" + e.venue,
@@ -560,20 +614,12 @@ void soak_run::tick(double t) {
     bad_credit_ = std::min(bad_credit_, static_cast<double>(mix_.bad));
   }
   while (next_event_ < plan_.size() && plan_[next_event_].at_s <= t) fire(plan_[next_event_++], t);
-  const auto stats_reply =
-      http_call("127.0.0.1", stack_->port(), "GET", "/v1/stats", {}, control_timeout);
-  const auto stats =
-      stats_reply.status == 200 ? flatten_json(stats_reply.body) : std::optional<flat_json>{};
+  const auto reading = probe_->latest();
+  const auto& stats = reading.stats;
   if (!stats && stats_note_.empty()) {
-    stats_note_ = "GET /v1/stats failed at t=" + fixed(t, 0) +
-                  "s: " + std::to_string(stats_reply.status) + " " + stats_reply.error;
+    stats_note_ = "GET /v1/stats failed at t=" + fixed(t, 0) + "s: " + reading.error;
   }
-  std::optional<flat_json> feeds;
-  if (std::any_of(live_.begin(), live_.end(), [](const live_event& e) { return !e.done; })) {
-    const auto r = http_call("127.0.0.1", stack_->port(), "GET", "/v1/feeds", {}, control_timeout);
-    if (r.status == 200) feeds = flatten_json(r.body);
-  }
-  for (auto& e : live_) follow(e, t, feeds, stats);
+  for (auto& e : live_) follow(e, t, reading.feeds, stats);
   const auto s = sample(t, stats);
   in_.samples.push_back(s);
   progress(s, t);
@@ -645,6 +691,7 @@ int soak_run::run(int argc, char** argv) {
   }
 
   // Every client closes; tickerd's descriptors must come back to the baseline.
+  probe_.reset();  // its HTTP connections are no part of the count
   k_.each([](client_pool& p) { p.close_all(close_grace); });
   k_ = kinds{};
   const auto settle_deadline = steady::now() + fd_settle_timeout;
@@ -736,7 +783,8 @@ int run_main(int argc, char** argv) {
   app.add_option("--burst-rate", o.burst_rate, "the rate during a burst")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--shards", o.shards, "tickerd's gateway shards")->capture_default_str();
+  app.add_option("--shards", o.shards, "tickerd's gateway shards (0: one per hardware thread)")
+      ->capture_default_str();
   app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
                  "tickerd's limits.idle_timeout_ms (slow readers stall 5 s longer)")
       ->capture_default_str()
