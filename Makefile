@@ -95,6 +95,20 @@ bench:
 	@cmake --build $(BENCH_DIR) -j $(JOBS) --target benchmarks
 	@BENCH_INVOCATION="make bench JOBS=$(JOBS) BENCH_DIR=$(BENCH_DIR)" bench/run.sh $(BENCH_DIR)
 
+# Soak (bench tooling, not CI): tickerd with all five venues, 5,000 clients of five kinds with
+# churn, a Redis restart, a venue fault and a rate burst every few minutes, sampled each second;
+# ends with a verdict (exit 1 when it fails) in $(SOAK_DIR)/soak.json. MINUTES=2 tries it
+# briefly; SOAK_ARGS passes tickerd-soak options (e.g. --clients 500 --fault-interval 60).
+.PHONY: soak
+MINUTES ?= 30
+SOAK_ARGS ?=
+SOAK_DIR ?= build/bench
+soak:
+	@scripts/install-deps.sh bench
+	@cmake --preset bench -B $(SOAK_DIR) >/dev/null
+	@cmake --build $(SOAK_DIR) -j $(JOBS) --target tickerd-soak
+	@$(SOAK_DIR)/bench/tickerd-soak --minutes $(MINUTES) --json $(SOAK_DIR)/soak.json $(SOAK_ARGS)
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 

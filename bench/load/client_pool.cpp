@@ -38,6 +38,22 @@ constexpr auto close_handshake_timeout = std::chrono::seconds(2);
 constexpr std::size_t max_error_text = 300;
 
 enum class conn_state : std::uint8_t { idle, connecting, handshaking, open, closing, closed };
+// A slow reader's stall: armed once subscribed, parked (not reading) at the next readable
+// event, woken by housekeeping when its time is up.
+enum class stall_state : std::uint8_t { none, armed, parked, woken };
+// A dropped reader's connection ends once it has read what the kernel still held for it (up
+// to a few MB, slow to drain from a busy load generator); a live one never ends.
+constexpr auto stall_survive_grace = std::chrono::seconds(60);
+constexpr int woken_receive_buffer = 256 * 1024;  // drain the backlog in larger reads
+
+// Malformed requests and the error each must get (docs/PROTOCOL.md, `error` codes).
+constexpr std::array<std::string_view, 5> bad_requests{
+    "this is not json",                                                    // bad_json
+    R"({"op":"fly","id":"bad-1"})",                                        // unknown_op
+    R"({"op":"subscribe","id":"bad-2","channels":["ticker.NOPE-NOPE"]})",  // unknown_channel
+    R"({"op":"subscribe","id":"bad-3","channels":"ticker.*"})",            // bad_request
+    R"({"op":"unsubscribe","id":"bad-4"})",                                // bad_request
+};
 
 // Channel names seen by any connection, each given a small index for per-connection seq
 // tracking (a vector per connection instead of a map).
@@ -63,6 +79,9 @@ struct client_pool::impl {
     bool ready = false;
     bool counted_open = false;
     bool writing = false;
+    stall_state stall = stall_state::none;
+    steady::time_point stall_until;
+    steady::time_point woken_at;
     steady::time_point started;
     steady::time_point closing_since;
     std::string carry;    // bytes not parsed yet (an incomplete head or frame)
@@ -70,6 +89,7 @@ struct client_pool::impl {
     std::string outbox;   // client frames waiting for the socket (rare)
     std::string in_flight;
     channel_seqs seqs;
+    std::vector<std::string> epochs;  // resume mode: each channel's epoch, by channel index
   };
 
   impl(net::io_context& io, pool_options o) : ioc(io), options(std::move(o)) {
@@ -102,6 +122,43 @@ struct client_pool::impl {
   std::vector<std::string> channel_names;  // by index
   seq_counts seq_c;
   std::int64_t now_us = 0;  // wall clock at the current read
+  std::size_t recycle_cursor = 0;
+  std::size_t bad_cursor = 0;
+
+  bool resuming() const noexcept { return !options.resume_channels.empty(); }
+  bool stalling() const noexcept { return options.stall_for.count() > 0; }
+  // The classic churn client closes after its first snapshot; resuming churners and slow
+  // readers end their cycles otherwise (recycle(), the server's close).
+  bool cycle_on_snapshot() const noexcept { return !resuming() && !stalling(); }
+
+  // {"op":"subscribe",...,"since":{...}} for the channels this client has a seq and epoch of.
+  std::string resume_request(conn& k) {
+    std::string out = R"({"op":"subscribe","id":1,"channels":[)";
+    std::string since;
+    for (std::size_t i = 0; i < options.resume_channels.size(); ++i) {
+      const auto& name = options.resume_channels[i];
+      out += (i ? ",\"" : "\"") + name + "\"";
+      const auto id = index_of(name);
+      const auto seq = k.seqs.last(id);
+      if (seq <= 0 || id >= k.epochs.size() || k.epochs[id].empty()) continue;
+      since += (since.empty() ? "\"" : ",\"") + name + R"(":{"seq":)" + std::to_string(seq) +
+               R"(,"epoch":")" + k.epochs[id] + "\"}";
+    }
+    out += "]";
+    if (!since.empty()) {
+      out += ",\"since\":{" + since + "}";
+      ++c.resumes;
+    }
+    out += "}";
+    return out;
+  }
+
+  void note_epoch(conn& k, const scanned_message& m) {
+    if (!resuming() || m.channel.empty() || m.epoch.empty()) return;
+    const auto id = index_of(m.channel);
+    if (k.epochs.size() <= id) k.epochs.resize(id + 1);
+    if (k.epochs[id] != m.epoch) k.epochs[id].assign(m.epoch);
+  }
 
   void note_error(std::string text) {
     if (first_error.empty()) first_error = text.substr(0, max_error_text);
@@ -133,7 +190,8 @@ struct client_pool::impl {
     k.carry.clear();
     k.message.clear();
     k.outbox.clear();
-    k.seqs.clear();
+    if (!resuming()) k.seqs.clear();
+    k.stall = stall_state::none;
     k.started = steady::now();
     error_code ec;
     k.sock = tcp::socket(ioc);
@@ -144,6 +202,9 @@ struct client_pool::impl {
       const auto octet = 1 + k.index % options.source_addresses;
       const net::ip::address_v4 source((127u << 24) | octet);
       k.sock.bind(tcp::endpoint(source, 0), ec);
+    }
+    if (!ec && options.receive_buffer_bytes > 0) {
+      k.sock.set_option(net::socket_base::receive_buffer_size(options.receive_buffer_bytes), ec);
     }
     if (ec) return connect_failed(k, "socket: " + ec.message());
     k.sock.set_option(tcp::no_delay(true), ec);
@@ -192,7 +253,9 @@ struct client_pool::impl {
     k.state = conn_state::open;
     k.counted_open = true;
     ++open_count;
-    if (options.subscribe_text.empty()) {
+    if (resuming()) {
+      send(k, ws::client_frame(ws::opcode::text, resume_request(k), mask_of(k)));
+    } else if (options.subscribe_text.empty()) {
       mark_ready(k);
     } else {
       send(k, ws::client_frame(ws::opcode::text, options.subscribe_text, mask_of(k)));
@@ -205,9 +268,14 @@ struct client_pool::impl {
     k.ready = true;
     ready_us.record(
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - k.started).count());
+    if (stalling()) {
+      k.stall = stall_state::armed;
+      k.stall_until = steady::now() + options.stall_for;
+      ++c.stalls;
+    }
     if (k.churn) {
       // Nothing to wait for: the cycle ends here when there is no subscription.
-      if (options.subscribe_text.empty()) finish_cycle(k);
+      if (options.subscribe_text.empty() && cycle_on_snapshot()) finish_cycle(k);
       return;
     }
     ++ready_count;
@@ -263,6 +331,10 @@ struct client_pool::impl {
   // short read raises a fresh event; only a full buffer means more may be waiting already.
   // (Reading on to EAGAIN would cost a system call per wake-up for nothing.)
   void on_readable(conn& k) {
+    if (k.stall == stall_state::armed) {
+      k.stall = stall_state::parked;  // the read stays unarmed until housekeeping wakes it
+      return;
+    }
     const auto gen = k.generation;
     while (true) {
       error_code ec;
@@ -375,6 +447,7 @@ struct client_pool::impl {
       case message_type::update: {
         ++c.updates;
         check_seq(k, m);
+        note_epoch(k, m);
         if (m.recv_ts > 0) {
           std::int64_t d = now_us - m.recv_ts;
           if (d < 0) {
@@ -389,7 +462,8 @@ struct client_pool::impl {
       case message_type::snapshot:
         ++c.snapshots;
         if (!m.channel.empty()) k.seqs.snapshot(index_of(m.channel), m.seq);
-        if (k.churn && k.ready) finish_cycle(k);
+        note_epoch(k, m);
+        if (k.churn && k.ready && cycle_on_snapshot()) finish_cycle(k);
         return;
       case message_type::conflated:
         ++c.conflated_notices;
@@ -407,8 +481,12 @@ struct client_pool::impl {
         ++c.invalid_messages;
         note_error("unreadable message: " + std::string(text.substr(0, 200)));
         return;
-      case message_type::pong:
       case message_type::reset:
+        // The resume was refused (history gone, new epoch...): a snapshot follows.
+        ++c.resets;
+        if (!m.channel.empty()) k.seqs.forget(index_of(m.channel));
+        return;
+      case message_type::pong:
       case message_type::other:
         return;
     }
@@ -466,7 +544,9 @@ struct client_pool::impl {
     }
     if (k.state == conn_state::closing) return closed(k);
     if (k.state == conn_state::closed) return;
-    if (!stopping) {
+    if (k.stall != stall_state::none) {
+      ++c.stall_closed;  // what a slow reader is expected to find
+    } else if (!stopping) {
       ++c.disconnects;
       note_error(why);
     }
@@ -513,7 +593,7 @@ struct client_pool::impl {
     std::string().swap(k.message);
     std::string().swap(k.outbox);
     std::string().swap(k.in_flight);
-    k.seqs.clear();
+    if (!resuming()) k.seqs.clear();
   }
 };
 
@@ -603,12 +683,54 @@ latest_check client_pool::check_latest(const std::vector<published_seq>& publish
 }
 
 void client_pool::housekeeping() {
+  auto& d = *impl_;
   const auto now = steady::now();
-  for (auto& k : impl_->conns) {
+  for (auto& k : d.conns) {
     if (k->state == conn_state::closing && now - k->closing_since > close_handshake_timeout) {
-      impl_->closed(*k);
+      d.closed(*k);
+      continue;
+    }
+    if (k->state != conn_state::open) continue;
+    if ((k->stall == stall_state::armed || k->stall == stall_state::parked) &&
+        now >= k->stall_until) {
+      const bool parked = k->stall == stall_state::parked;
+      k->stall = stall_state::woken;
+      k->woken_at = now;
+      boost::system::error_code ec;
+      k->sock.set_option(net::socket_base::receive_buffer_size(woken_receive_buffer), ec);
+      if (parked) d.on_readable(*k);  // reads what waited, then arms the read again
+    } else if (k->stall == stall_state::woken && now - k->woken_at > stall_survive_grace) {
+      ++d.c.stall_survived;
+      k->stall = stall_state::none;
+      d.finish_cycle(*k);
     }
   }
+}
+
+std::size_t client_pool::recycle(std::size_t n) {
+  auto& d = *impl_;
+  std::size_t done = 0;
+  for (std::size_t seen = 0; seen < d.conns.size() && done < n; ++seen) {
+    auto& k = *d.conns[d.recycle_cursor++ % d.conns.size()];
+    if (!k.churn || !k.ready || k.state != conn_state::open) continue;
+    d.finish_cycle(k);
+    ++done;
+  }
+  return done;
+}
+
+std::size_t client_pool::send_bad(std::size_t n) {
+  auto& d = *impl_;
+  std::size_t done = 0;
+  for (std::size_t seen = 0; seen < d.conns.size() && done < n; ++seen) {
+    auto& k = *d.conns[d.bad_cursor++ % d.conns.size()];
+    if (!k.ready || k.state != conn_state::open) continue;
+    const auto text = bad_requests[d.c.bad_sent % bad_requests.size()];
+    d.send(k, ws::client_frame(ws::opcode::text, text, d.mask_of(k)));
+    ++d.c.bad_sent;
+    ++done;
+  }
+  return done;
 }
 
 }  // namespace tickerd::bench

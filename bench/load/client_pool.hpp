@@ -31,6 +31,18 @@ struct pool_options {
   // Source addresses 127.0.0.1 ... 127.0.0.<n>, round robin (bind before connect): each
   // holds ~28k ephemeral ports towards one server port. 1 = let the kernel choose.
   unsigned source_addresses = 1;
+  // Churn clients that resume (the soak's churners): they stay until recycle() closes them,
+  // keep each channel's seq and epoch, and subscribe again to these channels with `since`
+  // (docs/PROTOCOL.md), so seq continuity is checked across the reconnect. Replaces
+  // subscribe_text.
+  std::vector<std::string> resume_channels;
+  // Slow readers (the soak's): once subscribed a client stops reading, and so answers no ping,
+  // for this long; then it reads again to find what the server did (close 1013, or the drop
+  // after limits.idle_timeout_ms). 0: read as usual.
+  std::chrono::milliseconds stall_for{0};
+  // SO_RCVBUF before connecting (0: the kernel's autotuning). A small one keeps what a client
+  // that stops reading parks in the kernel small, so the server's queue is what fills.
+  int receive_buffer_bytes = 0;
 };
 
 // Cumulative counts since the pool was made; the caller takes differences.
@@ -51,8 +63,14 @@ struct pool_counters {
   std::uint64_t negative_latencies = 0;
   std::uint64_t connect_errors = 0;
   std::uint64_t handshake_errors = 0;
-  std::uint64_t disconnects = 0;  // closed by the server or the network, not by us
-  std::uint64_t cycles = 0;       // churn cycles completed
+  std::uint64_t disconnects = 0;     // closed by the server or the network, not by us
+  std::uint64_t cycles = 0;          // churn cycles completed
+  std::uint64_t resumes = 0;         // subscribes sent with `since`
+  std::uint64_t resets = 0;          // `reset` messages (a resume the server could not honour)
+  std::uint64_t bad_sent = 0;        // send_bad() messages
+  std::uint64_t stalls = 0;          // slow readers that stopped reading
+  std::uint64_t stall_closed = 0;    // ... and found their connection closed by the server
+  std::uint64_t stall_survived = 0;  // ... and found it still open (closed by us then)
 };
 
 class client_pool {
@@ -86,8 +104,17 @@ class client_pool {
   histogram& connect_times() noexcept;  // µs, connect start to 101
   histogram& ready_times() noexcept;    // µs, connect start to ack
 
-  // Once a second: closes sockets stuck in a close handshake.
+  // Once a second: closes sockets stuck in a close handshake; wakes slow readers whose stall
+  // is over, and closes those still open that long after (counted as stall_survived).
   void housekeeping();
+
+  // Resuming churn clients: closes up to `n` open, subscribed ones (round robin); each comes
+  // back with `since`. Returns how many were closed.
+  std::size_t recycle(std::size_t n);
+  // Sends one malformed request on up to `n` open clients (round robin over a few kinds, each
+  // answered by an `error`: bad_json, unknown_op, unknown_channel, bad_request). Returns how
+  // many were sent; counters().bad_sent and error_messages count both sides.
+  std::size_t send_bad(std::size_t n);
 
   // Compares every ready (non-churn) client's last seq per channel with what the server
   // published (channels no client has heard of count as missing for everyone).

@@ -300,6 +300,7 @@ std::string stack::tickerd_config_text() const {
         << sim_path(venue) << "\"\nstale_after_ms = 5000\nbackoff_initial_ms = 50\n"
         << "backoff_max_ms = 200\n";
   }
+  if (!cfg_.extra_config.empty()) out << "\n" << cfg_.extra_config;
   return out.str();
 }
 

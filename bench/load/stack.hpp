@@ -71,6 +71,7 @@ struct stack_config {
   unsigned shards = 1;
   int server_cpu = -1;
   int sim_cpu = -1;
+  std::string extra_config;  // TOML appended to tickerd's config (the soak's [redis], [limits])
 };
 
 // tickerd-sim and tickerd on free loopback ports, configured like tests/integration's harness.
@@ -83,6 +84,8 @@ class stack {
   void stop_tickerd();
   std::uint16_t port() const { return port_; }
   std::uint16_t sim_port() const { return sim_port_; }
+  bool tickerd_running() { return tickerd_ && tickerd_->running(); }
+  std::string tickerd_log_tail() const { return tickerd_ ? tickerd_->log_tail() : std::string(); }
   pid_t tickerd_pid() const { return tickerd_ ? tickerd_->pid() : -1; }
   const stack_config& config() const { return cfg_; }
 

@@ -78,6 +78,7 @@ struct server::impl {
     g.feeds = status_entries;
     g.resume_history = cfg.node.resume_history;
     g.feeds_from_status_channel = cfg.node.role == node_role::edge;
+    if (cfg.redis.enabled) g.redis = &redis_state;
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;
@@ -91,6 +92,7 @@ struct server::impl {
         health.upstream_message = std::string(message);
         if (gate_started) gate->set_health(health);
       };
+      h.stats = &redis_state;
       link = std::make_unique<store_link>(ioc, cfg, channels, std::move(h));
     }
   }
@@ -213,6 +215,7 @@ struct server::impl {
   std::vector<feed_status_entry> status_entries;
   publisher out;
   aggregator market;
+  redis_stats redis_state;  // written by the link, read by /v1/stats; outlives both
   std::unique_ptr<gateway> gate;
   std::unique_ptr<store_link> link;  // null without [redis]
   std::unique_ptr<almanac_source> almanac;

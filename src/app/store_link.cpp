@@ -73,7 +73,20 @@ struct store_link::impl {
   void start(std::function<void()> r) {
     ready = std::move(r);
     active = role() == node_role::all;
-    data.start([this] { on_data_up(); }, [] {});
+    if (on.stats) on.stats->enabled = true;
+    data.start(
+        [this] {
+          if (on.stats) {
+            on.stats->connected = true;
+            bump(on.stats->connects);
+          }
+          on_data_up();
+        },
+        [this] {
+          if (!on.stats) return;
+          on.stats->connected = false;
+          bump(on.stats->disconnects);
+        });
     if (role() == node_role::edge) {
       bus = std::make_unique<redis_connection>(ioc, cfg.redis.endpoint, "bus");
       bus->psubscribe(

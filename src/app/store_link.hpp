@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "tickerd/app/config.hpp"
+#include "tickerd/gateway/server_stats.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/update.hpp"
 
@@ -39,6 +40,8 @@ class store_link {
     // or "bus_down" when this node has no bus connection, and a sentence), or came back
     // (reason "", after the state was reloaded from Redis).
     std::function<void(std::string_view reason, std::string_view message)> on_upstream;
+    // The data connection's state, for /v1/stats (outlives the link).
+    redis_stats* stats = nullptr;
   };
 
   store_link(boost::asio::io_context& ioc, const config& cfg, const channel_registry& channels,

@@ -79,6 +79,12 @@ void gateway::start() {
     return std::runtime_error("server.listen: cannot listen on " + bound + ":" +
                               std::to_string(endpoint.port()) + ": " + e.message());
   };
+  shared.stats.clear();
+  shared.stats_view.clear();
+  for (unsigned i = 0; i < count; ++i) {
+    shared.stats.push_back(std::make_unique<shard_stats>());
+    shared.stats_view.push_back(shared.stats.back().get());
+  }
   for (unsigned i = 0; i < count; ++i) {
     auto s = std::make_unique<shard>(i, shared);
     try {

@@ -51,6 +51,7 @@ http_response json_reply(const http_request& req, http::status status, std::stri
 shard::shard(unsigned index, gateway_shared& shared)
     : index_(index),
       shared_(shared),
+      stats_(*shared.stats.at(index)),
       ioc_(1),
       acceptor_(ioc_),
       retry_timer_(ioc_),
@@ -195,8 +196,28 @@ void shard::arm_keepalive() {
       auto* s = (it++)->first;  // keepalive() may end the session, erasing its entry
       s->keepalive(now);
     }
+    sample_stats();
     if (!(stopping_ && sessions_.empty())) arm_keepalive();
   });
+}
+
+// Queue depths and armed timers for /v1/stats, summed here rather than kept up to date on the
+// per-message path: one pass over the sessions per keepalive tick (at most a second).
+void shard::sample_stats() {
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t timers = 1;  // the keepalive timer, re-armed after this sweep
+  for (const auto& [raw, owner] : sessions_) {
+    messages += raw->queued_messages();
+    bytes += raw->queued_bytes();
+    if (raw->throttle_armed()) ++timers;
+  }
+  if (retry_armed_) ++timers;
+  if (stopping_) ++timers;  // the grace timer
+  set(stats_.queued_messages, messages);
+  set(stats_.queued_bytes, bytes);
+  set(stats_.pending_timers, timers);
+  set(stats_.queued_batches, queued_batches_.load(std::memory_order_relaxed));
 }
 
 void shard::do_accept() {
@@ -206,7 +227,9 @@ void shard::do_accept() {
       // Usually out of descriptors: wait instead of spinning, then try again.
       log()->warn("shard {}: accept: {}", index_, ec.message());
       retry_timer_.expires_after(accept_retry);
+      retry_armed_ = true;
       retry_timer_.async_wait([this](beast::error_code wait_ec) {
+        retry_armed_ = false;
         if (!wait_ec) do_accept();
       });
       return;
@@ -258,6 +281,8 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
 void shard::adopt(std::shared_ptr<ws_session> session) {
   auto* raw = session.get();
   sessions_.emplace(raw, std::move(session));
+  bump(stats_.accepted);
+  set(stats_.connections, sessions_.size());
 }
 
 void shard::forget(ws_session* session) {
@@ -268,11 +293,13 @@ void shard::forget(ws_session* session) {
   if (session->dirty) remove_one(dirty_, session);  // dirty_ may outlive a turn (on_deliver)
   session->dirty = false;
   sessions_.erase(session);  // may destroy the session once its handler returns
+  set(stats_.connections, sessions_.size());
   maybe_finish_stop();
 }
 
 void shard::forget(http_session* session) {
   http_sessions_.erase(session);
+  set(stats_.http_connections, http_sessions_.size());
   maybe_finish_stop();
 }
 
@@ -367,6 +394,11 @@ http_response shard::route(const http_request& req) const {
     } else {
       body = std::move(feeds_json);
     }
+    return json_reply(req, http::status::ok, std::move(body));
+  }
+  if (path == "/v1/stats") {
+    std::string body;
+    encode_server_stats(body, shared_.stats_view, shared_.options.redis, wall_ms());
     return json_reply(req, http::status::ok, std::move(body));
   }
   if (path == "/v1/snapshot") {

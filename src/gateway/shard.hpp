@@ -44,6 +44,10 @@ struct gateway_shared {
   gateway_options options;
   std::shared_ptr<const static_files> files;
   connection_limiter limiter;
+  // One per shard, made before the shards start (never moved): each shard writes its own,
+  // /v1/stats on any shard reads them all.
+  std::vector<std::unique_ptr<shard_stats>> stats;
+  std::vector<const shard_stats*> stats_view;
 };
 
 class shard {
@@ -66,11 +70,15 @@ class shard {
   net::io_context& context() noexcept { return ioc_; }
   client_request_parser& request_parser() noexcept { return parser_; }
   bool stopping() const noexcept { return stopping_; }
+  shard_stats& stats() noexcept { return stats_; }
 
   http_response handle_http(const http_request& req) const;
   void adopt(std::shared_ptr<ws_session> session);
   void forget(ws_session* session);
-  void adopt(http_session* session) { http_sessions_.insert(session); }
+  void adopt(http_session* session) {
+    http_sessions_.insert(session);
+    set(stats_.http_connections, http_sessions_.size());
+  }
   void forget(http_session* session);
 
   // Index maintenance: `s` is in subscribers_[id] exactly when id is in s.channels().
@@ -102,9 +110,11 @@ class shard {
   void close_all();
   void maybe_finish_stop();
   void arm_keepalive();
+  void sample_stats();
 
   unsigned index_;
   gateway_shared& shared_;
+  shard_stats& stats_;
   net::io_context ioc_;
   net::ip::tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;      // accept back-off when out of descriptors
@@ -114,6 +124,7 @@ class shard {
   bool stopping_ = false;
   node_health health_;
   std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
+  bool retry_armed_ = false;
 
   std::vector<update_ptr> latest_;                     // by channel
   std::vector<std::deque<update_ptr>> history_;        // by channel, capped

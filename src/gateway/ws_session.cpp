@@ -498,6 +498,7 @@ void ws_session::after_push() {
     queue_.clear();
     queued_bytes_ = 0;
     queued_updates_ = 0;
+    bump(shard_.stats().slow_closes);
     close(ws::close_code::try_again_later, "client too slow");
   }
 }
@@ -532,6 +533,8 @@ void ws_session::conflate() {
   }
   if (dropped == 0) return;
   conflated_ += dropped;
+  bump(shard_.stats().conflations);
+  bump(shard_.stats().conflated_dropped, dropped);
   std::string notice = R"({"type":"conflated","dropped":)";
   json::append_int(notice, static_cast<std::int64_t>(dropped));
   notice.push_back('}');
@@ -692,6 +695,7 @@ void ws_session::keepalive(std::int64_t now_ms) {
   const auto idle = limits.idle_timeout.count();
   if (now_ms - last_read_ms_ >= idle) {
     log()->debug("client {}: nothing received for {} ms", address_, idle);
+    bump(shard_.stats().idle_closes);
     return finish();
   }
   if (ping_sent_ms_ == 0 && now_ms - last_read_ms_ >= idle / 2) {

@@ -43,6 +43,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // one quiet for all of it, and one whose closing handshake takes too long.
   void keepalive(std::int64_t now_ms);
 
+  // For /v1/stats, read by the shard's keepalive sweep.
+  std::size_t queued_messages() const noexcept { return queue_.size(); }
+  std::size_t queued_bytes() const noexcept { return queued_bytes_ + out_.size(); }
+  bool throttle_armed() const noexcept { return throttle_due_ms_ != 0; }
+
   // Subscription state, maintained by the shard.
   std::vector<channel_id>& channels() noexcept { return channels_; }
   bool ticker_wildcard = false;

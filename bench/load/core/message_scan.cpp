@@ -110,6 +110,56 @@ struct cursor {
   }
 };
 
+constexpr int max_flatten_depth = 16;
+
+// One value at `path` (and everything inside it) into `out`; false when malformed.
+bool flatten_value(cursor& c, std::string& path, flat_json& out, int depth) {
+  if (depth > max_flatten_depth) return false;
+  c.skip_space();
+  if (c.p >= c.end) return false;
+  const auto prefix = path.size();
+  const auto child = [&](std::string_view name) {
+    path.resize(prefix);
+    if (!path.empty()) path.push_back('.');
+    path.append(name);
+  };
+  if (c.eat('{')) {
+    if (c.eat('}')) return true;
+    while (true) {
+      std::string_view key;
+      if (!c.string(key) || !c.eat(':')) return false;
+      child(key);
+      if (!flatten_value(c, path, out, depth + 1)) return false;
+      path.resize(prefix);
+      if (c.eat(',')) continue;
+      return c.eat('}');
+    }
+  }
+  if (c.eat('[')) {
+    if (c.eat(']')) return true;
+    for (std::size_t i = 0;; ++i) {
+      child(std::to_string(i));
+      if (!flatten_value(c, path, out, depth + 1)) return false;
+      path.resize(prefix);
+      if (c.eat(',')) continue;
+      return c.eat(']');
+    }
+  }
+  if (*c.p == '"') {
+    std::string_view s;
+    if (!c.string(s)) return false;
+    out.emplace_back(path, std::string(s));
+    return true;
+  }
+  const char* start = c.p;
+  c.skip_scalar();
+  const std::string_view token(start, static_cast<std::size_t>(c.p - start));
+  const bool number = !token.empty() && (token[0] == '-' || (token[0] >= '0' && token[0] <= '9'));
+  if (!number && token != "true" && token != "false" && token != "null") return false;
+  out.emplace_back(path, std::string(token));
+  return true;
+}
+
 message_type type_of(std::string_view t) noexcept {
   if (t == "update") return message_type::update;
   if (t == "snapshot") return message_type::snapshot;
@@ -143,6 +193,12 @@ scanned_message scan_message(std::string_view text) noexcept {
       if (c.peek('"')) {
         if (!c.string(m.channel)) return fail();
         have_channel = true;
+      } else if (!c.skip_value()) {
+        return fail();
+      }
+    } else if (key == "epoch") {
+      if (c.peek('"')) {
+        if (!c.string(m.epoch)) return fail();
       } else if (!c.skip_value()) {
         return fail();
       }
@@ -229,6 +285,32 @@ std::optional<std::vector<published_seq>> scan_published_seqs(std::string_view b
   }
   if (!have_channels) return std::nullopt;
   return out;
+}
+
+std::optional<flat_json> flatten_json(std::string_view text) {
+  cursor c{text.data(), text.data() + text.size()};
+  flat_json out;
+  std::string path;
+  if (!flatten_value(c, path, out, 0)) return std::nullopt;
+  c.skip_space();
+  if (c.p != c.end) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string_view> flat_value(const flat_json& doc, std::string_view path) {
+  for (const auto& [k, v] : doc) {
+    if (k == path) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> flat_int(const flat_json& doc, std::string_view path) {
+  const auto v = flat_value(doc, path);
+  if (!v) return std::nullopt;
+  std::int64_t n = 0;
+  const auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (r.ec != std::errc() || r.ptr != v->data() + v->size()) return std::nullopt;
+  return n;
 }
 
 }  // namespace tickerd::bench

@@ -27,6 +27,7 @@ enum class message_type : std::uint8_t {
 struct scanned_message {
   message_type type = message_type::invalid;
   std::string_view channel;   // empty when absent; views into the scanned text
+  std::string_view epoch;     // empty when absent or null (raw: epochs need no escapes)
   std::int64_t seq = -1;      // -1 when absent
   std::int64_t recv_ts = -1;  // data.recv_ts (µs since the epoch); -1 when absent
   std::int64_t dropped = 0;   // `conflated` notices
@@ -45,6 +46,16 @@ struct published_seq {
   std::int64_t seq = -1;
 };
 std::optional<std::vector<published_seq>> scan_published_seqs(std::string_view body);
+
+// Every scalar of a JSON document by its path: object keys and array indexes joined by '.'
+// (`{"feeds":[{"state":"up"}]}` gives `feeds.0.state` = `up`). Strings are given raw (escapes
+// left as they are), other scalars as written (`true`, `12`, `null`). For the small control
+// replies the soak reads (`/v1/stats`, `/v1/feeds`); nullopt when the text is not JSON.
+using flat_json = std::vector<std::pair<std::string, std::string>>;
+std::optional<flat_json> flatten_json(std::string_view text);
+// The value at `path`, or nullopt; integers as int64 (nullopt when not an integer).
+std::optional<std::string_view> flat_value(const flat_json& doc, std::string_view path);
+std::optional<std::int64_t> flat_int(const flat_json& doc, std::string_view path);
 
 // Calls `on_message` for each '\n'-separated message in a frame payload (empty lines skipped).
 template <typename F>

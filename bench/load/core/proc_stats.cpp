@@ -86,6 +86,18 @@ std::optional<proc_sample> sample_process(pid_t pid) {
   return s;
 }
 
+std::optional<std::size_t> count_open_fds(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
+  if (ec) return std::nullopt;
+  std::size_t n = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return std::nullopt;
+    ++n;
+  }
+  return n;
+}
+
 long clock_ticks_per_second() {
   static const long ticks = ::sysconf(_SC_CLK_TCK);
   return ticks > 0 ? ticks : 100;

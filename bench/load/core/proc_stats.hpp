@@ -26,6 +26,9 @@ std::optional<std::uint64_t> parse_status_field(std::string_view status, std::st
 // Both files, read now; nullopt when the process is gone.
 std::optional<proc_sample> sample_process(pid_t pid);
 long clock_ticks_per_second();
+// Entries in /proc/<pid>/fd (the process's open descriptors); nullopt when it is gone or not
+// ours to read.
+std::optional<std::size_t> count_open_fds(pid_t pid);
 
 // The pid of the process listening on 127.0.0.1:`port` (or any address), from
 // /proc/net/tcp and the /proc/<pid>/fd links; nullopt when none is found (e.g. not ours).

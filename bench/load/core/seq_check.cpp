@@ -42,6 +42,10 @@ void channel_seqs::conflated(std::int64_t dropped) {
   excused_ += std::max<std::int64_t>(0, dropped);
 }
 
+void channel_seqs::forget(std::uint32_t channel) noexcept {
+  if (channel < last_.size()) last_[channel] = none;
+}
+
 std::int64_t channel_seqs::last(std::uint32_t channel) const noexcept {
   return channel < last_.size() ? last_[channel] : none;
 }

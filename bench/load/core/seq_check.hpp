@@ -31,6 +31,8 @@ class channel_seqs {
   // explain is a skip, not a gap.
   void update(std::uint32_t channel, std::int64_t seq, bool throttled, seq_counts& counts);
   void conflated(std::int64_t dropped);
+  // The channel starts over (a `reset`: its next snapshot sets the seq again).
+  void forget(std::uint32_t channel) noexcept;
   std::int64_t last(std::uint32_t channel) const noexcept;
   // Forgets everything and frees the memory (a closed connection keeps no state).
   void clear() noexcept;

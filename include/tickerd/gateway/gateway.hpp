@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tickerd/app/config.hpp"
+#include "tickerd/gateway/server_stats.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/update.hpp"
 #include "tickerd/market/feed_status.hpp"
@@ -25,6 +26,7 @@ struct gateway_options {
   // An edge node has no feeds of its own: /v1/feeds and /healthz show the ingest node's, from
   // the latest `status` channel data.
   bool feeds_from_status_channel = false;
+  const redis_stats* redis = nullptr;  // for /v1/stats; null without [redis]
 };
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;

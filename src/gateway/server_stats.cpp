@@ -1,0 +1,76 @@
+#include "tickerd/gateway/server_stats.hpp"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "tickerd/core/json_writer.hpp"
+
+namespace tickerd {
+namespace {
+
+using field = std::pair<std::string_view, stat_counter shard_stats::*>;
+
+constexpr std::array<field, 11> shard_fields{{
+    {"connections", &shard_stats::connections},
+    {"http_connections", &shard_stats::http_connections},
+    {"queued_messages", &shard_stats::queued_messages},
+    {"queued_bytes", &shard_stats::queued_bytes},
+    {"pending_timers", &shard_stats::pending_timers},
+    {"queued_batches", &shard_stats::queued_batches},
+    {"accepted", &shard_stats::accepted},
+    {"conflations", &shard_stats::conflations},
+    {"conflated_dropped", &shard_stats::conflated_dropped},
+    {"slow_closes", &shard_stats::slow_closes},
+    {"idle_closes", &shard_stats::idle_closes},
+}};
+
+void append_u64(std::string& out, std::uint64_t v) {
+  json::append_int(out, static_cast<std::int64_t>(v));
+}
+
+}  // namespace
+
+void encode_server_stats(std::string& out, std::span<const shard_stats* const> shards,
+                         const redis_stats* redis, std::int64_t ts_ms) {
+  out.append("{\"ts\":");
+  json::append_int(out, ts_ms);
+  // Each field read once per shard: the totals are the sum of exactly what the shards list.
+  std::array<std::uint64_t, shard_fields.size()> totals{};
+  std::string per_shard = "[";
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    if (s != 0) per_shard.push_back(',');
+    per_shard.push_back('{');
+    for (std::size_t f = 0; f < shard_fields.size(); ++f) {
+      const auto v = read(shards[s]->*shard_fields[f].second);
+      totals[f] += v;
+      json::append_key(per_shard, shard_fields[f].first);
+      append_u64(per_shard, v);
+    }
+    per_shard.push_back('}');
+  }
+  per_shard.push_back(']');
+  json::append_key(out, "shards");
+  append_u64(out, shards.size());
+  for (std::size_t f = 0; f < shard_fields.size(); ++f) {
+    json::append_key(out, shard_fields[f].first);
+    append_u64(out, totals[f]);
+  }
+  json::append_key(out, "per_shard");
+  out.append(per_shard);
+  json::append_key(out, "redis");
+  if (redis == nullptr || !redis->enabled.load(std::memory_order_relaxed)) {
+    out.append("null");
+  } else {
+    out.append("{\"connected\":");
+    out.append(redis->connected.load(std::memory_order_relaxed) ? "true" : "false");
+    json::append_key(out, "connects");
+    append_u64(out, read(redis->connects));
+    json::append_key(out, "disconnects");
+    append_u64(out, read(redis->disconnects));
+    out.push_back('}');
+  }
+  out.push_back('}');
+}
+
+}  // namespace tickerd
