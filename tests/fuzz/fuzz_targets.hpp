@@ -681,8 +681,7 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
     } else {
       for (const auto point : points) {
         dom::object at;
-        if (e.req.since.size() == client_request_parser::max_channels ||
-            point.value.get_object().get(at) != simdjson::SUCCESS) {
+        if (point.value.get_object().get(at) != simdjson::SUCCESS) {
           field_error = true;
           break;
         }
@@ -703,6 +702,19 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
           break;
         }
         p.epoch = std::string(epoch);
+        // A channel named twice: its last entry counts, in the place of its first (PROTOCOL.md,
+        // duplicate keys).
+        const auto same =
+            std::find_if(e.req.since.begin(), e.req.since.end(),
+                         [&](const resume_point& q) { return q.channel == p.channel; });
+        if (same != e.req.since.end()) {
+          *same = std::move(p);
+          continue;
+        }
+        if (e.req.since.size() == client_request_parser::max_channels) {
+          field_error = true;
+          break;
+        }
         e.req.since.push_back(std::move(p));
       }
     }
