@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <deque>
 #include <string_view>
 #include <unordered_map>
@@ -82,6 +83,9 @@ struct client_pool::impl {
     stall_state stall = stall_state::none;
     steady::time_point stall_until;
     steady::time_point woken_at;
+    steady::time_point last_byte_at;  // a survivor's report: did the server keep sending?
+    std::uint64_t bytes_since_wake = 0;
+    bool parked_at_wake = false;
     steady::time_point started;
     steady::time_point closing_since;
     std::string carry;    // bytes not parsed yet (an incomplete head or frame)
@@ -346,6 +350,10 @@ struct client_pool::impl {
                                              : "read: " + ec.message());
       }
       now_us = wall_us();
+      if (k.stall == stall_state::woken) {
+        k.bytes_since_wake += n;
+        k.last_byte_at = steady::now();
+      }
       consume(k, std::string_view(buffer.data(), n));
       if (gen != k.generation || k.state == conn_state::closed) return;
       if (n < buffer.size()) break;
@@ -696,11 +704,22 @@ void client_pool::housekeeping() {
       const bool parked = k->stall == stall_state::parked;
       k->stall = stall_state::woken;
       k->woken_at = now;
+      k->bytes_since_wake = 0;
+      k->last_byte_at = now;
+      k->parked_at_wake = parked;
       boost::system::error_code ec;
       k->sock.set_option(net::socket_base::receive_buffer_size(woken_receive_buffer), ec);
       if (parked) d.on_readable(*k);  // reads what waited, then arms the read again
     } else if (k->stall == stall_state::woken && now - k->woken_at > stall_survive_grace) {
       ++d.c.stall_survived;
+      // Rare enough to print: whether tickerd kept the session (bytes still arriving) or the
+      // connection went quiet without an end.
+      std::fprintf(stderr,
+                   "slow reader %u survived its stall: %s at wake, %llu bytes read since, last "
+                   "byte %.1f s ago\n",
+                   k->index, k->parked_at_wake ? "parked" : "armed",
+                   static_cast<unsigned long long>(k->bytes_since_wake),
+                   std::chrono::duration<double>(now - k->last_byte_at).count());
       k->stall = stall_state::none;
       d.finish_cycle(*k);
     }
