@@ -1,8 +1,11 @@
 #include "gateway/tls_io.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <climits>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -42,6 +45,36 @@ tls_result outcome(ssl_st* ssl, int rc) {
   }
 }
 
+// OpenSSL's socket BIO writes with write(2), which raises SIGPIPE on a connection the client
+// has closed; this one sends with MSG_NOSIGNAL, as every other write in the gateway does, and
+// is OpenSSL's socket BIO otherwise. Made once, never changed.
+int send_nosignal(BIO* bio, const char* data, int size) {
+  const auto fd = static_cast<int>(BIO_get_fd(bio, nullptr));
+  errno = 0;
+  const auto n = ::send(fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  BIO_clear_retry_flags(bio);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_write(bio);
+  }
+  return static_cast<int>(n);
+}
+
+const BIO_METHOD* socket_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = ::BIO_meth_new(BIO_TYPE_SOCKET, "tickerd socket");
+    const BIO_METHOD* base = ::BIO_s_socket();
+    if (m == nullptr) return m;
+    ::BIO_meth_set_write(m, &send_nosignal);
+    ::BIO_meth_set_read(m, ::BIO_meth_get_read(base));
+    ::BIO_meth_set_puts(m, ::BIO_meth_get_puts(base));
+    ::BIO_meth_set_ctrl(m, ::BIO_meth_get_ctrl(base));
+    ::BIO_meth_set_create(m, ::BIO_meth_get_create(base));
+    ::BIO_meth_set_destroy(m, ::BIO_meth_get_destroy(base));
+    return m;
+  }();
+  return method;
+}
+
 int clamp_size(std::size_t size) {
   return size > static_cast<std::size_t>(INT_MAX) ? INT_MAX : static_cast<int>(size);
 }
@@ -49,7 +82,13 @@ int clamp_size(std::size_t size) {
 }  // namespace
 
 bool tls_attach(ssl_st* ssl, int fd) {
-  return ::SSL_set_fd(ssl, fd) == 1;
+  const auto* method = socket_method();
+  if (method == nullptr) return false;
+  BIO* bio = ::BIO_new(method);
+  if (bio == nullptr) return false;
+  BIO_set_fd(bio, fd, BIO_NOCLOSE);  // the socket stays Asio's to close
+  ::SSL_set_bio(ssl, bio, bio);      // the SSL object owns the BIO now
+  return true;
 }
 
 tls_result tls_accept(ssl_st* ssl) {
