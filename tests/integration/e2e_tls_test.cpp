@@ -230,6 +230,40 @@ TEST(e2e_tls, stalled_handshakes_are_dropped_and_others_keep_their_updates) {
   EXPECT_TRUE(subscribe(late, rig.port(), rig.client(), btc));
 }
 
+TEST(e2e_tls, close_handshake_and_a_slow_reader_over_tls) {
+  stack_options options;
+  options.sim_rate = 100;  // fills a paused client's buffers within seconds
+  options.extra_limits = "conflate_after_messages = 64\nmax_queued_bytes = 65536";
+  tls_rig rig(options);
+  ASSERT_TRUE(rig.start());
+
+  // The closing handshake: our close is echoed, then TLS and TCP end.
+  wss_client polite;
+  ASSERT_TRUE(subscribe(polite, rig.port(), rig.client(), btc));
+  ASSERT_TRUE(polite.send_text(""));  // an empty text frame: a bad request, answered
+  ASSERT_TRUE(polite.connection().write(close_frame(close_normal, "bye")));
+  EXPECT_FALSE(polite.wait_for([](const ws_message&) { return false; }, update_wait));
+  EXPECT_EQ(polite.close_code(), close_normal);
+
+  // A client that stops reading: the server's writes back up (OpenSSL wants the socket
+  // writable), and what waits meanwhile is conflated, as over plain TCP. Reading again, the
+  // client finds the `conflated` notice and the stream going on, seq gaps announced.
+  tls_client_options small = rig.client();
+  small.receive_buffer = 4096;
+  wss_client slow;
+  ASSERT_TRUE(slow.connect(rig.port(), small));
+  ASSERT_TRUE(slow.send_text(subscribe_request(1, {"ticker.*"})));
+  wss_client bot;
+  ASSERT_TRUE(subscribe(bot, rig.port(), rig.client(), btc));
+  EXPECT_TRUE(rig.wait_stats([](const json_value& j) { return j["conflations"].integer() >= 1; }));
+  ASSERT_TRUE(update_after(bot, btc, bot.messages().size()));
+  ASSERT_TRUE(slow.wait_for(type_is("conflated"), update_wait)) << "no conflated notice";
+  const auto after = slow.messages().size();
+  ASSERT_TRUE(slow.wait_for(type_is("update"), update_wait, after));
+  EXPECT_TRUE(check_sequences_with_conflation(slow.messages()));
+  EXPECT_TRUE(rig.tickerd.running());
+}
+
 TEST(e2e_tls, sighup_serves_a_new_certificate_while_100_clients_stay_connected) {
   constexpr int client_count = 100;
   tls_rig rig;

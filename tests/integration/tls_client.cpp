@@ -52,6 +52,10 @@ testing::AssertionResult tls_connection::connect(std::uint16_t port,
   const auto deadline = steady_clock::now() + timeout;
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return testing::AssertionFailure() << "socket: " << std::strerror(errno);
+  if (options.receive_buffer > 0) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer,
+                 sizeof options.receive_buffer);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -247,7 +251,10 @@ bool wss_client::parse_frames() {
   wire_frame f;
   while (take_frame(buffer_, f)) {
     if (!valid_server_frame(f)) return false;
-    if (f.opcode == op_close) return false;
+    if (f.opcode == op_close) {
+      close_code_ = f.close_code();
+      return false;
+    }
     if (f.opcode != op_text) continue;  // pings: the server's keepalive, not needed here
     ++frames_;
     for (auto& text : split_messages(f.payload)) {

@@ -24,7 +24,8 @@ struct tls_client_options {
   std::string host = "localhost";  // checked against the certificate, sent as SNI
   int min_version = 0;             // TLS1_2_VERSION etc.; 0 = OpenSSL's default
   int max_version = 0;
-  bool legacy = false;  // security level 0: lets OpenSSL 3 offer TLS 1.0/1.1 at all
+  bool legacy = false;     // security level 0: lets OpenSSL 3 offer TLS 1.0/1.1 at all
+  int receive_buffer = 0;  // SO_RCVBUF before connecting (0: the kernel's autotuning)
 };
 
 class tls_connection {
@@ -73,6 +74,8 @@ class wss_client {
   std::optional<ws_message> wait_for(const ws_client::predicate& pred, duration timeout,
                                      std::size_t from = 0);
   const std::vector<ws_message>& messages() const { return messages_; }
+  // The code of the server's close frame, once one arrived.
+  std::optional<int> close_code() const { return close_code_; }
   tls_connection& connection() { return conn_; }
 
  private:
@@ -82,6 +85,7 @@ class wss_client {
   std::string buffer_;
   std::vector<ws_message> messages_;
   std::size_t frames_ = 0;
+  std::optional<int> close_code_;
 };
 
 }  // namespace tickerd::e2e
