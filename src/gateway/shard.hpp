@@ -38,7 +38,8 @@ namespace http = beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 
-// What every shard reads and nobody changes after start-up.
+// What every shard reads and nobody changes after start-up, but the TLS context (SIGHUP),
+// behind its own mutex.
 struct gateway_shared {
   explicit gateway_shared(gateway_options o)
       : options(std::move(o)),
