@@ -101,6 +101,19 @@ constexpr std::int64_t max_ms = 24LL * 3600 * 1000;
 constexpr std::chrono::milliseconds binance_max_connection_age = std::chrono::hours(23);
 constexpr std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
 
+// The files themselves are loaded by resolve_config (start-up and --check-config alike).
+void read_server_tls(table_reader& server, server_tls_config& tls) {
+  const auto* table = server.table("tls");
+  if (table == nullptr) return;
+  table_reader t(table, "server.tls");
+  t.string("cert", tls.cert);
+  t.string("key", tls.key);
+  t.integer("max_handshakes", tls.max_handshakes, 1, 100'000);
+  if (tls.cert.empty()) fail("server.tls.cert", "is required in [server.tls] (a PEM file)");
+  if (tls.key.empty()) fail("server.tls.key", "is required in [server.tls] (a PEM file)");
+  t.reject_unknown();
+}
+
 void read_server(table_reader& root, server_config& s) {
   table_reader t(root.table("server"), "server");
   if (t.node("listen") != nullptr) {
@@ -114,6 +127,7 @@ void read_server(table_reader& root, server_config& s) {
     fail("server.web_root", "must not be empty (leave it out for the installed dashboard)");
   }
   t.millis("drain_ms", s.drain, 0, 600'000);
+  read_server_tls(t, s.tls);
   t.reject_unknown();
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "tickerd/app/config.hpp"
+#include "tickerd/gateway/server_tls.hpp"
 
 #ifndef TICKERD_INSTALL_WEB_ROOT
 #define TICKERD_INSTALL_WEB_ROOT "/usr/local/share/tickerd/web"
@@ -73,6 +74,9 @@ std::string find_default_web_root() {
 void resolve_config(config& cfg) {
   auto& s = cfg.server;
   s.listen_addresses = resolve_host(s.listen.host, "server.listen");
+  if (s.tls.enabled()) {
+    if (const auto e = check_server_tls(s.tls)) throw config_error(e->key + ": " + e->reason);
+  }
   if (s.web_root.empty()) {
     s.web_root = find_default_web_root();
   } else if (!is_dir(s.web_root)) {

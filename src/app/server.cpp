@@ -57,7 +57,7 @@ struct server::impl {
         symbol_maps(build_symbol_maps(cfg)),
         channels(cfg.instruments, cfg.venues()),
         tls(net::ssl::context::tls_client),
-        signals(ioc, SIGINT, SIGTERM),
+        signals(ioc, SIGINT, SIGTERM, SIGHUP),
         out(channels, [this](update_ptr u) { on_published(std::move(u)); }),
         market(cfg.instruments, channels, out, cfg.composite),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
@@ -169,6 +169,7 @@ struct server::impl {
   // everything keeps serving, then the shutdown; a second signal shuts down at once.
   void on_signal(int signal) {
     log->info("signal {} received", signal);
+    if (signal == SIGHUP) return on_reload();
     if (draining || cfg.server.drain.count() == 0) return shutdown();
     draining = true;
     health.draining = true;
@@ -178,6 +179,12 @@ struct server::impl {
     drain_timer.async_wait([this](beast::error_code ec) {
       if (!ec) shutdown();
     });
+    wait_signal();
+  }
+
+  // SIGHUP: re-read what can change without a restart ([server.tls] cert and key).
+  void on_reload() {
+    if (gate_started && cfg.server.tls.enabled()) gate->reload_tls();
     wait_signal();
   }
 

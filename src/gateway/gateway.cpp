@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/shard.hpp"
+#include "tickerd/gateway/server_tls.hpp"
 
 namespace tickerd {
 
@@ -37,6 +38,14 @@ void gateway::start() {
   } else if (shared.files->size() == 0) {
     log->warn("no dashboard files under '{}' (server.web_root); GET / will be 404",
               server.web_root);
+  }
+
+  if (server.tls.enabled()) {
+    server_tls_error error;
+    auto ctx = make_server_tls_context(server.tls, error);
+    if (!ctx) throw config_error(error.key + ": " + error.reason);  // resolve_config checked
+    log->info("TLS on: {}", describe_certificate(ctx.get()));
+    shared.set_tls_context(std::move(ctx));
   }
 
   unsigned count = server.shards != 0 ? server.shards : std::thread::hardware_concurrency();
@@ -111,6 +120,24 @@ void gateway::deliver(update_batch batch) {  // NOLINT(performance-unnecessary-v
 
 void gateway::set_health(const node_health& health) {
   for (auto& s : impl_->shards) s->set_health(health);
+}
+
+bool gateway::reload_tls() {
+  auto& shared = impl_->shared;
+  const auto& tls = shared.options.server.tls;
+  auto log = spdlog::get("gateway");
+  if (!log) log = spdlog::default_logger();
+  if (!tls.enabled()) return false;
+  server_tls_error error;
+  auto ctx = make_server_tls_context(tls, error);
+  if (!ctx) {
+    log->error("TLS reload failed, keeping the current certificate: {}: {}", error.key,
+               error.reason);
+    return false;
+  }
+  log->info("TLS reloaded: {}", describe_certificate(ctx.get()));
+  shared.set_tls_context(std::move(ctx));
+  return true;
 }
 
 void gateway::stop() {

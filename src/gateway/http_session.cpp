@@ -35,8 +35,10 @@ std::string_view path_of(std::string_view target) {
 
 }  // namespace
 
-http_session::http_session(shard& owner, net::ip::tcp::socket&& socket)
-    : shard_(owner), stream_(std::move(socket)), deadline_(stream_.get_executor()) {}
+http_session::http_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls)
+    : shard_(owner),
+      stream_(std::move(socket), std::move(tls)),
+      deadline_(stream_.get_executor()) {}
 
 http_session::~http_session() {
   shard_.forget(this);
@@ -141,7 +143,8 @@ void http_session::upgrade(const http_request& req) {
   }
   stream_.expires_never();
   const auto early = buffer_.cdata();
-  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(address))
+  auto tls = stream_.release_tls();
+  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(tls), std::move(address))
       ->run(req, std::string_view(static_cast<const char*>(early.data()), early.size()));
 }
 
@@ -165,6 +168,7 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t /
 // reply before the client reads it (RFC 9112 9.6): shut the send side, read and discard
 // until the client closes or the handshake timeout, then close.
 void http_session::linger() {
+  stream_.close_notify();
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   if (ec) return close();

@@ -1,5 +1,6 @@
-// One plain HTTP connection: reads requests (with size and time limits), answers the REST
-// routes and static files, or hands the socket to a ws_session on `GET /ws` upgrade.
+// One HTTP connection (plain, or TLS after tls_handshake): reads requests (with size and time
+// limits), answers the REST routes and static files, or hands the socket (and its TLS state)
+// to a ws_session on `GET /ws` upgrade.
 #pragma once
 
 #include <memory>
@@ -7,16 +8,16 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "gateway/client_stream.hpp"
 #include "gateway/shard.hpp"
 
 namespace tickerd {
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(shard& owner, net::ip::tcp::socket&& socket);
+  http_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls = {});
   ~http_session();
 
   void run();
@@ -33,7 +34,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void drain();
 
   shard& shard_;
-  beast::tcp_stream stream_;
+  client_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http_response> response_;

@@ -11,7 +11,7 @@ namespace {
 
 using field = std::pair<std::string_view, stat_counter shard_stats::*>;
 
-constexpr std::array<field, 11> shard_fields{{
+constexpr std::array<field, 16> shard_fields{{
     {"connections", &shard_stats::connections},
     {"http_connections", &shard_stats::http_connections},
     {"queued_messages", &shard_stats::queued_messages},
@@ -23,6 +23,11 @@ constexpr std::array<field, 11> shard_fields{{
     {"conflated_dropped", &shard_stats::conflated_dropped},
     {"slow_closes", &shard_stats::slow_closes},
     {"idle_closes", &shard_stats::idle_closes},
+    {"tls_handshakes_in_progress", &shard_stats::tls_handshakes_in_progress},
+    {"tls_handshakes", &shard_stats::tls_handshakes},
+    {"tls_handshake_failures", &shard_stats::tls_handshake_failures},
+    {"tls_handshake_timeouts", &shard_stats::tls_handshake_timeouts},
+    {"tls_accept_pauses", &shard_stats::tls_accept_pauses},
 }};
 
 void append_u64(std::string& out, std::uint64_t v) {

@@ -7,6 +7,7 @@
 #include <boost/asio/socket_base.hpp>
 
 #include "gateway/http_session.hpp"
+#include "gateway/tls_handshake.hpp"
 #include "gateway/ws_session.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -173,10 +174,12 @@ void shard::close_all() {
   for (const auto& s : ws) s->close(ws::close_code::going_away, "server shutting down");
   const std::vector<http_session*> plain(http_sessions_.begin(), http_sessions_.end());
   for (auto* s : plain) s->close();
+  const std::vector<tls_handshake*> hellos(handshakes_.begin(), handshakes_.end());
+  for (auto* h : hellos) h->close();
 }
 
 void shard::maybe_finish_stop() {
-  if (stopping_ && sessions_.empty() && http_sessions_.empty()) {
+  if (stopping_ && sessions_.empty() && http_sessions_.empty() && handshakes_.empty()) {
     grace_timer_.cancel();
     keepalive_timer_.cancel();
   }
@@ -236,9 +239,35 @@ void shard::do_accept() {
     }
     beast::error_code opt_ec;
     socket.set_option(net::ip::tcp::no_delay(true), opt_ec);
-    std::make_shared<http_session>(*this, std::move(socket))->run();
+    if (const auto tls = shared_.tls_context()) {
+      std::make_shared<tls_handshake>(*this, std::move(socket), new_server_ssl(tls.get()))->run();
+      // At the limit, new connections wait in the kernel's backlog until a handshake ends.
+      if (handshakes_.size() >= shared_.options.server.tls.max_handshakes) {
+        accept_paused_ = true;
+        bump(stats_.tls_accept_pauses);
+        return;
+      }
+    } else {
+      std::make_shared<http_session>(*this, std::move(socket))->run();
+    }
     do_accept();
   });
+}
+
+void shard::adopt(tls_handshake* handshake) {
+  handshakes_.insert(handshake);
+  set(stats_.tls_handshakes_in_progress, handshakes_.size());
+}
+
+void shard::forget(tls_handshake* handshake) {
+  handshakes_.erase(handshake);
+  set(stats_.tls_handshakes_in_progress, handshakes_.size());
+  if (accept_paused_ && !stopping_ &&
+      handshakes_.size() < shared_.options.server.tls.max_handshakes) {
+    accept_paused_ = false;
+    do_accept();
+  }
+  maybe_finish_stop();
 }
 
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {

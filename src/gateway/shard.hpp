@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <thread>
@@ -24,18 +25,21 @@
 #include "gateway/connection_limiter.hpp"
 #include "gateway/static_files.hpp"
 #include "tickerd/gateway/gateway.hpp"
+#include "tickerd/gateway/server_tls.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
 
 class ws_session;
 class http_session;
+class tls_handshake;
 
 namespace http = beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 
-// What every shard reads and nobody changes after start-up.
+// What every shard reads and nobody changes after start-up, but the TLS context (SIGHUP),
+// behind its own mutex.
 struct gateway_shared {
   explicit gateway_shared(gateway_options o)
       : options(std::move(o)),
@@ -48,6 +52,21 @@ struct gateway_shared {
   // /v1/stats on any shard reads them all.
   std::vector<std::unique_ptr<shard_stats>> stats;
   std::vector<const shard_stats*> stats_view;
+
+  // [server.tls]: the context new connections take (null: plain). SIGHUP replaces it; a
+  // connection keeps the one it began with (OpenSSL counts the references).
+  ssl_ctx_ptr tls_context() const {
+    const std::lock_guard lock(tls_mutex_);
+    return tls_context_;
+  }
+  void set_tls_context(ssl_ctx_ptr ctx) {
+    const std::lock_guard lock(tls_mutex_);
+    tls_context_ = std::move(ctx);
+  }
+
+ private:
+  mutable std::mutex tls_mutex_;  // taken once per accepted connection, never per message
+  ssl_ctx_ptr tls_context_;
 };
 
 class shard {
@@ -80,6 +99,8 @@ class shard {
     set(stats_.http_connections, http_sessions_.size());
   }
   void forget(http_session* session);
+  void adopt(tls_handshake* handshake);
+  void forget(tls_handshake* handshake);
 
   // Index maintenance: `s` is in subscribers_[id] exactly when id is in s.channels().
   void subscribe(ws_session& s, channel_id id);
@@ -125,6 +146,7 @@ class shard {
   node_health health_;
   std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
   bool retry_armed_ = false;
+  bool accept_paused_ = false;  // server.tls.max_handshakes in progress
 
   std::vector<update_ptr> latest_;                     // by channel
   std::vector<std::deque<update_ptr>> history_;        // by channel, capped
@@ -135,6 +157,7 @@ class shard {
   std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
   std::unordered_map<ws_session*, std::shared_ptr<ws_session>> sessions_;
   std::unordered_set<http_session*> http_sessions_;
+  std::unordered_set<tls_handshake*> handshakes_;  // TLS handshakes in progress
   client_request_parser parser_;
   std::vector<bool> scratch_;
   static constexpr std::size_t read_buffer_bytes = 64 * 1024;

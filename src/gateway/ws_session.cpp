@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 
+#include "gateway/tls_io.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
 
@@ -21,6 +22,7 @@ constexpr std::size_t max_unsent_control_bytes = 64 * 1024;
 constexpr std::size_t max_reads_per_turn = 16;  // of the shard's 64 KiB buffer
 constexpr std::size_t max_kept_out_bytes = 256;
 constexpr std::size_t max_kept_queue_entries = 16;
+constexpr std::size_t max_kept_tls_out_bytes = 16 * 1024;
 constexpr char message_separator = '\n';
 constexpr std::int64_t milli = 1000;
 
@@ -40,9 +42,11 @@ std::shared_ptr<spdlog::logger> log() {
 
 }  // namespace
 
-ws_session::ws_session(shard& owner, net::ip::tcp::socket&& socket, std::string address)
+ws_session::ws_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls,
+                       std::string address)
     : shard_(owner),
       socket_(std::move(socket)),
+      tls_(std::move(tls)),
       reader_(owner.limits().max_message_bytes),
       address_(std::move(address)),
       counted_(true) {}
@@ -86,6 +90,7 @@ void ws_session::wait_readable() {
 // At most max_reads_per_turn buffers, then true: more may be waiting, and the session goes
 // to the back of the shard's queue so one fast sender cannot hold the shard.
 bool ws_session::read_available() {
+  if (tls_) return read_available_tls();
   auto buffer = shard_.read_buffer();
   for (std::size_t reads = 0; reads < max_reads_per_turn;) {
     const auto n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
@@ -110,6 +115,36 @@ bool ws_session::read_available() {
   return true;
 }
 
+// TLS: OpenSSL holds decrypted bytes the socket no longer shows, so a short read proves
+// nothing; read until it wants more from the socket.
+bool ws_session::read_available_tls() {
+  auto buffer = shard_.read_buffer();
+  for (std::size_t reads = 0; reads < max_reads_per_turn; ++reads) {
+    const auto r = tls_read(tls_.get(), buffer.data(), buffer.size());
+    switch (r.status) {
+      case tls_status::ok:
+        last_read_ms_ = mono_ms();
+        ping_sent_ms_ = 0;
+        if (!draining_) handle_input(buffer.data(), r.bytes);
+        if (finished_) return false;
+        continue;
+      case tls_status::want_read:
+        return false;
+      case tls_status::want_write:  // a post-handshake message to answer first
+        read_wants_write_ = true;
+        return false;
+      case tls_status::closed:
+        finish();
+        return false;
+      case tls_status::error:
+        if (!r.reason.empty()) log()->debug("client {}: TLS: {}", address_, r.reason);
+        fail(r.ec, "read");
+        return false;
+    }
+  }
+  return true;
+}
+
 void ws_session::read_then_wait() {
   if (read_available()) {
     net::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -117,7 +152,18 @@ void ws_session::read_then_wait() {
     });
     return;
   }
-  if (!finished_) wait_readable();
+  if (finished_) return;
+  if (read_wants_write_) {
+    read_wants_write_ = false;
+    socket_.async_wait(net::socket_base::wait_write,
+                       [self = shared_from_this()](beast::error_code ec) {
+                         if (self->finished_) return;
+                         if (ec) return self->fail(ec, "read");
+                         self->read_then_wait();
+                       });
+    return;
+  }
+  wait_readable();
 }
 
 void ws_session::handle_input(char* data, std::size_t size) {
@@ -560,6 +606,7 @@ void ws_session::recount() {
 // out_ (a copy, only when the client is slow); messages not yet in a frame stay queued, where
 // conflation still reaches them.
 void ws_session::write_pending() {
+  if (tls_) return write_pending_tls();
   static constexpr char separator = message_separator;
   constexpr std::size_t max_messages = 256;  // per frame: 2 iovecs each, within IOV_MAX
   std::array<iovec, 2 + 2 * max_messages> iov{};
@@ -635,6 +682,37 @@ void ws_session::write_pending() {
   maybe_shut_down();
 }
 
+// TLS: the queue becomes one frame at the end of out_, and out_ goes to OpenSSL whole. After
+// want_write out_ is offered again from the same first byte (only ever appended to meanwhile),
+// as OpenSSL requires; messages queued meanwhile wait in queue_, where conflation reaches them.
+void ws_session::write_pending_tls() {
+  for (;;) {
+    frame_queued();
+    if (out_.empty()) break;
+    const auto r = tls_write(tls_.get(), out_.data(), out_.size());
+    switch (r.status) {
+      case tls_status::ok:
+        out_.erase(0, r.bytes);
+        continue;
+      case tls_status::want_write:
+        return wait_writable();
+      case tls_status::closed:
+        return finish();
+      case tls_status::want_read:  // renegotiation, which the context refuses
+      case tls_status::error:
+        if (!r.reason.empty()) log()->debug("client {}: TLS: {}", address_, r.reason);
+        return fail(r.ec ? r.ec : beast::error_code(EPROTO, boost::system::system_category()),
+                    "write");
+    }
+  }
+  // Every write passes through out_ here: keep a record's worth rather than reallocate.
+  if (out_.capacity() > max_kept_tls_out_bytes) std::string().swap(out_);
+  if (queue_.empty() && queue_.capacity() > max_kept_queue_entries) {
+    std::vector<out_message>().swap(queue_);
+  }
+  maybe_shut_down();
+}
+
 void ws_session::wait_writable() {
   writing_ = true;
   socket_.async_wait(net::socket_base::wait_write,
@@ -653,6 +731,7 @@ void ws_session::maybe_shut_down() {
   if (!closing_ || draining_ || writing_ || finished_ || !out_.empty()) return;
   if (!peer_closed_ && !reader_.failed()) return;
   draining_ = true;
+  if (tls_) tls_close_notify(tls_.get());
   beast::error_code ec;
   socket_.shutdown(net::socket_base::shutdown_send, ec);
   if (ec) finish();

@@ -4,6 +4,11 @@
 // most one system call: a sendmsg of the frame header and the shared, already encoded texts,
 // made at once, with no write operation unless the kernel's buffer is full.
 //
+// Over TLS the same, through OpenSSL on the same non-blocking socket (tls_io.hpp): reads until
+// OpenSSL wants more bytes, and each write frames the queue into out_ (one copy, which the
+// encryption makes anyway) for one SSL_write. The plain path is untouched but for a test of
+// tls_ per read and write turn.
+//
 // The framing is our own (ws_frame.hpp) on the bare socket: an idle client holds no read
 // buffer and no pending read (readiness is awaited, then read into the shard's buffer), and
 // pings and idle timeouts come from the shard's once-per-tick keepalive sweep, not a timer
@@ -20,12 +25,13 @@
 
 #include "gateway/shard.hpp"
 #include "gateway/ws_frame.hpp"
+#include "tickerd/gateway/server_tls.hpp"
 
 namespace tickerd {
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(shard& owner, net::ip::tcp::socket&& socket, std::string address);
+  ws_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls, std::string address);
   ~ws_session();
 
   // Answers the upgrade request (checked by http_session) with 101 and starts reading;
@@ -68,6 +74,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   void wait_readable();
   bool read_available();
+  bool read_available_tls();
   void read_then_wait();
   void handle_input(char* data, std::size_t size);
   void on_client_close(std::uint16_t code);
@@ -87,6 +94,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void conflate();
   void recount();
   void write_pending();
+  void write_pending_tls();
   void frame_queued();
   void wait_writable();
   void maybe_shut_down();
@@ -95,6 +103,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   shard& shard_;
   net::ip::tcp::socket socket_;
+  ssl_handle tls_;  // null for a plain connection
   ws::frame_reader reader_;
   std::string address_;
   // Bytes that go out before any queued message: the 101, control frames, and the rest of a
@@ -106,6 +115,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   bool draining_ = false;     // both close frames done, send side shut: reading to EOF
   bool writing_ = false;      // waiting for the socket to take more
   bool finished_ = false;
+  bool read_wants_write_ = false;   // TLS: OpenSSL must write before it can read on
   std::int64_t last_read_ms_ = 0;   // mono_ms of the last bytes from the client
   std::int64_t ping_sent_ms_ = 0;   // our keepalive ping, unanswered; 0 = none
   std::int64_t closing_at_ms_ = 0;  // when the closing handshake began

@@ -11,7 +11,13 @@
 namespace tickerd {
 namespace {
 
-// OpenSSL's queued reason ("...:no certificate or crl found"), then clears the queue.
+std::optional<redis_tls_error> unreadable(const std::string& key, const std::string& path) {
+  if (auto reason = unreadable_file(path)) return redis_tls_error{key, std::move(*reason)};
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string openssl_reason() {
   std::string out;
   while (const auto e = ::ERR_get_error()) {
@@ -24,13 +30,11 @@ std::string openssl_reason() {
 }
 
 // A file that cannot be opened gets the system's reason, clearer than OpenSSL's.
-std::optional<redis_tls_error> unreadable(const std::string& key, const std::string& path) {
+std::optional<std::string> unreadable_file(const std::string& path) {
   std::ifstream in(path);
   if (in) return std::nullopt;
-  return redis_tls_error{key, "cannot read '" + path + "': " + std::strerror(errno)};
+  return "cannot read '" + path + "': " + std::strerror(errno);
 }
-
-}  // namespace
 
 std::optional<redis_tls_error> configure_redis_tls(ssl_ctx_st* ctx, const redis_tls_options& tls) {
   ::ERR_clear_error();

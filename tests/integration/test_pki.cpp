@@ -53,19 +53,22 @@ testing::AssertionResult make_leaf(const temp_dir& dir, const std::string& name,
 
 }  // namespace
 
+constexpr const char* server_extensions =
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+    "extendedKeyUsage=serverAuth\n";
+
+testing::AssertionResult make_server_certificate(const temp_dir& dir, const std::string& name,
+                                                 int serial) {
+  return make_leaf(dir, name, server_extensions, serial);
+}
+
 testing::AssertionResult make_test_pki(const temp_dir& dir, test_pki& out) {
   if (!std::filesystem::exists(openssl_bin)) {
     return testing::AssertionFailure() << openssl_bin << " is missing (package openssl)";
   }
   if (auto r = make_ca(dir, "ca"); !r) return r;
   if (auto r = make_ca(dir, "other-ca"); !r) return r;
-  if (auto r = make_leaf(dir, "server",
-                         "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                         "extendedKeyUsage=serverAuth\n",
-                         2);
-      !r) {
-    return r;
-  }
+  if (auto r = make_server_certificate(dir, "server", 2); !r) return r;
   if (auto r =
           make_leaf(dir, "client", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n", 3);
       !r) {

@@ -21,4 +21,9 @@ struct test_pki {
 // Fails loudly when /usr/bin/openssl is missing or a step fails.
 testing::AssertionResult make_test_pki(const temp_dir& dir, test_pki& out);
 
+// Another server certificate for localhost and 127.0.0.1 from the same CA (after
+// make_test_pki): <name>.crt and <name>.key in `dir`, with the given serial.
+testing::AssertionResult make_server_certificate(const temp_dir& dir, const std::string& name,
+                                                 int serial);
+
 }  // namespace tickerd::e2e

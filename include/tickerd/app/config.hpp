@@ -27,6 +27,16 @@ struct endpoint_config {
   std::uint16_t port = 8080;
 };
 
+// [server.tls]: the client port serves https:// and wss:// only (docs/OPERATIONS.md "TLS").
+struct server_tls_config {
+  std::string cert;  // PEM: the certificate, then any intermediates (the chain sent to clients)
+  std::string key;   // PEM: its unencrypted private key
+  // TLS handshakes in progress per shard; at the limit the shard accepts no more connections
+  // (they wait in the kernel's backlog) until one ends, so hellos cannot starve delivery.
+  std::size_t max_handshakes = 64;
+  bool enabled() const noexcept { return !cert.empty(); }
+};
+
 struct server_config {
   endpoint_config listen;
   // listen.host as IP literals, in the resolver's order (filled by resolve_config).
@@ -37,6 +47,7 @@ struct server_config {
   // After SIGTERM: /readyz answers 503 and everything else keeps serving this long before
   // clients are closed, so a load balancer can take the node out first.
   std::chrono::milliseconds drain{0};
+  server_tls_config tls;  // off unless [server.tls] is present
 };
 
 struct limits_config {

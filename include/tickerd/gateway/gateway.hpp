@@ -62,6 +62,11 @@ class gateway {
   // upstream_lost sends every client a `status` message.
   void set_health(const node_health& health);
 
+  // Any thread (SIGHUP): re-reads [server.tls] cert and key into a new context for new
+  // connections; existing ones keep theirs. A file that does not load keeps the current
+  // context and is logged at error level. False then, or without [server.tls].
+  bool reload_tls();
+
   // Closes every client with 1001 and joins the shard threads (waits at most `grace`).
   void stop();
 

@@ -34,12 +34,17 @@ struct shard_stats {
   stat_counter queued_bytes{0};      // their bytes, plus partly written frames (sampled)
   stat_counter pending_timers{0};    // armed timers: throttles (sampled) and the shard's own
   stat_counter queued_batches{0};    // update batches posted to the shard, not yet delivered
+  stat_counter tls_handshakes_in_progress{0};  // [server.tls]: at most max_handshakes
   // Counters since start.
-  stat_counter accepted{0};           // WebSocket sessions opened
-  stat_counter conflations{0};        // times a client queue was conflated
-  stat_counter conflated_dropped{0};  // updates dropped by conflation
-  stat_counter slow_closes{0};        // closed 1013: queue above max_queued_bytes
-  stat_counter idle_closes{0};        // dropped after idle_timeout_ms without a byte
+  stat_counter accepted{0};                // WebSocket sessions opened
+  stat_counter conflations{0};             // times a client queue was conflated
+  stat_counter conflated_dropped{0};       // updates dropped by conflation
+  stat_counter slow_closes{0};             // closed 1013: queue above max_queued_bytes
+  stat_counter idle_closes{0};             // dropped after idle_timeout_ms without a byte
+  stat_counter tls_handshakes{0};          // TLS handshakes completed
+  stat_counter tls_handshake_failures{0};  // refused (protocol, version, cipher) or reset
+  stat_counter tls_handshake_timeouts{0};  // not done within handshake_timeout_ms
+  stat_counter tls_accept_pauses{0};       // times accepting paused at max_handshakes
 };
 
 struct redis_stats {

@@ -24,4 +24,10 @@ std::optional<redis_tls_error> configure_redis_tls(ssl_ctx_st* ctx, const redis_
 // The same on a scratch context: nullopt when the files load.
 std::optional<redis_tls_error> check_redis_tls(const redis_tls_options& tls);
 
+// Shared with the server side's TLS (gateway/server_tls.cpp):
+// OpenSSL's queued reason ("...:no certificate or crl found"), then clears the queue.
+std::string openssl_reason();
+// "cannot read '<path>': <the system's reason>", or nullopt when the file opens.
+std::optional<std::string> unreadable_file(const std::string& path);
+
 }  // namespace tickerd
