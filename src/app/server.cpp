@@ -58,6 +58,7 @@ struct server::impl {
         channels(cfg.instruments, cfg.venues()),
         tls(net::ssl::context::tls_client),
         signals(ioc, SIGINT, SIGTERM),
+        reload_signals(ioc, SIGHUP),
         out(channels, [this](update_ptr u) { on_published(std::move(u)); }),
         market(cfg.instruments, channels, out, cfg.composite),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
@@ -78,6 +79,7 @@ struct server::impl {
     g.feeds = status_entries;
     g.resume_history = cfg.node.resume_history;
     g.feeds_from_status_channel = cfg.node.role == node_role::edge;
+    g.auth = cfg.auth;
     if (cfg.redis.enabled) g.redis = &redis_state;
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
@@ -181,6 +183,16 @@ struct server::impl {
     wait_signal();
   }
 
+  // SIGHUP: the [auth] key or JWKS file read again (a bad file keeps the old keys).
+  void wait_reload() {
+    reload_signals.async_wait([this](beast::error_code ec, int) {
+      if (ec || stopped) return;
+      log->info("SIGHUP received: reloading");
+      if (gate_started) gate->reload_auth_keys();
+      wait_reload();
+    });
+  }
+
   void wait_signal() {
     signals.async_wait([this](beast::error_code ec, int signal) {
       if (!ec) on_signal(signal);
@@ -198,6 +210,7 @@ struct server::impl {
     if (fng) fng->stop();
     if (link) link->drain();  // the last writes go out during the close grace
     signals.cancel();
+    reload_signals.cancel();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
   }
@@ -208,6 +221,7 @@ struct server::impl {
   net::io_context ioc{1};
   net::ssl::context tls;
   net::signal_set signals;
+  net::signal_set reload_signals;
   net::steady_timer drain_timer{ioc};
   node_health health;
   bool draining = false;
@@ -238,6 +252,7 @@ server::~server() = default;
 void server::run() {
   auto& i = *impl_;
   i.wait_signal();
+  i.wait_reload();
   if (i.link) {
     // Warm start first (bounded by redis.warm_start_timeout_ms): the first client then gets
     // the cached state at once, and seq continues from Redis.

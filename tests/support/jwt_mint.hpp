@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace tickerd::testing {
+namespace tickerd::test_jwt {
 
 inline std::string b64url(std::string_view bytes) {
   static constexpr char alphabet[] =
@@ -138,4 +138,4 @@ inline std::string make_token(std::string_view alg, const std::string& payload,
   return sign_token(alg, header, payload, key);
 }
 
-}  // namespace tickerd::testing
+}  // namespace tickerd::test_jwt

@@ -10,9 +10,9 @@
 namespace tickerd {
 namespace {
 
-using testing::make_key;
-using testing::make_token;
-using testing::sign_token;
+using test_jwt::make_key;
+using test_jwt::make_token;
+using test_jwt::sign_token;
 
 constexpr std::int64_t now_s = 1'800'000'000;
 constexpr std::int64_t now_ms = now_s * 1000;
@@ -81,7 +81,7 @@ TEST(TokenVerifier, RejectsWrongKeyAndTamperedTokens) {
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
   token.replace(dot1 + 1, dot2 - dot1 - 1,
-                testing::b64url(R"({"sub":"mallory","exp":1900000000,"channels":["*"]})"));
+                test_jwt::b64url(R"({"sub":"mallory","exp":1900000000,"channels":["*"]})"));
   EXPECT_EQ(failure_of(v, token), auth_failure::bad_signature);
 
   const token_verifier h({}, hmac_keys());
@@ -158,8 +158,8 @@ TEST(TokenVerifier, RejectsMalformedOversizedAndNonUtf8Tokens) {
   EXPECT_EQ(failure_of(v, "e30.e30.e30"), auth_failure::malformed);  // {} has no alg
   EXPECT_EQ(failure_of(v, "!!!.e30.sig"), auth_failure::malformed);
   EXPECT_EQ(failure_of(v, "\xff\xfe.\xc3\x28.\x80"), auth_failure::malformed);
-  EXPECT_EQ(failure_of(v, testing::b64url("[1]") + ".e30.x"), auth_failure::malformed);
-  EXPECT_EQ(failure_of(v, testing::b64url("{\"alg\":") + ".e30.x"), auth_failure::malformed);
+  EXPECT_EQ(failure_of(v, test_jwt::b64url("[1]") + ".e30.x"), auth_failure::malformed);
+  EXPECT_EQ(failure_of(v, test_jwt::b64url("{\"alg\":") + ".e30.x"), auth_failure::malformed);
   EXPECT_EQ(failure_of(v, std::string(token_verifier::max_token_bytes + 1, 'a')),
             auth_failure::oversized);
   EXPECT_EQ(failure_of(v, sign_token("HS256", R"({"alg":"HS256","crit":["x"]})", claims(), secret)),
@@ -183,12 +183,12 @@ TEST(TokenVerifier, SelectsJwksKeysByKid) {
   std::size_t raw_len = sizeof raw;
   EVP_PKEY_get_raw_public_key(ed.pkey.get(), raw, &raw_len);
   const auto b = [](const unsigned char* p, std::size_t n) {
-    return testing::b64url(std::string_view(reinterpret_cast<const char*>(p), n));
+    return test_jwt::b64url(std::string_view(reinterpret_cast<const char*>(p), n));
   };
   const std::string jwks =
       R"({"keys":[{"kty":"EC","crv":"P-256","kid":"ec1","x":")" + b(point + 1, 32) + R"(","y":")" +
       b(point + 33, 32) + R"("},{"kty":"OKP","crv":"Ed25519","kid":"ed1","x":")" + b(raw, raw_len) +
-      R"("},{"kty":"oct","kid":"h1","k":")" + testing::b64url(secret) +
+      R"("},{"kty":"oct","kid":"h1","k":")" + test_jwt::b64url(secret) +
       R"("},{"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"}]})";
   key_set keys;
   ASSERT_EQ(parse_jwks(jwks, keys), "");

@@ -6,10 +6,13 @@
 // counters move only on rare events (a connection, a conflation, a close).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
+
+#include "tickerd/gateway/refusal.hpp"
 
 namespace tickerd {
 
@@ -40,7 +43,17 @@ struct shard_stats {
   stat_counter conflated_dropped{0};  // updates dropped by conflation
   stat_counter slow_closes{0};        // closed 1013: queue above max_queued_bytes
   stat_counter idle_closes{0};        // dropped after idle_timeout_ms without a byte
+  // Upgrades refused, by reason; tokens refused and subscribes forbidden, by reason.
+  std::array<stat_counter, refusal_count> refused{};
+  std::array<stat_counter, auth_failure_count> auth_failures{};
 };
+
+inline void bump(shard_stats& s, refusal r) noexcept {
+  bump(s.refused[static_cast<std::size_t>(r)]);
+}
+inline void bump(shard_stats& s, auth_failure f) noexcept {
+  bump(s.auth_failures[static_cast<std::size_t>(f)]);
+}
 
 struct redis_stats {
   std::atomic<bool> enabled{false};
