@@ -10,6 +10,9 @@
 #include <sstream>
 
 #include "almanac/time_zone.hpp"
+#include "auth/channel_permissions.hpp"
+#include "auth/origin_allowlist.hpp"
+#include "auth/trusted_proxies.hpp"
 #include "tickerd/core/url.hpp"
 #include "tickerd/store/redis_tls.hpp"
 
@@ -84,6 +87,17 @@ class table_reader {
     return n->as_array();
   }
 
+  void strings(std::string_view k, std::vector<std::string>& out) {
+    const auto* a = array(k);
+    if (a == nullptr) return;
+    out.clear();
+    for (const auto& n : *a) {
+      const auto v = n.value<std::string>();
+      if (!n.is_string() || !v) fail(key(k), "must be an array of strings");
+      out.push_back(*v);
+    }
+  }
+
   void reject_unknown() const {
     if (table_ == nullptr) return;
     for (const auto& [k, v] : *table_) {
@@ -128,7 +142,61 @@ void read_server(table_reader& root, server_config& s) {
   }
   t.millis("drain_ms", s.drain, 0, 600'000);
   read_server_tls(t, s.tls);
+  t.strings("allowed_origins", s.allowed_origins);
+  for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
+    if (auto e = origin_allowlist::check_entry(s.allowed_origins[i]); !e.empty()) {
+      fail("server.allowed_origins[" + std::to_string(i) + "]", e);
+    }
+  }
+  t.strings("trusted_proxies", s.trusted_proxies);
+  trusted_proxies proxies;
+  for (std::size_t i = 0; i < s.trusted_proxies.size(); ++i) {
+    if (auto e = proxies.add(s.trusted_proxies[i]); !e.empty()) {
+      fail("server.trusted_proxies[" + std::to_string(i) + "]", e);
+    }
+  }
   t.reject_unknown();
+}
+
+// The key files are read by resolve_config (and on SIGHUP): here only the text.
+void read_auth(table_reader& root, auth_config& a) {
+  table_reader t(root.table("auth"), "auth");
+  std::string mode = "none";
+  t.string("mode", mode);
+  if (mode == "jwt") {
+    a.mode = auth_mode::jwt;
+  } else if (mode != "none") {
+    fail("auth.mode", "must be \"none\" or \"jwt\"");
+  }
+  t.string("key_file", a.key_file);
+  t.string("jwks_file", a.jwks_file);
+  t.strings("algorithms", a.algorithms);
+  t.string("issuer", a.issuer);
+  t.string("audience", a.audience);
+  t.millis("leeway_ms", a.leeway, 0, 3'600'000);
+  t.string("channels_claim", a.channels_claim);
+  t.strings("anonymous_channels", a.anonymous_channels);
+  t.millis("expiry_notice_ms", a.expiry_notice, 0, max_ms);
+  t.reject_unknown();
+  if (a.algorithms.empty()) fail("auth.algorithms", "must list at least one algorithm");
+  for (const auto& alg : a.algorithms) {
+    if (alg != "HS256" && alg != "RS256" && alg != "ES256" && alg != "EdDSA") {
+      fail("auth.algorithms",
+           "'" + alg.substr(0, 32) + "' is not one of HS256, RS256, ES256, EdDSA");
+    }
+  }
+  if (a.channels_claim.empty()) fail("auth.channels_claim", "must not be empty");
+  for (std::size_t i = 0; i < a.anonymous_channels.size(); ++i) {
+    if (!channel_permissions::valid_pattern(a.anonymous_channels[i])) {
+      fail("auth.anonymous_channels[" + std::to_string(i) + "]",
+           "must be a channel name, or a prefix ending in '*' (\"ticker.*\")");
+    }
+  }
+  if (a.mode == auth_mode::none) return;
+  if (a.key_file.empty() == a.jwks_file.empty()) {
+    fail(a.key_file.empty() ? "auth.key_file" : "auth.jwks_file",
+         "mode \"jwt\" needs exactly one of key_file and jwks_file");
+  }
 }
 
 void read_limits(table_reader& root, limits_config& l) {
@@ -537,6 +605,7 @@ config read_config(const toml::table& root_table) {
   read_almanac(root, c.almanac);
   read_gas(root, c.gas);
   read_fng(root, c.fng);
+  read_auth(root, c.auth);
   if (c.node.role != node_role::all && !c.redis.enabled) {
     fail("node.role", "'" + std::string(to_string(c.node.role)) +
                           "' needs a [redis] table: nodes share state through Redis");

@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "auth/verifier_loader.hpp"
 #include "tickerd/app/config.hpp"
 #include "tickerd/gateway/server_tls.hpp"
 
@@ -72,6 +73,12 @@ std::string find_default_web_root() {
 }  // namespace
 
 void resolve_config(config& cfg) {
+  if (cfg.auth.mode == auth_mode::jwt) {
+    // Loaded again by the gateway; read here so a bad key file stops start-up and
+    // --check-config the same way.
+    const auto loaded = load_token_verifier(cfg.auth);
+    if (!loaded.verifier) throw config_error(loaded.key + ": " + loaded.error);
+  }
   auto& s = cfg.server;
   s.listen_addresses = resolve_host(s.listen.host, "server.listen");
   if (s.tls.enabled()) {

@@ -78,6 +78,7 @@ struct server::impl {
     g.feeds = status_entries;
     g.resume_history = cfg.node.resume_history;
     g.feeds_from_status_channel = cfg.node.role == node_role::edge;
+    g.auth = cfg.auth;
     if (cfg.redis.enabled) g.redis = &redis_state;
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
@@ -182,9 +183,13 @@ struct server::impl {
     wait_signal();
   }
 
-  // SIGHUP: re-read what can change without a restart ([server.tls] cert and key).
+  // SIGHUP: re-read what can change without a restart ([server.tls] cert and key, the [auth]
+  // key or JWKS file); a file that does not load keeps what was there (logged).
   void on_reload() {
-    if (gate_started && cfg.server.tls.enabled()) gate->reload_tls();
+    if (gate_started) {
+      if (cfg.server.tls.enabled()) gate->reload_tls();
+      gate->reload_auth_keys();
+    }
     wait_signal();
   }
 

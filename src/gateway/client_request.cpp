@@ -82,6 +82,10 @@ std::string_view to_string(client_op op) noexcept {
       return "unsubscribe";
     case client_op::ping:
       return "ping";
+    case client_op::auth:
+      return "auth";
+    case client_op::refresh:
+      return "refresh";
   }
   return "?";
 }
@@ -91,6 +95,7 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   out.channels.clear();
   out.since.clear();
   out.throttle_ms = -1;
+  out.token.clear();
   // padded_string allocates size() + SIMDJSON_PADDING bytes, so any text up to size() fits.
   // The first call allocates even for an empty text: memcpy to a null buffer is undefined.
   if (buffer_.size() < std::max(text.size(), min_buffer)) {
@@ -121,10 +126,11 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   std::string_view op;
   bool has_op = false;
   bool has_channels = false;
+  bool has_token = false;
   // A repeated key replaces the earlier value entirely, its error included (RFC 8259 leaves
   // duplicates to the parser; JavaScript's JSON.parse keeps the last): two ids side by side
   // would not be one JSON value when echoed into the reply.
-  enum field : std::uint8_t { f_op, f_id, f_channels, f_throttle, f_since, field_count };
+  enum field : std::uint8_t { f_op, f_id, f_channels, f_throttle, f_since, f_token, field_count };
   std::array<std::string, field_count> field_errors;
   for (const dom::key_value_pair field : obj) {
     const std::string_view key = field.key;
@@ -187,6 +193,17 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
         continue;
       }
       if (!read_since(points, out.since, field_errors[f_since])) continue;
+    } else if (key == "token") {
+      field_errors[f_token].clear();
+      out.token.clear();
+      std::string_view token;
+      has_token = value.get_string().get(token) == simdjson::SUCCESS;
+      if (!has_token) {
+        field_errors[f_token] = "'token' must be a string";
+        continue;
+      }
+      // Longer than any token the verifier accepts: kept at a length it refuses as oversized.
+      out.token.assign(token.substr(0, max_token_chars));
     }
     // Other fields are ignored, so newer clients can send options older servers lack.
   }
@@ -216,6 +233,11 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   }
   if (op == "ping") {
     out.op = client_op::ping;
+    return true;
+  }
+  if (op == "auth" || op == "refresh") {
+    out.op = op == "auth" ? client_op::auth : client_op::refresh;
+    if (!has_token) return bad(err, "bad_request", "missing 'token'");
     return true;
   }
   // At most 64 bytes of the op, cut at a character boundary: the message goes back to the

@@ -11,7 +11,7 @@
 
 namespace tickerd {
 
-enum class client_op : std::uint8_t { subscribe, unsubscribe, ping };
+enum class client_op : std::uint8_t { subscribe, unsubscribe, ping, auth, refresh };
 
 // Where a client left a channel: resume after `seq` if the stream is still `epoch`.
 struct resume_point {
@@ -28,6 +28,7 @@ struct client_request {
   // subscribe: at most one update per channel per this many ms (latest wins); -1 = not given,
   // 0 = every update.
   std::int32_t throttle_ms = -1;
+  std::string token;  // auth/refresh: the JWT, unchecked (token_verifier reads it)
 };
 
 struct request_error {
@@ -41,6 +42,8 @@ class client_request_parser {
   static constexpr std::size_t max_channels = 1024;
   static constexpr std::size_t max_epoch_chars = 64;
   static constexpr std::int64_t max_throttle_ms = 60'000;
+  // A token this long is refused by the verifier anyway; the parser stops copying there.
+  static constexpr std::size_t max_token_chars = 16 * 1024;
 
   // True and `out` filled, or false and `err` set (out.id_json is still filled when the
   // id was readable, so the error can carry it).

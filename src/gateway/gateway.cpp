@@ -8,6 +8,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "auth/verifier_loader.hpp"
 #include "gateway/shard.hpp"
 #include "tickerd/gateway/server_tls.hpp"
 
@@ -33,6 +34,11 @@ void gateway::start() {
   shared.files = static_files::load(server.web_root);
   auto log = spdlog::get("gateway");
   if (!log) log = spdlog::default_logger();
+  if (shared.options.auth.mode == auth_mode::jwt) {
+    auto loaded = load_token_verifier(shared.options.auth);
+    if (!loaded.verifier) throw std::runtime_error(loaded.key + ": " + loaded.error);
+    shared.set_verifier(std::move(loaded.verifier));
+  }
   if (server.web_root.empty()) {
     log->warn("no dashboard installed and server.web_root not set; GET / will be 404");
   } else if (shared.files->size() == 0) {
@@ -138,6 +144,20 @@ bool gateway::reload_tls() {
   log->info("TLS reloaded: {}", describe_certificate(ctx.get()));
   shared.set_tls_context(std::move(ctx));
   return true;
+}
+
+void gateway::reload_auth_keys() {
+  const auto& auth = impl_->shared.options.auth;
+  if (auth.mode != auth_mode::jwt) return;
+  auto log = spdlog::get("gateway");
+  if (!log) log = spdlog::default_logger();
+  auto loaded = load_token_verifier(auth);
+  if (!loaded.verifier) {
+    log->warn("{}: {}; keeping the keys loaded before", loaded.key, loaded.error);
+    return;
+  }
+  impl_->shared.set_verifier(std::move(loaded.verifier));
+  log->info("auth keys reloaded from {}", auth.jwks_file.empty() ? auth.key_file : auth.jwks_file);
 }
 
 void gateway::stop() {

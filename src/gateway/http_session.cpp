@@ -6,8 +6,10 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "auth/request_token.hpp"
 #include "gateway/ws_frame.hpp"
 #include "gateway/ws_session.hpp"
+#include "tickerd/core/clock.hpp"
 
 namespace tickerd {
 namespace {
@@ -26,6 +28,18 @@ http_response plain_reply(const http_request& req, http::status status, std::str
   res.keep_alive(false);
   res.prepare_payload();
   return res;
+}
+
+// Every X-Forwarded-For field, in order, as one list (a proxy may add a field of its own).
+std::string forwarded_for(const http_request& req) {
+  std::string out;
+  const auto [first, last] = req.equal_range("X-Forwarded-For");
+  for (auto it = first; it != last; ++it) {
+    if (!out.empty()) out.push_back(',');
+    const auto value = it->value();
+    out.append(value.data(), value.size());
+  }
+  return out;
 }
 
 std::string_view path_of(std::string_view target) {
@@ -128,14 +142,26 @@ void http_session::upgrade(const http_request& req) {
     return send(plain_reply(req, http::status::bad_request, "bad_key",
                             "Sec-WebSocket-Key must be base64 of 16 bytes"));
   }
+  auto& shared = shard_.shared();
+  if (const auto origin = req[http::field::origin];
+      !origin.empty() && !shared.origins.allows(origin)) {
+    bump(shard_.stats(), refusal::origin);
+    return send(plain_reply(req, http::status::forbidden, "origin_not_allowed",
+                            "this page's origin may not connect (server.allowed_origins)"));
+  }
+  session_auth auth;
+  if (!authorize(req, auth)) return;
   beast::error_code ec;
-  auto address = stream_.socket().remote_endpoint(ec).address().to_string();
+  const auto peer = stream_.socket().remote_endpoint(ec).address().to_string();
   if (ec) return close();
-  switch (shard_.shared().limiter.acquire(address)) {
+  auto address = shared.proxies.client_address(peer, forwarded_for(req));
+  switch (shared.limiter.acquire(address)) {
     case connection_limiter::verdict::too_many_total:
+      bump(shard_.stats(), refusal::total_limit);
       return send(plain_reply(req, http::status::service_unavailable, "too_many_connections",
                               "the server holds its maximum number of connections"));
     case connection_limiter::verdict::too_many_from_address:
+      bump(shard_.stats(), refusal::per_ip_limit);
       return send(plain_reply(req, http::status::too_many_requests, "too_many_connections",
                               "too many connections from this address"));
     case connection_limiter::verdict::ok:
@@ -144,8 +170,32 @@ void http_session::upgrade(const http_request& req) {
   stream_.expires_never();
   const auto early = buffer_.cdata();
   auto tls = stream_.release_tls();
-  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(tls), std::move(address))
+  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(tls), std::move(address),
+                               std::move(auth))
       ->run(req, std::string_view(static_cast<const char*>(early.data()), early.size()));
+}
+
+// With [auth] mode "jwt": a token on the upgrade must verify (else 401, and nothing more is
+// read); without one the session starts anonymous, or waits for an `auth` message when
+// there are no anonymous channels.
+bool http_session::authorize(const http_request& req, session_auth& auth) {
+  const auto verifier = shard_.shared().verifier();
+  if (!verifier) return true;
+  auth.required = true;
+  const auto token = token_from_request(req.target(), req[http::field::authorization]);
+  if (token.empty()) return true;
+  verified_token t;
+  const auto r = verifier->verify(token, wall_ms(), t);
+  if (!r.ok) {
+    bump(shard_.stats(), refusal::auth);
+    bump(shard_.stats(), r.failure);
+    auto res = plain_reply(req, http::status::unauthorized, to_string(r.failure), r.detail);
+    res.set(http::field::www_authenticate, R"(Bearer error="invalid_token")");
+    send(std::move(res));
+    return false;
+  }
+  auth.accept(std::move(t), shard_.shared().anonymous);
+  return true;
 }
 
 void http_session::send(http_response res) {

@@ -11,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "gateway/client_stream.hpp"
+#include "gateway/session_auth.hpp"
 #include "gateway/shard.hpp"
 
 namespace tickerd {
@@ -28,6 +29,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void refuse(http::status status, std::string_view code, std::string_view message);
   void upgrade(const http_request& req);
+  bool authorize(const http_request& req, session_auth& auth);
   void send(http_response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void linger();

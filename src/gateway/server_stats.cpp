@@ -34,6 +34,29 @@ void append_u64(std::string& out, std::uint64_t v) {
   json::append_int(out, static_cast<std::int64_t>(v));
 }
 
+// {"origin":0,...}: one counter array by reason, summed over `shards` (one shard: its own).
+template <typename Reason, std::size_t N>
+void append_reasons(std::string& out, std::string_view key,
+                    std::span<const shard_stats* const> shards,
+                    std::array<stat_counter, N> shard_stats::*counters) {
+  json::append_key(out, key);
+  out.push_back('{');
+  for (std::size_t r = 0; r < N; ++r) {
+    std::uint64_t sum = 0;
+    for (const auto* s : shards) sum += read((s->*counters)[r]);
+    if (r != 0) out.push_back(',');
+    json::append_string(out, to_string(static_cast<Reason>(r)));
+    out.push_back(':');
+    append_u64(out, sum);
+  }
+  out.push_back('}');
+}
+
+void append_refusals(std::string& out, std::span<const shard_stats* const> shards) {
+  append_reasons<refusal>(out, "refused", shards, &shard_stats::refused);
+  append_reasons<auth_failure>(out, "auth_failures", shards, &shard_stats::auth_failures);
+}
+
 }  // namespace
 
 void encode_server_stats(std::string& out, std::span<const shard_stats* const> shards,
@@ -52,6 +75,7 @@ void encode_server_stats(std::string& out, std::span<const shard_stats* const> s
       json::append_key(per_shard, shard_fields[f].first);
       append_u64(per_shard, v);
     }
+    append_refusals(per_shard, shards.subspan(s, 1));
     per_shard.push_back('}');
   }
   per_shard.push_back(']');
@@ -61,6 +85,7 @@ void encode_server_stats(std::string& out, std::span<const shard_stats* const> s
     json::append_key(out, shard_fields[f].first);
     append_u64(out, totals[f]);
   }
+  append_refusals(out, shards);
   json::append_key(out, "per_shard");
   out.append(per_shard);
   json::append_key(out, "redis");

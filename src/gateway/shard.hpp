@@ -21,6 +21,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "auth/channel_permissions.hpp"
+#include "auth/origin_allowlist.hpp"
+#include "auth/token_verifier.hpp"
+#include "auth/trusted_proxies.hpp"
 #include "gateway/client_request.hpp"
 #include "gateway/connection_limiter.hpp"
 #include "gateway/static_files.hpp"
@@ -43,11 +47,23 @@ using http_response = http::response<http::string_body>;
 struct gateway_shared {
   explicit gateway_shared(gateway_options o)
       : options(std::move(o)),
-        limiter(options.limits.max_connections, options.limits.max_connections_per_ip) {}
+        limiter(options.limits.max_connections, options.limits.max_connections_per_ip),
+        origins(options.server.allowed_origins),
+        anonymous(options.auth.anonymous_channels) {
+    for (const auto& cidr : options.server.trusted_proxies) proxies.add(cidr);  // checked
+  }
+
+  // The verifier ([auth] mode "jwt"), null otherwise. Replaced on SIGHUP by another thread:
+  // read once per handshake or auth message, never per delivered message.
+  std::shared_ptr<const token_verifier> verifier() const { return verifier_.load(); }
+  void set_verifier(std::shared_ptr<const token_verifier> v) { verifier_.store(std::move(v)); }
 
   gateway_options options;
   std::shared_ptr<const static_files> files;
   connection_limiter limiter;
+  origin_allowlist origins;
+  trusted_proxies proxies;
+  channel_permissions anonymous;  // [auth] anonymous_channels
   // One per shard, made before the shards start (never moved): each shard writes its own,
   // /v1/stats on any shard reads them all.
   std::vector<std::unique_ptr<shard_stats>> stats;
@@ -67,6 +83,7 @@ struct gateway_shared {
  private:
   mutable std::mutex tls_mutex_;  // taken once per accepted connection, never per message
   ssl_ctx_ptr tls_context_;
+  std::atomic<std::shared_ptr<const token_verifier>> verifier_;
 };
 
 class shard {

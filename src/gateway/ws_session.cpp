@@ -43,13 +43,14 @@ std::shared_ptr<spdlog::logger> log() {
 }  // namespace
 
 ws_session::ws_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls,
-                       std::string address)
+                       std::string address, session_auth auth)
     : shard_(owner),
       socket_(std::move(socket)),
       tls_(std::move(tls)),
       reader_(owner.limits().max_message_bytes),
       address_(std::move(address)),
-      counted_(true) {}
+      counted_(true),
+      auth_(std::move(auth)) {}
 
 ws_session::~ws_session() {
   if (counted_) shard_.shared().limiter.release(address_);
@@ -64,6 +65,8 @@ void ws_session::run(const http_request& req, std::string_view early) {
   last_read_ms_ = mono_ms();
   tokens_ = static_cast<std::int64_t>(shard_.limits().max_requests_per_second) * milli;
   refilled_at_ms_ = last_read_ms_;
+  if (awaiting_auth())
+    auth_deadline_ms_ = last_read_ms_ + shard_.limits().handshake_timeout.count();
   shard_.adopt(shared_from_this());
   if (shard_.stopping()) close(ws::close_code::going_away, "server shutting down");
   flush();  // the 101, at once
@@ -245,6 +248,9 @@ void ws_session::handle_message(std::string_view text) {
   if (!shard_.request_parser().parse(text, req, err)) {
     return reply_error(req.id_json, err.code, err.message);
   }
+  if (awaiting_auth() && req.op != client_op::auth) {
+    return reply_error(req.id_json, "auth_required", R"(send {"op":"auth","token":"<JWT>"} first)");
+  }
   switch (req.op) {
     case client_op::ping: {
       std::string pong = R"({"type":"pong")";
@@ -258,6 +264,133 @@ void ws_session::handle_message(std::string_view text) {
       return handle_subscribe(req);
     case client_op::unsubscribe:
       return handle_unsubscribe(req);
+    case client_op::auth:
+      return handle_auth(req);
+    case client_op::refresh:
+      return handle_refresh(req);
+  }
+}
+
+// Only `auth` is accepted until a token verifies, when a token is needed for every channel.
+bool ws_session::awaiting_auth() const noexcept {
+  return auth_.required && !auth_.authenticated && shard_.shared().anonymous.empty();
+}
+
+bool ws_session::permitted(std::string_view channel) const noexcept {
+  if (!auth_.required) return true;
+  return (auth_.authenticated ? auth_.channels : shard_.shared().anonymous).allows(channel);
+}
+
+void ws_session::auth_error(const std::string& id_json, auth_failure f, std::string_view detail) {
+  bump(shard_.stats(), f);
+  std::string e = R"({"type":"error")";
+  append_id(e, id_json);
+  json::append_key(e, "code");
+  json::append_string(e, "auth_failed");
+  json::append_key(e, "reason");
+  json::append_string(e, to_string(f));
+  json::append_key(e, "message");
+  json::append_string(e, detail);
+  e.push_back('}');
+  push_owned(std::move(e));
+}
+
+void ws_session::auth_ack(const client_request& req) {
+  std::string ack = R"({"type":"ack")";
+  append_id(ack, req.id_json);
+  json::append_key(ack, "op");
+  json::append_string(ack, to_string(req.op));
+  json::append_key(ack, "exp");
+  json::append_int(ack, auth_.expires_ms / milli);
+  ack.push_back('}');
+  push_owned(std::move(ack));
+}
+
+void ws_session::handle_auth(const client_request& req) {
+  if (!auth_.required) {
+    return reply_error(req.id_json, "bad_request", "authentication is off on this server");
+  }
+  if (auth_.authenticated || auth_.auth_op_seen) {
+    bump(shard_.stats(), auth_failure::duplicate);
+    return reply_error(req.id_json, "already_authenticated",
+                       "a connection authenticates once; send refresh for a new token");
+  }
+  auth_.auth_op_seen = true;
+  const bool required_now = awaiting_auth();
+  const auto verifier = shard_.shared().verifier();
+  verified_token t;
+  if (const auto r = verifier->verify(req.token, wall_ms(), t); !r.ok) {
+    auth_error(req.id_json, r.failure, r.detail);
+    if (required_now) {
+      frame_queued();  // the error says why the close comes
+      close(auth_close::auth_failed, "authentication failed");
+    }
+    return;
+  }
+  auth_.accept(std::move(t), shard_.shared().anonymous);
+  auth_deadline_ms_ = 0;
+  auth_ack(req);
+}
+
+// A new token for the same subject before the old one expires. Its channels replace the old
+// ones: subscriptions it no longer allows end (an unsubscribe ack without id says which).
+void ws_session::handle_refresh(const client_request& req) {
+  if (!auth_.required) {
+    return reply_error(req.id_json, "bad_request", "authentication is off on this server");
+  }
+  if (!auth_.authenticated) {
+    return reply_error(req.id_json, "not_authenticated", "refresh replaces a token: send auth");
+  }
+  const auto verifier = shard_.shared().verifier();
+  verified_token t;
+  if (const auto r = verifier->verify(req.token, wall_ms(), t); !r.ok) {
+    return auth_error(req.id_json, r.failure, r.detail);
+  }
+  if (t.subject != auth_.subject) {
+    return auth_error(req.id_json, auth_failure::subject_mismatch,
+                      "a refresh must be for the same sub as the token it replaces");
+  }
+  auth_.accept(std::move(t), shard_.shared().anonymous);
+  auth_ack(req);
+  drop_forbidden();
+}
+
+void ws_session::drop_forbidden() {
+  client_request gone;
+  gone.op = client_op::unsubscribe;
+  if (ticker_wildcard && !permitted(channel_registry::ticker_wildcard)) {
+    gone.channels.emplace_back(channel_registry::ticker_wildcard);
+  }
+  for (const auto id : channels_) {
+    const auto& name = shard_.channels().info(id).name;
+    if (!permitted(name)) gone.channels.push_back(name);
+  }
+  if (!gone.channels.empty()) handle_unsubscribe(gone);
+}
+
+// From the keepalive sweep (at most a second late): the notice before exp, the close after.
+void ws_session::check_token(std::int64_t now_ms) {
+  if (auth_deadline_ms_ != 0 && now_ms >= auth_deadline_ms_) {
+    auth_deadline_ms_ = 0;
+    bump(shard_.stats(), auth_failure::timeout);
+    return close(auth_close::auth_timeout, "no auth within the handshake timeout");
+  }
+  if (!auth_.authenticated) return;
+  const auto& options = shard_.shared().options.auth;
+  const auto now = wall_ms();
+  if (now >= auth_.expires_ms + options.leeway.count()) {
+    bump(shard_.stats(), auth_failure::expired);
+    return close(auth_close::token_expired, "token expired");
+  }
+  if (!auth_.notice_sent && now >= auth_.expires_ms - options.expiry_notice.count()) {
+    auth_.notice_sent = true;
+    std::string notice = R"({"type":"token_expiring","exp":)";
+    json::append_int(notice, auth_.expires_ms / milli);
+    json::append_key(notice, "expires_in_ms");
+    json::append_int(notice, std::max<std::int64_t>(0, auth_.expires_ms - now));
+    notice.push_back('}');
+    push_owned(std::move(notice));
+    flush();
   }
 }
 
@@ -305,6 +438,15 @@ void ws_session::handle_subscribe(const client_request& req) {
   std::vector<channel_id> ids;
   bool wildcard = false;
   std::string unknown;
+  for (const auto& name : req.channels) {
+    if (!permitted(name)) {
+      bump(shard_.stats(), auth_failure::forbidden);
+      return reply_error(
+          req.id_json, "forbidden",
+          (auth_.authenticated ? "the token does not allow '" : "a token is needed for '") +
+              name.substr(0, 128) + "'");
+    }
+  }
   if (!resolve(registry, req.channels, ids, wildcard, unknown)) {
     return reply_error(req.id_json, "unknown_channel", "unknown channel '" + unknown + "'");
   }
@@ -776,6 +918,10 @@ void ws_session::keepalive(std::int64_t now_ms) {
     log()->debug("client {}: nothing received for {} ms", address_, idle);
     bump(shard_.stats().idle_closes);
     return finish();
+  }
+  if (auth_.required) {
+    check_token(now_ms);
+    if (closing_ || finished_) return;
   }
   if (ping_sent_ms_ == 0 && now_ms - last_read_ms_ >= idle / 2) {
     ping_sent_ms_ = now_ms;

@@ -23,6 +23,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "gateway/session_auth.hpp"
 #include "gateway/shard.hpp"
 #include "gateway/ws_frame.hpp"
 #include "tickerd/gateway/server_tls.hpp"
@@ -31,7 +32,8 @@ namespace tickerd {
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls, std::string address);
+  ws_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls, std::string address,
+             session_auth auth);
   ~ws_session();
 
   // Answers the upgrade request (checked by http_session) with 101 and starts reading;
@@ -81,6 +83,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void handle_message(std::string_view text);
   void handle_subscribe(const client_request& req);
   void handle_unsubscribe(const client_request& req);
+  void handle_auth(const client_request& req);
+  void handle_refresh(const client_request& req);
+  bool awaiting_auth() const noexcept;
+  bool permitted(std::string_view channel) const noexcept;
+  void drop_forbidden();
+  void auth_error(const std::string& id_json, auth_failure f, std::string_view detail);
+  void auth_ack(const client_request& req);
+  void check_token(std::int64_t now_ms);
   bool within_rate_limit();
   void reply_error(const std::string& id_json, std::string_view code, std::string_view message);
   void push_owned(std::string text);
@@ -142,6 +152,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::int64_t tokens_ = 0;
   std::int64_t refilled_at_ms_ = 0;
   std::uint32_t rejected_in_row_ = 0;
+
+  session_auth auth_;
+  std::int64_t auth_deadline_ms_ = 0;  // mono_ms by which `auth` must come; 0 = none due
 };
 
 }  // namespace tickerd

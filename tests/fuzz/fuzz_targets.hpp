@@ -16,6 +16,9 @@
 #include <simdjson.h>
 
 #include "almanac/time_zone.hpp"
+#include "auth/key_set.hpp"
+#include "auth/request_token.hpp"
+#include "auth/token_verifier.hpp"
 #include "feeds/sources/fng.hpp"
 #include "feeds/sources/gas_adapter.hpp"
 #include "gateway/client_request.hpp"
@@ -719,6 +722,16 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
       }
     }
   }
+  bool has_token = false;
+  if (obj["token"].get(v) == simdjson::SUCCESS) {
+    std::string_view token;
+    if (v.get_string().get(token) != simdjson::SUCCESS) {
+      field_error = true;
+    } else {
+      has_token = true;
+      e.req.token = std::string(token.substr(0, client_request_parser::max_token_chars));
+    }
+  }
   if (obj["throttle_ms"].get(v) == simdjson::SUCCESS) {
     std::int64_t ms = -1;
     if (v.get_int64().get(ms) != simdjson::SUCCESS || ms < 0 ||
@@ -737,6 +750,12 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
   if (op == "ping") {
     e.ok = true;  // a ping ignores channels and since (but they must be well formed)
     e.req.op = client_op::ping;
+    return e;
+  }
+  if (op == "auth" || op == "refresh") {
+    if (!has_token) return fail("bad_request");
+    e.ok = true;  // like ping, other fields are ignored once well formed
+    e.req.op = op == "auth" ? client_op::auth : client_op::refresh;
     return e;
   }
   if (op != "subscribe" && op != "unsubscribe") return fail("unknown_op");
@@ -814,6 +833,8 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
   } else {
     if (req.op == client_op::subscribe || req.op == client_op::unsubscribe) {
       if (req.channels.empty()) return "(un)subscribe accepted without channels";
+    } else if (req.op == client_op::auth || req.op == client_op::refresh) {
+      if (req.token.size() > client_request_parser::max_token_chars) return "token unbounded";
     } else if (req.op != client_op::ping) {
       return "accepted an unknown op";
     }
@@ -880,6 +901,7 @@ inline const char* client_request_target(const std::uint8_t* data, std::size_t s
       if (ok && (req.op != e.req.op || req.channels != e.req.channels)) {
         return "op or channels differ from the message";
       }
+      if (ok && req.token != e.req.token) return "token differs from the message";
       if (ok && !detail::same_since(req.since, e.req.since))
         return "since differs from the message";
       if (ok && req.op == client_op::subscribe && req.throttle_ms != e.req.throttle_ms)
@@ -1823,6 +1845,48 @@ namespace tickerd::fuzz {
 
 using target_body = const char* (*)(const std::uint8_t* data, std::size_t size);
 
+// A token as it arrives on the upgrade URL or in an `auth` message: the verifier must refuse
+// it with a reason and a plain-ASCII sentence, and never crash, whatever the bytes. The keys:
+// an HMAC secret (the seeds are signed with it, so mutations reach the signature check) and
+// an Ed25519 key, both from a JWKS text, as a jwks_file would give them.
+inline const char* token_target(const std::uint8_t* data, std::size_t size) {
+  static const token_verifier verifier = [] {
+    key_set keys;
+    // k = "tickerd-fuzz-secret-0123456789abcdef"; x = an Ed25519 public key (RFC 8037 A.2).
+    parse_jwks(
+        R"({"keys":[{"kty":"oct","kid":"h","k":"dGlja2VyZC1mdXp6LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"},)"
+        R"({"kty":"OKP","crv":"Ed25519","kid":"e","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]})",
+        keys);
+    token_rules rules;
+    rules.issuer = "fuzz";
+    return token_verifier(rules, std::move(keys));
+  }();
+  constexpr std::int64_t now_ms = 1'800'000'000'000;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  verified_token t;
+  const auto r = verifier.verify(text, now_ms, t);
+  if (r.ok) {
+    // Only the seeds' own signatures verify; their claims must have been read.
+    if (t.expires_ms <= now_ms) return "accepted an expired token";
+  } else {
+    if (static_cast<std::size_t>(r.failure) >= auth_failure_count) return "bad failure reason";
+    if (r.detail.empty()) return "refused without a reason";
+    for (const char c : r.detail) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+        return "reason text is not plain ASCII";
+      }
+    }
+  }
+  // The same bytes on an upgrade URL: taken whole (up to '&'), percent-decoded.
+  const std::string target = "/ws?token=" + std::string(text);
+  const auto from_url = token_from_request(target, {});
+  if (from_url.size() > text.size()) return "the URL's token grew";
+  if (token_from_request("/ws", "Bearer " + std::string(text)).size() > text.size()) {
+    return "the header's token grew";
+  }
+  return nullptr;
+}
+
 struct named_target {
   std::string_view name;  // as in tests/fuzz/targets.txt and corpus/<name>/
   target_body body;
@@ -1843,6 +1907,7 @@ inline constexpr named_target all_targets[] = {
     {"replay", replay_target},
     {"ws_frame", ws_frame_target},
     {"config", config_target},
+    {"token", token_target},
 };
 
 }  // namespace tickerd::fuzz

@@ -37,6 +37,22 @@ std::vector<config_case> cases() {
        "node.role"},
       {"bad_log_level", "[server]\nlisten = \"127.0.0.1:0\"\n[log]\nlevel = \"loud\"\n", false,
        "log.level"},
+      {"auth_key_file_missing",
+       "[server]\nlisten = \"127.0.0.1:0\"\n[auth]\nmode = \"jwt\"\nkey_file = \"/no/such/key\"\n",
+       false, "auth.key_file"},
+      {"auth_jwks_not_json",
+       "[server]\nlisten = \"127.0.0.1:0\"\n[auth]\nmode = \"jwt\"\njwks_file = \"" +
+           std::string(TICKERD_SOURCE_DIR) + "/README.md\"\n",
+       false, "auth.jwks_file"},
+      {"auth_jwt_without_keys", "[server]\nlisten = \"127.0.0.1:0\"\n[auth]\nmode = \"jwt\"\n",
+       false, "auth.key_file"},
+      {"auth_bad_algorithm",
+       "[server]\nlisten = \"127.0.0.1:0\"\n[auth]\nalgorithms = [\"none\"]\n", false,
+       "auth.algorithms"},
+      {"bad_origin", "[server]\nlisten = \"127.0.0.1:0\"\nallowed_origins = [\"https://*evil\"]\n",
+       false, "server.allowed_origins[0]"},
+      {"bad_proxy", "[server]\nlisten = \"127.0.0.1:0\"\ntrusted_proxies = [\"10.0.0.0/33\"]\n",
+       false, "server.trusted_proxies[0]"},
   };
 }
 

@@ -1159,7 +1159,7 @@ std::string tickerd_config(std::uint16_t port, std::uint16_t sim_port,
       << "listen = \"127.0.0.1:" << port << "\"\n"
       << "shards = " << options.shards << "\n"
       << "web_root = \"" << TICKERD_SOURCE_DIR << "/web\"\n"
-      << "\n[limits]\n"
+      << options.extra_server << (options.extra_server.empty() ? "" : "\n") << "\n[limits]\n"
       << "max_message_bytes = 65536\n"
       << "max_subscriptions = " << options.max_subscriptions << "\n"
       << "max_requests_per_second = " << options.max_requests_per_second << "\n"

@@ -294,6 +294,7 @@ struct stack_options {
   int max_requests_per_second = 50;
   std::vector<std::string> sim_args;  // appended to the sim's command line
   std::string extra_limits;           // more `key = value` lines for [limits]
+  std::string extra_server;           // more `key = value` lines for [server]
   std::string extra_feed;             // more `key = value` lines for the binance [[feeds]]
   std::string extra_toml;             // appended to tickerd's config: start it with a [table]
   // More venues of the same sim, after binance, each a [[feeds]] table with binance's

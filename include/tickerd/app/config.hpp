@@ -48,6 +48,27 @@ struct server_config {
   // clients are closed, so a load balancer can take the node out first.
   std::chrono::milliseconds drain{0};
   server_tls_config tls;  // off unless [server.tls] is present
+  // Browser origins allowed to open /ws ("https://app.example.com", "*.example.com"); empty =
+  // any. Reverse proxies (CIDRs) whose X-Forwarded-For names the client for the per-IP limit.
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> trusted_proxies;
+};
+
+enum class auth_mode : std::uint8_t { none, jwt };
+
+// [auth]: who may connect and what they may read (docs/OPERATIONS.md "Authentication").
+struct auth_config {
+  auth_mode mode = auth_mode::none;
+  std::string key_file;   // a PEM public key or an HMAC secret; or
+  std::string jwks_file;  // a JSON Web Key Set (kid selects the key)
+  std::vector<std::string> algorithms{"HS256", "RS256", "ES256", "EdDSA"};
+  std::string issuer;                       // "" = not checked
+  std::string audience;                     // "" = not checked
+  std::chrono::milliseconds leeway{5'000};  // for exp and nbf
+  std::string channels_claim = "channels";
+  std::vector<std::string> anonymous_channels;  // patterns readable without a token
+  // The `token_expiring` notice comes this long before the token's exp.
+  std::chrono::milliseconds expiry_notice{60'000};
 };
 
 struct limits_config {
@@ -140,6 +161,7 @@ struct config {
   gas_config gas;
   fng_config fng;
   redis_config redis;  // redis.enabled when the [redis] table is present
+  auth_config auth;
 
   std::vector<venue_id> venues() const;  // in [[feeds]] order
 };

@@ -27,6 +27,7 @@ struct gateway_options {
   // the latest `status` channel data.
   bool feeds_from_status_channel = false;
   const redis_stats* redis = nullptr;  // for /v1/stats; null without [redis]
+  auth_config auth;
 };
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;
@@ -66,6 +67,9 @@ class gateway {
   // connections; existing ones keep theirs. A file that does not load keeps the current
   // context and is logged at error level. False then, or without [server.tls].
   bool reload_tls();
+  // SIGHUP: reads [auth]'s key or JWKS file again; a bad file keeps the old keys (logged).
+  // Connections already open keep their verified token; new tokens meet the new keys.
+  void reload_auth_keys();
 
   // Closes every client with 1001 and joins the shard threads (waits at most `grace`).
   void stop();

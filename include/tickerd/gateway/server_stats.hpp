@@ -6,10 +6,13 @@
 // counters move only on rare events (a connection, a conflation, a close).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
+
+#include "tickerd/gateway/refusal.hpp"
 
 namespace tickerd {
 
@@ -45,7 +48,17 @@ struct shard_stats {
   stat_counter tls_handshake_failures{0};  // refused (protocol, version, cipher) or reset
   stat_counter tls_handshake_timeouts{0};  // not done within handshake_timeout_ms
   stat_counter tls_accept_pauses{0};       // times accepting paused at max_handshakes
+  // Upgrades refused, by reason; tokens refused and subscribes forbidden, by reason.
+  std::array<stat_counter, refusal_count> refused{};
+  std::array<stat_counter, auth_failure_count> auth_failures{};
 };
+
+inline void bump(shard_stats& s, refusal r) noexcept {
+  bump(s.refused[static_cast<std::size_t>(r)]);
+}
+inline void bump(shard_stats& s, auth_failure f) noexcept {
+  bump(s.auth_failures[static_cast<std::size_t>(f)]);
+}
 
 struct redis_stats {
   std::atomic<bool> enabled{false};
