@@ -1,13 +1,19 @@
 #include "gateway/http_session.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "gateway/sse_query.hpp"
 #include "gateway/ws_frame.hpp"
 #include "gateway/ws_session.hpp"
+#include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
 namespace {
@@ -26,6 +32,45 @@ http_response plain_reply(const http_request& req, http::status status, std::str
   res.keep_alive(false);
   res.prepare_payload();
   return res;
+}
+
+// A place in the connection limits for a client at `address` (WebSocket or event stream), or
+// the reply refusing it.
+std::optional<http_response> take_connection_slot(shard& owner, const http_request& req,
+                                                  const std::string& address) {
+  switch (owner.shared().limiter.acquire(address)) {
+    case connection_limiter::verdict::too_many_total:
+      return plain_reply(req, http::status::service_unavailable, "too_many_connections",
+                         "the server holds its maximum number of connections");
+    case connection_limiter::verdict::too_many_from_address:
+      return plain_reply(req, http::status::too_many_requests, "too_many_connections",
+                         "too many connections from this address");
+    case connection_limiter::verdict::ok:
+      break;
+  }
+  return std::nullopt;
+}
+
+// The same shape as plain_reply, for messages that quote what the client sent.
+http_response refusal(const http_request& req, http::status status, std::string_view code,
+                      std::string_view message) {
+  std::string body = R"({"error":)";
+  json::append_string(body, code);
+  json::append_key(body, "message");
+  json::append_string(body, message);
+  body.push_back('}');
+  auto res = plain_reply(req, status, code, {});
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+// Where the auth check of an event stream goes (token from `query.token` or an
+// `Authorization: Bearer` header; channels in `query.channels`): a refusal to send, or nothing
+// to go ahead. Without an [auth] section everyone may read every channel.
+std::optional<http_response> check_sse_access(const http_request& /*req*/,
+                                              const sse_query& /*query*/) {
+  return std::nullopt;
 }
 
 std::string_view path_of(std::string_view target) {
@@ -100,6 +145,7 @@ void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
   if (ec) return close();  // end of stream, reset: just drop it
   http_request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return upgrade(req);
+  if (path_of(req.target()) == "/v1/sse") return serve_sse(req);
   send(shard_.handle_http(req));
 }
 
@@ -129,20 +175,72 @@ void http_session::upgrade(const http_request& req) {
   beast::error_code ec;
   auto address = stream_.socket().remote_endpoint(ec).address().to_string();
   if (ec) return close();
-  switch (shard_.shared().limiter.acquire(address)) {
-    case connection_limiter::verdict::too_many_total:
-      return send(plain_reply(req, http::status::service_unavailable, "too_many_connections",
-                              "the server holds its maximum number of connections"));
-    case connection_limiter::verdict::too_many_from_address:
-      return send(plain_reply(req, http::status::too_many_requests, "too_many_connections",
-                              "too many connections from this address"));
-    case connection_limiter::verdict::ok:
-      break;
-  }
+  if (auto full = take_connection_slot(shard_, req, address)) return send(std::move(*full));
   stream_.expires_never();
   const auto early = buffer_.cdata();
   std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(address))
       ->run(req, std::string_view(static_cast<const char*>(early.data()), early.size()));
+}
+
+// `GET /v1/sse?channels=...`: everything that can be refused is refused here, with a status and
+// a reason, before the 200; then the socket becomes an SSE ws_session's.
+void http_session::serve_sse(const http_request& req) {
+  if (req.method() != http::verb::get) {
+    auto res = plain_reply(req, http::status::method_not_allowed, "method_not_allowed",
+                           "an event stream is GET only");
+    res.set(http::field::allow, "GET");
+    return send(std::move(res));
+  }
+  if (shard_.stopping()) {
+    return send(plain_reply(req, http::status::service_unavailable, "shutting_down",
+                            "the server is shutting down"));
+  }
+  sse_query query;
+  sse_query_error err;
+  if (!parse_sse_query(req.target(), req["Last-Event-ID"], query, err)) {
+    return send(refusal(req, http::status::bad_request, err.code, err.message));
+  }
+  const auto& registry = shard_.channels();
+  std::vector<channel_id> ids;
+  ids.reserve(query.channels.size());
+  for (const auto& name : query.channels) {
+    if (name == channel_registry::ticker_wildcard) {
+      return send(refusal(req, http::status::bad_request, "bad_request",
+                          "'ticker.*' is not available as an event stream: name the channels"));
+    }
+    const auto id = registry.find(name);
+    if (!id) {
+      return send(refusal(req, http::status::bad_request, "unknown_channel",
+                          "unknown channel '" + name.substr(0, 128) + "'"));
+    }
+    ids.push_back(*id);
+  }
+  if (ids.size() > shard_.limits().max_subscriptions) {
+    return send(refusal(
+        req, http::status::bad_request, "too_many_subscriptions",
+        "at most " + std::to_string(shard_.limits().max_subscriptions) + " channels per stream"));
+  }
+  if (auto refused = check_sse_access(req, query)) return send(std::move(*refused));
+
+  beast::error_code ec;
+  auto address = stream_.socket().remote_endpoint(ec).address().to_string();
+  if (ec) return close();
+  if (auto full = take_connection_slot(shard_, req, address)) return send(std::move(*full));
+  // Where the client is in each channel, in the stream's order; nothing for a fresh start.
+  std::vector<sse_position> positions(query.channels.size());
+  for (std::size_t i = 0; i < query.channels.size(); ++i) {
+    for (const auto& p : query.since) {
+      if (p.channel == query.channels[i]) positions[i] = {p.epoch, p.seq};
+    }
+  }
+  client_request subscription;
+  subscription.op = client_op::subscribe;
+  subscription.channels = std::move(query.channels);
+  subscription.since = std::move(query.since);
+  subscription.throttle_ms = query.throttle_ms;
+  stream_.expires_never();
+  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(address))
+      ->run_sse(subscription, std::make_unique<sse_stream>(std::move(ids), std::move(positions)));
 }
 
 void http_session::send(http_response res) {

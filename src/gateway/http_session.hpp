@@ -1,5 +1,6 @@
 // One plain HTTP connection: reads requests (with size and time limits), answers the REST
-// routes and static files, or hands the socket to a ws_session on `GET /ws` upgrade.
+// routes and static files, or hands the socket to a ws_session on `GET /ws` upgrade or on
+// `GET /v1/sse` (an event stream).
 #pragma once
 
 #include <memory>
@@ -27,6 +28,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void refuse(http::status status, std::string_view code, std::string_view message);
   void upgrade(const http_request& req);
+  void serve_sse(const http_request& req);
   void send(http_response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void linger();
