@@ -94,6 +94,10 @@ class sse_client {
   testing::AssertionResult connect(std::uint16_t port, const std::string& target,
                                    const std::string& extra_headers = {}) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer_ > 0) {
+      // Fixed and small (no autotuning): a client that stops reading backs the server up.
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_, sizeof receive_buffer_);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -109,6 +113,10 @@ class sse_client {
     reader_ = std::thread([this] { read_loop(); });
     return testing::AssertionSuccess();
   }
+
+  void set_receive_buffer(int bytes) { receive_buffer_ = bytes; }
+  void pause_reading() { paused_ = true; }
+  void resume_reading() { paused_ = false; }
 
   void disconnect() {
     stop_ = true;
@@ -163,6 +171,10 @@ class sse_client {
     char buf[16384];
     std::string pending_head;
     while (!stop_) {
+      if (paused_) {
+        std::this_thread::sleep_for(milliseconds(20));  // not reading is the point
+        continue;
+      }
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0) continue;
       const auto n = ::recv(fd_, buf, sizeof buf, 0);
@@ -189,6 +201,8 @@ class sse_client {
   int fd_ = -1;
   std::thread reader_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> paused_{false};
+  int receive_buffer_ = 0;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::string head_;
@@ -226,10 +240,14 @@ std::vector<std::string> split_id(const std::string& id) {
 
 // Every event showing a channel's state carries an id whose position for that channel is its
 // own epoch:seq, and per channel a snapshot comes first, then seq rises by exactly one.
+// With `conflated`, seq may skip ahead after a `conflated` notice.
 testing::AssertionResult check_stream(const std::vector<sse_event>& events,
-                                      const std::vector<std::string>& channels) {
+                                      const std::vector<std::string>& channels,
+                                      bool conflated = false) {
   std::map<std::string, std::int64_t> last;
+  bool notice = false;
   for (const auto& e : events) {
+    notice = notice || e.type() == "conflated";
     if (e.type() != "snapshot" && e.type() != "update") {
       if (e.has_id) return testing::AssertionFailure() << "id on a " << e.type() << ": " << e.data;
       continue;
@@ -256,7 +274,7 @@ testing::AssertionResult check_stream(const std::vector<sse_event>& events,
     const auto it = last.find(e.channel());
     if (e.type() == "update") {
       if (it == last.end()) return testing::AssertionFailure() << "update before snapshot";
-      if (e.seq() != it->second + 1) {
+      if (e.seq() != it->second + 1 && !(conflated && notice && e.seq() > it->second)) {
         return testing::AssertionFailure()
                << e.channel() << " seq " << it->second << " then " << e.seq();
       }
@@ -511,6 +529,78 @@ TEST(e2e_sse, heartbeats_keep_a_quiet_stream_open_and_shutdown_says_why) {
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().type(), "close") << tail(events);
   EXPECT_EQ(events.back().json["code"].integer(), 1001) << tail(events);
+}
+
+std::int64_t http_seq(std::uint16_t port) {
+  const auto r = http_get(port, "/v1/ticker/BTC-USDT");
+  const auto j = json_value::parse(r.body);
+  return j ? (*j)["seq"].integer() : -1;
+}
+
+std::vector<std::string> ticker_channels() {
+  std::vector<std::string> out;
+  for (const auto& symbol : all_symbols()) out.push_back("ticker." + symbol);
+  return out;
+}
+
+std::string stream_target(const std::vector<std::string>& channels) {
+  std::string target = "/v1/sse?channels=";
+  for (std::size_t i = 0; i < channels.size(); ++i) target += (i ? "," : "") + channels[i];
+  return target;
+}
+
+// A stream whose client stops reading is conflated like a WebSocket client's queue: when it
+// reads again it gets a `conflated` notice and the newest update per channel, and every id
+// still names what the client was handed.
+TEST(e2e_sse, a_client_that_stops_reading_gets_conflated_updates_with_true_ids) {
+  stack_options o;
+  o.sim_rate = 400;  // every channel's updates fill the socket buffers within seconds
+  o.extra_limits = "conflate_after_messages = 64\nmax_queued_bytes = 67108864";
+  stack s(o);
+  ASSERT_TRUE(s.start());
+  const auto channels = ticker_channels();
+  sse_client slow;
+  slow.set_receive_buffer(4096);
+  ASSERT_TRUE(slow.connect(s.port(), stream_target(channels)));
+  ASSERT_TRUE(slow.wait_until([](const auto& all) { return count_type(all, "update") >= 5; }));
+  slow.pause_reading();
+  const auto paused_at = http_seq(s.port());
+  ASSERT_GT(paused_at, 0);
+  const auto deadline = steady_clock::now() + std::chrono::seconds(90);
+  while (http_seq(s.port()) < paused_at + 2000 && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(200));  // polling tickerd, with a deadline
+  }
+  ASSERT_GE(http_seq(s.port()), paused_at + 2000);
+  slow.resume_reading();
+  ASSERT_TRUE(slow.wait_until([](const auto& all) {
+    return count_type(all, "conflated") >= 1 && all.back().type() == "update";
+  })) << tail(slow.events());
+  EXPECT_TRUE(check_stream(slow.events(), channels, /*conflated=*/true)) << tail(slow.events());
+}
+
+// An SSE client never speaks, so it is not dropped for silence; one that takes no bytes for the
+// whole idle timeout while some wait is.
+TEST(e2e_sse, a_client_that_takes_nothing_for_the_idle_timeout_is_dropped) {
+  stack_options o;
+  o.sim_rate = 400;
+  o.extra_limits = "idle_timeout_ms = 2000";
+  stack s(o);
+  ASSERT_TRUE(s.start());
+  sse_client stuck;
+  stuck.set_receive_buffer(4096);
+  ASSERT_TRUE(stuck.connect(s.port(), stream_target(ticker_channels())));
+  ASSERT_TRUE(stuck.wait_until([](const auto& all) { return count_type(all, "update") >= 5; }));
+  stuck.pause_reading();
+  const auto deadline = steady_clock::now() + std::chrono::seconds(60);
+  std::int64_t idle_closes = 0;
+  while (idle_closes == 0 && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(200));  // polling tickerd, with a deadline
+    const auto j = json_value::parse(http_get(s.port(), "/v1/stats").body);
+    if (j) idle_closes = (*j)["idle_closes"].integer();
+  }
+  EXPECT_EQ(idle_closes, 1);
+  stuck.resume_reading();
+  EXPECT_TRUE(stuck.wait_closed());
 }
 
 }  // namespace
