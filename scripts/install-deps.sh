@@ -11,6 +11,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config tzdata
 # and a CJK font so its screenshots show the Chinese labels.
 test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl
   nodejs npm chromium fonts-wqy-microhei)
+# curl: the SSE tests read a stream with `curl -N` (tests/integration/e2e_sse_test.cpp).
+test_pkgs+=(curl)
 # libFuzzer and its sanitizer runtimes (make fuzz-ci, make fuzz).
 test_pkgs+=(clang libclang-rt-14-dev)
 bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)

@@ -1,5 +1,9 @@
 #include "gateway/http_session.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
@@ -7,9 +11,11 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "auth/request_token.hpp"
+#include "gateway/sse_query.hpp"
 #include "gateway/ws_frame.hpp"
 #include "gateway/ws_session.hpp"
 #include "tickerd/core/clock.hpp"
+#include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
 namespace {
@@ -40,6 +46,39 @@ std::string forwarded_for(const http_request& req) {
     out.append(value.data(), value.size());
   }
   return out;
+}
+
+// A place in the connection limits for a client at `address` (WebSocket or event stream), or
+// the reply refusing it.
+std::optional<http_response> take_connection_slot(shard& owner, const http_request& req,
+                                                  const std::string& address) {
+  switch (owner.shared().limiter.acquire(address)) {
+    case connection_limiter::verdict::too_many_total:
+      bump(owner.stats(), refusal::total_limit);
+      return plain_reply(req, http::status::service_unavailable, "too_many_connections",
+                         "the server holds its maximum number of connections");
+    case connection_limiter::verdict::too_many_from_address:
+      bump(owner.stats(), refusal::per_ip_limit);
+      return plain_reply(req, http::status::too_many_requests, "too_many_connections",
+                         "too many connections from this address");
+    case connection_limiter::verdict::ok:
+      break;
+  }
+  return std::nullopt;
+}
+
+// The same shape as plain_reply, for messages that quote what the client sent.
+http_response json_refusal(const http_request& req, http::status status, std::string_view code,
+                           std::string_view message) {
+  std::string body = R"({"error":)";
+  json::append_string(body, code);
+  json::append_key(body, "message");
+  json::append_string(body, message);
+  body.push_back('}');
+  auto res = plain_reply(req, status, code, {});
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
 }
 
 std::string_view path_of(std::string_view target) {
@@ -116,6 +155,7 @@ void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
   if (ec) return close();  // end of stream, reset: just drop it
   http_request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return upgrade(req);
+  if (path_of(req.target()) == "/v1/sse") return serve_sse(req);
   send(shard_.handle_http(req));
 }
 
@@ -155,18 +195,7 @@ void http_session::upgrade(const http_request& req) {
   const auto peer = stream_.socket().remote_endpoint(ec).address().to_string();
   if (ec) return close();
   auto address = shared.proxies.client_address(peer, forwarded_for(req));
-  switch (shared.limiter.acquire(address)) {
-    case connection_limiter::verdict::too_many_total:
-      bump(shard_.stats(), refusal::total_limit);
-      return send(plain_reply(req, http::status::service_unavailable, "too_many_connections",
-                              "the server holds its maximum number of connections"));
-    case connection_limiter::verdict::too_many_from_address:
-      bump(shard_.stats(), refusal::per_ip_limit);
-      return send(plain_reply(req, http::status::too_many_requests, "too_many_connections",
-                              "too many connections from this address"));
-    case connection_limiter::verdict::ok:
-      break;
-  }
+  if (auto full = take_connection_slot(shard_, req, address)) return send(std::move(*full));
   stream_.expires_never();
   const auto early = buffer_.cdata();
   auto tls = stream_.release_tls();
@@ -196,6 +225,98 @@ bool http_session::authorize(const http_request& req, session_auth& auth) {
   }
   auth.accept(std::move(t), shard_.shared().anonymous);
   return true;
+}
+
+// `GET /v1/sse?channels=...`: everything that can be refused is refused here, with a status and
+// a reason, before the 200; then the socket becomes an SSE ws_session's.
+void http_session::serve_sse(const http_request& req) {
+  if (req.method() != http::verb::get) {
+    auto res = plain_reply(req, http::status::method_not_allowed, "method_not_allowed",
+                           "an event stream is GET only");
+    res.set(http::field::allow, "GET");
+    return send(std::move(res));
+  }
+  if (shard_.stopping()) {
+    return send(plain_reply(req, http::status::service_unavailable, "shutting_down",
+                            "the server is shutting down"));
+  }
+  sse_query query;
+  sse_query_error err;
+  if (!parse_sse_query(req.target(), req["Last-Event-ID"], query, err)) {
+    return send(json_refusal(req, http::status::bad_request, err.code, err.message));
+  }
+  const auto& registry = shard_.channels();
+  std::vector<channel_id> ids;
+  ids.reserve(query.channels.size());
+  for (const auto& name : query.channels) {
+    if (name == channel_registry::ticker_wildcard) {
+      return send(
+          json_refusal(req, http::status::bad_request, "bad_request",
+                       "'ticker.*' is not available as an event stream: name the channels"));
+    }
+    const auto id = registry.find(name);
+    if (!id) {
+      return send(json_refusal(req, http::status::bad_request, "unknown_channel",
+                               "unknown channel '" + name.substr(0, 128) + "'"));
+    }
+    ids.push_back(*id);
+  }
+  if (ids.size() > shard_.limits().max_subscriptions) {
+    return send(json_refusal(
+        req, http::status::bad_request, "too_many_subscriptions",
+        "at most " + std::to_string(shard_.limits().max_subscriptions) + " channels per stream"));
+  }
+  auto& shared = shard_.shared();
+  if (const auto origin = req[http::field::origin];
+      !origin.empty() && !shared.origins.allows(origin)) {
+    bump(shard_.stats(), refusal::origin);
+    return send(plain_reply(req, http::status::forbidden, "origin_not_allowed",
+                            "this page's origin may not read (server.allowed_origins)"));
+  }
+  // The token comes with the request (`token` or `Authorization: Bearer`): an event stream
+  // cannot send `auth`. Every channel must be allowed before the 200.
+  session_auth auth;
+  if (!authorize(req, auth)) return;
+  if (auth.required) {
+    const auto& allowed = auth.authenticated ? auth.channels : shared.anonymous;
+    for (const auto& name : query.channels) {
+      if (allowed.allows(name)) continue;
+      if (auth.authenticated) {
+        bump(shard_.stats(), auth_failure::forbidden);
+        return send(json_refusal(req, http::status::forbidden, "forbidden",
+                                 "the token does not allow '" + name.substr(0, 128) + "'"));
+      }
+      bump(shard_.stats(), refusal::auth);
+      bump(shard_.stats(), auth_failure::missing);
+      auto res = json_refusal(req, http::status::unauthorized, "missing",
+                              "a token is needed for '" + name.substr(0, 128) + "'");
+      res.set(http::field::www_authenticate, "Bearer");
+      return send(std::move(res));
+    }
+  }
+
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec).address().to_string();
+  if (ec) return close();
+  auto address = shared.proxies.client_address(peer, forwarded_for(req));
+  if (auto full = take_connection_slot(shard_, req, address)) return send(std::move(*full));
+  // Where the client is in each channel, in the stream's order; nothing for a fresh start.
+  std::vector<sse_position> positions(query.channels.size());
+  for (std::size_t i = 0; i < query.channels.size(); ++i) {
+    for (const auto& p : query.since) {
+      if (p.channel == query.channels[i]) positions[i] = {p.epoch, p.seq};
+    }
+  }
+  client_request subscription;
+  subscription.op = client_op::subscribe;
+  subscription.channels = std::move(query.channels);
+  subscription.since = std::move(query.since);
+  subscription.throttle_ms = query.throttle_ms;
+  stream_.expires_never();
+  auto tls = stream_.release_tls();
+  std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(tls), std::move(address),
+                               std::move(auth))
+      ->run_sse(subscription, std::make_unique<sse_stream>(std::move(ids), std::move(positions)));
 }
 
 void http_session::send(http_response res) {

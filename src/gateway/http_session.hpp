@@ -1,6 +1,6 @@
 // One HTTP connection (plain, or TLS after tls_handshake): reads requests (with size and time
 // limits), answers the REST routes and static files, or hands the socket (and its TLS state)
-// to a ws_session on `GET /ws` upgrade.
+// to a ws_session on `GET /ws` upgrade or on `GET /v1/sse` (an event stream).
 #pragma once
 
 #include <memory>
@@ -30,6 +30,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void refuse(http::status status, std::string_view code, std::string_view message);
   void upgrade(const http_request& req);
   bool authorize(const http_request& req, session_auth& auth);
+  void serve_sse(const http_request& req);
   void send(http_response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void linger();

@@ -23,6 +23,8 @@ constexpr std::size_t max_reads_per_turn = 16;  // of the shard's 64 KiB buffer
 constexpr std::size_t max_kept_out_bytes = 256;
 constexpr std::size_t max_kept_queue_entries = 16;
 constexpr std::size_t max_kept_tls_out_bytes = 16 * 1024;
+// Per gathered write: 3 iovecs each (a WebSocket frame needs 2), within IOV_MAX.
+constexpr std::size_t max_messages_per_write = 256;
 constexpr char message_separator = '\n';
 constexpr std::int64_t milli = 1000;
 
@@ -79,6 +81,23 @@ void ws_session::run(const http_request& req, std::string_view early) {
   read_then_wait();
 }
 
+void ws_session::run_sse(const client_request& subscription, std::unique_ptr<sse_stream> stream) {
+  sse_ = std::move(stream);
+  out_ = sse_stream::response_head();
+  last_read_ms_ = mono_ms();
+  sse_->last_sent_ms = last_read_ms_;
+  shard_.adopt(shared_from_this());
+  if (shard_.stopping()) {
+    close(ws::close_code::going_away, "server shutting down");
+  } else {
+    handle_subscribe(subscription);
+  }
+  flush();  // the head, the ack and the snapshots, at once
+  if (finished_) return;
+  // The client sends nothing more; reading is only to see it leave.
+  read_then_wait();
+}
+
 void ws_session::wait_readable() {
   socket_.async_wait(net::socket_base::wait_read,
                      [self = shared_from_this()](beast::error_code ec) {
@@ -100,7 +119,8 @@ bool ws_session::read_available() {
     if (n > 0) {
       last_read_ms_ = mono_ms();
       ping_sent_ms_ = 0;
-      if (!draining_) handle_input(buffer.data(), static_cast<std::size_t>(n));
+      // An SSE client has nothing to say after its request: what it sends is dropped.
+      if (!draining_ && !sse_) handle_input(buffer.data(), static_cast<std::size_t>(n));
       if (finished_ || static_cast<std::size_t>(n) < buffer.size()) return false;
       ++reads;
       continue;
@@ -597,8 +617,15 @@ void ws_session::notify(std::string text) {
 }
 
 void ws_session::push_snapshot(channel_id id) {
-  if (shard_.upstream_lost()) return push_owned(shard_.stale_snapshot_text(id));
-  if (const auto& latest = shard_.latest(id)) {
+  const auto& latest = shard_.latest(id);
+  if (shard_.upstream_lost()) {
+    // Owned text, but it shows `latest`'s state: an SSE event id needs its position.
+    auto text = shard_.stale_snapshot_text(id);
+    queued_bytes_ += text.size();
+    queue_.push_back({latest, std::move(text), kind::owned});
+    return after_push();
+  }
+  if (latest) {
     queued_bytes_ += latest->snapshot_text.size();
     queue_.push_back({latest, {}, kind::snapshot});
     return after_push();
@@ -749,9 +776,7 @@ void ws_session::recount() {
 // conflation still reaches them.
 void ws_session::write_pending() {
   if (tls_) return write_pending_tls();
-  static constexpr char separator = message_separator;
-  constexpr std::size_t max_messages = 256;  // per frame: 2 iovecs each, within IOV_MAX
-  std::array<iovec, 2 + 2 * max_messages> iov{};
+  std::array<iovec, 1 + 3 * max_messages_per_write> iov{};
   std::array<char, ws::max_frame_header_bytes> header{};
   for (;;) {
     std::size_t count = 0;
@@ -764,19 +789,15 @@ void ws_session::write_pending() {
     std::size_t frame_bytes = 0;
     if (!closing_ && !queue_.empty()) {
       std::size_t payload = 0;
-      for (; taken < queue_.size() && taken < max_messages &&
+      for (; taken < queue_.size() && taken < max_messages_per_write &&
              (taken == 0 || payload < max_write_bytes);
            ++taken) {
         payload += queue_[taken].text().size() + (taken != 0 ? 1 : 0);
       }
-      const auto header_size = ws::server_frame_header(ws::opcode::text, payload, header.data());
-      iov[count++] = {header.data(), header_size};
-      for (std::size_t i = 0; i < taken; ++i) {
-        if (i != 0) iov[count++] = {const_cast<char*>(&separator), 1};
-        const auto text = queue_[i].text();
-        iov[count++] = {const_cast<char*>(text.data()), text.size()};
-      }
-      frame_bytes = header_size + payload;
+      const std::size_t first = count;
+      count += sse_ ? frame_sse(taken, &iov[count])
+                    : frame_websocket(taken, payload, header.data(), &iov[count]);
+      for (std::size_t i = first; i < count; ++i) frame_bytes += iov[i].iov_len;
       total += frame_bytes;
     }
     if (count == 0) break;
@@ -791,6 +812,7 @@ void ws_session::write_pending() {
       return fail(beast::error_code(errno, boost::system::system_category()), "write");
     }
     auto sent = static_cast<std::size_t>(n);
+    if (sse_ && n > 0) sse_->last_sent_ms = mono_ms();
     const std::size_t frame_first = out_.empty() ? 0 : 1;  // the frame's first iovec
     const std::size_t from_out = std::min(sent, out_.size());
     out_.erase(0, from_out);
@@ -812,6 +834,7 @@ void ws_session::write_pending() {
       }
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
       recount();
+      if (sse_) sse_->commit();  // the events are the client's now, sent or in out_
     }
     if (static_cast<std::size_t>(n) < total) return wait_writable();
   }
@@ -835,6 +858,7 @@ void ws_session::write_pending_tls() {
     switch (r.status) {
       case tls_status::ok:
         out_.erase(0, r.bytes);
+        if (sse_ && r.bytes != 0) sse_->last_sent_ms = mono_ms();
         continue;
       case tls_status::want_write:
         return wait_writable();
@@ -855,6 +879,39 @@ void ws_session::write_pending_tls() {
   maybe_shut_down();
 }
 
+// One text frame of `taken` queued messages, "\n"-separated: its header (into `header`), then
+// the shared texts. Returns the iovecs used.
+std::size_t ws_session::frame_websocket(std::size_t taken, std::size_t payload, char* header,
+                                        iovec* iov) {
+  static constexpr char separator = message_separator;
+  std::size_t count = 0;
+  iov[count++] = {header, ws::server_frame_header(ws::opcode::text, payload, header)};
+  for (std::size_t i = 0; i < taken; ++i) {
+    if (i != 0) iov[count++] = {const_cast<char*>(&separator), 1};
+    const auto text = queue_[i].text();
+    iov[count++] = {const_cast<char*>(text.data()), text.size()};
+  }
+  return count;
+}
+
+// One event per queued message: its `id:`/`data:` prefix, the shared text, the blank line.
+std::size_t ws_session::frame_sse(std::size_t taken, iovec* iov) {
+  std::array<std::size_t, max_messages_per_write> ends{};
+  sse_->begin();
+  for (std::size_t i = 0; i < taken; ++i) ends[i] = sse_->prefix(queue_[i].shared.get());
+  // Only now: the scratch buffer has stopped growing (moving).
+  const char* scratch = sse_->scratch();
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < taken; ++i) {
+    const std::size_t start = i == 0 ? 0 : ends[i - 1];
+    iov[count++] = {const_cast<char*>(scratch + start), ends[i] - start};
+    const auto text = queue_[i].text();
+    iov[count++] = {const_cast<char*>(text.data()), text.size()};
+    iov[count++] = {const_cast<char*>(sse_stream::event_end.data()), sse_stream::event_end.size()};
+  }
+  return count;
+}
+
 void ws_session::wait_writable() {
   writing_ = true;
   socket_.async_wait(net::socket_base::wait_write,
@@ -871,7 +928,8 @@ void ws_session::wait_writable() {
 // is not waited for: its frames can no longer be read.
 void ws_session::maybe_shut_down() {
   if (!closing_ || draining_ || writing_ || finished_ || !out_.empty()) return;
-  if (!peer_closed_ && !reader_.failed()) return;
+  // An SSE stream has no closing handshake: its close event is the last word.
+  if (!peer_closed_ && !reader_.failed() && !sse_) return;
   draining_ = true;
   if (tls_) tls_close_notify(tls_.get());
   beast::error_code ec;
@@ -883,6 +941,7 @@ void ws_session::maybe_shut_down() {
 // The queue is bounded by max_queued_bytes, so is this copy.
 void ws_session::frame_queued() {
   if (closing_ || queue_.empty()) return;
+  if (sse_) return frame_queued_sse();
   std::size_t payload = queue_.size() - 1;  // the separators
   for (const auto& m : queue_) payload += m.text().size();
   std::array<char, ws::max_frame_header_bytes> header{};
@@ -895,6 +954,21 @@ void ws_session::frame_queued() {
   recount();
 }
 
+// The SSE form of frame_queued: the same events write_pending gathers, copied into out_.
+void ws_session::frame_queued_sse() {
+  std::array<iovec, 3 * max_messages_per_write> iov{};
+  while (!queue_.empty()) {
+    const std::size_t taken = std::min(queue_.size(), max_messages_per_write);
+    const std::size_t count = frame_sse(taken, iov.data());
+    for (std::size_t i = 0; i < count; ++i) {
+      out_.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    }
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+    sse_->commit();
+  }
+  recount();
+}
+
 void ws_session::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
@@ -902,7 +976,7 @@ void ws_session::close(std::uint16_t code, std::string_view reason) {
   queue_.clear();
   recount();
   throttles_.clear();
-  out_.append(ws::server_close_frame(code, reason));
+  out_.append(sse_ ? sse_stream::close_event(code, reason) : ws::server_close_frame(code, reason));
   flush();
 }
 
@@ -913,6 +987,7 @@ void ws_session::keepalive(std::int64_t now_ms) {
     if (now_ms - closing_at_ms_ >= limits.handshake_timeout.count()) finish();
     return;
   }
+  if (sse_) return keepalive_sse(now_ms);
   const auto idle = limits.idle_timeout.count();
   if (now_ms - last_read_ms_ >= idle) {
     log()->debug("client {}: nothing received for {} ms", address_, idle);
@@ -926,6 +1001,24 @@ void ws_session::keepalive(std::int64_t now_ms) {
   if (ping_sent_ms_ == 0 && now_ms - last_read_ms_ >= idle / 2) {
     ping_sent_ms_ = now_ms;
     out_.append(ws::server_control_frame(ws::opcode::ping, {}));
+    flush();
+  }
+}
+
+// An SSE client never speaks, so idle means the other way round: a stream that has sent
+// nothing for half the idle timeout sends a comment (proxies keep it open), and a client that
+// has taken nothing for all of it while bytes wait is dropped.
+void ws_session::keepalive_sse(std::int64_t now_ms) {
+  const auto idle = shard_.limits().idle_timeout.count();
+  const auto quiet = now_ms - sse_->last_sent_ms;
+  if (writing_) {
+    if (quiet < idle) return;
+    log()->debug("client {}: took nothing for {} ms", address_, idle);
+    bump(shard_.stats().idle_closes);
+    return finish();
+  }
+  if (quiet >= idle / 2 && out_.empty() && queue_.empty()) {
+    out_.append(sse_stream::heartbeat);
     flush();
   }
 }

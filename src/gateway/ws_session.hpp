@@ -13,6 +13,10 @@
 // buffer and no pending read (readiness is awaited, then read into the shard's buffer), and
 // pings and idle timeouts come from the shard's once-per-tick keepalive sweep, not a timer
 // per connection.
+//
+// With an sse_stream (`GET /v1/sse`) the same session speaks server-sent events instead: the
+// subscriptions come from the query, the client sends nothing, and each message goes out as an
+// event around the same shared text (sse_stream.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,11 +24,14 @@
 #include <string>
 #include <vector>
 
+#include <sys/uio.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "gateway/session_auth.hpp"
 #include "gateway/shard.hpp"
+#include "gateway/sse_stream.hpp"
 #include "gateway/ws_frame.hpp"
 #include "tickerd/gateway/server_tls.hpp"
 
@@ -39,6 +46,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // Answers the upgrade request (checked by http_session) with 101 and starts reading;
   // `early` is what the client sent after its request, if anything.
   void run(const http_request& req, std::string_view early);
+  // Answers `GET /v1/sse` (checked by http_session) with the event stream: subscribes as
+  // `subscription` says and streams until either side ends it.
+  void run_sse(const client_request& subscription, std::unique_ptr<sse_stream> stream);
 
   // From the shard's delivery loop: queue without writing; flush() once per batch.
   void enqueue_update(const update_ptr& u);
@@ -105,6 +115,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void recount();
   void write_pending();
   void write_pending_tls();
+  std::size_t frame_websocket(std::size_t taken, std::size_t payload, char* header, iovec* iov);
+  std::size_t frame_sse(std::size_t taken, iovec* iov);
+  void frame_queued_sse();
+  void keepalive_sse(std::int64_t now_ms);
   void frame_queued();
   void wait_writable();
   void maybe_shut_down();
@@ -119,11 +133,12 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // Bytes that go out before any queued message: the 101, control frames, and the rest of a
   // frame the kernel took only part of. Empty (no allocation) almost always.
   std::string out_;
-  bool counted_ = false;      // holds a slot in the connection limiter
-  bool closing_ = false;      // our close frame is queued or sent: no more messages
-  bool peer_closed_ = false;  // the client's close frame arrived
-  bool draining_ = false;     // both close frames done, send side shut: reading to EOF
-  bool writing_ = false;      // waiting for the socket to take more
+  std::unique_ptr<sse_stream> sse_;  // set: this is an SSE stream, not a WebSocket
+  bool counted_ = false;             // holds a slot in the connection limiter
+  bool closing_ = false;             // our close frame is queued or sent: no more messages
+  bool peer_closed_ = false;         // the client's close frame arrived
+  bool draining_ = false;            // both close frames done, send side shut: reading to EOF
+  bool writing_ = false;             // waiting for the socket to take more
   bool finished_ = false;
   bool read_wants_write_ = false;   // TLS: OpenSSL must write before it can read on
   std::int64_t last_read_ms_ = 0;   // mono_ms of the last bytes from the client

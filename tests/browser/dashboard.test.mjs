@@ -8,40 +8,22 @@
 // Every wait has a deadline; each check reports on its own and the run fails if any did.
 
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
 import {
-  Child, DECIMAL, freePort, httpGet, httpJson, killAllChildren, roundDecimalText,
-  waitFor,
+  Child, DECIMAL, freePort, httpGet, httpJson, killAllChildren, launchChromium,
+  playwrightChromium, requiredPath, roundDecimalText, waitFor,
 } from "./lib.mjs";
 
 // ---- inputs -----------------------------------------------------------------------------------
 
-function required(name) {
-  const v = process.env[name];
-  if (!v) {
-    console.error(`dashboard test: environment variable ${name} is not set (see the header of this file)`);
-    process.exit(2);
-  }
-  return path.resolve(v);
-}
+const required = (name) => requiredPath("dashboard", name);
 const TICKERD = required("TICKERD_BIN");
 const SIM = required("TICKERD_SIM_BIN");
 const SOURCE_DIR = required("TICKERD_SOURCE_DIR");
 const BROWSER_DIR = required("TICKERD_BROWSER_DIR");
-const CHROMIUM = process.env.TICKERD_CHROMIUM || "/usr/bin/chromium";
-
-const requireFromBuild = createRequire(path.join(BROWSER_DIR, "package.json"));
-let chromium;
-try {
-  ({ chromium } = requireFromBuild("playwright-core"));
-} catch (e) {
-  console.error(`dashboard test: playwright-core is not installed under ${BROWSER_DIR}/node_modules ` +
-    `(ctest's browser.npm_ci fixture runs tests/browser/npm-ci.sh): ${e.message}`);
-  process.exit(1);
-}
+const chromium = playwrightChromium("dashboard", BROWSER_DIR);
 
 // ---- the stack --------------------------------------------------------------------------------
 
@@ -279,14 +261,7 @@ try {
   }, { fatal: true });
 
   await check("Chromium starts (playwright-core, Debian's chromium)", async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: START_TIMEOUT_MS,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
-        "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"],
-    });
+    browser = await launchChromium(chromium, START_TIMEOUT_MS);
     return browser.version();
   }, { fatal: true });
 

@@ -4,9 +4,47 @@
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
+
+// ---- a Chromium test's inputs ------------------------------------------------------------------
+
+// An environment variable naming a path, resolved; a test without it exits 2 saying so.
+export function requiredPath(test, name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${test} test: environment variable ${name} is not set (see the header of this file)`);
+    process.exit(2);
+  }
+  return path.resolve(v);
+}
+
+// playwright-core's chromium, from <browserDir>/node_modules (tests/browser/npm-ci.sh).
+export function playwrightChromium(test, browserDir) {
+  try {
+    return createRequire(path.join(browserDir, "package.json"))("playwright-core").chromium;
+  } catch (e) {
+    console.error(`${test} test: playwright-core is not installed under ${browserDir}/node_modules ` +
+      `(ctest's browser.npm_ci fixture runs tests/browser/npm-ci.sh): ${e.message}`);
+    process.exit(1);
+  }
+}
+
+export const CHROMIUM = process.env.TICKERD_CHROMIUM || "/usr/bin/chromium";
+
+// Debian's Chromium, headless, quiet: nothing in the background competes with the test.
+export function launchChromium(chromium, timeoutMs) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: timeoutMs,
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
+      "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"],
+  });
+}
 
 // ---- waiting ------------------------------------------------------------------------------------
 

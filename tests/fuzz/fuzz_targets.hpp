@@ -22,6 +22,7 @@
 #include "feeds/sources/fng.hpp"
 #include "feeds/sources/gas_adapter.hpp"
 #include "gateway/client_request.hpp"
+#include "gateway/sse_query.hpp"
 #include "gateway/ws_frame.hpp"
 #include "sim/fault.hpp"
 #include "sim/replay_file.hpp"
@@ -1843,6 +1844,77 @@ inline const char* ws_frame_target(const std::uint8_t* data, std::size_t size) {
 
 namespace tickerd::fuzz {
 
+// ---- sse_query -------------------------------------------------------------------------------
+
+// The input: a request target, then after the first '\n' (if any) a Last-Event-ID value.
+inline const char* sse_query_target(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const auto nl = input.find('\n');
+  const std::string_view target = input.substr(0, nl);
+  const std::string_view last_event_id =
+      nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
+  sse_query q;
+  q.channels.assign(2, "stale");  // the parser must reset what a previous query left
+  q.token = "stale";
+  sse_query_error err;
+  const bool ok = parse_sse_query(target, last_event_id, q, err);
+  if (!ok) {
+    if (err.code != "bad_request") return "refusal without the bad_request code";
+    if (err.message.empty()) return "refusal without a reason";
+    for (const char c : err.message) {
+      if (c < 0x20 || c > 0x7e) return "reason is not printable ASCII";
+    }
+    return nullptr;
+  }
+  if (q.channels.empty()) return "accepted without channels";
+  if (q.channels.size() > sse_max_channels) return "too many channels";
+  for (std::size_t i = 0; i < q.channels.size(); ++i) {
+    if (q.channels[i].empty()) return "empty channel name";
+    if (q.channels[i].find(',') != std::string::npos) return "channel name holds a comma";
+    for (std::size_t j = 0; j < i; ++j) {
+      if (q.channels[i] == q.channels[j]) return "channel named twice";
+    }
+  }
+  if (q.throttle_ms < -1 || q.throttle_ms > client_request_parser::max_throttle_ms) {
+    return "throttle out of range";
+  }
+  if (q.since.size() > q.channels.size()) return "more positions than channels";
+  // The positions, in the channels' order, as an event id: it parses back to the same.
+  std::vector<sse_position> positions(q.channels.size());
+  std::size_t last_index = 0;
+  for (std::size_t k = 0; k < q.since.size(); ++k) {
+    const auto& p = q.since[k];
+    const auto it = std::find(q.channels.begin(), q.channels.end(), p.channel);
+    if (it == q.channels.end()) return "position for a channel not asked for";
+    const auto index = static_cast<std::size_t>(it - q.channels.begin());
+    if (k != 0 && index <= last_index) return "positions out of the channels' order";
+    last_index = index;
+    if (p.epoch.empty() || p.epoch.size() > sse_max_epoch_chars) return "bad epoch length";
+    if (p.epoch.find_first_of(",:\r\n") != std::string::npos) return "epoch holds a separator";
+    positions[index] = {p.epoch, p.seq};
+  }
+  std::string id;
+  append_sse_event_id(id, positions);
+  if (id.find_first_of("\r\n") != std::string::npos) return "event id holds a line break";
+  std::vector<sse_position> back;
+  std::string error;
+  if (!parse_sse_event_id(id, q.channels.size(), back, error)) return "own event id refused";
+  for (std::size_t i = 0; i < back.size(); ++i) {
+    if (back[i].epoch != positions[i].epoch || back[i].seq != positions[i].seq) {
+      return "event id does not round-trip";
+    }
+  }
+  // The same query parsed again gives the same answer.
+  sse_query again;
+  sse_query_error err_again;
+  if (!parse_sse_query(target, last_event_id, again, err_again)) return "second parse refused";
+  if (again.channels != q.channels || again.since.size() != q.since.size() ||
+      again.throttle_ms != q.throttle_ms || again.token != q.token) {
+    return "second parse differs";
+  }
+  return nullptr;
+}
+
 using target_body = const char* (*)(const std::uint8_t* data, std::size_t size);
 
 // A token as it arrives on the upgrade URL or in an `auth` message: the verifier must refuse
@@ -1908,6 +1980,7 @@ inline constexpr named_target all_targets[] = {
     {"ws_frame", ws_frame_target},
     {"config", config_target},
     {"token", token_target},
+    {"sse_query", sse_query_target},
 };
 
 }  // namespace tickerd::fuzz

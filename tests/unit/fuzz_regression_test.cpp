@@ -920,6 +920,36 @@ TEST(FuzzRegression, WsFrame) {
   }
 }
 
+TEST(FuzzRegression, SseQuery) {
+  const std::vector<std::string> seeds = {
+      "/v1/sse?channels=ticker.BTC-USDT,fng",
+      "/v1/sse?channels=ticker.BTC-USDT%2Cgas.ETH&throttle_ms=500",
+      "/v1/sse?channels=ticker.BTC-USDT,fng&since=3fa2c1d0:41,-",
+      "/v1/sse?channels=a,b,c&throttle_ms=0\n3fa2c1d0:41,-,9b0e11aa:18446744073709551615",
+      "/v1/sse?token=abc&channels=fng&_=1733500000",
+      "/v1/sse?channels=a,,b&throttle_ms=60001&since=e%0A:1",
+  };
+  const std::vector<std::string> tokens = {"channels=",
+                                           "throttle_ms=",
+                                           "since=",
+                                           "token=",
+                                           "&",
+                                           "=",
+                                           ",",
+                                           ":",
+                                           "-",
+                                           "%2C",
+                                           "%0A",
+                                           "%",
+                                           "+",
+                                           "\n",
+                                           "18446744073709551616",
+                                           "60000",
+                                           "e:1",
+                                           "fng"};
+  run_corpus(fuzz::sse_query_target, seeds, tokens, 20000, 0x55e);
+}
+
 TEST(FuzzRegression, Config) {
   const std::vector<std::string> seeds = {
       "[server]\nlisten = \"0.0.0.0:8080\"\n\n[market]\nsymbols = [\"BTC-USDT\", \"ETH-USDT\"]\n\n"

@@ -48,4 +48,8 @@ url_parse_result parse_ws_url(std::string_view text);
 // default). Any other scheme is bad_scheme.
 url_parse_result parse_http_url(std::string_view text);
 
+// %XX escapes decoded into `out` (cleared first); with `plus_is_space`, '+' is a space as in an
+// HTML form's query (application/x-www-form-urlencoded). False on a broken escape.
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space = false);
+
 }  // namespace tickerd
