@@ -73,6 +73,9 @@ std::string find_default_web_root() {
 void resolve_config(config& cfg) {
   auto& s = cfg.server;
   s.listen_addresses = resolve_host(s.listen.host, "server.listen");
+  if (cfg.metrics.separate) {
+    cfg.metrics.listen_addresses = resolve_host(cfg.metrics.listen.host, "metrics.listen");
+  }
   if (s.web_root.empty()) {
     s.web_root = find_default_web_root();
   } else if (!is_dir(s.web_root)) {

@@ -24,6 +24,8 @@
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
 #include "tickerd/market/feed_status.hpp"
+#include "tickerd/metrics/collector.hpp"
+#include "tickerd/metrics/metrics_server.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -79,6 +81,11 @@ struct server::impl {
     g.resume_history = cfg.node.resume_history;
     g.feeds_from_status_channel = cfg.node.role == node_role::edge;
     if (cfg.redis.enabled) g.redis = &redis_state;
+    if (cfg.metrics.enabled && !cfg.metrics.separate) {
+      g.metrics = [this](std::string& body, std::span<const shard_stats* const> shards) {
+        write_metrics(body, shards);
+      };
+    }
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;
@@ -95,6 +102,17 @@ struct server::impl {
       h.stats = &redis_state;
       link = std::make_unique<store_link>(ioc, cfg, channels, std::move(h));
     }
+  }
+
+  // GET /metrics, on a shard's thread or the metrics server's: only atomics are read.
+  void write_metrics(std::string& body, std::span<const shard_stats* const> shards) const {
+    metrics::sources from;
+    from.shards = shards;
+    // An edge's feeds are the ingest node's: scrape that node for them.
+    if (cfg.node.role != node_role::edge) from.feeds = status_entries;
+    if (cfg.redis.enabled) from.redis = &redis_state;
+    if (link) from.redis_writer = &link->writer_stats();
+    metrics::collect(body, from, wall_ms());
   }
 
   // Every update the publisher assigns a seq: to Redis, and to this node's clients unless
@@ -123,6 +141,11 @@ struct server::impl {
 
   void start_gateway() {
     gate->start();
+    if (cfg.metrics.enabled && cfg.metrics.separate) {
+      metrics_listener = std::make_unique<metrics_server>(
+          [this](std::string& body) { write_metrics(body, gate->stats()); });
+      metrics_listener->start(cfg.metrics.listen_addresses, cfg.metrics.listen.port);
+    }
     gate_started = true;
     gate->set_health(health);
     if (!pending.empty()) post_flush();
@@ -198,6 +221,7 @@ struct server::impl {
     if (fng) fng->stop();
     if (link) link->drain();  // the last writes go out during the close grace
     signals.cancel();
+    if (metrics_listener) metrics_listener->stop();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
   }
@@ -217,7 +241,8 @@ struct server::impl {
   aggregator market;
   redis_stats redis_state;  // written by the link, read by /v1/stats; outlives both
   std::unique_ptr<gateway> gate;
-  std::unique_ptr<store_link> link;  // null without [redis]
+  std::unique_ptr<metrics_server> metrics_listener;  // with [metrics] listen
+  std::unique_ptr<store_link> link;                  // null without [redis]
   std::unique_ptr<almanac_source> almanac;
   feed_stats* gas_stats = nullptr;  // in `stats`, when [gas] is configured
   std::unique_ptr<gas_source> gas;

@@ -602,6 +602,7 @@ void ws_session::write_pending() {
       return fail(beast::error_code(errno, boost::system::system_category()), "write");
     }
     auto sent = static_cast<std::size_t>(n);
+    bump(shard_.stats().bytes_sent, sent);
     const std::size_t frame_first = out_.empty() ? 0 : 1;  // the frame's first iovec
     const std::size_t from_out = std::min(sent, out_.size());
     out_.erase(0, from_out);
@@ -622,6 +623,7 @@ void ws_session::write_pending() {
         }
       }
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+      bump(shard_.stats().messages_sent, taken);
       recount();
     }
     if (static_cast<std::size_t>(n) < total) return wait_writable();
