@@ -36,7 +36,9 @@ void append_float(std::string& out, double v) {
     return;
   }
   char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // The shortest digits that read back the same, in %g's layout (0.0001, 5e-05), as Go's
+  // client libraries write them.
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
   out.append(buf, r.ptr);
 }
 

@@ -54,8 +54,11 @@ TEST(prometheus_text, writes_floats_as_prometheus_reads_them) {
   EXPECT_EQ(text_of(0), "0");
   EXPECT_EQ(text_of(1.5), "1.5");
   EXPECT_EQ(text_of(0.00005), "5e-05");
+  EXPECT_EQ(text_of(0.0001), "0.0001");
+  EXPECT_EQ(text_of(1e21), "1e+21");
   EXPECT_EQ(text_of(2.5), "2.5");
-  EXPECT_EQ(text_of(1234567.25), "1234567.25");
+  EXPECT_EQ(text_of(123456.25), "123456.25");
+  EXPECT_EQ(text_of(1234567.25), "1.23456725e+06");  // as Go's strconv 'g', -1 writes it
   EXPECT_EQ(text_of(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(text_of(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(text_of(std::nan("")), "NaN");
