@@ -223,6 +223,19 @@ void read_log(table_reader& root, log_config& l) {
   t.reject_unknown();
 }
 
+void read_metrics(table_reader& root, metrics_config& m) {
+  table_reader t(root.table("metrics"), "metrics");
+  t.boolean("enabled", m.enabled);
+  if (t.node("listen") != nullptr) {
+    std::string listen;
+    t.string("listen", listen);
+    m.listen = parse_endpoint(listen, "metrics.listen");
+    m.separate = true;
+    if (!m.enabled) fail("metrics.listen", "is set but metrics.enabled is false");
+  }
+  t.reject_unknown();
+}
+
 // A host name or an IP literal: resolved (asynchronously) on every connect, not here, so a
 // name that does not resolve yet is retried rather than refused.
 bool is_host_syntax(std::string_view host) {
@@ -599,6 +612,7 @@ config read_config(const toml::table& root_table) {
   read_server(root, c.server);
   read_limits(root, c.limits);
   read_log(root, c.log);
+  read_metrics(root, c.metrics);
   read_market(root, c.instruments, c.composite);
   read_redis(root, c.redis);
   read_node(root, c.node);

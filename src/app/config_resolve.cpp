@@ -84,6 +84,9 @@ void resolve_config(config& cfg) {
   if (s.tls.enabled()) {
     if (const auto e = check_server_tls(s.tls)) throw config_error(e->key + ": " + e->reason);
   }
+  if (cfg.metrics.separate) {
+    cfg.metrics.listen_addresses = resolve_host(cfg.metrics.listen.host, "metrics.listen");
+  }
   if (s.web_root.empty()) {
     s.web_root = find_default_web_root();
   } else if (!is_dir(s.web_root)) {

@@ -24,6 +24,8 @@
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
 #include "tickerd/market/feed_status.hpp"
+#include "tickerd/metrics/collector.hpp"
+#include "tickerd/metrics/metrics_server.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -80,6 +82,11 @@ struct server::impl {
     g.feeds_from_status_channel = cfg.node.role == node_role::edge;
     g.auth = cfg.auth;
     if (cfg.redis.enabled) g.redis = &redis_state;
+    if (cfg.metrics.enabled && !cfg.metrics.separate) {
+      g.metrics = [this](std::string& body, std::span<const shard_stats* const> shards) {
+        write_metrics(body, shards);
+      };
+    }
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;
@@ -96,6 +103,17 @@ struct server::impl {
       h.stats = &redis_state;
       link = std::make_unique<store_link>(ioc, cfg, channels, std::move(h));
     }
+  }
+
+  // GET /metrics, on a shard's thread or the metrics server's: only atomics are read.
+  void write_metrics(std::string& body, std::span<const shard_stats* const> shards) const {
+    metrics::sources from;
+    from.shards = shards;
+    // An edge's feeds are the ingest node's: scrape that node for them.
+    if (cfg.node.role != node_role::edge) from.feeds = status_entries;
+    if (cfg.redis.enabled) from.redis = &redis_state;
+    if (link) from.redis_writer = &link->writer_stats();
+    metrics::collect(body, from, wall_ms());
   }
 
   // Every update the publisher assigns a seq: to Redis, and to this node's clients unless
@@ -124,6 +142,11 @@ struct server::impl {
 
   void start_gateway() {
     gate->start();
+    if (cfg.metrics.enabled && cfg.metrics.separate) {
+      metrics_listener = std::make_unique<metrics_server>(
+          [this](std::string& body) { write_metrics(body, gate->stats()); });
+      metrics_listener->start(cfg.metrics.listen_addresses, cfg.metrics.listen.port);
+    }
     gate_started = true;
     gate->set_health(health);
     if (!pending.empty()) post_flush();
@@ -210,6 +233,7 @@ struct server::impl {
     if (fng) fng->stop();
     if (link) link->drain();  // the last writes go out during the close grace
     signals.cancel();
+    if (metrics_listener) metrics_listener->stop();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
   }
@@ -229,7 +253,8 @@ struct server::impl {
   aggregator market;
   redis_stats redis_state;  // written by the link, read by /v1/stats; outlives both
   std::unique_ptr<gateway> gate;
-  std::unique_ptr<store_link> link;  // null without [redis]
+  std::unique_ptr<metrics_server> metrics_listener;  // with [metrics] listen
+  std::unique_ptr<store_link> link;                  // null without [redis]
   std::unique_ptr<almanac_source> almanac;
   feed_stats* gas_stats = nullptr;  // in `stats`, when [gas] is configured
   std::unique_ptr<gas_source> gas;

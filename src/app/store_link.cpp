@@ -395,6 +395,10 @@ bool store_link::connected() const noexcept {
   return impl_->data.connected();
 }
 
+const redis_store_stats& store_link::writer_stats() const noexcept {
+  return impl_->writer.stats();
+}
+
 const std::string& store_link::epoch(channel_id channel) const {
   return impl_->epochs.at(channel);
 }

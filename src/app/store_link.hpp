@@ -27,6 +27,8 @@ class io_context;
 
 namespace tickerd {
 
+struct redis_store_stats;
+
 class store_link {
  public:
   struct hooks {
@@ -62,6 +64,8 @@ class store_link {
 
   bool active() const noexcept;  // this node writes to Redis now
   bool connected() const noexcept;
+  // The writer's counters, for /metrics (any thread; they live as long as the link).
+  const redis_store_stats& writer_stats() const noexcept;
   // The stream epoch of a channel: changes when its seq starts over (docs/PROTOCOL.md).
   const std::string& epoch(channel_id channel) const;
 

@@ -119,6 +119,10 @@ std::uint16_t gateway::port() const noexcept {
   return impl_->port;
 }
 
+std::span<const shard_stats* const> gateway::stats() const noexcept {
+  return impl_->shared.stats_view;
+}
+
 // By value as declared in the public header: one shared_ptr copy per batch, not per client.
 void gateway::deliver(update_batch batch) {  // NOLINT(performance-unnecessary-value-param)
   for (auto& s : impl_->shards) s->deliver(batch);

@@ -1,6 +1,7 @@
 #include "gateway/shard.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -9,6 +10,7 @@
 #include "gateway/http_session.hpp"
 #include "gateway/tls_handshake.hpp"
 #include "gateway/ws_session.hpp"
+#include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
 
@@ -210,6 +212,14 @@ void shard::sample_stats() {
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
   std::uint64_t timers = 1;  // the keepalive timer, re-armed after this sweep
+  std::array<std::uint64_t, subscription_families> subscriptions{};
+  for (channel_id id = 0; id < subscribers_.size(); ++id) {
+    subscriptions[static_cast<std::size_t>(channels().info(id).kind)] += subscribers_[id].size();
+  }
+  subscriptions[ticker_wildcard_family] = ticker_wildcard_.size();
+  for (std::size_t f = 0; f < subscriptions.size(); ++f) {
+    set(stats_.subscriptions[f], subscriptions[f]);
+  }
   for (const auto& [raw, owner] : sessions_) {
     messages += raw->queued_messages();
     bytes += raw->queued_bytes();
@@ -289,6 +299,9 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
       if (h.size() > keep) h.pop_front();
     }
     const bool ticker = registry.info(u->channel).kind == channel_kind::ticker;
+    if (!subscribers_[u->channel].empty() || (ticker && !ticker_wildcard_.empty())) {
+      unsent_made_ns_.push_back(u->made_mono_ns);
+    }
     for (auto* s : subscribers_[u->channel]) {
       if (ticker && s->ticker_wildcard) continue;  // delivered through the wildcard list
       mark(s, u);
@@ -305,6 +318,11 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
     s->flush();
   }
   dirty_.clear();
+  // One clock read per write loop, not per client: the latency of the shard's last write.
+  if (unsent_made_ns_.empty()) return;
+  const auto now = mono_ns();
+  for (const auto made : unsent_made_ns_) stats_.delivery_latency.observe(now - made);
+  unsent_made_ns_.clear();
 }
 
 void shard::adopt(std::shared_ptr<ws_session> session) {
@@ -429,6 +447,16 @@ http_response shard::route(const http_request& req) const {
     std::string body;
     encode_server_stats(body, shared_.stats_view, shared_.options.redis, wall_ms());
     return json_reply(req, http::status::ok, std::move(body));
+  }
+  if (path == "/metrics" && shared_.options.metrics) {
+    http_response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, metrics::content_type);
+    res.set(http::field::server, "tickerd/" TICKERD_VERSION);
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    shared_.options.metrics(res.body(), shared_.stats_view);
+    res.prepare_payload();
+    return res;
   }
   if (path == "/v1/snapshot") {
     std::string body = R"({"ts":)";

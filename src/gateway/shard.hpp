@@ -171,6 +171,7 @@ class shard {
   std::vector<std::vector<ws_session*>> subscribers_;  // by channel
   std::vector<ws_session*> ticker_wildcard_;
   std::vector<ws_session*> dirty_;
+  std::vector<std::int64_t> unsent_made_ns_;      // updates delivered since the last write loop
   std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
   std::unordered_map<ws_session*, std::shared_ptr<ws_session>> sessions_;
   std::unordered_set<http_session*> http_sessions_;

@@ -813,6 +813,7 @@ void ws_session::write_pending() {
     }
     auto sent = static_cast<std::size_t>(n);
     if (sse_ && n > 0) sse_->last_sent_ms = mono_ms();
+    bump(shard_.stats().bytes_sent, sent);
     const std::size_t frame_first = out_.empty() ? 0 : 1;  // the frame's first iovec
     const std::size_t from_out = std::min(sent, out_.size());
     out_.erase(0, from_out);
@@ -833,6 +834,7 @@ void ws_session::write_pending() {
         }
       }
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+      bump(shard_.stats().messages_sent, taken);
       recount();
       if (sse_) sse_->commit();  // the events are the client's now, sent or in out_
     }
@@ -852,12 +854,14 @@ void ws_session::write_pending() {
 // as OpenSSL requires; messages queued meanwhile wait in queue_, where conflation reaches them.
 void ws_session::write_pending_tls() {
   for (;;) {
+    if (!closing_ && !queue_.empty()) bump(shard_.stats().messages_sent, queue_.size());
     frame_queued();
     if (out_.empty()) break;
     const auto r = tls_write(tls_.get(), out_.data(), out_.size());
     switch (r.status) {
       case tls_status::ok:
         out_.erase(0, r.bytes);
+        bump(shard_.stats().bytes_sent, r.bytes);  // before encryption: what the client reads
         if (sse_ && r.bytes != 0) sse_->last_sent_ms = mono_ms();
         continue;
       case tls_status::want_write:

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <random>
 
+#include "tickerd/core/clock.hpp"
+
 namespace tickerd {
 namespace {
 
@@ -39,6 +41,7 @@ update_ptr make_update(channel_id channel, std::string_view channel_name, std::u
   encode(u->update_text, "update", channel_name, seq, data_json, &u->data_offset, epoch);
   u->data_size = data_json.size();
   encode(u->snapshot_text, "snapshot", channel_name, seq, data_json, nullptr, epoch);
+  u->made_mono_ns = mono_ns();
   return u;
 }
 

@@ -116,7 +116,7 @@ void redis_writer::schedule() {
 void redis_writer::write(update_ptr u) {
   buffer_.push_back(std::move(u));
   if (buffer_.size() > cfg_.max_buffered) shrink();
-  stats_.buffered = buffer_.size() + inflight_.size();
+  set(stats_.buffered, buffer_.size() + inflight_.size());
   if (!sending_ && conn_.connected()) schedule();
 }
 
@@ -131,7 +131,7 @@ void redis_writer::clear() {
   scheduled_ = false;
   timer_->timer.cancel();
   ++generation_;
-  stats_.buffered = 0;
+  set(stats_.buffered, 0);
 }
 
 // Keeps the newest update of each channel, in publication order: the state survives, the
@@ -142,7 +142,7 @@ void redis_writer::shrink() {
   // Newest first, so the update kept per channel is the latest one.
   for (auto it = buffer_.rbegin(); it != buffer_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
     if (seen[(*it)->channel]) {
-      ++stats_.dropped;
+      bump(stats_.dropped);
       continue;
     }
     seen[(*it)->channel] = true;
@@ -174,15 +174,15 @@ void redis_writer::send() {
     sending_ = false;
     const auto* reply = r.reply;
     if (!r) {
-      ++stats_.failures;
+      bump(stats_.failures);
       // Back to the front of the buffer: rewritten, in order, after the reconnect.
       inflight_.insert(inflight_.end(), std::make_move_iterator(buffer_.begin()),
                        std::make_move_iterator(buffer_.end()));
       buffer_.swap(inflight_);
       inflight_.clear();
       if (buffer_.size() > cfg_.max_buffered) shrink();
-      stats_.buffered = buffer_.size();
-      if (stats_.failures == 1 || stats_.failures % 100 == 0) {
+      set(stats_.buffered, buffer_.size());
+      if (read(stats_.failures) == 1 || read(stats_.failures) % 100 == 0) {
         log()->warn("redis write failed ({}); {} updates buffered", r.error, buffer_.size());
       }
       return;
@@ -196,11 +196,11 @@ void redis_writer::send() {
     }
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
         reply->element[1]->type == REDIS_REPLY_INTEGER) {
-      stats_.written += static_cast<std::uint64_t>(reply->element[1]->integer);
+      bump(stats_.written, static_cast<std::uint64_t>(reply->element[1]->integer));
     }
-    ++stats_.batches;
+    bump(stats_.batches);
     inflight_.clear();
-    stats_.buffered = buffer_.size();
+    set(stats_.buffered, buffer_.size());
     if (!buffer_.empty() && conn_.connected()) schedule();
   });
 }

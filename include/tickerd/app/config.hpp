@@ -88,6 +88,14 @@ struct log_config {
   std::string level = "info";
 };
 
+// GET /metrics (Prometheus text): on the client port, or with `listen` only on that address.
+struct metrics_config {
+  bool enabled = true;
+  bool separate = false;  // [metrics] listen is set
+  endpoint_config listen;
+  std::vector<std::string> listen_addresses;  // listen.host as IP literals (resolve_config)
+};
+
 struct feed_entry_config {
   feed_config session;
   std::vector<std::pair<std::string, std::string>> symbol_overrides;  // canonical -> native
@@ -153,6 +161,7 @@ struct config {
   server_config server;
   limits_config limits;
   log_config log;
+  metrics_config metrics;
   std::vector<instrument> instruments;
   compose_options composite{.outlier_band_bp = 500};
   std::vector<feed_entry_config> feeds;

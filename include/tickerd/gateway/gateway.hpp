@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,6 +29,9 @@ struct gateway_options {
   bool feeds_from_status_channel = false;
   const redis_stats* redis = nullptr;  // for /v1/stats; null without [redis]
   auth_config auth;
+  // Writes the body of GET /metrics from the shards' stats (any shard's thread); empty: the
+  // client port has no /metrics (a separate [metrics] listen serves it).
+  std::function<void(std::string& out, std::span<const shard_stats* const> shards)> metrics;
 };
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;
@@ -55,6 +59,10 @@ class gateway {
 
   // The port actually bound (useful with port 0).
   std::uint16_t port() const noexcept;
+
+  // Every shard's stats (after start(); any thread may read them, they live until the
+  // gateway is destroyed).
+  std::span<const shard_stats* const> stats() const noexcept;
 
   // Called from the ingest thread; crosses to each shard once per batch.
   void deliver(update_batch batch);

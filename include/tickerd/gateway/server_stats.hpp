@@ -1,33 +1,29 @@
-// Gauges and counters behind `GET /v1/stats` (docs/OPERATIONS.md), and the numbers a future
-// `/metrics` reads. Each shard writes only its own `shard_stats` and the ingest thread only the
-// `redis_stats`; anyone may read them. Single writer, so an update is a relaxed load and store
-// (a plain move on x86, no locked instruction), and nothing is written per message: queue
-// depths and armed timers are summed by the shard's keepalive sweep (at most a second old),
-// counters move only on rare events (a connection, a conflation, a close).
+// Gauges and counters behind `GET /v1/stats` and `GET /metrics` (docs/OPERATIONS.md). Each
+// shard writes only its own `shard_stats` and the ingest thread only the `redis_stats`; anyone
+// may read them. Single writer, so an update is a relaxed load and store (a plain move on x86,
+// no locked instruction), and nothing is written per message: queue depths, subscriptions and
+// armed timers are summed by the shard's keepalive sweep (at most a second old), sent bytes
+// once per system call, the latency once per update per shard, and the other counters on rare
+// events (a connection, a conflation, a close). A scrape sums the shards.
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "tickerd/core/latency_histogram.hpp"
+#include "tickerd/core/stat_counter.hpp"
 #include "tickerd/gateway/refusal.hpp"
+#include "tickerd/hub/channel_registry.hpp"
 
 namespace tickerd {
 
-using stat_counter = std::atomic<std::uint64_t>;
-
-// Only the owning thread may call this: it is not an atomic increment.
-inline void bump(stat_counter& c, std::uint64_t n = 1) noexcept {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-inline void set(stat_counter& c, std::uint64_t v) noexcept {
-  c.store(v, std::memory_order_relaxed);
-}
-inline std::uint64_t read(const stat_counter& c) noexcept {
-  return c.load(std::memory_order_relaxed);
-}
+// Subscriptions are sampled by family: one slot per channel_kind, then `ticker.*`.
+constexpr std::size_t channel_kind_count = 6;
+constexpr std::size_t subscription_families = channel_kind_count + 1;
+constexpr std::size_t ticker_wildcard_family = channel_kind_count;
+static_assert(static_cast<std::size_t>(channel_kind::fng) + 1 == channel_kind_count);
 
 struct shard_stats {
   // Gauges.
@@ -51,6 +47,14 @@ struct shard_stats {
   // Upgrades refused, by reason; tokens refused and subscribes forbidden, by reason.
   std::array<stat_counter, refusal_count> refused{};
   std::array<stat_counter, auth_failure_count> auth_failures{};
+  // Written once per sendmsg the kernel accepted, not per message (ws_session::write_pending).
+  stat_counter messages_sent{0};  // messages handed to the kernel (updates, snapshots, replies)
+  stat_counter bytes_sent{0};     // bytes the kernel took, WebSocket framing included
+  // Sampled by the keepalive sweep: subscriptions by family (index: channel_kind, then ticker.*).
+  std::array<stat_counter, subscription_families> subscriptions{};
+  // From an update's making (publisher, ingest thread) to the end of the shard's write loop
+  // for the batch that carried it: one observation per update with a recipient on the shard.
+  latency_histogram delivery_latency;
 };
 
 inline void bump(shard_stats& s, refusal r) noexcept {

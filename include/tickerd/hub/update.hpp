@@ -19,6 +19,7 @@ struct published_update {
   std::string snapshot_text;  // the same state as {"type":"snapshot",…,"epoch":…,…}
   std::size_t data_offset = 0;
   std::size_t data_size = 0;
+  std::int64_t made_mono_ns = 0;  // when make_update ran: tickerd_delivery_latency_seconds' start
 
   std::string_view data() const noexcept {
     return std::string_view(update_text).substr(data_offset, data_size);

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tickerd/core/stat_counter.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/update.hpp"
 #include "tickerd/store/redis_connection.hpp"
@@ -49,12 +50,13 @@ struct stored_channel {
   std::vector<std::pair<std::uint64_t, std::string>> history;
 };
 
+// Written by the writer's (ingest) thread only; read by /metrics on any thread.
 struct redis_store_stats {
-  std::uint64_t written = 0;   // updates Redis accepted
-  std::uint64_t batches = 0;   // script calls that succeeded
-  std::uint64_t failures = 0;  // script calls that failed (rewritten later)
-  std::uint64_t dropped = 0;   // history entries given up when the buffer was full
-  std::size_t buffered = 0;    // updates waiting now
+  stat_counter written{0};   // updates Redis accepted
+  stat_counter batches{0};   // script calls that succeeded
+  stat_counter failures{0};  // script calls that failed (rewritten later)
+  stat_counter dropped{0};   // history entries given up when the buffer was full
+  stat_counter buffered{0};  // updates waiting now
 };
 
 struct writer_timer;  // the flush timer (Asio stays in the .cpp)

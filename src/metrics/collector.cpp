@@ -1,0 +1,265 @@
+#include "tickerd/metrics/collector.hpp"
+
+#include <array>
+#include <string_view>
+#include <vector>
+
+#include "metrics/process_stats.hpp"
+#include "metrics/prometheus_text.hpp"
+
+namespace tickerd::metrics {
+namespace {
+
+constexpr double nanos_per_second = 1e9;
+constexpr double millis_per_second = 1e3;
+
+// ---- the shards' stats: one table entry per family ---------------------------------------
+
+using shard_reader = std::uint64_t (*)(const shard_stats&, std::size_t);
+
+template <auto Member>
+std::uint64_t field(const shard_stats& s, std::size_t /*value*/) {
+  return read(s.*Member);
+}
+template <auto Member>
+std::uint64_t element(const shard_stats& s, std::size_t value) {
+  return read((s.*Member)[value]);
+}
+
+struct shard_family {
+  std::string_view name;
+  metric_type type;
+  std::string_view help;
+  shard_reader get;
+  // An extra label with one sample per value (`get` receives the value's index); "" = none.
+  std::string_view label = {};
+  std::span<const std::string_view> values = {};
+};
+
+// Indexed like shard_stats::subscriptions: channel_kind, then ticker.*.
+constexpr std::array<std::string_view, subscription_families> subscription_family_names{
+    "ticker", "venue_ticker", "status", "almanac", "gas", "fng", "ticker_wildcard"};
+
+// Every family is exported per shard (label `shard`); sum() over it for the node.
+// Adding a family: a counter or gauge in shard_stats (written by its shard), and one entry here.
+constexpr shard_family shard_families[] = {
+    {"tickerd_connections", metric_type::gauge, "WebSocket connections, open or closing.",
+     &field<&shard_stats::connections>},
+    {"tickerd_http_connections", metric_type::gauge,
+     "Plain HTTP connections, and connections not yet upgraded to WebSocket.",
+     &field<&shard_stats::http_connections>},
+    {"tickerd_subscriptions", metric_type::gauge,
+     "Channel subscriptions of WebSocket clients by channel family (sampled each keepalive "
+     "tick).",
+     &element<&shard_stats::subscriptions>, "family", subscription_family_names},
+    {"tickerd_queued_messages", metric_type::gauge,
+     "Messages waiting in client queues (sampled each keepalive tick).",
+     &field<&shard_stats::queued_messages>},
+    {"tickerd_queued_bytes", metric_type::gauge,
+     "Bytes waiting in client queues, partly written frames included (sampled).",
+     &field<&shard_stats::queued_bytes>},
+    {"tickerd_pending_timers", metric_type::gauge,
+     "Armed timers: client throttles and the shard's own (sampled).",
+     &field<&shard_stats::pending_timers>},
+    {"tickerd_queued_batches", metric_type::gauge,
+     "Update batches posted to the shard and not yet delivered (sampled).",
+     &field<&shard_stats::queued_batches>},
+    {"tickerd_connections_accepted_total", metric_type::counter, "WebSocket sessions opened.",
+     &field<&shard_stats::accepted>},
+    {"tickerd_messages_sent_total", metric_type::counter,
+     "Messages (updates, snapshots, replies, notices) handed to the kernel.",
+     &field<&shard_stats::messages_sent>},
+    {"tickerd_sent_bytes_total", metric_type::counter,
+     "Bytes of WebSocket traffic the kernel accepted, framing and handshakes included.",
+     &field<&shard_stats::bytes_sent>},
+    {"tickerd_conflations_total", metric_type::counter,
+     "Times a slow client's queue was conflated to the newest update per channel.",
+     &field<&shard_stats::conflations>},
+    {"tickerd_conflated_updates_total", metric_type::counter,
+     "Updates dropped from client queues by conflation.", &field<&shard_stats::conflated_dropped>},
+    {"tickerd_slow_consumer_closes_total", metric_type::counter,
+     "Clients closed with 1013 because their queue stayed above limits.max_queued_bytes.",
+     &field<&shard_stats::slow_closes>},
+    {"tickerd_idle_closes_total", metric_type::counter,
+     "Clients dropped after limits.idle_timeout_ms without a byte.",
+     &field<&shard_stats::idle_closes>},
+};
+
+void write_shard_families(prometheus_text& out, std::span<const shard_stats* const> shards) {
+  std::vector<std::string> shard_names;
+  shard_names.reserve(shards.size());
+  for (std::size_t s = 0; s < shards.size(); ++s) shard_names.push_back(std::to_string(s));
+  for (const auto& f : shard_families) {
+    out.family(f.name, f.type, f.help);
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+      if (f.label.empty()) {
+        out.sample(f.name, {{"shard", shard_names[s]}}, f.get(*shards[s], 0));
+        continue;
+      }
+      for (std::size_t v = 0; v < f.values.size(); ++v) {
+        out.sample(f.name, {{"shard", shard_names[s]}, {f.label, f.values[v]}},
+                   f.get(*shards[s], v));
+      }
+    }
+  }
+}
+
+// Summed over the shards: one histogram per node.
+void write_delivery_latency(prometheus_text& out, std::span<const shard_stats* const> shards) {
+  constexpr auto& bounds_ns = latency_histogram::bounds_ns;
+  std::array<double, bounds_ns.size()> bounds{};
+  std::array<std::uint64_t, bounds_ns.size()> cumulative{};
+  std::uint64_t count = 0;
+  std::uint64_t sum_ns = 0;
+  // Each bucket read once; the cumulative counts and the total come from the same reads.
+  std::array<std::uint64_t, bounds_ns.size() + 1> per_bucket{};
+  for (const auto* s : shards) {
+    for (std::size_t i = 0; i < per_bucket.size(); ++i) {
+      per_bucket[i] += read(s->delivery_latency.counts[i]);
+    }
+    sum_ns += read(s->delivery_latency.sum_ns);
+  }
+  for (std::size_t i = 0; i < bounds_ns.size(); ++i) {
+    bounds[i] = static_cast<double>(bounds_ns[i]) / nanos_per_second;
+    count += per_bucket[i];
+    cumulative[i] = count;
+  }
+  count += per_bucket.back();
+  constexpr std::string_view name = "tickerd_delivery_latency_seconds";
+  out.family(name, metric_type::histogram,
+             "From an update's making on the ingest thread to the end of the shard's write loop "
+             "that sent it (per update and shard with a subscriber, not per client).");
+  out.histogram(name, {}, bounds, cumulative, count,
+                static_cast<double>(sum_ns) / nanos_per_second);
+}
+
+// ---- the feeds -------------------------------------------------------------------------
+
+struct feed_counter {
+  std::string_view name;
+  std::string_view help;
+  std::atomic<std::uint64_t> feed_stats::*member;
+};
+
+constexpr std::array<feed_counter, 8> feed_counters{{
+    {"tickerd_feed_messages_total", "Upstream text frames read.", &feed_stats::messages},
+    {"tickerd_feed_ticks_total", "Ticks (or gas readings) the feed's parser produced.",
+     &feed_stats::ticks},
+    {"tickerd_feed_parse_errors_total", "Upstream frames the parser rejected.",
+     &feed_stats::parse_errors},
+    {"tickerd_feed_unknown_symbols_total", "Upstream entries for instruments not configured.",
+     &feed_stats::unknown_symbols},
+    {"tickerd_feed_connects_total", "Successful upstream handshakes.", &feed_stats::connects},
+    {"tickerd_feed_reconnects_total", "Upstream connection attempts after the first.",
+     &feed_stats::reconnects},
+    {"tickerd_feed_rollovers_total", "Planned make-before-break reconnects.",
+     &feed_stats::rollovers},
+    {"tickerd_feed_gaps_total", "Venue sequence gaps detected.", &feed_stats::gaps},
+}};
+
+constexpr std::array<feed_state, 4> all_feed_states{feed_state::connecting, feed_state::up,
+                                                    feed_state::stale, feed_state::down};
+
+void write_feeds(prometheus_text& out, std::span<const feed_status_entry> feeds,
+                 std::int64_t now_wall_ms) {
+  if (feeds.empty()) return;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  out.family("tickerd_feed_up", metric_type::gauge,
+             "1 when the upstream feed is connected and receiving within its staleness bound.");
+  for (const auto& f : feeds) {
+    const bool up = f.stats->state.load(relaxed) == feed_state::up;
+    out.sample("tickerd_feed_up", {{"feed", f.name}}, std::uint64_t{up ? 1u : 0u});
+  }
+  out.family("tickerd_feed_state", metric_type::gauge,
+             "1 for the feed's current state (connecting, up, stale, down), 0 for the others.");
+  for (const auto& f : feeds) {
+    const auto state = f.stats->state.load(relaxed);
+    for (const auto s : all_feed_states) {
+      out.sample("tickerd_feed_state", {{"feed", f.name}, {"state", to_string(s)}},
+                 std::uint64_t{s == state ? 1u : 0u});
+    }
+  }
+  out.family("tickerd_feed_last_message_age_seconds", metric_type::gauge,
+             "Seconds since the feed's last upstream message (absent before the first).");
+  for (const auto& f : feeds) {
+    const auto last = f.stats->last_message_wall_ms.load(relaxed);
+    if (last == 0) continue;
+    const auto age_ms = now_wall_ms > last ? now_wall_ms - last : 0;
+    out.sample("tickerd_feed_last_message_age_seconds", {{"feed", f.name}},
+               static_cast<double>(age_ms) / millis_per_second);
+  }
+  for (const auto& c : feed_counters) {
+    out.family(c.name, metric_type::counter, c.help);
+    for (const auto& f : feeds) {
+      out.sample(c.name, {{"feed", f.name}}, (f.stats->*c.member).load(relaxed));
+    }
+  }
+}
+
+// ---- Redis -------------------------------------------------------------------------------
+
+void write_redis(prometheus_text& out, const redis_stats* redis, const redis_store_stats* writer) {
+  if (redis == nullptr || !redis->enabled.load(std::memory_order_relaxed)) return;
+  const auto one = [&](std::string_view name, metric_type type, std::string_view help,
+                       std::uint64_t v) {
+    out.family(name, type, help);
+    out.sample(name, {}, v);
+  };
+  one("tickerd_redis_connected", metric_type::gauge, "1 while the Redis data connection is up.",
+      redis->connected.load(std::memory_order_relaxed) ? 1 : 0);
+  one("tickerd_redis_connects_total", metric_type::counter,
+      "Successful connects to Redis, the first included.", read(redis->connects));
+  one("tickerd_redis_disconnects_total", metric_type::counter,
+      "Losses of an open Redis connection.", read(redis->disconnects));
+  if (writer == nullptr) return;
+  one("tickerd_redis_buffered_updates", metric_type::gauge,
+      "Updates waiting to be written to Redis (buffered or in flight).", read(writer->buffered));
+  one("tickerd_redis_written_updates_total", metric_type::counter, "Updates Redis accepted.",
+      read(writer->written));
+  one("tickerd_redis_write_failures_total", metric_type::counter,
+      "Redis write batches that failed (rewritten after the reconnect).", read(writer->failures));
+  one("tickerd_redis_dropped_history_total", metric_type::counter,
+      "History entries given up because the write buffer was full (the state was kept).",
+      read(writer->dropped));
+}
+
+}  // namespace
+
+void write_build_info(prometheus_text& out) {
+  out.family("tickerd_build_info", metric_type::gauge,
+             "Always 1; the labels say which tickerd is running.");
+  out.sample("tickerd_build_info", {{"version", TICKERD_VERSION}}, std::uint64_t{1});
+}
+
+void write_server_metrics(prometheus_text& out, const sources& from, std::int64_t now_wall_ms) {
+  write_shard_families(out, from.shards);
+  write_delivery_latency(out, from.shards);
+  write_feeds(out, from.feeds, now_wall_ms);
+  write_redis(out, from.redis, from.redis_writer);
+}
+
+void write_process_metrics(prometheus_text& out, const process_sample& p) {
+  out.family("process_cpu_seconds_total", metric_type::counter,
+             "Total user and system CPU time spent in seconds.");
+  out.sample("process_cpu_seconds_total", {}, p.cpu_seconds);
+  out.family("process_resident_memory_bytes", metric_type::gauge, "Resident memory size in bytes.");
+  out.sample("process_resident_memory_bytes", {}, p.resident_bytes);
+  out.family("process_virtual_memory_bytes", metric_type::gauge, "Virtual memory size in bytes.");
+  out.sample("process_virtual_memory_bytes", {}, p.virtual_bytes);
+  out.family("process_start_time_seconds", metric_type::gauge,
+             "Start time of the process since unix epoch in seconds.");
+  out.sample("process_start_time_seconds", {}, p.start_time_seconds);
+  out.family("process_open_fds", metric_type::gauge, "Number of open file descriptors.");
+  out.sample("process_open_fds", {}, p.open_fds);
+  out.family("process_max_fds", metric_type::gauge, "Maximum number of open file descriptors.");
+  out.sample("process_max_fds", {}, p.max_fds);
+}
+
+void collect(std::string& out, const sources& from, std::int64_t now_wall_ms) {
+  prometheus_text text(out);
+  write_build_info(text);
+  write_server_metrics(text, from, now_wall_ms);
+  if (const auto p = read_process_sample()) write_process_metrics(text, *p);
+}
+
+}  // namespace tickerd::metrics
