@@ -8,40 +8,22 @@
 // Every wait has a deadline; each check reports on its own and the run fails if any did.
 
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
 import {
-  Child, DECIMAL, freePort, httpGet, httpJson, killAllChildren, roundDecimalText,
-  waitFor,
+  CHROMIUM_ARGS, Child, DECIMAL, freePort, httpGet, httpJson, killAllChildren, loadChromium,
+  requiredPath, roundDecimalText, waitFor,
 } from "./lib.mjs";
 
 // ---- inputs -----------------------------------------------------------------------------------
 
-function required(name) {
-  const v = process.env[name];
-  if (!v) {
-    console.error(`dashboard test: environment variable ${name} is not set (see the header of this file)`);
-    process.exit(2);
-  }
-  return path.resolve(v);
-}
-const TICKERD = required("TICKERD_BIN");
-const SIM = required("TICKERD_SIM_BIN");
-const SOURCE_DIR = required("TICKERD_SOURCE_DIR");
-const BROWSER_DIR = required("TICKERD_BROWSER_DIR");
+const TICKERD = requiredPath("dashboard", "TICKERD_BIN");
+const SIM = requiredPath("dashboard", "TICKERD_SIM_BIN");
+const SOURCE_DIR = requiredPath("dashboard", "TICKERD_SOURCE_DIR");
+const BROWSER_DIR = requiredPath("dashboard", "TICKERD_BROWSER_DIR");
 const CHROMIUM = process.env.TICKERD_CHROMIUM || "/usr/bin/chromium";
-
-const requireFromBuild = createRequire(path.join(BROWSER_DIR, "package.json"));
-let chromium;
-try {
-  ({ chromium } = requireFromBuild("playwright-core"));
-} catch (e) {
-  console.error(`dashboard test: playwright-core is not installed under ${BROWSER_DIR}/node_modules ` +
-    `(ctest's browser.npm_ci fixture runs tests/browser/npm-ci.sh): ${e.message}`);
-  process.exit(1);
-}
+const chromium = loadChromium("dashboard", BROWSER_DIR);
 
 // ---- the stack --------------------------------------------------------------------------------
 
@@ -283,9 +265,7 @@ try {
       executablePath: CHROMIUM,
       headless: true,
       timeout: START_TIMEOUT_MS,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
-        "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"],
+      args: CHROMIUM_ARGS,
     });
     return browser.version();
   }, { fatal: true });

@@ -5,8 +5,38 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+
+// ---- the browser tests' inputs -----------------------------------------------------------------
+
+// An environment variable the test needs, as an absolute path; exits 2 naming it when unset.
+export function requiredPath(test, name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${test} test: environment variable ${name} is not set (see the header of this file)`);
+    process.exit(2);
+  }
+  return path.resolve(v);
+}
+
+// playwright-core's chromium from <browserDir>/node_modules (tests/browser/npm-ci.sh); exits 1
+// saying so when it is not there.
+export function loadChromium(test, browserDir) {
+  try {
+    return createRequire(path.join(browserDir, "package.json"))("playwright-core").chromium;
+  } catch (e) {
+    console.error(`${test} test: playwright-core is not installed under ${browserDir}/node_modules ` +
+      `(ctest's browser.npm_ci fixture runs tests/browser/npm-ci.sh): ${e.message}`);
+    process.exit(1);
+  }
+}
+
+// Debian's Chromium, headless, quiet (no background networking, sync or component updates).
+export const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
+  "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"];
 
 // ---- waiting ------------------------------------------------------------------------------------
 
