@@ -45,6 +45,7 @@ struct shard_stats {
   stat_counter tls_handshake_failures{0};  // refused (protocol, version, cipher) or reset
   stat_counter tls_handshake_timeouts{0};  // not done within handshake_timeout_ms
   stat_counter tls_accept_pauses{0};       // times accepting paused at max_handshakes
+  stat_counter tls_handshake_us{0};        // time spent in OpenSSL's handshake steps
 };
 
 struct redis_stats {
