@@ -11,7 +11,7 @@ namespace {
 
 using field = std::pair<std::string_view, stat_counter shard_stats::*>;
 
-constexpr std::array<field, 16> shard_fields{{
+constexpr std::array<field, 17> shard_fields{{
     {"connections", &shard_stats::connections},
     {"http_connections", &shard_stats::http_connections},
     {"queued_messages", &shard_stats::queued_messages},
@@ -28,6 +28,7 @@ constexpr std::array<field, 16> shard_fields{{
     {"tls_handshake_failures", &shard_stats::tls_handshake_failures},
     {"tls_handshake_timeouts", &shard_stats::tls_handshake_timeouts},
     {"tls_accept_pauses", &shard_stats::tls_accept_pauses},
+    {"tls_handshake_us", &shard_stats::tls_handshake_us},
 }};
 
 void append_u64(std::string& out, std::uint64_t v) {

@@ -1,5 +1,7 @@
 #include "gateway/tls_handshake.hpp"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
 #include "gateway/http_session.hpp"
@@ -52,7 +54,13 @@ void tls_handshake::close() {
 }
 
 void tls_handshake::step() {
+  // The socket never blocks, so this is the handshake's CPU time (its public-key operations).
+  const auto started = std::chrono::steady_clock::now();
   const auto r = tls_accept(ssl_.get());
+  bump(shard_.stats().tls_handshake_us,
+       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started)
+                                      .count()));
   switch (r.status) {
     case tls_status::ok: {
       done_ = true;

@@ -10,44 +10,23 @@
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 
-import { Child, freePort, killAllChildren, waitFor } from "./lib.mjs";
+import { Child, freePort, killAllChildren, launchChromium, playwrightChromium, requiredPath, waitFor } from "./lib.mjs";
 
-function required(name) {
-  const v = process.env[name];
-  if (!v) {
-    console.error(`dashboard_tls test: environment variable ${name} is not set (see the header of this file)`);
-    process.exit(2);
-  }
-  return path.resolve(v);
-}
-const TICKERD = required("TICKERD_BIN");
-const SIM = required("TICKERD_SIM_BIN");
-const SOURCE_DIR = required("TICKERD_SOURCE_DIR");
-const BROWSER_DIR = required("TICKERD_BROWSER_DIR");
-const CHROMIUM = process.env.TICKERD_CHROMIUM || "/usr/bin/chromium";
+const TICKERD = requiredPath("dashboard_tls", "TICKERD_BIN");
+const SIM = requiredPath("dashboard_tls", "TICKERD_SIM_BIN");
+const SOURCE_DIR = requiredPath("dashboard_tls", "TICKERD_SOURCE_DIR");
+const BROWSER_DIR = requiredPath("dashboard_tls", "TICKERD_BROWSER_DIR");
 const OPENSSL = "/usr/bin/openssl";
-
-const requireFromBuild = createRequire(path.join(BROWSER_DIR, "package.json"));
-let chromium;
-try {
-  ({ chromium } = requireFromBuild("playwright-core"));
-} catch (e) {
-  console.error(`dashboard_tls test: playwright-core is not installed under ${BROWSER_DIR}/node_modules: ${e.message}`);
-  process.exit(1);
-}
+const chromium = playwrightChromium("dashboard_tls", BROWSER_DIR);
 
 const SYMBOLS = ["BTC-USDT", "ETH-USDT", "SOL-USDT"];
 const START_TIMEOUT_MS = 30000;
 const WAIT_MS = 30000;
 const WHOLE_RUN_MS = 180000;
-const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-  "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
-  "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tickerd-browser-tls-"));
 const file = (name) => path.join(dir, name);
@@ -147,7 +126,7 @@ backoff_max_ms = 500
   });
 
   await check("Chromium without the certificate's key pinned refuses the page", async () => {
-    const plain = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: START_TIMEOUT_MS, args: CHROMIUM_ARGS });
+    const plain = await launchChromium(chromium, START_TIMEOUT_MS);
     browsers.push(plain);
     const page = await plain.newPage();
     let error = "";
@@ -163,10 +142,8 @@ backoff_max_ms = 500
 
   await check("the dashboard over https connects back over wss and shows live prices", async () => {
     const spki = spkiHash(file("server.crt"));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: START_TIMEOUT_MS,
-      args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spki}`],
-    });
+    const browser = await launchChromium(chromium, START_TIMEOUT_MS,
+      [`--ignore-certificate-errors-spki-list=${spki}`]);
     browsers.push(browser);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
     const pageErrors = [];

@@ -4,8 +4,8 @@
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import http from "node:http";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 
@@ -34,15 +34,18 @@ export function playwrightChromium(test, browserDir) {
 
 export const CHROMIUM = process.env.TICKERD_CHROMIUM || "/usr/bin/chromium";
 
-// Debian's Chromium, headless, quiet: nothing in the background competes with the test.
-export function launchChromium(chromium, timeoutMs) {
+// Debian's Chromium, headless, quiet (no background networking, sync or component updates).
+export const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
+  "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"];
+
+// Launches Debian's Chromium with CHROMIUM_ARGS and a test's own extra flags.
+export function launchChromium(chromium, timeoutMs, extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     timeout: timeoutMs,
-    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-      "--disable-background-networking", "--no-first-run", "--no-default-browser-check",
-      "--disable-extensions", "--disable-sync", "--mute-audio", "--disable-component-update"],
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
 

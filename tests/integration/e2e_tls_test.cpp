@@ -168,7 +168,8 @@ TEST(e2e_tls, bot_over_wss_with_verification_gets_snapshot_and_updates) {
   // Only TLS on the port: plain HTTP gets no answer.
   EXPECT_NE(http_get(rig.port(), "/healthz", seconds(5)).status, 200);
   EXPECT_TRUE(rig.wait_stats([](const json_value& j) {
-    return j["tls_handshakes"].integer() >= 3 && j["tls_handshakes_in_progress"].integer() == 0;
+    return j["tls_handshakes"].integer() >= 3 && j["tls_handshakes_in_progress"].integer() == 0 &&
+           j["tls_handshake_us"].integer() > 0;
   }));
 }
 

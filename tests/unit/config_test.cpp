@@ -242,6 +242,25 @@ TEST(Config, UnknownKeysAreNamed) {
       "feeds[1].extra", {"unknown key"});
 }
 
+// [server.tls] as text (the files are loaded by resolve_config: tests/integration/e2e_tls_test).
+TEST(Config, ServerTlsTable) {
+  EXPECT_FALSE(load("").server.tls.enabled());
+  const config c =
+      load("[server.tls]\ncert = \"/etc/t/server.crt\"\nkey = \"/etc/t/server.key\"\n");
+  EXPECT_TRUE(c.server.tls.enabled());
+  EXPECT_EQ(c.server.tls.cert, "/etc/t/server.crt");
+  EXPECT_EQ(c.server.tls.key, "/etc/t/server.key");
+  EXPECT_EQ(c.server.tls.max_handshakes, 64u);
+  const std::string both = "[server.tls]\ncert = \"a.crt\"\nkey = \"a.key\"\n";
+  EXPECT_EQ(load(both + "max_handshakes = 5\n").server.tls.max_handshakes, 5u);
+  expect_error(both + "max_handshakes = 0\n", "server.tls.max_handshakes", {"between"});
+  expect_error(both + "ca = \"x\"\n", "server.tls.ca", {"unknown key"});
+  expect_error("[server.tls]\nkey = \"a.key\"\n", "server.tls.cert", {"required"});
+  expect_error("[server.tls]\ncert = \"a.crt\"\n", "server.tls.key", {"required"});
+  expect_error("[server.tls]\ncert = \"\"\nkey = \"a.key\"\n", "server.tls.cert", {"required"});
+  expect_error("[server]\ntls = true\n", "server.tls", {"table"});
+}
+
 TEST(Config, WrongTypesAreNamed) {
   expect_error("server = 1\n", "server", {"table"});
   expect_error("[server]\nshards = \"2\"\n", "server.shards", {"integer"});

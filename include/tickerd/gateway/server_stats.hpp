@@ -44,6 +44,7 @@ struct shard_stats {
   stat_counter tls_handshake_failures{0};  // refused (protocol, version, cipher) or reset
   stat_counter tls_handshake_timeouts{0};  // not done within handshake_timeout_ms
   stat_counter tls_accept_pauses{0};       // times accepting paused at max_handshakes
+  stat_counter tls_handshake_us{0};        // time spent in OpenSSL's handshake steps
   // Upgrades refused, by reason; tokens refused and subscribes forbidden, by reason.
   std::array<stat_counter, refusal_count> refused{};
   std::array<stat_counter, auth_failure_count> auth_failures{};
