@@ -620,6 +620,11 @@ config read_config(const toml::table& root_table) {
   read_gas(root, c.gas);
   read_fng(root, c.fng);
   read_auth(root, c.auth);
+  if (c.metrics.separate && c.metrics.listen.port != 0 &&
+      c.metrics.listen.port == c.server.listen.port &&
+      c.metrics.listen.host == c.server.listen.host) {
+    fail("metrics.listen", "is server.listen; leave it out to serve /metrics there");
+  }
   if (c.node.role != node_role::all && !c.redis.enabled) {
     fail("node.role", "'" + std::string(to_string(c.node.role)) +
                           "' needs a [redis] table: nodes share state through Redis");

@@ -105,6 +105,15 @@ struct server::impl {
     }
   }
 
+  // A scrape reads the link's and the feeds' counters: the threads that serve one stop before
+  // those go, even when run() ended by an exception.
+  ~impl() {
+    if (metrics_listener) metrics_listener->stop();
+    gate->stop();
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+
   // GET /metrics, on a shard's thread or the metrics server's: only atomics are read.
   void write_metrics(std::string& body, std::span<const shard_stats* const> shards) const {
     metrics::sources from;
@@ -253,8 +262,7 @@ struct server::impl {
   aggregator market;
   redis_stats redis_state;  // written by the link, read by /v1/stats; outlives both
   std::unique_ptr<gateway> gate;
-  std::unique_ptr<metrics_server> metrics_listener;  // with [metrics] listen
-  std::unique_ptr<store_link> link;                  // null without [redis]
+  std::unique_ptr<store_link> link;  // null without [redis]
   std::unique_ptr<almanac_source> almanac;
   feed_stats* gas_stats = nullptr;  // in `stats`, when [gas] is configured
   std::unique_ptr<gas_source> gas;
@@ -266,6 +274,8 @@ struct server::impl {
   bool stopped = false;
   std::string status_buffer;
   std::shared_ptr<spdlog::logger> log;
+  // Last: destroyed (its thread joined) before everything a scrape reads.
+  std::unique_ptr<metrics_server> metrics_listener;  // with [metrics] listen
 };
 
 server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}

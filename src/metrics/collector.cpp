@@ -34,11 +34,23 @@ struct shard_family {
   // An extra label with one sample per value (`get` receives the value's index); "" = none.
   std::string_view label = {};
   std::span<const std::string_view> values = {};
+  double scale = 0;  // non-zero: the value times this, as a float (microseconds to seconds)
 };
 
 // Indexed like shard_stats::subscriptions: channel_kind, then ticker.*.
 constexpr std::array<std::string_view, subscription_families> subscription_family_names{
     "ticker", "venue_ticker", "status", "almanac", "gas", "fng", "ticker_wildcard"};
+
+// Indexed like shard_stats::refused and auth_failures: the reasons' own names.
+template <typename Reason, std::size_t N>
+constexpr std::array<std::string_view, N> reason_names() {
+  std::array<std::string_view, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = to_string(static_cast<Reason>(i));
+  return out;
+}
+constexpr auto refusal_names = reason_names<refusal, refusal_count>();
+constexpr auto auth_failure_names = reason_names<auth_failure, auth_failure_count>();
+constexpr double micros_per_second = 1e6;
 
 // Every family is exported per shard (label `shard`); sum() over it for the node.
 // Adding a family: a counter or gauge in shard_stats (written by its shard), and one entry here.
@@ -70,7 +82,7 @@ constexpr shard_family shard_families[] = {
      "Messages (updates, snapshots, replies, notices) handed to the kernel.",
      &field<&shard_stats::messages_sent>},
     {"tickerd_sent_bytes_total", metric_type::counter,
-     "Bytes of WebSocket traffic the kernel accepted, framing and handshakes included.",
+     "Bytes of WebSocket and SSE traffic sent (before TLS encryption), framing included.",
      &field<&shard_stats::bytes_sent>},
     {"tickerd_conflations_total", metric_type::counter,
      "Times a slow client's queue was conflated to the newest update per channel.",
@@ -83,6 +95,34 @@ constexpr shard_family shard_families[] = {
     {"tickerd_idle_closes_total", metric_type::counter,
      "Clients dropped after limits.idle_timeout_ms without a byte.",
      &field<&shard_stats::idle_closes>},
+    {"tickerd_refusals_total", metric_type::counter,
+     "Connections refused before the upgrade or stream, by reason (origin, per-IP or total "
+     "limit, auth).",
+     &element<&shard_stats::refused>, "reason", refusal_names},
+    {"tickerd_auth_failures_total", metric_type::counter,
+     "Tokens that did not verify and requests a token does not allow, by reason.",
+     &element<&shard_stats::auth_failures>, "reason", auth_failure_names},
+    {"tickerd_tls_handshakes_in_progress", metric_type::gauge,
+     "TLS handshakes under way (at most server.tls.max_handshakes per shard).",
+     &field<&shard_stats::tls_handshakes_in_progress>},
+    {"tickerd_tls_handshakes_total", metric_type::counter, "TLS handshakes completed.",
+     &field<&shard_stats::tls_handshakes>},
+    {"tickerd_tls_handshake_failures_total", metric_type::counter,
+     "TLS handshakes refused (protocol version, cipher, not TLS) or reset.",
+     &field<&shard_stats::tls_handshake_failures>},
+    {"tickerd_tls_handshake_timeouts_total", metric_type::counter,
+     "TLS handshakes not done within limits.handshake_timeout_ms.",
+     &field<&shard_stats::tls_handshake_timeouts>},
+    {"tickerd_tls_accept_pauses_total", metric_type::counter,
+     "Times a shard stopped accepting at server.tls.max_handshakes.",
+     &field<&shard_stats::tls_accept_pauses>},
+    {"tickerd_tls_handshake_seconds_total",
+     metric_type::counter,
+     "Time spent in OpenSSL's handshake steps (their CPU: the socket never blocks).",
+     &field<&shard_stats::tls_handshake_us>,
+     {},
+     {},
+     1 / micros_per_second},
 };
 
 void write_shard_families(prometheus_text& out, std::span<const shard_stats* const> shards) {
@@ -92,6 +132,11 @@ void write_shard_families(prometheus_text& out, std::span<const shard_stats* con
   for (const auto& f : shard_families) {
     out.family(f.name, f.type, f.help);
     for (std::size_t s = 0; s < shards.size(); ++s) {
+      if (f.scale != 0) {
+        out.sample(f.name, {{"shard", shard_names[s]}},
+                   static_cast<double>(f.get(*shards[s], 0)) * f.scale);
+        continue;
+      }
       if (f.label.empty()) {
         out.sample(f.name, {{"shard", shard_names[s]}}, f.get(*shards[s], 0));
         continue;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "redis_harness.hpp"
 
 namespace tickerd::e2e {
 namespace {
@@ -99,6 +100,19 @@ testing::AssertionResult wait_query(std::uint16_t prometheus_port, const std::st
          << query << " never became " << want << "; last answer: " << last;
 }
 
+// `promtool check metrics` on a scrape: exit 0 and not a word of lint.
+testing::AssertionResult promtool_check(const temp_dir& dir, const std::string& scrape) {
+  const auto file = dir.write("scrape.txt", scrape);
+  const auto check = run_to_exit(
+      {"/bin/sh", "-c", std::string(promtool_bin) + " check metrics < '" + file.string() + "'"},
+      dir.path(), "promtool");
+  if (check.exit.exited && check.exit.code == 0 && check.out.empty() && check.err.empty()) {
+    return testing::AssertionSuccess();
+  }
+  return testing::AssertionFailure() << "promtool check metrics: " << check.exit.str() << "\n"
+                                     << check.out << check.err;
+}
+
 TEST(e2e_metrics, promtool_accepts_the_scrape_and_prometheus_reads_it_back) {
   ASSERT_TRUE(executable(prometheus_bin) && executable(promtool_bin))
       << prometheus_bin << " and " << promtool_bin
@@ -127,13 +141,7 @@ TEST(e2e_metrics, promtool_accepts_the_scrape_and_prometheus_reads_it_back) {
   }));
 
   // Debian's promtool: the text parses and no lint rule complains.
-  const auto file = s.dir().write("scrape.txt", scrape.body);
-  const auto check = run_to_exit(
-      {"/bin/sh", "-c", std::string(promtool_bin) + " check metrics < '" + file.string() + "'"},
-      s.dir().path(), "promtool");
-  EXPECT_TRUE(check.exit.exited && check.exit.code == 0) << check.exit.str() << "\n"
-                                                         << check.out << check.err;
-  EXPECT_EQ(check.out + check.err, "") << "promtool printed lint problems";
+  EXPECT_TRUE(promtool_check(s.dir(), scrape.body));
 
   // A real Prometheus scraping tickerd twice a second.
   const auto prometheus_port = free_port();
@@ -181,6 +189,38 @@ TEST(e2e_metrics, a_separate_listen_address_serves_metrics_alone) {
   clients.clear();
   EXPECT_TRUE(wait_scrape(metrics_port, [](const std::string& t) {
     return sample_sum(t, "tickerd_connections") == 0.0;
+  }));
+}
+
+TEST(e2e_metrics, exports_the_redis_connection_and_writer) {
+  ASSERT_TRUE(executable(promtool_bin)) << promtool_bin << " is needed: apt-get install prometheus";
+  temp_dir dir("e2e_metrics_redis");
+  redis_server redis(dir);
+  ASSERT_TRUE(redis.start());
+  stack_options options;
+  options.extra_toml = "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis.port()) +
+                       "\"\nbackoff_initial_ms = 50\nbackoff_max_ms = 300\n";
+  stack s(options);
+  ASSERT_TRUE(s.start());
+  ASSERT_TRUE(wait_scrape(s.port(), [](const std::string& t) {
+    return sample_sum(t, "tickerd_redis_connected") == 1.0 &&
+           sample_sum(t, "tickerd_redis_connects_total") == 1.0 &&
+           sample_sum(t, "tickerd_redis_written_updates_total").value_or(0) > 0;
+  }));
+  // Redis goes away: the gauge drops, the loss is counted, updates wait in the buffer.
+  redis.kill();
+  std::string during;
+  ASSERT_TRUE(wait_scrape(s.port(), [&during](const std::string& t) {
+    during = t;
+    return sample_sum(t, "tickerd_redis_connected") == 0.0 &&
+           sample_sum(t, "tickerd_redis_disconnects_total") == 1.0 &&
+           sample_sum(t, "tickerd_redis_buffered_updates").value_or(0) > 0;
+  }));
+  EXPECT_TRUE(promtool_check(s.dir(), during));
+  ASSERT_TRUE(redis.start());
+  EXPECT_TRUE(wait_scrape(s.port(), [](const std::string& t) {
+    return sample_sum(t, "tickerd_redis_connected") == 1.0 &&
+           sample_sum(t, "tickerd_redis_connects_total") == 2.0;
   }));
 }
 

@@ -42,6 +42,10 @@ TEST(metrics_config, mistakes_name_the_key) {
   EXPECT_EQ(error_of("[metrics]\nenabled = false\nlisten = \"127.0.0.1:9100\"\n")
                 .rfind("metrics.listen: ", 0),
             0u);
+  EXPECT_EQ(error_of("[server]\nlisten = \"127.0.0.1:8080\"\n[metrics]\nlisten = "
+                     "\"127.0.0.1:8080\"\n")
+                .rfind("metrics.listen: ", 0),
+            0u);
   EXPECT_EQ(error_of("[metrics]\nenabled = \"yes\"\n").rfind("metrics.enabled: ", 0), 0u);
   EXPECT_EQ(error_of("[metrics]\nlisen = \"127.0.0.1:9100\"\n").rfind("metrics.lisen: ", 0), 0u);
 }
