@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <thread>
@@ -50,9 +51,16 @@ struct gateway_shared {
   }
 
   // The verifier ([auth] mode "jwt"), null otherwise. Replaced on SIGHUP by another thread:
-  // read once per handshake or auth message, never per delivered message.
-  std::shared_ptr<const token_verifier> verifier() const { return verifier_.load(); }
-  void set_verifier(std::shared_ptr<const token_verifier> v) { verifier_.store(std::move(v)); }
+  // read once per handshake or auth message, never per delivered message, so a mutex costs
+  // nothing that matters (and every sanitizer understands it).
+  std::shared_ptr<const token_verifier> verifier() const {
+    std::lock_guard lock(verifier_mutex_);
+    return verifier_;
+  }
+  void set_verifier(std::shared_ptr<const token_verifier> v) {
+    std::lock_guard lock(verifier_mutex_);
+    verifier_ = std::move(v);
+  }
 
   gateway_options options;
   std::shared_ptr<const static_files> files;
@@ -66,7 +74,8 @@ struct gateway_shared {
   std::vector<const shard_stats*> stats_view;
 
  private:
-  std::atomic<std::shared_ptr<const token_verifier>> verifier_;
+  mutable std::mutex verifier_mutex_;
+  std::shared_ptr<const token_verifier> verifier_;
 };
 
 class shard {
