@@ -323,6 +323,10 @@ TEST(e2e_auth, origins_outside_the_allowlist_get_403) {
   const auto st = stats(a.port());
   ASSERT_TRUE(st);
   EXPECT_EQ((*st)["refused"]["origin"].integer(), 4);
+  std::int64_t per_shard = 0;
+  for (const auto& shard : (*st)["per_shard"].items())
+    per_shard += shard["refused"]["origin"].integer();
+  EXPECT_EQ(per_shard, 4) << "the totals are the shards' sum";
 }
 
 // Keeps connections open and counts which upgrades the per-IP limit refuses.
