@@ -245,7 +245,7 @@ std::string parse_jwks(std::string_view json, key_set& out) {
   }
   simdjson::dom::array keys;
   if (root["keys"].get_array().get(keys) != simdjson::SUCCESS) {
-    return "no \"keys\" array";
+    return "no 'keys' array";
   }
   std::size_t index = 0;
   for (const auto jwk : keys) {

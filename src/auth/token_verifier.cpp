@@ -215,7 +215,7 @@ result token_verifier::verify(std::string_view token, std::int64_t now_ms,
         if (p.get_string().get(s) != simdjson::SUCCESS || !channel_permissions::valid_pattern(s) ||
             list.size() == channel_permissions::max_patterns) {
           return fail(auth_failure::malformed,
-                      "the channels claim must list at most 256 patterns like \"ticker.*\"");
+                      "the channels claim must list at most 256 patterns like 'ticker.*'");
         }
         list.emplace_back(s);
       }

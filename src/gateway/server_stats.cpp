@@ -35,27 +35,43 @@ void append_u64(std::string& out, std::uint64_t v) {
   json::append_int(out, static_cast<std::int64_t>(v));
 }
 
-// {"origin":0,...}: one counter array by reason, summed over `shards` (one shard: its own).
+// The refusal and auth-failure counters of one shard (or their sum), each read once.
+struct reason_counts {
+  std::array<std::uint64_t, refusal_count> refused{};
+  std::array<std::uint64_t, auth_failure_count> auth_failures{};
+
+  static reason_counts of(const shard_stats& s) {
+    reason_counts c;
+    for (std::size_t r = 0; r < refusal_count; ++r) c.refused[r] = read(s.refused[r]);
+    for (std::size_t f = 0; f < auth_failure_count; ++f) {
+      c.auth_failures[f] = read(s.auth_failures[f]);
+    }
+    return c;
+  }
+  void add(const reason_counts& o) {
+    for (std::size_t r = 0; r < refusal_count; ++r) refused[r] += o.refused[r];
+    for (std::size_t f = 0; f < auth_failure_count; ++f) auth_failures[f] += o.auth_failures[f];
+  }
+};
+
+// ,"refused":{"origin":0,...},"auth_failures":{"missing":0,...}
 template <typename Reason, std::size_t N>
 void append_reasons(std::string& out, std::string_view key,
-                    std::span<const shard_stats* const> shards,
-                    std::array<stat_counter, N> shard_stats::*counters) {
+                    const std::array<std::uint64_t, N>& counts) {
   json::append_key(out, key);
   out.push_back('{');
   for (std::size_t r = 0; r < N; ++r) {
-    std::uint64_t sum = 0;
-    for (const auto* s : shards) sum += read((s->*counters)[r]);
     if (r != 0) out.push_back(',');
     json::append_string(out, to_string(static_cast<Reason>(r)));
     out.push_back(':');
-    append_u64(out, sum);
+    append_u64(out, counts[r]);
   }
   out.push_back('}');
 }
 
-void append_refusals(std::string& out, std::span<const shard_stats* const> shards) {
-  append_reasons<refusal>(out, "refused", shards, &shard_stats::refused);
-  append_reasons<auth_failure>(out, "auth_failures", shards, &shard_stats::auth_failures);
+void append_refusals(std::string& out, const reason_counts& c) {
+  append_reasons<refusal>(out, "refused", c.refused);
+  append_reasons<auth_failure>(out, "auth_failures", c.auth_failures);
 }
 
 }  // namespace
@@ -66,6 +82,7 @@ void encode_server_stats(std::string& out, std::span<const shard_stats* const> s
   json::append_int(out, ts_ms);
   // Each field read once per shard: the totals are the sum of exactly what the shards list.
   std::array<std::uint64_t, shard_fields.size()> totals{};
+  reason_counts reason_totals;
   std::string per_shard = "[";
   for (std::size_t s = 0; s < shards.size(); ++s) {
     if (s != 0) per_shard.push_back(',');
@@ -76,7 +93,9 @@ void encode_server_stats(std::string& out, std::span<const shard_stats* const> s
       json::append_key(per_shard, shard_fields[f].first);
       append_u64(per_shard, v);
     }
-    append_refusals(per_shard, shards.subspan(s, 1));
+    const auto reasons = reason_counts::of(*shards[s]);
+    reason_totals.add(reasons);
+    append_refusals(per_shard, reasons);
     per_shard.push_back('}');
   }
   per_shard.push_back(']');
@@ -86,7 +105,7 @@ void encode_server_stats(std::string& out, std::span<const shard_stats* const> s
     json::append_key(out, shard_fields[f].first);
     append_u64(out, totals[f]);
   }
-  append_refusals(out, shards);
+  append_refusals(out, reason_totals);
   json::append_key(out, "per_shard");
   out.append(per_shard);
   json::append_key(out, "redis");

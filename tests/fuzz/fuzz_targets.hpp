@@ -1944,7 +1944,9 @@ inline const char* token_target(const std::uint8_t* data, std::size_t size) {
     if (static_cast<std::size_t>(r.failure) >= auth_failure_count) return "bad failure reason";
     if (r.detail.empty()) return "refused without a reason";
     for (const char c : r.detail) {
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      // Plain ASCII with nothing to escape: it goes into the 401's JSON body as it is.
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f ||
+          c == '"' || c == '\\') {
         return "reason text is not plain ASCII";
       }
     }

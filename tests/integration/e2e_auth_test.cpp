@@ -182,7 +182,7 @@ TEST(e2e_auth, bearer_header_and_refusals_with_401_and_their_reasons) {
 }
 
 TEST(e2e_auth, auth_message_first_then_only_once) {
-  auth_stack a("", {}, "handshake_timeout_ms = 1500");
+  auth_stack a("", {}, "handshake_timeout_ms = 3000");
   ASSERT_TRUE(a.s().start());
   ws_client c;
   ASSERT_TRUE(c.connect(a.port()));
@@ -259,10 +259,11 @@ TEST(e2e_auth, anonymous_channels_without_a_token_and_more_with_one) {
 }
 
 TEST(e2e_auth, token_expiring_then_refresh_then_close_4001_without_one) {
-  // The notice 2 s before exp; exp 4 s away; no leeway.
-  auth_stack a("leeway_ms = 0\nexpiry_notice_ms = 2000\n");
+  // exp 8 s away, the notice 6 s before it (so about 2 s from now), no leeway: a slow machine
+  // has 6 s to answer the notice before the token lapses.
+  auth_stack a("leeway_ms = 0\nexpiry_notice_ms = 6000\n");
   ASSERT_TRUE(a.s().start());
-  const auto exp = now_s() + 4;
+  const auto exp = now_s() + 8;
   ws_client c;
   ASSERT_TRUE(c.connect(a.port(), "/ws?token=" + make_jwt(R"(["fng","gas.ETH"])", exp)));
   ASSERT_TRUE(c.send_text(subscribe_request(1, {"fng", "gas.ETH"})));
@@ -322,6 +323,10 @@ TEST(e2e_auth, origins_outside_the_allowlist_get_403) {
   const auto st = stats(a.port());
   ASSERT_TRUE(st);
   EXPECT_EQ((*st)["refused"]["origin"].integer(), 4);
+  std::int64_t per_shard = 0;
+  for (const auto& shard : (*st)["per_shard"].items())
+    per_shard += shard["refused"]["origin"].integer();
+  EXPECT_EQ(per_shard, 4) << "the totals are the shards' sum";
 }
 
 // Keeps connections open and counts which upgrades the per-IP limit refuses.

@@ -111,6 +111,23 @@ TEST(TokenVerifier, RejectsAlgNoneAndAlgorithmConfusion) {
             auth_failure::wrong_alg);
 }
 
+TEST(TokenVerifier, EveryChangedByteIsRefused) {
+  const auto ed = make_key("ED25519");
+  const token_verifier v({}, pem_keys(ed.public_pem));
+  const auto good = make_token("EdDSA", claims(), ed.private_pem);
+  verified_token t;
+  ASSERT_TRUE(v.verify(good, now_ms, t).ok);
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    for (const char c : {'A', '.', '\xff', '\0'}) {
+      if (good[i] == c) continue;
+      auto bad = good;
+      bad[i] = c;
+      // base64url is decoded canonically (no ignored trailing bits): every change matters.
+      EXPECT_FALSE(v.verify(bad, now_ms, t).ok) << "byte " << i << " changed to " << int(c);
+    }
+  }
+}
+
 TEST(TokenVerifier, ChecksTimesWithLeeway) {
   token_rules rules;
   rules.leeway_ms = 5'000;
