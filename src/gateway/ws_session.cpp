@@ -1013,6 +1013,10 @@ void ws_session::keepalive(std::int64_t now_ms) {
 // nothing for half the idle timeout sends a comment (proxies keep it open), and a client that
 // has taken nothing for all of it while bytes wait is dropped.
 void ws_session::keepalive_sse(std::int64_t now_ms) {
+  if (auth_.required) {
+    check_token(now_ms);  // `token_expiring`, then the close event (4001) at expiry
+    if (closing_ || finished_) return;
+  }
   const auto idle = shard_.limits().idle_timeout.count();
   const auto quiet = now_ms - sse_->last_sent_ms;
   if (writing_) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -403,6 +404,77 @@ TEST(e2e_auth, sighup_rereads_the_key_and_a_bad_file_keeps_the_old_one) {
   ASSERT_TRUE(wait_log("auth keys reloaded", 1)) << a.s().tickerd().logs();
   EXPECT_EQ(status(next), 101);
   EXPECT_EQ(status(secret), 401);
+}
+
+// `GET /v1/sse` obeys the same [auth]: the token comes with the request (an event stream cannot
+// send `auth`), and every channel must be allowed before the 200. Read with Debian's curl.
+std::string curl_sse(auth_stack& a, const std::string& target, const std::string& header,
+                     const char* name) {
+  child_process curl;
+  std::vector<std::string> argv{"/usr/bin/curl",          "-sS", "-N", "--max-time", "8", "-w",
+                                "\nstatus=%{http_code}\n"};
+  if (!header.empty()) argv.insert(argv.end(), {"-H", header});
+  argv.push_back("http://127.0.0.1:" + std::to_string(a.port()) + target);
+  EXPECT_TRUE(curl.spawn(argv, a.s().dir().path(), name));
+  EXPECT_TRUE(curl.wait_exit(seconds(20))) << "curl did not end: " << curl.logs();
+  return curl.stdout_text();
+}
+
+TEST(e2e_auth, event_streams_need_a_token_for_what_is_not_anonymous) {
+  auth_stack a("anonymous_channels = [\"fng\"]\n");
+  ASSERT_TRUE(a.s().start());
+  const auto eth_only = make_jwt(R"(["ticker.ETH-USDT"])", now_s() + 600);
+  // Anonymous: fng only.
+  const auto anon = curl_sse(a, "/v1/sse?channels=fng", {}, "curl-anon");
+  EXPECT_NE(anon.find("status=200"), std::string::npos) << anon;
+  EXPECT_NE(anon.find("\"type\":\"snapshot\""), std::string::npos) << anon;
+  const auto missing = curl_sse(a, "/v1/sse?channels=fng,ticker.BTC-USDT", {}, "curl-missing");
+  EXPECT_NE(missing.find("status=401"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("ticker.BTC-USDT"), std::string::npos) << missing;
+  // A token for ETH: ETH (and the anonymous fng) stream; BTC is forbidden, whole request refused.
+  const auto allowed = curl_sse(a, "/v1/sse?channels=ticker.ETH-USDT,fng",
+                                "Authorization: Bearer " + eth_only, "curl-allowed");
+  EXPECT_NE(allowed.find("status=200"), std::string::npos) << allowed;
+  EXPECT_NE(allowed.find("\"channel\":\"ticker.ETH-USDT\""), std::string::npos) << allowed;
+  const auto forbidden =
+      curl_sse(a, "/v1/sse?channels=ticker.BTC-USDT&token=" + eth_only, {}, "curl-forbidden");
+  EXPECT_NE(forbidden.find("status=403"), std::string::npos) << forbidden;
+  EXPECT_NE(forbidden.find("\"error\":\"forbidden\""), std::string::npos) << forbidden;
+  const auto bad =
+      curl_sse(a, "/v1/sse?channels=fng", "Authorization: Bearer not.a.token", "curl-bad");
+  EXPECT_NE(bad.find("status=401"), std::string::npos) << bad;
+  const auto st = stats(a.port());
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["auth_failures"]["forbidden"].integer(), 1);
+  EXPECT_EQ((*st)["auth_failures"]["missing"].integer(), 1);
+  EXPECT_EQ((*st)["auth_failures"]["malformed"].integer(), 1);
+  EXPECT_EQ((*st)["refused"]["auth"].integer(), 2);
+  // The same counts on /metrics, summed over the shards.
+  const auto metrics = http_get(a.port(), "/metrics", seconds(5));
+  ASSERT_EQ(metrics.status, 200);
+  double forbidden_total = 0;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("tickerd_auth_failures_total{") &&
+        line.find("reason=\"forbidden\"") != std::string::npos) {
+      forbidden_total += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  EXPECT_EQ(forbidden_total, 1) << metrics.body.substr(0, 4000);
+}
+
+TEST(e2e_auth, an_event_stream_ends_when_its_token_expires) {
+  auth_stack a("leeway_ms = 0\nexpiry_notice_ms = 2000\n");
+  ASSERT_TRUE(a.s().start());
+  const auto out = curl_sse(a, "/v1/sse?channels=ticker.BTC-USDT",
+                            "Authorization: Bearer " + make_jwt(R"(["ticker.*"])", now_s() + 3),
+                            "curl-expiring");
+  EXPECT_NE(out.find("status=200"), std::string::npos) << out;
+  const auto notice = out.find("\"type\":\"token_expiring\"");
+  const auto closed = out.find("\"code\":4001");
+  EXPECT_NE(notice, std::string::npos) << out;
+  EXPECT_NE(closed, std::string::npos) << out;
+  EXPECT_LT(notice, closed) << out;
 }
 
 }  // namespace

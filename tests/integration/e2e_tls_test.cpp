@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -354,6 +355,35 @@ TEST(e2e_tls, a_bad_certificate_or_key_at_start_is_exit_2_naming_the_key) {
       EXPECT_NE(r.err.find(c.reason), std::string::npos) << r.err;
     }
   }
+}
+
+// The other client-facing parts over the same TLS port: an event stream read by curl with
+// verification on (the test CA), and /metrics counting the handshakes.
+TEST(e2e_tls, event_streams_and_metrics_over_https) {
+  tls_rig rig;
+  ASSERT_TRUE(rig.start());
+  child_process curl;
+  ASSERT_TRUE(curl.spawn(
+      {"/usr/bin/curl", "-sS", "-N", "--max-time", "6", "--cacert", rig.pki.ca_cert.string(), "-w",
+       "\nstatus=%{http_code}\n",
+       "https://localhost:" + std::to_string(rig.port()) + "/v1/sse?channels=ticker.BTC-USDT"},
+      rig.s->dir().path(), "curl"));
+  ASSERT_TRUE(curl.wait_exit(seconds(30))) << curl.logs();
+  const auto out = curl.stdout_text();
+  EXPECT_NE(out.find("status=200"), std::string::npos) << curl.logs();
+  EXPECT_NE(out.find("\"type\":\"snapshot\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"type\":\"update\""), std::string::npos) << out;
+  EXPECT_NE(out.find("id: "), std::string::npos) << out;
+  const auto metrics = https_get(rig.port(), "/metrics", rig.client(), seconds(10));
+  ASSERT_EQ(metrics.status, 200);
+  double handshakes = 0;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("tickerd_tls_handshakes_total{")) {
+      handshakes += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  EXPECT_GE(handshakes, 2) << "curl's and this scrape's, at least";
 }
 
 }  // namespace
