@@ -10,7 +10,9 @@
 # runs no load test), BENCH_CPU (the core to pin to, default 1; "none" to not pin), BENCH_INVOCATION
 # (how the run was started, for RESULTS.md; the Makefile sets it).
 # Load tests: BENCH_MICRO=0 skips the micro set, BENCH_LOAD=0 the load set; BENCH_SCENARIOS
-# (default "fanout latency dashboards bots burst churn idle"); tickerd (and the Node peer) run on
+# (default "fanout fanout_tls latency latency_tls dashboards bots burst churn idle handshakes";
+# the _tls twins run the same load over wss:// with [auth] jwt, handshakes the TLS handshake
+# cost on one core); tickerd (and the Node peer) run on
 # BENCH_CPU, tickerd-bench and tickerd-sim on the other core. A subset leaves RESULTS.md alone.
 # Fails (after writing RESULTS.md) when a throttled scenario lost an update (bench/load/results.mjs).
 # Writes BUILD_DIR/bench-results/micro.json (Google Benchmark JSON), BUILD_DIR/bench-results/load/
@@ -89,7 +91,7 @@ if [[ "$run_load" != 0 ]]; then
   fi
   load_dir="$results/load"
   mkdir -p "$load_dir"
-  scenarios=${BENCH_SCENARIOS:-fanout latency dashboards bots burst churn idle}
+  scenarios=${BENCH_SCENARIOS:-fanout fanout_tls latency latency_tls dashboards bots burst churn idle handshakes}
   server_cpu=$cpu
   bench_cpu=0
   [[ "$server_cpu" == 0 ]] && bench_cpu=1

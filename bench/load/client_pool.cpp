@@ -10,6 +10,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +20,7 @@
 
 #include "load/core/message_scan.hpp"
 #include "load/core/ws_frame.hpp"
+#include "load/tls_client.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/net.hpp"
 
@@ -79,7 +83,9 @@ struct client_pool::impl {
     bool churn = false;
     bool ready = false;
     bool counted_open = false;
-    bool writing = false;
+    bool writing = false;  // async_write in flight, or (TLS) waiting to be writable
+    SSL* ssl = nullptr;    // wss://: the session on sock
+    bool tls_done = false;
     stall_state stall = stall_state::none;
     steady::time_point stall_until;
     steady::time_point woken_at;
@@ -241,8 +247,59 @@ struct client_pool::impl {
     error_code ec;
     k.sock.non_blocking(true, ec);
     k.state = conn_state::handshaking;
+    if (options.tls) {
+      k.ssl = options.tls->new_session(k.sock.native_handle(), options.host);
+      if (k.ssl == nullptr) return handshake_failed(k, "tls: " + tls_error_text(nullptr, 0));
+      k.tls_done = false;
+      return drive_tls_handshake(k);
+    }
+    start_upgrade(k);
+  }
+
+  void start_upgrade(conn& k) {
     send(k, ws::handshake_request(host_header, options.target, ws::make_key(key_seed(k))));
     arm_read(k);
+  }
+
+  // One step of the TLS handshake; the socket's readiness drives the next.
+  void drive_tls_handshake(conn& k) {
+    ERR_clear_error();
+    const int rc = SSL_do_handshake(k.ssl);
+    if (rc == 1) {
+      k.tls_done = true;
+      if (!options.tls_handshake_only) return start_upgrade(k);
+      send(k, "GET /healthz HTTP/1.1\r\nHost: " + host_header + "\r\n\r\n");
+      return arm_read(k);
+    }
+    const int err = SSL_get_error(k.ssl, rc);
+    if (err == SSL_ERROR_WANT_READ) return arm_read(k);
+    if (err == SSL_ERROR_WANT_WRITE) return wait_writable(k, &impl::drive_tls_handshake);
+    handshake_failed(k, "tls: " + tls_error_text(k.ssl, rc));
+  }
+
+  void wait_writable(conn& k, void (impl::*then)(conn&)) {
+    const auto gen = k.generation;
+    k.sock.async_wait(tcp::socket::wait_write, [this, &k, gen, then](const error_code& ec) {
+      if (gen != k.generation || k.state == conn_state::closed) return;
+      if (ec) return lost(k, "wait: " + ec.message());
+      (this->*then)(k);
+    });
+  }
+
+  // A handshake-only cycle is over (the server answered on the new session): reset the
+  // connection (no TIME_WAIT left behind) and start the next one once this read is unwound.
+  void handshake_cycle_done(conn& k) {
+    --in_flight;
+    connect_us.record(
+        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - k.started).count());
+    ++c.cycles;
+    error_code ec;
+    k.sock.set_option(net::socket_base::linger(true, 0), ec);
+    drop(k);
+    net::post(ioc, [this, &k] {
+      retry_or_settle(k);
+      pump();
+    });
   }
 
   static std::uint64_t key_seed(const conn& k) {
@@ -296,7 +353,7 @@ struct client_pool::impl {
       return;
     }
     error_code ec;
-    const std::size_t n = k.sock.write_some(net::buffer(bytes), ec);
+    const std::size_t n = write_some(k, bytes, ec);
     if (ec && ec != net::error::would_block && ec != net::error::try_again) return;
     if (n < bytes.size()) {
       k.outbox.assign(bytes, ec ? 0 : n);
@@ -304,8 +361,37 @@ struct client_pool::impl {
     }
   }
 
+  std::size_t write_some(conn& k, std::string_view bytes, error_code& ec) {
+    if (k.ssl == nullptr) return k.sock.write_some(net::buffer(bytes.data(), bytes.size()), ec);
+    ERR_clear_error();
+    const int rc = SSL_write(k.ssl, bytes.data(), static_cast<int>(bytes.size()));
+    if (rc > 0) return static_cast<std::size_t>(rc);
+    const int err = SSL_get_error(k.ssl, rc);
+    ec = err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ
+             ? error_code(net::error::would_block)
+             : error_code(net::error::connection_reset);
+    return 0;
+  }
+
+  // TLS: SSL_write the outbox whenever the socket takes more (the same bytes first, as
+  // OpenSSL requires after a WANT_WRITE; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them move).
+  void flush_tls(conn& k) {
+    k.writing = false;
+    while (!k.outbox.empty()) {
+      error_code ec;
+      const std::size_t n = write_some(k, k.outbox, ec);
+      if (ec == net::error::would_block) {
+        k.writing = true;
+        return wait_writable(k, &impl::flush_tls);
+      }
+      if (ec) return;  // the read side sees the end
+      k.outbox.erase(0, n);
+    }
+  }
+
   void flush_outbox(conn& k) {
     if (k.writing || k.outbox.empty()) return;
+    if (k.ssl != nullptr) return flush_tls(k);
     k.writing = true;
     k.in_flight.swap(k.outbox);
     k.outbox.clear();
@@ -339,10 +425,11 @@ struct client_pool::impl {
       k.stall = stall_state::parked;  // the read stays unarmed until housekeeping wakes it
       return;
     }
+    if (k.ssl != nullptr && !k.tls_done) return drive_tls_handshake(k);
     const auto gen = k.generation;
     while (true) {
       error_code ec;
-      const std::size_t n = k.sock.read_some(net::buffer(buffer), ec);
+      const std::size_t n = read_some(k, ec);
       if (ec == net::error::would_block || ec == net::error::try_again) break;
       if (ec) {
         if (k.state == conn_state::closing) return closed(k);
@@ -356,9 +443,28 @@ struct client_pool::impl {
       }
       consume(k, std::string_view(buffer.data(), n));
       if (gen != k.generation || k.state == conn_state::closed) return;
-      if (n < buffer.size()) break;
+      // OpenSSL may hold decrypted bytes the socket no longer signals: TLS reads to WANT_READ.
+      if (n < buffer.size() && k.ssl == nullptr) break;
     }
     arm_read(k);
+  }
+
+  std::size_t read_some(conn& k, error_code& ec) {
+    if (k.ssl == nullptr) return k.sock.read_some(net::buffer(buffer), ec);
+    ERR_clear_error();
+    const int rc = SSL_read(k.ssl, buffer.data(), static_cast<int>(buffer.size()));
+    if (rc > 0) return static_cast<std::size_t>(rc);
+    const int err = SSL_get_error(k.ssl, rc);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      ec = net::error::would_block;
+    } else if (err == SSL_ERROR_ZERO_RETURN ||
+               (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
+      ec = net::error::eof;
+    } else {
+      note_error("tls read: " + tls_error_text(k.ssl, rc));
+      ec = net::error::connection_reset;
+    }
+    return 0;
   }
 
   void consume(conn& k, std::string_view fresh) {
@@ -382,6 +488,10 @@ struct client_pool::impl {
       const auto end = bytes.find("\r\n\r\n");
       if (end == std::string_view::npos) {
         if (bytes.size() > max_handshake_bytes) handshake_failed(k, "response head too long");
+        return 0;
+      }
+      if (options.tls_handshake_only) {
+        handshake_cycle_done(k);
         return 0;
       }
       const auto head = bytes.substr(0, end + 4);
@@ -595,6 +705,10 @@ struct client_pool::impl {
     k.state = conn_state::closed;
     k.ready = false;
     k.writing = false;
+    if (k.ssl != nullptr) {
+      SSL_free(k.ssl);  // the descriptor stays ours (SSL_set_fd does not close it)
+      k.ssl = nullptr;
+    }
     error_code ec;
     k.sock.close(ec);
     std::string().swap(k.carry);

@@ -20,6 +20,8 @@ class io_context;
 
 namespace tickerd::bench {
 
+class tls_client;
+
 struct pool_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -43,6 +45,13 @@ struct pool_options {
   // SO_RCVBUF before connecting (0: the kernel's autotuning). A small one keeps what a client
   // that stops reading parks in the kernel small, so the server's queue is what fills.
   int receive_buffer_bytes = 0;
+  // wss://: each connection does a TLS handshake on its non-blocking socket before the
+  // upgrade, then reads and writes through it. nullptr: plain ws://, untouched.
+  std::shared_ptr<const tls_client> tls;
+  // With tls, churn clients that only measure handshakes: each completes a full TLS handshake
+  // and one GET /healthz (so the server has finished its side too), then resets the
+  // connection and starts over; counters().cycles counts them, connect_times() their times.
+  bool tls_handshake_only = false;
 };
 
 // Cumulative counts since the pool was made; the caller takes differences.

@@ -9,9 +9,11 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -32,6 +35,7 @@
 #include "load/core/scenario.hpp"
 #include "load/core/sweep.hpp"
 #include "load/stack.hpp"
+#include "load/tls_client.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd::bench {
@@ -368,6 +372,8 @@ struct context {
   std::function<std::string(double)> set_rate;  // null: the rate cannot be changed
   std::function<void(bool)> pause_market;       // null: the market cannot be paused
   std::string rate_control = "not changed";
+  std::shared_ptr<const tls_client> tls;  // stack.tls: wss:// and https:// to tickerd
+  std::string token;                      // stack.auth: ?token= on every upgrade
   net::io_context ioc{1};
   scenario_report report;
 };
@@ -377,6 +383,8 @@ pool_options pool_for(const context& cx, std::size_t clients, const std::string&
   p.host = cx.target.host;
   p.port = cx.target.port;
   p.target = cx.target.path;
+  if (!cx.token.empty()) p.target += "?token=" + cx.token;
+  p.tls = cx.tls;
   p.subscribe_text = subscribe;
   p.connect_concurrency = cx.sc.connect_concurrency;
   p.throttled = subscribe.find("\"throttle_ms\"") != std::string::npos;  // what it asks for
@@ -459,7 +467,8 @@ void check_latest_delivered(context& cx, client_pool& pool, run_result& r) {
     }
   } resume{cx, paused};
   run_io_for(cx, pool, publish_drain);
-  const auto reply = http_call(cx.target.host, cx.target.port, "GET", "/v1/snapshot");
+  const auto reply = http_call(cx.target.host, cx.target.port, "GET", "/v1/snapshot", {},
+                               std::chrono::milliseconds(5000), cx.tls.get());
   if (reply.status != 200) {
     r.latest_how = "GET /v1/snapshot failed: " + std::to_string(reply.status) + " " + reply.error;
     return;
@@ -696,6 +705,139 @@ void run_idle(context& cx, runner& run) {
   cx.report.runs.push_back(std::move(r));
 }
 
+// ---- handshakes: the cost of a full TLS handshake on tickerd's core -------------------------
+
+// openssl speed's P-256 figures on `cpu`: ECDSA signs and verifies, ECDH derivations per second.
+struct speed_floor {
+  double sign_per_s = 0;
+  double verify_per_s = 0;
+  double ecdh_per_s = 0;
+  std::string error;
+};
+
+speed_floor openssl_speed(const fs::path& dir, int cpu) {
+  speed_floor out;
+  child speed;
+  speed.spawn({"openssl", "speed", "-seconds", "3", "-mr", "ecdhp256", "ecdsap256"}, dir,
+              "openssl-speed", cpu);
+  const auto deadline = steady::now() + std::chrono::seconds(60);
+  while (speed.running() && steady::now() < deadline) {
+    check_interrupted();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  speed.stop();
+  std::ifstream in(dir / "openssl-speed.stdout");
+  std::string line;
+  // -mr lines: "+F4:<n>:256:<sign/s>:<verify/s>" (ECDSA), "+F5:<n>:256:<derive/s>:..." (ECDH).
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::size_t start = 0;
+    for (auto colon = line.find(':');; colon = line.find(':', start)) {
+      f.push_back(line.substr(start, colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    if (f.size() >= 5 && f[0] == "+F4" && f[2] == "256") {
+      out.sign_per_s = std::atof(f[3].c_str());
+      out.verify_per_s = std::atof(f[4].c_str());
+    } else if (f.size() >= 4 && f[0] == "+F5" && f[2] == "256") {
+      out.ecdh_per_s = std::atof(f[3].c_str());
+    }
+  }
+  if (out.sign_per_s <= 0 || out.ecdh_per_s <= 0) {
+    out.error = "no figures in openssl speed's output\n" + speed.log_tail();
+  }
+  return out;
+}
+
+struct tls_counts {
+  std::uint64_t handshakes = 0;
+  std::uint64_t handshake_us = 0;
+  bool ok = false;
+};
+
+// tickerd's own count of completed handshakes and the microseconds spent in OpenSSL for them.
+tls_counts read_tls_counts(const context& cx) {
+  tls_counts out;
+  const auto reply = http_call(cx.target.host, cx.target.port, "GET", "/v1/stats", {},
+                               std::chrono::milliseconds(5000), cx.tls.get());
+  if (reply.status != 200) return out;
+  const auto field = [&](std::string_view key, std::uint64_t& v) {
+    const auto at = reply.body.find(key);  // the totals come before "per_shard"
+    if (at == std::string::npos) return false;
+    const char* first = reply.body.data() + at + key.size();
+    return std::from_chars(first, reply.body.data() + reply.body.size(), v).ec == std::errc{};
+  };
+  out.ok = field("\"tls_handshakes\":", out.handshakes) &&
+           field("\"tls_handshake_us\":", out.handshake_us);
+  return out;
+}
+
+void run_handshakes(context& cx, runner& run) {
+  if (!cx.st) throw std::runtime_error("mode = \"handshakes\" needs the stack the bench starts");
+  const auto floor = openssl_speed(cx.st->config().work_dir, cx.st->config().server_cpu);
+  run_result r;
+  r.label = "handshakes";
+  r.url = cx.opts.url;
+  auto opts = pool_for(cx, many_clients + 1, {});  // many source addresses: ports recycle fast
+  opts.tls_handshake_only = true;
+  // The server's work is the same either way; without the client's two ECDSA verifications
+  // (the chain and CertificateVerify) the one-thread client outpaces a server core.
+  opts.tls = std::make_shared<tls_client>((cx.st->config().work_dir / "ca.crt").string(), false);
+  opts.connect_concurrency = cx.sc.clients;
+  client_pool pool(cx.ioc, opts);
+  run.set_label(cx.sc.name);
+  pool.add_clients(cx.sc.clients, true);
+  run.window(cx.sc.warmup_s, false, {{&pool, &r}});
+  const auto before = read_tls_counts(cx);
+  run.window(cx.sc.duration_s, true, {{&pool, &r}});
+  const auto after = read_tls_counts(cx);
+  pool.stop_churn();
+  pool.close_all(close_grace);
+  const double secs = r.duration_s;
+  const double client_rate = secs > 0 ? static_cast<double>(r.cycles) / secs : 0;
+  cx.report.facts.emplace_back("full TLS handshakes (client-counted)",
+                               fixed(client_rate, 0) + "/s with " + std::to_string(cx.sc.clients) +
+                                   " in flight (each + GET /healthz); handshake + reply p50 " +
+                                   format_us(r.connect_us.quantile(0.5)) + ", p99 " +
+                                   format_us(r.connect_us.quantile(0.99)) + "; errors " +
+                                   std::to_string(r.connect_errors + r.handshake_errors) +
+                                   "; tickerd CPU " + fixed(r.server_cpu_pct, 0) +
+                                   "%, tickerd-bench CPU " + fixed(r.bench_cpu_pct, 0) + "%");
+  double server_us = 0;
+  if (before.ok && after.ok && after.handshakes > before.handshakes) {
+    const auto n = after.handshakes - before.handshakes;
+    server_us =
+        static_cast<double>(after.handshake_us - before.handshake_us) / static_cast<double>(n);
+    const double per_cpu_s =
+        r.server_cpu_pct > 0 ? static_cast<double>(n) / secs / (r.server_cpu_pct / 100.0) : 0;
+    cx.report.facts.emplace_back(
+        "tickerd /v1/stats",
+        std::to_string(n) + " tls_handshakes (" + fixed(static_cast<double>(n) / secs, 0) +
+            "/s); tls_handshake_us " + fixed(server_us, 0) + " µs per handshake in OpenSSL (" +
+            fixed(1e6 / server_us, 0) + "/s of one core); " + fixed(per_cpu_s, 0) +
+            " handshakes per second of tickerd CPU");
+  } else {
+    cx.report.facts.emplace_back("tickerd /v1/stats", "no tls_handshakes counted");
+  }
+  if (floor.error.empty()) {
+    // The server's private-key work per full handshake: one ECDSA signature (the certificate
+    // verify) and one ECDH derivation (its key generation is not in openssl speed's figures).
+    const double floor_us = 1e6 / floor.sign_per_s + 1e6 / floor.ecdh_per_s;
+    std::string text = fixed(floor.sign_per_s, 0) + " ECDSA P-256 signs/s, " +
+                       fixed(floor.verify_per_s, 0) + " verifies/s, " + fixed(floor.ecdh_per_s, 0) +
+                       " ECDH P-256 derivations/s on tickerd's CPU; " +
+                       "sign + derive = " + fixed(floor_us, 0) + " µs (" +
+                       fixed(1e6 / floor_us, 0) + " handshakes/s)";
+    if (server_us > 0)
+      text += "; tickerd's OpenSSL time is " + fixed(server_us / floor_us, 2) + "x it";
+    cx.report.facts.emplace_back("floor (openssl speed -seconds 3 ecdhp256 ecdsap256)", text);
+  } else {
+    cx.report.facts.emplace_back("floor (openssl speed)", floor.error);
+  }
+  cx.report.runs.push_back(std::move(r));
+}
+
 // Steps the rate; stops after the first step that is saturated (short of the offered load, or
 // conflating) or far past the p99 limit, so the peak rate is known even when no step holds it.
 void sweep_server(context& cx, runner& run, const std::string& server) {
@@ -710,7 +852,8 @@ void sweep_server(context& cx, runner& run, const std::string& server) {
     if (cx.set_rate) change_rate(cx, run, rate);
     run_result r;
     r.label = server + " rate " + fixed(rate, 0);
-    r.url = "ws://" + cx.target.host + ":" + std::to_string(cx.target.port) + cx.target.path;
+    r.url = (cx.tls ? "wss://" : "ws://") + cx.target.host + ":" + std::to_string(cx.target.port) +
+            cx.target.path;
     r.rate = rate;
     r.offered_per_client = offered_per_client(cx, rate);
     r.channels_per_client = load_per_client(cx, rate).channels;
@@ -897,11 +1040,15 @@ int run_main(int argc, char** argv) {
     cfg.shards = cx.sc.shards;
     cfg.server_cpu = pin ? o.server_cpu : -1;
     cfg.sim_cpu = pin ? o.bench_cpu : -1;
+    cfg.tls = cx.sc.tls;
+    cfg.auth = cx.sc.auth;
     cx.st = std::make_unique<stack>(cfg);
     std::fprintf(stderr, "tickerd-bench: starting tickerd-sim and tickerd in %s\n",
                  cfg.work_dir.c_str());
     cx.st->start();
     cx.target = target_url{"127.0.0.1", cx.st->port(), "/ws"};
+    cx.tls = cx.st->tls();
+    cx.token = cx.st->token();
     cx.server_pid = cx.st->tickerd_pid();
     cx.set_rate = [&cx](double r) { return cx.st->set_rate(r); };
     cx.pause_market = [&cx](bool pause) { cx.st->pause_market(pause); };
@@ -912,6 +1059,10 @@ int run_main(int argc, char** argv) {
                     "; tickerd-bench and tickerd-sim on CPU " + std::to_string(o.bench_cpu);
     }
   } else {
+    if (cx.sc.tls || cx.sc.auth) {
+      throw std::runtime_error(
+          "stack.tls and stack.auth need the stack the bench starts (not --url)");
+    }
     cx.target = parse_url(o.url);
     cx.server_pid = o.server_pid > 0 ? o.server_pid : find_listener_pid(cx.target.port).value_or(0);
     if (o.sim_port != 0) {
@@ -936,7 +1087,8 @@ int run_main(int argc, char** argv) {
       rep.pinning = "tickerd-bench on CPU " + std::to_string(o.bench_cpu) +
                     " (the server was not started by the bench)";
   }
-  rep.target_url = "ws://" + cx.target.host + ":" + std::to_string(cx.target.port) + cx.target.path;
+  rep.target_url = (cx.tls ? "wss://" : "ws://") + cx.target.host + ":" +
+                   std::to_string(cx.target.port) + cx.target.path;
   cx.opts.url = rep.target_url;
   rep.facts.emplace_back(
       "clients", std::to_string(cx.sc.clients) +
@@ -957,6 +1109,17 @@ int run_main(int argc, char** argv) {
                                   : fixed(cx.sc.rate, 1) + " events/s per symbol per venue"));
   if (cx.server_pid <= 0)
     rep.facts.emplace_back("server CPU/RSS", "not sampled (no pid: pass --pid)");
+  if (cx.sc.tls || cx.sc.auth) {
+    rep.facts.emplace_back(
+        "transport",
+        std::string(cx.sc.tls ? "wss:// (TLS 1.3 from OpenSSL, P-256 ECDHE, ECDSA P-256 "
+                                "certificate" +
+                                    (cx.sc.mode == scenario_mode::handshakes
+                                         ? std::string(", not verified in this mode)")
+                                         : std::string(", verified against the bench's CA)"))
+                              : std::string("ws://")) +
+            (cx.sc.auth ? "; [auth] jwt: HS256 token on ?token=, channels [\"ticker.*\"]" : ""));
+  }
 
   runner run(cx.ioc, o.quiet);
   run.set_server(cx.server_pid, "tickerd");
@@ -973,6 +1136,9 @@ int run_main(int argc, char** argv) {
       break;
     case scenario_mode::idle:
       run_idle(cx, run);
+      break;
+    case scenario_mode::handshakes:
+      run_handshakes(cx, run);
       break;
   }
   if (cx.set_rate) rep.facts.emplace_back("rate control", cx.rate_control);

@@ -104,6 +104,39 @@ function clientSweep(r) {
   return out;
 }
 
+// Each `<name>_tls` scenario (TLS and [auth] on) beside its plain twin from the same run: the
+// fan-out sweep's best delivered msg/s within its p99 limit, and the latency run's p99.
+function tlsComparison(reports) {
+  const pairs = reports.filter((r) => r.scenario.endsWith('_tls'))
+    .map((t) => [reports.find((r) => r.scenario === t.scenario.replace(/_tls$/, '')), t])
+    .filter(([p]) => p);
+  if (!pairs.length) return [];
+  const best = (r) => {
+    const ok = r.runs.filter((x) => x.label.startsWith('tickerd') && lat(x.latency_us) && x.latency_us.p99 <= r.p99_limit_ms * 1000);
+    return ok.length ? Math.max(...ok.map((x) => x.messages_per_s)) : null;
+  };
+  const main = (r) => r.runs.find((x) => !x.client_sweep);
+  const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+  const out = ['### TLS and auth vs plain (same run)', ''];
+  out.push('`*_tls` scenarios: the same load over `wss://` (TLS 1.3, P-256) with `[auth] mode = "jwt"` and an HS256 token on every upgrade.', '');
+  out.push('| scenario | measure | plain | TLS + auth | TLS + auth / plain |', '|---|---|---:|---:|---:|');
+  for (const [p, t] of pairs) {
+    if (p.mode === 'sweep') {
+      const [a, b] = [best(p), best(t)];
+      out.push(`| ${t.scenario} | best delivered msg/s with p99 ≤ ${p.p99_limit_ms} ms | ${rate(a)} | ${rate(b)} | ${ratio(b, a)} |`);
+      const peak = (r) => Math.max(0, ...r.runs.filter((x) => x.label.startsWith('tickerd')).map((x) => x.messages_per_s));
+      out.push(`| ${t.scenario} | peak delivered msg/s (any p99) | ${rate(peak(p))} | ${rate(peak(t))} | ${ratio(peak(t), peak(p))} |`);
+    } else {
+      const [a, b] = [main(p), main(t)];
+      out.push(`| ${t.scenario} | msg/s | ${rate(a?.messages_per_s)} | ${rate(b?.messages_per_s)} | ${ratio(b?.messages_per_s, a?.messages_per_s)} |`);
+      out.push(`| ${t.scenario} | p99 | ${us(lat(a?.latency_us)?.p99)} | ${us(lat(b?.latency_us)?.p99)} | ${ratio(lat(b?.latency_us)?.p99, lat(a?.latency_us)?.p99)} |`);
+      out.push(`| ${t.scenario} | server CPU | ${num(a?.server.cpu_pct)} % | ${num(b?.server.cpu_pct)} % | ${ratio(b?.server.cpu_pct, a?.server.cpu_pct)} |`);
+    }
+  }
+  out.push('');
+  return out;
+}
+
 function render(args, reports) {
   const m = machine();
   const lines = [BEGIN, ''];
@@ -132,9 +165,9 @@ function render(args, reports) {
   }
 
   // ---- the fan-out sweep ----------------------------------------------------------------------
-  const sweep = reports.find((r) => r.mode === 'sweep');
-  if (sweep) {
-    lines.push(`### Fan-out sweep: tickerd vs the Node \`ws\` peer (\`${sweep.scenario}\`)`, '');
+  for (const sweep of reports.filter((r) => r.mode === 'sweep')) {
+    const peer = sweep.runs.some((x) => /^ws-broadcast/.test(x.label));
+    lines.push(`### Fan-out sweep: ${peer ? 'tickerd vs the Node \`ws\` peer' : 'tickerd'} (\`${sweep.scenario}\`)`, '');
     const limit = sweep.p99_limit_ms;
     const limitText = limit ? `p99 ≤ ${limit} ms` : 'the p99 limit';
     lines.push(`${sweep.description}. Each step: the sim's rate set, a warm-up, then the measured window; a server's sweep ends at its first saturated step (under 90 % of the offered load delivered, or conflating) or one 100× past the p99 limit. Offered = clients × updates each should get. ✓ marks the steps that held ${limitText}.`, '');
@@ -159,6 +192,8 @@ function render(args, reports) {
     }
     lines.push('');
   }
+
+  lines.push(...tlsComparison(reports));
 
   // ---- latency vs clients per shard ([clients] sweep) --------------------------------------------
   for (const r of reports.filter((x) => x.client_sweep)) lines.push(...clientSweep(r));

@@ -13,12 +13,21 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "load/core/jwt_hs256.hpp"
+#include "load/tls_client.hpp"
 
 extern char** environ;
 
@@ -61,7 +70,8 @@ std::string number_text(double v) {
 // ---- HTTP -------------------------------------------------------------------------------------
 
 http_reply http_call(const std::string& host, std::uint16_t port, const std::string& method,
-                     const std::string& target, const std::string& body, milliseconds timeout) {
+                     const std::string& target, const std::string& body, milliseconds timeout,
+                     const tls_client* tls) {
   http_reply r;
   const auto deadline = steady::now() + timeout;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -86,6 +96,36 @@ http_reply http_call(const std::string& host, std::uint16_t port, const std::str
     ::close(fd);
     return r;
   }
+  // With TLS, every read and write goes through the session; its WANT_READ/WANT_WRITE become
+  // the same waits as a plain socket's EAGAIN (the TLS handshake first, on the first write).
+  SSL* ssl = nullptr;
+  struct free_at_exit {
+    SSL*& ssl;
+    ~free_at_exit() { SSL_free(ssl); }
+  } free_ssl{ssl};
+  const auto tls_wait = [&](int rc) {
+    const int err = SSL_get_error(ssl, rc);
+    if (err == SSL_ERROR_WANT_READ) return wait_for(POLLIN);
+    if (err == SSL_ERROR_WANT_WRITE) return wait_for(POLLOUT);
+    return false;
+  };
+  if (tls != nullptr) {
+    if (!wait_for(POLLOUT) || (ssl = tls->new_session(fd, host)) == nullptr) {
+      r.error = "connect or TLS set-up failed";
+      ::close(fd);
+      return r;
+    }
+    while (true) {
+      ERR_clear_error();
+      const int rc = SSL_connect(ssl);
+      if (rc == 1) break;
+      if (!tls_wait(rc)) {
+        r.error = "TLS handshake: " + tls_error_text(ssl, rc);
+        ::close(fd);
+        return r;
+      }
+    }
+  }
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host + ":" +
                     std::to_string(port) + "\r\nConnection: close\r\nContent-Type: text/plain\r\n" +
                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -95,6 +135,19 @@ http_reply http_call(const std::string& host, std::uint16_t port, const std::str
       r.error = "timeout writing";
       ::close(fd);
       return r;
+    }
+    if (ssl != nullptr) {
+      ERR_clear_error();
+      const int n = SSL_write(ssl, req.data() + sent, static_cast<int>(req.size() - sent));
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+      } else if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_WRITE &&
+                 SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ) {
+        r.error = "TLS write: " + tls_error_text(ssl, n);
+        ::close(fd);
+        return r;
+      }
+      continue;
     }
     const auto n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN) {
@@ -107,6 +160,24 @@ http_reply http_call(const std::string& host, std::uint16_t port, const std::str
   std::string in;
   char buf[8192];
   while (true) {
+    if (ssl != nullptr && SSL_pending(ssl) == 0 && !wait_for(POLLIN)) {
+      r.error = "timeout reading";
+      break;
+    }
+    if (ssl != nullptr) {
+      ERR_clear_error();
+      const int n = SSL_read(ssl, buf, sizeof buf);
+      if (n > 0) {
+        in.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      const int err = SSL_get_error(ssl, n);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) continue;
+      if (err != SSL_ERROR_ZERO_RETURN && !(err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
+        r.error = "TLS read: " + tls_error_text(ssl, n);
+      }
+      break;
+    }
     if (!wait_for(POLLIN)) {
       r.error = "timeout reading";
       break;
@@ -300,11 +371,65 @@ std::string stack::tickerd_config_text() const {
         << sim_path(venue) << "\"\nstale_after_ms = 5000\nbackoff_initial_ms = 50\n"
         << "backoff_max_ms = 200\n";
   }
+  if (cfg_.tls) {
+    out << "\n[server.tls]\ncert = \"" << (cfg_.work_dir / "server.crt").string() << "\"\nkey = \""
+        << (cfg_.work_dir / "server.key").string() << "\"\n";
+  }
+  if (cfg_.auth) {
+    out << "\n[auth]\nmode = \"jwt\"\nkey_file = \"" << (cfg_.work_dir / "jwt.secret").string()
+        << "\"\nalgorithms = [\"HS256\"]\n";
+  }
   if (!cfg_.extra_config.empty()) out << "\n" << cfg_.extra_config;
   return out.str();
 }
 
+// The openssl commands of docs/OPERATIONS.md ("TLS"): a CA, and a P-256 certificate for
+// 127.0.0.1 signed by it. Paths are the bench's own work directory.
+void stack::make_tls_files() {
+  const auto dir = cfg_.work_dir.string();
+  const std::string script =
+      "cd '" + dir +
+      "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+      "-keyout ca.key -out ca.crt -days 2 -subj '/CN=tickerd-bench CA' && "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key "
+      "-out server.csr -subj '/CN=localhost' && "
+      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' "
+      "> server.ext && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -set_serial 2 "
+      "-days 2 -extfile server.ext -out server.crt";
+  const auto log = cfg_.work_dir / "openssl-pki.log";
+  if (std::system((script + " > '" + log.string() + "' 2>&1").c_str()) != 0) {
+    throw std::runtime_error("making the bench's TLS certificate failed (openssl):\n" +
+                             read_text(log));
+  }
+  tls_ = std::make_shared<tls_client>((cfg_.work_dir / "ca.crt").string(), true);
+}
+
+// A random HS256 secret (64 hex characters, as `openssl rand -hex 32` makes) and one token.
+void stack::make_auth_files() {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
+  std::string secret;
+  for (const unsigned char b : raw) {
+    static constexpr char hex[] = "0123456789abcdef";
+    secret.push_back(hex[b >> 4]);
+    secret.push_back(hex[b & 15]);
+  }
+  const auto path = cfg_.work_dir / "jwt.secret";
+  std::ofstream f(path, std::ios::binary);
+  f << secret;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+  constexpr std::int64_t day_s = 86'400;
+  token_ = bench_token(cfg_.auth_channels, static_cast<std::int64_t>(std::time(nullptr)) + day_s,
+                       secret);
+}
+
+http_reply stack::tickerd_call(const std::string& method, const std::string& target) const {
+  return http_call("127.0.0.1", port_, method, target, {}, milliseconds(5000), tls_.get());
+}
+
 void stack::start() {
+  if (cfg_.tls) make_tls_files();
+  if (cfg_.auth) make_auth_files();
   start_sim(cfg_.rate);
   const auto config = cfg_.work_dir / "tickerd.toml";
   {
@@ -325,7 +450,8 @@ void stack::wait_feeds_up(milliseconds timeout) {
     if (tickerd_ && !tickerd_->running()) {
       throw std::runtime_error("tickerd exited during start-up\n" + tickerd_->log_tail());
     }
-    const auto r = http_call("127.0.0.1", port_, "GET", "/v1/feeds", {}, milliseconds(1000));
+    const auto r =
+        http_call("127.0.0.1", port_, "GET", "/v1/feeds", {}, milliseconds(1000), tls_.get());
     if (r.status == 200) {
       last = r.body;
       std::size_t up = 0;

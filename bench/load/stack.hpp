@@ -16,15 +16,17 @@
 namespace tickerd::bench {
 
 using std::chrono::milliseconds;
+class tls_client;
 
 struct http_reply {
   int status = 0;  // 0: no reply (see error)
   std::string body;
   std::string error;
 };
+// `tls`: https:// with that client's settings (verification included); nullptr: http://.
 http_reply http_call(const std::string& host, std::uint16_t port, const std::string& method,
                      const std::string& target, const std::string& body = {},
-                     milliseconds timeout = milliseconds(5000));
+                     milliseconds timeout = milliseconds(5000), const tls_client* tls = nullptr);
 
 std::uint16_t free_port();
 
@@ -72,6 +74,13 @@ struct stack_config {
   int server_cpu = -1;
   int sim_cpu = -1;
   std::string extra_config;  // TOML appended to tickerd's config (the soak's [redis], [limits])
+  // `[server.tls]` with a throwaway CA and a P-256 certificate for 127.0.0.1, made with the
+  // openssl command in work_dir; tickerd is then reached over https:// and wss:// only.
+  bool tls = false;
+  // `[auth] mode = "jwt"` with a random HS256 secret in work_dir; token() is valid for a day
+  // and allows `auth_channels`.
+  bool auth = false;
+  std::vector<std::string> auth_channels{"ticker.*"};
 };
 
 // tickerd-sim and tickerd on free loopback ports, configured like tests/integration's harness.
@@ -100,10 +109,18 @@ class stack {
   // The combined Binance stream URL of the sim for the stack's symbols (the Node peer reads it).
   std::string binance_stream_url() const;
   std::string tickerd_config_text() const;
+  // With cfg.tls, the client settings that trust the stack's CA (nullptr without TLS).
+  std::shared_ptr<const tls_client> tls() const { return tls_; }
+  // With cfg.auth, a JWT for every client (empty without auth).
+  const std::string& token() const { return token_; }
+  // GET/POST on tickerd itself, over https:// when the stack has TLS.
+  http_reply tickerd_call(const std::string& method, const std::string& target) const;
 
  private:
   void start_sim(double rate);
   void wait_feeds_up(milliseconds timeout);
+  void make_tls_files();
+  void make_auth_files();
 
   stack_config cfg_;
   std::uint16_t port_ = 0;
@@ -113,6 +130,8 @@ class stack {
   std::optional<bool> sim_has_rate_endpoint_;
   std::unique_ptr<child> sim_;
   std::unique_ptr<child> tickerd_;
+  std::shared_ptr<const tls_client> tls_;
+  std::string token_;
 };
 
 }  // namespace tickerd::bench

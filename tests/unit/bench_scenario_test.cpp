@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
+#include "load/core/jwt_hs256.hpp"
 #include "load/core/scenario.hpp"
 
 namespace tickerd::bench {
@@ -92,7 +94,7 @@ TEST(BenchScenario, ErrorsNameTheKey) {
   EXPECT_EQ(error_of("name = \"a\"\ncolour = 1"), "x.toml: colour: unknown key");
   EXPECT_EQ(error_of("name = \"a\"\n[clients]\ncuont = 1"), "x.toml: clients.cuont: unknown key");
   EXPECT_EQ(error_of("name = \"a\"\nmode = \"fast\""),
-            "x.toml: mode: must be stream, sweep, churn or idle");
+            "x.toml: mode: must be stream, sweep, churn, idle or handshakes");
   EXPECT_EQ(error_of("name = \"a\"\n[stack]\nrate = 20000"),
             "x.toml: stack.rate: must be from 0.01 to 10000");
   EXPECT_EQ(error_of("name = \"a\"\n[stack]\nrate = \"fast\""),
@@ -177,6 +179,65 @@ TEST(BenchScenario, ShippedScenariosParse) {
     EXPECT_EQ(s.name, entry.path().stem().string()) << entry.path();
   }
   EXPECT_GE(n, 7u);
+}
+
+TEST(BenchScenario, TlsAndAuthKeys) {
+  const auto plain = parse_scenario("name = \"a\"", "x.toml");
+  EXPECT_FALSE(plain.tls);
+  EXPECT_FALSE(plain.auth);
+  const auto s = parse_scenario("name = \"a\"\n[stack]\ntls = true\nauth = true", "x.toml");
+  EXPECT_TRUE(s.tls);
+  EXPECT_TRUE(s.auth);
+  const auto h = parse_scenario(
+      "name = \"h\"\nmode = \"handshakes\"\n[stack]\ntls = true\n[clients]\ncount = 32", "x.toml");
+  EXPECT_EQ(h.mode, scenario_mode::handshakes);
+  EXPECT_EQ(h.clients, 32u);
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\ntls = 1"), "x.toml: stack.tls: must be true or false");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nauth = \"yes\""),
+            "x.toml: stack.auth: must be true or false");
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"handshakes\""),
+            "x.toml: stack.tls: must be true when mode = \"handshakes\"");
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"sweep\"\n[stack]\ntls = true\n[sweep]\nrates = "
+                     "[1]\npeer = true"),
+            "x.toml: sweep.peer: not with stack.tls or stack.auth");
+}
+
+TEST(BenchScenario, ShippedTlsTwinsMatchTheirPlainScenarios) {
+  // fanout_tls and latency_tls measure the same load as their twins, with TLS and auth on.
+  const std::filesystem::path dir = std::filesystem::path(TICKERD_SOURCE_DIR) / "bench/scenarios";
+  for (const std::string name : {"fanout", "latency"}) {
+    const auto plain = load_scenario_file((dir / (name + ".toml")).string());
+    const auto tls = load_scenario_file((dir / (name + "_tls.toml")).string());
+    EXPECT_TRUE(tls.tls && tls.auth) << name;
+    EXPECT_FALSE(plain.tls || plain.auth) << name;
+    EXPECT_EQ(tls.mode, plain.mode) << name;
+    EXPECT_EQ(tls.clients, plain.clients) << name;
+    EXPECT_EQ(tls.channels, plain.channels) << name;
+    EXPECT_EQ(tls.sweep_rates, plain.sweep_rates) << name;
+    EXPECT_EQ(tls.client_sweep, plain.client_sweep) << name;
+    EXPECT_EQ(tls.duration_s, plain.duration_s) << name;
+  }
+  const auto h = load_scenario_file((dir / "handshakes.toml").string());
+  EXPECT_EQ(h.mode, scenario_mode::handshakes);
+  EXPECT_TRUE(h.tls);
+}
+
+TEST(BenchJwt, Hs256MatchesTheWellKnownExample) {
+  // jwt.io's HS256 example: its header, claims and secret give this signature.
+  EXPECT_EQ(jwt_hs256(R"({"alg":"HS256","typ":"JWT"})",
+                      R"({"sub":"1234567890","name":"John Doe","iat":1516239022})",
+                      "your-256-bit-secret"),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+            "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
+            "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+  EXPECT_EQ(base64url_encode(""), "");
+  EXPECT_EQ(base64url_encode("f"), "Zg");
+  EXPECT_EQ(base64url_encode("fo"), "Zm8");
+  EXPECT_EQ(base64url_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
+  const auto token = bench_token({"ticker.*"}, 2000000000, "0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
+  EXPECT_EQ(std::count(token.begin(), token.end(), '.'), 2);
 }
 
 TEST(BenchScenario, ShippedLatencyAndDashboardsSplit) {

@@ -98,6 +98,17 @@ std::vector<std::size_t> client_counts(const toml::table& t, std::string_view ta
   return out;
 }
 
+bool flag(const toml::table& t, std::string_view table_name, std::string_view key,
+          const std::string& source) {
+  const auto* node = t.get(key);
+  if (node == nullptr) return false;
+  const auto b = node->value<bool>();
+  if (!b || !node->is_boolean()) {
+    fail(source, std::string(table_name) + "." + std::string(key), "must be true or false");
+  }
+  return *b;
+}
+
 std::string text(const toml::table& t, std::string_view key, std::string fallback,
                  const std::string& source) {
   const auto* node = t.get(key);
@@ -127,6 +138,8 @@ std::string_view to_string(scenario_mode m) noexcept {
       return "churn";
     case scenario_mode::idle:
       return "idle";
+    case scenario_mode::handshakes:
+      return "handshakes";
   }
   return "stream";
 }
@@ -165,12 +178,14 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     s.mode = scenario_mode::churn;
   } else if (mode == "idle") {
     s.mode = scenario_mode::idle;
+  } else if (mode == "handshakes") {
+    s.mode = scenario_mode::handshakes;
   } else {
-    fail(source, "mode", "must be stream, sweep, churn or idle");
+    fail(source, "mode", "must be stream, sweep, churn, idle or handshakes");
   }
 
   if (const auto* t = sub_table(root, "stack", source)) {
-    check_keys(*t, "stack", {"venues", "symbols", "rate", "shards"}, source);
+    check_keys(*t, "stack", {"venues", "symbols", "rate", "shards", "tls", "auth"}, source);
     if (t->contains("venues")) s.venues = strings(*t, "stack", "venues", source);
     static const std::set<std::string> known{"binance", "okx", "coinbase", "bybit", "kraken"};
     if (s.venues.empty()) fail(source, "stack.venues", "needs at least one venue");
@@ -183,6 +198,8 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     }
     s.rate = number(*t, "stack", "rate", s.rate, 0.01, max_sim_rate, source);
     s.shards = static_cast<unsigned>(number(*t, "stack", "shards", s.shards, 1, 64, source));
+    s.tls = flag(*t, "stack", "tls", source);
+    s.auth = flag(*t, "stack", "auth", source);
   }
   if (const auto* t = sub_table(root, "clients", source)) {
     check_keys(*t, "clients",
@@ -252,6 +269,11 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
       s.peer = *b;
     }
   }
+  if (s.mode == scenario_mode::handshakes && !s.tls) {
+    fail(source, "stack.tls", "must be true when mode = \"handshakes\"");
+  }
+  // The Node peer speaks plain ws:// without tokens: a comparison with it would not be one.
+  if (s.peer && (s.tls || s.auth)) fail(source, "sweep.peer", "not with stack.tls or stack.auth");
   if (s.mode == scenario_mode::sweep && s.sweep_rates.empty()) {
     fail(source, "sweep.rates", "required when mode = \"sweep\"");
   }

@@ -22,6 +22,9 @@ enum class scenario_mode : std::uint8_t {
   sweep,   // the same, stepping the sim's rate; optionally against the Node peer too
   churn,   // clients connect, subscribe, take the snapshot, close, and start over
   idle,    // as many connections as fit, no subscriptions: memory per connection
+  // Full TLS handshakes as fast as clients.count concurrent clients complete them against
+  // tickerd on one core, beside openssl speed's P-256 ECDH and ECDSA figures (the floor).
+  handshakes,
 };
 std::string_view to_string(scenario_mode m) noexcept;
 
@@ -41,6 +44,8 @@ struct scenario {
   std::vector<std::string> symbols;  // canonical BASE-QUOTE; empty = the sim's 11
   double rate = 10;                  // sim ticker events per second per symbol
   unsigned shards = 1;               // tickerd gateway shards (one core: one shard)
+  bool tls = false;                  // [server.tls]: the clients speak wss:// with verification on
+  bool auth = false;  // [auth] mode = "jwt" (HS256): each client connects with ?token=
 
   // [clients]
   std::size_t clients = 1000;
