@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -129,7 +131,8 @@ struct store_link::impl {
         }
         return;
       case node_role::edge:
-        if (!warm && bus && bus->connected()) reload_edge();
+        // A (re)subscribe that found the data connection down left its reload for now.
+        if ((!warm || reload_pending) && bus && bus->connected()) reload_edge();
         return;
     }
   }
@@ -263,9 +266,9 @@ struct store_link::impl {
     // Back: catch up from Redis first (whatever was published while this edge was not
     // listening), then say so.
     recovering = true;
-    reload_edge([this] {
+    reload_edge([this](bool loaded) {
       recovering = false;
-      if (upstream_reason.empty()) return;
+      if (!loaded || upstream_reason.empty()) return;  // not caught up: the next beat retries
       upstream_reason.clear();
       log()->info("edge {}: upstream back", node_id);
       if (on.on_upstream) on.on_upstream("", "");
@@ -274,11 +277,13 @@ struct store_link::impl {
 
   // ---- edge: the bus ----------------------------------------------------------------------------
 
-  void reload_edge(std::function<void()> then = {}) {
+  void reload_edge(std::function<void(bool loaded)> then = {}) {
     if (!data.connected()) {  // on_data_up calls again
-      if (then) then();
+      reload_pending = true;
+      if (then) then(false);
       return;
     }
+    reload_pending = false;
     // The history too: whatever this edge has not seen, in order, so its clients can resume.
     load_channels(data, cfg.redis, channels, cfg.node.resume_history,
                   [this, then = std::move(then)](const std::vector<stored_channel>& found,
@@ -294,7 +299,7 @@ struct store_link::impl {
                       }
                       finish_warm_start();
                     }
-                    if (then) then();
+                    if (then) then(error.empty());
                   });
   }
 
@@ -313,7 +318,23 @@ struct store_link::impl {
       }
       return;
     }
+    // Bus messages were missed (a reconnect): Redis holds them, written before published, so
+    // catch up from its history, in order, rather than hand on a seq gap.
+    if (epoch == epochs[*id] && last_seq[*id] != 0 && seq > last_seq[*id] + 1) return catch_up();
     accept(*id, epoch, seq, body);
+  }
+
+  // One reload at a time; gaps seen meanwhile ask for one more after it.
+  void catch_up() {
+    if (catching_up) {
+      catch_up_again = true;
+      return;
+    }
+    catching_up = true;
+    reload_edge([this](bool) {
+      catching_up = false;
+      if (std::exchange(catch_up_again, false)) catch_up();
+    });
   }
 
   // Hands on anything newer than what this node has; a new epoch starts a new stream.
@@ -339,6 +360,9 @@ struct store_link::impl {
   std::chrono::steady_clock::time_point last_heartbeat;
   std::string upstream_reason;  // edge: "" while heartbeats arrive
   bool recovering = false;      // edge: reloading after heartbeats came back
+  bool reload_pending = false;  // edge: a reload waits for the data connection
+  bool catching_up = false;     // edge: reloading to fill a gap on the bus
+  bool catch_up_again = false;
   std::vector<std::string> epochs;
   std::vector<std::uint64_t> last_seq;
   std::function<void()> ready;
