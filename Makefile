@@ -114,6 +114,13 @@ soak:
 	@cmake --build $(SOAK_DIR) -j $(JOBS) --target tickerd-soak
 	@$(SOAK_DIR)/bench/tickerd-soak --minutes $(MINUTES) --json $(SOAK_DIR)/soak.json $(SOAK_ARGS)
 
+# The multi-node rehearsal (docs/OPERATIONS.md): redis, tickerd-sim, two ingest nodes, two edges
+# and clients, each on its own network namespace; kills the active ingest node, cuts an edge off
+# Redis, drains an edge and restarts Redis, and prints what each step measured. Needs root.
+.PHONY: rehearse
+rehearse: test-deps build
+	@deploy/rehearsal/rehearse.sh $(BUILD_DIR)
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 

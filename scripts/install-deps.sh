@@ -15,6 +15,8 @@ test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl
 test_pkgs+=(curl)
 # libFuzzer and its sanitizer runtimes (make fuzz-ci, make fuzz).
 test_pkgs+=(clang libclang-rt-14-dev)
+# iproute2: the multi-node rehearsal's network namespaces (deploy/rehearsal/rehearse.sh).
+test_pkgs+=(iproute2)
 # /metrics is scraped by a real Prometheus and checked by promtool (e2e_metrics_test).
 test_pkgs+=(prometheus)
 bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)

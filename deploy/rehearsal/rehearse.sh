@@ -6,6 +6,7 @@
 # Namespaces get names unique to this run and are removed on exit, failure and Ctrl-C included.
 # Needs root (or CAP_SYS_ADMIN + CAP_NET_ADMIN), iproute2, redis-server and node.
 # Usage: rehearse.sh [BUILD_DIR]   (default build/release; TICKERD_BIN, TICKERD_SIM_BIN override)
+# Logs and configs go to a temporary directory, kept on failure or with REHEARSAL_KEEP=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
@@ -36,7 +37,7 @@ cleanup() {
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   done
   for ns in "${created[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  if [[ $status -eq 0 ]]; then
+  if [[ $status -eq 0 && -z ${REHEARSAL_KEEP:-} ]]; then
     rm -rf "$work"
   else
     echo "rehearsal: logs and configs kept in $work" >&2
