@@ -232,4 +232,12 @@ async function main() {
   process.exit(failures === 0 ? 0 : 1);
 }
 
+// Well inside ctest's TIMEOUT, so rehearse.sh's cleanup always runs (a killed script leaves
+// its namespaces behind).
+const WATCHDOG_MS = 180000;
+setTimeout(() => {
+  say(`FAIL: not finished after ${WATCHDOG_MS / 1000} s`);
+  for (const p of Object.values(procs)) p.kill("SIGKILL");
+  process.exit(1);
+}, WATCHDOG_MS).unref();
 main();
