@@ -24,10 +24,10 @@ export function readyz(host, port, timeoutMs = 1000, path = "/readyz") {
   });
 }
 
-// The delay a `reconnect` notice asks for: its first numeric field named *_ms (the notice's
-// exact shape belongs to docs/PROTOCOL.md; any delay field works here), capped.
+// The delay a `reconnect` notice asks for: `after_ms` (docs/PROTOCOL.md), else its first
+// numeric field named *_ms, capped.
 function noticeDelayMs(msg) {
-  for (const [k, v] of Object.entries(msg)) {
+  for (const [k, v] of [["after_ms", msg.after_ms], ...Object.entries(msg)]) {
     if (k.endsWith("_ms") && typeof v === "number" && v >= 0) return Math.min(v, MAX_NOTICE_DELAY_MS);
   }
   return 0;
@@ -110,7 +110,8 @@ class Client {
         break;
       case "reconnect":
         this.notices++;
-        setTimeout(() => this.ws.close(1000), noticeDelayMs(msg)).unref();
+        // This connection, not whichever the client holds by then (a 1001 may come first).
+        setTimeout((ws) => ws.close(1000), noticeDelayMs(msg), this.ws).unref();
         break;
       case "error":
         f.errors.push(`client ${this.index}: ${raw}`);
