@@ -111,6 +111,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void arm_throttle();
   void on_throttle_timer();
   void after_push();
+  void release_idle_buffers();
   void conflate();
   void recount();
   void write_pending();
@@ -140,10 +141,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   bool draining_ = false;            // both close frames done, send side shut: reading to EOF
   bool writing_ = false;             // waiting for the socket to take more
   bool finished_ = false;
-  bool read_wants_write_ = false;   // TLS: OpenSSL must write before it can read on
-  std::int64_t last_read_ms_ = 0;   // mono_ms of the last bytes from the client
-  std::int64_t ping_sent_ms_ = 0;   // our keepalive ping, unanswered; 0 = none
-  std::int64_t closing_at_ms_ = 0;  // when the closing handshake began
+  bool read_wants_write_ = false;    // TLS: OpenSSL must write before it can read on
+  bool pushed_since_sweep_ = false;  // a message was queued since the last keepalive sweep
+  std::int64_t last_read_ms_ = 0;    // mono_ms of the last bytes from the client
+  std::int64_t ping_sent_ms_ = 0;    // our keepalive ping, unanswered; 0 = none
+  std::int64_t closing_at_ms_ = 0;   // when the closing handshake began
 
   std::vector<channel_id> channels_;  // sorted
   std::vector<out_message> queue_;    // not yet handed to the kernel

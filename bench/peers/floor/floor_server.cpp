@@ -303,6 +303,8 @@ class floor_server {
     up_in_.clear();
     up_upgraded_ = false;
     ::fcntl(up_fd_, F_SETFL, ::fcntl(up_fd_, F_GETFL) | O_NONBLOCK);
+    const int on = 1;
+    ::setsockopt(up_fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     watch(up_fd_, EPOLLIN);
   }
 
@@ -311,13 +313,31 @@ class floor_server {
     up_fd_ = -1;
   }
 
+  // recv_ts is the kernel's arrival time of the bytes (SO_TIMESTAMPNS), not the time of the
+  // read: this single thread reads upstream only between its write rounds, and a stamp taken
+  // at the read would hide the wait in the socket buffer. (tickerd reads on its own ingest
+  // thread, woken by the arrival, so its stamp at the read is close to the arrival.)
   void read_upstream() {
     char buf[65536];
     std::int64_t recv_ts = 0;
     while (true) {
-      const auto n = ::recv(up_fd_, buf, sizeof buf, 0);
+      iovec iov{buf, sizeof buf};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      const auto n = ::recvmsg(up_fd_, &msg, 0);
       if (n == 0 || (n < 0 && errno != EAGAIN)) return close_upstream();
       if (n < 0) break;
+      for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr && recv_ts == 0; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec ts{};
+          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          recv_ts = std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+        }
+      }
       if (recv_ts == 0) recv_ts = now_us();
       up_in_.append(buf, static_cast<std::size_t>(n));
     }
