@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
@@ -202,8 +204,24 @@ void shard::arm_keepalive() {
       s->keepalive(now);
     }
     sample_stats();
+    trim_after_burst();
     if (!(stopping_ && sessions_.empty())) arm_keepalive();
   });
+}
+
+// A burst of connects leaves the memory of its handshakes (HTTP parsers, buffers, the
+// snapshots' queues) free but spread between the sessions that stay, so the process keeps it
+// resident. Once a burst of at least trim_burst_sessions is over (the count held still for a
+// sweep), malloc_trim hands the whole free pages back: an idle connection then costs what it
+// holds (bench/RESULTS.md, "Floor"). Rare by construction, and never on the delivery path.
+void shard::trim_after_burst() {
+  constexpr std::size_t trim_burst_sessions = 1024;
+  const std::size_t now = sessions_.size();
+  const std::size_t last = std::exchange(sessions_at_sweep_, now);
+  const auto moved = [](std::size_t a, std::size_t b) { return a > b ? a - b : b - a; };
+  if (moved(now, sessions_at_trim_) < trim_burst_sessions || moved(now, last) > now / 100) return;
+  sessions_at_trim_ = now;
+  ::malloc_trim(0);
 }
 
 // Queue depths and armed timers for /v1/stats, summed here rather than kept up to date on the

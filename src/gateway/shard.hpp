@@ -157,6 +157,7 @@ class shard {
   void maybe_finish_stop();
   void arm_keepalive();
   void sample_stats();
+  void trim_after_burst();
 
   unsigned index_;
   gateway_shared& shared_;
@@ -171,7 +172,9 @@ class shard {
   node_health health_;
   std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
   bool retry_armed_ = false;
-  bool accept_paused_ = false;  // server.tls.max_handshakes in progress
+  bool accept_paused_ = false;         // server.tls.max_handshakes in progress
+  std::size_t sessions_at_sweep_ = 0;  // trim_after_burst: the count at the last sweep
+  std::size_t sessions_at_trim_ = 0;   // and at the last trim
 
   std::vector<update_ptr> latest_;                     // by channel
   std::vector<std::deque<update_ptr>> history_;        // by channel, capped
