@@ -1072,8 +1072,10 @@ void ws_session::release_idle_buffers() {
   const bool quiet = !pushed_since_sweep_;
   pushed_since_sweep_ = false;
   if (!quiet || writing_ || !queue_.empty() || !out_.empty()) return;
-  if (queue_.capacity() != 0) std::vector<out_message>().swap(queue_);
-  if (out_.capacity() > std::string().capacity()) std::string().swap(out_);
+  if (queue_.capacity() == 0 && out_.capacity() <= std::string().capacity()) return;
+  std::vector<out_message>().swap(queue_);
+  std::string().swap(out_);
+  shard_.note_buffers_released();
 }
 
 // An SSE client never speaks, so idle means the other way round: a stream that has sent
