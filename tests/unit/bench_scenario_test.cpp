@@ -274,9 +274,6 @@ TEST(BenchScenario, ShippedLatencyClientSweep) {
   EXPECT_LE(added, 40);
 }
 
-}  // namespace
-}  // namespace tickerd::bench
-
 TEST(BenchScenario, FloorKeys) {
   const auto s = parse_scenario(
       "name = \"l\"\n[floor]\nrun = true\nrates = [45.5, 20]\n[targets]\n"
@@ -312,3 +309,6 @@ TEST(BenchScenario, ShippedScenariosRunTheFloor) {
   EXPECT_EQ(idle.channels, (std::vector<std::string>{"ticker.*"}));
   EXPECT_EQ(idle.target_kib_per_connection, 1.0);
 }
+
+}  // namespace
+}  // namespace tickerd::bench
