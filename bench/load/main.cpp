@@ -73,6 +73,7 @@ struct options {
   std::uint16_t sim_port = 0;  // with --url: the sim feeding that tickerd, for rate control
   std::string tickerd_bin = TICKERD_BENCH_TICKERD_BIN;
   std::string sim_bin = TICKERD_BENCH_SIM_BIN;
+  std::string floor_bin = TICKERD_BENCH_FLOOR_BIN;
   std::string node_bin = "node";
   std::string peer_dir = TICKERD_BENCH_SOURCE_DIR "/bench/peers/ws-broadcast";
   std::string web_root = TICKERD_BENCH_SOURCE_DIR "/web";
@@ -89,6 +90,7 @@ struct options {
   int bench_cpu = 0;
   bool no_pin = false;
   bool no_peer = false;
+  bool no_floor = false;
   bool quiet = false;
 };
 
@@ -393,6 +395,10 @@ pool_options pool_for(const context& cx, std::size_t clients, const std::string&
   return p;
 }
 
+// The floor peer (bench/peers/floor; defined with the sweep below).
+std::unique_ptr<child> start_floor(context& cx, runner& run);
+std::string ratio_text(double tickerd, double floor);
+
 struct client_load {
   double updates_per_s = 0;    // what one client should receive
   std::uint64_t channels = 0;  // concrete channels it gets updates on
@@ -546,6 +552,8 @@ void run_client_sweep(context& cx, runner& run, double base) {
   cx.report.client_sweep = std::move(info);
 }
 
+void run_stream_floor(context& cx, runner& run, const run_result& main_run);
+
 void run_stream(context& cx, runner& run) {
   const double base = cx.st ? cx.st->rate() : cx.sc.rate;
   run_result r;
@@ -621,6 +629,11 @@ void run_stream(context& cx, runner& run) {
                                  h.count() > 0 && p99_ms <= *cx.sc.target_p99_ms});
   }
   run_client_sweep(cx, run, base);
+  if (cx.sc.floor && !cx.opts.no_floor) {
+    const auto main_run = *std::find_if(cx.report.runs.begin(), cx.report.runs.end(),
+                                        [](const run_result& x) { return x.label == "tickerd"; });
+    run_stream_floor(cx, run, main_run);
+  }
 }
 
 void run_churn(context& cx, runner& run) {
@@ -659,10 +672,13 @@ void run_churn(context& cx, runner& run) {
   cx.report.runs.push_back(std::move(churn_r));
 }
 
-void run_idle(context& cx, runner& run) {
+// Connects the scenario's clients to the current target with the market paused (subscribed but
+// idle: nothing to deliver), and returns the server's RSS growth per open connection (KiB).
+std::optional<double> idle_on(context& cx, runner& run, const std::string& label) {
   run_result r;
-  r.label = "idle";
-  r.url = cx.opts.url;
+  r.label = label;
+  r.url = "ws://" + cx.target.host + ":" + std::to_string(cx.target.port) + cx.target.path;
+  if (cx.pause_market) cx.pause_market(true);
   const auto before = cx.server_pid > 0 ? sample_process(cx.server_pid) : std::nullopt;
   std::size_t clients = cx.sc.clients;
   const std::size_t reserve = 64;  // our own descriptors: stdio, logs, /proc reads
@@ -672,7 +688,7 @@ void run_idle(context& cx, runner& run) {
         "clients capped", "to " + std::to_string(clients) + " by this process's descriptor limit");
   }
   client_pool pool(cx.ioc, pool_for(cx, clients, subscribe_text(cx)));
-  run.set_label(cx.sc.name);
+  run.set_label(cx.sc.name + " " + label);
   pool.add_clients(clients);
   const auto connect_start = steady::now();
   run.wait_ready(pool);
@@ -684,25 +700,53 @@ void run_idle(context& cx, runner& run) {
   r.connect_us = connect_hist;
   const auto open = pool.open();
   pool.close_all(close_grace);
-  cx.report.facts.emplace_back(
-      "connect phase", std::to_string(open) + " connections in " + fixed(connect_s, 1) + " s (" +
-                           fixed(static_cast<double>(open) / connect_s, 0) + "/s)");
+  if (cx.pause_market) cx.pause_market(false);
+  cx.report.facts.emplace_back(label + " connect phase",
+                               std::to_string(open) + " connections in " + fixed(connect_s, 1) +
+                                   " s (" + fixed(static_cast<double>(open) / connect_s, 0) +
+                                   "/s)");
+  std::optional<double> per;
   if (before && open > 0 && r.server_rss_kib_end > 0) {
-    const double per =
-        (static_cast<double>(r.server_rss_kib_end) - static_cast<double>(before->rss_kib)) /
-        static_cast<double>(open);
-    cx.report.facts.emplace_back("server RSS per idle connection",
-                                 fixed(per, 2) + " KiB (" + std::to_string(before->rss_kib) +
+    per = (static_cast<double>(r.server_rss_kib_end) - static_cast<double>(before->rss_kib)) /
+          static_cast<double>(open);
+    cx.report.facts.emplace_back(label + " RSS per idle connection",
+                                 fixed(*per, 2) + " KiB (" + std::to_string(before->rss_kib) +
                                      " KiB before, " + std::to_string(r.server_rss_kib_end) +
                                      " KiB with " + std::to_string(open) + " open)");
-    if (cx.sc.target_kib_per_connection) {
+    if (label == "tickerd" && cx.sc.target_kib_per_connection) {
       cx.report.targets.push_back({"server RSS per idle connection at " + std::to_string(open),
-                                   fixed(per, 2) + " KiB",
+                                   fixed(*per, 2) + " KiB",
                                    "≤ " + fixed(*cx.sc.target_kib_per_connection, 1) + " KiB",
-                                   per <= *cx.sc.target_kib_per_connection});
+                                   *per <= *cx.sc.target_kib_per_connection});
     }
   }
   cx.report.runs.push_back(std::move(r));
+  return per;
+}
+
+void run_idle(context& cx, runner& run) {
+  if (cx.server_pid > 0) {
+    if (const auto at_start = sample_process(cx.server_pid)) {
+      cx.report.facts.emplace_back("tickerd RSS at start",
+                                   fixed(static_cast<double>(at_start->rss_kib) / 1024.0, 1) +
+                                       " MiB (feeds up, " + std::to_string(cx.symbols.size()) +
+                                       " symbols, no clients yet)");
+    }
+  }
+  const auto tickerd = idle_on(cx, run, "tickerd");
+  if (!cx.sc.floor || cx.opts.no_floor) return;
+  if (!cx.st) {
+    cx.report.facts.emplace_back("floor", "not run: the floor needs the sim the bench starts");
+    return;
+  }
+  auto floor = start_floor(cx, run);
+  const auto f = idle_on(cx, run, "floor");
+  floor->stop();
+  if (tickerd && f) {
+    cx.report.facts.emplace_back(
+        "tickerd / floor, RSS per idle connection",
+        fixed(*tickerd, 2) + " / " + fixed(*f, 2) + " KiB = " + ratio_text(*tickerd, *f));
+  }
 }
 
 // ---- handshakes: the cost of a full TLS handshake on tickerd's core -------------------------
@@ -873,13 +917,21 @@ void sweep_server(context& cx, runner& run, const std::string& server) {
   pool.close_all(close_grace);
 }
 
+void run_sweep_peer(context& cx, runner& run, const sweep_best& tickerd);
+void run_sweep_floor(context& cx, runner& run, const sweep_best& tickerd);
+
 void run_sweep(context& cx, runner& run) {
   sweep_server(cx, run, "tickerd");
   const auto limit_text = "p99 ≤ " + fixed(cx.sc.p99_limit_ms, 0) + " ms";
   const auto tickerd = best_of(cx.report.runs, "tickerd", cx.sc.p99_limit_ms);
   cx.report.facts.emplace_back("tickerd best with " + limit_text, tickerd.within_text);
   cx.report.facts.emplace_back("tickerd peak", tickerd.peak_text);
-  if (!cx.sc.peer || cx.opts.no_peer) return;
+  if (cx.sc.peer && !cx.opts.no_peer) run_sweep_peer(cx, run, tickerd);
+  if (cx.sc.floor && !cx.opts.no_floor) run_sweep_floor(cx, run, tickerd);
+}
+
+void run_sweep_peer(context& cx, runner& run, const sweep_best& tickerd) {
+  const auto limit_text = "p99 ≤ " + fixed(cx.sc.p99_limit_ms, 0) + " ms";
   if (!cx.st) {
     cx.report.facts.emplace_back("peer", "not run: the peer needs the sim the bench starts");
     return;
@@ -924,6 +976,185 @@ void run_sweep(context& cx, runner& run) {
   }
 }
 
+// ---- the floor: bench/peers/floor, the bare epoll fan-out -------------------------------------
+
+// Stops tickerd (the floor gets the server core to itself, as tickerd had it) and starts the
+// floor peer on that core, reading the sim's Binance stream; the clients then target it.
+std::unique_ptr<child> start_floor(context& cx, runner& run) {
+  if (!cx.st) throw std::runtime_error("the floor needs the sim the bench starts (not --url)");
+  cx.st->stop_tickerd();
+  const auto port = free_port();
+  auto floor = std::make_unique<child>();
+  floor->spawn({cx.opts.floor_bin, "--port", std::to_string(port), "--upstream",
+                cx.st->binance_stream_url()},
+               cx.st->config().work_dir, "floor", cx.st->config().server_cpu);
+  floor->wait_for_line("floor-server listening on", std::chrono::milliseconds(10'000));
+  cx.target = target_url{"127.0.0.1", port, "/ws"};
+  cx.server_pid = floor->pid();
+  run.set_server(floor->pid(), "floor");
+  return floor;
+}
+
+std::string ratio_text(double tickerd, double floor) {
+  return floor > 0 && tickerd >= 0 ? fixed(tickerd / floor, 2) + "×" : std::string("n/a");
+}
+
+void floor_target(context& cx, std::string name, double tickerd, double floor,
+                  const std::optional<double>& limit, bool at_most) {
+  if (!limit) return;
+  const bool measured = floor > 0 && tickerd > 0;
+  const double ratio = measured ? tickerd / floor : 0;
+  target_check t;
+  t.name = std::move(name);
+  t.measured = measured ? fixed(ratio, 2) + "×" : "not measured";
+  t.target = (at_most ? "≤ " : "≥ ") + fixed(*limit, 2) + "× the floor";
+  t.conclusive = measured;
+  t.met = measured && (at_most ? ratio <= *limit : ratio >= *limit);
+  cx.report.targets.push_back(std::move(t));
+}
+
+// tickerd's run against the floor's at the same offered load: latency and CPU per delivery.
+void compare_to_floor(context& cx, const run_result& t, const run_result& f) {
+  const std::string at =
+      short_number(t.offered_per_client * static_cast<double>(t.clients_planned)) +
+      " deliveries/s offered";
+  const auto p50 = [](const run_result& r) {
+    return static_cast<double>(r.latency_us.quantile(0.5));
+  };
+  const auto p99 = [](const run_result& r) {
+    return static_cast<double>(r.latency_us.quantile(0.99));
+  };
+  const double cpu_t = t.server_cpu_us_per_message();
+  const double cpu_f = f.server_cpu_us_per_message();
+  cx.report.facts.emplace_back(
+      "tickerd / floor at " + at,
+      "p50 " + format_us(t.latency_us.quantile(0.5)) + " / " +
+          format_us(f.latency_us.quantile(0.5)) + " = " + ratio_text(p50(t), p50(f)) + "; p99 " +
+          format_us(t.latency_us.quantile(0.99)) + " / " + format_us(f.latency_us.quantile(0.99)) +
+          " = " + ratio_text(p99(t), p99(f)) + "; CPU per delivery " + fixed(cpu_t, 3) + " / " +
+          fixed(cpu_f, 3) + " µs = " + ratio_text(cpu_t, cpu_f) + "; delivered " +
+          short_number(t.messages_per_s()) + " / " + short_number(f.messages_per_s()) + " msg/s");
+  floor_target(cx, "p50 vs floor at " + at, p50(t), p50(f), cx.sc.target_floor_latency_ratio, true);
+  floor_target(cx, "p99 vs floor at " + at, p99(t), p99(f), cx.sc.target_floor_latency_ratio, true);
+  floor_target(cx, "CPU per delivery vs floor at " + at, cpu_t, cpu_f, cx.sc.target_floor_cpu_ratio,
+               true);
+}
+
+void run_sweep_floor(context& cx, runner& run, const sweep_best& tickerd) {
+  const auto saved = cx.target;
+  auto floor = start_floor(cx, run);
+  sweep_server(cx, run, "floor");
+  floor->stop();
+  cx.target = saved;
+  const auto limit_text = "p99 ≤ " + fixed(cx.sc.p99_limit_ms, 0) + " ms";
+  const auto f = best_of(cx.report.runs, "floor", cx.sc.p99_limit_ms);
+  cx.report.facts.emplace_back("floor best with " + limit_text, f.within_text);
+  cx.report.facts.emplace_back("floor peak", f.peak_text);
+  const auto cmp = compare_sweeps(tickerd, f, cx.sc.p99_limit_ms);
+  cx.report.facts.emplace_back("tickerd / floor, best msg/s with " + limit_text,
+                               cmp.measured ? cmp.ratio_text : "not measured: " + cmp.explanation);
+  // Saturation: the highest delivered msg/s of any step. When neither server fell short of the
+  // offered load at the last step, both peaks are the sweep's ceiling, not a saturation.
+  const auto last_of = [&](const std::string& server) -> const run_result* {
+    const run_result* last = nullptr;
+    for (const auto& r : cx.report.runs)
+      if (r.label.starts_with(server + " rate ")) last = &r;
+    return last;
+  };
+  const auto* lt = last_of("tickerd");
+  const auto* lf = last_of("floor");
+  const auto saturated = [](const run_result* r) {
+    return r && r->messages_per_s() <
+                    0.9 * r->offered_per_client * static_cast<double>(r->clients_planned);
+  };
+  std::string sat = "tickerd peak " + short_number(tickerd.peak) + " msg/s, floor peak " +
+                    short_number(f.peak) + " msg/s = " + ratio_text(tickerd.peak, f.peak);
+  if (!saturated(lt) && !saturated(lf)) sat += " (neither saturated within the sweep's rates)";
+  cx.report.facts.emplace_back("tickerd / floor, saturation", sat);
+  if (saturated(lf) || saturated(lt)) {
+    floor_target(cx, "deliveries/s at saturation vs floor", tickerd.peak, f.peak,
+                 cx.sc.target_floor_saturation_ratio, false);
+  }
+  // Latency and CPU per delivery at the steps nearest 110k and 500k deliveries/s offered
+  // (issue 13's two loads), where neither server fell short of the offered load.
+  for (const double wanted : {110'000.0, 500'000.0}) {
+    const run_result* best = nullptr;
+    for (const auto& t : cx.report.runs) {
+      if (!t.label.starts_with("tickerd rate ")) continue;
+      const double offered = t.offered_per_client * static_cast<double>(t.clients_planned);
+      if (!best ||
+          std::abs(offered - wanted) <
+              std::abs(best->offered_per_client * static_cast<double>(best->clients_planned) -
+                       wanted))
+        best = &t;
+    }
+    if (!best || saturated(best)) continue;
+    for (const auto& fr : cx.report.runs) {
+      if (fr.label == "floor rate " + fixed(best->rate, 0) && !saturated(&fr)) {
+        compare_to_floor(cx, *best, fr);
+      }
+    }
+  }
+}
+
+// One stream window of the scenario's clients at `rate` against the current target.
+run_result measure_stream(context& cx, runner& run, const std::string& label, double rate) {
+  change_rate(cx, run, rate);
+  run_result r;
+  r.label = label;
+  r.url = "ws://" + cx.target.host + ":" + std::to_string(cx.target.port) + cx.target.path;
+  r.rate = rate;
+  const auto load = load_per_client(cx, rate);
+  r.offered_per_client = load.updates_per_s;
+  r.channels_per_client = load.channels;
+  client_pool pool(cx.ioc, pool_for(cx, cx.sc.clients, subscribe_text(cx)));
+  run.set_label(cx.sc.name + " " + label);
+  pool.add_clients(cx.sc.clients);
+  run.wait_ready(pool);
+  const auto connect_hist = pool.connect_times();
+  run.window(cx.sc.warmup_s, false, {{&pool, &r}});
+  run.window(cx.sc.duration_s, true, {{&pool, &r}});
+  r.connect_us = connect_hist;
+  pool.close_all(close_grace);
+  return r;
+}
+
+// [floor] in a stream scenario: tickerd at the extra rates, then the floor at every rate (the
+// main run's first), the same clients and subscriptions, and the ratios at each.
+void run_stream_floor(context& cx, runner& run, const run_result& main_run) {
+  if (!cx.st) {
+    cx.report.facts.emplace_back("floor", "not run: the floor needs the sim the bench starts");
+    return;
+  }
+  const double base = main_run.rate;
+  std::vector<double> extra;
+  for (const double r : cx.sc.floor_rates)
+    if (r != base) extra.push_back(r);
+  std::vector<run_result> tickerd_runs{main_run};
+  for (const double r : extra) {
+    tickerd_runs.push_back(measure_stream(cx, run, "tickerd rate " + fixed(r, 1), r));
+  }
+  const auto saved = cx.target;
+  const auto saved_pid = cx.server_pid;
+  auto floor = start_floor(cx, run);
+  std::vector<run_result> floor_runs;
+  floor_runs.push_back(measure_stream(cx, run, "floor rate " + fixed(base, 1), base));
+  for (const double r : extra) {
+    floor_runs.push_back(measure_stream(cx, run, "floor rate " + fixed(r, 1), r));
+  }
+  floor->stop();
+  cx.target = saved;
+  cx.server_pid = saved_pid;
+  change_rate(cx, run, base);
+  for (std::size_t i = 0; i < floor_runs.size(); ++i) {
+    compare_to_floor(cx, tickerd_runs[i], floor_runs[i]);
+  }
+  for (std::size_t i = 1; i < tickerd_runs.size(); ++i) {
+    cx.report.runs.push_back(std::move(tickerd_runs[i]));
+  }
+  for (auto& f : floor_runs) cx.report.runs.push_back(std::move(f));
+}
+
 int run_main(int argc, char** argv) {
   options o;
   CLI::App app{"tickerd-bench: load tests for tickerd (bench/scenarios/*.toml)", "tickerd-bench"};
@@ -962,6 +1193,9 @@ int run_main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-pin", o.no_pin, "do not pin processes to CPUs");
   app.add_flag("--no-peer", o.no_peer, "skip the Node peer in sweeps");
+  app.add_option("--floor", o.floor_bin, "the floor peer's binary (bench/peers/floor)")
+      ->capture_default_str();
+  app.add_flag("--no-floor", o.no_floor, "skip the floor peer ([floor] run)");
   app.add_flag("--quiet,-q", o.quiet, "no progress line");
   try {
     app.parse(argc, argv);

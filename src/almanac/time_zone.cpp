@@ -1,6 +1,7 @@
 #include "almanac/time_zone.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <utility>
 
@@ -340,10 +341,15 @@ tz_load_result load_time_zone(std::string_view name, std::string_view zoneinfo_d
   path += name;
   std::ifstream in(path, std::ios::binary);
   if (!in) return {tz_errc::not_found, {}};
+  // Read in small pieces up to the limit: a zone file is a few KiB, and a buffer of the
+  // limit's size would stay in the process's heap for good (it was a third of tickerd's
+  // memory at start).
   std::string bytes;
-  bytes.resize(max_tzif_bytes + 1);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  std::array<char, 4096> chunk{};
+  while (in && bytes.size() <= max_tzif_bytes) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    bytes.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (bytes.size() > max_tzif_bytes) return {tz_errc::bad_file, {}};
   return tz_loader::from_tzif(bytes, std::string(name));
 }

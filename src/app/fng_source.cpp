@@ -55,10 +55,10 @@ std::shared_ptr<spdlog::logger> logger() {
 // One request's I/O objects, shared by the coroutine and the deadline's handler so that a late
 // deadline never touches a dead socket.
 struct http_exchange {
-  http_exchange(net::io_context& ioc, net::ssl::context& tls, bool use_tls)
+  http_exchange(net::io_context& ioc, net::ssl::context* tls, bool use_tls)
       : resolver(ioc), deadline(ioc) {
     if (use_tls) {
-      secure.emplace(ioc, tls);
+      secure.emplace(ioc, *tls);  // an https:// url comes with a context (server.cpp)
     } else {
       plain.emplace(ioc);
     }
@@ -110,7 +110,7 @@ std::vector<fng::coin> fng_coins(const std::vector<instrument>& instruments,
 }
 
 struct fng_source::impl : std::enable_shared_from_this<impl> {
-  impl(net::io_context& io, net::ssl::context& t, fng_config c, const std::vector<instrument>& i,
+  impl(net::io_context& io, net::ssl::context* t, fng_config c, const std::vector<instrument>& i,
        const aggregator& a, publisher& p, channel_id ch)
       : ioc(io),
         tls(t),
@@ -336,7 +336,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
   }
 
   net::io_context& ioc;
-  net::ssl::context& tls;
+  net::ssl::context* tls;  // null when the url is http://
   const fng_config cfg;
   const ws_url url;
   const std::vector<instrument>& instruments;
@@ -359,7 +359,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
   bool stopped = false;
 };
 
-fng_source::fng_source(net::io_context& ioc, net::ssl::context& tls, const fng_config& config,
+fng_source::fng_source(net::io_context& ioc, net::ssl::context* tls, const fng_config& config,
                        const std::vector<instrument>& instruments, const aggregator& market,
                        publisher& out, channel_id channel)
     : impl_(std::make_shared<impl>(ioc, tls, config, instruments, market, out, channel)) {}

@@ -31,7 +31,8 @@ std::vector<fng::coin> fng_coins(const std::vector<instrument>& instruments,
 
 class fng_source {
  public:
-  fng_source(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, const fng_config& config,
+  // `tls` may be null when the API's url is http:// (see feed_session).
+  fng_source(boost::asio::io_context& ioc, boost::asio::ssl::context* tls, const fng_config& config,
              const std::vector<instrument>& instruments, const aggregator& market, publisher& out,
              channel_id channel);
   ~fng_source();

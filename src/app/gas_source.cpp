@@ -51,7 +51,7 @@ struct gas_source::impl {
   std::string buffer;
 };
 
-gas_source::gas_source(net::io_context& ioc, net::ssl::context& tls, const gas_config& config,
+gas_source::gas_source(net::io_context& ioc, net::ssl::context* tls, const gas_config& config,
                        feed_stats& stats, publisher& out, channel_id channel,
                        std::function<void()> on_state)
     : impl_(std::make_unique<impl>(out, channel, std::move(on_state))) {

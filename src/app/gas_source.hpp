@@ -25,7 +25,8 @@ class publisher;
 class gas_source {
  public:
   // `on_state` runs after each change of the feed's state (the status channel's cue).
-  gas_source(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, const gas_config& config,
+  // `tls` may be null when the node's url is ws:// (see feed_session).
+  gas_source(boost::asio::io_context& ioc, boost::asio::ssl::context* tls, const gas_config& config,
              feed_stats& stats, publisher& out, channel_id channel, std::function<void()> on_state);
   ~gas_source();
   gas_source(const gas_source&) = delete;

@@ -1,6 +1,9 @@
 #include "tickerd/app/server.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
+#include <optional>
 #include <set>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -53,17 +56,41 @@ std::vector<symbol_map> build_symbol_maps(const config& cfg) {
 
 }  // namespace
 
+namespace {
+
+bool secure_url(std::string_view url) {
+  const auto has = [&](std::string_view scheme) {
+    return url.size() >= scheme.size() &&
+           std::equal(scheme.begin(), scheme.end(), url.begin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  return has("wss://") || has("https://");
+}
+
+// Whether any upstream of this process speaks TLS (feeds, the Ethereum node, the F&G API).
+bool needs_client_tls(const config& c) {
+  for (const auto& f : c.feeds) {
+    if (secure_url(f.session.url)) return true;
+  }
+  return (c.gas.enabled && secure_url(c.gas.session.url)) || secure_url(c.fng.url);
+}
+
+}  // namespace
+
 struct server::impl {
   explicit impl(config c)
       : cfg(std::move(c)),
         symbol_maps(build_symbol_maps(cfg)),
         channels(cfg.instruments, cfg.venues()),
-        tls(net::ssl::context::tls_client),
         signals(ioc, SIGINT, SIGTERM, SIGHUP),
         out(channels, [this](update_ptr u) { on_published(std::move(u)); }),
         market(cfg.instruments, channels, out, cfg.composite),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
-    tls.set_default_verify_paths();
+    if (needs_client_tls(cfg)) {
+      tls.emplace(net::ssl::context::tls_client);
+      tls->set_default_verify_paths();
+    }
     for (const auto& f : cfg.feeds) {
       stats.emplace_back();
       status_entries.push_back({std::string(to_string(f.session.venue)), &stats.back()});
@@ -173,7 +200,7 @@ struct server::impl {
       const venue_id venue = f.session.venue;
       auto adapter = make_venue_adapter(venue, symbol_maps[i]);
       feeds.push_back(std::make_unique<feed_session>(
-          ioc, tls, f.session, std::move(adapter), stats[i],
+          ioc, client_tls(), f.session, std::move(adapter), stats[i],
           [this](std::span<const tick> ticks) { market.on_ticks(ticks); },
           [this, venue](feed_state state) {
             log->info("feed {} is {}", to_string(venue), to_string(state));
@@ -188,12 +215,12 @@ struct server::impl {
                                                out, channels.almanac());
     almanac->start();
     if (cfg.gas.enabled) {
-      gas = std::make_unique<gas_source>(ioc, tls, cfg.gas, *gas_stats, out, channels.gas_eth(),
-                                         [this] { publish_status(); });
+      gas = std::make_unique<gas_source>(ioc, client_tls(), cfg.gas, *gas_stats, out,
+                                         channels.gas_eth(), [this] { publish_status(); });
       gas->start();
     }
     // Always: without [fng] the index computed from the composites is published alone.
-    fng = std::make_unique<fng_source>(ioc, tls, cfg.fng, cfg.instruments, market, out,
+    fng = std::make_unique<fng_source>(ioc, client_tls(), cfg.fng, cfg.instruments, market, out,
                                        channels.fng());
     fng->start();
   }
@@ -251,7 +278,10 @@ struct server::impl {
   std::vector<symbol_map> symbol_maps;
   channel_registry channels;
   net::io_context ioc{1};
-  net::ssl::context tls;
+  // The TLS client context for wss:// and https:// upstreams, made only when one is configured:
+  // OpenSSL's set-up and CA store would be a third of tickerd's memory at start.
+  std::optional<net::ssl::context> tls;
+  net::ssl::context* client_tls() { return tls ? &*tls : nullptr; }
   net::signal_set signals;
   net::steady_timer drain_timer{ioc};
   node_health health;

@@ -264,7 +264,7 @@ void validate(const feed_config& config, const url_parse_result& url) {
 }  // namespace
 
 struct feed_session::impl : std::enable_shared_from_this<impl> {
-  impl(net::io_context& ioc, net::ssl::context& tls, feed_config config,
+  impl(net::io_context& ioc, net::ssl::context* tls, feed_config config,
        std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
        state_handler on_state);
 
@@ -295,7 +295,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   std::unique_ptr<ws_link> make_link();
 
   net::io_context& ioc_;
-  net::ssl::context& tls_;
+  net::ssl::context* tls_;  // null: the url is ws://
   const feed_config config_;
   const ws_url url_;
   std::unique_ptr<upstream_adapter> adapter_;
@@ -331,7 +331,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   std::uint64_t suppressed_errors_ = 0;
 };
 
-feed_session::impl::impl(net::io_context& ioc, net::ssl::context& tls, feed_config config,
+feed_session::impl::impl(net::io_context& ioc, net::ssl::context* tls, feed_config config,
                          std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
                          tick_handler on_ticks, state_handler on_state)
     : ioc_(ioc),
@@ -355,7 +355,11 @@ feed_session::impl::impl(net::io_context& ioc, net::ssl::context& tls, feed_conf
                         std::random_device{}()),
       retry_timer_(ioc),
       watchdog_(ioc),
-      wake_(ioc, net::steady_timer::time_point::max()) {}
+      wake_(ioc, net::steady_timer::time_point::max()) {
+  if (url_.tls && tls_ == nullptr) {
+    throw std::invalid_argument("feed " + name_ + ": a wss:// url needs a TLS client context");
+  }
+}
 
 void feed_session::impl::spawn(net::awaitable<void> task) {
   net::co_spawn(ioc_, std::move(task), [self = shared_from_this()](const std::exception_ptr& e) {
@@ -728,13 +732,13 @@ void feed_session::impl::set_state(feed_state s) {
 }
 
 std::unique_ptr<ws_link> feed_session::impl::make_link() {
-  if (url_.tls) return std::make_unique<tls_link>(ioc_, tls_);
+  if (url_.tls) return std::make_unique<tls_link>(ioc_, *tls_);  // checked by the constructor
   return std::make_unique<plain_link>(ioc_);
 }
 
 // ---- feed_session --------------------------------------------------------------------------
 
-feed_session::feed_session(net::io_context& ioc, net::ssl::context& tls, feed_config config,
+feed_session::feed_session(net::io_context& ioc, net::ssl::context* tls, feed_config config,
                            std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
                            tick_handler on_ticks, state_handler on_state)
     : impl_(std::make_shared<impl>(ioc, tls, std::move(config), std::move(adapter), stats,

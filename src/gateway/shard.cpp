@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
@@ -202,8 +204,35 @@ void shard::arm_keepalive() {
       s->keepalive(now);
     }
     sample_stats();
+    trim_after_burst();
     if (!(stopping_ && sessions_.empty())) arm_keepalive();
   });
+}
+
+// A burst of connects leaves the memory of its handshakes (HTTP parsers, buffers) free but
+// spread between the sessions that stay, and so does a burst of messages to many idle clients
+// (their snapshots, a status notice) once the sweep takes their queues back; the process keeps
+// it all resident. After such a burst (at least trim_burst_sessions connects or closes, once the
+// count held still for a sweep, or as many sessions giving buffers back in one sweep),
+// malloc_trim hands the whole free pages back, so an idle connection costs what it holds
+// (bench/RESULTS.md, "Floor"). Rare by construction, and never on the delivery path.
+void shard::trim_after_burst() {
+  constexpr std::size_t trim_burst_sessions = 1024;
+  constexpr std::int64_t trim_interval_ms = 10'000;
+  const std::size_t now = sessions_.size();
+  const std::size_t last = std::exchange(sessions_at_sweep_, now);
+  const std::size_t released = std::exchange(released_in_sweep_, 0);
+  const auto moved = [](std::size_t a, std::size_t b) { return a > b ? a - b : b - a; };
+  const bool connects_settled =
+      moved(now, sessions_at_trim_) >= trim_burst_sessions && moved(now, last) <= now / 100;
+  if (!connects_settled && released < trim_burst_sessions) return;
+  // A trim walks the free lists (a millisecond or two with 20,000 clients): at most one per
+  // trim_interval, so a server that bursts every second does not pay it every second.
+  const auto now_ms = mono_ms();
+  if (trimmed_at_ms_ != 0 && now_ms - trimmed_at_ms_ < trim_interval_ms) return;
+  trimmed_at_ms_ = now_ms;
+  sessions_at_trim_ = now;
+  ::malloc_trim(0);
 }
 
 // Queue depths and armed timers for /v1/stats, summed here rather than kept up to date on the

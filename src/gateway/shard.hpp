@@ -142,6 +142,9 @@ class shard {
   std::string stale_snapshot_text(channel_id id) const;
   std::string status_notice() const;
 
+  // A session gave its idle buffers back (trim_after_burst counts them per sweep).
+  void note_buffers_released() noexcept { ++released_in_sweep_; }
+
   // Scratch space for conflation: one flag per channel, all false between uses.
   std::vector<bool>& conflation_scratch() noexcept { return scratch_; }
   // Where every session reads its socket: one buffer per shard, not one per connection.
@@ -157,6 +160,7 @@ class shard {
   void maybe_finish_stop();
   void arm_keepalive();
   void sample_stats();
+  void trim_after_burst();
 
   unsigned index_;
   gateway_shared& shared_;
@@ -171,7 +175,11 @@ class shard {
   node_health health_;
   std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
   bool retry_armed_ = false;
-  bool accept_paused_ = false;  // server.tls.max_handshakes in progress
+  bool accept_paused_ = false;         // server.tls.max_handshakes in progress
+  std::size_t sessions_at_sweep_ = 0;  // trim_after_burst: the count at the last sweep
+  std::size_t sessions_at_trim_ = 0;   // and at the last trim
+  std::size_t released_in_sweep_ = 0;  // sessions that gave their idle buffers back
+  std::int64_t trimmed_at_ms_ = 0;     // mono_ms of the last malloc_trim
 
   std::vector<update_ptr> latest_;                     // by channel
   std::vector<std::deque<update_ptr>> history_;        // by channel, capped

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include <array>
@@ -20,8 +22,25 @@ namespace {
 constexpr std::size_t max_write_bytes = 1u << 20;  // per gathered frame
 constexpr std::size_t max_unsent_control_bytes = 64 * 1024;
 constexpr std::size_t max_reads_per_turn = 16;  // of the shard's 64 KiB buffer
+// Plain new/delete for an operation's memory, sized to it. (Asio treats std::allocator as "no
+// allocator" and recycles its per-thread blocks, so this must be a type of its own.)
+template <typename T>
+struct exact_allocator {
+  using value_type = T;
+  exact_allocator() noexcept = default;
+  template <typename U>
+  exact_allocator(const exact_allocator<U>& /*other*/) noexcept {
+  }  // NOLINT(google-explicit-constructor)
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t /*n*/) noexcept { ::operator delete(p); }
+  template <typename U>
+  bool operator==(const exact_allocator<U>& /*other*/) const noexcept {
+    return true;
+  }
+};
+
 constexpr std::size_t max_kept_out_bytes = 256;
-constexpr std::size_t max_kept_queue_entries = 16;
+constexpr std::size_t max_kept_queue_entries = 8;
 constexpr std::size_t max_kept_tls_out_bytes = 16 * 1024;
 // Per gathered write: 3 iovecs each (a WebSocket frame needs 2), within IOV_MAX.
 constexpr std::size_t max_messages_per_write = 256;
@@ -44,15 +63,34 @@ std::shared_ptr<spdlog::logger> log() {
 
 }  // namespace
 
+namespace {
+
+// The accepted socket's descriptor, moved onto the shard's io_context executor. On failure the
+// session starts closed, and its first read or write ends it.
+template <typename Socket>
+Socket rehome(net::io_context& ioc, net::ip::tcp::socket& from) {
+  Socket to(ioc.get_executor());
+  beast::error_code ec;
+  const auto local = from.local_endpoint(ec);
+  const auto protocol = ec ? net::ip::tcp::v4() : local.protocol();
+  const auto fd = from.release(ec);
+  if (ec) return to;
+  to.assign(protocol, fd, ec);
+  if (ec) ::close(fd);
+  return to;
+}
+
+}  // namespace
+
 ws_session::ws_session(shard& owner, net::ip::tcp::socket&& socket, ssl_handle tls,
                        std::string address, session_auth auth)
     : shard_(owner),
-      socket_(std::move(socket)),
+      socket_(rehome<client_socket>(owner.context(), socket)),
       tls_(std::move(tls)),
       reader_(owner.limits().max_message_bytes),
       address_(std::move(address)),
       counted_(true),
-      auth_(std::move(auth)) {}
+      auth_(auth.required ? std::make_unique<session_auth>(std::move(auth)) : nullptr) {}
 
 ws_session::~ws_session() {
   if (counted_) shard_.shared().limiter.release(address_);
@@ -98,13 +136,17 @@ void ws_session::run_sse(const client_request& subscription, std::unique_ptr<sse
   read_then_wait();
 }
 
+// The wait is what an idle connection holds for as long as it is idle. Asio would place its
+// operation in a recycled block, which is as big as the largest operation this thread ran
+// before (an accept's, an HTTP read's: 300 to 600 bytes); exact_allocator gives it its own size.
 void ws_session::wait_readable() {
   socket_.async_wait(net::socket_base::wait_read,
-                     [self = shared_from_this()](beast::error_code ec) {
-                       if (self->finished_) return;
-                       if (ec) return self->fail(ec, "read");
-                       self->read_then_wait();
-                     });
+                     net::bind_allocator(exact_allocator<void>(),
+                                         [self = shared_from_this()](beast::error_code ec) {
+                                           if (self->finished_) return;
+                                           if (ec) return self->fail(ec, "read");
+                                           self->read_then_wait();
+                                         }));
 }
 
 // Reads everything the socket holds into the shard's buffer, a chunk at a time. Stops at a
@@ -293,12 +335,12 @@ void ws_session::handle_message(std::string_view text) {
 
 // Only `auth` is accepted until a token verifies, when a token is needed for every channel.
 bool ws_session::awaiting_auth() const noexcept {
-  return auth_.required && !auth_.authenticated && shard_.shared().anonymous.empty();
+  return auth_ != nullptr && !auth_->authenticated && shard_.shared().anonymous.empty();
 }
 
 bool ws_session::permitted(std::string_view channel) const noexcept {
-  if (!auth_.required) return true;
-  return (auth_.authenticated ? auth_.channels : shard_.shared().anonymous).allows(channel);
+  if (auth_ == nullptr) return true;
+  return (auth_->authenticated ? auth_->channels : shard_.shared().anonymous).allows(channel);
 }
 
 void ws_session::auth_error(const std::string& id_json, auth_failure f, std::string_view detail) {
@@ -321,21 +363,21 @@ void ws_session::auth_ack(const client_request& req) {
   json::append_key(ack, "op");
   json::append_string(ack, to_string(req.op));
   json::append_key(ack, "exp");
-  json::append_int(ack, auth_.expires_ms / milli);
+  json::append_int(ack, auth_->expires_ms / milli);
   ack.push_back('}');
   push_owned(std::move(ack));
 }
 
 void ws_session::handle_auth(const client_request& req) {
-  if (!auth_.required) {
+  if (auth_ == nullptr) {
     return reply_error(req.id_json, "bad_request", "authentication is off on this server");
   }
-  if (auth_.authenticated || auth_.auth_op_seen) {
+  if (auth_->authenticated || auth_->auth_op_seen) {
     bump(shard_.stats(), auth_failure::duplicate);
     return reply_error(req.id_json, "already_authenticated",
                        "a connection authenticates once; send refresh for a new token");
   }
-  auth_.auth_op_seen = true;
+  auth_->auth_op_seen = true;
   const bool required_now = awaiting_auth();
   const auto verifier = shard_.shared().verifier();
   verified_token t;
@@ -347,7 +389,7 @@ void ws_session::handle_auth(const client_request& req) {
     }
     return;
   }
-  auth_.accept(std::move(t), shard_.shared().anonymous);
+  auth_->accept(std::move(t), shard_.shared().anonymous);
   auth_deadline_ms_ = 0;
   auth_ack(req);
 }
@@ -355,10 +397,10 @@ void ws_session::handle_auth(const client_request& req) {
 // A new token for the same subject before the old one expires. Its channels replace the old
 // ones: subscriptions it no longer allows end (an unsubscribe ack without id says which).
 void ws_session::handle_refresh(const client_request& req) {
-  if (!auth_.required) {
+  if (auth_ == nullptr) {
     return reply_error(req.id_json, "bad_request", "authentication is off on this server");
   }
-  if (!auth_.authenticated) {
+  if (!auth_->authenticated) {
     return reply_error(req.id_json, "not_authenticated", "refresh replaces a token: send auth");
   }
   const auto verifier = shard_.shared().verifier();
@@ -366,11 +408,11 @@ void ws_session::handle_refresh(const client_request& req) {
   if (const auto r = verifier->verify(req.token, wall_ms(), t); !r.ok) {
     return auth_error(req.id_json, r.failure, r.detail);
   }
-  if (t.subject != auth_.subject) {
+  if (t.subject != auth_->subject) {
     return auth_error(req.id_json, auth_failure::subject_mismatch,
                       "a refresh must be for the same sub as the token it replaces");
   }
-  auth_.accept(std::move(t), shard_.shared().anonymous);
+  auth_->accept(std::move(t), shard_.shared().anonymous);
   auth_ack(req);
   drop_forbidden();
 }
@@ -395,19 +437,19 @@ void ws_session::check_token(std::int64_t now_ms) {
     bump(shard_.stats(), auth_failure::timeout);
     return close(auth_close::auth_timeout, "no auth within the handshake timeout");
   }
-  if (!auth_.authenticated) return;
+  if (!auth_->authenticated) return;
   const auto& options = shard_.shared().options.auth;
   const auto now = wall_ms();
-  if (now >= auth_.expires_ms + options.leeway.count()) {
+  if (now >= auth_->expires_ms + options.leeway.count()) {
     bump(shard_.stats(), auth_failure::expired);
     return close(auth_close::token_expired, "token expired");
   }
-  if (!auth_.notice_sent && now >= auth_.expires_ms - options.expiry_notice.count()) {
-    auth_.notice_sent = true;
+  if (!auth_->notice_sent && now >= auth_->expires_ms - options.expiry_notice.count()) {
+    auth_->notice_sent = true;
     std::string notice = R"({"type":"token_expiring","exp":)";
-    json::append_int(notice, auth_.expires_ms / milli);
+    json::append_int(notice, auth_->expires_ms / milli);
     json::append_key(notice, "expires_in_ms");
-    json::append_int(notice, std::max<std::int64_t>(0, auth_.expires_ms - now));
+    json::append_int(notice, std::max<std::int64_t>(0, auth_->expires_ms - now));
     notice.push_back('}');
     push_owned(std::move(notice));
     flush();
@@ -463,7 +505,7 @@ void ws_session::handle_subscribe(const client_request& req) {
       bump(shard_.stats(), auth_failure::forbidden);
       return reply_error(
           req.id_json, "forbidden",
-          (auth_.authenticated ? "the token does not allow '" : "a token is needed for '") +
+          (auth_->authenticated ? "the token does not allow '" : "a token is needed for '") +
               name.substr(0, 128) + "'");
     }
   }
@@ -573,10 +615,12 @@ void ws_session::handle_unsubscribe(const client_request& req) {
   }
   if (wildcard) shard_.set_ticker_wildcard(*this, false);
   for (const auto id : ids) shard_.unsubscribe(*this, id);
-  std::erase_if(throttles_, [&](const throttle& t) {
-    return std::binary_search(ids.begin(), ids.end(), t.channel) ||
-           (wildcard && registry.info(t.channel).kind == channel_kind::ticker);
-  });
+  if (throttles_) {
+    std::erase_if(throttles_->entries, [&](const throttle& t) {
+      return std::binary_search(ids.begin(), ids.end(), t.channel) ||
+             (wildcard && registry.info(t.channel).kind == channel_kind::ticker);
+    });
+  }
   // Drop queued updates the client no longer wants, so nothing arrives after the ack.
   const auto wanted = [&](channel_id id) {
     return std::binary_search(channels_.begin(), channels_.end(), id) ||
@@ -635,10 +679,11 @@ void ws_session::push_snapshot(channel_id id) {
 
 void ws_session::enqueue_update(const update_ptr& u) {
   if (closing_) return;
-  if (!throttles_.empty()) {
-    const auto t = std::find_if(throttles_.begin(), throttles_.end(),
+  if (throttles_ && !throttles_->entries.empty()) {
+    auto& entries = throttles_->entries;
+    const auto t = std::find_if(entries.begin(), entries.end(),
                                 [&](const throttle& x) { return x.channel == u->channel; });
-    if (t != throttles_.end()) {
+    if (t != entries.end()) {
       const auto now = mono_ms();
       if (t->pending || now - t->sent_at_ms < t->interval_ms) {
         t->pending = u;  // latest wins; sent when the interval is over
@@ -659,45 +704,48 @@ void ws_session::push_update(const update_ptr& u) {
 }
 
 void ws_session::set_throttle(channel_id id, std::int32_t ms) {
-  const auto t = std::find_if(throttles_.begin(), throttles_.end(),
+  if (!throttles_) {
+    if (ms <= 0) return;
+    throttles_ = std::make_unique<throttle_state>(socket_.get_executor());
+  }
+  auto& entries = throttles_->entries;
+  const auto t = std::find_if(entries.begin(), entries.end(),
                               [&](const throttle& x) { return x.channel == id; });
   if (ms <= 0) {
-    if (t == throttles_.end()) return;
+    if (t == entries.end()) return;
     if (t->pending) push_update(t->pending);  // nothing held back is lost
-    throttles_.erase(t);
+    entries.erase(t);
     return;
   }
-  if (t != throttles_.end()) {
+  if (t != entries.end()) {
     t->interval_ms = ms;
   } else {
-    throttles_.push_back({id, ms, mono_ms(), nullptr});  // the snapshot just sent counts
+    entries.push_back({id, ms, mono_ms(), nullptr});  // the snapshot just sent counts
   }
 }
 
 void ws_session::arm_throttle() {
   std::int64_t due = 0;
-  for (const auto& t : throttles_) {
+  for (const auto& t : throttles_->entries) {
     if (t.pending && (due == 0 || t.sent_at_ms + t.interval_ms < due)) {
       due = t.sent_at_ms + t.interval_ms;
     }
   }
-  if (due == 0 || (throttle_due_ms_ != 0 && throttle_due_ms_ <= due)) return;
-  if (!throttle_timer_)
-    throttle_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor());
-  throttle_due_ms_ = due;
-  throttle_timer_->expires_after(
+  if (due == 0 || (throttles_->due_ms != 0 && throttles_->due_ms <= due)) return;
+  throttles_->due_ms = due;
+  throttles_->timer.expires_after(
       std::chrono::milliseconds(std::max<std::int64_t>(0, due - mono_ms())));
-  throttle_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+  throttles_->timer.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->finished_) return;
     self->on_throttle_timer();
   });
 }
 
 void ws_session::on_throttle_timer() {
-  throttle_due_ms_ = 0;
+  throttles_->due_ms = 0;
   if (closing_) return;
   const auto now = mono_ms();
-  for (auto& t : throttles_) {
+  for (auto& t : throttles_->entries) {
     if (t.pending && now - t.sent_at_ms >= t.interval_ms) {
       t.sent_at_ms = now;
       push_update(t.pending);
@@ -709,6 +757,7 @@ void ws_session::on_throttle_timer() {
 }
 
 void ws_session::after_push() {
+  pushed_since_sweep_ = true;
   if (queued_bytes_ > shard_.limits().max_queued_bytes) {
     queue_.clear();
     queued_bytes_ = 0;
@@ -776,8 +825,12 @@ void ws_session::recount() {
 // conflation still reaches them.
 void ws_session::write_pending() {
   if (tls_) return write_pending_tls();
-  std::array<iovec, 1 + 3 * max_messages_per_write> iov{};
-  std::array<char, ws::max_frame_header_bytes> header{};
+  // Left uninitialised: every entry used is written first, and zeroing 12 KiB per write was
+  // 1.5 % of the shard's time at 500k deliveries/s (perf, bench/RESULTS.md "Floor").
+  std::array<iovec, 1 + 3 * max_messages_per_write>
+      iov;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  std::array<char, ws::max_frame_header_bytes>
+      header;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   for (;;) {
     std::size_t count = 0;
     std::size_t total = 0;
@@ -960,7 +1013,8 @@ void ws_session::frame_queued() {
 
 // The SSE form of frame_queued: the same events write_pending gathers, copied into out_.
 void ws_session::frame_queued_sse() {
-  std::array<iovec, 3 * max_messages_per_write> iov{};
+  std::array<iovec, 3 * max_messages_per_write>
+      iov;  // NOLINT(cppcoreguidelines-pro-type-member-init): as above
   while (!queue_.empty()) {
     const std::size_t taken = std::min(queue_.size(), max_messages_per_write);
     const std::size_t count = frame_sse(taken, iov.data());
@@ -979,7 +1033,7 @@ void ws_session::close(std::uint16_t code, std::string_view reason) {
   closing_at_ms_ = mono_ms();
   queue_.clear();
   recount();
-  throttles_.clear();
+  if (throttles_) throttles_->entries.clear();
   out_.append(sse_ ? sse_stream::close_event(code, reason) : ws::server_close_frame(code, reason));
   flush();
 }
@@ -991,6 +1045,7 @@ void ws_session::keepalive(std::int64_t now_ms) {
     if (now_ms - closing_at_ms_ >= limits.handshake_timeout.count()) finish();
     return;
   }
+  release_idle_buffers();
   if (sse_) return keepalive_sse(now_ms);
   const auto idle = limits.idle_timeout.count();
   if (now_ms - last_read_ms_ >= idle) {
@@ -998,7 +1053,7 @@ void ws_session::keepalive(std::int64_t now_ms) {
     bump(shard_.stats().idle_closes);
     return finish();
   }
-  if (auth_.required) {
+  if (auth_ != nullptr) {
     check_token(now_ms);
     if (closing_ || finished_) return;
   }
@@ -1009,11 +1064,25 @@ void ws_session::keepalive(std::int64_t now_ms) {
   }
 }
 
+// A client that was sent nothing since the last sweep gives back the queue and out_ capacity
+// a burst (its snapshots, the 101) left: most connections are idle most of the time, and these
+// were most of an idle connection's memory. A busy client keeps them (pushed_since_sweep_), so
+// this costs it at most one regrowth per sweep, not one per delivery.
+void ws_session::release_idle_buffers() {
+  const bool quiet = !pushed_since_sweep_;
+  pushed_since_sweep_ = false;
+  if (!quiet || writing_ || !queue_.empty() || !out_.empty()) return;
+  if (queue_.capacity() == 0 && out_.capacity() <= std::string().capacity()) return;
+  std::vector<out_message>().swap(queue_);
+  std::string().swap(out_);
+  shard_.note_buffers_released();
+}
+
 // An SSE client never speaks, so idle means the other way round: a stream that has sent
 // nothing for half the idle timeout sends a comment (proxies keep it open), and a client that
 // has taken nothing for all of it while bytes wait is dropped.
 void ws_session::keepalive_sse(std::int64_t now_ms) {
-  if (auth_.required) {
+  if (auth_ != nullptr) {
     check_token(now_ms);  // `token_expiring`, then the close event (4001) at expiry
     if (closing_ || finished_) return;
   }
@@ -1042,7 +1111,7 @@ void ws_session::fail(beast::error_code ec, const char* what) {
 void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
-  if (throttle_timer_) throttle_timer_->cancel();
+  if (throttles_) throttles_->timer.cancel();
   beast::error_code ec;
   socket_.close(ec);  // ends the pending waits
   queue_.clear();

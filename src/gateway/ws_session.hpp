@@ -64,7 +64,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // For /v1/stats, read by the shard's keepalive sweep.
   std::size_t queued_messages() const noexcept { return queue_.size(); }
   std::size_t queued_bytes() const noexcept { return queued_bytes_ + out_.size(); }
-  bool throttle_armed() const noexcept { return throttle_due_ms_ != 0; }
+  bool throttle_armed() const noexcept { return throttles_ && throttles_->due_ms != 0; }
 
   // Subscription state, maintained by the shard.
   std::vector<channel_id>& channels() noexcept { return channels_; }
@@ -111,6 +111,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void arm_throttle();
   void on_throttle_timer();
   void after_push();
+  void release_idle_buffers();
   void conflate();
   void recount();
   void write_pending();
@@ -126,7 +127,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void finish();
 
   shard& shard_;
-  net::ip::tcp::socket socket_;
+  // On the io_context's own executor, not any_io_executor: the socket and the readiness wait an
+  // idle connection always holds are each about 100 bytes smaller (bench/RESULTS.md, "Floor").
+  using client_socket = net::basic_stream_socket<net::ip::tcp, net::io_context::executor_type>;
+  client_socket socket_;
   ssl_handle tls_;  // null for a plain connection
   ws::frame_reader reader_;
   std::string address_;
@@ -140,10 +144,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   bool draining_ = false;            // both close frames done, send side shut: reading to EOF
   bool writing_ = false;             // waiting for the socket to take more
   bool finished_ = false;
-  bool read_wants_write_ = false;   // TLS: OpenSSL must write before it can read on
-  std::int64_t last_read_ms_ = 0;   // mono_ms of the last bytes from the client
-  std::int64_t ping_sent_ms_ = 0;   // our keepalive ping, unanswered; 0 = none
-  std::int64_t closing_at_ms_ = 0;  // when the closing handshake began
+  bool read_wants_write_ = false;    // TLS: OpenSSL must write before it can read on
+  bool pushed_since_sweep_ = false;  // a message was queued since the last keepalive sweep
+  std::int64_t last_read_ms_ = 0;    // mono_ms of the last bytes from the client
+  std::int64_t ping_sent_ms_ = 0;    // our keepalive ping, unanswered; 0 = none
+  std::int64_t closing_at_ms_ = 0;   // when the closing handshake began
 
   std::vector<channel_id> channels_;  // sorted
   std::vector<out_message> queue_;    // not yet handed to the kernel
@@ -159,16 +164,22 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     std::int64_t sent_at_ms = 0;  // mono_ms of the last update let through
     update_ptr pending;           // the newest update held back
   };
-  std::vector<throttle> throttles_;
-  std::unique_ptr<net::steady_timer> throttle_timer_;  // created on first use
-  std::int64_t throttle_due_ms_ = 0;                   // when the timer fires; 0 = not armed
+  struct throttle_state {
+    explicit throttle_state(const client_socket::executor_type& ex) : timer(ex) {}
+    std::vector<throttle> entries;
+    net::steady_timer timer;
+    std::int64_t due_ms = 0;  // when the timer fires; 0 = not armed
+  };
+  std::unique_ptr<throttle_state> throttles_;  // made by the first throttle_ms subscribe
 
   // Token bucket for requests: milli-tokens, refilled per millisecond.
   std::int64_t tokens_ = 0;
   std::int64_t refilled_at_ms_ = 0;
   std::uint32_t rejected_in_row_ = 0;
 
-  session_auth auth_;
+  // Null unless [auth] needs tokens: most deployments have none, and every connection
+  // would carry the empty state.
+  std::unique_ptr<session_auth> auth_;
   std::int64_t auth_deadline_ms_ = 0;  // mono_ms by which `auth` must come; 0 = none due
 };
 

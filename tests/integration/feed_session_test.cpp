@@ -416,7 +416,7 @@ struct feed_fixture {
 
   void start(const feed_config& config, adapter_script script = {}) {
     session = std::make_unique<feed_session>(
-        ioc, tls, config, std::make_unique<test_adapter>(std::move(script)), stats,
+        ioc, &tls, config, std::make_unique<test_adapter>(std::move(script)), stats,
         [this](std::span<const tick> batch) {
           ++tick_calls;
           ticks.insert(ticks.end(), batch.begin(), batch.end());
@@ -814,7 +814,7 @@ TEST(feed_session, invalid_configuration_throws_at_construction) {
   net::ssl::context tls{net::ssl::context::tls_client};
   feed_stats stats;
   const auto make = [&](feed_config c) {
-    feed_session s(ioc, tls, std::move(c), std::make_unique<test_adapter>(adapter_script{}), stats,
+    feed_session s(ioc, &tls, std::move(c), std::make_unique<test_adapter>(adapter_script{}), stats,
                    nullptr, nullptr);
   };
   auto c = test_config(1);
@@ -828,8 +828,19 @@ TEST(feed_session, invalid_configuration_throws_at_construction) {
   c.stale_after = 0ms;
   EXPECT_THROW(make(c), std::invalid_argument);
   EXPECT_NO_THROW(make(test_config(1)));
-  EXPECT_THROW(feed_session(ioc, tls, test_config(1), nullptr, stats, nullptr, nullptr),
+  EXPECT_THROW(feed_session(ioc, &tls, test_config(1), nullptr, stats, nullptr, nullptr),
                std::invalid_argument);
+  // A process with no TLS upstream has no client context: ws:// works without one, and a
+  // wss:// url without one is refused at construction, not at the first connect.
+  const auto make_without_tls = [&](feed_config c) {
+    feed_session s(ioc, nullptr, std::move(c), std::make_unique<test_adapter>(adapter_script{}),
+                   stats, nullptr, nullptr);
+  };
+  EXPECT_NO_THROW(make_without_tls(test_config(1)));
+  c = test_config(1);
+  c.url = "wss://127.0.0.1:9/ws";
+  EXPECT_THROW(make_without_tls(c), std::invalid_argument);
+  EXPECT_NO_THROW(make(c));
 }
 
 // ---- TLS -----------------------------------------------------------------------------------

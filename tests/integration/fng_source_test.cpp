@@ -218,7 +218,7 @@ class rig {
                if (u->channel == channels_.fng()) published.emplace_back(u->data());
              }),
         market_(instruments_, channels_, out_),
-        source_(std::make_unique<fng_source>(ioc_, client_tls, config, instruments_, market_, out_,
+        source_(std::make_unique<fng_source>(ioc_, &client_tls, config, instruments_, market_, out_,
                                              channels_.fng())) {
     source_->start();
   }

@@ -274,5 +274,41 @@ TEST(BenchScenario, ShippedLatencyClientSweep) {
   EXPECT_LE(added, 40);
 }
 
+TEST(BenchScenario, FloorKeys) {
+  const auto s = parse_scenario(
+      "name = \"l\"\n[floor]\nrun = true\nrates = [45.5, 20]\n[targets]\n"
+      "floor_latency_ratio = 1.1\nfloor_cpu_ratio = 1.2\nfloor_saturation_ratio = 0.95\n",
+      "l.toml");
+  EXPECT_TRUE(s.floor);
+  EXPECT_EQ(s.floor_rates, (std::vector<double>{20, 45.5}));
+  EXPECT_EQ(s.target_floor_latency_ratio, 1.1);
+  EXPECT_EQ(s.target_floor_cpu_ratio, 1.2);
+  EXPECT_EQ(s.target_floor_saturation_ratio, 0.95);
+  EXPECT_FALSE(parse_scenario("name = \"l\"\n", "l.toml").floor);
+  EXPECT_EQ(error_of("name = \"a\"\n[floor]\nrun = 1"), "x.toml: floor.run: must be true or false");
+  EXPECT_EQ(error_of("name = \"a\"\n[floor]\nrates = [0]"),
+            "x.toml: floor.rates: must be numbers > 0 and at most 10000");
+  EXPECT_EQ(error_of("name = \"a\"\n[floor]\nspeed = 1"), "x.toml: floor.speed: unknown key");
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"churn\"\n[floor]\nrun = true"),
+            "x.toml: floor.run: only with mode = \"stream\", \"sweep\" or \"idle\"");
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"idle\"\n[floor]\nrates = [5]"),
+            "x.toml: floor.rates: only with mode = \"stream\"");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\ntls = true\n[floor]\nrun = true"),
+            "x.toml: floor.run: not with stack.tls or stack.auth");
+}
+
+TEST(BenchScenario, ShippedScenariosRunTheFloor) {
+  // Issue 13: fanout, latency (at 110k and 500k deliveries/s) and idle report ratios to the floor.
+  const std::filesystem::path dir = std::filesystem::path(TICKERD_SOURCE_DIR) / "bench/scenarios";
+  for (const std::string name : {"fanout", "latency", "idle"}) {
+    EXPECT_TRUE(load_scenario_file((dir / (name + ".toml")).string()).floor) << name;
+  }
+  const auto latency = load_scenario_file((dir / "latency.toml").string());
+  EXPECT_EQ(latency.floor_rates, (std::vector<double>{45.5}));
+  const auto idle = load_scenario_file((dir / "idle.toml").string());
+  EXPECT_EQ(idle.channels, (std::vector<std::string>{"ticker.*"}));
+  EXPECT_EQ(idle.target_kib_per_connection, 1.0);
+}
+
 }  // namespace
 }  // namespace tickerd::bench

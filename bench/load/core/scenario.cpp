@@ -162,7 +162,7 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
   }
   check_keys(root, "",
              {"name", "description", "note", "mode", "stack", "clients", "run", "sweep", "churn",
-              "targets"},
+              "floor", "targets"},
              source);
   scenario s;
   s.name = text(root, "name", "", source);
@@ -269,11 +269,36 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
       s.peer = *b;
     }
   }
+  if (const auto* t = sub_table(root, "floor", source)) {
+    check_keys(*t, "floor", {"run", "rates"}, source);
+    s.floor = flag(*t, "floor", "run", source);
+    if (const auto* node = t->get("rates")) {
+      const auto* arr = node->as_array();
+      if (arr == nullptr) fail(source, "floor.rates", "must be an array of numbers");
+      for (const auto& item : *arr) {
+        const auto v = item.value<double>();
+        if (!v || !(*v > 0 && *v <= max_sim_rate)) {
+          fail(source, "floor.rates", "must be numbers > 0 and at most 10000");
+        }
+        s.floor_rates.push_back(*v);
+      }
+      std::sort(s.floor_rates.begin(), s.floor_rates.end());
+    }
+  }
   if (s.mode == scenario_mode::handshakes && !s.tls) {
     fail(source, "stack.tls", "must be true when mode = \"handshakes\"");
   }
   // The Node peer speaks plain ws:// without tokens: a comparison with it would not be one.
   if (s.peer && (s.tls || s.auth)) fail(source, "sweep.peer", "not with stack.tls or stack.auth");
+  // The floor speaks plain ws:// and serves the sweep, stream and idle modes only.
+  if (s.floor && (s.tls || s.auth)) fail(source, "floor.run", "not with stack.tls or stack.auth");
+  if (s.floor && s.mode != scenario_mode::stream && s.mode != scenario_mode::sweep &&
+      s.mode != scenario_mode::idle) {
+    fail(source, "floor.run", "only with mode = \"stream\", \"sweep\" or \"idle\"");
+  }
+  if (!s.floor_rates.empty() && s.mode != scenario_mode::stream) {
+    fail(source, "floor.rates", "only with mode = \"stream\"");
+  }
   if (s.mode == scenario_mode::sweep && s.sweep_rates.empty()) {
     fail(source, "sweep.rates", "required when mode = \"sweep\"");
   }
@@ -293,7 +318,21 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
         *t, "churn", "concurrency", static_cast<double>(s.churn_concurrency), 1, 100'000, source));
   }
   if (const auto* t = sub_table(root, "targets", source)) {
-    check_keys(*t, "targets", {"p99_ms", "kib_per_connection", "peer_ratio"}, source);
+    check_keys(*t, "targets",
+               {"p99_ms", "kib_per_connection", "peer_ratio", "floor_latency_ratio",
+                "floor_cpu_ratio", "floor_saturation_ratio"},
+               source);
+    if (t->contains("floor_latency_ratio")) {
+      s.target_floor_latency_ratio =
+          number(*t, "targets", "floor_latency_ratio", 0, 0, 1e9, source);
+    }
+    if (t->contains("floor_cpu_ratio")) {
+      s.target_floor_cpu_ratio = number(*t, "targets", "floor_cpu_ratio", 0, 0, 1e9, source);
+    }
+    if (t->contains("floor_saturation_ratio")) {
+      s.target_floor_saturation_ratio =
+          number(*t, "targets", "floor_saturation_ratio", 0, 0, 1e9, source);
+    }
     if (t->contains("p99_ms")) s.target_p99_ms = number(*t, "targets", "p99_ms", 0, 0, 1e9, source);
     if (t->contains("kib_per_connection")) {
       s.target_kib_per_connection = number(*t, "targets", "kib_per_connection", 0, 0, 1e9, source);

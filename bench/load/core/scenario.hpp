@@ -73,6 +73,13 @@ struct scenario {
   double p99_limit_ms = 5;
   bool peer = false;  // also run the sweep against bench/peers/ws-broadcast
 
+  // [floor]: also run the scenario's load against bench/peers/floor (the bare epoll fan-out),
+  // after tickerd, on the same core with the same clients, and report tickerd's ratios to it.
+  bool floor = false;
+  // Stream scenarios: more sim rates at which both tickerd and the floor are measured (the main
+  // run's stack.rate is always one of them), e.g. 110k and 500k deliveries/s at 1,000 clients.
+  std::vector<double> floor_rates;
+
   // [churn]
   std::size_t churn_concurrency = 100;
 
@@ -80,6 +87,11 @@ struct scenario {
   std::optional<double> target_p99_ms;
   std::optional<double> target_kib_per_connection;
   std::optional<double> target_peer_ratio;
+  // Ratios to the floor measured in the same run (tickerd / floor; for saturation floor-relative
+  // throughput, tickerd / floor as well, where higher is better).
+  std::optional<double> target_floor_latency_ratio;     // p50 and p99, at most
+  std::optional<double> target_floor_cpu_ratio;         // CPU per delivery, at most
+  std::optional<double> target_floor_saturation_ratio;  // deliveries/s at saturation, at least
 };
 
 scenario parse_scenario(std::string_view toml_text, const std::string& source_name);

@@ -49,7 +49,9 @@ class feed_session {
   using tick_handler = std::function<void(std::span<const tick>)>;
   using state_handler = std::function<void(feed_state)>;
 
-  feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context& tls, feed_config config,
+  // `tls`: the TLS client context for a wss:// url; may be null for a ws:// one (a process
+  // with no TLS upstream makes none: OpenSSL's set-up is a third of tickerd's memory at start).
+  feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context* tls, feed_config config,
                std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
                state_handler on_state);
   ~feed_session();  // NOLINT(bugprone-exception-escape): see the definition
