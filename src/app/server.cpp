@@ -210,7 +210,8 @@ struct server::impl {
   void on_signal(int signal) {
     log->info("signal {} received", signal);
     if (signal == SIGHUP) return on_reload();
-    if (draining || !gate_started) return shutdown();
+    if (signalled || !gate_started) return shutdown();
+    signalled = true;  // a drain begun by POST /admin/drain goes on: the next signal stops
     drain_requested = true;
     begin_drain("signal");
     wait_signal();
@@ -318,6 +319,7 @@ struct server::impl {
   net::steady_timer drain_timer{ioc};
   node_health health;
   bool draining = false;
+  bool signalled = false;  // SIGINT or SIGTERM seen
   std::atomic<bool> drain_requested{false};       // by a signal or POST /admin/drain
   std::atomic<std::int64_t> drain_started_ms{0};  // wall time; for GET /admin/status
   std::deque<feed_stats> stats;                   // atomics: never moved once created
