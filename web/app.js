@@ -38,7 +38,7 @@ const detail = { symbol: null, channels: [], data: new Map(), rows: new Map() };
 // Counters for people debugging in the console and for the browser test (window.tickerd).
 const stats = {
   connects: 0, snapshots: 0, updates: 0, resumed: 0, resets: 0, resetReasons: {}, gaps: 0,
-  duplicates: 0, conflated: 0, renders: 0, errors: [],
+  duplicates: 0, conflated: 0, renders: 0, errors: [], drains: 0,
 };
 
 let conn = { state: "connecting", attempt: 0, retryInS: 0 };
@@ -383,6 +383,9 @@ const requests = new Map(); // id -> what the request was for
 let lastHeard = 0;
 let lastPing = 0;
 let connectStarted = 0;
+// A `reconnect` notice (the server is draining): when to move, ms since the epoch; 0: none.
+let moveAt = 0;
+let moveTimer = null;
 
 function send(message) {
   if (!ws || ws.readyState !== WebSocket.OPEN) return false;
@@ -460,7 +463,26 @@ function connect() {
   };
 }
 
-function reconnectLater() {
+// The server asked us to move within after_ms (PROTOCOL.md "reconnect"): at that time (or when
+// it closes us first) reconnect at once to the same URL, which a load balancer sends to another
+// node, and resume with `since`. A planned move is not a failure: no backoff.
+function planMove(afterMs) {
+  stats.drains++;
+  moveAt = Date.now() + Math.max(0, Number(afterMs) || 0);
+  clearTimeout(moveTimer);
+  moveTimer = setTimeout(moveNow, moveAt - Date.now());
+}
+
+function moveNow() {
+  clearTimeout(moveTimer);
+  moveTimer = null;
+  moveAt = 0;
+  dropSocket();
+  setConn("connecting", { attempt: 0 });
+  connect();
+}
+
+function dropSocket() {
   if (ws) {
     const old = ws;
     ws = null;
@@ -472,6 +494,17 @@ function reconnectLater() {
     }
   }
   requests.clear();
+}
+
+function reconnectLater() {
+  if (moveAt) {
+    // Closed by the draining server: its after_ms has passed (or nearly); go now, or at it.
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(moveNow, Math.max(0, moveAt - Date.now()));
+    dropSocket();
+    return setConn("disconnected", { attempt: 0, retryInS: 0 });
+  }
+  dropSocket();
   const attempt = conn.attempt + 1;
   // Exponential backoff with jitter: many pages reconnecting at once do not arrive together.
   const ceiling = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (attempt - 1));
@@ -588,6 +621,9 @@ function onMessage(m) {
       break;
     case "error":
       onError(m);
+      break;
+    case "reconnect":
+      planMove(m.after_ms);
       break;
     default:
       break;

@@ -236,6 +236,26 @@ void read_metrics(table_reader& root, metrics_config& m) {
   t.reject_unknown();
 }
 
+constexpr std::size_t min_admin_token_bytes = 16;
+
+void read_admin(table_reader& root, admin_config& a) {
+  const auto* table = root.table("admin");
+  if (table == nullptr) return;
+  a.enabled = true;
+  table_reader t(table, "admin");
+  if (t.node("listen") != nullptr) {
+    std::string listen;
+    t.string("listen", listen);
+    a.listen = parse_endpoint(listen, "admin.listen");
+  }
+  t.string("token", a.token);
+  if (t.node("token") != nullptr && a.token.size() < min_admin_token_bytes) {
+    fail("admin.token", "must be at least " + std::to_string(min_admin_token_bytes) +
+                            " characters (a random secret)");
+  }
+  t.reject_unknown();
+}
+
 // A host name or an IP literal: resolved (asynchronously) on every connect, not here, so a
 // name that does not resolve yet is retried rather than refused.
 bool is_host_syntax(std::string_view host) {
@@ -613,6 +633,7 @@ config read_config(const toml::table& root_table) {
   read_limits(root, c.limits);
   read_log(root, c.log);
   read_metrics(root, c.metrics);
+  read_admin(root, c.admin);
   read_market(root, c.instruments, c.composite);
   read_redis(root, c.redis);
   read_node(root, c.node);
@@ -624,6 +645,13 @@ config read_config(const toml::table& root_table) {
       c.metrics.listen.port == c.server.listen.port &&
       c.metrics.listen.host == c.server.listen.host) {
     fail("metrics.listen", "is server.listen; leave it out to serve /metrics there");
+  }
+  if (c.admin.enabled && c.admin.listen.port != 0 &&
+      ((c.admin.listen.port == c.server.listen.port &&
+        c.admin.listen.host == c.server.listen.host) ||
+       (c.metrics.separate && c.admin.listen.port == c.metrics.listen.port &&
+        c.admin.listen.host == c.metrics.listen.host))) {
+    fail("admin.listen", "is the address of server.listen or metrics.listen: give it its own");
   }
   if (c.node.role != node_role::all && !c.redis.enabled) {
     fail("node.role", "'" + std::string(to_string(c.node.role)) +

@@ -87,6 +87,15 @@ void resolve_config(config& cfg) {
   if (cfg.metrics.separate) {
     cfg.metrics.listen_addresses = resolve_host(cfg.metrics.listen.host, "metrics.listen");
   }
+  if (cfg.admin.enabled) {
+    cfg.admin.listen_addresses = resolve_host(cfg.admin.listen.host, "admin.listen");
+    // Anyone who reaches the admin port can drain the node: off loopback, only with a token.
+    for (const auto& a : cfg.admin.listen_addresses) {
+      if (!cfg.admin.token.empty() || boost::asio::ip::make_address(a).is_loopback()) continue;
+      throw config_error("admin.listen: '" + cfg.admin.listen.host + "' (" + a +
+                         ") is not a loopback address; set admin.token to serve it there");
+    }
+  }
   if (s.web_root.empty()) {
     s.web_root = find_default_web_root();
   } else if (!is_dir(s.web_root)) {

@@ -1,6 +1,7 @@
 #include "tickerd/app/server.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <deque>
 #include <optional>
@@ -21,7 +22,9 @@
 #include "app/gas_source.hpp"
 #include "app/store_link.hpp"
 #include "tickerd/core/clock.hpp"
+#include "tickerd/core/json_writer.hpp"
 #include "tickerd/feeds/feed_session.hpp"
+#include "tickerd/gateway/admin_server.hpp"
 #include "tickerd/gateway/gateway.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/publisher.hpp"
@@ -35,6 +38,8 @@ namespace tickerd {
 namespace {
 
 constexpr auto upstream_close_grace = std::chrono::seconds(1);
+// After drain_ms the last clients' closing handshakes get this long before the shutdown.
+constexpr auto drain_close_grace = std::chrono::seconds(2);
 
 std::vector<symbol_map> build_symbol_maps(const config& cfg) {
   std::vector<symbol_map> maps;
@@ -135,6 +140,7 @@ struct server::impl {
   // A scrape reads the link's and the feeds' counters: the threads that serve one stop before
   // those go, even when run() ended by an exception.
   ~impl() {
+    if (admin_listener) admin_listener->stop();
     if (metrics_listener) metrics_listener->stop();
     gate->stop();
   }
@@ -183,6 +189,7 @@ struct server::impl {
           [this](std::string& body) { write_metrics(body, gate->stats()); });
       metrics_listener->start(cfg.metrics.listen_addresses, cfg.metrics.listen.port);
     }
+    if (cfg.admin.enabled) start_admin();
     gate_started = true;
     gate->set_health(health);
     if (!pending.empty()) post_flush();
@@ -225,21 +232,76 @@ struct server::impl {
     fng->start();
   }
 
-  // The first SIGINT/SIGTERM: with [server] drain_ms, /readyz says `draining` while
-  // everything keeps serving, then the shutdown; a second signal shuts down at once.
+  // The first SIGINT/SIGTERM drains (clients are told to reconnect elsewhere, spread over
+  // [server] drain_ms, then closed with 1001); a second signal shuts down at once.
   void on_signal(int signal) {
     log->info("signal {} received", signal);
     if (signal == SIGHUP) return on_reload();
-    if (draining || cfg.server.drain.count() == 0) return shutdown();
+    if (signalled || !gate_started) return shutdown();
+    signalled = true;  // a drain begun by POST /admin/drain goes on: the next signal stops
+    drain_requested = true;
+    begin_drain("signal");
+    wait_signal();
+  }
+
+  // The graceful drain (docs/OPERATIONS.md "Draining"): /readyz says `draining`, the client
+  // port stops accepting, every client gets `reconnect` with its own after_ms in
+  // [0, drain_ms] and is closed with 1001 after it; the process stops when the last client
+  // has gone, or drain_ms plus a grace after the start, whichever comes first.
+  void begin_drain(std::string_view why) {
+    if (draining || stopped) return;
     draining = true;
+    drain_started_ms = wall_ms();
     health.draining = true;
-    if (gate_started) gate->set_health(health);
-    log->info("draining for {} ms (/readyz answers 503)", cfg.server.drain.count());
-    drain_timer.expires_after(cfg.server.drain);
+    gate->set_health(health);
+    const auto told = gate->drain(cfg.server.drain, [this] {
+      net::post(ioc, [this] {
+        log->info("drained: no client left");
+        shutdown();
+      });
+    });
+    log->info("draining ({}): {} client(s) told to reconnect within {} ms", why, told,
+              cfg.server.drain.count());
+    drain_timer.expires_after(cfg.server.drain + drain_close_grace);
     drain_timer.async_wait([this](beast::error_code ec) {
       if (!ec) shutdown();
     });
-    wait_signal();
+  }
+
+  void start_admin() {
+    admin_server::handlers h;
+    // On the admin thread: the request crosses to the ingest thread; the reply is the plan.
+    h.drain = [this]() -> admin_server::reply {
+      const bool first = !drain_requested.exchange(true);
+      if (first) net::post(ioc, [this] { begin_drain("POST /admin/drain"); });
+      std::string body = R"({"draining":true,"already":)";
+      body.append(first ? "false" : "true");
+      json::append_key(body, "clients");
+      json::append_int(body, static_cast<std::int64_t>(gate->clients()));
+      json::append_key(body, "drain_ms");
+      json::append_int(body, cfg.server.drain.count());
+      body.push_back('}');
+      return {202, std::move(body)};
+    };
+    h.status = [this]() -> admin_server::reply {
+      std::string body = R"({"state":)";
+      body.append(drain_requested ? R"("draining")" : R"("serving")");
+      json::append_key(body, "clients");
+      json::append_int(body, static_cast<std::int64_t>(gate->clients()));
+      json::append_key(body, "drain_ms");
+      json::append_int(body, cfg.server.drain.count());
+      json::append_key(body, "drain_started");
+      const auto started = drain_started_ms.load();
+      if (started == 0) {
+        body.append("null");
+      } else {
+        json::append_int(body, started);
+      }
+      body.push_back('}');
+      return {200, std::move(body)};
+    };
+    admin_listener = std::make_unique<admin_server>(std::move(h), cfg.admin.token);
+    admin_listener->start(cfg.admin.listen_addresses, cfg.admin.listen.port);
   }
 
   // SIGHUP: re-read what can change without a restart ([server.tls] cert and key, the [auth]
@@ -269,6 +331,7 @@ struct server::impl {
     if (fng) fng->stop();
     if (link) link->drain();  // the last writes go out during the close grace
     signals.cancel();
+    if (admin_listener) admin_listener->stop();
     if (metrics_listener) metrics_listener->stop();
     gate->stop();   // clients get 1001; joins the shard threads
     feeds.clear();  // each session's state lives on until its close completes
@@ -286,7 +349,10 @@ struct server::impl {
   net::steady_timer drain_timer{ioc};
   node_health health;
   bool draining = false;
-  std::deque<feed_stats> stats;  // atomics: never moved once created
+  bool signalled = false;  // SIGINT or SIGTERM seen
+  std::atomic<bool> drain_requested{false};       // by a signal or POST /admin/drain
+  std::atomic<std::int64_t> drain_started_ms{0};  // wall time; for GET /admin/status
+  std::deque<feed_stats> stats;                   // atomics: never moved once created
   std::vector<feed_status_entry> status_entries;
   publisher out;
   aggregator market;
@@ -306,6 +372,7 @@ struct server::impl {
   std::shared_ptr<spdlog::logger> log;
   // Last: destroyed (its thread joined) before everything a scrape reads.
   std::unique_ptr<metrics_server> metrics_listener;  // with [metrics] listen
+  std::unique_ptr<admin_server> admin_listener;      // with [admin]
 };
 
 server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}

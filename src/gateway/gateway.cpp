@@ -1,5 +1,6 @@
 #include "tickerd/gateway/gateway.hpp"
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -162,6 +163,30 @@ void gateway::reload_auth_keys() {
   }
   impl_->shared.set_verifier(std::move(loaded.verifier));
   log->info("auth keys reloaded from {}", auth.jwks_file.empty() ? auth.key_file : auth.jwks_file);
+}
+
+std::size_t gateway::drain(std::chrono::milliseconds window, std::function<void()> on_empty) {
+  const auto told = clients();
+  auto& shards = impl_->shards;
+  if (shards.empty()) {
+    if (on_empty) on_empty();
+    return 0;
+  }
+  // The last shard to empty calls on_empty.
+  auto left = std::make_shared<std::atomic<std::size_t>>(shards.size());
+  auto done = std::make_shared<std::function<void()>>(std::move(on_empty));
+  for (auto& s : shards) {
+    s->begin_drain(window, [left, done] {
+      if (left->fetch_sub(1) == 1 && *done) (*done)();
+    });
+  }
+  return told;
+}
+
+std::size_t gateway::clients() const noexcept {
+  std::size_t n = 0;
+  for (const auto* s : impl_->shared.stats_view) n += read(s->connections);
+  return n;
 }
 
 void gateway::stop() {

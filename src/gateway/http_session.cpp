@@ -172,6 +172,10 @@ void http_session::upgrade(const http_request& req) {
     return send(plain_reply(req, http::status::service_unavailable, "shutting_down",
                             "the server is shutting down"));
   }
+  if (shard_.draining()) {
+    return send(plain_reply(req, http::status::service_unavailable, "draining",
+                            "this node is draining: connect to another"));
+  }
   if (req[http::field::sec_websocket_version] != "13") {
     auto res = plain_reply(req, http::status::upgrade_required, "bad_version",
                            "only WebSocket version 13 is supported");
@@ -239,6 +243,10 @@ void http_session::serve_sse(const http_request& req) {
   if (shard_.stopping()) {
     return send(plain_reply(req, http::status::service_unavailable, "shutting_down",
                             "the server is shutting down"));
+  }
+  if (shard_.draining()) {
+    return send(plain_reply(req, http::status::service_unavailable, "draining",
+                            "this node is draining: connect to another"));
   }
   sse_query query;
   sse_query_error err;

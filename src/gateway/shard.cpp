@@ -62,6 +62,7 @@ shard::shard(unsigned index, gateway_shared& shared)
       retry_timer_(ioc_),
       grace_timer_(ioc_),
       keepalive_timer_(ioc_),
+      drain_timer_(ioc_),
       read_buffer_(std::make_unique<char[]>(read_buffer_bytes)) {
   const auto n = channels().size();
   latest_.resize(n);
@@ -116,6 +117,8 @@ void shard::begin_stop() {
     beast::error_code ec;
     acceptor_.close(ec);
     retry_timer_.cancel();
+    drain_timer_.cancel();
+    on_drained_ = nullptr;
     grace_timer_.expires_after(stop_grace);
     grace_timer_.async_wait([this](beast::error_code wait_ec) {
       if (!wait_ec) ioc_.stop();  // clients that did not finish closing in time are dropped
@@ -123,6 +126,66 @@ void shard::begin_stop() {
     close_all();
     maybe_finish_stop();
   });
+}
+
+void shard::begin_drain(std::chrono::milliseconds window, std::function<void()> on_empty) {
+  net::post(ioc_, [this, window, on_empty = std::move(on_empty)]() mutable {
+    if (stopping_ || draining_) return;
+    draining_ = true;
+    on_drained_ = std::move(on_empty);
+    beast::error_code ec;
+    acceptor_.close(ec);  // new connections are refused: the load balancer tries another node
+    retry_timer_.cancel();
+    drain_random_.seed(std::random_device{}() + index_);
+    std::uniform_int_distribution<std::int64_t> pick(0, window.count());
+    std::vector<std::pair<std::int64_t, std::shared_ptr<ws_session>>> plan;
+    plan.reserve(sessions_.size());
+    for (const auto& [raw, owner] : sessions_) plan.emplace_back(pick(drain_random_), owner);
+    std::sort(plan.begin(), plan.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [after_ms, s] : plan) s->notify(reconnect_notice(after_ms));
+    // Due times count from after every notice went out: no client is closed before its
+    // after_ms has passed since its notice was sent.
+    const auto sent = std::chrono::steady_clock::now();
+    drain_order_.reserve(plan.size());
+    for (const auto& [after_ms, s] : plan) {
+      drain_order_.push_back({sent + std::chrono::milliseconds(after_ms), s});
+    }
+    log()->info("shard {}: draining {} client(s) over {} ms", index_, plan.size(), window.count());
+    close_due_drains();
+    maybe_report_drained();
+  });
+}
+
+std::string shard::reconnect_notice(std::int64_t after_ms) {
+  std::string out = R"({"type":"reconnect","after_ms":)";
+  json::append_int(out, after_ms);
+  out.append(R"(,"reason":"draining"})");
+  return out;
+}
+
+// Closes every client whose time has come, then waits for the next one's.
+void shard::close_due_drains() {
+  const auto now = std::chrono::steady_clock::now();
+  while (drain_next_ < drain_order_.size() && drain_order_[drain_next_].due <= now) {
+    const auto s = drain_order_[drain_next_++].session.lock();
+    if (s) s->close(ws::close_code::going_away, "draining");
+  }
+  if (drain_next_ == drain_order_.size()) {
+    drain_order_ = {};
+    return;
+  }
+  drain_timer_.expires_at(drain_order_[drain_next_].due);
+  drain_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec && !stopping_) close_due_drains();
+  });
+}
+
+void shard::maybe_report_drained() {
+  if (!draining_ || !on_drained_ || !sessions_.empty()) return;
+  const auto report = std::move(on_drained_);
+  on_drained_ = nullptr;
+  report();
 }
 
 void shard::set_health(node_health health) {
@@ -255,7 +318,8 @@ void shard::sample_stats() {
     if (raw->throttle_armed()) ++timers;
   }
   if (retry_armed_) ++timers;
-  if (stopping_) ++timers;  // the grace timer
+  if (stopping_) ++timers;                          // the grace timer
+  if (drain_next_ < drain_order_.size()) ++timers;  // the drain schedule's
   set(stats_.queued_messages, messages);
   set(stats_.queued_bytes, bytes);
   set(stats_.pending_timers, timers);
@@ -371,6 +435,7 @@ void shard::forget(ws_session* session) {
   sessions_.erase(session);  // may destroy the session once its handler returns
   set(stats_.connections, sessions_.size());
   maybe_finish_stop();
+  maybe_report_drained();
 }
 
 void shard::forget(http_session* session) {
@@ -529,7 +594,7 @@ http_response shard::route(const http_request& req) const {
 // least one feed up (a node with no feeds configured has none to wait for).
 http_response shard::readiness(const http_request& req) const {
   std::vector<std::string_view> reasons;
-  if (health_.draining || stopping_) reasons.emplace_back("draining");
+  if (health_.draining || draining_ || stopping_) reasons.emplace_back("draining");
   if (!health_.upstream_lost.empty()) reasons.emplace_back(health_.upstream_lost);
   if (!any_feed_up()) reasons.emplace_back("no_feed_up");
   if (reasons.empty()) return json_reply(req, http::status::ok, R"({"ready":true})");

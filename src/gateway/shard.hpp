@@ -4,10 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <span>
 #include <string>
 #include <thread>
@@ -101,9 +104,13 @@ class shard {
 
   void listen(const net::ip::tcp::endpoint& endpoint);  // throws on failure
   std::uint16_t port() const;
-  void start();                         // runs the io_context on a new thread
-  void deliver(update_batch batch);     // any thread
-  void begin_stop();                    // any thread: stop accepting, close every client with 1001
+  void start();                      // runs the io_context on a new thread
+  void deliver(update_batch batch);  // any thread
+  void begin_stop();                 // any thread: stop accepting, close every client with 1001
+  // Any thread: stop accepting, send every client a `reconnect` notice with its own after_ms,
+  // drawn uniformly from [0, window], and close each with 1001 once that has passed.
+  // `on_empty` runs once (on this shard's thread) when the shard has no client left.
+  void begin_drain(std::chrono::milliseconds window, std::function<void()> on_empty);
   void set_health(node_health health);  // any thread
   void join();                          // waits for the shard's thread (at most the grace period)
 
@@ -114,6 +121,7 @@ class shard {
   net::io_context& context() noexcept { return ioc_; }
   client_request_parser& request_parser() noexcept { return parser_; }
   bool stopping() const noexcept { return stopping_; }
+  bool draining() const noexcept { return draining_; }
   shard_stats& stats() noexcept { return stats_; }
 
   http_response handle_http(const http_request& req) const;
@@ -141,6 +149,8 @@ class shard {
   bool upstream_lost() const noexcept { return !health_.upstream_lost.empty(); }
   std::string stale_snapshot_text(channel_id id) const;
   std::string status_notice() const;
+  // {"type":"reconnect","after_ms":N,"reason":"draining"} (docs/PROTOCOL.md).
+  static std::string reconnect_notice(std::int64_t after_ms);
 
   // A session gave its idle buffers back (trim_after_burst counts them per sweep).
   void note_buffers_released() noexcept { ++released_in_sweep_; }
@@ -157,6 +167,8 @@ class shard {
   void do_accept();
   void on_deliver(const std::vector<update_ptr>& batch, bool more_queued);
   void close_all();
+  void close_due_drains();
+  void maybe_report_drained();
   void maybe_finish_stop();
   void arm_keepalive();
   void sample_stats();
@@ -172,6 +184,18 @@ class shard {
   net::steady_timer keepalive_timer_;  // pings, idle and closing timeouts, for all sessions
   std::thread thread_;
   bool stopping_ = false;
+  // The drain: one schedule for the shard, sorted by due time, walked by one timer (no timer
+  // per client). A session that left on its own is skipped (weak).
+  struct drain_entry {
+    std::chrono::steady_clock::time_point due;
+    std::weak_ptr<ws_session> session;
+  };
+  bool draining_ = false;
+  std::vector<drain_entry> drain_order_;
+  std::size_t drain_next_ = 0;
+  net::steady_timer drain_timer_;
+  std::function<void()> on_drained_;  // called once the drain has no client left
+  std::minstd_rand drain_random_;     // seeded per shard at the drain; not security relevant
   node_health health_;
   std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
   bool retry_armed_ = false;

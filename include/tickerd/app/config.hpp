@@ -96,6 +96,15 @@ struct metrics_config {
   std::vector<std::string> listen_addresses;  // listen.host as IP literals (resolve_config)
 };
 
+// [admin]: POST /admin/drain and GET /admin/status on a listener of their own; off without
+// the table. Loopback only unless `token` is set (then every request needs it as a Bearer).
+struct admin_config {
+  bool enabled = false;  // the [admin] table is present
+  endpoint_config listen{"127.0.0.1", 9091};
+  std::vector<std::string> listen_addresses;  // listen.host as IP literals (resolve_config)
+  std::string token;
+};
+
 struct feed_entry_config {
   feed_config session;
   std::vector<std::pair<std::string, std::string>> symbol_overrides;  // canonical -> native
@@ -162,6 +171,7 @@ struct config {
   limits_config limits;
   log_config log;
   metrics_config metrics;
+  admin_config admin;
   std::vector<instrument> instruments;
   compose_options composite{.outlier_band_bp = 500};
   std::vector<feed_entry_config> feeds;

@@ -3,6 +3,7 @@
 // channel's latest state. The ingest thread hands every batch of updates to each shard once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,6 +79,14 @@ class gateway {
   // SIGHUP: reads [auth]'s key or JWKS file again; a bad file keeps the old keys (logged).
   // Connections already open keep their verified token; new tokens meet the new keys.
   void reload_auth_keys();
+
+  // Any thread: the graceful drain. Every shard stops accepting (its listener closes), sends
+  // each client a `reconnect` notice with an after_ms drawn uniformly from [0, window], and
+  // closes it with 1001 once its after_ms has passed. `on_empty` runs once, on a shard's
+  // thread, when no client is left on any shard. Returns the number of clients told.
+  std::size_t drain(std::chrono::milliseconds window, std::function<void()> on_empty);
+  // WebSocket and SSE clients connected now, summed over the shards (any thread).
+  std::size_t clients() const noexcept;
 
   // Closes every client with 1001 and joins the shard threads (waits at most `grace`).
   void stop();
