@@ -111,7 +111,7 @@ try {
   const onDashboard = new Set(rules.flatMap(([, e]) => metricNames(e)));
   for (const n of ["tickerd_connections", "tickerd_messages_sent_total", "tickerd_delivery_latency_seconds_bucket",
     "tickerd_conflations_total", "tickerd_feed_state", "tickerd_feed_last_message_age_seconds",
-    "tickerd_redis_connected", "tickerd_refusals_total", "tickerd_ingest_lease_held"]) {
+    "tickerd_redis_connected", "tickerd_refusals_total", "tickerd_ingest_lease_held", "tickerd_symbol_venues"]) {
     t.ok(onDashboard.has(n), `tickerd.json: no panel shows ${n}`);
   }
 
