@@ -132,6 +132,9 @@ function checkPromises(label, objs) {
   const c = edge.spec.template.spec.containers[0];
   t.ok(c.readinessProbe?.httpGet?.path === "/readyz", `${label}: edge readinessProbe is not GET /readyz`);
   t.ok(c.livenessProbe?.httpGet?.path === "/healthz", `${label}: edge livenessProbe is not GET /healthz`);
+  // shards = 0 would start one per CPU of the node, not of the container.
+  const shards = Number(/^\s*shards\s*=\s*(\d+)/m.exec(toml(edge))?.[1] ?? 0);
+  t.ok(shards > 0 && shards === Number(c.resources?.limits?.cpu), `${label}: edge shards ${shards}, CPU limit ${c.resources?.limits?.cpu}`);
   const drainMs = Number(/^\s*drain_ms\s*=\s*(\d+)/m.exec(toml(edge))?.[1] ?? 0);
   const graceMs = edge.spec.template.spec.terminationGracePeriodSeconds * 1000;
   const cutoffMs = c.readinessProbe.periodSeconds * 1000 * (c.readinessProbe.failureThreshold ?? 3);
