@@ -177,12 +177,9 @@ TEST(metrics_collector, exports_each_symbols_composite_venues) {
   EXPECT_FALSE(contains(server_metrics(from, 0), "tickerd_symbol_venues")) << "no market given";
   from.market = &market;
   EXPECT_TRUE(contains(server_metrics(from, 0),
-                       "# TYPE tickerd_symbol_venues gauge
-"
-                       "tickerd_symbol_venues{symbol=\"BTC-USDT\"} 2
-"
-                       "tickerd_symbol_venues{symbol=\"ETH-USDT\"} 0
-"));
+                       "# TYPE tickerd_symbol_venues gauge\n"
+                       "tickerd_symbol_venues{symbol=\"BTC-USDT\"} 2\n"
+                       "tickerd_symbol_venues{symbol=\"ETH-USDT\"} 0\n"));
 }
 
 // What promtool's lint checks, on everything the collector writes: one HELP and TYPE per
