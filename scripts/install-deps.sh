@@ -19,6 +19,10 @@ test_pkgs+=(clang libclang-rt-14-dev)
 test_pkgs+=(iproute2)
 # /metrics is scraped by a real Prometheus and checked by promtool (e2e_metrics_test).
 test_pkgs+=(prometheus)
+# deploy/k8s is rendered by `kubectl kustomize` (tests/deploy/k8s.test.mjs). Any kubectl will do
+# (the manifests render with Debian's 1.20 too): Debian's only when none is installed, as another
+# kubectl package would conflict with it over /usr/bin/kubectl.
+command -v kubectl >/dev/null || test_pkgs+=(kubernetes-client)
 bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)
 
 pkgs=("${build_pkgs[@]}")

@@ -153,6 +153,7 @@ struct server::impl {
     from.shards = shards;
     // An edge's feeds are the ingest node's: scrape that node for them.
     if (cfg.node.role != node_role::edge) from.feeds = status_entries;
+    if (!from.feeds.empty()) from.market = &market;
     if (cfg.redis.enabled) from.redis = &redis_state;
     if (link) from.redis_writer = &link->writer_stats();
     metrics::collect(body, from, wall_ms());

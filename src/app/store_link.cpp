@@ -75,7 +75,10 @@ struct store_link::impl {
   void start(std::function<void()> r) {
     ready = std::move(r);
     active = role() == node_role::all;
-    if (on.stats) on.stats->enabled = true;
+    if (on.stats) {
+      on.stats->enabled = true;
+      on.stats->ingest = role() == node_role::ingest;
+    }
     data.start(
         [this] {
           if (on.stats) {
@@ -202,6 +205,7 @@ struct store_link::impl {
       load_and_restore([this] {
         acquiring = false;
         active = true;
+        if (on.stats) on.stats->lease_held = true;
         log()->info("node {}: active ingest (lease {})", node_id, lease_key());
         if (on.on_active) on.on_active(true);
         finish_warm_start();
@@ -224,6 +228,7 @@ struct store_link::impl {
   void lose_lease(std::string_view why) {
     if (!active) return;
     active = false;
+    if (on.stats) on.stats->lease_held = false;
     writer.clear();
     log()->warn("node {}: standby now: {}", node_id, why);
     if (on.on_active) on.on_active(false);

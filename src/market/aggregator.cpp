@@ -1,5 +1,7 @@
 #include "tickerd/market/aggregator.hpp"
 
+#include <bit>
+
 namespace tickerd {
 namespace {
 
@@ -46,7 +48,8 @@ aggregator::aggregator(const std::vector<instrument>& instruments, const channel
       channels_(channels),
       out_(out),
       options_(options),
-      state_(instruments.size()) {
+      state_(instruments.size()),
+      composite_venues_(std::make_unique<std::atomic<std::uint32_t>[]>(instruments.size())) {
   symbols_.reserve(instruments.size());
   for (const auto& i : instruments) symbols_.push_back(i.symbol());
 }
@@ -121,6 +124,8 @@ void aggregator::publish(instrument_id id) {
   if (n == 0) return;
   auto c = compose(std::span<const tick>(inputs.data(), n), options_);
   c.stale = stale;
+  composite_venues_[id].store(stale ? 0 : static_cast<std::uint32_t>(std::popcount(c.venues)),
+                              std::memory_order_relaxed);
   buffer_.clear();
   encode_ticker(buffer_, symbols_[id], c);
   out_.publish(channels_.ticker(id), buffer_);

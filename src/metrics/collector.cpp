@@ -241,6 +241,18 @@ void write_feeds(prometheus_text& out, std::span<const feed_status_entry> feeds,
   }
 }
 
+// Per symbol: how many venues its composite stands on (0: every venue is down for it).
+void write_symbols(prometheus_text& out, const aggregator* market) {
+  if (market == nullptr || market->instrument_count() == 0) return;
+  constexpr std::string_view name = "tickerd_symbol_venues";
+  out.family(name, metric_type::gauge,
+             "Venues in the symbol's composite ticker (fresh, not left out as outliers); 0 when "
+             "none is fresh.");
+  for (instrument_id i = 0; i < market->instrument_count(); ++i) {
+    out.sample(name, {{"symbol", market->symbol(i)}}, std::uint64_t{market->composite_venues(i)});
+  }
+}
+
 // ---- Redis -------------------------------------------------------------------------------
 
 void write_redis(prometheus_text& out, const redis_stats* redis, const redis_store_stats* writer) {
@@ -256,6 +268,11 @@ void write_redis(prometheus_text& out, const redis_stats* redis, const redis_sto
       "Successful connects to Redis, the first included.", read(redis->connects));
   one("tickerd_redis_disconnects_total", metric_type::counter,
       "Losses of an open Redis connection.", read(redis->disconnects));
+  if (redis->ingest.load(std::memory_order_relaxed)) {
+    one("tickerd_ingest_lease_held", metric_type::gauge,
+        "1 while this ingest node holds the ingest lease (the one writing to Redis).",
+        redis->lease_held.load(std::memory_order_relaxed) ? 1 : 0);
+  }
   if (writer == nullptr) return;
   one("tickerd_redis_buffered_updates", metric_type::gauge,
       "Updates waiting to be written to Redis (buffered or in flight).", read(writer->buffered));
@@ -280,6 +297,7 @@ void write_server_metrics(prometheus_text& out, const sources& from, std::int64_
   write_shard_families(out, from.shards);
   write_delivery_latency(out, from.shards);
   write_feeds(out, from.feeds, now_wall_ms);
+  write_symbols(out, from.market);
   write_redis(out, from.redis, from.redis_writer);
 }
 

@@ -68,6 +68,22 @@ std::string resume_request(std::int64_t id, std::uint64_t seq, const std::string
          R"("}}})";
 }
 
+// Waits until the node's /metrics shows tickerd_ingest_lease_held with this value.
+testing::AssertionResult wait_for_lease_metric(std::uint16_t port, int held) {
+  const std::string want = "\ntickerd_ingest_lease_held " + std::to_string(held) + "\n";
+  const auto deadline = steady_clock::now() + 10s;
+  std::string last;
+  while (steady_clock::now() < deadline) {
+    const auto r = http_get(port, "/metrics");
+    last = r.body;
+    if (r.status == 200 && r.body.find(want) != std::string::npos) {
+      return testing::AssertionSuccess();
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return testing::AssertionFailure() << "no" << want << "in /metrics:\n" << last;
+}
+
 struct redis_e2e : testing::Test {
   stack_options options() {
     stack_options o;
@@ -315,6 +331,9 @@ TEST_F(redis_e2e, edges_deliver_the_ingest_sequence_and_survive_an_ingest_failov
   ASSERT_EQ(check.command({"GET", "t:lease:ingest"}).str, "a");
   ASSERT_TRUE(
       ingest_b.start(s, "ingest-b", redis_toml(redis.port(), "role = \"ingest\"\nid = \"b\"")));
+  // /metrics says which ingest node holds the lease (docs/OPERATIONS.md "Metrics").
+  EXPECT_TRUE(wait_for_lease_metric(ingest_a.port, 1));
+  EXPECT_TRUE(wait_for_lease_metric(ingest_b.port, 0));
   ASSERT_TRUE(edge_1.start(s, "edge-1", redis_toml(redis.port(), "role = \"edge\"")));
   ASSERT_TRUE(edge_2.start(s, "edge-2", redis_toml(redis.port(), "role = \"edge\"")));
   ws_client c1;
@@ -334,6 +353,7 @@ TEST_F(redis_e2e, edges_deliver_the_ingest_sequence_and_survive_an_ingest_failov
   ASSERT_TRUE(c1.wait_until(enough(at_kill + 10), 30s)) << c1.tail();
   ASSERT_TRUE(c2.wait_until(enough(at_kill + 10), 30s)) << c2.tail();
   EXPECT_EQ(check.command({"GET", "t:lease:ingest"}).str, "b");
+  EXPECT_TRUE(wait_for_lease_metric(ingest_b.port, 1));
 
   // Both edges: strictly rising seq, never a duplicate, and for every seq they both have,
   // the same payload.

@@ -175,6 +175,10 @@ TEST(Aggregator, StaleVenueLeavesTheCompositeWhileAnotherIsFresh) {
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(r.data(0)["last"], "105");
   EXPECT_EQ(r.data(0)["venues"], "binance,okx");
+  // composite_venues (the tickerd_symbol_venues gauge) follows the composite's venues.
+  EXPECT_EQ(r.agg.composite_venues(btc), 2u);
+  EXPECT_EQ(r.agg.composite_venues(eth), 0u) << "no venue quoted it yet";
+  EXPECT_EQ(r.agg.symbol(btc), "BTC-USDT");
 
   r.agg.on_venue_fresh(venue_id::okx, false);
   ASSERT_EQ(r.sent.size(), 2u);
@@ -183,6 +187,7 @@ TEST(Aggregator, StaleVenueLeavesTheCompositeWhileAnotherIsFresh) {
   EXPECT_EQ(j["last"], "100");
   EXPECT_EQ(j["stale"], "false");
   EXPECT_EQ(j["ts"], "1764061234000");  // okx's newer time left with okx
+  EXPECT_EQ(r.agg.composite_venues(btc), 1u);
 
   // Ticks from the fresh venue do not bring the stale one back.
   r.ticks({btc_tick(venue_id::binance, "101")});
@@ -197,6 +202,7 @@ TEST(Aggregator, StaleVenueLeavesTheCompositeWhileAnotherIsFresh) {
   EXPECT_EQ(j["venues"], "binance,okx");
   EXPECT_EQ(j["last"], "105.5");
   EXPECT_EQ(j["stale"], "true");
+  EXPECT_EQ(r.agg.composite_venues(btc), 0u) << "every venue is down for BTC-USDT";
 
   r.agg.on_venue_fresh(venue_id::okx, true);
   ASSERT_EQ(r.sent.size(), 5u);

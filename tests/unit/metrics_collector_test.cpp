@@ -13,6 +13,7 @@
 
 #include "metrics/process_stats.hpp"
 #include "metrics/prometheus_text.hpp"
+#include "ticker_json.hpp"
 
 namespace tickerd::metrics {
 namespace {
@@ -156,6 +157,29 @@ TEST(metrics_collector, exports_redis_only_when_configured) {
   EXPECT_TRUE(contains(out, "tickerd_redis_disconnects_total 1\n")) << out;
   EXPECT_TRUE(contains(out, "tickerd_redis_buffered_updates 17\n")) << out;
   EXPECT_TRUE(contains(out, "tickerd_redis_write_failures_total 1\n")) << out;
+  EXPECT_FALSE(contains(out, "tickerd_ingest_lease_held")) << "only role ingest has a lease";
+  redis.ingest = true;
+  EXPECT_TRUE(contains(server_metrics(from, 0), "tickerd_ingest_lease_held 0\n"));
+  redis.lease_held = true;
+  EXPECT_TRUE(contains(server_metrics(from, 0),
+                       "# TYPE tickerd_ingest_lease_held gauge\ntickerd_ingest_lease_held 1\n"));
+}
+
+TEST(metrics_collector, exports_each_symbols_composite_venues) {
+  const std::vector<instrument> instruments{{"BTC", "USDT"}, {"ETH", "USDT"}};
+  const channel_registry channels(instruments);
+  publisher pub(channels, nullptr);
+  aggregator market(instruments, channels, pub);
+  const std::vector<tick> ticks{test::make_tick(venue_id::binance, 0, {{tf_last, "100"}}, 1, 1),
+                                test::make_tick(venue_id::okx, 0, {{tf_last, "101"}}, 1, 1)};
+  market.on_ticks(ticks);
+  sources from;
+  EXPECT_FALSE(contains(server_metrics(from, 0), "tickerd_symbol_venues")) << "no market given";
+  from.market = &market;
+  EXPECT_TRUE(contains(server_metrics(from, 0),
+                       "# TYPE tickerd_symbol_venues gauge\n"
+                       "tickerd_symbol_venues{symbol=\"BTC-USDT\"} 2\n"
+                       "tickerd_symbol_venues{symbol=\"ETH-USDT\"} 0\n"));
 }
 
 // What promtool's lint checks, on everything the collector writes: one HELP and TYPE per
@@ -168,9 +192,14 @@ TEST(metrics_collector, every_family_follows_the_naming_rules) {
   const std::vector<feed_status_entry> feeds{{"okx", &stats[0]}};
   redis_stats redis;
   redis.enabled = true;
+  redis.ingest = true;
   redis_store_stats writer;
   const std::array<const shard_stats*, 1> shards{&a};
-  sources from{shards, feeds, &redis, &writer};
+  const std::vector<instrument> instruments{{"BTC", "USDT"}};
+  const channel_registry channels(instruments);
+  publisher pub(channels, nullptr);
+  const aggregator market(instruments, channels, pub);
+  sources from{shards, feeds, &redis, &writer, &market};
   std::string out;
   prometheus_text text(out);
   write_build_info(text);

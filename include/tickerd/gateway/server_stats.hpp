@@ -70,6 +70,9 @@ struct redis_stats {
   std::atomic<bool> connected{false};
   stat_counter connects{0};     // successful connects, the first included
   stat_counter disconnects{0};  // losses of an open connection
+  // Role ingest only: whether this node holds the ingest lease (writes to Redis) now.
+  std::atomic<bool> ingest{false};
+  std::atomic<bool> lease_held{false};
 };
 
 // The `/v1/stats` body: totals over the shards, then each shard, then Redis.

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +36,15 @@ class aggregator {
   // The composite last published for an instrument; null before its first.
   const composite_ticker* last_composite(instrument_id instrument) const;
 
+  // Venues in an instrument's composite as last published (fresh ones, outliers left out);
+  // 0 while none is fresh (the ticker is stale) and before any venue quoted it. Any thread
+  // may read it (/metrics); the ingest thread writes it at each publish.
+  std::uint32_t composite_venues(instrument_id instrument) const noexcept {
+    return composite_venues_[instrument].load(std::memory_order_relaxed);
+  }
+  std::size_t instrument_count() const noexcept { return symbols_.size(); }
+  const std::string& symbol(instrument_id instrument) const { return symbols_[instrument]; }
+
  private:
   struct instrument_state {
     std::array<tick, venue_count> by_venue{};
@@ -54,6 +66,7 @@ class aggregator {
   std::vector<instrument_state> state_;
   std::vector<instrument_id> dirty_;
   venue_mask fresh_ = static_cast<venue_mask>(~0u);  // venues start fresh until told otherwise
+  std::unique_ptr<std::atomic<std::uint32_t>[]> composite_venues_;
   std::string buffer_;
 };
 

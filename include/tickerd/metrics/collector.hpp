@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tickerd/gateway/server_stats.hpp"
+#include "tickerd/market/aggregator.hpp"
 #include "tickerd/market/feed_status.hpp"
 #include "tickerd/store/redis_store.hpp"
 
@@ -21,6 +22,7 @@ struct sources {
   std::span<const feed_status_entry> feeds;  // empty on an edge node (its feeds are elsewhere)
   const redis_stats* redis = nullptr;        // null without [redis]
   const redis_store_stats* redis_writer = nullptr;
+  const aggregator* market = nullptr;  // the composites' venues; null where feeds are elsewhere
 };
 
 // The whole scrape: build info, the server's metrics, and the process' (read from /proc now).
