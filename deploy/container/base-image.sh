@@ -11,8 +11,8 @@ fi
 [[ $(id -u) -eq 0 ]] || { echo "base-image: debootstrap needs root" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "base-image: debootstrap is not installed (scripts/install-deps.sh deploy)" >&2; exit 1; }
 
-mirror=$(grep -hsE '^(URIs:|deb) ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-  /etc/apt/sources.list.d/*.sources | grep -oE 'https?://[^ ]*/debian/?( |$)' | head -1 | tr -d ' ')
+mirror=$( { grep -hsE '^(URIs:|deb) ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+  /etc/apt/sources.list.d/*.sources || true; } | grep -oE 'https?://[^ ]*/debian/?( |$)' | head -1 | tr -d ' ' || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 security=${mirror%/debian*}/debian-security
 

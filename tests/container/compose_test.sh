@@ -61,7 +61,7 @@ events_logger = "file"
 CONF
 export CONTAINERS_CONF=$work/containers.conf
 
-"$src/deploy/container/base-image.sh"
+"$src/deploy/container/base-image.sh" || die "deploy/container/base-image.sh failed"
 say "base image ready at $(secs) s"
 build() { podman build -q --format docker "$@" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "podman build $*"; }; }
 build -t "localhost/tickerd:$tag" --target prebuilt -f "$src/Dockerfile" "$src"
@@ -71,10 +71,10 @@ say "images built at $(secs) s"
 
 # The slim image resolves every library its binaries need, and runs as a non-root user.
 for b in tickerd tickerd-sim; do
-  libs=$(podman run --rm --network none --entrypoint ldd "localhost/tickerd:$tag" "/usr/local/bin/$b") || die "ldd $b in the image"
+  libs=$(podman run --rm --network none --no-healthcheck --entrypoint ldd "localhost/tickerd:$tag" "/usr/local/bin/$b") || die "ldd $b in the image"
   ! grep -q "not found" <<<"$libs" || die "$b in the image lacks libraries: $(grep 'not found' <<<"$libs")"
 done
-user=$(podman run --rm --network none --entrypoint id "localhost/tickerd:$tag" -u)
+user=$(podman run --rm --network none --no-healthcheck --entrypoint id "localhost/tickerd:$tag" -u)
 [[ "$user" != 0 ]] || die "the image runs as root"
 
 ports=($(python3 -c '
@@ -99,10 +99,14 @@ grep -q "127.0.0.1:$edge2_port" "$work/nginx.conf" || die "nginx.conf: the edges
 run() {  # run NAME IMAGE [podman options --] ARGS...
   local name=tickerd-$1-$$; shift
   names+=("$name")
-  podman run -d --name "$name" --network host "$@" >/dev/null || die "podman run $name"
+  # Podman schedules the image's periodic HEALTHCHECK with a systemd timer, and logs an error
+  # where no systemd runs (as here); `podman healthcheck run` below runs the check itself.
+  podman run -d --name "$name" --network host "$@" >/dev/null 2>"$work/run.err" ||
+    { cat "$work/run.err" >&2; die "podman run $name"; }
 }
 run redis localhost/tickerd-redis:test --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no
-run sim --entrypoint /usr/local/bin/tickerd-sim "localhost/tickerd:$tag" --listen "127.0.0.1:$sim_port"
+run sim --entrypoint /usr/local/bin/tickerd-sim -e "TICKERD_HEALTH_PORT=$sim_port" "localhost/tickerd:$tag" \
+  --listen "127.0.0.1:$sim_port"
 node() {  # node NAME PORT CONFIG
   run "$1" -v "$work/etc:/etc/tickerd:ro" -e "TICKERD_HEALTH_PORT=$2" "localhost/tickerd:$tag" \
     --config "/etc/tickerd/$3" --listen "127.0.0.1:$2"
@@ -124,7 +128,7 @@ wait_for() {  # wait_for SECONDS WHAT COMMAND...
   done
 }
 # The image's own HEALTHCHECK (kept by --format docker), run by podman in each node.
-for n in ingest edge1 edge2; do
+for n in sim ingest edge1 edge2; do
   wait_for 30 "HEALTHCHECK of $n" podman healthcheck run "tickerd-$n-$$"
 done
 wait_for 30 "GET /healthz through the balancer" curl -fsS "http://127.0.0.1:$lb_port/healthz"
