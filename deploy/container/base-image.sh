@@ -29,8 +29,19 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb $security bookworm-security main
 SOURCES
-# Leaner: no caches or logs from debootstrap's own apt runs.
-rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
-  "$root"/var/log/*.log
-tar -C "$root" --numeric-owner -c . | podman import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
+# Slim, as Debian's -slim images: no documentation, manual pages or translations, now or from
+# later installs; no caches or logs from debootstrap's own apt runs.
+cat >"$root/etc/dpkg/dpkg.cfg.d/docker-slim" <<SLIM
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+SLIM
+find "$root/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
+rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/lib/apt/lists/* \
+  "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log
+find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+tar -C "$root" --numeric-owner -c . | podman import -q --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
 echo "base-image: $image built in $(( $(date +%s) - start )) s"
