@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The container test (ctest container.compose): builds tickerd's image from the Release binaries
-# (Dockerfile target prebuilt) on a base image made with debootstrap, runs the topology of
-# deploy/compose.yaml with plain `podman run` on the host's loopback (redis, tickerd-sim, one
-# ingest, two edges, nginx), and checks: the image's HEALTHCHECK, /healthz and /readyz through
-# the balancer, the non-root user, that every shared library resolves in the slim image, and
-# that WebSocket clients through the balancer get ticker updates from the sim, spread over both
-# edges. Cleans up its containers and the tickerd image; keeps the base, redis and nginx images
-# as a cache. Needs root, podman, runc and debootstrap (scripts/install-deps.sh deploy): fails
-# loudly without them.
+# (Dockerfile target prebuilt) on a base image made with debootstrap, reads deploy/compose.yaml
+# with podman-compose --dry-run, runs its topology with plain `podman run` on the host's loopback
+# (redis, tickerd-sim, one ingest, two edges, nginx), and checks: the image's HEALTHCHECK,
+# /healthz and /readyz through the balancer, the non-root user, that every shared library
+# resolves in the slim image, and that WebSocket clients through the balancer get ticker updates
+# from the sim, spread over both edges. Cleans up its containers and the tickerd image; keeps
+# the base, redis and nginx images as a cache. Needs root, podman, runc, debootstrap and
+# podman-compose (scripts/install-deps.sh deploy): fails loudly without them.
 # What differs from deploy/compose.yaml: --network=host with 127.0.0.1 and free ports instead of
 # a compose network and service names (the same config files, hosts and ports rewritten by sed),
 # as tests here talk to loopback only.
@@ -42,6 +42,7 @@ cleanup() {
   fi
   [[ ${#names[@]} -eq 0 ]] || podman rm -f -t 0 "${names[@]}" >/dev/null 2>&1 || true
   podman rmi -f "localhost/tickerd:$tag" >/dev/null 2>&1 || true
+  podman network rm -f "tickerdtest$$_default" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -76,6 +77,26 @@ for b in tickerd tickerd-sim; do
 done
 user=$(podman run --rm --network none --no-healthcheck --entrypoint id "localhost/tickerd:$tag" -u)
 [[ "$user" != 0 ]] || die "the image runs as root"
+
+# deploy/compose.yaml itself, as podman-compose reads it (--dry-run: prints the podman commands
+# and runs none): six services on one network, each node with deploy/compose/ as /etc/tickerd
+# and a configuration that exists there, the balancer published on loopback only.
+command -v podman-compose >/dev/null || die "podman-compose is not installed: run scripts/install-deps.sh deploy"
+# It creates (only) the project's network even then: a project of this run's own, removed below.
+project=tickerdtest$$
+plan=$(cd "$src" && podman-compose --dry-run -p "$project" -f deploy/compose.yaml up -d 2>/dev/null) ||
+  die "podman-compose cannot read deploy/compose.yaml"
+for svc in redis sim ingest edge1 edge2 lb; do
+  grep -q -- "^podman run --name=${project}_${svc}_1 .*--net ${project}_default" <<<"$plan" ||
+    die "deploy/compose.yaml: no service $svc on the compose network: $plan"
+done
+for cfg in $(grep -o -- '--config /etc/tickerd/[a-z0-9_.-]*' <<<"$plan" | sort -u | sed 's|.*/||'); do
+  [[ -f "$src/deploy/compose/$cfg" ]] || die "deploy/compose.yaml runs a node with $cfg, missing from deploy/compose/"
+done
+[[ $(grep -c -- "-v $src/deploy/compose:/etc/tickerd" <<<"$plan") -eq 4 ]] ||
+  die "deploy/compose.yaml: the four tickerd containers should mount deploy/compose/ as /etc/tickerd"
+grep -q -- "^podman run --name=${project}_lb_1 .*-p 127.0.0.1:8080:8080" <<<"$plan" ||
+  die "deploy/compose.yaml: the balancer should publish 127.0.0.1:8080"
 
 ports=($(python3 -c '
 import socket
