@@ -98,11 +98,11 @@ done
 grep -q -- "^podman run --name=${project}_lb_1 .*-p 127.0.0.1:8080:8080" <<<"$plan" ||
   die "deploy/compose.yaml: the balancer should publish 127.0.0.1:8080"
 
-ports=($(python3 -c '
+read -r -a ports < <(python3 -c '
 import socket
 ss = [socket.socket() for _ in range(6)]
 for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))'))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
 redis_port=${ports[0]} sim_port=${ports[1]} ingest_port=${ports[2]}
 edge1_port=${ports[3]} edge2_port=${ports[4]} lb_port=${ports[5]}
 
