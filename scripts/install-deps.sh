@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tickerd needs that are not installed yet.
-# Idempotent and quiet when everything is present. Usage: install-deps.sh [build|test|bench]
+# Idempotent and quiet when everything is present. Usage: install-deps.sh [build|test|bench|deploy]
 set -euo pipefail
 profile=${1:-build}
 
@@ -24,13 +24,21 @@ test_pkgs+=(prometheus)
 # kubectl package would conflict with it over /usr/bin/kubectl.
 command -v kubectl >/dev/null || test_pkgs+=(kubernetes-client)
 bench_pkgs=(libbenchmark-dev nlohmann-json3-dev nodejs npm)
+# The image and compose (Dockerfile, deploy/compose.yaml; docs/OPERATIONS.md "Container"):
+# podman with runc (crun cannot run under the hybrid cgroup layout of some hosts, this one
+# included), debootstrap for the local base image, podman-compose. The container test
+# (tests/container/) needs them, and python3 for its WebSocket client.
+deploy_pkgs=(podman buildah runc debootstrap containernetworking-plugins
+  golang-github-containernetworking-plugin-dnsname podman-compose python3)
+test_pkgs+=("${deploy_pkgs[@]}")
 
 pkgs=("${build_pkgs[@]}")
 case "$profile" in
   build) ;;
   test) pkgs+=("${test_pkgs[@]}") ;;
   bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "install-deps: unknown profile '$profile' (build|test|bench)" >&2; exit 2 ;;
+  deploy) pkgs+=("${deploy_pkgs[@]}") ;;
+  *) echo "install-deps: unknown profile '$profile' (build|test|bench|deploy)" >&2; exit 2 ;;
 esac
 
 # Installed, or provided by an installed package: NodeSource's nodejs provides (and conflicts
