@@ -1,6 +1,6 @@
 // deploy/k8s, offline (docs/OPERATIONS.md "Deploying" -> "Kubernetes" says what this covers):
 // - `kubectl kustomize` renders deploy/k8s and deploy/k8s/demo (after demo/prepare.sh);
-// - every object validates against the Kubernetes API's OpenAPI schema (kubernetes-models: types,
+// - every object (and deploy/k8s/extras') validates against the Kubernetes API's OpenAPI schema (kubernetes-models: types,
 //   formats, required fields, enums; not unknown fields, which the schemas allow);
 // - what the manifests promise: 2 ingest replicas of role ingest, edge probes on /readyz and
 //   /healthz, a grace period above drain_ms and a readiness cut-off below it, sessionAffinity
@@ -191,6 +191,18 @@ try {
   checkObjects("deploy/k8s/demo", demo, { complete: true });
   checkPromises("deploy/k8s", base);
   checkPromises("deploy/k8s/demo", demo);
+  // extras/: examples applied elsewhere (the prometheus-adapter rule): the schemas only.
+  for (const file of fs.readdirSync(path.join(SOURCE, "deploy/k8s/extras")).filter((f) => f.endsWith(".yaml"))) {
+    const text = fs.readFileSync(path.join(SOURCE, "deploy/k8s/extras", file), "utf8");
+    for (const o of YAML.parseAllDocuments(text).map((d) => d.toJSON()).filter(Boolean)) {
+      const Model = modelOf(o);
+      try {
+        t.ok(Model, `extras/${file}: no schema for ${o.apiVersion} ${o.kind}`) && new Model(o).validate();
+      } catch (e) {
+        t.ok(false, `extras/${file}: ${o.kind}/${o.metadata?.name}: ${e.message}`);
+      }
+    }
+  }
   t.ok(named(demo, "Deployment", "tickerd-sim"), "deploy/k8s/demo: no tickerd-sim Deployment");
   t.ok(generated(demo, "ConfigMap", "tickerd-web")?.data?.["index.html"], "deploy/k8s/demo: ConfigMap tickerd-web lacks index.html");
   const tls = generated(demo, "Secret", "tickerd-tls");
