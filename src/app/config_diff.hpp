@@ -14,7 +14,8 @@ struct config_change {
   std::string name() const { return table.empty() ? key : "[" + table + "] " + key; }
 };
 
-// In the order of `before`, then keys only `after` has. Both texts must parse (they loaded).
+// Per table, `before`'s keys by name (toml++ keeps tables sorted), then those only `after`
+// has. Both texts must parse (they loaded).
 std::vector<config_change> changed_keys(std::string_view before, std::string_view after);
 
 // SIGHUP applies these in place: every [limits] key and [log] level.

@@ -140,7 +140,7 @@ class notify_socket {
   std::size_t seen_ = 0;
 };
 
-TEST(ops, tells_systemd_ready_then_pings_the_watchdog_then_stopping) {
+TEST(e2e_ops, tells_systemd_ready_then_pings_the_watchdog_then_stopping) {
   stack s;
   // A short watchdog so pings come quickly: every 100 ms (half of WATCHDOG_USEC).
   notify_socket notify(s.dir().path() / "notify.sock", std::chrono::microseconds(200'000));
@@ -163,7 +163,7 @@ TEST(ops, tells_systemd_ready_then_pings_the_watchdog_then_stopping) {
 
 // ---- JSON logs ------------------------------------------------------------------------------
 
-TEST(ops, json_log_lines_are_one_object_each_with_the_documented_fields) {
+TEST(e2e_ops, json_log_lines_are_one_object_each_with_the_documented_fields) {
   stack s;
   ASSERT_TRUE(s.start_sim());
   const auto json_config =
@@ -217,7 +217,7 @@ TEST(ops, json_log_lines_are_one_object_each_with_the_documented_fields) {
       << tickerd.stderr_text();
 }
 
-TEST(ops, an_unknown_log_format_is_a_configuration_error_naming_the_key) {
+TEST(e2e_ops, an_unknown_log_format_is_a_configuration_error_naming_the_key) {
   temp_dir dir("ops_log_format");
   const auto config = dir.write("bad.toml", "[log]\nformat = \"yaml\"\n");
   const auto r = run_to_exit({TICKERD_BIN, "--check-config", "--config", config.string()},
@@ -228,7 +228,7 @@ TEST(ops, an_unknown_log_format_is_a_configuration_error_naming_the_key) {
 
 // ---- SIGHUP ---------------------------------------------------------------------------------
 
-TEST(ops, sighup_applies_new_limits_and_log_level_and_names_keys_that_need_a_restart) {
+TEST(e2e_ops, sighup_applies_new_limits_and_log_level_and_names_keys_that_need_a_restart) {
   stack_options o;
   o.max_subscriptions = 2;
   stack s(o);
@@ -266,7 +266,7 @@ TEST(ops, sighup_applies_new_limits_and_log_level_and_names_keys_that_need_a_res
   s.dir().write("tickerd.toml", text);
   s.tickerd().send_signal(SIGHUP);
   ASSERT_TRUE(wait_for_stderr(
-      s.tickerd(), "config reload: [server] shards, [[feeds]] changed; needs a restart"));
+      s.tickerd(), "config reload: [[feeds]], [server] shards changed; needs a restart"));
   ASSERT_TRUE(
       wait_for_stderr(s.tickerd(), "config reload: limits and log level (debug) applied", 2));
   const auto lowered = subscribe_fresh(s.port(), three_channels);
@@ -275,7 +275,7 @@ TEST(ops, sighup_applies_new_limits_and_log_level_and_names_keys_that_need_a_res
   EXPECT_NE(lowered->json["message"].str().find("at most 2"), std::string::npos) << lowered->raw;
 }
 
-TEST(ops, sighup_with_a_broken_config_file_keeps_everything_and_keeps_serving) {
+TEST(e2e_ops, sighup_with_a_broken_config_file_keeps_everything_and_keeps_serving) {
   stack_options o;
   o.max_subscriptions = 3;
   stack s(o);
