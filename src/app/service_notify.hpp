@@ -1,7 +1,7 @@
 // systemd's service protocol (Type=notify): READY=1 once tickerd serves, STOPPING=1 when it
 // starts to drain or stop, and WATCHDOG=1 from the ingest loop at half of WATCHDOG_USEC while
-// every gateway shard's loop answers too, so a loop that hangs is killed and restarted. Without NOTIFY_SOCKET (not started by systemd)
-// every call does nothing.
+// every gateway shard's loop answers too, so a loop that hangs is killed and restarted.
+// Without NOTIFY_SOCKET (not started by systemd) every call does nothing.
 #pragma once
 
 #include <chrono>
