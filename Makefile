@@ -71,10 +71,12 @@ asan: test-deps
 #   e2e_sse                          event streams delivered by the shards, as WebSocket clients
 #   e2e_metrics                      scrapes summing every shard's and the ingest thread's counters,
 #                                    on the client port and on the [metrics] listener's own thread
+#   e2e_ops                          SIGHUP posts new limits to every shard and sets the log level
+#                                    while the shards serve; the watchdog probes every shard's loop
 # Left out, as they add input but no thread: the single-shard replays, the sim's fault matrix,
 # gas/F&G/almanac sources, and redis_fixture (the Redis link alone, on the test's thread).
 # ASan runs all of them.
-TSAN_TESTS := ^integration[.](end_to_end|end_to_end_protocol|end_to_end_websocket|end_to_end_slow_client|redis_e2e|feed_session|e2e_tls|e2e_auth|e2e_sse|e2e_metrics)[.]
+TSAN_TESTS := ^integration[.](end_to_end|end_to_end_protocol|end_to_end_websocket|end_to_end_slow_client|redis_e2e|feed_session|e2e_tls|e2e_auth|e2e_sse|e2e_metrics|e2e_ops)[.]
 # GCC 12's TSan puts its shadow memory at fixed addresses and aborts ("FATAL: ThreadSanitizer:
 # unexpected memory mapping") where the kernel randomises mmap with more than 28 bits
 # (vm.mmap_rnd_bits = 32 on recent Ubuntu kernels, as on CI runners). `setarch -R` turns address

@@ -220,6 +220,8 @@ void read_log(table_reader& root, log_config& l) {
   if (!is_log_level(l.level)) {
     fail("log.level", "must be one of trace, debug, info, warn, error, critical, off");
   }
+  t.string("format", l.format);
+  if (l.format != "text" && l.format != "json") fail("log.format", "must be \"text\" or \"json\"");
   t.reject_unknown();
 }
 
@@ -777,7 +779,9 @@ config load_config_string(std::string_view toml_text, const std::string& source_
        << e.description();
     throw config_error(os.str());
   }
-  return read_config(root);
+  config c = read_config(root);
+  c.source_text = std::string(toml_text);
+  return c;
 }
 
 config load_config_file(const std::string& path) {

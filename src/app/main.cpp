@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "tickerd/app/config.hpp"
@@ -35,23 +36,25 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     return code == 0 ? 0 : exit_usage_error;
   }
 
-  tickerd::config cfg;
-  try {
-    if (!config_path.empty()) {
-      cfg = tickerd::load_config_file(config_path);
-    } else {
-      cfg = tickerd::load_config_string("", "defaults");
-    }
-    if (!listen.empty()) cfg.server.listen = tickerd::parse_endpoint(listen, "--listen");
+  // Start-up and SIGHUP load the same way: the file, the command line's overrides, the checks.
+  const auto load = [&]() {
+    auto c = config_path.empty() ? tickerd::load_config_string("", "defaults")
+                                 : tickerd::load_config_file(config_path);
+    if (!listen.empty()) c.server.listen = tickerd::parse_endpoint(listen, "--listen");
     if (!log_level.empty()) {
       if (!tickerd::is_log_level(log_level)) {
         throw tickerd::config_error("--log-level: '" + log_level +
                                     "' is not one of trace, debug, info, warn, error, off");
       }
-      cfg.log.level = log_level;
+      c.log.level = log_level;
     }
     // The same checks for --check-config as for a start: what one refuses, both refuse.
-    tickerd::resolve_config(cfg);
+    tickerd::resolve_config(c);
+    return c;
+  };
+  tickerd::config cfg;
+  try {
+    cfg = load();
   } catch (const tickerd::config_error& e) {
     std::cerr << "tickerd: configuration error: " << e.what() << "\n";
     return exit_usage_error;
@@ -61,15 +64,24 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     return 0;
   }
 
-  tickerd::setup_logging(cfg.log.level);
+  tickerd::setup_logging(cfg.log);
+  // From here a failure goes through the log too, so a JSON log stays one object per line.
+  const bool json_log = cfg.log.format == "json";
+  const auto report = [json_log](const std::string& text) {
+    if (json_log) {
+      spdlog::critical(text);
+    } else {
+      std::cerr << "tickerd: " << text << "\n";
+    }
+  };
   try {
-    tickerd::server server(std::move(cfg));
+    tickerd::server server(std::move(cfg), load);
     server.run();
   } catch (const tickerd::config_error& e) {
-    std::cerr << "tickerd: configuration error: " << e.what() << "\n";
+    report(std::string("configuration error: ") + e.what());
     return exit_usage_error;
   } catch (const std::exception& e) {
-    std::cerr << "tickerd: " << e.what() << "\n";
+    report(e.what());
     return exit_runtime_error;
   }
   return 0;

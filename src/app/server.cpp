@@ -7,7 +7,6 @@
 #include <optional>
 #include <set>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -18,8 +17,10 @@
 
 #include "almanac/almanac.hpp"
 #include "app/almanac_source.hpp"
+#include "app/config_diff.hpp"
 #include "app/fng_source.hpp"
 #include "app/gas_source.hpp"
+#include "app/service_notify.hpp"
 #include "app/store_link.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -84,8 +85,9 @@ bool needs_client_tls(const config& c) {
 }  // namespace
 
 struct server::impl {
-  explicit impl(config c)
+  impl(config c, config_loader r)
       : cfg(std::move(c)),
+        reload(std::move(r)),
         symbol_maps(build_symbol_maps(cfg)),
         channels(cfg.instruments, cfg.venues()),
         signals(ioc, SIGINT, SIGTERM, SIGHUP),
@@ -253,6 +255,7 @@ struct server::impl {
     if (draining || stopped) return;
     draining = true;
     drain_started_ms = wall_ms();
+    notify.stopping();
     health.draining = true;
     gate->set_health(health);
     const auto told = gate->drain(cfg.server.drain, [this] {
@@ -305,14 +308,42 @@ struct server::impl {
     admin_listener->start(cfg.admin.listen_addresses, cfg.admin.listen.port);
   }
 
-  // SIGHUP: re-read what can change without a restart ([server.tls] cert and key, the [auth]
-  // key or JWKS file); a file that does not load keeps what was there (logged).
+  // SIGHUP: re-read the config file. [limits] and [log] level apply at once (new limits reach
+  // each shard's thread as one immutable copy), [server.tls] cert and key and the [auth] key
+  // or JWKS file are read again; any other changed key is named as needing a restart. A file
+  // that does not load keeps everything as it was (logged); so does a key file that does not.
   void on_reload() {
+    if (reload) reload_config();
     if (gate_started) {
       if (cfg.server.tls.enabled()) gate->reload_tls();
       gate->reload_auth_keys();
     }
     wait_signal();
+  }
+
+  void reload_config() {
+    config next;
+    try {
+      next = reload();
+    } catch (const config_error& e) {
+      log->error("config reload: {}; keeping the running configuration", e.what());
+      return;
+    }
+    std::string restart;
+    for (const auto& change : changed_keys(cfg.source_text, next.source_text)) {
+      if (reloadable(change)) continue;
+      restart += (restart.empty() ? "" : ", ") + change.name();
+    }
+    if (!restart.empty()) log->warn("config reload: {} changed; needs a restart", restart);
+    if (next.log.level != cfg.log.level) {
+      spdlog::set_level(spdlog::level::from_str(next.log.level));  // every logger
+      cfg.log.level = next.log.level;
+    }
+    gate->set_limits(next.limits);
+    cfg.limits = next.limits;
+    // Compared against next time, so a key still waiting for its restart is named again.
+    if (restart.empty()) cfg.source_text = std::move(next.source_text);
+    log->info("config reload: limits and log level ({}) applied", cfg.log.level);
   }
 
   void wait_signal() {
@@ -325,6 +356,8 @@ struct server::impl {
     if (stopped) return;
     drain_timer.cancel();
     stopped = true;
+    notify.stopping();
+    notify.close();
     log->info("shutting down");
     for (auto& f : feeds) f->stop();  // starts polite closes upstream
     if (almanac) almanac->stop();
@@ -339,6 +372,7 @@ struct server::impl {
   }
 
   config cfg;
+  config_loader reload;  // empty: SIGHUP reloads only the key files
   std::vector<symbol_map> symbol_maps;
   channel_registry channels;
   net::io_context ioc{1};
@@ -348,6 +382,7 @@ struct server::impl {
   net::ssl::context* client_tls() { return tls ? &*tls : nullptr; }
   net::signal_set signals;
   net::steady_timer drain_timer{ioc};
+  service_notify notify{ioc};
   node_health health;
   bool draining = false;
   bool signalled = false;  // SIGINT or SIGTERM seen
@@ -376,7 +411,8 @@ struct server::impl {
   std::unique_ptr<admin_server> admin_listener;      // with [admin]
 };
 
-server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+server::server(config cfg, config_loader reload)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(reload))) {}
 
 server::~server() = default;
 
@@ -394,6 +430,7 @@ void server::run() {
   if (!i.stopped) {
     i.start_gateway();
     if (i.cfg.node.role != node_role::edge) i.start_feeds();
+    i.notify.ready([&i] { return i.gate->shards_alive(); });
   }
   while (!i.stopped && i.ioc.run_one() > 0) {
   }
@@ -406,19 +443,6 @@ void server::run() {
 
 void server::stop() {
   net::post(impl_->ioc, [this] { impl_->shutdown(); });
-}
-
-void setup_logging(const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  const auto lvl = spdlog::level::from_str(level);
-  for (const char* name : {"tickerd", "feeds", "market", "gateway", "store"}) {
-    if (spdlog::get(name)) continue;
-    auto logger = std::make_shared<spdlog::logger>(name, sink);
-    logger->set_level(lvl);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v");
-    spdlog::register_logger(logger);
-  }
-  spdlog::set_default_logger(spdlog::get("tickerd"));
 }
 
 }  // namespace tickerd

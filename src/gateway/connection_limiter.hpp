@@ -26,6 +26,13 @@ class connection_limiter {
     return verdict::ok;
   }
 
+  // SIGHUP: clients already over a lowered limit stay; new ones meet it.
+  void set_limits(std::size_t max_total, std::size_t max_per_address) {
+    std::lock_guard lock(mutex_);
+    max_total_ = max_total;
+    max_per_address_ = max_per_address;
+  }
+
   void release(const std::string& address) {
     std::lock_guard lock(mutex_);
     const auto it = per_address_.find(address);
@@ -40,8 +47,8 @@ class connection_limiter {
   }
 
  private:
-  const std::size_t max_total_;
-  const std::size_t max_per_address_;
+  std::size_t max_total_;
+  std::size_t max_per_address_;
   mutable std::mutex mutex_;
   std::size_t total_ = 0;
   std::unordered_map<std::string, std::size_t> per_address_;

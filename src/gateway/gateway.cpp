@@ -187,6 +187,19 @@ std::size_t gateway::clients() const noexcept {
   std::size_t n = 0;
   for (const auto* s : impl_->shared.stats_view) n += read(s->connections);
   return n;
+void gateway::set_limits(const limits_config& limits) {
+  auto& shared = impl_->shared;
+  shared.limiter.set_limits(limits.max_connections, limits.max_connections_per_ip);
+  // Before start() no shard thread reads the options: the shards will copy these.
+  if (impl_->shards.empty()) shared.options.limits = limits;
+  auto copy = std::make_shared<const limits_config>(limits);
+  for (auto& s : impl_->shards) s->set_limits(copy);
+}
+
+bool gateway::shards_alive() {
+  bool all = true;
+  for (auto& s : impl_->shards) all = s->answered_probe() && all;  // probe every shard
+  return all;
 }
 
 void gateway::stop() {

@@ -62,6 +62,7 @@ shard::shard(unsigned index, gateway_shared& shared)
       retry_timer_(ioc_),
       grace_timer_(ioc_),
       keepalive_timer_(ioc_),
+      limits_(std::make_shared<const limits_config>(shared.options.limits)),
       drain_timer_(ioc_),
       read_buffer_(std::make_unique<char[]>(read_buffer_bytes)) {
   const auto n = channels().size();
@@ -186,6 +187,15 @@ void shard::maybe_report_drained() {
   const auto report = std::move(on_drained_);
   on_drained_ = nullptr;
   report();
+void shard::set_limits(std::shared_ptr<const limits_config> limits) {
+  net::post(ioc_, [this, limits = std::move(limits)]() mutable { limits_ = std::move(limits); });
+}
+
+bool shard::answered_probe() {
+  if (!probe_answered_.load(std::memory_order_acquire)) return false;
+  probe_answered_.store(false, std::memory_order_relaxed);
+  net::post(ioc_, [this] { probe_answered_.store(true, std::memory_order_release); });
+  return true;
 }
 
 void shard::set_health(node_health health) {

@@ -113,10 +113,16 @@ class shard {
   void begin_drain(std::chrono::milliseconds window, std::function<void()> on_empty);
   void set_health(node_health health);  // any thread
   void join();                          // waits for the shard's thread (at most the grace period)
+  // Any thread (SIGHUP): sessions read the new limits from the next check on; shared, never
+  // changed, so the per-message path reads them without a lock.
+  void set_limits(std::shared_ptr<const limits_config> limits);
+  // Ingest thread (systemd watchdog): whether this shard's loop ran the probe the previous
+  // call posted (the first call: true); posts the next one only then.
+  bool answered_probe();
 
   // --- used by sessions, on this shard's thread ---
   gateway_shared& shared() const noexcept { return shared_; }
-  const limits_config& limits() const noexcept { return shared_.options.limits; }
+  const limits_config& limits() const noexcept { return *limits_; }
   const channel_registry& channels() const noexcept { return *shared_.options.channels; }
   net::io_context& context() noexcept { return ioc_; }
   client_request_parser& request_parser() noexcept { return parser_; }
@@ -183,6 +189,7 @@ class shard {
   net::steady_timer grace_timer_;      // bounds how long stop() waits for clients to close
   net::steady_timer keepalive_timer_;  // pings, idle and closing timeouts, for all sessions
   std::thread thread_;
+  std::shared_ptr<const limits_config> limits_;  // replaced whole on this thread (SIGHUP)
   bool stopping_ = false;
   // The drain: one schedule for the shard, sorted by due time, walked by one timer (no timer
   // per client). A session that left on its own is skipped (weak).
@@ -213,6 +220,7 @@ class shard {
   std::vector<ws_session*> dirty_;
   std::vector<std::int64_t> unsent_made_ns_;      // updates delivered since the last write loop
   std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
+  std::atomic<bool> probe_answered_{true};        // see answered_probe()
   std::unordered_map<ws_session*, std::shared_ptr<ws_session>> sessions_;
   std::unordered_set<http_session*> http_sessions_;
   std::unordered_set<tls_handshake*> handshakes_;  // TLS handshakes in progress

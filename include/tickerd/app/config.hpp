@@ -86,6 +86,7 @@ struct limits_config {
 
 struct log_config {
   std::string level = "info";
+  std::string format = "text";  // or "json": one object per line (docs/OPERATIONS.md "Logs")
 };
 
 // GET /metrics (Prometheus text): on the client port, or with `listen` only on that address.
@@ -181,6 +182,7 @@ struct config {
   fng_config fng;
   redis_config redis;  // redis.enabled when the [redis] table is present
   auth_config auth;
+  std::string source_text;  // the TOML it was loaded from: SIGHUP names what changed since
 
   std::vector<venue_id> venues() const;  // in [[feeds]] order
 };

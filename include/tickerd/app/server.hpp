@@ -2,6 +2,7 @@
 // shards, wired together from a validated config.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "tickerd/app/config.hpp"
@@ -10,7 +11,12 @@ namespace tickerd {
 
 class server {
  public:
-  explicit server(config cfg);  // throws config_error for inconsistent settings
+  // What SIGHUP reads: the configuration as start-up would load it now (throws config_error).
+  using config_loader = std::function<config()>;
+
+  // Throws config_error for inconsistent settings. Without `reload`, SIGHUP re-reads only the
+  // TLS and auth key files.
+  explicit server(config cfg, config_loader reload = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -27,7 +33,8 @@ class server {
   std::unique_ptr<impl> impl_;
 };
 
-// Creates the named loggers (tickerd, feeds, market, gateway) at `level`, writing to stderr.
-void setup_logging(const std::string& level);
+// Creates the named loggers (tickerd, feeds, market, gateway, store) at log.level, writing to
+// stderr as text or, with log.format "json", one JSON object per line.
+void setup_logging(const log_config& log);
 
 }  // namespace tickerd

@@ -87,6 +87,13 @@ class gateway {
   std::size_t drain(std::chrono::milliseconds window, std::function<void()> on_empty);
   // WebSocket and SSE clients connected now, summed over the shards (any thread).
   std::size_t clients() const noexcept;
+  // Ingest thread (SIGHUP): new limits for every shard, each taking one shared immutable copy
+  // on its own thread; the connection counts' maxima at once.
+  void set_limits(const limits_config& limits);
+
+  // Ingest thread (the systemd watchdog, every half WatchdogSec): true when every shard's loop
+  // ran the probe posted at the previous call, so none is stuck; posts the next probes.
+  bool shards_alive();
 
   // Closes every client with 1001 and joins the shard threads (waits at most `grace`).
   void stop();
