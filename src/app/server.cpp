@@ -385,7 +385,7 @@ struct server::impl {
   service_notify notify{ioc};
   node_health health;
   bool draining = false;
-  bool signalled = false;  // SIGINT or SIGTERM seen
+  bool signalled = false;                         // SIGINT or SIGTERM seen
   std::atomic<bool> drain_requested{false};       // by a signal or POST /admin/drain
   std::atomic<std::int64_t> drain_started_ms{0};  // wall time; for GET /admin/status
   std::deque<feed_stats> stats;                   // atomics: never moved once created
