@@ -187,6 +187,8 @@ std::size_t gateway::clients() const noexcept {
   std::size_t n = 0;
   for (const auto* s : impl_->shared.stats_view) n += read(s->connections);
   return n;
+}
+
 void gateway::set_limits(const limits_config& limits) {
   auto& shared = impl_->shared;
   shared.limiter.set_limits(limits.max_connections, limits.max_connections_per_ip);

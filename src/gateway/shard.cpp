@@ -187,6 +187,8 @@ void shard::maybe_report_drained() {
   const auto report = std::move(on_drained_);
   on_drained_ = nullptr;
   report();
+}
+
 void shard::set_limits(std::shared_ptr<const limits_config> limits) {
   net::post(ioc_, [this, limits = std::move(limits)]() mutable { limits_ = std::move(limits); });
 }

@@ -87,6 +87,7 @@ class gateway {
   std::size_t drain(std::chrono::milliseconds window, std::function<void()> on_empty);
   // WebSocket and SSE clients connected now, summed over the shards (any thread).
   std::size_t clients() const noexcept;
+
   // Ingest thread (SIGHUP): new limits for every shard, each taking one shared immutable copy
   // on its own thread; the connection counts' maxima at once.
   void set_limits(const limits_config& limits);
