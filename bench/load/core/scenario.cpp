@@ -98,6 +98,26 @@ std::vector<std::size_t> client_counts(const toml::table& t, std::string_view ta
   return out;
 }
 
+// `<table>.rates`: sim rates (events/s per symbol), each > 0 and at most max_sim_rate, sorted;
+// empty when absent.
+std::vector<double> sim_rates(const toml::table& t, std::string_view table_name,
+                              const std::string& source) {
+  std::vector<double> out;
+  const auto* node = t.get("rates");
+  if (node == nullptr) return out;
+  const std::string key = std::string(table_name) + ".rates";
+  const auto* arr = node->as_array();
+  if (arr == nullptr) fail(source, key, "must be a non-empty array");
+  for (const auto& item : *arr) {
+    const auto v = item.value<double>();
+    if (!v || !(*v > 0 && *v <= max_sim_rate))
+      fail(source, key, "must be numbers > 0 and at most 10000");
+    out.push_back(*v);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 bool flag(const toml::table& t, std::string_view table_name, std::string_view key,
           const std::string& source) {
   const auto* node = t.get(key);
@@ -248,17 +268,9 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
   }
   if (const auto* t = sub_table(root, "sweep", source)) {
     check_keys(*t, "sweep", {"rates", "step_s", "step_warmup_s", "p99_limit_ms", "peer"}, source);
-    if (const auto* node = t->get("rates")) {
-      const auto* arr = node->as_array();
-      if (arr == nullptr || arr->empty()) fail(source, "sweep.rates", "must be a non-empty array");
-      for (const auto& item : *arr) {
-        const auto v = item.value<double>();
-        if (!v || !(*v > 0 && *v <= max_sim_rate)) {
-          fail(source, "sweep.rates", "must be numbers > 0 and at most 10000");
-        }
-        s.sweep_rates.push_back(*v);
-      }
-      std::sort(s.sweep_rates.begin(), s.sweep_rates.end());
+    if (t->contains("rates")) {
+      s.sweep_rates = sim_rates(*t, "sweep", source);
+      if (s.sweep_rates.empty()) fail(source, "sweep.rates", "must be a non-empty array");
     }
     s.step_s = number(*t, "sweep", "step_s", s.step_s, 0.5, 3600, source);
     s.step_warmup_s = number(*t, "sweep", "step_warmup_s", s.step_warmup_s, 0, 3600, source);
@@ -272,18 +284,7 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
   if (const auto* t = sub_table(root, "floor", source)) {
     check_keys(*t, "floor", {"run", "rates"}, source);
     s.floor = flag(*t, "floor", "run", source);
-    if (const auto* node = t->get("rates")) {
-      const auto* arr = node->as_array();
-      if (arr == nullptr) fail(source, "floor.rates", "must be an array of numbers");
-      for (const auto& item : *arr) {
-        const auto v = item.value<double>();
-        if (!v || !(*v > 0 && *v <= max_sim_rate)) {
-          fail(source, "floor.rates", "must be numbers > 0 and at most 10000");
-        }
-        s.floor_rates.push_back(*v);
-      }
-      std::sort(s.floor_rates.begin(), s.floor_rates.end());
-    }
+    s.floor_rates = sim_rates(*t, "floor", source);
   }
   if (s.mode == scenario_mode::handshakes && !s.tls) {
     fail(source, "stack.tls", "must be true when mode = \"handshakes\"");
