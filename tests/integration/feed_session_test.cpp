@@ -832,8 +832,8 @@ TEST(feed_session, invalid_configuration_throws_at_construction) {
                std::invalid_argument);
   // A process with no TLS upstream has no client context: ws:// works without one, and a
   // wss:// url without one is refused at construction, not at the first connect.
-  const auto make_without_tls = [&](feed_config c) {
-    feed_session s(ioc, nullptr, std::move(c), std::make_unique<test_adapter>(adapter_script{}),
+  const auto make_without_tls = [&](feed_config fc) {
+    feed_session s(ioc, nullptr, std::move(fc), std::make_unique<test_adapter>(adapter_script{}),
                    stats, nullptr, nullptr);
   };
   EXPECT_NO_THROW(make_without_tls(test_config(1)));
