@@ -22,17 +22,17 @@
 #include "app/gas_source.hpp"
 #include "app/service_notify.hpp"
 #include "app/store_link.hpp"
+#include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
 #include "tickerd/feeds/feed_session.hpp"
-#include "tickerd/gateway/admin_server.hpp"
 #include "tickerd/gateway/gateway.hpp"
+#include "tickerd/gateway/ops_http_server.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
 #include "tickerd/market/feed_status.hpp"
 #include "tickerd/metrics/collector.hpp"
-#include "tickerd/metrics/metrics_server.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -188,8 +188,16 @@ struct server::impl {
   void start_gateway() {
     gate->start();
     if (cfg.metrics.enabled && cfg.metrics.separate) {
-      metrics_listener = std::make_unique<metrics_server>(
-          [this](std::string& body) { write_metrics(body, gate->stats()); });
+      ops_http_server::route scrape{"/metrics", ops_http_server::method::get,
+                                    [this](ops_http_server::response& r) {
+                                      r.content_type = metrics::content_type;
+                                      write_metrics(r.body, gate->stats());
+                                    }};
+      std::vector<ops_http_server::route> routes;
+      routes.push_back(std::move(scrape));
+      metrics_listener = std::make_unique<ops_http_server>(
+          ops_http_server::options{"metrics", {}, false, "only /metrics is served here"},
+          std::move(routes));
       metrics_listener->start(cfg.metrics.listen_addresses, cfg.metrics.listen.port);
     }
     if (cfg.admin.enabled) start_admin();
@@ -273,38 +281,42 @@ struct server::impl {
   }
 
   void start_admin() {
-    admin_server::handlers h;
     // On the admin thread: the request crosses to the ingest thread; the reply is the plan.
-    h.drain = [this]() -> admin_server::reply {
+    auto drain = [this](ops_http_server::response& r) {
       const bool first = !drain_requested.exchange(true);
       if (first) net::post(ioc, [this] { begin_drain("POST /admin/drain"); });
-      std::string body = R"({"draining":true,"already":)";
-      body.append(first ? "false" : "true");
-      json::append_key(body, "clients");
-      json::append_int(body, static_cast<std::int64_t>(gate->clients()));
-      json::append_key(body, "drain_ms");
-      json::append_int(body, cfg.server.drain.count());
-      body.push_back('}');
-      return {202, std::move(body)};
+      r.status = 202;
+      r.body = R"({"draining":true,"already":)";
+      r.body.append(first ? "false" : "true");
+      json::append_key(r.body, "clients");
+      json::append_int(r.body, static_cast<std::int64_t>(gate->clients()));
+      json::append_key(r.body, "drain_ms");
+      json::append_int(r.body, cfg.server.drain.count());
+      r.body.push_back('}');
     };
-    h.status = [this]() -> admin_server::reply {
-      std::string body = R"({"state":)";
-      body.append(drain_requested ? R"("draining")" : R"("serving")");
-      json::append_key(body, "clients");
-      json::append_int(body, static_cast<std::int64_t>(gate->clients()));
-      json::append_key(body, "drain_ms");
-      json::append_int(body, cfg.server.drain.count());
-      json::append_key(body, "drain_started");
+    auto status = [this](ops_http_server::response& r) {
+      r.body = R"({"state":)";
+      r.body.append(drain_requested ? R"("draining")" : R"("serving")");
+      json::append_key(r.body, "clients");
+      json::append_int(r.body, static_cast<std::int64_t>(gate->clients()));
+      json::append_key(r.body, "drain_ms");
+      json::append_int(r.body, cfg.server.drain.count());
+      json::append_key(r.body, "drain_started");
       const auto started = drain_started_ms.load();
       if (started == 0) {
-        body.append("null");
+        r.body.append("null");
       } else {
-        json::append_int(body, started);
+        json::append_int(r.body, started);
       }
-      body.push_back('}');
-      return {200, std::move(body)};
+      r.body.push_back('}');
     };
-    admin_listener = std::make_unique<admin_server>(std::move(h), cfg.admin.token);
+    std::vector<ops_http_server::route> routes;
+    routes.push_back({"/admin/drain", ops_http_server::method::post, std::move(drain)});
+    routes.push_back({"/admin/status", ops_http_server::method::get, std::move(status)});
+    admin_listener = std::make_unique<ops_http_server>(
+        ops_http_server::options{"admin", cfg.admin.token, true,
+                                 "POST /admin/drain, GET /admin/status"},
+        std::move(routes));
     admin_listener->start(cfg.admin.listen_addresses, cfg.admin.listen.port);
   }
 
@@ -407,8 +419,8 @@ struct server::impl {
   std::string status_buffer;
   std::shared_ptr<spdlog::logger> log;
   // Last: destroyed (its thread joined) before everything a scrape reads.
-  std::unique_ptr<metrics_server> metrics_listener;  // with [metrics] listen
-  std::unique_ptr<admin_server> admin_listener;      // with [admin]
+  std::unique_ptr<ops_http_server> metrics_listener;  // with [metrics] listen
+  std::unique_ptr<ops_http_server> admin_listener;    // with [admin]
 };
 
 server::server(config cfg, config_loader reload)

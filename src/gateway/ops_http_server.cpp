@@ -1,11 +1,12 @@
-#include "tickerd/gateway/admin_server.hpp"
+#include "tickerd/gateway/ops_http_server.hpp"
+
+#include <openssl/crypto.h>
 
 #include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -17,12 +18,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "tickerd/core/json_writer.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
 namespace {
 
 namespace http = beast::http;
+using server = ops_http_server;
 
 constexpr auto io_timeout = std::chrono::seconds(10);  // per read or write
 constexpr std::size_t max_header_bytes = 8 * 1024;
@@ -34,11 +37,20 @@ bool same_secret(std::string_view given, std::string_view expected) {
          CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
-class admin_session : public std::enable_shared_from_this<admin_session> {
+std::string_view method_name(server::method m) {
+  return m == server::method::post ? "POST" : "GET";
+}
+
+// What one listener shares with its connections; outlives them (stop() joins the thread).
+struct listener_state {
+  server::options opts;
+  std::vector<server::route> routes;
+};
+
+class ops_session : public std::enable_shared_from_this<ops_session> {
  public:
-  admin_session(net::ip::tcp::socket&& socket, const admin_server::handlers& h,
-                const std::string& token)
-      : stream_(std::move(socket)), handlers_(h), token_(token) {}
+  ops_session(net::ip::tcp::socket&& socket, const listener_state& state)
+      : stream_(std::move(socket)), state_(state) {}
 
   void run() { do_read(); }
 
@@ -53,10 +65,49 @@ class admin_session : public std::enable_shared_from_this<admin_session> {
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
-  void answer(admin_server::reply r) {
-    res_.result(static_cast<http::status>(r.status));
-    res_.set(http::field::content_type, "application/json");
-    res_.body() = std::move(r.body);
+  void refuse(server::response& r, unsigned status, std::string_view code,
+              std::string_view message) const {
+    r.status = status;
+    if (state_.opts.json_errors) {
+      r.content_type = "application/json";
+      r.body = R"({"error":)";
+      json::append_string(r.body, code);
+      json::append_key(r.body, "message");
+      json::append_string(r.body, message);
+      r.body.push_back('}');
+    } else {
+      r.content_type = "text/plain";
+      r.body.assign(message);
+      r.body.push_back('\n');
+    }
+  }
+
+  // Fills `r` for the request; returns the Allow header a 405 needs (else empty).
+  std::string_view answer(const http::request<http::string_body>& req, std::string_view path,
+                          server::response& r) {
+    const auto& opts = state_.opts;
+    constexpr std::string_view bearer = "Bearer ";
+    const std::string_view auth = req[http::field::authorization];
+    if (!opts.bearer_token.empty() &&
+        !(auth.starts_with(bearer) && same_secret(auth.substr(bearer.size()), opts.bearer_token))) {
+      refuse(r, 401, "unauthorized", "send Authorization: Bearer <" + opts.name + ".token>");
+      res_.set(http::field::www_authenticate, "Bearer");
+      return {};
+    }
+    for (const auto& route : state_.routes) {
+      if (route.path != path) continue;
+      const bool get_like = req.method() == http::verb::get || req.method() == http::verb::head;
+      const bool allowed =
+          route.verb == server::method::get ? get_like : req.method() == http::verb::post;
+      if (!allowed) {
+        refuse(r, 405, "method_not_allowed", "use " + std::string(method_name(route.verb)));
+        return route.verb == server::method::get ? "GET, HEAD" : "POST";
+      }
+      route.handle(r);
+      return {};
+    }
+    refuse(r, 404, "not_found", opts.not_found);
+    return {};
   }
 
   void on_read(beast::error_code ec) {
@@ -69,31 +120,18 @@ class admin_session : public std::enable_shared_from_this<admin_session> {
     res_.set(http::field::server, "tickerd/" TICKERD_VERSION);
     res_.set(http::field::cache_control, "no-store");
     res_.keep_alive(req.keep_alive());
-    constexpr std::string_view bearer = "Bearer ";
-    const std::string_view auth = req[http::field::authorization];
-    if (!token_.empty() &&
-        !(auth.starts_with(bearer) && same_secret(auth.substr(bearer.size()), token_))) {
-      answer({401,
-              R"({"error":"unauthorized","message":"send Authorization: Bearer <admin.token>"})"});
-      res_.set(http::field::www_authenticate, "Bearer");
-    } else if (path == "/admin/drain") {
-      if (req.method() == http::verb::post) {
-        answer(handlers_.drain());
-      } else {
-        answer({405, R"({"error":"method_not_allowed","message":"use POST"})"});
-        res_.set(http::field::allow, "POST");
-      }
-    } else if (path == "/admin/status") {
-      if (req.method() == http::verb::get) {
-        answer(handlers_.status());
-      } else {
-        answer({405, R"({"error":"method_not_allowed","message":"use GET"})"});
-        res_.set(http::field::allow, "GET");
-      }
-    } else {
-      answer({404, R"({"error":"not_found","message":"POST /admin/drain, GET /admin/status"})"});
-    }
+    server::response r;
+    const auto allow = answer(req, path, r);
+    if (!allow.empty()) res_.set(http::field::allow, allow);
+    res_.result(static_cast<http::status>(r.status));
+    res_.set(http::field::content_type, r.content_type);
+    res_.body() = std::move(r.body);
     res_.prepare_payload();
+    if (req.method() == http::verb::head) {
+      const auto length = res_.body().size();
+      res_.body().clear();
+      res_.content_length(length);
+    }
     stream_.expires_after(io_timeout);
     http::async_write(stream_, res_,
                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
@@ -109,8 +147,7 @@ class admin_session : public std::enable_shared_from_this<admin_session> {
   }
 
   beast::tcp_stream stream_;
-  const admin_server::handlers& handlers_;
-  const std::string& token_;
+  const listener_state& state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -118,34 +155,34 @@ class admin_session : public std::enable_shared_from_this<admin_session> {
 
 }  // namespace
 
-struct admin_server::impl {
-  impl(handlers h, std::string t) : on(std::move(h)), token(std::move(t)) {}
+struct ops_http_server::impl {
+  explicit impl(listener_state s) : state(std::move(s)) {}
 
   void do_accept() {
     acceptor.async_accept([this](beast::error_code ec, net::ip::tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) std::make_shared<admin_session>(std::move(socket), on, token)->run();
+      if (!ec) std::make_shared<ops_session>(std::move(socket), state)->run();
       do_accept();
     });
   }
 
-  handlers on;
-  std::string token;
+  listener_state state;
   net::io_context ioc{1};
   net::ip::tcp::acceptor acceptor{ioc};
   std::thread thread;
   std::uint16_t port = 0;
 };
 
-admin_server::admin_server(handlers h, std::string token)
-    : impl_(std::make_unique<impl>(std::move(h), std::move(token))) {}
+ops_http_server::ops_http_server(options opts, std::vector<route> routes)
+    : impl_(std::make_unique<impl>(listener_state{std::move(opts), std::move(routes)})) {}
 
-admin_server::~admin_server() {
+ops_http_server::~ops_http_server() {
   stop();
 }
 
-void admin_server::start(const std::vector<std::string>& addresses, std::uint16_t port) {
+void ops_http_server::start(const std::vector<std::string>& addresses, std::uint16_t port) {
   auto& d = *impl_;
+  const auto& name = d.state.opts.name;
   std::string last_error = "no address to listen on";
   for (const auto& candidate : addresses) {
     beast::error_code ec;
@@ -169,22 +206,24 @@ void admin_server::start(const std::vector<std::string>& addresses, std::uint16_
     d.port = d.acceptor.local_endpoint().port();
     d.do_accept();
     d.thread = std::thread([&d] { d.ioc.run(); });
-    auto log = spdlog::get("tickerd");
+    auto log = spdlog::get("gateway");
     if (!log) log = spdlog::default_logger();
-    log->info("admin on {}:{}{}", candidate, d.port, d.token.empty() ? "" : " (token required)");
+    log->info("{} on {}:{}{}", name, candidate, d.port,
+              d.state.opts.bearer_token.empty() ? "" : " (token required)");
     return;
   }
-  throw std::runtime_error("admin.listen: " + last_error);
+  throw std::runtime_error(name + ".listen: " + last_error);
 }
 
-std::uint16_t admin_server::port() const noexcept {
+std::uint16_t ops_http_server::port() const noexcept {
   return impl_->port;
 }
 
-void admin_server::stop() {
+void ops_http_server::stop() {
   auto& d = *impl_;
   if (!d.thread.joinable()) return;
-  d.ioc.stop();  // ends every session with it (their sockets close when destroyed)
+  // Stopping the context ends every session with it (their sockets close when destroyed).
+  d.ioc.stop();
   d.thread.join();
   beast::error_code ec;
   d.acceptor.close(ec);
