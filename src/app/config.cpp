@@ -238,6 +238,46 @@ void read_metrics(table_reader& root, metrics_config& m) {
   t.reject_unknown();
 }
 
+// A secret comes from exactly one of three keys: inline (`<key>`), a file (`<key>_file`: a
+// secrets mount, systemd's LoadCredential) or an environment variable (`<key>_env`: systemd's
+// EnvironmentFile, a container's env). False when none is set.
+bool read_secret(table_reader& t, const std::string& table, const std::string& key,
+                 std::string& out) {
+  const std::string file_key = key + "_file";
+  const std::string env_key = key + "_env";
+  const std::string name = table + "." + key;
+  std::string inline_value;
+  std::string file;
+  std::string env;
+  t.string(key, inline_value);
+  t.string(file_key, file);
+  t.string(env_key, env);
+  const int sources = int{t.node(key) != nullptr} + int{t.node(file_key) != nullptr} +
+                      int{t.node(env_key) != nullptr};
+  if (sources > 1) fail(name, "set only one of " + key + ", " + file_key + ", " + env_key);
+  if (t.node(key) != nullptr) {
+    if (inline_value.empty()) fail(name, "must not be empty");
+    out = inline_value;
+  } else if (t.node(file_key) != nullptr) {
+    std::ifstream in(file, std::ios::binary);
+    if (file.empty() || !in) fail(table + "." + file_key, "cannot read '" + file + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    out = text.str();
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty()) fail(table + "." + file_key, "'" + file + "' is empty");
+  } else if (t.node(env_key) != nullptr) {
+    const char* value = env.empty()
+                            ? nullptr
+                            : std::getenv(env.c_str());  // NOLINT(concurrency-mt-unsafe): start-up
+    if (value == nullptr || *value == '\0') {
+      fail(table + "." + env_key, "environment variable '" + env + "' is not set or empty");
+    }
+    out = value;
+  }
+  return sources == 1;
+}
+
 constexpr std::size_t min_admin_token_bytes = 16;
 
 void read_admin(table_reader& root, admin_config& a) {
@@ -250,8 +290,7 @@ void read_admin(table_reader& root, admin_config& a) {
     t.string("listen", listen);
     a.listen = parse_endpoint(listen, "admin.listen");
   }
-  t.string("token", a.token);
-  if (t.node("token") != nullptr && a.token.size() < min_admin_token_bytes) {
+  if (read_secret(t, "admin", "token", a.token) && a.token.size() < min_admin_token_bytes) {
     fail("admin.token", "must be at least " + std::to_string(min_admin_token_bytes) +
                             " characters (a random secret)");
   }
@@ -270,40 +309,8 @@ bool is_host_syntax(std::string_view host) {
          std::string_view::npos;
 }
 
-// The password comes from exactly one of three keys: inline, a file (a secrets mount), or an
-// environment variable (systemd's EnvironmentFile, a container's env).
 void read_redis_password(table_reader& t, redis_endpoint& e) {
-  std::string inline_password;
-  std::string file;
-  std::string env;
-  t.string("password", inline_password);
-  t.string("password_file", file);
-  t.string("password_env", env);
-  const int sources = int{t.node("password") != nullptr} + int{t.node("password_file") != nullptr} +
-                      int{t.node("password_env") != nullptr};
-  if (sources > 1) fail("redis.password", "set only one of password, password_file, password_env");
-  if (t.node("password") != nullptr) {
-    if (inline_password.empty()) fail("redis.password", "must not be empty");
-    e.password = inline_password;
-  } else if (t.node("password_file") != nullptr) {
-    std::ifstream in(file, std::ios::binary);
-    if (file.empty() || !in) fail("redis.password_file", "cannot read '" + file + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
-    e.password = text.str();
-    while (!e.password.empty() && (e.password.back() == '\n' || e.password.back() == '\r')) {
-      e.password.pop_back();
-    }
-    if (e.password.empty()) fail("redis.password_file", "'" + file + "' is empty");
-  } else if (t.node("password_env") != nullptr) {
-    const char* value = env.empty()
-                            ? nullptr
-                            : std::getenv(env.c_str());  // NOLINT(concurrency-mt-unsafe): start-up
-    if (value == nullptr || *value == '\0') {
-      fail("redis.password_env", "environment variable '" + env + "' is not set or empty");
-    }
-    e.password = value;
-  }
+  read_secret(t, "redis", "password", e.password);
   t.string("username", e.username);
   if (t.node("username") != nullptr && e.username.empty())
     fail("redis.username", "must not be empty");

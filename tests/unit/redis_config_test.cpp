@@ -1,6 +1,7 @@
 // The [redis] keys for production Redis: host names, AUTH (inline, file or environment), the
 // database index and TLS. Every mistake names its key (the same check runs for --check-config
 // and at start-up); TLS files that load are covered by tests/integration/redis_auth_tls_test.
+// [admin] token reads its secret the same way.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -114,6 +115,28 @@ TEST(RedisConfig, TlsWithTheSystemStore) {
   EXPECT_TRUE(c.redis.endpoint.tls.verify);
   EXPECT_TRUE(c.redis.endpoint.tls.ca_file.empty());
   EXPECT_EQ(c.redis.endpoint.tls.server_name, "redis.example.com");
+}
+
+// [admin] token reads its secret the way [redis] password does: inline, _file or _env.
+TEST(AdminConfig, TokenFromFileOrEnvironment) {
+  const scratch_file secret("admin-token", "0123456789abcdef0123\n");
+  EXPECT_EQ(load("[admin]\ntoken_file = \"" + secret.path.string() + "\"\n").admin.token,
+            "0123456789abcdef0123");
+  ::setenv("TICKERD_TEST_ADMIN_TOKEN", "fedcba9876543210", 1);
+  EXPECT_EQ(load("[admin]\ntoken_env = \"TICKERD_TEST_ADMIN_TOKEN\"\n").admin.token,
+            "fedcba9876543210");
+  EXPECT_EQ(load("[admin]\n").admin.token, "");
+}
+
+TEST(AdminConfig, TokenMistakesNameTheKey) {
+  const scratch_file short_secret("admin-short", "tooshort\n");
+  expect_error("[admin]\ntoken_file = \"" + short_secret.path.string() + "\"\n", "admin.token",
+               "at least 16");
+  expect_error("[admin]\ntoken_file = \"/nonexistent/token\"\n", "admin.token_file", "cannot read");
+  expect_error("[admin]\ntoken = \"0123456789abcdef\"\ntoken_env = \"X\"\n", "admin.token",
+               "only one");
+  ::unsetenv("TICKERD_TEST_ADMIN_UNSET");
+  expect_error("[admin]\ntoken_env = \"TICKERD_TEST_ADMIN_UNSET\"\n", "admin.token_env", "not set");
 }
 
 }  // namespace
