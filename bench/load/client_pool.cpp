@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include "load/core/message_scan.hpp"
@@ -69,6 +70,9 @@ struct string_hash {
   }
 };
 
+// A client moved by a drain retries a failed reconnect after this long.
+constexpr auto move_retry_delay = std::chrono::milliseconds(200);
+
 }  // namespace
 
 struct client_pool::impl {
@@ -86,6 +90,8 @@ struct client_pool::impl {
     bool writing = false;  // async_write in flight, or (TLS) waiting to be writable
     SSL* ssl = nullptr;    // wss://: the session on sock
     bool tls_done = false;
+    bool told_to_move = false;  // the server sent `reconnect`: its close is planned
+    bool moving = false;        // reconnecting after that close: retried until subscribed
     stall_state stall = stall_state::none;
     steady::time_point stall_until;
     steady::time_point woken_at;
@@ -114,7 +120,9 @@ struct client_pool::impl {
   std::string host_header;
   std::vector<char> buffer;
   std::vector<std::unique_ptr<conn>> conns;
-  std::deque<conn*> waiting;  // to connect
+  std::deque<conn*> waiting;     // to connect
+  std::vector<conn*> moves_due;  // moved clients whose reconnect failed: retried together
+  net::steady_timer move_timer{ioc};
   std::size_t in_flight = 0;  // connecting or handshaking
   std::size_t open_count = 0;
   std::size_t ready_count = 0;
@@ -202,6 +210,7 @@ struct client_pool::impl {
     k.outbox.clear();
     if (!resuming()) k.seqs.clear();
     k.stall = stall_state::none;
+    k.told_to_move = false;
     k.started = steady::now();
     error_code ec;
     k.sock = tcp::socket(ioc);
@@ -236,6 +245,21 @@ struct client_pool::impl {
   }
 
   void retry_or_settle(conn& k) {
+    if (k.moving && !stopping) {
+      // As a client moved by a drain does: try again shortly (the balancer may still point at
+      // the draining node, or the new one may not listen yet).
+      moves_due.push_back(&k);
+      if (moves_due.size() == 1) {
+        move_timer.expires_after(move_retry_delay);
+        move_timer.async_wait([this](const error_code& ec) {
+          if (ec || stopping) return;  // ec first: after destruction only ec is read
+          waiting.insert(waiting.end(), moves_due.begin(), moves_due.end());
+          moves_due.clear();
+          pump();
+        });
+      }
+      return;
+    }
     if (k.churn && churning && !stopping) {
       waiting.push_back(&k);
     } else {
@@ -327,6 +351,7 @@ struct client_pool::impl {
   void mark_ready(conn& k) {
     if (k.ready) return;
     k.ready = true;
+    k.moving = false;
     ready_us.record(
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - k.started).count());
     if (stalling()) {
@@ -604,6 +629,11 @@ struct client_pool::impl {
         ++c.resets;
         if (!m.channel.empty()) k.seqs.forget(index_of(m.channel));
         return;
+      case message_type::reconnect:
+        // A draining server closes us with 1001 after `after_ms`: reconnect then (to the same
+        // URL: a balancer in front sends us to another node), resuming when resuming.
+        k.told_to_move = true;
+        return;
       case message_type::pong:
       case message_type::other:
         return;
@@ -662,6 +692,14 @@ struct client_pool::impl {
     }
     if (k.state == conn_state::closing) return closed(k);
     if (k.state == conn_state::closed) return;
+    if (k.told_to_move && !stopping && k.stall == stall_state::none) {
+      ++c.moved;
+      if (k.ready && !k.churn) --settled_count;  // it settles again once resubscribed
+      drop(k);
+      k.moving = true;
+      waiting.push_back(&k);
+      return pump();
+    }
     if (k.stall != stall_state::none) {
       ++c.stall_closed;  // what a slow reader is expected to find
     } else if (!stopping) {

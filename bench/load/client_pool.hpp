@@ -73,6 +73,7 @@ struct pool_counters {
   std::uint64_t connect_errors = 0;
   std::uint64_t handshake_errors = 0;
   std::uint64_t disconnects = 0;     // closed by the server or the network, not by us
+  std::uint64_t moved = 0;           // told `reconnect` (a draining server), closed, reconnected
   std::uint64_t cycles = 0;          // churn cycles completed
   std::uint64_t resumes = 0;         // subscribes sent with `since`
   std::uint64_t resets = 0;          // `reset` messages (a resume the server could not honour)

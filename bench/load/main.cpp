@@ -294,6 +294,7 @@ class runner {
       r.negative_latencies = b.negative_latencies - a.negative_latencies;
       r.cycles = b.cycles - a.cycles;
       r.disconnects = b.disconnects;
+      r.moved = b.moved - a.moved;
       r.connect_errors = b.connect_errors;
       r.handshake_errors = b.handshake_errors;
       r.clients_planned = pool.planned();

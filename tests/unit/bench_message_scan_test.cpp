@@ -63,6 +63,8 @@ TEST(BenchMessageScan, OtherTypes) {
   EXPECT_EQ(scan_message(R"({"type":"pong","id":3,"ts":1})").type, message_type::pong);
   EXPECT_EQ(scan_message(R"({"type":"reset","channel":"c","epoch":null,"reason":"no_data"})").type,
             message_type::reset);
+  EXPECT_EQ(scan_message(R"({"type":"reconnect","after_ms":250,"reason":"draining"})").type,
+            message_type::reconnect);
   EXPECT_EQ(scan_message(R"({"type":"status","data":{}})").type, message_type::other);
 }
 

@@ -168,6 +168,7 @@ message_type type_of(std::string_view t) noexcept {
   if (t == "error") return message_type::error;
   if (t == "pong") return message_type::pong;
   if (t == "reset") return message_type::reset;
+  if (t == "reconnect") return message_type::reconnect;
   return message_type::other;
 }
 

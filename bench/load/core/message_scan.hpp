@@ -21,7 +21,8 @@ enum class message_type : std::uint8_t {
   error,
   pong,
   reset,
-  other,  // any other type (status notices and future additions)
+  reconnect,  // the server is draining: reconnect (it closes with 1001 after `after_ms`)
+  other,      // any other type (status notices and future additions)
 };
 
 struct scanned_message {

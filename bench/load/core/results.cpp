@@ -90,6 +90,7 @@ void run_json(std::string& out, const run_result& r) {
   num(out, "connect_errors", r.connect_errors);
   num(out, "handshake_errors", r.handshake_errors);
   num(out, "disconnects", r.disconnects);
+  num(out, "moved", r.moved);
   out.push_back('}');
   str(out, "first_error", r.first_error);
   dbl(out, "duration_s", r.duration_s);
@@ -508,6 +509,7 @@ std::string summary_table(const scenario_report& r) {
       out << run.label << ": connect p50 " << format_us(run.connect_us.quantile(0.5)) << ", p99 "
           << format_us(run.connect_us.quantile(0.99)) << ", errors "
           << run.connect_errors + run.handshake_errors << ", disconnects " << run.disconnects;
+      if (run.moved) out << ", moved by a drain " << run.moved;
       if (run.cycles) out << ", churn cycles " << run.cycles;
       if (run.server_rss_kib_end) {
         out << ", server RSS " << run.server_rss_kib_start << " -> " << run.server_rss_kib_end

@@ -43,6 +43,7 @@ struct run_result {
   std::uint64_t connect_errors = 0;
   std::uint64_t handshake_errors = 0;
   std::uint64_t disconnects = 0;  // closed by the server or the network during the run
+  std::uint64_t moved = 0;        // closed after a `reconnect` (a draining server) and reconnected
   std::string first_error;
   double duration_s = 0;  // the measured window
   std::uint64_t messages = 0;
