@@ -567,7 +567,7 @@ TEST(AlmanacPayload, SeedDayEncodesBothLanguages) {
   };
   EXPECT_EQ(str("/date"), "2025-12-18");
   EXPECT_EQ(str("/tz"), "Asia/Shanghai");
-  EXPECT_EQ(num("/day_start"), 1765987200000.0);
+  EXPECT_EQ(num("/day_start"), 1765987200000000.0);  // µs (PROTOCOL.md "Conventions")
   EXPECT_EQ(str("/year/zh"), "乙巳");
   EXPECT_EQ(str("/year/animal/en"), "Snake");
   EXPECT_EQ(str("/month/zh"), "戊子");
