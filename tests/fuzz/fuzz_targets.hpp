@@ -1325,7 +1325,7 @@ inline const char* fng_target(const std::uint8_t* data, std::size_t size) {
     m.value = r.value;
     m.classification = r.classification;
     m.from = fng::source::api;
-    m.timestamp_ms = r.timestamp_s;
+    m.timestamp_us = r.timestamp_s;  // any value: only the encoding is checked
     m.time_until_update_s = r.time_until_update_s;
     std::string encoded;
     fng::encode(encoded, m);

@@ -620,8 +620,8 @@ TEST(AlmanacPayload, PrincipalPhaseCarriesItsInstant) {
   ASSERT_EQ(parser.parse(out).get(root), simdjson::SUCCESS) << out;
   std::int64_t at = 0;
   ASSERT_EQ(root.at_pointer("/moon/at").get(at), simdjson::SUCCESS);
-  EXPECT_NEAR(static_cast<double>(at), static_cast<double>(utc(2025, 12, 20, 1, 43)) * 1000.0,
-              90'000.0);
+  EXPECT_NEAR(static_cast<double>(at), static_cast<double>(utc(2025, 12, 20, 1, 43)) * 1e6,
+              90e6);  // µs
   std::string_view phase;
   ASSERT_EQ(root.at_pointer("/moon/phase").get(phase), simdjson::SUCCESS);
   EXPECT_EQ(phase, "new_moon");

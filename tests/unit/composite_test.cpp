@@ -414,8 +414,9 @@ TEST(Composite, EachFieldComesFromTheVenuesThatCarryIt) {
   // Only binance reports a volume: a sum over some venues would understate it, so none.
   EXPECT_FALSE(c.value.has(tf_volume_base));
   const auto j = parse_ticker_json(encode(c));
-  const std::vector<std::string> expected = {"symbol", "last",    "open_24h", "change_pct", "bid",
-                                             "ts",     "recv_ts", "venues",   "stale"};
+  // No venue sent an event time: no ts (docs/PROTOCOL.md, Conventions).
+  const std::vector<std::string> expected = {"symbol", "last",    "open_24h", "change_pct",
+                                             "bid",    "recv_ts", "venues",   "stale"};
   EXPECT_EQ(j.keys, expected);
   EXPECT_EQ(j["change_pct"], "9.09");  // (12 - 11) / 11 = 9.0909…%
   EXPECT_EQ(j["venues"], "binance,okx,bybit,kraken");
