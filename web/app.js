@@ -327,8 +327,11 @@ function renderFng() {
   setText($("fng-source"), source);
 }
 
-function localTime(ms) {
-  if (typeof ms !== "number") return "";
+// Timestamps on the wire are µs since the epoch (PROTOCOL.md "Conventions"); absent when the
+// venue sent none.
+function localTime(us) {
+  if (typeof us !== "number") return "";
+  const ms = Math.floor(us / 1000);
   return new Date(ms).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
 }
 

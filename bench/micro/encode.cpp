@@ -66,7 +66,7 @@ std::array<tick, 3> venue_ticks() {
     set(tf_bid_qty, &tick::bid_qty, q.bid_qty);
     set(tf_ask, &tick::ask, q.ask);
     set(tf_ask_qty, &tick::ask_qty, q.ask_qty);
-    t.exchange_ts_ms = 1764061234000 + static_cast<std::int64_t>(i);
+    t.exchange_ts_us = 1764061234000000 + static_cast<std::int64_t>(i) * 1000;
     t.recv_ts_us = 1764061234001234 + static_cast<std::int64_t>(i) * 17;
   }
   return out;

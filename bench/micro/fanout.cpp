@@ -48,7 +48,7 @@ constexpr std::string_view ticker_data =
     R"({"symbol":"BTC-USDT","last":"85205.70","open_24h":"86056.10","high_24h":"86800.00",)"
     R"("low_24h":"84500.10","change_pct":"-0.99","volume_base":"12345.67890000",)"
     R"("volume_quote":"1051234567.12345600","bid":"85205.60","bid_qty":"0.51200",)"
-    R"("ask":"85205.70","ask_qty":"1.20000","ts":1764061234000,"recv_ts":1764061234001234,)"
+    R"("ask":"85205.70","ask_qty":"1.20000","ts":1764061234000000,"recv_ts":1764061234001234,)"
     R"("venues":["binance","okx","coinbase"],"stale":false})";
 
 std::vector<instrument> instruments() {

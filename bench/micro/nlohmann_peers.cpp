@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "feeds/venues/coinbase_adapter.hpp"
+#include "feeds/venues/json_frame.hpp"
 #include "feeds/venues/kraken_adapter.hpp"
 
 namespace tickerd::bench {
@@ -92,10 +93,13 @@ feed_errc read_decimals(const json& obj, const decimal_field (&fields)[N], tick&
   return feed_errc::ok;
 }
 
-bool parse_ms(std::string_view text, std::int64_t& ms) {
+// Milliseconds as text, to the protocol's microseconds.
+bool parse_ms_as_us(std::string_view text, std::int64_t& us) {
   if (text.empty() || text.front() < '0' || text.front() > '9') return false;
+  std::int64_t ms = 0;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), ms);
-  return r.ec == std::errc() && r.ptr == text.data() + text.size();
+  return r.ec == std::errc() && r.ptr == text.data() + text.size() &&
+         venue_json::ms_to_us(ms, us) == feed_errc::ok;
 }
 
 void emit(tick& t, venue_id venue, instrument_id id, std::int64_t recv_ts_us,
@@ -144,7 +148,9 @@ class binance_peer final : public peer_parser {
       return failed(feed_errc::unexpected_shape);
     }
     tick t;
-    t.exchange_ts_ms = time->get<std::int64_t>();
+    if (venue_json::ms_to_us(time->get<std::int64_t>(), t.exchange_ts_us) != feed_errc::ok) {
+      return failed(feed_errc::bad_number);
+    }
     if (auto e = read_decimals(data, binance_fields, t, empty_string::bad_number);
         e != feed_errc::ok) {
       return failed(e);
@@ -201,7 +207,7 @@ class okx_peer final : public peer_parser {
       const auto* inst_id = string_at(item, "instId");
       const auto* ts = string_at(item, "ts");
       tick t;
-      if (inst_id == nullptr || ts == nullptr || !parse_ms(*ts, t.exchange_ts_ms)) {
+      if (inst_id == nullptr || ts == nullptr || !parse_ms_as_us(*ts, t.exchange_ts_us)) {
         return fail_all(out, first_new, feed_errc::unexpected_shape);
       }
       if (auto e = read_decimals(item, okx_fields, t, empty_string::absent); e != feed_errc::ok) {
@@ -303,7 +309,7 @@ class coinbase_peer final : public peer_parser {
     }
     tick t;
     if (const auto* time = string_at(doc, "time"); time != nullptr) {
-      if (!coinbase_adapter::parse_time_ms(*time, t.exchange_ts_ms)) {
+      if (!coinbase_adapter::parse_time_us(*time, t.exchange_ts_us)) {
         return failed(feed_errc::unexpected_shape);
       }
     }
@@ -399,7 +405,9 @@ class bybit_peer final : public peer_parser {
     }
     if (symbol.empty()) return failed(feed_errc::unexpected_shape);
     tick t;
-    t.exchange_ts_ms = ts->get<std::int64_t>();
+    if (venue_json::ms_to_us(ts->get<std::int64_t>(), t.exchange_ts_us) != feed_errc::ok) {
+      return failed(feed_errc::bad_number);
+    }
     if (auto e = read_decimals(*data, bybit_fields, t, empty_string::absent); e != feed_errc::ok) {
       return failed(e);
     }
@@ -518,7 +526,7 @@ class kraken_peer final : public peer_parser {
         t.fields = static_cast<std::uint16_t>(t.fields | tf_open);
       }
       if (const auto* ts = string_at(item, "timestamp"); ts != nullptr) {
-        if (!parse_rfc3339_ms(*ts, t.exchange_ts_ms)) {
+        if (!parse_rfc3339_us(*ts, t.exchange_ts_us)) {
           return fail_all(out, first_new, feed_errc::unexpected_shape);
         }
       }

@@ -290,7 +290,7 @@ bool same_decimal(const tick& a, const tick& b, decimal tick::*member, tick_fiel
 // Field-by-field equality of what a tick says (unset fields are not compared).
 bool same_tick(const tick& a, const tick& b) {
   return a.venue == b.venue && a.instrument == b.instrument && a.fields == b.fields &&
-         a.exchange_ts_ms == b.exchange_ts_ms && a.recv_ts_us == b.recv_ts_us &&
+         a.exchange_ts_us == b.exchange_ts_us && a.recv_ts_us == b.recv_ts_us &&
          same_decimal(a, b, &tick::last, tf_last) && same_decimal(a, b, &tick::open_24h, tf_open) &&
          same_decimal(a, b, &tick::high_24h, tf_high) &&
          same_decimal(a, b, &tick::low_24h, tf_low) &&

@@ -395,16 +395,16 @@ std::string five_elements_en(const almanac_day& day) {
 }
 
 void encode_almanac(std::string& out, const almanac_day& a, const fortune& f) {
-  constexpr std::int64_t ms = 1000;
+  constexpr std::int64_t us = 1'000'000;  // seconds to the protocol's µs
   out.push_back('{');
   json::append_key(out, "date");
   append_date(out, a.date);
   json::append_key(out, "tz");
   json::append_string(out, a.tz_name);
   json::append_key(out, "day_start");
-  json::append_int(out, a.day_start * ms);
+  json::append_int(out, a.day_start * us);
   json::append_key(out, "day_end");
-  json::append_int(out, a.day_end * ms);
+  json::append_int(out, a.day_end * us);
 
   json::append_key(out, "year");
   append_pillar(out, a.year);
@@ -425,7 +425,7 @@ void encode_almanac(std::string& out, const almanac_day& a, const fortune& f) {
   json::append_key(out, "en");
   json::append_string(out, solar_term_name(a.current_term.term).en);
   json::append_key(out, "at");
-  json::append_int(out, a.current_term.at * ms);
+  json::append_int(out, a.current_term.at * us);
   json::append_key(out, "today");
   out.append(a.term_today ? "true" : "false");
   out.push_back('}');
@@ -436,7 +436,7 @@ void encode_almanac(std::string& out, const almanac_day& a, const fortune& f) {
   json::append_key(out, "en");
   json::append_string(out, solar_term_name(a.next_term.term).en);
   json::append_key(out, "at");
-  json::append_int(out, a.next_term.at * ms);
+  json::append_int(out, a.next_term.at * us);
   out.push_back('}');
 
   json::append_key(out, "five_elements");
@@ -507,7 +507,7 @@ void encode_almanac(std::string& out, const almanac_day& a, const fortune& f) {
   json::append_string(out, moon_phase_name(a.phase).en);
   json::append_key(out, "at");
   if (a.phase_at) {
-    json::append_int(out, *a.phase_at * ms);
+    json::append_int(out, *a.phase_at * us);
   } else {
     out.append("null");
   }
@@ -518,9 +518,9 @@ void encode_almanac(std::string& out, const almanac_day& a, const fortune& f) {
   json::append_key(out, "reading");
   append_text(out, moon_market_reading(a.phase));
   json::append_key(out, "next_new_moon");
-  json::append_int(out, a.next_new_moon * ms);
+  json::append_int(out, a.next_new_moon * us);
   json::append_key(out, "next_full_moon");
-  json::append_int(out, a.next_full_moon * ms);
+  json::append_int(out, a.next_full_moon * us);
   out.push_back('}');
 
   json::append_key(out, "fortune");

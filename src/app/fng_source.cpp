@@ -46,6 +46,7 @@ constexpr std::size_t header_limit = 16 * 1024;
 constexpr milliseconds first_compute{3'000};
 // The API publishes once a day; a value older than this is stale however recently polled.
 constexpr std::int64_t api_max_age_ms = 48LL * 3600 * 1000;
+constexpr std::int64_t us_per_s = 1'000'000;
 
 std::shared_ptr<spdlog::logger> logger() {
   if (auto l = spdlog::get("feeds")) return l;
@@ -287,7 +288,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
   void compute() {
     const auto index = fng::compute_index(fng_coins(instruments, market));
     const std::optional<int> value = index ? std::optional<int>(index->value) : std::nullopt;
-    if (value != computed) computed_at_ms = wall_ms();
+    if (value != computed) computed_at_us = wall_us();
     computed = value;
   }
 
@@ -304,7 +305,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
       m.value = api->value;
       m.classification = api->classification;
       m.from = fng::source::api;
-      m.timestamp_ms = api->timestamp_s * 1000;
+      m.timestamp_us = api->timestamp_s * us_per_s;
       if (api->time_until_update_s) {
         const auto elapsed_s = (mono_ms() - api_polled_ms) / 1000;
         m.time_until_update_s = std::max<std::int64_t>(0, *api->time_until_update_s - elapsed_s);
@@ -313,7 +314,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
       m.value = *computed;
       m.classification = std::string(fng::classify(*computed));
       m.from = fng::source::computed;
-      m.timestamp_ms = computed_at_ms;
+      m.timestamp_us = computed_at_us;
       m.time_until_update_s = seconds_up(cfg.compute_interval);
     } else {
       return;  // nothing known yet: the channel stays null
@@ -321,7 +322,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
     m.computed = computed;
     // What the update says, without the clock: equal keys publish nothing.
     std::string key = std::to_string(m.value) + '|' + m.classification + '|' +
-                      std::string(fng::to_string(m.from)) + '|' + std::to_string(m.timestamp_ms) +
+                      std::string(fng::to_string(m.from)) + '|' + std::to_string(m.timestamp_us) +
                       '|' + (computed ? std::to_string(*computed) : "-");
     if (key == last_key) return;
     last_key = std::move(key);
@@ -329,7 +330,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
       log->info("fng: main value from {}", fng::to_string(m.from));
       last_source = m.from;
     }
-    m.ts_ms = wall_ms();
+    m.ts_us = wall_us();
     buffer.clear();
     fng::encode(buffer, m);
     out.publish(channel, buffer);
@@ -351,7 +352,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
   std::optional<fng::api_reading> api;     // the last good answer
   std::int64_t api_polled_ms = 0;          // mono_ms() of that answer
   std::optional<int> computed;
-  std::int64_t computed_at_ms = 0;  // when the computed value last changed
+  std::int64_t computed_at_us = 0;  // when the computed value last changed
   std::uint64_t failures = 0;       // failed polls since the last success
   std::optional<fng::source> last_source;
   std::string last_key;

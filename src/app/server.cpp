@@ -262,7 +262,7 @@ struct server::impl {
   void begin_drain(std::string_view why) {
     if (draining || stopped) return;
     draining = true;
-    drain_started_ms = wall_ms();
+    drain_started_us = wall_us();
     notify.stopping();
     health.draining = true;
     gate->set_health(health);
@@ -302,7 +302,7 @@ struct server::impl {
       json::append_key(r.body, "drain_ms");
       json::append_int(r.body, cfg.server.drain.count());
       json::append_key(r.body, "drain_started");
-      const auto started = drain_started_ms.load();
+      const auto started = drain_started_us.load();
       if (started == 0) {
         r.body.append("null");
       } else {
@@ -399,7 +399,7 @@ struct server::impl {
   bool draining = false;
   bool signalled = false;                         // SIGINT or SIGTERM seen
   std::atomic<bool> drain_requested{false};       // by a signal or POST /admin/drain
-  std::atomic<std::int64_t> drain_started_ms{0};  // wall time; for GET /admin/status
+  std::atomic<std::int64_t> drain_started_us{0};  // wall time (µs); for GET /admin/status
   std::deque<feed_stats> stats;                   // atomics: never moved once created
   std::vector<feed_status_entry> status_entries;
   publisher out;

@@ -65,10 +65,10 @@ struct store_link::impl {
   }
 
   node_role role() const { return cfg.node.role; }
-  std::string lease_key() const { return cfg.redis.prefix + ":lease:ingest"; }
+  std::string lease_key() const { return key_space(cfg.redis) + ":lease:ingest"; }
   // Inside the edges' bus pattern, and not a channel name (those have no ':').
   std::string heartbeat_channel() const {
-    return cfg.redis.prefix + ":bus:" + std::string(heartbeat_name);
+    return key_space(cfg.redis) + ":bus:" + std::string(heartbeat_name);
   }
   static constexpr std::string_view heartbeat_name = ":heartbeat";
 
@@ -95,7 +95,7 @@ struct store_link::impl {
     if (role() == node_role::edge) {
       bus = std::make_unique<redis_connection>(ioc, cfg.redis.endpoint, "bus");
       bus->psubscribe(
-          cfg.redis.prefix + ":bus:*",
+          key_space(cfg.redis) + ":bus:*",
           [this](std::string_view channel, std::string_view payload) { on_bus(channel, payload); });
       // Messages published while the bus was down are gone: reload the state after each
       // (re)subscribe, so every channel catches up to its latest seq.
@@ -244,7 +244,7 @@ struct store_link::impl {
         check_upstream();
       } else if (active && data.connected()) {
         const std::string channel = heartbeat_channel();
-        const std::string payload = node_id + " " + std::to_string(wall_ms());
+        const std::string payload = node_id + " " + std::to_string(wall_us());
         const std::string_view args[] = {"PUBLISH", channel, payload};
         data.command(args, [](const redis_result&) {});  // a lost beat is the edges' business
       }
@@ -309,9 +309,9 @@ struct store_link::impl {
   }
 
   void on_bus(std::string_view channel, std::string_view payload) {
-    const std::string_view prefix_part = channel.substr(0, cfg.redis.prefix.size() + 5);
-    if (prefix_part.size() != cfg.redis.prefix.size() + 5) return;
-    const auto name = channel.substr(cfg.redis.prefix.size() + 5);  // after ":bus:"
+    const std::size_t head = key_space(cfg.redis).size() + 5;  // "<space>:bus:"
+    if (channel.size() < head) return;
+    const auto name = channel.substr(head);
     if (name == heartbeat_name) return on_heartbeat();
     const auto id = channels.find(name);
     std::string_view epoch;

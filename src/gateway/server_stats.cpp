@@ -77,9 +77,9 @@ void append_refusals(std::string& out, const reason_counts& c) {
 }  // namespace
 
 void encode_server_stats(std::string& out, std::span<const shard_stats* const> shards,
-                         const redis_stats* redis, std::int64_t ts_ms) {
+                         const redis_stats* redis, std::int64_t ts_us) {
   out.append("{\"ts\":");
-  json::append_int(out, ts_ms);
+  json::append_int(out, ts_us);
   // Each field read once per shard: the totals are the sum of exactly what the shards list.
   std::array<std::uint64_t, shard_fields.size()> totals{};
   reason_counts reason_totals;

@@ -205,7 +205,7 @@ void shard::set_health(node_health health) {
     const bool changed = health.upstream_lost != health_.upstream_lost;
     health_ = std::move(health);
     if (!changed) return;
-    health_changed_ms_ = wall_ms();
+    health_changed_us_ = wall_us();
     const std::string notice = status_notice();
     // Copies: a failed write may end a session, which edits the map.
     std::vector<std::shared_ptr<ws_session>> ws;
@@ -226,7 +226,7 @@ std::string shard::status_notice() const {
     json::append_string(out, health_.upstream_message);
   }
   out.append(R"(,"since":)");
-  json::append_int(out, health_changed_ms_);
+  json::append_int(out, health_changed_us_);
   out.push_back('}');
   return out;
 }
@@ -551,7 +551,7 @@ http_response shard::route(const http_request& req) const {
   }
   if (path == "/v1/stats") {
     std::string body;
-    encode_server_stats(body, shared_.stats_view, shared_.options.redis, wall_ms());
+    encode_server_stats(body, shared_.stats_view, shared_.options.redis, wall_us());
     return json_reply(req, http::status::ok, std::move(body));
   }
   if (path == "/metrics" && shared_.options.metrics) {
@@ -566,7 +566,7 @@ http_response shard::route(const http_request& req) const {
   }
   if (path == "/v1/snapshot") {
     std::string body = R"({"ts":)";
-    json::append_int(body, wall_ms());
+    json::append_int(body, wall_us());
     body.append(R"(,"channels":[)");
     bool first = true;
     for (const auto id : registry.tickers()) {

@@ -204,7 +204,7 @@ class shard {
   std::function<void()> on_drained_;  // called once the drain has no client left
   std::minstd_rand drain_random_;     // seeded per shard at the drain; not security relevant
   node_health health_;
-  std::int64_t health_changed_ms_ = 0;  // wall time of the last upstream change
+  std::int64_t health_changed_us_ = 0;  // wall time (µs) of the last upstream change
   bool retry_armed_ = false;
   bool accept_paused_ = false;         // server.tls.max_handshakes in progress
   std::size_t sessions_at_sweep_ = 0;  // trim_after_burst: the count at the last sweep

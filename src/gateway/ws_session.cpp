@@ -318,7 +318,7 @@ void ws_session::handle_message(std::string_view text) {
       std::string pong = R"({"type":"pong")";
       append_id(pong, req.id_json);
       json::append_key(pong, "ts");
-      json::append_int(pong, wall_ms());
+      json::append_int(pong, wall_us());
       pong.push_back('}');
       return push_owned(std::move(pong));
     }

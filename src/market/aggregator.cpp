@@ -27,14 +27,14 @@ void merge(tick& into, const tick& t) {
   into.fields |= t.fields;
   into.venue = t.venue;
   into.instrument = t.instrument;
-  if (t.exchange_ts_ms > into.exchange_ts_ms) into.exchange_ts_ms = t.exchange_ts_ms;
+  if (t.exchange_ts_us > into.exchange_ts_us) into.exchange_ts_us = t.exchange_ts_us;
   into.recv_ts_us = t.recv_ts_us;
 }
 
 // Equal in everything a client sees except the receive time.
 bool same_state(const tick& a, const tick& b) {
   const auto eq = [&](decimal tick::*m) { return (a.*m).identical(b.*m); };
-  return a.fields == b.fields && a.exchange_ts_ms == b.exchange_ts_ms && eq(&tick::last) &&
+  return a.fields == b.fields && a.exchange_ts_us == b.exchange_ts_us && eq(&tick::last) &&
          eq(&tick::open_24h) && eq(&tick::high_24h) && eq(&tick::low_24h) &&
          eq(&tick::volume_base) && eq(&tick::volume_quote) && eq(&tick::bid) && eq(&tick::ask) &&
          eq(&tick::bid_qty) && eq(&tick::ask_qty) && eq(&tick::venue_change_pct);
@@ -64,8 +64,8 @@ void aggregator::on_ticks(std::span<const tick> ticks) {
     // reconnect), changes nothing and publishes nothing.
     // Only ticker-type updates (carrying a last price) are ordered this way: a venue's separate
     // book stream (Bybit's orderbook.1) may be stamped a little before its latest ticker.
-    if (known && t.has(tf_last) && t.exchange_ts_ms != 0 &&
-        t.exchange_ts_ms < current.exchange_ts_ms) {
+    if (known && t.has(tf_last) && t.exchange_ts_us != 0 &&
+        t.exchange_ts_us < current.exchange_ts_us) {
       continue;
     }
     const tick before = current;

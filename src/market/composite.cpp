@@ -113,7 +113,7 @@ composite_ticker compose(std::span<const tick> inputs, const compose_options& op
   tick& v = c.value;
   for (const auto& t : inputs) {
     c.venues = static_cast<venue_mask>(c.venues | (1u << static_cast<unsigned>(t.venue)));
-    v.exchange_ts_ms = std::max(v.exchange_ts_ms, t.exchange_ts_ms);
+    v.exchange_ts_us = std::max(v.exchange_ts_us, t.exchange_ts_us);
     v.recv_ts_us = std::max(v.recv_ts_us, t.recv_ts_us);
     // A quantity belongs to its venue's price: replacing the price drops the previous
     // venue's quantity, so a price never shows with another venue's size.
@@ -186,8 +186,12 @@ void encode(std::string& out, const std::string& symbol, const composite_ticker&
   field(tf_bid_qty, "bid_qty", v.bid_qty);
   field(tf_ask, "ask", v.ask);
   field(tf_ask_qty, "ask_qty", v.ask_qty);
-  json::append_key(out, "ts");
-  json::append_int(out, v.exchange_ts_ms);
+  // µs since the epoch (docs/PROTOCOL.md, Conventions); a venue that sent no event time has
+  // none to state, so the key is left out rather than written as 0 (1970).
+  if (v.exchange_ts_us != 0) {
+    json::append_key(out, "ts");
+    json::append_int(out, v.exchange_ts_us);
+  }
   json::append_key(out, "recv_ts");
   json::append_int(out, v.recv_ts_us);
   if (single_venue != no_venue) {

@@ -24,6 +24,7 @@ constexpr std::size_t max_request_depth = 16;
 constexpr std::size_t initial_request_capacity = 4096;
 constexpr std::uint64_t max_fee_history_blocks = chain::kept_blocks;
 constexpr std::string_view chain_id = "0x1";  // mainnet
+constexpr std::uint64_t block_size = 0x220;   // bytes of an empty post-Cancun block
 constexpr std::string_view zero_hash =
     "0x0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -114,6 +115,17 @@ std::string encode_header(const block& b) {
   out += R"(","hash":")";
   out += b.hash;
   out += "\"}";
+  return out;
+}
+
+std::string encode_block(const block& b) {
+  // geth's eth_getBlockByNumber(n, false): the header's fields, then the block's own. The sim's
+  // blocks carry no transactions, uncles or withdrawals.
+  std::string out = encode_header(b);
+  out.pop_back();  // the header's closing '}'
+  out += R"(,"size":)";
+  out += quoted_hex(block_size);
+  out += R"(,"transactions":[],"uncles":[],"withdrawals":[]})";
   return out;
 }
 
@@ -303,6 +315,24 @@ void session::on_text(std::string_view message) {
     return reply(id, "true");
   }
   if (method == "eth_blockNumber") return reply(id, quoted_hex(ch.head().number));
+  if (method == "eth_getBlockByNumber") {
+    // [block, fullTransactions]: a hex number or a tag; a block not kept (or not yet made) is
+    // null, as geth answers for an unknown block.
+    dom::element which;
+    std::string_view tag;
+    if (!param(0, which) || which.get(tag)) {
+      return reply_error(id, invalid_params, "invalid params: expected a block number or tag");
+    }
+    std::uint64_t number = ch.head().number;
+    if (tag == "earliest") {
+      number = ch.oldest();
+    } else if (tag != "latest" && tag != "pending" && tag != "safe" && tag != "finalized" &&
+               !parse_quantity(tag, number)) {
+      return reply_error(id, invalid_params, "invalid params: not a block number or tag");
+    }
+    const block* b = ch.find(number);
+    return reply(id, b ? encode_block(*b) : std::string("null"));
+  }
   if (method == "eth_chainId") return reply(id, '"' + std::string(chain_id) + '"');
   if (method == "eth_maxPriorityFeePerGas") return reply(id, quoted_hex(ch.suggested_tip()));
   if (method != "eth_feeHistory") {

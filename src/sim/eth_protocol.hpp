@@ -14,6 +14,9 @@
 //   Result: oldestBlock, baseFeePerGas (one more than the blocks: the next block's, by
 //   EIP-1559), gasUsedRatio, and reward (when percentiles were given). A range reaching back
 //   before the blocks kept starts at the oldest kept; a newestBlock above the head is -32602;
+// - eth_getBlockByNumber [block, fullTransactions] -> the block (its header's fields plus
+//   "size", empty "transactions", "uncles" and "withdrawals"), block a hex number or a tag;
+//   null for a block not kept or not yet made;
 // - eth_maxPriorityFeePerGas -> the head block's median tip; eth_blockNumber; eth_chainId "0x1";
 // - requests that are not JSON: -32700 "parse error" (id null); not an object with a string
 //   `method`: -32600 "invalid request"; an unknown method: -32601 "the method X does not
@@ -131,5 +134,7 @@ class session final : public connection_handler {
 
 // The block's header as a node sends it in a newHeads notification (geth's field set).
 std::string encode_header(const block& b);
+// The eth_getBlockByNumber(n, false) object: the header's fields, "size", and the empty lists.
+std::string encode_block(const block& b);
 
 }  // namespace tickerd::sim::eth

@@ -155,12 +155,13 @@ void redis_writer::send() {
   sending_ = true;
   inflight_.swap(buffer_);
   buffer_.clear();
-  const std::string lease_key = cfg_.prefix + ":lease:ingest";
+  const std::string space = key_space(cfg_);
+  const std::string lease_key = space + ":lease:ingest";
   const std::string ttl = std::to_string(cfg_.lease_ttl.count());
   const std::string maxlen = std::to_string(cfg_.history_length);
   std::deque<std::string> numbers;  // stable addresses for the argument views
-  std::vector<std::string_view> args{"EVAL",   write_script, "1",         lease_key,
-                                     node_id_, ttl,          cfg_.prefix, maxlen};
+  std::vector<std::string_view> args{"EVAL",   write_script, "1",   lease_key,
+                                     node_id_, ttl,          space, maxlen};
   args.reserve(args.size() + inflight_.size() * 4);
   for (const auto& u : inflight_) {
     args.push_back(channels_.info(u->channel).name);
@@ -238,7 +239,7 @@ void load_channels(redis_connection& conn, const redis_config& cfg,
   for (channel_id id = 0; id < channels.size(); ++id) {
     st->channels[id].channel = id;
     const std::string name(channels.info(id).name);
-    const std::string state_key = cfg.prefix + ":state:" + name;
+    const std::string state_key = key_space(cfg) + ":state:" + name;
     const std::string_view state_args[] = {"HMGET", state_key, "seq", "epoch", "data"};
     conn.command(state_args, [st, id](const redis_result& r) {
       if (!r) {
@@ -256,7 +257,7 @@ void load_channels(redis_connection& conn, const redis_config& cfg,
       st->finish_one();
     });
     if (history == 0) continue;
-    const std::string hist_key = cfg.prefix + ":hist:" + name;
+    const std::string hist_key = key_space(cfg) + ":hist:" + name;
     const std::string_view hist_args[] = {"XREVRANGE", hist_key, "+", "-", "COUNT", count};
     conn.command(hist_args, [st, id](const redis_result& r) {
       if (!r) {

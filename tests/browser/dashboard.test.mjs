@@ -461,6 +461,20 @@ try {
     }, WAIT_MS);
     expect(JSON.stringify(venues.map((v) => v.venue).sort()) === JSON.stringify([...btc.venues].sort()),
       `detail venues ${venues.map((v) => v.venue)}, composite lists ${btc.venues}`);
+    // The time column reads `ts` as µs (PROTOCOL.md "Conventions"): the sim stamps its events
+    // now, so each shown time of day is within minutes of the page's clock (read as ms it
+    // would be a random time, as s far in the past).
+    const nowOfDay = await page.evaluate(() => {
+      const d = new Date();
+      return d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+    });
+    for (const v of venues) {
+      const m = /^(\d{2}):(\d{2}):(\d{2})$/.exec(v.cells[5]);
+      expect(m !== null, `${v.venue} time cell '${v.cells[5]}'`);
+      const shown = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+      const apart = Math.min(Math.abs(shown - nowOfDay), 86400 - Math.abs(shown - nowOfDay));
+      expect(apart <= 300, `${v.venue} shows ${v.cells[5]}, ${apart} s from the page's clock`);
+    }
     await page.screenshot({ path: path.join(BROWSER_DIR, "dashboard-detail.png") });
     const subscribed = Object.keys(await page.evaluate(() => window.tickerd.streams())).filter((c) => c.includes("@"));
     expect(subscribed.length === btc.venues.length, `venue streams ${subscribed}`);

@@ -233,11 +233,11 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
-  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
   const parse_result r = adapter->parse(frame, recv, out);
 
-  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
   if (r.error != feed_errc::ok) {
     if (added != 0) return "failed parse appended ticks";
@@ -298,11 +298,11 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
-  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
   const parse_result r = adapter->parse(frame, recv, out);
 
-  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
   if (r.error != feed_errc::ok) {
     if (added != 0) return "failed parse appended ticks";
@@ -369,7 +369,7 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
       const tick& a = again[i];
       const tick& b = out[i + 1];
       if (a.fields != b.fields || a.instrument != b.instrument ||
-          a.exchange_ts_ms != b.exchange_ts_ms || !a.last.identical(b.last) ||
+          a.exchange_ts_us != b.exchange_ts_us || !a.last.identical(b.last) ||
           !a.open_24h.identical(b.open_24h) || !a.bid.identical(b.bid)) {
         return "parse is not deterministic";
       }
@@ -381,7 +381,7 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
   const parse_result good = adapter->parse(kraken_reference_frame, recv, out);
   if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
   if (out[0].last.to_string() != "85205.70" || out[0].open_24h.to_string() != "86056.10" ||
-      out[0].bid_qty.to_string() != "0.51200000" || out[0].exchange_ts_ms != 1764061234000) {
+      out[0].bid_qty.to_string() != "0.51200000" || out[0].exchange_ts_us != 1764061234000000) {
     return "reference frame misread after previous frame";
   }
   return nullptr;
@@ -432,9 +432,9 @@ inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
 
   // 1. With whatever sequence state the previous inputs left.
   out.assign(1, tick{});
-  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const parse_result r = adapter->parse(frame, recv, out);
-  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   if (const char* f = check(r, out.size() - 1)) return f;
   for (std::size_t i = 1; i < out.size(); ++i) {
     const tick& t = out[i];
@@ -469,7 +469,7 @@ inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
   }
   if (!first.empty() &&
       (first[0].fields != second[0].fields || !first[0].last.identical(second[0].last) ||
-       first[0].exchange_ts_ms != second[0].exchange_ts_ms)) {
+       first[0].exchange_ts_us != second[0].exchange_ts_us)) {
     return "parse is not deterministic";
   }
 
@@ -515,7 +515,7 @@ inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
   const parse_result good = adapter->parse(coinbase_reference_frame, recv, out);
   if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
   if (out[0].last.to_string() != "85205.70" || out[0].high_24h.to_string() != "86800" ||
-      out[0].bid_qty.to_string() != "0.51200" || out[0].exchange_ts_ms != 1764061234000) {
+      out[0].bid_qty.to_string() != "0.51200" || out[0].exchange_ts_us != 1764061234000000) {
     return "reference frame misread after previous frame";
   }
   return nullptr;
@@ -546,11 +546,11 @@ inline const char* bybit_target(const std::uint8_t* data, std::size_t size) {
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
-  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
   const parse_result r = adapter->parse(frame, recv, out);
 
-  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
   if (r.error != feed_errc::ok) {
     if (added != 0) return "failed parse appended ticks";
@@ -595,7 +595,7 @@ inline const char* bybit_target(const std::uint8_t* data, std::size_t size) {
       const tick& a = again[i];
       const tick& b = out[i + 1];
       if (a.fields != b.fields || a.instrument != b.instrument ||
-          a.exchange_ts_ms != b.exchange_ts_ms || !a.last.identical(b.last) ||
+          a.exchange_ts_us != b.exchange_ts_us || !a.last.identical(b.last) ||
           !a.venue_change_pct.identical(b.venue_change_pct) || !a.bid.identical(b.bid)) {
         return "parse is not deterministic";
       }
@@ -609,9 +609,9 @@ inline const char* bybit_target(const std::uint8_t* data, std::size_t size) {
     return "parser broken by previous frame";
   }
   if (out[0].last.to_string() != "85205.7" || out[0].volume_quote.to_string() != "1500000000" ||
-      out[0].venue_change_pct.to_string() != "-0.99" || out[0].exchange_ts_ms != 1764061234000 ||
+      out[0].venue_change_pct.to_string() != "-0.99" || out[0].exchange_ts_us != 1764061234000000 ||
       out[1].fields != (tf_bid | tf_bid_qty | tf_ask | tf_ask_qty) ||
-      out[1].ask.to_string() != "85205.70" || out[1].exchange_ts_ms != 1764061234001) {
+      out[1].ask.to_string() != "85205.70" || out[1].exchange_ts_us != 1764061234001000) {
     return "reference frames misread after previous frame";
   }
   return nullptr;
@@ -958,11 +958,11 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
-  out[0].exchange_ts_ms = -77;  // a sentinel the parser must not touch
+  out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
   const parse_result r = adapter->parse(frame, recv, out);
 
-  if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
+  if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
   if (r.error != feed_errc::ok) {
     if (added != 0) return "failed parse appended ticks";
@@ -982,7 +982,7 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
     if (t.instrument != 0 && t.instrument != 1) return "tick instrument not configured";
     if (t.recv_ts_us != recv) return "tick recv_ts";
     if (!t.has(tf_last)) return "tick without last";
-    if (t.exchange_ts_ms < 0) return "negative exchange time";
+    if (t.exchange_ts_us < 0) return "negative exchange time";
     if (t.has(tf_change_pct)) return "tick with a change percent OKX never sends";
     const decimal* all[] = {
         &t.last, &t.open_24h, &t.high_24h, &t.low_24h, &t.volume_base,     &t.volume_quote,
@@ -1034,7 +1034,7 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
       const tick& a = again[i];
       const tick& b = out[i + 1];
       if (a.fields != b.fields || a.instrument != b.instrument ||
-          a.exchange_ts_ms != b.exchange_ts_ms || !a.last.identical(b.last) ||
+          a.exchange_ts_us != b.exchange_ts_us || !a.last.identical(b.last) ||
           !a.volume_quote.identical(b.volume_quote) || !a.bid.identical(b.bid)) {
         return "parse is not deterministic";
       }
@@ -1047,7 +1047,8 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
   if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
   if (out[0].last.to_string() != "85205.7" ||
       out[0].volume_quote.to_string() != "458903124.056360828" ||
-      out[0].volume_base.to_string() != "5449.95415651" || out[0].exchange_ts_ms != 1764061234000) {
+      out[0].volume_base.to_string() != "5449.95415651" ||
+      out[0].exchange_ts_us != 1764061234000000) {
     return "reference frame misread after previous frame";
   }
   return nullptr;
@@ -1087,10 +1088,14 @@ inline std::optional<gas_head> reference_head(simdjson::dom::parser& p, std::str
   simdjson::dom::element root;
   simdjson::dom::object head;
   std::string_view method;
-  if (p.parse(copy).get(root) != simdjson::SUCCESS || root["method"].get(method) ||
-      method != "eth_subscription" || root["params"]["result"].get(head)) {
-    return std::nullopt;
-  }
+  std::int64_t id = 0;
+  if (p.parse(copy).get(root) != simdjson::SUCCESS) return std::nullopt;
+  const bool notification = !root["method"].get(method) && method == "eth_subscription" &&
+                            !root["params"]["result"].get(head);
+  // The answer to the eth_getBlockByNumber("latest") sent at connect is a head too.
+  const bool latest = !notification && !root["id"].get(id) && id == gas::adapter::latest_block_id &&
+                      !root["result"].get(head);
+  if (!notification && !latest) return std::nullopt;
   gas_head h;
   std::string_view text;
   if (head["number"].get(text) || !hex_quantity_value(text, h.block)) return std::nullopt;
@@ -1120,12 +1125,11 @@ inline const char* check_gas_reading(const gas::reading& r, const std::vector<ga
     return "base fee out of range";
   }
   const bool announced = std::any_of(heads.begin(), heads.end(), [&](const gas_head& h) {
-    constexpr std::uint64_t max_seconds = INT64_MAX / 1000;  // the adapter refuses later ones
+    constexpr std::uint64_t max_seconds = INT64_MAX / 1'000'000;  // the adapter refuses later ones
     if (h.seconds && *h.seconds > max_seconds) return false;
-    const std::int64_t ts =
-        h.seconds ? static_cast<std::int64_t>(*h.seconds) * 1000 : recv_us / 1000;
+    const std::int64_t ts = h.seconds ? static_cast<std::int64_t>(*h.seconds) * 1'000'000 : recv_us;
     return h.block == r.block && static_cast<std::int64_t>(h.base_fee) == r.base_fee_wei &&
-           ts == r.ts_ms;
+           ts == r.ts_us;
   });
   if (!announced) return "reading's block, base fee or time not from an announced head";
   for (const std::int64_t p : r.priority_wei) {
@@ -1174,7 +1178,7 @@ inline const char* check_gas_requests(const std::vector<std::string>& requests,
         root["method"].get(method)) {
       return "request is not a JSON-RPC call";
     }
-    if (id <= gas::adapter::subscribe_id) return "request reuses the subscribe id";
+    if (id < gas::adapter::first_request_id) return "request reuses a connect-time id";
     if (method == "eth_maxPriorityFeePerGas") continue;
     if (method != "eth_feeHistory") return "request for an unknown method";
     std::string_view block_text;
@@ -1278,7 +1282,7 @@ inline const char* gas_target(const std::uint8_t* data, std::size_t size) {
     return "reference fee history did not publish the head";
   }
   const gas::reading& r = readings[0];
-  if (r.block != 0x1348c9 || r.base_fee_wei != 0x14fce970 || r.ts_ms != 0x56ffeff8LL * 1000 ||
+  if (r.block != 0x1348c9 || r.base_fee_wei != 0x14fce970 || r.ts_us != 0x56ffeff8LL * 1'000'000 ||
       r.priority != gas::priority_source::fee_history ||
       r.priority_wei !=
           std::array<std::int64_t, gas::tier_count>{10'000'000, 50'000'000, 200'000'000}) {
@@ -1321,7 +1325,7 @@ inline const char* fng_target(const std::uint8_t* data, std::size_t size) {
     m.value = r.value;
     m.classification = r.classification;
     m.from = fng::source::api;
-    m.timestamp_ms = r.timestamp_s;
+    m.timestamp_us = r.timestamp_s;  // any value: only the encoding is checked
     m.time_until_update_s = r.time_until_update_s;
     std::string encoded;
     fng::encode(encoded, m);

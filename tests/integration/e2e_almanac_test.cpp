@@ -45,6 +45,10 @@ TEST(end_to_end_almanac, the_day_for_the_configured_zone_with_a_market_fortune) 
   EXPECT_GE(score, -10);
   EXPECT_LE(score, 10);
   EXPECT_FALSE(d["month_mood"]["zh"].str().empty());
+  // Times are µs since the epoch (PROTOCOL.md "Conventions"): the day holds this moment.
+  constexpr std::int64_t us_per_s = 1'000'000;
+  EXPECT_LE(d["day_start"].integer(), static_cast<std::int64_t>(after) * us_per_s) << snap->raw;
+  EXPECT_GT(d["day_end"].integer(), static_cast<std::int64_t>(before) * us_per_s) << snap->raw;
 }
 
 TEST(end_to_end_almanac, a_bad_time_zone_is_a_configuration_error) {

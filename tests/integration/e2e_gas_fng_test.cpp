@@ -25,10 +25,16 @@ constexpr std::string_view block_interval_ms = "400";
 // One tickerd-sim and one tickerd whose config adds `tables` ([gas], [fng]) to the stack's.
 class gas_fng_rig {
  public:
-  explicit gas_fng_rig(std::vector<std::string> sim_args) : s_(options(std::move(sim_args))) {}
+  explicit gas_fng_rig(std::vector<std::string> sim_args,
+                       std::string_view interval_ms = block_interval_ms)
+      : s_(options(std::move(sim_args), interval_ms)) {}
 
   testing::AssertionResult start(const std::string& tables) {
     if (auto r = s_.start_sim(); !r) return r;
+    return start_tickerd(tables);
+  }
+  testing::AssertionResult start_sim() { return s_.start_sim(); }
+  testing::AssertionResult start_tickerd(const std::string& tables) {
     const std::string text = s_.config_toml() + "\n" + tables + "\n";
     const auto path = s_.dir().write("tickerd.toml", text);
     if (auto r = tickerd_.spawn({TICKERD_BIN, "--config", path.string()}, s_.dir().path(),
@@ -48,10 +54,10 @@ class gas_fng_rig {
   child_process& tickerd() { return tickerd_; }
 
  private:
-  static stack_options options(std::vector<std::string> sim_args) {
+  static stack_options options(std::vector<std::string> sim_args, std::string_view interval_ms) {
     stack_options o;
     o.symbols = {"BTC-USDT", "ETH-USDT", "SOL-USDT"};
-    o.sim_args = {"--block-interval-ms", std::string(block_interval_ms)};
+    o.sim_args = {"--block-interval-ms", std::string(interval_ms)};
     o.sim_args.insert(o.sim_args.end(), sim_args.begin(), sim_args.end());
     return o;
   }
@@ -162,11 +168,11 @@ TEST(end_to_end_gas, blocks_as_the_sim_sent_them) {
     }
     previous = block;
     EXPECT_FALSE(d["stale"].boolean());
-    const auto now_ms = std::chrono::duration_cast<milliseconds>(
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    EXPECT_NEAR(static_cast<double>(d["ts"].integer()), static_cast<double>(now_ms), 120'000.0)
-        << "the block's timestamp";
+    EXPECT_NEAR(static_cast<double>(d["ts"].integer()), static_cast<double>(now_us), 120e6)
+        << "the block's timestamp, µs";
 
     std::string why;
     const auto expected = ask_sim(node, ++id, static_cast<std::uint64_t>(block), why);
@@ -207,6 +213,47 @@ TEST(end_to_end_gas, blocks_as_the_sim_sent_them) {
   EXPECT_LE(f["value"].integer(), 100);
   EXPECT_EQ(f["computed"]["value"].integer(), f["value"].integer());
   EXPECT_EQ(f["computed"]["value_classification"].str(), f["value_classification"].str());
+}
+
+// Issue 17: the dashboard showed "ETH Gas -- Gwei" for up to a block interval after start.
+// tickerd asks the node for its current block when the connection opens. The sim's next block
+// is an hour away, and a newHeads subscriber opened before tickerd starts shows the order: the
+// sim answers that subscriber's request sent after gas.ETH has its value with no block
+// announced before (one connection's frames keep their order), so the value did not come from
+// a newHeads notification.
+TEST(end_to_end_gas, the_current_block_is_published_at_connect_before_any_new_head) {
+  gas_fng_rig rig({}, "3600000");
+  ASSERT_TRUE(rig.start_sim());
+  ws_client watcher;
+  ASSERT_TRUE(watcher.connect(rig.sim_port(), "/eth"));
+  ASSERT_TRUE(watcher.send_text(
+      R"({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]})"));
+  ASSERT_TRUE(watcher.wait_for([](const ws_message& m) { return m["id"].integer() == 1; }))
+      << watcher.tail();
+  ASSERT_TRUE(rig.start_tickerd("[gas]\nurl = \"" + rig.sim_url("ws", "/eth") + "\""));
+
+  ws_client client;
+  ASSERT_TRUE(client.connect(rig.port()));
+  ASSERT_TRUE(client.send_text(subscribe_request(1, {"gas.ETH"})));
+  const auto value =
+      client.wait_for([](const ws_message& m) { return has_data(m, "gas.ETH"); }, seconds(30));
+  ASSERT_TRUE(value) << client.tail();
+
+  ASSERT_TRUE(watcher.send_text(R"({"jsonrpc":"2.0","id":2,"method":"eth_blockNumber"})"));
+  const auto head = watcher.wait_for([](const ws_message& m) { return m["id"].integer() == 2; });
+  ASSERT_TRUE(head) << watcher.tail();
+  for (const auto& m : watcher.messages()) {
+    EXPECT_NE(m["method"].str(), "eth_subscription") << "a block was announced: " << m.raw;
+  }
+  const auto& d = value->data();
+  const std::int64_t block = d["block"].integer();
+  EXPECT_EQ(static_cast<std::uint64_t>(block), hex_value((*head)["result"].str())) << value->raw;
+  EXPECT_FALSE(d["stale"].boolean());
+  std::string why;
+  const auto expected = ask_sim(watcher, 3, static_cast<std::uint64_t>(block), why);
+  ASSERT_TRUE(expected) << why;
+  EXPECT_EQ(d["base_fee_gwei"].str(), gwei_text(expected->base_fee));
+  EXPECT_EQ(d["priority_fee_gwei"]["standard"].str(), gwei_text(expected->priority[1]));
 }
 
 TEST(end_to_end_gas, a_silent_node_turns_the_reading_stale) {
@@ -263,7 +310,7 @@ TEST(end_to_end_fng, the_api_value_as_the_sim_serves_it) {
   const auto& d = m->data();
   EXPECT_EQ(d["value"].integer(), std::stoll(entry["value"].str())) << m->raw;
   EXPECT_EQ(d["value_classification"].str(), entry["value_classification"].str());
-  EXPECT_EQ(d["timestamp"].integer(), std::stoll(entry["timestamp"].str()) * 1000);
+  EXPECT_EQ(d["timestamp"].integer(), std::stoll(entry["timestamp"].str()) * 1'000'000);
   const auto until = std::stoll(entry["time_until_update"].str());
   // Counted down from the poll, which came a little before the test's own request.
   EXPECT_GE(d["time_until_update_s"].integer(), until - 5);

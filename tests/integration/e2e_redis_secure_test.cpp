@@ -70,7 +70,7 @@ struct secure_redis {
 bool state_appears(redis_sync_client& c, duration timeout = default_timeout) {
   const auto deadline = steady_clock::now() + timeout;
   while (steady_clock::now() < deadline) {
-    if (c.hget("t:state:ticker.BTC-USDT", "seq").has_value()) return true;
+    if (c.hget("t:v2:state:ticker.BTC-USDT", "seq").has_value()) return true;
     std::this_thread::sleep_for(20ms);
   }
   return false;
@@ -97,7 +97,7 @@ TEST(redis_secure_e2e, tickerd_caches_through_tls_with_an_acl_user_in_its_databa
   ASSERT_TRUE(state_appears(*check)) << s.tickerd().logs();
   redis_sync_client db0(redis.server.port());
   EXPECT_EQ(db0.command({"AUTH", "admin-pw"}).str, "OK");
-  EXPECT_FALSE(db0.hget("t:state:ticker.BTC-USDT", "seq").has_value());  // db 2 only
+  EXPECT_FALSE(db0.hget("t:v2:state:ticker.BTC-USDT", "seq").has_value());  // db 2 only
   const auto log = s.tickerd().stderr_text() + s.tickerd().stdout_text();
   EXPECT_NE(log.find("connected to localhost:" + std::to_string(redis.server.tls_port()) +
                      " (127.0.0.1, TLS, db 2)"),

@@ -111,30 +111,31 @@ TEST_F(redis_e2e, the_cache_holds_state_and_history_in_the_documented_layout) {
   for (int i = 0; i < 100 && !matched; ++i) {
     const auto updates = of_channel(c.messages(), "update");
     last = updates.back();
-    const auto seq = check.hget("t:state:ticker.BTC-USDT", "seq");
+    const auto seq = check.hget("t:v2:state:ticker.BTC-USDT", "seq");
     // From the second update on, so the history below holds two entries to compare.
     if (seq && last->seq() >= 2 && std::stoll(*seq) == last->seq()) {
-      const auto data = check.hget("t:state:ticker.BTC-USDT", "data");
+      const auto data = check.hget("t:v2:state:ticker.BTC-USDT", "data");
       ASSERT_TRUE(data.has_value());
       const auto parsed = json_value::parse(*data);
       ASSERT_TRUE(parsed.has_value()) << *data;
       EXPECT_EQ(*parsed, last->data());
-      EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "epoch"), epoch);
+      EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "epoch"), epoch);
       matched = true;
     }
     std::this_thread::sleep_for(20ms);
   }
   ASSERT_TRUE(matched) << "Redis never caught up with seq " << last->seq();
   // History: one stream entry per update, id <seq>-0.
-  const auto hist = check.command({"XREVRANGE", "t:hist:ticker.BTC-USDT", "+", "-", "COUNT", "3"});
+  const auto hist =
+      check.command({"XREVRANGE", "t:v2:hist:ticker.BTC-USDT", "+", "-", "COUNT", "3"});
   ASSERT_EQ(hist.type, redis_value::kind::array);
   ASSERT_GE(hist.items.size(), 2u);
   const auto newest = std::stoll(hist.items[0].items[0].str);
   EXPECT_EQ(hist.items[1].items[0].str, std::to_string(newest - 1) + "-0");
   // Venue channels and the status channel are cached too; role "all" takes no lease.
-  EXPECT_TRUE(check.hget("t:state:ticker.BTC-USDT@binance", "seq").has_value());
-  EXPECT_TRUE(check.hget("t:state:status", "seq").has_value());
-  EXPECT_EQ(check.command({"EXISTS", "t:lease:ingest"}).integer, 0);
+  EXPECT_TRUE(check.hget("t:v2:state:ticker.BTC-USDT@binance", "seq").has_value());
+  EXPECT_TRUE(check.hget("t:v2:state:status", "seq").has_value());
+  EXPECT_EQ(check.command({"EXISTS", "t:v2:lease:ingest"}).integer, 0);
 }
 
 TEST_F(redis_e2e, a_warm_restart_keeps_seq_and_serves_the_cached_snapshot_at_once) {
@@ -154,7 +155,7 @@ TEST_F(redis_e2e, a_warm_restart_keeps_seq_and_serves_the_cached_snapshot_at_onc
   s.kill_sim();  // no new data: the restarted node can only serve what Redis kept
 
   redis_sync_client check(redis.port());
-  const auto stored = check.hget("t:state:ticker.BTC-USDT", "seq");
+  const auto stored = check.hget("t:v2:state:ticker.BTC-USDT", "seq");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(std::stoll(*stored), before.seq());
 
@@ -174,6 +175,32 @@ TEST_F(redis_e2e, a_warm_restart_keeps_seq_and_serves_the_cached_snapshot_at_onc
   ASSERT_TRUE(next) << c2.tail();
   EXPECT_EQ(next->seq(), before.seq() + 1);
   EXPECT_TRUE(check_sequences(c2.messages()));
+}
+
+// Issue 17: timestamps became µs. A release that stored ms (unversioned keys) left its state
+// behind; the new node must not serve it (mixed units), so it reads only its own format's keys.
+TEST_F(redis_e2e, state_stored_in_the_older_millisecond_format_is_never_served) {
+  stack s(options());
+  redis_server redis(s.dir());
+  ASSERT_TRUE(redis.start());
+  redis_sync_client old(redis.port());
+  const std::string old_data =
+      R"({"symbol":"BTC-USDT","last":"1.0","ts":1764061234000,"recv_ts":1764061234001234,)"
+      R"("venues":["binance"],"stale":false})";
+  ASSERT_EQ(old.command({"HSET", "t:state:ticker.BTC-USDT", "seq", "41", "epoch", "0ldf0rm4",
+                         "data", old_data})
+                .integer,
+            3);
+  // No sim: the node can only serve what it reads from Redis.
+  node n;
+  ASSERT_TRUE(n.start(s, "tickerd", redis_toml(redis.port())));
+  ws_client c;
+  ASSERT_TRUE(subscribe(c, n.port, subscribe_request(1, {btc})));
+  const auto snap = c.wait_for(typed_on("snapshot", btc));
+  ASSERT_TRUE(snap) << c.tail();
+  EXPECT_TRUE(snap->data().is_null()) << snap->raw;
+  EXPECT_NE((*snap)["epoch"].str(), "0ldf0rm4") << snap->raw;
+  EXPECT_EQ(old.hget("t:state:ticker.BTC-USDT", "data"), old_data) << "left as it was";
 }
 
 TEST_F(redis_e2e, resume_replays_missed_updates_and_resets_past_the_history) {
@@ -271,9 +298,9 @@ TEST_F(redis_e2e, redis_dying_mid_stream_disturbs_no_client_and_is_rewritten_aft
   const auto seen = of_channel(c.messages(), "update").back().seq();
   bool rewritten = false;
   for (int i = 0; i < 500 && !rewritten; ++i) {
-    const auto seq = check.hget("t:state:ticker.BTC-USDT", "seq");
+    const auto seq = check.hget("t:v2:state:ticker.BTC-USDT", "seq");
     rewritten = seq && std::stoll(*seq) >= seen &&
-                check.command({"XLEN", "t:hist:ticker.BTC-USDT"}).integer > 0;
+                check.command({"XLEN", "t:v2:hist:ticker.BTC-USDT"}).integer > 0;
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(rewritten);
@@ -303,7 +330,7 @@ TEST_F(redis_e2e, a_hung_redis_never_pauses_the_clients) {
   const auto seen = of_channel(c.messages(), "update").back().seq();
   bool caught_up = false;
   for (int i = 0; i < 500 && !caught_up; ++i) {
-    const auto seq = check.hget("t:state:ticker.BTC-USDT", "seq");
+    const auto seq = check.hget("t:v2:state:ticker.BTC-USDT", "seq");
     caught_up = seq && std::stoll(*seq) >= seen;
     std::this_thread::sleep_for(20ms);
   }
@@ -325,10 +352,10 @@ TEST_F(redis_e2e, edges_deliver_the_ingest_sequence_and_survive_an_ingest_failov
       ingest_a.start(s, "ingest-a", redis_toml(redis.port(), "role = \"ingest\"\nid = \"a\"")));
   redis_sync_client check(redis.port());
   // "a" takes the lease before "b" starts, so the failover below is from a to b.
-  for (int i = 0; i < 250 && check.command({"GET", "t:lease:ingest"}).str != "a"; ++i) {
+  for (int i = 0; i < 250 && check.command({"GET", "t:v2:lease:ingest"}).str != "a"; ++i) {
     std::this_thread::sleep_for(20ms);
   }
-  ASSERT_EQ(check.command({"GET", "t:lease:ingest"}).str, "a");
+  ASSERT_EQ(check.command({"GET", "t:v2:lease:ingest"}).str, "a");
   ASSERT_TRUE(
       ingest_b.start(s, "ingest-b", redis_toml(redis.port(), "role = \"ingest\"\nid = \"b\"")));
   // /metrics says which ingest node holds the lease (docs/OPERATIONS.md "Metrics").
@@ -352,7 +379,7 @@ TEST_F(redis_e2e, edges_deliver_the_ingest_sequence_and_survive_an_ingest_failov
   const auto at_kill = of_channel(c1.messages(), "update").size();
   ASSERT_TRUE(c1.wait_until(enough(at_kill + 10), 30s)) << c1.tail();
   ASSERT_TRUE(c2.wait_until(enough(at_kill + 10), 30s)) << c2.tail();
-  EXPECT_EQ(check.command({"GET", "t:lease:ingest"}).str, "b");
+  EXPECT_EQ(check.command({"GET", "t:v2:lease:ingest"}).str, "b");
   EXPECT_TRUE(wait_for_lease_metric(ingest_b.port, 1));
 
   // Both edges: strictly rising seq, never a duplicate, and for every seq they both have,
@@ -414,7 +441,7 @@ TEST_F(redis_e2e, an_edge_fills_a_gap_on_its_bus_from_the_history_before_going_o
   };
   ASSERT_TRUE(c.wait_until(updates(3))) << c.tail();
   const auto redis_seq = [&] {
-    return std::stoll(check.hget(std::string("t:state:") + btc, "seq").value_or("0"));
+    return std::stoll(check.hget(std::string("t:v2:state:") + btc, "seq").value_or("0"));
   };
   const auto wait_for_seq = [&](long long seq) {
     for (int i = 0; i < 1500 && redis_seq() < seq; ++i) std::this_thread::sleep_for(20ms);

@@ -199,33 +199,33 @@ TEST(end_to_end_replay, kraken_capture_gives_exactly_the_expected_updates) {
       {{1, R"({"symbol":"BTC-USD","last":"65972.9","open_24h":"66100.0","high_24h":"66450.0",)"
            R"("low_24h":"64800.0","change_pct":"-0.19","volume_base":"1234.56789012",)"
            R"("bid":"65972.8","bid_qty":"0.10000000","ask":"65972.9","ask_qty":"1.25000000",)"
-           R"("ts":1764061200000,"venue":"kraken","stale":false})"},
+           R"("ts":1764061200000000,"venue":"kraken","stale":false})"},
        {2, R"({"symbol":"BTC-USD","last":"65990.5","open_24h":"66100.0","high_24h":"66450.0",)"
            R"("low_24h":"64800.0","change_pct":"-0.17","volume_base":"1235.00000000",)"
            R"("bid":"65990.4","bid_qty":"0.50000000","ask":"65990.5","ask_qty":"0.02000000",)"
-           R"("ts":1764061201250,"venue":"kraken","stale":false})"},
+           R"("ts":1764061201250000,"venue":"kraken","stale":false})"},
        {3, R"({"symbol":"BTC-USD","last":"66010.0","open_24h":"66100.0","high_24h":"66450.0",)"
            R"("low_24h":"64800.0","change_pct":"-0.14","volume_base":"1236.50000000",)"
            R"("bid":"66009.9","bid_qty":"0.25000000","ask":"66010.0","ask_qty":"0.30000000",)"
-           R"("ts":1764061202000,"venue":"kraken","stale":false})"},
+           R"("ts":1764061202000000,"venue":"kraken","stale":false})"},
        {4, R"({"symbol":"BTC-USD","last":"66500.0","open_24h":"66100.0","high_24h":"66500.0",)"
            R"("low_24h":"64800.0","change_pct":"0.61","volume_base":"1240.00000000",)"
            R"("bid":"66499.9","bid_qty":"0.01000000","ask":"66500.0","ask_qty":"2.00000000",)"
-           R"("ts":1764061205000,"venue":"kraken","stale":false})"}});
+           R"("ts":1764061205000000,"venue":"kraken","stale":false})"}});
   expect_updates(
       messages, eth,
       {{1, R"({"symbol":"ETH-USD","last":"3050.12","open_24h":"3030.00","high_24h":"3101.99",)"
            R"("low_24h":"2980.01","change_pct":"0.66","volume_base":"45678.12345678",)"
            R"("bid":"3050.11","bid_qty":"2.00000000","ask":"3050.12","ask_qty":"0.75000000",)"
-           R"("ts":1764061200100,"venue":"kraken","stale":false})"},
+           R"("ts":1764061200100000,"venue":"kraken","stale":false})"},
        {2, R"({"symbol":"ETH-USD","last":"3049.50","open_24h":"3030.00","high_24h":"3101.99",)"
            R"("low_24h":"2980.01","change_pct":"0.64","volume_base":"45680.00000000",)"
            R"("bid":"3049.49","bid_qty":"1.50000000","ask":"3049.50","ask_qty":"0.10000000",)"
-           R"("ts":1764061202000,"venue":"kraken","stale":false})"},
+           R"("ts":1764061202000000,"venue":"kraken","stale":false})"},
        {3, R"({"symbol":"ETH-USD","last":"3051.00","open_24h":"3030.00","high_24h":"3101.99",)"
            R"("low_24h":"2980.01","change_pct":"0.69","volume_base":"45681.25000000",)"
            R"("bid":"3050.99","bid_qty":"0.40000000","ask":"3051.00","ask_qty":"0.60000000",)"
-           R"("ts":1764061202100,"venue":"kraken","stale":false})"}});
+           R"("ts":1764061202100000,"venue":"kraken","stale":false})"}});
 
   // Paced by the capture's clock at --speed 4: @0 to @4000 is 1 s (not 0, not 4 s).
   const auto btc_updates = updates_on(messages, btc);
@@ -269,25 +269,28 @@ TEST(end_to_end_replay, okx_capture_gives_exactly_the_expected_updates) {
   // base volume. Decimals exactly as OKX printed them ("86800", "85210").
   expect_updates(
       messages, btc,
-      {{1, R"({"symbol":"BTC-USDT","last":"85205.7","open_24h":"86056.1","high_24h":"86800",)"
-           R"("low_24h":"84500.1","change_pct":"-0.99","volume_base":"12345.6789",)"
-           R"("volume_quote":"1051234567.123456","bid":"85205.7","bid_qty":"1.2",)"
-           R"("ask":"85205.8","ask_qty":"0.51","ts":1764061234000,"venue":"okx","stale":false})"},
-       {2, R"({"symbol":"BTC-USDT","last":"85210","open_24h":"86056.1","high_24h":"86800",)"
-           R"("low_24h":"84500.1","change_pct":"-0.98","volume_base":"12346.0789",)"
-           R"("volume_quote":"1051260130.123456","bid":"85210","bid_qty":"4",)"
-           R"("ask":"85210.1","ask_qty":"0.02","ts":1764061234500,"venue":"okx","stale":false})"},
-       {3, R"({"symbol":"BTC-USDT","last":"86900.5","open_24h":"86056.1","high_24h":"86900.5",)"
-           R"("low_24h":"84500.1","change_pct":"0.98","volume_base":"12347.0789",)"
-           R"("volume_quote":"1051347030.623456","bid":"86900.5","bid_qty":"0.25",)"
-           R"("ask":"86900.6","ask_qty":"0.7","ts":1764061235000,"venue":"okx","stale":false})"}});
+      {{1,
+        R"({"symbol":"BTC-USDT","last":"85205.7","open_24h":"86056.1","high_24h":"86800",)"
+        R"("low_24h":"84500.1","change_pct":"-0.99","volume_base":"12345.6789",)"
+        R"("volume_quote":"1051234567.123456","bid":"85205.7","bid_qty":"1.2",)"
+        R"("ask":"85205.8","ask_qty":"0.51","ts":1764061234000000,"venue":"okx","stale":false})"},
+       {2,
+        R"({"symbol":"BTC-USDT","last":"85210","open_24h":"86056.1","high_24h":"86800",)"
+        R"("low_24h":"84500.1","change_pct":"-0.98","volume_base":"12346.0789",)"
+        R"("volume_quote":"1051260130.123456","bid":"85210","bid_qty":"4",)"
+        R"("ask":"85210.1","ask_qty":"0.02","ts":1764061234500000,"venue":"okx","stale":false})"},
+       {3,
+        R"({"symbol":"BTC-USDT","last":"86900.5","open_24h":"86056.1","high_24h":"86900.5",)"
+        R"("low_24h":"84500.1","change_pct":"0.98","volume_base":"12347.0789",)"
+        R"("volume_quote":"1051347030.623456","bid":"86900.5","bid_qty":"0.25",)"
+        R"("ask":"86900.6","ask_qty":"0.7","ts":1764061235000000,"venue":"okx","stale":false})"}});
   expect_updates(
       messages, eth,
       {{1,
         R"({"symbol":"ETH-USDT","last":"3050.12","open_24h":"3100","high_24h":"3120.55",)"
         R"("low_24h":"3001.2","change_pct":"-1.61","volume_base":"150000.123",)"
         R"("volume_quote":"456789012.34","bid":"3050.12","bid_qty":"3.1",)"
-        R"("ask":"3050.13","ask_qty":"12.004","ts":1764061234100,"venue":"okx","stale":false})"}});
+        R"("ask":"3050.13","ask_qty":"12.004","ts":1764061234100000,"venue":"okx","stale":false})"}});
 
   // Still the first connection; the recorded ack and pong are control frames: no parse error.
   const auto feed = run.feed();
@@ -378,12 +381,12 @@ const std::vector<expected_update> pepe_updates = {
         R"("high_24h":"0.00000950","low_24h":"0.00000001","change_pct":"-1.30",)"
         R"("volume_base":"98765432109876543.12345678","volume_quote":"345678901234.00000000",)"
         R"("bid":"0.00000911","bid_qty":"98765432109.00","ask":"0.00000912",)"
-        R"("ask_qty":"12345678901.00","ts":1764061200000,"venue":"binance","stale":false})"},
+        R"("ask_qty":"12345678901.00","ts":1764061200000000,"venue":"binance","stale":false})"},
     {2, R"({"symbol":"PEPE-USDT","last":"0.00000913","open_24h":"0.00000924",)"
         R"("high_24h":"0.00000950","low_24h":"0.000000001234","change_pct":"-1.19",)"
         R"("volume_base":"98765432110000000.00000000","volume_quote":"345678901235.12345678",)"
         R"("bid":"0.00000912","bid_qty":"98765432109.00","ask":"0.00000913",)"
-        R"("ask_qty":"12345678901.00","ts":1764061201000,"venue":"binance","stale":false})"}};
+        R"("ask_qty":"12345678901.00","ts":1764061201000000,"venue":"binance","stale":false})"}};
 
 TEST(end_to_end_replay, volumes_beyond_int64_and_tiny_prices_are_published_exactly) {
   replay_run run("binance", "/stream", {"PEPE-USDT"});
@@ -426,7 +429,7 @@ TEST(end_to_end_replay, volumes_beyond_int64_survive_a_redis_warm_start) {
   const auto last = updates_on(c1.messages(), pepe_venue).back();
   // Written through to Redis before the clean shutdown completes.
   redis_sync_client check(redis.port());
-  const std::string key = "t:state:" + pepe_venue;
+  const std::string key = "t:v2:state:" + pepe_venue;
   const auto deadline = std::chrono::steady_clock::now() + seconds(10);
   for (;;) {
     const auto seq = check.hget(key, "seq");

@@ -119,7 +119,8 @@ TEST(end_to_end, prices_are_exactly_what_the_venue_sent) {
   ASSERT_TRUE(first_tick) << "the sim sent nothing on /stream?streams=btcusdt@ticker\n"
                           << venue.tail();
   // Ticks from before the direct subscriber was connected cannot be checked against it.
-  const std::int64_t first_checkable_ts = (*first_tick)["data"]["E"].integer();
+  // Binance's "E" is ms; tickerd's ts is µs (PROTOCOL.md "Conventions").
+  const std::int64_t first_checkable_ts = (*first_tick)["data"]["E"].integer() * 1000;
   const auto checkable = [first_checkable_ts](const ws_message& m) {
     return m.type() == "update" && m.channel() == "ticker.BTC-USDT" &&
            m.data()["ts"].integer() >= first_checkable_ts;
@@ -152,7 +153,7 @@ TEST(end_to_end, prices_are_exactly_what_the_venue_sent) {
     const std::int64_t ts = data["ts"].integer();
     const auto is_source = [ts](const ws_message& m) {
       return m["data"]["s"].str() == "BTCUSDT" && m["data"]["E"].is_integer() &&
-             m["data"]["E"].integer() == ts;
+             m["data"]["E"].integer() * 1000 == ts;
     };
     // The direct subscriber may read the same tick a moment after tickerd published it.
     ASSERT_TRUE(venue.wait_for(is_source, seconds(10)))
@@ -502,12 +503,11 @@ TEST(end_to_end, bad_client_messages_get_errors_and_the_stream_goes_on) {
     ASSERT_TRUE(pong) << client.tail();
     EXPECT_EQ(pong->json["id"].integer(), 16) << pong->raw;
     EXPECT_TRUE(pong->json["ts"].is_integer()) << pong->raw;
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    EXPECT_NEAR(static_cast<double>(pong->json["ts"].integer()), static_cast<double>(now_ms),
-                60'000.0)
-        << "pong ts is server time in ms: " << pong->raw;
+    EXPECT_NEAR(static_cast<double>(pong->json["ts"].integer()), static_cast<double>(now_us), 60e6)
+        << "pong ts is server time in µs: " << pong->raw;
   }
 
   // Updates keep flowing on the same connection, still in sequence.
@@ -570,6 +570,13 @@ TEST(end_to_end, http_routes) {
   ASSERT_TRUE(snap) << snapshot.body;
   EXPECT_TRUE(snapshot.content_type.starts_with("application/json")) << snapshot.content_type;
   EXPECT_TRUE((*snap)["ts"].is_integer()) << snapshot.body;
+  {
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    EXPECT_NEAR(static_cast<double>((*snap)["ts"].integer()), static_cast<double>(now_us), 60e6)
+        << "snapshot ts is server time in µs";
+  }
   ASSERT_TRUE(all_have_data(*snap)) << snapshot.body;
   std::set<std::string> channels;
   for (const auto& c : (*snap)["channels"].items()) {

@@ -254,7 +254,7 @@ void expect_api_value(const std::string& data) {
   EXPECT_EQ((*json)["value"].integer(), 40) << data;
   EXPECT_EQ((*json)["value_classification"].str(), "Fear");
   EXPECT_EQ((*json)["source"].str(), "alternative.me");
-  EXPECT_EQ((*json)["timestamp"].integer(), 1'551'157'200'000);
+  EXPECT_EQ((*json)["timestamp"].integer(), 1'551'157'200'000'000);
   EXPECT_LE((*json)["time_until_update_s"].integer(), 68'499);
   EXPECT_GE((*json)["time_until_update_s"].integer(), 68'400);
   EXPECT_TRUE((*json)["computed"].is_null()) << "no market data";

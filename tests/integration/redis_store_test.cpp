@@ -136,7 +136,7 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
   auto c = connect("writer");
   auto sub = connect("bus");
   std::vector<std::pair<std::string, std::string>> bus;
-  sub->psubscribe("t:bus:*", [&](std::string_view ch, std::string_view payload) {
+  sub->psubscribe("t:v2:bus:*", [&](std::string_view ch, std::string_view payload) {
     bus.emplace_back(std::string(ch), std::string(payload));
   });
   ioc.restart();
@@ -150,15 +150,15 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 3 && bus.size() == 3; }));
 
   redis_sync_client check(server.port());
-  EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "seq"), "3");
-  EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "epoch"), "e1");
-  EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "data"), R"({"last":"3.0"})");
-  const auto hist = check.command({"XRANGE", "t:hist:ticker.BTC-USDT", "-", "+"});
+  EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "seq"), "3");
+  EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "epoch"), "e1");
+  EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "data"), R"({"last":"3.0"})");
+  const auto hist = check.command({"XRANGE", "t:v2:hist:ticker.BTC-USDT", "-", "+"});
   ASSERT_EQ(hist.items.size(), 3u);
   EXPECT_EQ(hist.items[0].items[0].str, "1-0");
   EXPECT_EQ(hist.items[2].items[0].str, "3-0");
   EXPECT_EQ(hist.items[2].items[1].items[1].str, R"({"last":"3.0"})");
-  EXPECT_EQ(bus[0].first, "t:bus:ticker.BTC-USDT");
+  EXPECT_EQ(bus[0].first, "t:v2:bus:ticker.BTC-USDT");
   EXPECT_EQ(bus[2].second, R"(e1 3 {"last":"3.0"})");
   std::string_view epoch, data;
   std::uint64_t seq = 0;
@@ -170,13 +170,13 @@ TEST_F(redis_fixture, writer_stores_state_history_and_publishes_on_the_bus) {
   w.write(make("ticker.BTC-USDT", 2, R"({"last":"old"})", "e1"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().batches == 2; }));
   EXPECT_EQ(w.stats().written, 3u);
-  EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "data"), R"({"last":"3.0"})");
+  EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "data"), R"({"last":"3.0"})");
 
   // A new epoch is a new stream: the old history goes.
   w.write(make("ticker.BTC-USDT", 1, R"({"last":"9.0"})", "e2"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 4; }));
-  EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "epoch"), "e2");
-  EXPECT_EQ(check.command({"XLEN", "t:hist:ticker.BTC-USDT"}).integer, 1);
+  EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "epoch"), "e2");
+  EXPECT_EQ(check.command({"XLEN", "t:v2:hist:ticker.BTC-USDT"}).integer, 1);
 
   // Read back for a warm start.
   bool loaded = false;
@@ -212,8 +212,8 @@ TEST_F(redis_fixture, writes_made_while_redis_is_down_are_written_after_it_retur
   w.flush();
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().buffered == 0 && w.stats().written == 20; }));
   redis_sync_client check(server.port());
-  EXPECT_EQ(check.hget("t:state:ticker.ETH-USDT", "seq"), "20");
-  EXPECT_EQ(check.command({"XLEN", "t:hist:ticker.ETH-USDT"}).integer, 19);
+  EXPECT_EQ(check.hget("t:v2:state:ticker.ETH-USDT", "seq"), "20");
+  EXPECT_EQ(check.command({"XLEN", "t:v2:hist:ticker.ETH-USDT"}).integer, 19);
 }
 
 TEST_F(redis_fixture, a_full_buffer_keeps_the_latest_state_of_every_channel) {
@@ -231,14 +231,14 @@ TEST_F(redis_fixture, a_full_buffer_keeps_the_latest_state_of_every_channel) {
   w.flush();
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().buffered == 0; }));
   redis_sync_client check(server.port());
-  EXPECT_EQ(check.hget("t:state:ticker.BTC-USDT", "seq"), "10");
-  EXPECT_EQ(check.hget("t:state:ticker.ETH-USDT", "seq"), "1");
+  EXPECT_EQ(check.hget("t:v2:state:ticker.BTC-USDT", "seq"), "10");
+  EXPECT_EQ(check.hget("t:v2:state:ticker.ETH-USDT", "seq"), "1");
 }
 
 TEST_F(redis_fixture, fenced_writes_need_the_lease) {
   auto c = connect("writer");
   redis_sync_client other(server.port());
-  ASSERT_EQ(other.command({"SET", "t:lease:ingest", "node-b", "PX", "60000"}).str, "OK");
+  ASSERT_EQ(other.command({"SET", "t:v2:lease:ingest", "node-b", "PX", "60000"}).str, "OK");
   redis_writer w(ioc, *c, cfg, channels);
   w.set_fence("node-a");
   bool fenced = false;
@@ -246,13 +246,13 @@ TEST_F(redis_fixture, fenced_writes_need_the_lease) {
   w.write(make("ticker.BTC-USDT", 1, "{}"));
   ASSERT_TRUE(run_until(ioc, [&] { return fenced; }));
   EXPECT_EQ(w.stats().written, 0u);
-  EXPECT_FALSE(other.hget("t:state:ticker.BTC-USDT", "seq").has_value());
+  EXPECT_FALSE(other.hget("t:v2:state:ticker.BTC-USDT", "seq").has_value());
 
   // An expired lease is taken by the next fenced write.
-  other.command({"DEL", "t:lease:ingest"});
+  other.command({"DEL", "t:v2:lease:ingest"});
   w.write(make("ticker.BTC-USDT", 1, "{}"));
   ASSERT_TRUE(run_until(ioc, [&] { return w.stats().written == 1; }));
-  EXPECT_EQ(other.command({"GET", "t:lease:ingest"}).str, "node-a");
+  EXPECT_EQ(other.command({"GET", "t:v2:lease:ingest"}).str, "node-a");
 }
 
 }  // namespace

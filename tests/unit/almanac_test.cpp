@@ -567,7 +567,7 @@ TEST(AlmanacPayload, SeedDayEncodesBothLanguages) {
   };
   EXPECT_EQ(str("/date"), "2025-12-18");
   EXPECT_EQ(str("/tz"), "Asia/Shanghai");
-  EXPECT_EQ(num("/day_start"), 1765987200000.0);
+  EXPECT_EQ(num("/day_start"), 1765987200000000.0);  // µs (PROTOCOL.md "Conventions")
   EXPECT_EQ(str("/year/zh"), "乙巳");
   EXPECT_EQ(str("/year/animal/en"), "Snake");
   EXPECT_EQ(str("/month/zh"), "戊子");
@@ -620,8 +620,8 @@ TEST(AlmanacPayload, PrincipalPhaseCarriesItsInstant) {
   ASSERT_EQ(parser.parse(out).get(root), simdjson::SUCCESS) << out;
   std::int64_t at = 0;
   ASSERT_EQ(root.at_pointer("/moon/at").get(at), simdjson::SUCCESS);
-  EXPECT_NEAR(static_cast<double>(at), static_cast<double>(utc(2025, 12, 20, 1, 43)) * 1000.0,
-              90'000.0);
+  EXPECT_NEAR(static_cast<double>(at), static_cast<double>(utc(2025, 12, 20, 1, 43)) * 1e6,
+              90e6);  // µs
   std::string_view phase;
   ASSERT_EQ(root.at_pointer("/moon/phase").get(phase), simdjson::SUCCESS);
   EXPECT_EQ(phase, "new_moon");

@@ -140,7 +140,7 @@ class BinanceAdapter : public ::testing::Test {
   void expect_btc(const tick& t) {
     EXPECT_EQ(t.venue, venue_id::binance);
     EXPECT_EQ(t.instrument, btc_id);
-    EXPECT_EQ(t.exchange_ts_ms, 1764061234000);
+    EXPECT_EQ(t.exchange_ts_us, 1764061234000000);
     EXPECT_EQ(t.recv_ts_us, recv_ts);
     EXPECT_EQ(str(t.last), "85205.70000000");
     EXPECT_EQ(str(t.open_24h), "86056.10000000");
@@ -169,7 +169,7 @@ TEST_F(BinanceAdapter, DocumentedExampleVerbatim) {
   const tick& t = only_tick(documented_example);
   EXPECT_EQ(t.venue, venue_id::binance);
   EXPECT_EQ(t.instrument, bnb_id);
-  EXPECT_EQ(t.exchange_ts_ms, 1672515782136);
+  EXPECT_EQ(t.exchange_ts_us, 1672515782136000);
   EXPECT_EQ(t.recv_ts_us, recv_ts);
   EXPECT_EQ(t.fields, all_fields);
   // Exact values with the venue's precision, not just equal numbers.
@@ -260,7 +260,7 @@ TEST_F(BinanceAdapter, OptionalFieldsMayBeMissingOrNull) {
     // Minimal: only the three required fields.
     const tick& t = only_tick(R"({"s":"BTCUSDT","c":"1.5","E":7})");
     EXPECT_EQ(t.fields, tf_last);
-    EXPECT_EQ(t.exchange_ts_ms, 7);
+    EXPECT_EQ(t.exchange_ts_us, 7000);
     EXPECT_TRUE(t.last.identical(decimal(15, 1)));
   }
 }
@@ -333,11 +333,11 @@ TEST_F(BinanceAdapter, HugeButValidValues) {
   const field_list f =
       with(with(with(btc_fields(), "c", R"("99999999999999999999999999999999999999")"), "v",
                 R"("0.000000000000000000000000000001")"),
-           "E", "9223372036854775807");
+           "E", "9223372036854775");
   const tick& t = only_tick(object_of(f));
   EXPECT_EQ(t.last.to_string(), "99999999999999999999999999999999999999");
   EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
-  EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(t.exchange_ts_us, 9223372036854775000);  // the largest ms that fits in µs
 }
 
 // Issue 11: a 24 h volume beyond int64 at 8 decimals used to refuse the whole frame. These are
@@ -444,7 +444,7 @@ TEST_F(BinanceAdapter, LargeFramesGrowTheBuffer) {
 
 TEST_F(BinanceAdapter, AppendsAndReusesAcrossFrames) {
   std::vector<tick> out(1);
-  out[0].exchange_ts_ms = -5;
+  out[0].exchange_ts_us = -5;
   const std::string good = wrapped(object_of(btc_fields()));
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(adapter_.parse(good, recv_ts + i, out).error, feed_errc::ok);
@@ -453,7 +453,7 @@ TEST_F(BinanceAdapter, AppendsAndReusesAcrossFrames) {
     EXPECT_EQ(adapter_.parse(R"({"result":null,"id":1})", recv_ts, out).kind, frame_kind::control);
   }
   ASSERT_EQ(out.size(), 201u);
-  EXPECT_EQ(out[0].exchange_ts_ms, -5);  // what was there is left alone
+  EXPECT_EQ(out[0].exchange_ts_us, -5);  // what was there is left alone
   EXPECT_EQ(out[1].recv_ts_us, recv_ts);
   EXPECT_EQ(out[1].instrument, btc_id);
   EXPECT_EQ(out[2].instrument, bnb_id);

@@ -301,7 +301,7 @@ class BybitAdapter : public ::testing::Test {
   static void expect_btc_ticker(const tick& t) {
     EXPECT_EQ(t.venue, venue_id::bybit);
     EXPECT_EQ(t.instrument, btc_id);
-    EXPECT_EQ(t.exchange_ts_ms, 1764061234000);
+    EXPECT_EQ(t.exchange_ts_us, 1764061234000000);
     EXPECT_EQ(t.recv_ts_us, recv_ts);
     EXPECT_EQ(t.fields, ticker_fields);
     EXPECT_EQ(str(t.last), "85205.7");
@@ -316,7 +316,7 @@ class BybitAdapter : public ::testing::Test {
   static void expect_btc_book(const tick& t) {
     EXPECT_EQ(t.venue, venue_id::bybit);
     EXPECT_EQ(t.instrument, btc_id);
-    EXPECT_EQ(t.exchange_ts_ms, 1764061234000);
+    EXPECT_EQ(t.exchange_ts_us, 1764061234000000);
     EXPECT_EQ(t.recv_ts_us, recv_ts);
     EXPECT_EQ(t.fields, book_fields);
     EXPECT_EQ(str(t.bid), "85205.69");
@@ -338,7 +338,7 @@ TEST_F(BybitAdapter, DocumentedSpotTickerVerbatim) {
   const tick& t = only_tick(documented_spot_ticker);
   EXPECT_EQ(t.venue, venue_id::bybit);
   EXPECT_EQ(t.instrument, btc_id);
-  EXPECT_EQ(t.exchange_ts_ms, 1673853746003);
+  EXPECT_EQ(t.exchange_ts_us, 1673853746003000);
   EXPECT_EQ(t.recv_ts_us, recv_ts);
   EXPECT_EQ(t.fields, ticker_fields);  // no bid/ask: the spot ticker has none
   // Exact values with the venue's own precision ("20575" has none).
@@ -355,7 +355,7 @@ TEST_F(BybitAdapter, DocumentedSpotTickerVerbatim) {
 
 TEST_F(BybitAdapter, DocumentedSpotTicker2022Verbatim) {
   const tick& t = only_tick(documented_spot_ticker_2022);
-  EXPECT_EQ(t.exchange_ts_ms, 1672305380595);
+  EXPECT_EQ(t.exchange_ts_us, 1672305380595000);
   EXPECT_EQ(t.fields, ticker_fields);
   EXPECT_EQ(str(t.last), "16363.78");
   EXPECT_EQ(str(t.open_24h), "16443.66");
@@ -366,7 +366,7 @@ TEST_F(BybitAdapter, DocumentedSpotTicker2022Verbatim) {
 
 TEST_F(BybitAdapter, DocumentedLinearTickerVerbatim) {
   const tick& t = only_tick(documented_linear_ticker);
-  EXPECT_EQ(t.exchange_ts_ms, 1673272861686);  // "ts" after "data"
+  EXPECT_EQ(t.exchange_ts_us, 1673272861686000);  // "ts" after "data"
   EXPECT_EQ(t.fields, ticker_fields | tf_bid | tf_bid_qty | tf_ask | tf_ask_qty);
   EXPECT_EQ(str(t.last), "17216.00");
   EXPECT_EQ(str(t.open_24h), "16926.50");
@@ -385,7 +385,7 @@ TEST_F(BybitAdapter, DocumentedOrderbookExample) {
   level1.replace(level1.find("orderbook.50."), 13, "orderbook.1.");
   const tick& t = only_tick(level1);
   EXPECT_EQ(t.instrument, btc_id);
-  EXPECT_EQ(t.exchange_ts_ms, 1672304484978);  // "ts", not the matching engine's "cts"
+  EXPECT_EQ(t.exchange_ts_us, 1672304484978000);  // "ts", not the matching engine's "cts"
   EXPECT_EQ(t.fields, book_fields);
   EXPECT_TRUE(t.bid.identical(decimal(1649350, 2)));
   EXPECT_TRUE(t.bid_qty.identical(decimal(6, 3)));
@@ -464,7 +464,7 @@ TEST_F(BybitAdapter, DocumentedOrderbookDeltaExample) {
   std::string level1 = delta;
   level1.replace(level1.find("orderbook.50."), 13, "orderbook.1.");
   const tick& t = only_tick(level1);
-  EXPECT_EQ(t.exchange_ts_ms, 1687940967466);
+  EXPECT_EQ(t.exchange_ts_us, 1687940967466000);
   EXPECT_EQ(t.fields, tf_bid | tf_bid_qty);
   EXPECT_EQ(str(t.bid), "30247.20");
   EXPECT_EQ(str(t.bid_qty), "30.028");
@@ -698,7 +698,7 @@ TEST_F(BybitAdapter, TimestampAsDigitString) {
   // The orderbook page's reminder quotes "ts" as a string; read it exactly.
   const tick& t =
       only_tick(object_of(with(ticker_frame(btc_ticker_data()), "ts", R"("1772694601512")")));
-  EXPECT_EQ(t.exchange_ts_ms, 1772694601512);
+  EXPECT_EQ(t.exchange_ts_us, 1772694601512000);
 }
 
 TEST_F(BybitAdapter, BadNumbers) {
@@ -759,10 +759,10 @@ TEST_F(BybitAdapter, HugeButValidValues) {
       object_of(with(ticker_frame(with(with(btc_ticker_data(), "lastPrice",
                                             R"("99999999999999999999999999999999999999")"),
                                        "volume24h", R"("0.000000000000000000000000000001")")),
-                     "ts", "9223372036854775807")));
+                     "ts", "9223372036854775")));
   EXPECT_EQ(str(t.last), "99999999999999999999999999999999999999");
   EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
-  EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(t.exchange_ts_us, 9223372036854775000);  // the largest ms that fits in µs
 }
 
 // Issue 11: SHIB/PEPE-sized 24 h volumes and turnovers beyond int64, prices of 10^-8 and below.
@@ -868,7 +868,7 @@ TEST_F(BybitAdapter, LargeFramesGrowTheBuffer) {
 
 TEST_F(BybitAdapter, AppendsAndReusesAcrossFrames) {
   std::vector<tick> out(1);
-  out[0].exchange_ts_ms = -5;
+  out[0].exchange_ts_us = -5;
   const std::string ticker = object_of(ticker_frame(btc_ticker_data()));
   const std::string book = object_of(book_frame(btc_book_data()));
   for (int i = 0; i < 100; ++i) {
@@ -878,7 +878,7 @@ TEST_F(BybitAdapter, AppendsAndReusesAcrossFrames) {
     EXPECT_EQ(adapter_.parse(documented_pong_spot, recv_ts, out).kind, frame_kind::control);
   }
   ASSERT_EQ(out.size(), 201u);
-  EXPECT_EQ(out[0].exchange_ts_ms, -5);  // what was there is left alone
+  EXPECT_EQ(out[0].exchange_ts_us, -5);  // what was there is left alone
   EXPECT_EQ(out[1].recv_ts_us, recv_ts);
   EXPECT_TRUE(out[1].has(tf_last));
   EXPECT_TRUE(out[2].has(tf_bid));

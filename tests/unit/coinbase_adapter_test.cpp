@@ -213,7 +213,7 @@ class CoinbaseAdapter : public ::testing::Test {
   void expect_btc(const tick& t) {
     EXPECT_EQ(t.venue, venue_id::coinbase);
     EXPECT_EQ(t.instrument, btc_usdt);
-    EXPECT_EQ(t.exchange_ts_ms, 1733594406223);
+    EXPECT_EQ(t.exchange_ts_us, 1733594406223523);
     EXPECT_EQ(t.recv_ts_us, recv_ts);
     EXPECT_EQ(str(t.last), "99727.43");
     EXPECT_EQ(str(t.open_24h), "100966.53");
@@ -241,7 +241,7 @@ TEST_F(CoinbaseAdapter, DocumentedTickerVerbatim) {
   const tick& t = only_tick(documented_ticker);
   EXPECT_EQ(t.venue, venue_id::coinbase);
   EXPECT_EQ(t.instrument, eth_usd);
-  EXPECT_EQ(t.exchange_ts_ms, 1666222102061);  // 2022-10-19T23:28:22.061769Z, truncated
+  EXPECT_EQ(t.exchange_ts_us, 1666222102061769);  // 2022-10-19T23:28:22.061769Z
   EXPECT_EQ(t.recv_ts_us, recv_ts);
   EXPECT_EQ(t.fields, all_fields);
   EXPECT_FALSE(t.has(tf_volume_quote));
@@ -285,7 +285,7 @@ TEST_F(CoinbaseAdapter, VenueErrors) {
 TEST_F(CoinbaseAdapter, ObservedFirstTickerWithoutTime) {
   const tick& t = only_tick(observed_first_ticker);
   EXPECT_EQ(t.instrument, ltc_btc);  // configured as "ltc-btc"
-  EXPECT_EQ(t.exchange_ts_ms, 0);    // no time: the aggregator keeps the previous one
+  EXPECT_EQ(t.exchange_ts_us, 0);    // no time: the aggregator keeps the previous one
   EXPECT_EQ(str(t.last), "0.00915000");
   EXPECT_EQ(str(t.bid), "0.00915");
   EXPECT_EQ(str(t.ask), "0.00916");
@@ -377,14 +377,14 @@ TEST_F(CoinbaseAdapter, OptionalFieldsMayBeMissingOrNull) {
     const tick& t =
         fresh_tick(object_of(with(with(btc_fields(), "best_ask_size", "null"), "time", "null")));
     EXPECT_FALSE(t.has(tf_ask_qty));
-    EXPECT_EQ(t.exchange_ts_ms, 0);
+    EXPECT_EQ(t.exchange_ts_us, 0);
     EXPECT_TRUE(t.has(tf_high));
   }
   {
     // Minimal: type, product and price. Without a sequence there is nothing to check.
     const tick& t = fresh_tick(R"({"type":"ticker","product_id":"BTC-USD","price":"1.50"})");
     EXPECT_EQ(t.fields, tf_last);
-    EXPECT_EQ(t.exchange_ts_ms, 0);
+    EXPECT_EQ(t.exchange_ts_us, 0);
     EXPECT_TRUE(t.last.identical(decimal(150, 2)));
     const tick& again = only_tick(R"({"type":"ticker","product_id":"BTC-USD","price":"1.50"})");
     EXPECT_EQ(again.instrument, btc_usd);
@@ -504,27 +504,28 @@ TEST_F(CoinbaseAdapter, HugeButValidValues) {
   EXPECT_TRUE(out_.empty());
   const tick& late =
       fresh_tick(object_of(with(btc_fields(), "time", R"("9999-12-31T23:59:59.999999Z")")));
-  EXPECT_EQ(late.exchange_ts_ms, 253402300799999);
+  EXPECT_EQ(late.exchange_ts_us, 253402300799999999);
 }
 
 TEST_F(CoinbaseAdapter, Timestamps) {
   struct tc {
     std::string_view text;
-    std::int64_t ms;
+    std::int64_t us;
   };
   // Expected values computed independently (Python's datetime).
-  for (const tc& c :
-       {tc{"2022-10-19T23:28:22.061769Z", 1666222102061},
-        tc{"2014-11-07T08:19:28.464459Z", 1415348368464}, tc{"2024-02-29T00:00:00Z", 1709164800000},
-        tc{"2024-02-29T00:00:00.5Z", 1709164800500},
-        tc{"2024-02-29T00:00:00.123456789Z", 1709164800123},
-        tc{"2000-03-01T12:00:00.999999+02:30", 951903000999},
-        tc{"2000-03-01T09:30:00.999999Z", 951903000999},
-        tc{"2000-03-01T07:30:00.999999-02:00", 951903000999}, tc{"1970-01-01T00:00:00Z", 0},
-        tc{"1969-12-31T23:59:59.999Z", -1}, tc{"2024-12-07t18:00:06.223523z", 1733594406223}}) {
-    std::int64_t ms = 42;
-    EXPECT_TRUE(coinbase_adapter::parse_time_ms(c.text, ms)) << c.text;
-    EXPECT_EQ(ms, c.ms) << c.text;
+  for (const tc& c : {tc{"2022-10-19T23:28:22.061769Z", 1666222102061769},
+                      tc{"2014-11-07T08:19:28.464459Z", 1415348368464459},
+                      tc{"2024-02-29T00:00:00Z", 1709164800000000},
+                      tc{"2024-02-29T00:00:00.5Z", 1709164800500000},
+                      tc{"2024-02-29T00:00:00.123456789Z", 1709164800123456},
+                      tc{"2000-03-01T12:00:00.999999+02:30", 951903000999999},
+                      tc{"2000-03-01T09:30:00.999999Z", 951903000999999},
+                      tc{"2000-03-01T07:30:00.999999-02:00", 951903000999999},
+                      tc{"1970-01-01T00:00:00Z", 0}, tc{"1969-12-31T23:59:59.999Z", -1000},
+                      tc{"2024-12-07t18:00:06.223523z", 1733594406223523}}) {
+    std::int64_t us = 42;
+    EXPECT_TRUE(coinbase_adapter::parse_time_us(c.text, us)) << c.text;
+    EXPECT_EQ(us, c.us) << c.text;
   }
   for (std::string_view bad :
        {"", "2022-10-19", "2022-10-19T23:28:22", "2022-10-19T23:28:22.Z", "2022-10-19T23:28:22z ",
@@ -532,7 +533,7 @@ TEST_F(CoinbaseAdapter, Timestamps) {
         "1900-02-29T00:00:00Z", "2022-10-19T23:28:22+1:00", "2022-10-19T23:28:22+01:60",
         "2022-10-19X23:28:22Z", "２022-10-19T23:28:22Z", "2022-10-19T23:28:22.06a769Z"}) {
     std::int64_t ms = 42;
-    EXPECT_FALSE(coinbase_adapter::parse_time_ms(bad, ms)) << bad;
+    EXPECT_FALSE(coinbase_adapter::parse_time_us(bad, ms)) << bad;
   }
 }
 
@@ -678,7 +679,7 @@ TEST_F(CoinbaseAdapter, LargeFramesGrowTheBuffer) {
 
 TEST_F(CoinbaseAdapter, AppendsAndReusesAcrossFrames) {
   std::vector<tick> out(1);
-  out[0].exchange_ts_ms = -5;
+  out[0].exchange_ts_us = -5;
   for (std::uint64_t i = 0; i < 100; ++i) {
     EXPECT_EQ(
         adapter_.parse(object_of(btc_fields(1000 + i)), recv_ts + static_cast<std::int64_t>(i), out)
@@ -689,7 +690,7 @@ TEST_F(CoinbaseAdapter, AppendsAndReusesAcrossFrames) {
     EXPECT_EQ(adapter_.parse(documented_subscriptions, recv_ts, out).kind, frame_kind::control);
   }
   ASSERT_EQ(out.size(), 201u);
-  EXPECT_EQ(out[0].exchange_ts_ms, -5);  // what was there is left alone
+  EXPECT_EQ(out[0].exchange_ts_us, -5);  // what was there is left alone
   EXPECT_EQ(out[1].recv_ts_us, recv_ts);
   EXPECT_EQ(out[1].instrument, btc_usdt);
   EXPECT_EQ(out[2].instrument, eth_usd);

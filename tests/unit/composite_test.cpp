@@ -37,7 +37,7 @@ tick protocol_example_tick() {
                     {tf_volume_quote, "1051234567.12345600"},
                     {tf_bid, "85205.60"},
                     {tf_ask, "85205.70"}},
-                   1764061234000, 1764061234001234);
+                   1764061234000000, 1764061234001234);
 }
 
 std::string encode(const composite_ticker& c, const std::string& symbol = btc_symbol) {
@@ -64,17 +64,18 @@ TEST(Composite, OneVenueIsThatVenueWithItsPrecision) {
   }
   EXPECT_FALSE(c.value.has(tf_bid_qty));
   EXPECT_FALSE(c.value.has(tf_ask_qty));
-  EXPECT_EQ(c.value.exchange_ts_ms, 1764061234000);
+  EXPECT_EQ(c.value.exchange_ts_us, 1764061234000000);
   EXPECT_EQ(c.value.recv_ts_us, 1764061234001234);
   ASSERT_TRUE(c.has_change);
   EXPECT_EQ(str(c.change_pct), "-0.99");
 
   // Byte for byte the example of PROTOCOL.md "Ticker data".
-  EXPECT_EQ(encode(c),
-            R"({"symbol":"BTC-USDT","last":"85205.70","open_24h":"86056.10","high_24h":"86800.00",)"
-            R"("low_24h":"84500.10","change_pct":"-0.99","volume_base":"12345.67890000",)"
-            R"("volume_quote":"1051234567.12345600","bid":"85205.60","ask":"85205.70",)"
-            R"("ts":1764061234000,"recv_ts":1764061234001234,"venues":["binance"],"stale":false})");
+  EXPECT_EQ(
+      encode(c),
+      R"({"symbol":"BTC-USDT","last":"85205.70","open_24h":"86056.10","high_24h":"86800.00",)"
+      R"("low_24h":"84500.10","change_pct":"-0.99","volume_base":"12345.67890000",)"
+      R"("volume_quote":"1051234567.12345600","bid":"85205.60","ask":"85205.70",)"
+      R"("ts":1764061234000000,"recv_ts":1764061234001234,"venues":["binance"],"stale":false})");
 }
 
 TEST(Composite, EncodedJsonHasExactlyTheDocumentedFields) {
@@ -84,7 +85,7 @@ TEST(Composite, EncodedJsonHasExactlyTheDocumentedFields) {
   EXPECT_EQ(j.keys, documented_keys);
   EXPECT_EQ(j["symbol"], "BTC-USDT");
   EXPECT_EQ(j["last"], "85205.70");
-  EXPECT_EQ(j["ts"], "1764061234000");
+  EXPECT_EQ(j["ts"], "1764061234000000");
   EXPECT_EQ(j["recv_ts"], "1764061234001234");
   EXPECT_EQ(j["venues"], "binance");
   EXPECT_EQ(j["stale"], "false");
@@ -301,15 +302,15 @@ TEST(Composite, QuantityTravelsWithItsPrice) {
 
 TEST(Composite, NewestTimestampsWin) {
   const tick ticks[] = {
-      make_tick(venue_id::binance, btc, {{tf_last, "1"}}, 1764061234000, 1764061234000900),
-      make_tick(venue_id::okx, btc, {{tf_last, "1"}}, 1764061235000, 1764061234000100),
-      make_tick(venue_id::kraken, btc, {{tf_last, "1"}}, 1764061233000, 1764061234000500),
+      make_tick(venue_id::binance, btc, {{tf_last, "1"}}, 1764061234000000, 1764061234000900),
+      make_tick(venue_id::okx, btc, {{tf_last, "1"}}, 1764061235000000, 1764061234000100),
+      make_tick(venue_id::kraken, btc, {{tf_last, "1"}}, 1764061233000000, 1764061234000500),
   };
   const composite_ticker c = compose(ticks);
-  EXPECT_EQ(c.value.exchange_ts_ms, 1764061235000);
+  EXPECT_EQ(c.value.exchange_ts_us, 1764061235000000);
   EXPECT_EQ(c.value.recv_ts_us, 1764061234000900);
   const auto j = parse_ticker_json(encode(c));
-  EXPECT_EQ(j["ts"], "1764061235000");
+  EXPECT_EQ(j["ts"], "1764061235000000");
   EXPECT_EQ(j["recv_ts"], "1764061234000900");
 }
 
@@ -413,8 +414,9 @@ TEST(Composite, EachFieldComesFromTheVenuesThatCarryIt) {
   // Only binance reports a volume: a sum over some venues would understate it, so none.
   EXPECT_FALSE(c.value.has(tf_volume_base));
   const auto j = parse_ticker_json(encode(c));
-  const std::vector<std::string> expected = {"symbol", "last",    "open_24h", "change_pct", "bid",
-                                             "ts",     "recv_ts", "venues",   "stale"};
+  // No venue sent an event time: no ts (docs/PROTOCOL.md, Conventions).
+  const std::vector<std::string> expected = {"symbol", "last",    "open_24h", "change_pct",
+                                             "bid",    "recv_ts", "venues",   "stale"};
   EXPECT_EQ(j.keys, expected);
   EXPECT_EQ(j["change_pct"], "9.09");  // (12 - 11) / 11 = 9.0909…%
   EXPECT_EQ(j["venues"], "binance,okx,bybit,kraken");
@@ -509,13 +511,31 @@ TEST(CompositeOutliers, BandIsExactAtItsEdge) {
 }
 
 TEST(CompositeVenue, VenueTickerNamesItsVenue) {
-  const tick t = test::make_tick(venue_id::okx, 0, {{tf_last, "85205.7"}}, 1764061234000, 5);
+  const tick t = test::make_tick(venue_id::okx, 0, {{tf_last, "85205.7"}}, 1764061234000000, 5);
   composite_ticker c = compose(std::span<const tick>(&t, 1));
   c.stale = true;
   std::string out;
   encode_venue_ticker(out, "BTC-USDT", venue_id::okx, c);
-  EXPECT_EQ(out, R"({"symbol":"BTC-USDT","last":"85205.7","ts":1764061234000,"recv_ts":5,)"
+  EXPECT_EQ(out, R"({"symbol":"BTC-USDT","last":"85205.7","ts":1764061234000000,"recv_ts":5,)"
                  R"("venue":"okx","stale":true})");
+}
+
+// Issue 17: a Kraken snapshot without "timestamp" was served with "ts":0 (1970). A venue that
+// sent no event time has none: the key is left out, on the venue channel and the composite.
+TEST(CompositeVenue, NoVenueTimeIsLeftOutNotWrittenAsZero) {
+  const tick t = test::make_tick(venue_id::kraken, 0, {{tf_last, "85205.7"}}, 0, 5);
+  const composite_ticker c = compose(std::span<const tick>(&t, 1));
+  std::string venue;
+  encode_venue_ticker(venue, "BTC-USDT", venue_id::kraken, c);
+  EXPECT_EQ(venue, R"({"symbol":"BTC-USDT","last":"85205.7","recv_ts":5,)"
+                   R"("venue":"kraken","stale":false})");
+  EXPECT_EQ(encode(c), R"({"symbol":"BTC-USDT","last":"85205.7","recv_ts":5,)"
+                       R"("venues":["kraken"],"stale":false})");
+  // With another venue's time, the composite states that one.
+  const tick both[] = {
+      t, test::make_tick(venue_id::okx, 0, {{tf_last, "85205.9"}}, 1764061234000000, 4)};
+  EXPECT_NE(encode(compose(both)).find(R"("ts":1764061234000000,"recv_ts":5,)"), std::string::npos)
+      << encode(compose(both));
 }
 
 }  // namespace

@@ -228,16 +228,17 @@ TEST(fng_encode, api_and_computed_sources) {
   m.value = 17;
   m.classification = "Extreme Fear";
   m.from = source::api;
-  m.timestamp_ms = 1'765'929'600'000;
+  m.timestamp_us = 1'765'929'600'000'000;
   m.time_until_update_s = 1234;
   m.computed = 22;
-  m.ts_ms = 1'765'960'000'123;
+  m.ts_us = 1'765'960'000'123'456;
   std::string out;
   encode(out, m);
-  EXPECT_EQ(out,
-            R"({"value":17,"value_classification":"Extreme Fear","source":"alternative.me",)"
-            R"("timestamp":1765929600000,"time_until_update_s":1234,)"
-            R"("computed":{"value":22,"value_classification":"Extreme Fear"},"ts":1765960000123})");
+  EXPECT_EQ(
+      out,
+      R"({"value":17,"value_classification":"Extreme Fear","source":"alternative.me",)"
+      R"("timestamp":1765929600000000,"time_until_update_s":1234,)"
+      R"("computed":{"value":22,"value_classification":"Extreme Fear"},"ts":1765960000123456})");
 
   m.from = source::computed;
   m.classification = "Say \"hi\"";
@@ -246,8 +247,8 @@ TEST(fng_encode, api_and_computed_sources) {
   out.clear();
   encode(out, m);
   EXPECT_EQ(out, R"({"value":17,"value_classification":"Say \"hi\"","source":"computed",)"
-                 R"("timestamp":1765929600000,"time_until_update_s":null,"computed":null,)"
-                 R"("ts":1765960000123})");
+                 R"("timestamp":1765929600000000,"time_until_update_s":null,"computed":null,)"
+                 R"("ts":1765960000123456})");
 }
 
 // ---- the URL -----------------------------------------------------------------------------

@@ -39,9 +39,9 @@ constexpr std::string_view documented_head = R"({
 })";
 constexpr std::string_view subscribe_ack =
     R"({"jsonrpc":"2.0","id":1,"result":"0x9ce59a13059e417087c02d3236a0b1cc"})";
-constexpr std::uint64_t documented_block = 0x1348c9;            // 1263817
-constexpr std::int64_t documented_base_fee = 0x14fce970;        // 352119152 wei
-constexpr std::int64_t documented_ts_ms = 0x56ffeff8LL * 1000;  // 2016-04-02
+constexpr std::uint64_t documented_block = 0x1348c9;                 // 1263817
+constexpr std::int64_t documented_base_fee = 0x14fce970;             // 352119152 wei
+constexpr std::int64_t documented_ts_us = 0x56ffeff8LL * 1'000'000;  // 2016-04-02
 
 // A head with a given number and base fee (hex), on our subscription.
 std::string head(std::string_view number, std::string_view base_fee,
@@ -137,17 +137,17 @@ TEST(gas_encode, the_documented_shape) {
   r.base_fee_wei = 352'114'000;
   r.priority_wei = {10'000'000, 50'000'000, 200'000'000};
   r.priority = priority_source::fee_history;
-  r.ts_ms = 1'734'000'000'000;
+  r.ts_us = 1'734'000'000'000'000;
   EXPECT_EQ(encoded(r),
             R"({"chain":"ETH","block":21456789,"base_fee_gwei":"0.352114",)"
             R"("priority_fee_gwei":{"slow":"0.01","standard":"0.05","fast":"0.2"},)"
             R"("total_gwei":{"slow":"0.362114","standard":"0.402114","fast":"0.552114"},)"
-            R"("ts":1734000000000,"stale":false})");
+            R"("ts":1734000000000000,"stale":false})");
   EXPECT_NE(encoded(r, true).find(R"("stale":true})"), std::string::npos);
   r.priority = priority_source::none;
   EXPECT_EQ(encoded(r),
             R"({"chain":"ETH","block":21456789,"base_fee_gwei":"0.352114",)"
-            R"("priority_fee_gwei":null,"total_gwei":null,"ts":1734000000000,"stale":false})");
+            R"("priority_fee_gwei":null,"total_gwei":null,"ts":1734000000000000,"stale":false})");
 }
 
 // ---- the conversation --------------------------------------------------------------------
@@ -157,10 +157,82 @@ TEST_F(gas_adapter, subscribes_to_new_heads_on_the_url_path) {
   EXPECT_EQ(a.target(""), "/");
   EXPECT_EQ(a.target("/v3/key?x=1"), "/v3/key?x=1");
   const auto messages = a.subscribe_messages();
-  ASSERT_EQ(messages.size(), 1u);
+  ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[0],
             R"({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]})");
+  // Issue 17: and the current block, so the channel does not wait a block interval.
+  EXPECT_EQ(
+      messages[1],
+      R"({"jsonrpc":"2.0","id":2,"method":"eth_getBlockByNumber","params":["latest",false]})");
   EXPECT_TRUE(a.keepalive_message().empty()) << "WebSocket pings keep a node connection alive";
+}
+
+// eth_getBlockByNumber("latest", false)'s reply: the header's fields and the block's own.
+std::string latest_block(std::string_view number, std::string_view base_fee) {
+  return R"({"jsonrpc":"2.0","id":2,"result":{"baseFeePerGas":)" + std::string(base_fee) +
+         R"(,"gasLimit":"0x1c9c380","hash":"0xab","number":)" + std::string(number) +
+         R"(,"size":"0x220","timestamp":"0x6553f100","transactions":["0x01"],"uncles":[]}})";
+}
+
+TEST_F(gas_adapter, the_latest_block_asked_at_connect_is_published_like_a_head) {
+  feed(subscribe_ack);
+  auto r = feed(latest_block(R"("0x1348c9")", R"("0x14fce970")"));
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.kind, frame_kind::data);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(
+      sent[0],
+      R"({"jsonrpc":"2.0","id":3,"method":"eth_feeHistory","params":["0x5","0x1348c9",[10,50,90]]})");
+  r = feed(fee_history(3, five_rewards));
+  EXPECT_EQ(r.readings, 1u);
+  ASSERT_EQ(readings.size(), 1u);
+  EXPECT_EQ(readings[0].block, documented_block);
+  EXPECT_EQ(readings[0].base_fee_wei, documented_base_fee);
+  EXPECT_EQ(readings[0].ts_us, 1'700'000'000'000'000);
+  EXPECT_EQ(readings[0].priority_wei[1], 50'000'000);
+  // The next head follows as usual.
+  feed(head(R"("0x1348ca")", R"("0x14fce971")"));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(sent[0].find(R"("id":4)"), std::string::npos) << sent[0];
+}
+
+TEST_F(gas_adapter, a_latest_block_older_than_a_head_already_seen_is_ignored) {
+  feed(subscribe_ack);
+  feed(head(R"("0x101")", R"("0x2")"));
+  ASSERT_EQ(sent.size(), 1u);
+  const auto r = feed(latest_block(R"("0x101")", R"("0x2")"));  // the same block, answered late
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.kind, frame_kind::control);
+  EXPECT_TRUE(sent.empty()) << "nothing asked for it";
+  feed(latest_block(R"("0x100")", R"("0x1")"));
+  EXPECT_TRUE(sent.empty());
+  feed(fee_history(3, five_rewards));
+  ASSERT_EQ(readings.size(), 1u);
+  EXPECT_EQ(readings[0].block, 0x101u);
+  // After a reconnect the same block is not published again; a newer one is.
+  a.reset();
+  feed(subscribe_ack);
+  feed(latest_block(R"("0x101")", R"("0x2")"));
+  EXPECT_TRUE(sent.empty());
+  feed(latest_block(R"("0x102")", R"("0x3")"));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(sent[0].find(R"("0x102")"), std::string::npos) << sent[0];
+}
+
+TEST_F(gas_adapter, a_refused_or_empty_latest_block_leaves_it_to_new_heads) {
+  feed(subscribe_ack);
+  auto r = feed(R"({"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"x"}})");
+  EXPECT_EQ(r.error, feed_errc::venue_error);
+  r = feed(R"({"jsonrpc":"2.0","id":2,"result":null})");
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.kind, frame_kind::control);
+  r = feed(R"({"jsonrpc":"2.0","id":2,"result":{"number":"0x10"}})");  // before London
+  EXPECT_EQ(r.error, feed_errc::unexpected_shape);
+  EXPECT_TRUE(sent.empty());
+  EXPECT_TRUE(readings.empty());
+  feed(head(R"("0x100")", R"("0x1")"));
+  feed(fee_history(3, five_rewards));
+  EXPECT_EQ(readings.size(), 1u);
 }
 
 TEST_F(gas_adapter, a_documented_head_asks_for_fee_history_then_publishes_the_block) {
@@ -178,9 +250,9 @@ TEST_F(gas_adapter, a_documented_head_asks_for_fee_history_then_publishes_the_bl
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(
       sent[0],
-      R"({"jsonrpc":"2.0","id":2,"method":"eth_feeHistory","params":["0x5","0x1348c9",[10,50,90]]})");
+      R"({"jsonrpc":"2.0","id":3,"method":"eth_feeHistory","params":["0x5","0x1348c9",[10,50,90]]})");
 
-  r = feed(fee_history(2, five_rewards));
+  r = feed(fee_history(3, five_rewards));
   EXPECT_EQ(r.error, feed_errc::ok);
   EXPECT_EQ(r.kind, frame_kind::data);
   EXPECT_EQ(r.readings, 1u);
@@ -189,7 +261,7 @@ TEST_F(gas_adapter, a_documented_head_asks_for_fee_history_then_publishes_the_bl
   const reading& got = readings[0];
   EXPECT_EQ(got.block, documented_block);
   EXPECT_EQ(got.base_fee_wei, documented_base_fee);
-  EXPECT_EQ(got.ts_ms, documented_ts_ms);
+  EXPECT_EQ(got.ts_us, documented_ts_us);
   EXPECT_EQ(got.priority, priority_source::fee_history);
   // Per percentile, the median of the five blocks.
   EXPECT_EQ(got.priority_wei[0], 10'000'000);
@@ -199,14 +271,14 @@ TEST_F(gas_adapter, a_documented_head_asks_for_fee_history_then_publishes_the_bl
             R"({"chain":"ETH","block":1263817,"base_fee_gwei":"0.352119152",)"
             R"("priority_fee_gwei":{"slow":"0.01","standard":"0.05","fast":"0.2"},)"
             R"("total_gwei":{"slow":"0.362119152","standard":"0.402119152","fast":"0.552119152"},)"
-            R"("ts":1459613688000,"stale":false})");
+            R"("ts":1459613688000000,"stale":false})");
 }
 
 TEST_F(gas_adapter, reply_fields_may_come_in_any_order) {
   feed(subscribe_ack);
   feed(head(R"("0x10")", R"("0x3b9aca00")"));
   const auto r = feed(
-      R"({"result":{"reward":[["0x1","0x2","0x3"]],"oldestBlock":"0x10"},"id":2,"jsonrpc":"2.0"})");
+      R"({"result":{"reward":[["0x1","0x2","0x3"]],"oldestBlock":"0x10"},"id":3,"jsonrpc":"2.0"})");
   EXPECT_EQ(r.error, feed_errc::ok);
   ASSERT_EQ(readings.size(), 1u);
   EXPECT_EQ(readings[0].priority_wei[2], 3);
@@ -215,7 +287,7 @@ TEST_F(gas_adapter, reply_fields_may_come_in_any_order) {
 TEST_F(gas_adapter, an_even_number_of_blocks_takes_the_lower_median) {
   feed(head(R"("0x10")", R"("0x1")"));
   feed(fee_history(
-      2,
+      3,
       R"([["0x4","0x40","0x400"],["0x1","0x10","0x100"],["0x3","0x30","0x300"],["0x2","0x20","0x200"]])"));
   ASSERT_EQ(readings.size(), 1u);
   EXPECT_EQ(readings[0].priority_wei[0], 2);
@@ -228,20 +300,20 @@ TEST_F(gas_adapter, a_refused_fee_history_falls_back_to_max_priority_fee) {
   feed(head(R"("0x100")", R"("0x3b9aca00")"));
   ASSERT_EQ(sent.size(), 1u);
   auto r = feed(
-      R"({"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"the method eth_feeHistory does not exist/is not available"}})");
+      R"({"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"the method eth_feeHistory does not exist/is not available"}})");
   EXPECT_EQ(r.error, feed_errc::venue_error) << "counted as a parse error";
   EXPECT_TRUE(readings.empty());
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(sent[0], R"({"jsonrpc":"2.0","id":3,"method":"eth_maxPriorityFeePerGas","params":[]})");
+  EXPECT_EQ(sent[0], R"({"jsonrpc":"2.0","id":4,"method":"eth_maxPriorityFeePerGas","params":[]})");
 
-  r = feed(R"({"jsonrpc":"2.0","id":3,"result":"0x3b9aca00"})");
+  r = feed(R"({"jsonrpc":"2.0","id":4,"result":"0x3b9aca00"})");
   EXPECT_EQ(r.error, feed_errc::ok);
   ASSERT_EQ(readings.size(), 1u);
   EXPECT_EQ(readings[0].priority, priority_source::max_priority_fee);
   EXPECT_EQ(encoded(readings[0]),
             R"({"chain":"ETH","block":256,"base_fee_gwei":"1","priority_fee_gwei":{"slow":"1",)"
             R"("standard":"1","fast":"1"},"total_gwei":{"slow":"2","standard":"2","fast":"2"},)"
-            R"("ts":1700000000000,"stale":false})");
+            R"("ts":1700000000000000,"stale":false})");
 
   // The rest of this connection asks for the suggestion straight away...
   feed(head(R"("0x101")", R"("0x3b9aca00")"));
@@ -252,13 +324,13 @@ TEST_F(gas_adapter, a_refused_fee_history_falls_back_to_max_priority_fee) {
   feed(head(R"("0x102")", R"("0x3b9aca00")"));
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_NE(sent[0].find("eth_feeHistory"), std::string::npos) << sent[0];
-  EXPECT_NE(sent[0].find(R"("id":2)"), std::string::npos) << "ids start over: " << sent[0];
+  EXPECT_NE(sent[0].find(R"("id":3)"), std::string::npos) << "ids start over: " << sent[0];
 }
 
 TEST_F(gas_adapter, with_no_priority_fee_at_all_the_block_goes_out_with_nulls) {
   feed(head(R"("0x100")", R"("0x7")"));
-  feed(R"({"jsonrpc":"2.0","id":2,"error":{"code":-32000,"message":"busy"}})");
-  const auto r = feed(R"({"jsonrpc":"2.0","id":3,"error":{"code":-32000,"message":"busy"}})");
+  feed(R"({"jsonrpc":"2.0","id":3,"error":{"code":-32000,"message":"busy"}})");
+  const auto r = feed(R"({"jsonrpc":"2.0","id":4,"error":{"code":-32000,"message":"busy"}})");
   EXPECT_EQ(r.error, feed_errc::venue_error);
   ASSERT_EQ(readings.size(), 1u);
   EXPECT_EQ(readings[0].priority, priority_source::none);
@@ -268,11 +340,11 @@ TEST_F(gas_adapter, with_no_priority_fee_at_all_the_block_goes_out_with_nulls) {
 
 TEST_F(gas_adapter, a_failed_request_reuses_the_last_priority_fees_learnt) {
   feed(head(R"("0x100")", R"("0x1")"));
-  feed(fee_history(2, five_rewards));
+  feed(fee_history(3, five_rewards));
   ASSERT_EQ(readings.size(), 1u);
   feed(head(R"("0x101")", R"("0x2")"));
-  feed(R"({"jsonrpc":"2.0","id":3,"error":{"code":-32000,"message":"x"}})");
-  feed(R"({"jsonrpc":"2.0","id":4,"result":"0xzz"})");  // a garbled suggestion
+  feed(R"({"jsonrpc":"2.0","id":4,"error":{"code":-32000,"message":"x"}})");
+  feed(R"({"jsonrpc":"2.0","id":5,"result":"0xzz"})");  // a garbled suggestion
   ASSERT_EQ(readings.size(), 2u);
   EXPECT_EQ(readings[1].block, 0x101u);
   EXPECT_EQ(readings[1].priority, priority_source::fee_history);
@@ -281,7 +353,7 @@ TEST_F(gas_adapter, a_failed_request_reuses_the_last_priority_fees_learnt) {
 
 TEST_F(gas_adapter, a_head_still_waiting_when_the_next_comes_is_published_with_what_is_known) {
   feed(head(R"("0x100")", R"("0x1")"));
-  feed(fee_history(2, five_rewards));
+  feed(fee_history(3, five_rewards));
   feed(head(R"("0x101")", R"("0x2")"));
   const auto r = feed(head(R"("0x102")", R"("0x3")"));  // 0x101's answer never came
   EXPECT_EQ(r.readings, 1u);
@@ -289,9 +361,9 @@ TEST_F(gas_adapter, a_head_still_waiting_when_the_next_comes_is_published_with_w
   EXPECT_EQ(readings[1].block, 0x101u);
   EXPECT_EQ(readings[1].priority_wei[2], 200'000'000);
   // A late answer for 0x101 only refreshes the estimate; 0x102 is published by its own.
-  feed(fee_history(3, R"([["0x1","0x2","0x3"]])"));
+  feed(fee_history(4, R"([["0x1","0x2","0x3"]])"));
   EXPECT_EQ(readings.size(), 2u);
-  feed(fee_history(4, R"([["0x4","0x5","0x6"]])"));
+  feed(fee_history(5, R"([["0x4","0x5","0x6"]])"));
   ASSERT_EQ(readings.size(), 3u);
   EXPECT_EQ(readings[2].block, 0x102u);
   EXPECT_EQ(readings[2].priority_wei[0], 4);
@@ -300,7 +372,7 @@ TEST_F(gas_adapter, a_head_still_waiting_when_the_next_comes_is_published_with_w
 TEST_F(gas_adapter, replies_from_a_previous_connection_are_ignored) {
   feed(head(R"("0x100")", R"("0x1")"));
   a.reset();
-  const auto r = feed(fee_history(2, five_rewards));
+  const auto r = feed(fee_history(3, five_rewards));
   EXPECT_EQ(r.error, feed_errc::ok);
   EXPECT_EQ(r.kind, frame_kind::control);
   EXPECT_TRUE(readings.empty());
@@ -318,9 +390,9 @@ TEST_F(gas_adapter, heads_of_another_subscription_are_not_ours) {
 
 TEST_F(gas_adapter, a_head_without_a_timestamp_uses_the_receive_time) {
   feed(head(R"("0x100")", R"("0x1")", ""));
-  feed(fee_history(2, five_rewards));
+  feed(fee_history(3, five_rewards));
   ASSERT_EQ(readings.size(), 1u);
-  EXPECT_EQ(readings[0].ts_ms, 1'700'000'000'123);
+  EXPECT_EQ(readings[0].ts_us, 1'700'000'000'123'456);
 }
 
 // ---- malformed and edge frames -----------------------------------------------------------
@@ -369,7 +441,7 @@ TEST_F(gas_adapter, bad_and_oversized_quantities_are_bad_numbers) {
 
 TEST_F(gas_adapter, malformed_fee_history_falls_back_too) {
   feed(head(R"("0x10")", R"("0x1")"));
-  auto r = feed(fee_history(2, R"([["0x1","0x2"]])"));  // two percentiles, not three
+  auto r = feed(fee_history(3, R"([["0x1","0x2"]])"));  // two percentiles, not three
   EXPECT_EQ(r.error, feed_errc::unexpected_shape);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_NE(sent[0].find("eth_maxPriorityFeePerGas"), std::string::npos);
@@ -385,7 +457,7 @@ TEST_F(gas_adapter, malformed_fee_history_falls_back_too) {
 
 TEST_F(gas_adapter, a_reward_that_is_not_a_quantity_is_a_bad_number) {
   feed(head(R"("0x10")", R"("0x1")"));
-  const auto r = feed(fee_history(2, R"([["0x1","0x2","huge"]])"));
+  const auto r = feed(fee_history(3, R"([["0x1","0x2","huge"]])"));
   EXPECT_EQ(r.error, feed_errc::bad_number);
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_NE(sent[0].find("eth_maxPriorityFeePerGas"), std::string::npos);
@@ -413,7 +485,7 @@ TEST_F(gas_adapter, rejected_frames) {
   EXPECT_TRUE(sent.empty());
   // Still working afterwards.
   feed(head(R"("0x10")", R"("0x1")"));
-  feed(fee_history(2, five_rewards));
+  feed(fee_history(3, five_rewards));
   EXPECT_EQ(readings.size(), 1u);
 }
 
@@ -422,9 +494,9 @@ TEST_F(gas_adapter, rejected_frames) {
 TEST_F(gas_adapter, survives_mutated_frames) {
   std::mt19937 rng(20261125);
   const std::vector<std::string> seeds = {
-      std::string(documented_head), std::string(subscribe_ack), fee_history(2, five_rewards),
-      R"({"jsonrpc":"2.0","id":3,"result":"0x3b9aca00"})",
-      R"({"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"x"}})"};
+      std::string(documented_head), std::string(subscribe_ack), fee_history(3, five_rewards),
+      R"({"jsonrpc":"2.0","id":4,"result":"0x3b9aca00"})",
+      R"({"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"x"}})"};
   constexpr std::string_view inserts = "{}[]\",:0xfn-e";
   std::size_t rejected = 0;
   for (int i = 0; i < 20'000; ++i) {
@@ -461,7 +533,7 @@ TEST_F(gas_adapter, survives_mutated_frames) {
   a.reset();
   feed(subscribe_ack);
   feed(head(R"("0x10")", R"("0x1")"));
-  feed(fee_history(2, five_rewards));
+  feed(fee_history(3, five_rewards));
   ASSERT_EQ(readings.size(), 1u);
   EXPECT_EQ(readings[0].priority_wei[1], 50'000'000);
 }

@@ -9,6 +9,7 @@
 
 #include "feeds/venues/kraken_adapter.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
+#include "tickerd/market/composite.hpp"
 
 namespace tickerd {
 namespace {
@@ -126,7 +127,7 @@ constexpr instrument_id eth_id = 1;
 constexpr instrument_id algo_id = 5;
 constexpr instrument_id btc_usd_id = 9;
 constexpr std::int64_t recv_ts = 1764061234001234;
-constexpr std::int64_t documented_ts_ms = 1695632671742;  // 2023-09-25T09:04:31.742648Z
+constexpr std::int64_t documented_ts_us = 1695632671742648;  // 2023-09-25T09:04:31.742648Z
 
 using field_list = std::vector<std::pair<std::string, std::string>>;  // key, raw JSON value
 
@@ -148,7 +149,7 @@ field_list btc_fields() {
       {"timestamp", R"("2025-11-25T09:00:34.000123Z")"},
   };
 }
-constexpr std::int64_t btc_ts_ms = 1764061234000;
+constexpr std::int64_t btc_ts_us = 1764061234000123;
 
 std::string object_of(const field_list& fields) {
   std::string s = "{";
@@ -235,7 +236,7 @@ class KrakenAdapter : public ::testing::Test {
   void expect_btc(const tick& t) {
     EXPECT_EQ(t.venue, venue_id::kraken);
     EXPECT_EQ(t.instrument, btc_id);
-    EXPECT_EQ(t.exchange_ts_ms, btc_ts_ms);
+    EXPECT_EQ(t.exchange_ts_us, btc_ts_us);
     EXPECT_EQ(t.recv_ts_us, recv_ts);
     EXPECT_EQ(str(t.last), "85205.7");
     EXPECT_EQ(str(t.open_24h), "86056.1");  // 85205.7 - (-850.4)
@@ -259,7 +260,7 @@ class KrakenAdapter : public ::testing::Test {
 void expect_documented_algo(const tick& t, decimal ask, decimal ask_qty) {
   EXPECT_EQ(t.venue, venue_id::kraken);
   EXPECT_EQ(t.instrument, algo_id);
-  EXPECT_EQ(t.exchange_ts_ms, documented_ts_ms);
+  EXPECT_EQ(t.exchange_ts_us, documented_ts_us);
   EXPECT_EQ(t.recv_ts_us, recv_ts);
   EXPECT_EQ(t.fields, all_fields);
   // Exact values with the venue's precision, not just equal numbers.
@@ -285,10 +286,24 @@ TEST_F(KrakenAdapter, DocumentedUpdateVerbatim) {
   expect_documented_algo(only_tick(documented_update), decimal(10035, 5), decimal(7400, 1));
 }
 
+// Issue 17: this snapshot was served as "ts":0 (1970). Parsed, composed and encoded as the
+// aggregator does, the venue's missing time is absent from the JSON; the receive time stays.
+TEST_F(KrakenAdapter, SnapshotWithoutTimestampIsServedWithoutTs) {
+  const tick t = only_tick(captured_btc_usd);
+  const composite_ticker c = compose(std::span<const tick>(&t, 1));
+  std::string json;
+  encode_venue_ticker(json, "BTC-USD", venue_id::kraken, c);
+  EXPECT_EQ(json.find(R"("ts")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("recv_ts":)" + std::to_string(recv_ts) + ","), std::string::npos) << json;
+  json.clear();
+  encode_ticker(json, "BTC-USD", c);
+  EXPECT_EQ(json.find(R"("ts")"), std::string::npos) << json;
+}
+
 TEST_F(KrakenAdapter, CapturedFrameWithoutTimestamp) {
   const tick& t = only_tick(captured_btc_usd);
   EXPECT_EQ(t.instrument, btc_usd_id);
-  EXPECT_EQ(t.exchange_ts_ms, 0);  // unknown: the aggregator keeps what it had
+  EXPECT_EQ(t.exchange_ts_us, 0);  // unknown: the aggregator keeps what it had
   EXPECT_EQ(t.fields, all_fields);
   EXPECT_EQ(str(t.bid_qty), "0.10000000");  // trailing zeros are the engine's precision
   EXPECT_EQ(str(t.volume_base), "4216.61829370");
@@ -423,7 +438,7 @@ TEST_F(KrakenAdapter, OptionalFieldsMayBeMissingOrNull) {
   }
   {
     const tick& t = only_tick(ticker_frame(with(btc_fields(), "timestamp", "null")));
-    EXPECT_EQ(t.exchange_ts_ms, 0);
+    EXPECT_EQ(t.exchange_ts_us, 0);
     EXPECT_EQ(t.fields, all_fields);
   }
   {
@@ -627,14 +642,14 @@ TEST_F(KrakenAdapter, EveryTruncationIsRejected) {
 TEST_F(KrakenAdapter, FailedFrameAppendsNothing) {
   // The first item is good, the second is not: the whole frame is rejected.
   std::vector<tick> out(1);
-  out[0].exchange_ts_ms = -5;
+  out[0].exchange_ts_us = -5;
   const std::string frame =
       ticker_frame(object_of(btc_fields()) + "," + object_of(with(btc_fields(), "bid", R"("1")")));
   const parse_result r = adapter_.parse(frame, recv_ts, out);
   EXPECT_EQ(r.error, feed_errc::unexpected_shape);
   EXPECT_EQ(r.unknown_symbols, 0u);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].exchange_ts_ms, -5);
+  EXPECT_EQ(out[0].exchange_ts_us, -5);
   // Also when the envelope turns out wrong after the data was read.
   const std::string late_type = std::string(R"({"channel":"ticker","data":[)") +
                                 object_of(btc_fields()) + R"(],"type":"partial"})";
@@ -666,7 +681,7 @@ TEST_F(KrakenAdapter, LargeFramesGrowTheBuffer) {
 
 TEST_F(KrakenAdapter, AppendsAndReusesAcrossFrames) {
   std::vector<tick> out(1);
-  out[0].exchange_ts_ms = -5;
+  out[0].exchange_ts_us = -5;
   const std::string good = ticker_frame(btc_fields());
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(adapter_.parse(good, recv_ts + i, out).error, feed_errc::ok);
@@ -676,7 +691,7 @@ TEST_F(KrakenAdapter, AppendsAndReusesAcrossFrames) {
     EXPECT_EQ(adapter_.parse(documented_heartbeat, recv_ts, out).kind, frame_kind::control);
   }
   ASSERT_EQ(out.size(), 201u);
-  EXPECT_EQ(out[0].exchange_ts_ms, -5);  // what was there is left alone
+  EXPECT_EQ(out[0].exchange_ts_us, -5);  // what was there is left alone
   EXPECT_EQ(out[1].recv_ts_us, recv_ts);
   EXPECT_EQ(out[1].instrument, btc_id);
   EXPECT_EQ(out[2].instrument, algo_id);
@@ -718,25 +733,25 @@ TEST(KrakenFactory, MakesKraken) {
   EXPECT_EQ(out[0].instrument, algo_id);
 }
 
-TEST(KrakenRfc3339, ParsesToMilliseconds) {
+TEST(KrakenRfc3339, ParsesToMicroseconds) {
   const std::pair<std::string_view, std::int64_t> cases[] = {
-      {"2023-09-25T09:04:31.742648Z", 1695632671742},
-      {"2022-12-25T09:30:59.123456Z", 1671960659123},
-      {"2024-05-19T16:45:24.204654Z", 1716137124204},
-      {"2000-02-29T23:59:59.999Z", 951868799999},
+      {"2023-09-25T09:04:31.742648Z", 1695632671742648},
+      {"2022-12-25T09:30:59.123456Z", 1671960659123456},
+      {"2024-05-19T16:45:24.204654Z", 1716137124204654},
+      {"2000-02-29T23:59:59.999Z", 951868799999000},
       {"1970-01-01T00:00:00Z", 0},
-      {"1970-01-01T00:00:00.1Z", 100},
-      {"1970-01-01T00:00:00.123456789123Z", 123},
-      {"1969-12-31T23:59:59.5Z", -500},  // floor, not towards zero
-      {"2023-09-25t09:04:31.742648z", 1695632671742},
-      {"2023-09-25T10:04:31.742+01:00", 1695632671742},
-      {"2023-09-25T08:34:31.742-00:30", 1695632671742},
-      {"2016-12-31T23:59:60Z", 1483228800000},  // a leap second reads as the next second
-      {"9999-12-31T23:59:59.999Z", 253402300799999},
+      {"1970-01-01T00:00:00.1Z", 100000},
+      {"1970-01-01T00:00:00.123456789123Z", 123456},
+      {"1969-12-31T23:59:59.5Z", -500000},  // floor, not towards zero
+      {"2023-09-25t09:04:31.742648z", 1695632671742648},
+      {"2023-09-25T10:04:31.742+01:00", 1695632671742000},
+      {"2023-09-25T08:34:31.742-00:30", 1695632671742000},
+      {"2016-12-31T23:59:60Z", 1483228800000000},  // a leap second reads as the next second
+      {"9999-12-31T23:59:59.999Z", 253402300799999000},
   };
   for (const auto& [text, ms] : cases) {
     std::int64_t got = 42;
-    EXPECT_TRUE(parse_rfc3339_ms(text, got)) << text;
+    EXPECT_TRUE(parse_rfc3339_us(text, got)) << text;
     EXPECT_EQ(got, ms) << text;
   }
   for (std::string_view bad : {"",
@@ -762,7 +777,7 @@ TEST(KrakenRfc3339, ParsesToMilliseconds) {
                                "2023-09-25T09:04:31.74a8Z",
                                " 2023-09-25T09:04:31Z"}) {
     std::int64_t got = 42;
-    EXPECT_FALSE(parse_rfc3339_ms(bad, got)) << bad;
+    EXPECT_FALSE(parse_rfc3339_us(bad, got)) << bad;
   }
 }
 

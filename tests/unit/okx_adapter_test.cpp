@@ -195,7 +195,7 @@ class OkxAdapter : public ::testing::Test {
   void expect_btc(const tick& t) {
     EXPECT_EQ(t.venue, venue_id::okx);
     EXPECT_EQ(t.instrument, btc_id);
-    EXPECT_EQ(t.exchange_ts_ms, 1764061234000);
+    EXPECT_EQ(t.exchange_ts_us, 1764061234000000);
     EXPECT_EQ(t.recv_ts_us, recv_ts);
     EXPECT_EQ(str(t.last), "85205.7");
     EXPECT_EQ(str(t.open_24h), "86056.1");
@@ -219,7 +219,7 @@ TEST_F(OkxAdapter, DocumentedPushExampleVerbatim) {
   const tick& t = only_tick(documented_push);
   EXPECT_EQ(t.venue, venue_id::okx);
   EXPECT_EQ(t.instrument, btc_id);
-  EXPECT_EQ(t.exchange_ts_ms, 1597026383085);
+  EXPECT_EQ(t.exchange_ts_us, 1597026383085000);
   EXPECT_EQ(t.recv_ts_us, recv_ts);
   EXPECT_EQ(t.fields, all_fields);
   // Exact values with the venue's precision, not just equal numbers.
@@ -302,13 +302,13 @@ TEST_F(OkxAdapter, SeveralTickersInOnePush) {
   // All or nothing: a bad second item takes back the first item's tick, and ticks the caller
   // already had are left alone.
   out_.assign(1, tick{});
-  out_[0].exchange_ts_ms = -77;
+  out_[0].exchange_ts_us = -77;
   const std::string bad = object_of(with(btc_fields(), "last", R"("x")"));
   const parse_result failed = adapter_.parse(push_of({object_of(btc_fields()), bad}), 1, out_);
   EXPECT_EQ(failed.error, feed_errc::bad_number);
   EXPECT_EQ(failed.unknown_symbols, 0u);
   ASSERT_EQ(out_.size(), 1u);
-  EXPECT_EQ(out_[0].exchange_ts_ms, -77);
+  EXPECT_EQ(out_[0].exchange_ts_us, -77);
 }
 
 TEST_F(OkxAdapter, DerivativeVolumesAreCountedInBaseCurrency) {
@@ -354,7 +354,7 @@ TEST_F(OkxAdapter, OptionalFieldsMayBeMissingNullOrEmpty) {
     // Minimal: only the three required fields.
     const tick& t = only_tick(R"({"data":[{"instId":"BTC-USDT","last":"1.5","ts":"7"}]})");
     EXPECT_EQ(t.fields, tf_last);
-    EXPECT_EQ(t.exchange_ts_ms, 7);
+    EXPECT_EQ(t.exchange_ts_us, 7000);
     EXPECT_TRUE(t.last.identical(decimal(15, 1)));
   }
   {
@@ -470,13 +470,13 @@ TEST_F(OkxAdapter, HugeButValidValues) {
   const field_list f =
       with(with(with(btc_fields(), "last", R"("99999999999999999999999999999999999999")"), "vol24h",
                 R"("0.000000000000000000000000000001")"),
-           "ts", R"("9223372036854775807")");
+           "ts", R"("9223372036854775")");
   const tick& t = only_tick(push_of(f));
   EXPECT_EQ(t.last.to_string(), "99999999999999999999999999999999999999");
   EXPECT_TRUE(t.volume_base.identical(decimal(1, 30)));
-  EXPECT_EQ(t.exchange_ts_ms, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(t.exchange_ts_us, 9223372036854775000);  // the largest ms that fits in µs
   const tick& z = only_tick(push_of(with(btc_fields(), "ts", R"("0")")));
-  EXPECT_EQ(z.exchange_ts_ms, 0);
+  EXPECT_EQ(z.exchange_ts_us, 0);
 }
 
 TEST_F(OkxAdapter, NotJson) {

@@ -173,7 +173,7 @@ TEST_F(bybit_fixture, SubscribeAcksThenBookSnapshotThenData) {
   EXPECT_TRUE(book.bid.identical(spec.price(s0.bid + offset)));
   EXPECT_TRUE(book.ask.identical(spec.price(s0.ask + offset)));
   EXPECT_TRUE(book.bid_qty.identical(spec.qty(s0.bid_qty)));
-  EXPECT_EQ(book.exchange_ts_ms, t0_us / 1000);
+  EXPECT_EQ(book.exchange_ts_us, t0_us / 1000 * 1000);  // Bybit sends ms
 
   now += 250'000;
   step(0);
@@ -186,7 +186,7 @@ TEST_F(bybit_fixture, SubscribeAcksThenBookSnapshotThenData) {
   const symbol_state& s = model.symbol(0).state();
   EXPECT_EQ(t.fields, tf_last | tf_open | tf_high | tf_low | tf_volume_base | tf_volume_quote |
                           tf_change_pct);
-  EXPECT_EQ(t.exchange_ts_ms, 1764061234817);
+  EXPECT_EQ(t.exchange_ts_us, 1764061234817000);
   EXPECT_EQ(t.last, spec.price(s.last + offset));  // trailing zeros trimmed: equal, not identical
   EXPECT_EQ(t.open_24h, spec.price(s.open_24h + offset));
   EXPECT_EQ(t.high_24h, spec.price(s.high_24h + offset));
@@ -296,7 +296,7 @@ TEST_F(bybit_fixture, LevelOneBookIsPushedAgainAfterThreeQuietSeconds) {
   EXPECT_NE(first, again);
   EXPECT_EQ(tail(first).substr(0, tail(first).find("\"cts\"")),
             tail(again).substr(0, tail(again).find("\"cts\"")));
-  EXPECT_EQ(read(again).exchange_ts_ms, (t0_us + 3 * second_us) / 1000);
+  EXPECT_EQ(read(again).exchange_ts_us, (t0_us + 3 * second_us) / 1000 * 1000);
   EXPECT_EQ(ep.stats().book_refreshes, 1u);
   // A market event that changes the top of book pushes a new "u" at once.
   now += 100'000;

@@ -341,7 +341,7 @@ TEST_F(coinbase_fixture, TickerIsEncodedOnceAndReadBackExactly) {
   ASSERT_EQ(out.size(), 1u);
   const tick& t = out[0];
   EXPECT_EQ(t.instrument, 3);
-  EXPECT_EQ(t.exchange_ts_ms, 1666222102061);
+  EXPECT_EQ(t.exchange_ts_us, 1666222102061769);
   const symbol_spec& spec = model.symbol(btc).spec();
   const symbol_state& s = model.symbol(btc).state();
   const int bps = coinbase::price_offset_bps(spec);
@@ -413,7 +413,7 @@ TEST(SimCoinbaseEncode, Times) {
     coinbase::append_time(out, us);
     std::int64_t ms = 0;
     ASSERT_TRUE(
-        coinbase_adapter::parse_time_ms(std::string_view(out).substr(1, out.size() - 2), ms))
+        coinbase_adapter::parse_time_us(std::string_view(out).substr(1, out.size() - 2), ms))
         << out;
     EXPECT_EQ(ms, us / 1000) << out;
   }

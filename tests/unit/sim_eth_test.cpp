@@ -141,9 +141,18 @@ TEST_F(sim_eth_rpc, new_heads_read_back_by_tickerds_adapter) {
   };
 
   for (const auto& m : reader.subscribe_messages()) handler->on_text(m);
+  ASSERT_EQ(conn.frames.size(), 2u) << "the subscription and the current block";
   relay(conn.take());
   EXPECT_EQ(reader.subscription().size(), 34u);
-  EXPECT_TRUE(conn.frames.empty()) << "nothing is pushed at subscribe time";
+  relay(conn.take());  // eth_getBlockByNumber("latest"): read as a head at once
+  ASSERT_EQ(requests.size(), 1u);
+  handler->on_text(requests.back());
+  requests.clear();
+  relay(conn.take());
+  ASSERT_EQ(readings.size(), 1u);
+  EXPECT_EQ(readings[0].block, ep.chain().head().number);
+  EXPECT_EQ(readings[0].ts_us, now_s * 1'000'000);
+  EXPECT_TRUE(conn.frames.empty()) << "no newHeads is pushed at subscribe time";
 
   for (int block = 0; block < 3; ++block) {
     clock_s += 12;
@@ -154,11 +163,11 @@ TEST_F(sim_eth_rpc, new_heads_read_back_by_tickerds_adapter) {
     handler->on_text(requests.back());
     requests.clear();
     relay(conn.take());
-    ASSERT_EQ(readings.size(), static_cast<std::size_t>(block + 1));
+    ASSERT_EQ(readings.size(), static_cast<std::size_t>(block + 2));
     const gas::reading& r = readings.back();
     EXPECT_EQ(r.block, b.number);
     EXPECT_EQ(r.base_fee_wei, static_cast<std::int64_t>(b.base_fee));
-    EXPECT_EQ(r.ts_ms, clock_s * 1000);
+    EXPECT_EQ(r.ts_us, clock_s * 1'000'000);
     EXPECT_EQ(r.priority, gas::priority_source::fee_history);
     // The median of the five newest blocks' tips at each percentile.
     for (std::size_t k = 0; k < gas::tier_count; ++k) {
@@ -218,6 +227,25 @@ TEST_F(sim_eth_rpc, other_methods) {
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":3,"method":"eth_blockNumber"})"), buf);
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":4,"method":"eth_chainId","params":[]})"),
             R"({"jsonrpc":"2.0","id":4,"result":"0x1"})");
+  // eth_getBlockByNumber: the header's fields and the block's own; null for an unknown block.
+  const auto& head = ep.chain().head();
+  EXPECT_EQ(
+      call(R"({"jsonrpc":"2.0","id":8,"method":"eth_getBlockByNumber","params":["latest",false]})"),
+      R"({"jsonrpc":"2.0","id":8,"result":)" + eth::encode_block(head) + "}");
+  const std::string block = eth::encode_block(head);
+  EXPECT_TRUE(block.starts_with(eth::encode_header(head).substr(0, 100))) << block;
+  EXPECT_TRUE(block.ends_with(R"(,"transactions":[],"uncles":[],"withdrawals":[]})")) << block;
+  std::snprintf(buf, sizeof buf, R"("0x%llx")", static_cast<unsigned long long>(head.number));
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":9,"method":"eth_getBlockByNumber","params":[)" +
+                 std::string(buf) + ",false]}"),
+            R"({"jsonrpc":"2.0","id":9,"result":)" + eth::encode_block(head) + "}");
+  std::snprintf(buf, sizeof buf, R"("0x%llx")", static_cast<unsigned long long>(head.number + 1));
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":10,"method":"eth_getBlockByNumber","params":[)" +
+                 std::string(buf) + ",false]}"),
+            R"({"jsonrpc":"2.0","id":10,"result":null})");
+  EXPECT_NE(call(R"({"jsonrpc":"2.0","id":11,"method":"eth_getBlockByNumber","params":[7]})")
+                .find(R"("code":-32602)"),
+            std::string::npos);
 
   const std::string sub =
       call(R"({"jsonrpc":"2.0","id":5,"method":"eth_subscribe","params":["newHeads"]})");

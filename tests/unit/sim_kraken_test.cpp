@@ -182,7 +182,7 @@ TEST_F(kraken_fixture, SubscribeAckThenSnapshotThenUpdates) {
       << update;
   EXPECT_TRUE(update.ends_with(R"(,"timestamp":"2025-11-25T09:00:34.567891Z"}]})")) << update;
   const tick t = expect_ticker(update, 0);
-  EXPECT_EQ(t.exchange_ts_ms, event_us / 1000);
+  EXPECT_EQ(t.exchange_ts_us, event_us);
   // The documented key order, numbers unquoted.
   const std::regex shape(
       R"re(^\{"channel":"ticker","type":"update","data":\[\{"symbol":"BTC/USDT","bid":\d+\.\d\d,"bid_qty":\d+\.\d{8},"ask":\d+\.\d\d,"ask_qty":\d+\.\d{8},"last":\d+\.\d\d,"volume":\d+\.\d{8},"vwap":\d+\.\d\d,"low":\d+\.\d\d,"high":\d+\.\d\d,"change":-?\d+\.\d\d,"change_pct":-?\d+\.\d\d,"timestamp":"[^"]+"\}\]\}$)re");
@@ -483,7 +483,7 @@ TEST(SimKraken, Rfc3339RoundTrip) {
     std::string out;
     kraken::append_rfc3339(out, us);
     std::int64_t ms = 0;
-    ASSERT_TRUE(parse_rfc3339_ms(out, ms)) << out;
+    ASSERT_TRUE(parse_rfc3339_us(out, ms)) << out;
     const std::int64_t floor_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
     EXPECT_EQ(ms, floor_ms) << out;
   }

@@ -191,7 +191,7 @@ TEST_F(okx_fixture, PushHasTheDocumentedFieldsInOrderAndReadsBackExactly) {
   const symbol_spec& spec = model.symbol(0).spec();
   const symbol_state view = okx::venue_view(model.symbol(0).state());
   EXPECT_EQ(t.instrument, 3);
-  EXPECT_EQ(t.exchange_ts_ms, 1764061234567);
+  EXPECT_EQ(t.exchange_ts_us, 1764061234567000);
   EXPECT_EQ(t.last, spec.price(view.last));
   EXPECT_EQ(t.bid, spec.price(view.bid));
   EXPECT_EQ(t.ask, spec.price(view.ask));

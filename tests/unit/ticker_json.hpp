@@ -58,7 +58,7 @@ struct field_value {
 };
 
 inline tick make_tick(venue_id venue, instrument_id instrument,
-                      std::initializer_list<field_value> values, std::int64_t ts_ms = 0,
+                      std::initializer_list<field_value> values, std::int64_t ts_us = 0,
                       std::int64_t recv_us = 0) {
   tick t;
   t.venue = venue;
@@ -67,7 +67,7 @@ inline tick make_tick(venue_id venue, instrument_id instrument,
     t.*member_of(v.field) = dec(v.text);
     t.fields = static_cast<std::uint16_t>(t.fields | v.field);
   }
-  t.exchange_ts_ms = ts_ms;
+  t.exchange_ts_us = ts_us;
   t.recv_ts_us = recv_us;
   return t;
 }

@@ -416,6 +416,7 @@ class floor_server {
     str("ask_qty", "A");
     o += R"(","ts":)";
     o += field(d, "E");
+    o += "000";  // Binance's ms as tickerd's µs (docs/PROTOCOL.md, Conventions)
     o += R"(,"recv_ts":)";
     o += std::to_string(recv_ts);
     o += R"(,"venues":["binance"],"stale":false}})";

@@ -111,7 +111,7 @@ function onUpstream(raw) {
     bid_qty: d.B,
     ask: d.a,
     ask_qty: d.A,
-    ts: d.E,
+    ts: d.E * 1000, // ms -> µs, as tickerd sends it
     recv_ts: recvTs,
     venues: ['binance'],
     stale: false,
@@ -150,7 +150,7 @@ function onClientMessage(ws, raw, isBinary) {
   const id = req.id;
   const withId = (msg) => (id === undefined ? msg : { type: msg.type, id, ...msg });
   if (req.op === 'ping') {
-    reply(ws, withId({ type: 'pong', ts: Date.now() }));
+    reply(ws, withId({ type: 'pong', ts: Date.now() * 1000 }));
     return;
   }
   if (req.op !== 'subscribe' && req.op !== 'unsubscribe') {

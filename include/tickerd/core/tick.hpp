@@ -39,7 +39,7 @@ struct tick {
   decimal bid_qty;
   decimal ask_qty;
   decimal venue_change_pct;         // as the venue reported it (percent)
-  std::int64_t exchange_ts_ms = 0;  // the venue's event time
+  std::int64_t exchange_ts_us = 0;  // the venue's event time (µs since the epoch); 0 = not sent
   std::int64_t recv_ts_us = 0;      // when tickerd read the upstream frame (µs since the epoch)
 
   bool has(tick_field f) const noexcept { return (fields & f) != 0; }

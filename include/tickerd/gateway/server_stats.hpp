@@ -77,6 +77,6 @@ struct redis_stats {
 
 // The `/v1/stats` body: totals over the shards, then each shard, then Redis.
 void encode_server_stats(std::string& out, std::span<const shard_stats* const> shards,
-                         const redis_stats* redis, std::int64_t ts_ms);
+                         const redis_stats* redis, std::int64_t ts_us);
 
 }  // namespace tickerd

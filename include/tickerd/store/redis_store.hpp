@@ -1,10 +1,10 @@
 // tickerd's state in Redis: the latest state and a capped history per channel, written by the
 // node that assigns `seq`, read back at start-up (warm start) and by edge nodes (the bus).
-// Key layout (docs/OPERATIONS.md):
-//   <prefix>:state:<channel>   hash   seq, epoch, data     latest state
-//   <prefix>:hist:<channel>    stream id <seq>-0, data     capped history (MAXLEN ~)
-//   <prefix>:bus:<channel>     pub/sub "<epoch> <seq> <data>"
-//   <prefix>:lease:ingest      string node id, PX ttl      which ingest node writes
+// Key layout (docs/OPERATIONS.md), <space> = key_space(cfg) = <prefix>:<store_format>:
+//   <space>:state:<channel>    hash   seq, epoch, data     latest state
+//   <space>:hist:<channel>     stream id <seq>-0, data     capped history (MAXLEN ~)
+//   <space>:bus:<channel>      pub/sub "<epoch> <seq> <data>"
+//   <space>:lease:ingest       string node id, PX ttl      which ingest node writes
 // Redis slow or down never blocks the caller: writes go to a bounded buffer, latest state wins
 // when it fills, and everything still buffered is written after the reconnect.
 #pragma once
@@ -39,6 +39,17 @@ struct redis_config {
   std::chrono::milliseconds lease_ttl{3'000};
   std::chrono::milliseconds warm_start_timeout{2'000};
 };
+
+// The stored JSON's format, part of every key. v2: every timestamp is µs since the epoch
+// (docs/PROTOCOL.md, Conventions); the unversioned keys of earlier releases held ms. A node
+// reads and writes only its own format's keys, so it never serves the other unit: after an
+// upgrade the first start is cold (a new epoch), and nodes of both formats sharing one Redis
+// during a rolling upgrade are two separate groups.
+inline constexpr std::string_view store_format = "v2";
+
+inline std::string key_space(const redis_config& cfg) {
+  return cfg.prefix + ':' + std::string(store_format);
+}
 
 // One channel as Redis has it.
 struct stored_channel {

@@ -220,7 +220,7 @@ void encode(std::string& out, const message& m) {
   json::append_key(out, "source");
   json::append_string(out, to_string(m.from));
   json::append_key(out, "timestamp");
-  json::append_int(out, m.timestamp_ms);
+  json::append_int(out, m.timestamp_us);
   json::append_key(out, "time_until_update_s");
   if (m.time_until_update_s) {
     json::append_int(out, *m.time_until_update_s);
@@ -238,7 +238,7 @@ void encode(std::string& out, const message& m) {
     out.append("null");
   }
   json::append_key(out, "ts");
-  json::append_int(out, m.ts_ms);
+  json::append_int(out, m.ts_us);
   out.push_back('}');
 }
 

@@ -92,10 +92,10 @@ struct message {
   int value = 0;
   std::string classification;
   source from = source::computed;
-  std::int64_t timestamp_ms = 0;                    // the value's own time
+  std::int64_t timestamp_us = 0;                    // the value's own time
   std::optional<std::int64_t> time_until_update_s;  // null when unknown
   std::optional<int> computed;                      // the computed index, null before data
-  std::int64_t ts_ms = 0;                           // when tickerd published this
+  std::int64_t ts_us = 0;                           // when tickerd published this
 };
 
 // Appends the fng `data` object (docs/PROTOCOL.md).

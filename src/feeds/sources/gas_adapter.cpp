@@ -142,7 +142,7 @@ void encode_reading(std::string& out, const reading& r, bool stale) {
   tiers("priority_fee_gwei", false);
   tiers("total_gwei", true);
   json::append_key(out, "ts");
-  json::append_int(out, r.ts_ms);
+  json::append_int(out, r.ts_us);
   json::append_key(out, "stale");
   out.append(stale ? "true" : "false");
   out.push_back('}');
@@ -157,7 +157,9 @@ std::string adapter::target(std::string_view url_path) const {
 }
 
 std::vector<std::string> adapter::subscribe_messages() const {
-  return {R"({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]})"};
+  // The current block too: newHeads says nothing until the next block (up to 12 s away).
+  return {R"({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]})",
+          R"({"jsonrpc":"2.0","id":2,"method":"eth_getBlockByNumber","params":["latest",false]})"};
 }
 
 void adapter::reset() noexcept {
@@ -166,7 +168,7 @@ void adapter::reset() noexcept {
   outgoing_.clear();
   pending_.reset();  // a head from the old connection will not be answered
   fee_history_refused_ = false;
-  next_id_ = subscribe_id + 1;
+  next_id_ = first_request_id;
 }
 
 void adapter::take_outgoing(std::vector<std::string>& out) {
@@ -193,7 +195,7 @@ parse_result adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
     if (dom::element method; obj["method"].get(method) == simdjson::SUCCESS) {
       return on_notification(obj, recv_ts_us);
     }
-    return on_response(obj);
+    return on_response(obj, recv_ts_us);
   } catch (...) {
     // Only allocation can throw here (a request, the median columns, the sink publishing).
     return fail(feed_errc::too_large);
@@ -220,48 +222,43 @@ parse_result adapter::on_notification(dom::object obj, std::int64_t recv_ts_us) 
     result.kind = frame_kind::control;  // someone else's subscription: not ours to read
     return result;
   }
-
   reading r;
-  bool present = false;
-  if (auto e = read_quantity(head, "number", r.block, present); e != feed_errc::ok || !present) {
-    result.error = e != feed_errc::ok ? e : feed_errc::unexpected_shape;  // null: a pending block
-    return result;
-  }
-  if (r.block > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    result.error = feed_errc::bad_number;  // the channel carries it as a JSON int64
-    return result;
-  }
-  std::uint64_t base_fee = 0;
-  if (auto e = read_quantity(head, "baseFeePerGas", base_fee, present); e != feed_errc::ok) {
+  if (auto e = read_head(head, recv_ts_us, r); e != feed_errc::ok) {
     result.error = e;
     return result;
   }
-  if (!present) {
-    result.error = feed_errc::unexpected_shape;  // before London (EIP-1559): no base fee
-    return result;
-  }
-  if (base_fee > max_fee_wei) {
-    result.error = feed_errc::bad_number;
-    return result;
-  }
-  r.base_fee_wei = static_cast<std::int64_t>(base_fee);
-  std::uint64_t seconds = 0;
-  if (auto e = read_quantity(head, "timestamp", seconds, present); e != feed_errc::ok) {
-    result.error = e;
-    return result;
-  }
-  constexpr std::uint64_t max_seconds = std::numeric_limits<std::int64_t>::max() / 1000;
-  if (present && seconds > max_seconds) {
-    result.error = feed_errc::bad_number;
-    return result;
-  }
-  r.ts_ms = present ? static_cast<std::int64_t>(seconds) * 1000 : recv_ts_us / 1000;
   result.kind = frame_kind::data;
   on_head(r, result);
   return result;
 }
 
-parse_result adapter::on_response(dom::object obj) {
+// A block header (a newHeads notification's result, or eth_getBlockByNumber's block, whose
+// extra fields are not read).
+feed_errc adapter::read_head(dom::object head, std::int64_t recv_ts_us, reading& r) noexcept {
+  bool present = false;
+  if (auto e = read_quantity(head, "number", r.block, present); e != feed_errc::ok || !present) {
+    return e != feed_errc::ok ? e : feed_errc::unexpected_shape;  // null: a pending block
+  }
+  if (r.block > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return feed_errc::bad_number;  // the channel carries it as a JSON int64
+  }
+  std::uint64_t base_fee = 0;
+  if (auto e = read_quantity(head, "baseFeePerGas", base_fee, present); e != feed_errc::ok) {
+    return e;
+  }
+  if (!present) return feed_errc::unexpected_shape;  // before London (EIP-1559): no base fee
+  if (base_fee > max_fee_wei) return feed_errc::bad_number;
+  r.base_fee_wei = static_cast<std::int64_t>(base_fee);
+  std::uint64_t seconds = 0;
+  if (auto e = read_quantity(head, "timestamp", seconds, present); e != feed_errc::ok) return e;
+  constexpr std::int64_t us_per_s = 1'000'000;
+  constexpr std::uint64_t max_seconds = std::numeric_limits<std::int64_t>::max() / us_per_s;
+  if (present && seconds > max_seconds) return feed_errc::bad_number;
+  r.ts_us = present ? static_cast<std::int64_t>(seconds) * us_per_s : recv_ts_us;
+  return feed_errc::ok;
+}
+
+parse_result adapter::on_response(dom::object obj, std::int64_t recv_ts_us) {
   parse_result result;
   result.kind = frame_kind::control;
   dom::element error;
@@ -290,6 +287,7 @@ parse_result adapter::on_response(dom::object obj) {
     }
     return result;
   }
+  if (id == latest_block_id) return on_latest_block(is_error, value, recv_ts_us);
 
   const auto it = std::find_if(outstanding_.begin(), outstanding_.end(),
                                [id](const request& r) { return r.id == id; });
@@ -339,10 +337,31 @@ parse_result adapter::on_response(dom::object obj) {
   return result;
 }
 
+parse_result adapter::on_latest_block(bool is_error, dom::element value, std::int64_t recv_ts_us) {
+  parse_result result;
+  result.kind = frame_kind::control;
+  const auto fail = [&result](feed_errc e) {
+    result.error = e;
+    return result;
+  };
+  if (is_error) return fail(feed_errc::venue_error);  // newHeads still brings the next block
+  if (value.is_null()) return result;                 // no block yet: the first comes by newHeads
+  dom::object block;
+  if (value.get(block) != simdjson::SUCCESS) return fail(feed_errc::unexpected_shape);
+  reading r;
+  if (auto e = read_head(block, recv_ts_us, r); e != feed_errc::ok) return fail(e);
+  // A head as new already came (by newHeads, or before a reconnect): this is older news.
+  if (newest_block_ && r.block <= *newest_block_) return result;
+  result.kind = frame_kind::data;
+  on_head(r, result);
+  return result;
+}
+
 void adapter::on_head(const reading& head, parse_result& result) {
   // A head still waiting when the next arrives (a slow node) goes out with the last
   // priority fees learnt rather than not at all.
   if (pending_) publish_pending(result);
+  newest_block_ = head.block;
   pending_ = head;
   request_priority(head.block, !fee_history_refused_);
 }

@@ -1,11 +1,16 @@
 // Ethereum fees (channel gas.ETH) from a node's WebSocket JSON-RPC: `eth_subscribe` `newHeads`
 // for each block's base fee, and for each new head an `eth_feeHistory` of the recent blocks'
 // priority-fee percentiles (falling back to `eth_maxPriorityFeePerGas` when the node refuses
-// it). Pure: bytes in, requests out (take_outgoing), a gas::reading out through the sink.
+// it). At connect it also asks for the current block (`eth_getBlockByNumber` "latest") and
+// reads it as a head, so the channel has a value at once rather than a block interval later.
+// Pure: bytes in, requests out (take_outgoing), a gas::reading out through the sink.
 //
 // Wire shapes (Ethereum JSON-RPC API, execution-apis; geth "Real-time Events"):
 //   → {"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}
+//   → {"jsonrpc":"2.0","id":2,"method":"eth_getBlockByNumber","params":["latest",false]}
 //   ← {"jsonrpc":"2.0","id":1,"result":"0x9ce59a13059e417087c02d3236a0b1cc"}
+//   ← {"jsonrpc":"2.0","id":2,"result":{"number":"0x1348c8","baseFeePerGas":"0x7",…}}
+//        the current block, read as a head: a reading at connect, not a block interval later
 //   ← {"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x9ce5…",
 //        "result":{"number":"0x1348c9","baseFeePerGas":"0x7","timestamp":"0x56ffeff8",…}}}
 //   → {"jsonrpc":"2.0","id":2,"method":"eth_feeHistory","params":["0x5","0x1348c9",[10,50,90]]}
@@ -71,7 +76,7 @@ struct reading {
   std::int64_t base_fee_wei = 0;  // the block's own baseFeePerGas
   std::array<std::int64_t, tier_count> priority_wei{};
   priority_source priority = priority_source::none;
-  std::int64_t ts_ms = 0;  // the block's timestamp (the header's seconds, as ms)
+  std::int64_t ts_us = 0;  // the block's timestamp (the header's seconds, as µs)
 };
 
 // Appends the gas.ETH `data` object (docs/PROTOCOL.md). Totals are base fee + priority fee of
@@ -90,6 +95,8 @@ class adapter final : public upstream_adapter {
   // Blocks each eth_feeHistory covers, the newest being the block just announced.
   static constexpr int fee_history_blocks = 5;
   static constexpr std::int64_t subscribe_id = 1;
+  static constexpr std::int64_t latest_block_id = 2;  // eth_getBlockByNumber("latest") at connect
+  static constexpr std::int64_t first_request_id = 3;
   // Requests still unanswered beyond this are forgotten (their late replies are ignored).
   static constexpr std::size_t max_outstanding = 16;
 
@@ -114,7 +121,11 @@ class adapter final : public upstream_adapter {
   };
 
   parse_result on_notification(simdjson::dom::object obj, std::int64_t recv_ts_us);
-  parse_result on_response(simdjson::dom::object obj);
+  parse_result on_response(simdjson::dom::object obj, std::int64_t recv_ts_us);
+  parse_result on_latest_block(bool is_error, simdjson::dom::element value,
+                               std::int64_t recv_ts_us);
+  static feed_errc read_head(simdjson::dom::object head, std::int64_t recv_ts_us,
+                             reading& r) noexcept;
   void on_head(const reading& head, parse_result& result);
   void request_priority(std::uint64_t block, bool fee_history);
   void publish_pending(parse_result& result);
@@ -124,9 +135,12 @@ class adapter final : public upstream_adapter {
   std::string subscription_;
   std::vector<request> outstanding_;
   std::vector<std::string> outgoing_;
-  std::optional<reading> pending_;    // the newest head, waiting for its priority fee
+  std::optional<reading> pending_;  // the newest head, waiting for its priority fee
+  // The newest head taken, kept across reconnects: the block asked for at connect is published
+  // only if it is newer (a reconnect does not publish the same block twice).
+  std::optional<std::uint64_t> newest_block_;
   bool fee_history_refused_ = false;  // this connection's node refused eth_feeHistory
-  std::int64_t next_id_ = subscribe_id + 1;
+  std::int64_t next_id_ = first_request_id;
   // The last priority fees learnt, kept across reconnects: the estimate for a head whose own
   // requests fail.
   std::array<std::int64_t, tier_count> last_priority_wei_{};

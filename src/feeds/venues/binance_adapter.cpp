@@ -119,7 +119,9 @@ feed_errc read_time(ondemand::value& v, ticker_fields& f) noexcept {
     return feed_errc::ok;
   }
   if (type != ondemand::json_type::number) return feed_errc::unexpected_shape;
-  if (auto e = v.get_int64().get(f.t.exchange_ts_ms)) return classify(e);
+  std::int64_t ms = 0;
+  if (auto e = v.get_int64().get(ms)) return classify(e);
+  if (auto e = venue_json::ms_to_us(ms, f.t.exchange_ts_us); e != feed_errc::ok) return e;
   f.have_time = true;
   return feed_errc::ok;
 }

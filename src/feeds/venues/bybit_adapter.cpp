@@ -421,6 +421,8 @@ parse_result bybit_adapter::parse(std::string_view frame, std::int64_t recv_ts_u
     return fail(feed_errc::unexpected_shape);
   }
   if (!f.have_data || !f.have_ts) return fail(feed_errc::unexpected_shape);
+  std::int64_t ts_us = 0;
+  if (auto e = venue_json::ms_to_us(f.ts, ts_us); e != feed_errc::ok) return fail(e);
   const std::string_view topic_symbol =
       f.topic.substr(is_ticker ? ticker_prefix.size() : book_prefix.size());
   std::string_view symbol = topic_symbol;
@@ -458,7 +460,7 @@ parse_result bybit_adapter::parse(std::string_view frame, std::int64_t recv_ts_u
   if (t.fields == 0) return result;  // nothing we publish changed (e.g. an empty delta)
   t.venue = venue_id::bybit;
   t.instrument = id;
-  t.exchange_ts_ms = f.ts;
+  t.exchange_ts_us = ts_us;
   t.recv_ts_us = recv_ts_us;
   out.push_back(t);
   return result;

@@ -240,7 +240,7 @@ std::int64_t days_from_civil(int y, int m, int d) noexcept {
 
 }  // namespace
 
-bool coinbase_adapter::parse_time_ms(std::string_view s, std::int64_t& ms) noexcept {
+bool coinbase_adapter::parse_time_us(std::string_view s, std::int64_t& us) noexcept {
   if (s.size() < time_min_chars) return false;
   int century = 0;
   int year2 = 0;
@@ -261,16 +261,16 @@ bool coinbase_adapter::parse_time_ms(std::string_view s, std::int64_t& ms) noexc
     return false;
   }
   std::size_t pos = 19;
-  int millis = 0;
+  int micros = 0;
   if (s[pos] == '.') {
     const std::size_t first = ++pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (pos - first < 3) millis = millis * 10 + (s[pos] - '0');
+      if (pos - first < 6) micros = micros * 10 + (s[pos] - '0');
       ++pos;
     }
     const std::size_t n = pos - first;
     if (n == 0) return false;
-    for (std::size_t i = n; i < 3; ++i) millis *= 10;  // ".5" is 500 ms
+    for (std::size_t i = n; i < 6; ++i) micros *= 10;  // ".5" is 500000 µs
   }
   if (pos >= s.size()) return false;
   int offset_s = 0;
@@ -289,7 +289,7 @@ bool coinbase_adapter::parse_time_ms(std::string_view s, std::int64_t& ms) noexc
   }
   const std::int64_t secs = days_from_civil(year, month, day) * seconds_per_day + hour * 3600 +
                             minute * 60 + second - offset_s;
-  ms = secs * 1000 + millis;  // millis >= 0, so this truncates towards the past
+  us = secs * 1'000'000 + micros;  // micros >= 0, so this truncates towards the past
   return true;
 }
 
@@ -372,9 +372,9 @@ parse_result coinbase_adapter::parse(std::string_view frame, std::int64_t recv_t
   if (f.product.kind != value_kind::text) return fail(feed_errc::unexpected_shape);
   if (f.sequence_kind == value_kind::other) return fail(feed_errc::unexpected_shape);
   const bool has_sequence = f.sequence_kind == value_kind::number;
-  std::int64_t time_ms = 0;  // 0: the venue gave no time (the aggregator keeps its previous one)
+  std::int64_t time_us = 0;  // 0: the venue gave no time (the aggregator keeps its previous one)
   if (f.time.kind == value_kind::text) {
-    if (!parse_time_ms(f.time.text, time_ms)) return fail(feed_errc::unexpected_shape);
+    if (!parse_time_us(f.time.text, time_us)) return fail(feed_errc::unexpected_shape);
   } else if (f.time.kind != value_kind::absent && f.time.kind != value_kind::null) {
     return fail(feed_errc::unexpected_shape);
   }
@@ -413,7 +413,7 @@ parse_result coinbase_adapter::parse(std::string_view frame, std::int64_t recv_t
   }
   t.venue = venue_id::coinbase;
   t.instrument = id;
-  t.exchange_ts_ms = time_ms;
+  t.exchange_ts_us = time_us;
   t.recv_ts_us = recv_ts_us;
   out.push_back(t);  // vector growth is the caller's; it reserves once and reuses
   return result;

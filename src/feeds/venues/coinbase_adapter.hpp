@@ -43,9 +43,9 @@ class coinbase_adapter final : public venue_adapter {
                      std::vector<tick>& out) noexcept override;
 
   // Parses "2022-10-19T23:28:22.061769Z" (any number of fraction digits, "Z" or a +hh:mm /
-  // -hh:mm offset) into ms since the epoch, truncating below the millisecond. False when the
+  // -hh:mm offset) into µs since the epoch, truncating below the microsecond. False when the
   // text is not such a timestamp.
-  static bool parse_time_ms(std::string_view text, std::int64_t& ms) noexcept;
+  static bool parse_time_us(std::string_view text, std::int64_t& us) noexcept;
 
  private:
   // Per product and per connection. Sequence numbers are per product on Coinbase.

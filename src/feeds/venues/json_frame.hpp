@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string_view>
 
@@ -47,6 +49,18 @@ inline feed_errc open_root(std::string_view frame, std::size_t max_bytes, padded
   if (auto e = doc.get_object().get(root)) {
     return e == simdjson::INCORRECT_TYPE ? classify_non_object(frame) : classify(e);
   }
+  return feed_errc::ok;
+}
+
+// A venue's millisecond event time as the protocol's microseconds (docs/PROTOCOL.md,
+// Conventions); bad_number when it does not fit in int64.
+inline feed_errc ms_to_us(std::int64_t ms, std::int64_t& us) noexcept {
+  constexpr std::int64_t per_ms = 1000;
+  if (ms > std::numeric_limits<std::int64_t>::max() / per_ms ||
+      ms < std::numeric_limits<std::int64_t>::min() / per_ms) {
+    return feed_errc::bad_number;
+  }
+  us = ms * per_ms;
   return feed_errc::ok;
 }
 

@@ -18,8 +18,8 @@
 // double. Kraken sends no open price: open_24h = last - change, exactly (decimal::sub), since
 // "change" is the 24 h change in quote currency. "volume" is base volume; there is no quote
 // volume ("vwap" * "volume" is not what Kraken would report, so it is left out). "timestamp"
-// (RFC 3339, added to v2 after its first release) becomes exchange_ts_ms; without it the tick
-// carries 0, which the aggregator treats as "unknown".
+// (RFC 3339, added to v2 after its first release) becomes exchange_ts_us; without it the tick
+// carries 0, which the aggregator treats as "unknown" and the encoder leaves out of the JSON.
 //
 // One pass over the fields with simdjson On-Demand; errors are values (nothing here throws).
 // The frame is copied into an adapter-owned padded buffer because the caller's buffer carries
@@ -146,11 +146,11 @@ feed_errc read_timestamp(ondemand::value& v, ticker_fields& f) noexcept {
   bool present = false;
   if (auto e = read_name(v, text, present); e != feed_errc::ok) return e;
   if (!present) {
-    f.t.exchange_ts_ms = 0;
+    f.t.exchange_ts_us = 0;
     return feed_errc::ok;
   }
-  if (!parse_rfc3339_ms(text, f.t.exchange_ts_ms)) {
-    f.t.exchange_ts_ms = 0;
+  if (!parse_rfc3339_us(text, f.t.exchange_ts_us)) {
+    f.t.exchange_ts_us = 0;
     return feed_errc::unexpected_shape;
   }
   return feed_errc::ok;
@@ -291,7 +291,7 @@ bool fixed_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) 
 
 }  // namespace
 
-bool parse_rfc3339_ms(std::string_view s, std::int64_t& ms) noexcept {
+bool parse_rfc3339_us(std::string_view s, std::int64_t& us) noexcept {
   // full-date "T" partial-time time-offset: 2023-09-25T09:04:31[.742648](Z|+01:00)
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!fixed_digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' ||
@@ -305,16 +305,16 @@ bool parse_rfc3339_ms(std::string_view s, std::int64_t& ms) noexcept {
     return false;
   }
   std::size_t pos = 19;
-  int frac_ms = 0;
+  int frac_us = 0;
   if (s[pos] == '.') {
     ++pos;
     const std::size_t first = pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (pos - first < 3) frac_ms = frac_ms * 10 + (s[pos] - '0');
+      if (pos - first < 6) frac_us = frac_us * 10 + (s[pos] - '0');
       ++pos;
     }
     if (pos == first) return false;
-    for (std::size_t n = pos - first; n < 3; ++n) frac_ms *= 10;
+    for (std::size_t n = pos - first; n < 6; ++n) frac_us *= 10;
   }
   if (pos >= s.size()) return false;
   int offset_min = 0;
@@ -334,7 +334,7 @@ bool parse_rfc3339_ms(std::string_view s, std::int64_t& ms) noexcept {
   if (pos != s.size()) return false;
   const std::int64_t seconds = days_from_civil(year, month, day) * 86'400 + hour * 3'600 +
                                minute * 60 + second - offset_min * 60;
-  ms = seconds * 1000 + frac_ms;
+  us = seconds * 1'000'000 + frac_us;
   return true;
 }
 

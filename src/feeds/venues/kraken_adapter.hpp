@@ -46,8 +46,8 @@ class kraken_adapter final : public venue_adapter {
 };
 
 // Parses an RFC 3339 timestamp ("2023-09-25T09:04:31.742648Z", any number of fraction digits,
-// "Z" or a numeric offset) to milliseconds since the epoch, truncating below the millisecond.
+// "Z" or a numeric offset) to microseconds since the epoch, truncating below the microsecond.
 // False when the text is not such a timestamp.
-bool parse_rfc3339_ms(std::string_view text, std::int64_t& ms) noexcept;
+bool parse_rfc3339_us(std::string_view text, std::int64_t& us) noexcept;
 
 }  // namespace tickerd

@@ -159,8 +159,7 @@ feed_errc read_ts(ondemand::value& v, ticker_fields& f) noexcept {
   std::int64_t ms = 0;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), ms);
   if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return feed_errc::bad_number;
-  f.t.exchange_ts_ms = ms;
-  return feed_errc::ok;
+  return venue_json::ms_to_us(ms, f.t.exchange_ts_us);
 }
 
 // One field of a tickers object, dispatched on the first letter and then the whole key.
