@@ -292,7 +292,8 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
   arm_event_sentinels(events);
   const parse_result r = adapter->parse(frame, recv, events);
   if (const char* e = check_trades_and_quotes(events, venue_id::binance, recv, r)) return e;
-  const std::size_t other_events = events.trades.size() + events.quotes.size() - 2 + r.trade_gaps;
+  // Events besides ticks; a dropped repeated trade id counts as its one result.
+  const std::size_t other_events = events.trades.size() + events.quotes.size() - 2;
 
   if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
@@ -303,7 +304,8 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
   } else if (r.kind == frame_kind::control) {
     if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
   } else {
-    if (added + r.unknown_symbols + other_events != 1) {
+    const std::size_t yielded = added + r.unknown_symbols + other_events;
+    if (yielded != 1 && !(yielded == 0 && r.trade_gaps == 1)) {
       return "a stream frame must yield one tick, trade or quote, or one unknown";
     }
   }
@@ -413,8 +415,12 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
         if (field.value.get_array().get(arr) != simdjson::SUCCESS) return "data is not an array";
         items = arr.size();
       }
-      if (data_keys == 1 && items != added + r.unknown_symbols) {
-        return "ticks + unknown symbols != data items";
+      // One tick (with its quote), trade or unknown symbol per item; a repeated trade id is
+      // dropped and counted in trade_gaps, which also counts published jumps.
+      const std::size_t per_item = added + events.trades.size() - 1;
+      if (data_keys == 1 && (items < per_item + r.unknown_symbols ||
+                             items > per_item + r.unknown_symbols + r.trade_gaps)) {
+        return "ticks + trades + unknown symbols != data items";
       }
     }
   }
@@ -1034,7 +1040,8 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
   arm_event_sentinels(events);
   const parse_result r = adapter->parse(frame, recv, events);
   if (const char* e = check_trades_and_quotes(events, venue_id::okx, recv, r)) return e;
-  const std::size_t other_events = events.trades.size() + events.quotes.size() - 2 + r.trade_gaps;
+  // Events besides ticks; a dropped repeated trade id counts as its one result.
+  const std::size_t other_events = events.trades.size() + events.quotes.size() - 2;
 
   if (out.empty() || out[0].exchange_ts_ms != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
@@ -1047,7 +1054,7 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
     }
   } else if (r.kind == frame_kind::control) {
     if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
-  } else if (added + r.unknown_symbols + other_events == 0) {
+  } else if (added + r.unknown_symbols + other_events + r.trade_gaps == 0) {
     return "a push must yield at least one event or unknown symbol";
   }
   for (std::size_t i = 1; i < out.size(); ++i) {
@@ -1090,8 +1097,12 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
         if (field.value.get_array().get(arr) != simdjson::SUCCESS) return "data is not an array";
         items = arr.size();
       }
-      if (data_keys == 1 && items != added + r.unknown_symbols) {
-        return "ticks + unknown symbols != data items";
+      // One tick, trade, quote or unknown symbol per item; a repeated trade id is dropped and
+      // counted in trade_gaps.
+      const std::size_t per_item = added + events.trades.size() - 1 + events.quotes.size() - 1;
+      if (data_keys == 1 && (items < per_item + r.unknown_symbols ||
+                             items > per_item + r.unknown_symbols + r.trade_gaps)) {
+        return "ticks + trades + quotes + unknown symbols != data items";
       }
     }
   }

@@ -631,7 +631,9 @@ parse_result bybit_adapter::parse(std::string_view frame, std::int64_t recv_ts_u
     q.venue = venue_id::bybit;
     q.instrument = id;
     q.venue_seq = f.have_update_id ? f.update_id : 0;
-    q.exchange_ts_us = f.ts * 1000;
+    // A "ts" no clock can reach (beyond year 292,000 in µs) is a time not sent.
+    constexpr std::int64_t max_ms = INT64_MAX / 1000;
+    q.exchange_ts_us = f.ts >= 0 && f.ts <= max_ms ? f.ts * 1000 : 0;
     q.recv_ts_us = recv_ts_us;
     events.quotes.push_back(q);
   }
