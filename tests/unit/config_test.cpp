@@ -490,9 +490,6 @@ TEST(Config, NodeHeartbeatAndDrain) {
   expect_error("[server]\nweb_root = \"\"\n", "server.web_root", {"empty"});
 }
 
-}  // namespace
-}  // namespace tickerd
-
 TEST(config, feed_streams_default_to_the_ticker_and_read_each_name) {
   EXPECT_EQ(load(with_feed("")).feeds.at(0).session.streams, fs_ticker);
   const auto s = load(with_feed(R"(streams = ["trades", "bbo", "ticker"])")).feeds.at(0).session;
@@ -507,3 +504,6 @@ TEST(config, feed_streams_refuse_unknown_names_empty_lists_and_non_strings) {
   expect_error(with_feed(R"(streams = [1])"), "feeds[0].streams", {"array of strings"});
   expect_error(with_feed(R"(streams = "trades")"), "feeds[0].streams", {"must be an array"});
 }
+
+}  // namespace
+}  // namespace tickerd
