@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "nlohmann_peers.hpp"
@@ -334,13 +335,22 @@ void run_ring(benchmark::State& state, venue_id venue, Parser& parser, const ven
     state.SkipWithError(problem.c_str());  // bench/run.sh fails on any benchmark error
     return;
   }
-  std::vector<tick> out;
+  // The adapter fills a market_events as feed_session's does; a peer fills ticks.
+  constexpr bool is_adapter = std::is_base_of_v<upstream_adapter, Parser>;
+  std::conditional_t<is_adapter, market_events, std::vector<tick>> events;
+  std::vector<tick>& out = [&]() -> std::vector<tick>& {
+    if constexpr (is_adapter) {
+      return events.ticks;
+    } else {
+      return events;
+    }
+  }();
   out.reserve(8);  // as feed_session does: reserved once, reused
   std::size_t k = 0;
   std::size_t errors = 0;
   for (auto _ : state) {
-    out.clear();
-    const auto r = parser.parse(s.frames[k], recv_ts_us, out);
+    events.clear();
+    const auto r = parser.parse(s.frames[k], recv_ts_us, events);
     errors += r.error != feed_errc::ok || out.size() != 1;
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();

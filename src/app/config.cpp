@@ -528,6 +528,19 @@ void read_feed(const toml::table* table, const std::string& prefix,
   t.millis("rollover_lead_ms", s.rollover_lead, 1, max_ms);
   t.integer("max_frame_bytes", s.max_frame_bytes, 1024, 64 << 20);
   t.boolean("verify_tls", s.verify_tls);
+  std::vector<std::string> streams;
+  t.strings("streams", streams);
+  if (t.array("streams") != nullptr) {
+    if (streams.empty()) fail(t.key("streams"), "must name at least one of ticker, trades, bbo");
+    s.streams = 0;
+    for (const auto& name : streams) {
+      const feed_stream bit = feed_stream_from_name(name);
+      if (bit == 0) {
+        fail(t.key("streams"), "unknown stream '" + name + "' (ticker, trades, bbo)");
+      }
+      s.streams = static_cast<feed_streams>(s.streams | bit);
+    }
+  }
   if (s.backoff_max < s.backoff_initial) {
     fail(t.key("backoff_max_ms"), "must not be below backoff_initial_ms");
   }

@@ -216,10 +216,13 @@ struct server::impl {
     for (std::size_t i = 0; i < cfg.feeds.size(); ++i) {
       const auto& f = cfg.feeds[i];
       const venue_id venue = f.session.venue;
-      auto adapter = make_venue_adapter(venue, symbol_maps[i]);
+      auto adapter = make_venue_adapter(venue, symbol_maps[i], f.session.streams);
+      // Trades and quotes are counted in the feed's stats; their channels come later.
       feeds.push_back(std::make_unique<feed_session>(
           ioc, client_tls(), f.session, std::move(adapter), stats[i],
-          [this](std::span<const tick> ticks) { market.on_ticks(ticks); },
+          [this](const market_events& events) {
+            if (!events.ticks.empty()) market.on_ticks(events.ticks);
+          },
           [this, venue](feed_state state) {
             log->info("feed {} is {}", to_string(venue), to_string(state));
             market.on_venue_fresh(venue, state == feed_state::up);

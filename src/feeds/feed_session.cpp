@@ -265,7 +265,7 @@ void validate(const feed_config& config, const url_parse_result& url) {
 
 struct feed_session::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& ioc, net::ssl::context* tls, feed_config config,
-       std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
+       std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, events_handler on_events,
        state_handler on_state);
 
   void start();
@@ -302,7 +302,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   const std::string target_;
   const std::string name_;  // the venue (or the configured name), for log lines
   feed_stats& stats_;
-  const tick_handler on_ticks_;
+  const events_handler on_events_;
   const state_handler on_state_;
   const std::shared_ptr<spdlog::logger> log_;
 
@@ -325,7 +325,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   std::int64_t up_since_ms_ = 0;  // since the last reconnect, across rollovers
   std::uint64_t next_connection_id_ = 1;
 
-  std::vector<tick> ticks_;            // reused for every frame
+  market_events events_;               // reused for every frame (keeps its capacity)
   std::vector<std::string> outgoing_;  // the adapter's replies to one frame
   std::int64_t next_error_log_ms_ = 0;
   std::uint64_t suppressed_errors_ = 0;
@@ -333,7 +333,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
 
 feed_session::impl::impl(net::io_context& ioc, net::ssl::context* tls, feed_config config,
                          std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
-                         tick_handler on_ticks, state_handler on_state)
+                         events_handler on_events, state_handler on_state)
     : ioc_(ioc),
       tls_(tls),
       config_(std::move(config)),
@@ -346,7 +346,7 @@ feed_session::impl::impl(net::io_context& ioc, net::ssl::context* tls, feed_conf
       target_(adapter_->target(url_.target)),
       name_(display_name(config_)),
       stats_(stats),
-      on_ticks_(std::move(on_ticks)),
+      on_events_(std::move(on_events)),
       on_state_(std::move(on_state)),
       log_(feeds_logger()),
       backoff_(config_.backoff_initial, config_.backoff_max, config_.healthy_after,
@@ -510,11 +510,12 @@ void feed_session::impl::on_frame(const connection_ptr& c, std::string_view fram
 
   const auto recv_us = wall_us();
   c->last_frame_ms = mono_ms();
-  ticks_.clear();
-  const parse_result result = adapter_->parse(frame, recv_us, ticks_);
+  events_.clear();
+  const parse_result result = adapter_->parse(frame, recv_us, events_);
   bump(stats_.messages);
   bump(stats_.unknown_symbols, result.unknown_symbols);
   bump(stats_.gaps, result.gaps);
+  bump(stats_.trade_gaps, result.trade_gaps);
   if (result.error != feed_errc::ok) report_parse_error(result.error, frame);
   // Replies go out even after a rejected frame: a JSON-RPC error can call for another request.
   outgoing_.clear();
@@ -536,10 +537,12 @@ void feed_session::impl::on_frame(const connection_ptr& c, std::string_view fram
   }
   // Readings went out through the adapter's own sink, even from a frame it rejected.
   if (result.readings != 0) bump(stats_.ticks, result.readings);
-  // A rejected frame delivers nothing, even ticks the parser appended before failing.
-  if (result.error != feed_errc::ok || ticks_.empty()) return;
-  bump(stats_.ticks, ticks_.size());
-  if (!stopped_ && on_ticks_) on_ticks_(std::span<const tick>(ticks_));
+  // A rejected frame delivers nothing, even events the parser appended before failing.
+  if (result.error != feed_errc::ok || events_.empty()) return;
+  bump(stats_.ticks, events_.ticks.size());
+  bump(stats_.trades, events_.trades.size());
+  bump(stats_.quotes, events_.quotes.size());
+  if (!stopped_ && on_events_) on_events_(events_);
 }
 
 void feed_session::impl::report_parse_error(feed_errc error, std::string_view frame) {
@@ -740,9 +743,9 @@ std::unique_ptr<ws_link> feed_session::impl::make_link() {
 
 feed_session::feed_session(net::io_context& ioc, net::ssl::context* tls, feed_config config,
                            std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
-                           tick_handler on_ticks, state_handler on_state)
+                           events_handler on_events, state_handler on_state)
     : impl_(std::make_shared<impl>(ioc, tls, std::move(config), std::move(adapter), stats,
-                                   std::move(on_ticks), std::move(on_state))) {}
+                                   std::move(on_events), std::move(on_state))) {}
 
 // Only allocation or a failing timer cancel can throw here; terminating is the right outcome.
 feed_session::~feed_session() {  // NOLINT(bugprone-exception-escape)

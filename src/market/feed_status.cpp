@@ -37,6 +37,9 @@ void encode_feed_status(std::string& out, std::span<const feed_status_entry> fee
     counter("parse_errors", s.parse_errors);
     counter("unknown_symbols", s.unknown_symbols);
     counter("gaps", s.gaps);
+    counter("trades", s.trades);
+    counter("quotes", s.quotes);
+    counter("trade_gaps", s.trade_gaps);
     out.push_back('}');
   }
   out.append("]}");

@@ -186,7 +186,7 @@ struct feed_counter {
   std::atomic<std::uint64_t> feed_stats::*member;
 };
 
-constexpr std::array<feed_counter, 8> feed_counters{{
+constexpr std::array<feed_counter, 11> feed_counters{{
     {"tickerd_feed_messages_total", "Upstream text frames read.", &feed_stats::messages},
     {"tickerd_feed_ticks_total", "Ticks (or gas readings) the feed's parser produced.",
      &feed_stats::ticks},
@@ -200,6 +200,12 @@ constexpr std::array<feed_counter, 8> feed_counters{{
     {"tickerd_feed_rollovers_total", "Planned make-before-break reconnects.",
      &feed_stats::rollovers},
     {"tickerd_feed_gaps_total", "Venue sequence gaps detected.", &feed_stats::gaps},
+    {"tickerd_feed_trades_total", "Trades the feed's parser produced.", &feed_stats::trades},
+    {"tickerd_feed_quotes_total", "Top-of-book updates the feed's parser produced.",
+     &feed_stats::quotes},
+    {"tickerd_feed_trade_gaps_total",
+     "Trade-id jumps detected, plus duplicate or older trade ids dropped.",
+     &feed_stats::trade_gaps},
 }};
 
 constexpr std::array<feed_state, 4> all_feed_states{feed_state::connecting, feed_state::up,

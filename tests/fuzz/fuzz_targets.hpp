@@ -29,6 +29,7 @@
 #include "tickerd/app/config.hpp"
 #include "tickerd/core/decimal.hpp"
 #include "tickerd/core/json_writer.hpp"
+#include "tickerd/core/market_events.hpp"
 #include "tickerd/core/url.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
@@ -212,6 +213,58 @@ inline const char* decimal_target(const std::uint8_t* data, std::size_t size) {
   return nullptr;
 }
 
+// Trades and quotes one venue frame appended after the sentinels at [0]: what every venue
+// target checks besides its ticks. Nothing from a failed or control frame; each event names a
+// configured instrument (0 or 1), the venue, the receive time, and exact decimals.
+inline constexpr feed_streams all_feed_streams = fs_ticker | fs_trades | fs_bbo;
+inline constexpr std::int64_t event_sentinel_ts = -77;
+
+inline void arm_event_sentinels(market_events& events) {
+  events.trades.assign(1, trade{});
+  events.trades[0].exchange_ts_us = event_sentinel_ts;
+  events.quotes.assign(1, top_of_book{});
+  events.quotes[0].exchange_ts_us = event_sentinel_ts;
+}
+
+inline bool round_trips(const decimal& d) {
+  if (d.scale() < 0 || d.scale() > decimal::max_scale) return false;
+  decimal again;
+  return decimal::parse(d.to_string(), again) == decimal_errc::ok && again.identical(d);
+}
+
+inline const char* check_trades_and_quotes(const market_events& events, venue_id venue,
+                                           std::int64_t recv, const parse_result& r) {
+  if (events.trades.empty() || events.trades[0].exchange_ts_us != event_sentinel_ts ||
+      events.quotes.empty() || events.quotes[0].exchange_ts_us != event_sentinel_ts) {
+    return "parse modified existing trades or quotes";
+  }
+  const std::size_t added = events.trades.size() + events.quotes.size() - 2;
+  if (r.error != feed_errc::ok && (added != 0 || r.trade_gaps != 0)) {
+    return "failed parse appended trades or quotes";
+  }
+  if (r.error == feed_errc::ok && r.kind == frame_kind::control && added != 0) {
+    return "control frame produced trades or quotes";
+  }
+  for (std::size_t i = 1; i < events.trades.size(); ++i) {
+    const trade& t = events.trades[i];
+    if (t.venue != venue) return "trade venue";
+    if (t.instrument != 0 && t.instrument != 1) return "trade instrument not configured";
+    if (t.recv_ts_us != recv) return "trade recv_ts";
+    if (t.id.empty()) return "trade without id";
+    if (t.side == taker_side::unknown) return "trade without a taker side";
+    if (!round_trips(t.price) || !round_trips(t.size)) return "trade decimal does not round-trip";
+  }
+  for (std::size_t i = 1; i < events.quotes.size(); ++i) {
+    const top_of_book& q = events.quotes[i];
+    if (q.venue != venue) return "quote venue";
+    if (q.instrument != 0 && q.instrument != 1) return "quote instrument not configured";
+    if (q.recv_ts_us != recv) return "quote recv_ts";
+    if (q.has_bid && (!round_trips(q.bid) || !round_trips(q.bid_size))) return "quote bid";
+    if (q.has_ask && (!round_trips(q.ask) || !round_trips(q.ask_size))) return "quote ask";
+  }
+  return nullptr;
+}
+
 // A reference frame that must always parse to exactly one tick.
 inline constexpr std::string_view binance_reference_frame =
     R"({"stream":"btcusdt@ticker","data":{"e":"24hrTicker","E":1764061234000,"s":"BTCUSDT",)"
@@ -228,14 +281,19 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
     return m;
   }();
   static const std::unique_ptr<venue_adapter> adapter =
-      make_venue_adapter(venue_id::binance, symbols);
-  static std::vector<tick> out;
+      make_venue_adapter(venue_id::binance, symbols, all_feed_streams);
+  static market_events events;
+  std::vector<tick>& out = events.ticks;
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
   out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
-  const parse_result r = adapter->parse(frame, recv, out);
+  arm_event_sentinels(events);
+  const parse_result r = adapter->parse(frame, recv, events);
+  if (const char* e = check_trades_and_quotes(events, venue_id::binance, recv, r)) return e;
+  // Events besides ticks; a dropped repeated trade id counts as its one result.
+  const std::size_t other_events = events.trades.size() + events.quotes.size() - 2;
 
   if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
@@ -246,7 +304,10 @@ inline const char* binance_target(const std::uint8_t* data, std::size_t size) {
   } else if (r.kind == frame_kind::control) {
     if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
   } else {
-    if (added + r.unknown_symbols != 1) return "a ticker frame must yield one tick or one unknown";
+    const std::size_t yielded = added + r.unknown_symbols + other_events;
+    if (yielded != 1 && !(yielded == 0 && r.trade_gaps == 1)) {
+      return "a stream frame must yield one tick, trade or quote, or one unknown";
+    }
   }
   for (std::size_t i = 1; i < out.size(); ++i) {
     const tick& t = out[i];
@@ -292,15 +353,18 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
     return m;
   }();
   static const std::unique_ptr<venue_adapter> adapter =
-      make_venue_adapter(venue_id::kraken, symbols);
-  static std::vector<tick> out;
+      make_venue_adapter(venue_id::kraken, symbols, all_feed_streams);
+  static market_events events;
+  std::vector<tick>& out = events.ticks;
   static simdjson::dom::parser reference;
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
   out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
-  const parse_result r = adapter->parse(frame, recv, out);
+  arm_event_sentinels(events);
+  const parse_result r = adapter->parse(frame, recv, events);
+  if (const char* e = check_trades_and_quotes(events, venue_id::kraken, recv, r)) return e;
 
   if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
@@ -351,8 +415,12 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
         if (field.value.get_array().get(arr) != simdjson::SUCCESS) return "data is not an array";
         items = arr.size();
       }
-      if (data_keys == 1 && items != added + r.unknown_symbols) {
-        return "ticks + unknown symbols != data items";
+      // One tick (with its quote), trade or unknown symbol per item; a repeated trade id is
+      // dropped and counted in trade_gaps, which also counts published jumps.
+      const std::size_t per_item = added + events.trades.size() - 1;
+      if (data_keys == 1 && (items < per_item + r.unknown_symbols ||
+                             items > per_item + r.unknown_symbols + r.trade_gaps)) {
+        return "ticks + trades + unknown symbols != data items";
       }
     }
   }
@@ -406,8 +474,9 @@ inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
     return m;
   }();
   static const std::unique_ptr<venue_adapter> adapter =
-      make_venue_adapter(venue_id::coinbase, symbols);
-  static std::vector<tick> out;
+      make_venue_adapter(venue_id::coinbase, symbols, all_feed_streams);
+  static market_events events;
+  std::vector<tick>& out = events.ticks;
   static simdjson::dom::parser reference;
 
   constexpr std::int64_t recv = 1234567;
@@ -433,7 +502,9 @@ inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
   // 1. With whatever sequence state the previous inputs left.
   out.assign(1, tick{});
   out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
-  const parse_result r = adapter->parse(frame, recv, out);
+  arm_event_sentinels(events);
+  const parse_result r = adapter->parse(frame, recv, events);
+  if (const char* e = check_trades_and_quotes(events, venue_id::coinbase, recv, r)) return e;
   if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   if (const char* f = check(r, out.size() - 1)) return f;
   for (std::size_t i = 1; i < out.size(); ++i) {
@@ -541,14 +612,17 @@ inline const char* bybit_target(const std::uint8_t* data, std::size_t size) {
     return m;
   }();
   static const std::unique_ptr<venue_adapter> adapter =
-      make_venue_adapter(venue_id::bybit, symbols);
-  static std::vector<tick> out;
+      make_venue_adapter(venue_id::bybit, symbols, all_feed_streams);
+  static market_events events;
+  std::vector<tick>& out = events.ticks;
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
   out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
-  const parse_result r = adapter->parse(frame, recv, out);
+  arm_event_sentinels(events);
+  const parse_result r = adapter->parse(frame, recv, events);
+  if (const char* e = check_trades_and_quotes(events, venue_id::bybit, recv, r)) return e;
 
   if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
@@ -561,7 +635,8 @@ inline const char* bybit_target(const std::uint8_t* data, std::size_t size) {
     }
   } else if (r.kind == frame_kind::control) {
     if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
-  } else if (added + r.unknown_symbols > 1) {
+  } else if (added > 1 || (added == 1 && r.unknown_symbols != 0)) {
+    // (A publicTrade frame may name several unknown symbols, one per trade.)
     return "one frame, one topic: at most one tick or one unknown symbol";
   }
   if (r.gaps != 0) return "gaps counted on level-1 snapshots";
@@ -952,15 +1027,21 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
     m.add("ETH-USDT", 1);
     return m;
   }();
-  static const std::unique_ptr<venue_adapter> adapter = make_venue_adapter(venue_id::okx, symbols);
-  static std::vector<tick> out;
+  static const std::unique_ptr<venue_adapter> adapter =
+      make_venue_adapter(venue_id::okx, symbols, all_feed_streams);
+  static market_events events;
+  std::vector<tick>& out = events.ticks;
   static simdjson::dom::parser reference;
 
   constexpr std::int64_t recv = 1234567;
   out.assign(1, tick{});
   out[0].exchange_ts_us = -77;  // a sentinel the parser must not touch
   const std::string_view frame(reinterpret_cast<const char*>(data), size);
-  const parse_result r = adapter->parse(frame, recv, out);
+  arm_event_sentinels(events);
+  const parse_result r = adapter->parse(frame, recv, events);
+  if (const char* e = check_trades_and_quotes(events, venue_id::okx, recv, r)) return e;
+  // Events besides ticks; a dropped repeated trade id counts as its one result.
+  const std::size_t other_events = events.trades.size() + events.quotes.size() - 2;
 
   if (out.empty() || out[0].exchange_ts_us != -77) return "parse modified existing ticks";
   const std::size_t added = out.size() - 1;
@@ -973,8 +1054,8 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
     }
   } else if (r.kind == frame_kind::control) {
     if (added != 0 || r.unknown_symbols != 0) return "control frame produced data";
-  } else if (added + r.unknown_symbols == 0) {
-    return "a push must yield at least one tick or unknown symbol";
+  } else if (added + r.unknown_symbols + other_events + r.trade_gaps == 0) {
+    return "a push must yield at least one event or unknown symbol";
   }
   for (std::size_t i = 1; i < out.size(); ++i) {
     const tick& t = out[i];
@@ -1016,8 +1097,12 @@ inline const char* okx_target(const std::uint8_t* data, std::size_t size) {
         if (field.value.get_array().get(arr) != simdjson::SUCCESS) return "data is not an array";
         items = arr.size();
       }
-      if (data_keys == 1 && items != added + r.unknown_symbols) {
-        return "ticks + unknown symbols != data items";
+      // One tick, trade, quote or unknown symbol per item; a repeated trade id is dropped and
+      // counted in trade_gaps.
+      const std::size_t per_item = added + events.trades.size() - 1 + events.quotes.size() - 1;
+      if (data_keys == 1 && (items < per_item + r.unknown_symbols ||
+                             items > per_item + r.unknown_symbols + r.trade_gaps)) {
+        return "ticks + trades + quotes + unknown symbols != data items";
       }
     }
   }

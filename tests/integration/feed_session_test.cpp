@@ -80,10 +80,15 @@ class test_adapter final : public venue_adapter {
     return script_.keepalive_interval;
   }
 
+  using upstream_adapter::parse;
+  // "T <native> <price>": a tick; "X <native> <price>": a trade and a quote at that price.
   parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
-                     std::vector<tick>& out) noexcept override {
+                     market_events& out) noexcept override {
     if (frame.starts_with("A ")) return {feed_errc::ok, frame_kind::control, 0};
-    if (!frame.starts_with("T ")) return {feed_errc::invalid_json, frame_kind::data, 0};
+    const bool trade_frame = frame.starts_with("X ");
+    if (!frame.starts_with("T ") && !trade_frame) {
+      return {feed_errc::invalid_json, frame_kind::data, 0};
+    }
     frame.remove_prefix(2);
     const auto space = frame.find(' ');
     if (space == std::string_view::npos) return {feed_errc::unexpected_shape, frame_kind::data, 0};
@@ -99,13 +104,26 @@ class test_adapter final : public venue_adapter {
     if (native == "BTCUSDT") id = 0;
     if (native == "ETHUSDT") id = 1;
     if (id == no_instrument) return {feed_errc::ok, frame_kind::data, 1};
+    if (trade_frame) {
+      trade tr;
+      tr.instrument = id;
+      tr.price = decimal(price, 0);
+      tr.recv_ts_us = recv_ts_us;
+      out.trades.push_back(tr);
+      top_of_book q;
+      q.instrument = id;
+      q.bid = decimal(price, 0);
+      q.has_bid = true;
+      out.quotes.push_back(q);
+      return {feed_errc::ok, frame_kind::data, 0};
+    }
     tick t;
     t.venue = venue_id::binance;
     t.instrument = id;
     t.fields = tf_last;
     t.last = decimal(price, 0);
     t.recv_ts_us = recv_ts_us;
-    out.push_back(t);
+    out.ticks.push_back(t);
     return {feed_errc::ok, frame_kind::data, 0};
   }
 
@@ -409,6 +427,7 @@ struct feed_fixture {
   net::ssl::context tls{net::ssl::context::tls_client};
   feed_stats stats;
   std::vector<tick> ticks;
+  std::vector<trade> trades;
   std::vector<feed_state> states;
   std::size_t tick_calls = 0;
   std::function<void()> after_ticks;  // runs inside the tick handler
@@ -417,9 +436,10 @@ struct feed_fixture {
   void start(const feed_config& config, adapter_script script = {}) {
     session = std::make_unique<feed_session>(
         ioc, &tls, config, std::make_unique<test_adapter>(std::move(script)), stats,
-        [this](std::span<const tick> batch) {
+        [this](const market_events& batch) {
           ++tick_calls;
-          ticks.insert(ticks.end(), batch.begin(), batch.end());
+          ticks.insert(ticks.end(), batch.ticks.begin(), batch.ticks.end());
+          trades.insert(trades.end(), batch.trades.begin(), batch.trades.end());
           if (after_ticks) after_ticks();
         },
         [this](feed_state s) { states.push_back(s); });
@@ -500,6 +520,28 @@ TEST(feed_session, receives_ticks_with_target_headers_and_subscription) {
   EXPECT_EQ(feed.stats.reconnects.load(), 0u);
   EXPECT_GE(feed.stats.last_message_wall_ms.load(), before_us / 1000);
   EXPECT_EQ(feed.states, std::vector<feed_state>{feed_state::up});
+}
+
+TEST(feed_session, delivers_trades_and_quotes_and_counts_them) {
+  test_server server;
+  feed_fixture feed;
+  feed.start(test_config(server.port()));
+  ASSERT_TRUE(feed.run_until([&] { return server.subscribed() == 1 && feed.connects() == 1; }));
+
+  server.send_all("X BTCUSDT 101");
+  server.send_all("T ETHUSDT 202");
+  server.send_all("X ETHUSDT 203");
+  ASSERT_TRUE(feed.run_until([&] { return feed.stats.messages.load() == 4; }));  // + the ack
+
+  ASSERT_EQ(feed.trades.size(), 2u);
+  EXPECT_EQ(feed.trades[0].instrument, 0);
+  EXPECT_TRUE(feed.trades[0].price.identical(decimal(101, 0)));
+  EXPECT_EQ(feed.trades[1].instrument, 1);
+  EXPECT_EQ(feed.ticks.size(), 1u);
+  EXPECT_EQ(feed.tick_calls, 3u);  // one handler call per frame, whatever it carried
+  EXPECT_EQ(feed.stats.trades.load(), 2u);
+  EXPECT_EQ(feed.stats.quotes.load(), 2u);
+  EXPECT_EQ(feed.stats.ticks.load(), 1u);
 }
 
 TEST(feed_session, parse_errors_are_counted_and_the_feed_keeps_going) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -505,6 +506,157 @@ TEST(BinanceFactory, ErrorAndStateNames) {
   EXPECT_EQ(to_string(feed_state::up), "up");
   EXPECT_EQ(to_string(feed_state::stale), "stale");
   EXPECT_EQ(to_string(feed_state::down), "down");
+}
+
+// ---- trades and top of book ----------------------------------------------------------------
+
+// "Trade Streams" payload from Binance's WebSocket Streams documentation
+// (developers.binance.com/docs/binance-spot-api-docs/web-socket-streams), comments removed,
+// inside the combined-stream wrapper tickerd subscribes with.
+constexpr std::string_view documented_trade = R"({"stream":"bnbbtc@trade","data":{
+  "e": "trade",
+  "E": 1672515782136,
+  "s": "BNBBTC",
+  "t": 12345,
+  "p": "0.001",
+  "q": "100",
+  "T": 1672515782136,
+  "m": true,
+  "M": true
+}})";
+
+// "Individual Symbol Book Ticker Streams" payload from the same page.
+constexpr std::string_view documented_book_ticker = R"({"stream":"bnbbtc@bookTicker","data":{
+  "u":400900217,
+  "s":"BNBBTC",
+  "b":"25.35190000",
+  "B":"31.21000000",
+  "a":"25.36520000",
+  "A":"40.66000000"
+}})";
+
+std::string trade_frame(std::string_view symbol, std::string_view id,
+                        std::string_view price = "1.5", std::string_view maker = "false") {
+  std::string lower(symbol);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return R"({"stream":")" + lower + R"(@trade","data":{"e":"trade","E":1,"s":")" +
+         std::string(symbol) + R"(","t":)" + std::string(id) + R"(,"p":")" + std::string(price) +
+         R"(","q":"2","T":1700000000123,"m":)" + std::string(maker) + "}}";
+}
+
+class BinanceStreams : public ::testing::Test {
+ protected:
+  parse_result parse(std::string_view frame) {
+    events_.clear();
+    return adapter_.parse(frame, recv_ts, events_);
+  }
+
+  binance_adapter adapter_{test_symbols(), fs_ticker | fs_trades | fs_bbo};
+  market_events events_;
+};
+
+TEST_F(BinanceStreams, documented_trade_is_one_exact_trade_with_the_taker_side) {
+  const parse_result r = parse(documented_trade);
+  ASSERT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.kind, frame_kind::data);
+  ASSERT_EQ(events_.trades.size(), 1u);
+  EXPECT_TRUE(events_.ticks.empty());
+  const trade& t = events_.trades[0];
+  EXPECT_EQ(t.venue, venue_id::binance);
+  EXPECT_EQ(t.instrument, bnb_id);
+  EXPECT_EQ(t.price.to_string(), "0.001");
+  EXPECT_EQ(t.size.to_string(), "100");
+  EXPECT_EQ(t.id.view(), "12345");
+  EXPECT_EQ(t.side, taker_side::sell);  // "m": the buyer was the maker, so the seller took
+  EXPECT_EQ(t.exchange_ts_us, 1672515782136000);
+  EXPECT_EQ(t.recv_ts_us, recv_ts);
+  ASSERT_EQ(parse(trade_frame("BTCUSDT", "7", "85205.70", "false")).error, feed_errc::ok);
+  ASSERT_EQ(events_.trades.size(), 1u);
+  EXPECT_EQ(events_.trades[0].side, taker_side::buy);
+  EXPECT_EQ(events_.trades[0].price.to_string(), "85205.70");
+}
+
+TEST_F(BinanceStreams, documented_book_ticker_is_one_top_of_book) {
+  const parse_result r = parse(documented_book_ticker);
+  ASSERT_EQ(r.error, feed_errc::ok);
+  ASSERT_EQ(events_.quotes.size(), 1u);
+  const top_of_book& q = events_.quotes[0];
+  EXPECT_EQ(q.venue, venue_id::binance);
+  EXPECT_EQ(q.instrument, bnb_id);
+  EXPECT_TRUE(q.has_bid);
+  EXPECT_TRUE(q.has_ask);
+  EXPECT_EQ(q.bid.to_string(), "25.35190000");
+  EXPECT_EQ(q.bid_size.to_string(), "31.21000000");
+  EXPECT_EQ(q.ask.to_string(), "25.36520000");
+  EXPECT_EQ(q.ask_size.to_string(), "40.66000000");
+  EXPECT_EQ(q.venue_seq, 400900217u);
+  EXPECT_EQ(q.exchange_ts_us, 0);  // a bookTicker carries no time
+  EXPECT_EQ(q.recv_ts_us, recv_ts);
+}
+
+TEST_F(BinanceStreams, trade_id_jumps_are_gaps_and_repeats_are_dropped_and_counted) {
+  EXPECT_EQ(parse(trade_frame("BTCUSDT", "100")).trade_gaps, 0u);
+  EXPECT_EQ(parse(trade_frame("BTCUSDT", "101")).trade_gaps, 0u);
+  EXPECT_EQ(parse(trade_frame("ETHUSDT", "5")).trade_gaps, 0u);  // per symbol
+  parse_result r = parse(trade_frame("BTCUSDT", "104"));
+  EXPECT_EQ(r.trade_gaps, 1u);
+  EXPECT_EQ(events_.trades.size(), 1u);  // a jump is still published
+  r = parse(trade_frame("BTCUSDT", "104"));
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.trade_gaps, 1u);
+  EXPECT_TRUE(events_.trades.empty());  // a duplicate is not published twice
+  r = parse(trade_frame("BTCUSDT", "102"));
+  EXPECT_EQ(r.trade_gaps, 1u);
+  EXPECT_TRUE(events_.trades.empty());  // nor an older trade
+  EXPECT_EQ(parse(trade_frame("BTCUSDT", "105")).trade_gaps, 0u);
+  adapter_.reset();  // a new connection starts over
+  r = parse(trade_frame("BTCUSDT", "50"));
+  EXPECT_EQ(r.trade_gaps, 0u);
+  EXPECT_EQ(events_.trades.size(), 1u);
+}
+
+TEST_F(BinanceStreams, malformed_trades_and_book_tickers_are_errors_and_yield_nothing) {
+  const std::string bad[] = {
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"q":"2","m":true}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"p":"1","m":true}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","p":"1","q":"2","m":true}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"p":"1","q":"2"}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1.5,"p":"1","q":"2","m":true}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":-1,"p":"1","q":"2","m":true}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"p":1,"q":"2","m":true}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","t":1,"p":"1","q":"2","m":"yes"}})",
+      R"({"stream":"btcusdt@trade","data":{"e":"aggTrade","s":"BTCUSDT","t":1,"p":"1","q":"2","m":true}})",
+      R"({"stream":"btcusdt@bookTicker","data":{"u":1,"b":"1","B":"1","a":"2","A":"1"}})",
+      R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1","a":"2","A":"1"}})",
+      R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT"}})",
+  };
+  for (const auto& frame : bad) {
+    const parse_result r = parse(frame);
+    EXPECT_EQ(r.error, feed_errc::unexpected_shape) << frame;
+    EXPECT_TRUE(events_.empty()) << frame;
+  }
+  EXPECT_EQ(parse(trade_frame("BTCUSDT", "1", "1.2.3")).error, feed_errc::bad_number);
+  EXPECT_TRUE(events_.empty());
+  EXPECT_EQ(parse(trade_frame("BTCUSDT", "1", "")).error, feed_errc::unexpected_shape);
+  EXPECT_EQ(parse(trade_frame("BTCUSDT", "2") + "x").error, feed_errc::invalid_json);
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST_F(BinanceStreams, unknown_symbols_are_counted_not_published) {
+  const parse_result r = parse(trade_frame("DOGEUSDT", "1"));
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.unknown_symbols, 1u);
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST(BinanceStreamsTarget, the_target_names_each_chosen_stream) {
+  symbol_map m;
+  m.add("BTCUSDT", 0);
+  EXPECT_EQ(binance_adapter(m).target("/stream"), "/stream?streams=btcusdt@ticker");
+  EXPECT_EQ(binance_adapter(m, fs_trades | fs_bbo).target("/stream"),
+            "/stream?streams=btcusdt@trade/btcusdt@bookTicker");
+  EXPECT_EQ(binance_adapter(m, fs_ticker | fs_trades | fs_bbo).target(""),
+            "/stream?streams=btcusdt@ticker/btcusdt@trade/btcusdt@bookTicker");
 }
 
 }  // namespace

@@ -938,5 +938,182 @@ TEST(BybitFactory, MakesABybitAdapter) {
   EXPECT_EQ(out.size(), 1u);
 }
 
+// ---- trades and top of book ----------------------------------------------------------------
+
+// "Trade" (…/docs/v5/websocket/public/trade) spot example, verbatim.
+constexpr std::string_view documented_public_trade = R"({
+    "topic": "publicTrade.BTCUSDT",
+    "type": "snapshot",
+    "ts": 1672304486868,
+    "data": [
+        {
+            "T": 1672304486865,
+            "s": "BTCUSDT",
+            "S": "Buy",
+            "v": "0.001",
+            "p": "16578.50",
+            "L": "PlusTick",
+            "i": "20f43950-d8dd-5b31-9112-a178eb6023af",
+            "BT": false
+        }
+    ]
+})";
+
+std::string bybit_trade(std::string_view symbol, std::string_view side, std::string_view id) {
+  return R"({"T":1700000000001,"s":")" + std::string(symbol) + R"(","S":")" + std::string(side) +
+         R"(","v":"0.5","p":"100.25","L":"ZeroMinusTick","i":")" + std::string(id) +
+         R"(","BT":false})";
+}
+
+// A level-1 orderbook message in the shape of the "Orderbook" page's example.
+std::string book1(std::string_view type, std::string_view bids, std::string_view asks,
+                  std::uint64_t u) {
+  return R"({"topic":"orderbook.1.BTCUSDT","type":")" + std::string(type) +
+         R"(","ts":1672304484978,"data":{"s":"BTCUSDT","b":)" + std::string(bids) + R"(,"a":)" +
+         std::string(asks) + R"(,"u":)" + std::to_string(u) + R"(,"seq":7961638724},)" +
+         R"("cts":1672304484976})";
+}
+
+class BybitStreams : public ::testing::Test {
+ protected:
+  parse_result parse(std::string_view frame) {
+    events_.clear();
+    return adapter_.parse(frame, recv_ts, events_);
+  }
+  bybit_adapter adapter_{test_symbols(), fs_trades | fs_bbo};
+  market_events events_;
+};
+
+TEST_F(BybitStreams, DocumentedPublicTradeIsOneExactTrade) {
+  const parse_result r = parse(documented_public_trade);
+  ASSERT_EQ(r.error, feed_errc::ok) << to_string(r.error);
+  ASSERT_EQ(events_.trades.size(), 1u);
+  const trade& t = events_.trades[0];
+  EXPECT_EQ(t.venue, venue_id::bybit);
+  EXPECT_EQ(t.instrument, btc_id);
+  EXPECT_EQ(t.side, taker_side::buy);
+  EXPECT_EQ(t.size.to_string(), "0.001");
+  EXPECT_EQ(t.price.to_string(), "16578.50");
+  EXPECT_EQ(t.id.view(), "20f43950-d8dd-5b31-9112-a178eb6023af");
+  EXPECT_EQ(t.exchange_ts_us, 1672304486865000);
+  EXPECT_EQ(t.recv_ts_us, recv_ts);
+  EXPECT_EQ(r.trade_gaps, 0u);  // Bybit ids are not numbered: nothing to check
+}
+
+TEST_F(BybitStreams, ManyTradesInOneFrameKeepTheirOrderWhateverTheKeyOrder) {
+  const std::string items = bybit_trade("BTCUSDT", "Sell", "a") + "," +
+                            bybit_trade("XRPUSDT", "Buy", "b") + "," +
+                            bybit_trade("ETHUSDT", "Buy", "c");
+  for (const std::string& frame :
+       {R"({"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[)" + items + "]}",
+        R"({"data":[)" + items + R"(],"type":"snapshot","topic":"publicTrade.BTCUSDT","ts":1})"}) {
+    const parse_result r = parse(frame);
+    ASSERT_EQ(r.error, feed_errc::ok) << frame;
+    EXPECT_EQ(r.unknown_symbols, 1u);
+    ASSERT_EQ(events_.trades.size(), 2u);
+    EXPECT_EQ(events_.trades[0].id.view(), "a");
+    EXPECT_EQ(events_.trades[0].side, taker_side::sell);
+    EXPECT_EQ(events_.trades[1].id.view(), "c");
+    EXPECT_EQ(events_.trades[1].instrument, eth_id);
+  }
+}
+
+TEST_F(BybitStreams, MalformedTradesFailTheWholeFrame) {
+  const std::string head = R"({"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":)";
+  const std::string bad[] = {
+      head + "[" + bybit_trade("BTCUSDT", "Buy", "a") + R"(,{"s":"BTCUSDT","S":"Buy"}]})",
+      head + "[" + bybit_trade("BTCUSDT", "Up", "a") + "]}",
+      head + R"([{"T":1,"s":"BTCUSDT","S":"Buy","v":0.5,"p":"1","i":"x"}]})",
+      head + R"([{"T":"x","s":"BTCUSDT","S":"Buy","v":"0.5","p":"1","i":"x"}]})",
+      head + R"([7]})",
+      head + R"({}})",
+  };
+  for (const auto& frame : bad) {
+    const parse_result r = parse(frame);
+    EXPECT_NE(r.error, feed_errc::ok) << frame;
+    EXPECT_TRUE(events_.empty()) << frame;
+  }
+  EXPECT_EQ(parse(head + R"([{"T":1,"s":"BTCUSDT","S":"Buy","v":"0.5.1","p":"1","i":"x"}]})").error,
+            feed_errc::bad_number);
+  const parse_result empty = parse(head + "[]}");
+  EXPECT_EQ(empty.error, feed_errc::ok);
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST_F(BybitStreams, LevelOneSnapshotsAndDeltasKeepTheTopOfBook) {
+  ASSERT_EQ(
+      parse(book1("snapshot", R"([["16493.50","0.006"]])", R"([["16611.00","0.029"]])", 1)).error,
+      feed_errc::ok);
+  ASSERT_EQ(events_.quotes.size(), 1u);
+  EXPECT_TRUE(events_.ticks.empty());  // no ticker stream chosen
+  top_of_book q = events_.quotes[0];
+  EXPECT_EQ(q.bid.to_string(), "16493.50");
+  EXPECT_EQ(q.ask_size.to_string(), "0.029");
+  EXPECT_EQ(q.venue_seq, 1u);
+  EXPECT_EQ(q.exchange_ts_us, 1672304484978000);
+
+  // A delta touching only the ask: the bid stays.
+  ASSERT_EQ(parse(book1("delta", "[]", R"([["16611.00","0.5"]])", 2)).error, feed_errc::ok);
+  q = events_.quotes.at(0);
+  EXPECT_TRUE(q.has_bid);
+  EXPECT_EQ(q.bid.to_string(), "16493.50");
+  EXPECT_EQ(q.ask_size.to_string(), "0.5");
+
+  // The best bid goes away and a new one takes its place in the same delta.
+  ASSERT_EQ(parse(book1("delta", R"([["16493.50","0"],["16490.00","1.25"]])", "[]", 3)).error,
+            feed_errc::ok);
+  q = events_.quotes.at(0);
+  EXPECT_EQ(q.bid.to_string(), "16490.00");
+  EXPECT_EQ(q.bid_size.to_string(), "1.25");
+
+  // A size "0" alone deletes the level: that side is empty until a new level comes.
+  ASSERT_EQ(parse(book1("delta", "[]", R"([["16611.00","0"]])", 4)).error, feed_errc::ok);
+  EXPECT_FALSE(events_.quotes.at(0).has_ask);
+  EXPECT_TRUE(events_.quotes.at(0).has_bid);
+
+  // A delete of a price that is not the best changes nothing.
+  ASSERT_EQ(parse(book1("delta", R"([["1.00","0"]])", "[]", 5)).error, feed_errc::ok);
+  EXPECT_EQ(events_.quotes.at(0).bid.to_string(), "16490.00");
+
+  // A new snapshot replaces both sides; a new connection forgets the book.
+  ASSERT_EQ(parse(book1("snapshot", R"([["10","1"]])", R"([["11","2"]])", 6)).error, feed_errc::ok);
+  EXPECT_EQ(events_.quotes.at(0).ask.to_string(), "11");
+  adapter_.reset();
+  ASSERT_EQ(parse(book1("delta", "[]", R"([["12","3"]])", 7)).error, feed_errc::ok);
+  EXPECT_FALSE(events_.quotes.at(0).has_bid);
+  EXPECT_EQ(events_.quotes.at(0).ask.to_string(), "12");
+}
+
+TEST_F(BybitStreams, MalformedBookLevelsAreErrors) {
+  EXPECT_EQ(parse(book1("snapshot", R"([["1"]])", "[]", 1)).error, feed_errc::unexpected_shape);
+  EXPECT_EQ(parse(book1("snapshot", R"([["1","x"]])", "[]", 1)).error, feed_errc::bad_number);
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST(BybitStreamsSubscribe, TopicsFollowTheChosenStreams) {
+  symbol_map m;
+  m.add("BTCUSDT", 0);
+  EXPECT_EQ(bybit_adapter(m).subscribe_messages(),
+            std::vector<std::string>{R"({"op":"subscribe","args":["tickers.BTCUSDT",)"
+                                     R"("orderbook.1.BTCUSDT"]})"});
+  EXPECT_EQ(bybit_adapter(m, fs_trades | fs_bbo).subscribe_messages(),
+            std::vector<std::string>{R"({"op":"subscribe","args":["orderbook.1.BTCUSDT",)"
+                                     R"("publicTrade.BTCUSDT"]})"});
+  EXPECT_EQ(bybit_adapter(m, fs_ticker | fs_trades | fs_bbo).subscribe_messages(),
+            std::vector<std::string>{R"({"op":"subscribe","args":["tickers.BTCUSDT",)"
+                                     R"("orderbook.1.BTCUSDT","publicTrade.BTCUSDT"]})"});
+}
+
+TEST(BybitStreamsTicks, TheTickerStreamStillReadsBidAndAskFromTheBook) {
+  symbol_map m;
+  m.add("BTCUSDT", 0);
+  bybit_adapter both(m, fs_ticker | fs_bbo);
+  market_events out;
+  ASSERT_EQ(both.parse(book1("snapshot", R"([["10","1"]])", R"([["11","2"]])", 1), 1, out).error,
+            feed_errc::ok);
+  EXPECT_EQ(out.ticks.size(), 1u);
+  EXPECT_EQ(out.quotes.size(), 1u);
+}
+
 }  // namespace
 }  // namespace tickerd

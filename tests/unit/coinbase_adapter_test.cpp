@@ -336,7 +336,6 @@ TEST_F(CoinbaseAdapter, OtherMessageTypesAreIgnored) {
           // support".
           R"({"type":"l2update","product_id":"BTC-USD","changes":[["buy","22356.270000","0.00000000"]],"time":"2022-08-04T15:25:05.010758Z"})",
           R"({"type":"snapshot","product_id":"BTC-USD","bids":[["10101.10","0.45054140"]],"asks":[["10102.55","0.57753524"]]})",
-          R"({"type":"match","trade_id":10,"sequence":50,"maker_order_id":"ac928c66","taker_order_id":"132fb6ae","time":"2014-11-07T08:19:27.028459Z","product_id":"BTC-USD","size":"5.23512","price":"400.23","side":"sell"})",
           R"({"type":"status","products":[],"currencies":[]})",
           // A type added later, carrying fields we would reject in a ticker.
           R"({"type":"ticker_v2","product_id":7,"price":1.5,"sequence":"x","time":"yesterday"})",
@@ -344,7 +343,8 @@ TEST_F(CoinbaseAdapter, OtherMessageTypesAreIgnored) {
     const parse_result r = control(frame);
     EXPECT_EQ(r.gaps, 0u);
   }
-  // None of them touched the sequence state of BTC-USD (the match said sequence 50).
+  // None of them touched the sequence state of BTC-USD. (A match is a trade now: see
+  // CoinbaseStreams below.)
   EXPECT_EQ(only_tick(ticker("BTC-USD", 10)).instrument, btc_usd);
   EXPECT_EQ(parse(ticker("BTC-USD", 11)).gaps, 0u);
 }
@@ -726,6 +726,154 @@ TEST(CoinbaseFactory, MakesCoinbase) {
   EXPECT_EQ(a->parse(documented_ticker, 1, out).error, feed_errc::ok);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].venue, venue_id::coinbase);
+}
+
+// ---- trades and top of book ----------------------------------------------------------------
+
+// "Match" example of Coinbase's Exchange WebSocket Channels page
+// (docs.cdp.coinbase.com/exchange/websocket-feed/channels#matches-channel), verbatim. Its side
+// is the maker's: a "sell" maker means the taker bought.
+constexpr std::string_view documented_match = R"({
+  "type": "match",
+  "trade_id": 10,
+  "sequence": 50,
+  "maker_order_id": "ac928c66-ca53-498f-9c13-a110027a60e8",
+  "taker_order_id": "132fb6ae-456b-4654-b4e0-d681ac05cea1",
+  "time": "2014-11-07T08:19:27.028459Z",
+  "product_id": "BTC-USD",
+  "size": "5.23512",
+  "price": "400.23",
+  "side": "sell"
+})";
+
+std::string match(std::string_view type, std::uint64_t id, std::string_view side = "buy",
+                  std::string_view product = "BTC-USD") {
+  return R"({"type":")" + std::string(type) + R"(","trade_id":)" + std::to_string(id) +
+         R"(,"sequence":1,"time":"2024-12-07T18:00:06.223523Z","product_id":")" +
+         std::string(product) + R"(","size":"0.5","price":"100000.01","side":")" +
+         std::string(side) + R"("})";
+}
+
+class CoinbaseStreams : public ::testing::Test {
+ protected:
+  parse_result parse(std::string_view frame) {
+    events_.clear();
+    return adapter_.parse(frame, recv_ts, events_);
+  }
+  coinbase_adapter adapter_{test_symbols(), fs_ticker | fs_trades | fs_bbo};
+  market_events events_;
+};
+
+TEST_F(CoinbaseStreams, DocumentedMatchIsATradeWithTheTakersSide) {
+  const parse_result r = parse(documented_match);
+  ASSERT_EQ(r.error, feed_errc::ok) << to_string(r.error);
+  EXPECT_EQ(r.kind, frame_kind::data);
+  ASSERT_EQ(events_.trades.size(), 1u);
+  const trade& t = events_.trades[0];
+  EXPECT_EQ(t.venue, venue_id::coinbase);
+  EXPECT_EQ(t.instrument, btc_usd);
+  EXPECT_EQ(t.id.view(), "10");
+  EXPECT_EQ(t.price.to_string(), "400.23");
+  EXPECT_EQ(t.size.to_string(), "5.23512");
+  EXPECT_EQ(t.side, taker_side::buy);             // the maker sold
+  EXPECT_EQ(t.exchange_ts_us, 1415348367028459);  // exact to the microsecond
+  EXPECT_EQ(t.recv_ts_us, recv_ts);
+  ASSERT_EQ(parse(match("match", 11, "buy")).error, feed_errc::ok);
+  EXPECT_EQ(events_.trades.at(0).side, taker_side::sell);
+}
+
+TEST_F(CoinbaseStreams, DocumentedTickerAlsoGivesTheTopOfBook) {
+  ASSERT_EQ(parse(documented_ticker).error, feed_errc::ok);
+  ASSERT_EQ(events_.ticks.size(), 1u);
+  ASSERT_EQ(events_.quotes.size(), 1u);
+  const top_of_book& q = events_.quotes[0];
+  EXPECT_EQ(q.instrument, eth_usd);
+  EXPECT_EQ(q.bid.to_string(), "1285.04");
+  EXPECT_EQ(q.bid_size.to_string(), "0.46688654");
+  EXPECT_EQ(q.ask.to_string(), "1285.27");
+  EXPECT_EQ(q.ask_size.to_string(), "1.56637040");
+  EXPECT_EQ(q.venue_seq, 37475248783u);
+  EXPECT_EQ(q.exchange_ts_us, 1666222102061769);
+}
+
+TEST_F(CoinbaseStreams, TheDefaultTickerStreamGivesNoQuotesAndTheBboStreamNoTicks) {
+  coinbase_adapter ticker_only(test_symbols());
+  market_events out;
+  ASSERT_EQ(ticker_only.parse(documented_ticker, recv_ts, out).error, feed_errc::ok);
+  EXPECT_EQ(out.ticks.size(), 1u);
+  EXPECT_TRUE(out.quotes.empty());
+  coinbase_adapter bbo_only(test_symbols(), fs_bbo);
+  out.clear();
+  ASSERT_EQ(bbo_only.parse(documented_ticker, recv_ts, out).error, feed_errc::ok);
+  EXPECT_TRUE(out.ticks.empty());
+  EXPECT_EQ(out.quotes.size(), 1u);
+}
+
+TEST_F(CoinbaseStreams, LastMatchSeedsTheIdCheckWithoutPublishing) {
+  parse_result r = parse(match("last_match", 100));
+  EXPECT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.kind, frame_kind::control);
+  EXPECT_TRUE(events_.empty());
+  EXPECT_EQ(parse(match("match", 101)).trade_gaps, 0u);
+  EXPECT_EQ(events_.trades.size(), 1u);
+  r = parse(match("match", 103));
+  EXPECT_EQ(r.trade_gaps, 1u);
+  EXPECT_EQ(events_.trades.size(), 1u);
+  r = parse(match("match", 103));
+  EXPECT_EQ(r.trade_gaps, 1u);
+  EXPECT_TRUE(events_.trades.empty());
+  EXPECT_EQ(parse(match("match", 5, "buy", "ETH-USD")).trade_gaps, 0u);  // per product
+  adapter_.reset();
+  EXPECT_EQ(parse(match("match", 7)).trade_gaps, 0u);
+  EXPECT_EQ(events_.trades.size(), 1u);
+}
+
+TEST_F(CoinbaseStreams, MatchesDoNotTouchTheTickerSequenceCheck) {
+  ASSERT_EQ(parse(ticker("BTC-USD", 10)).error, feed_errc::ok);
+  ASSERT_EQ(parse(match("match", 1)).error, feed_errc::ok);
+  EXPECT_EQ(parse(ticker("BTC-USD", 11)).gaps, 0u);
+}
+
+TEST_F(CoinbaseStreams, MalformedMatchesAreErrorsAndYieldNothing) {
+  const std::string bad[] = {
+      R"({"type":"match","trade_id":1,"time":"2024-12-07T18:00:06Z","product_id":"BTC-USD","size":"1","side":"buy"})",
+      R"({"type":"match","trade_id":1,"time":"2024-12-07T18:00:06Z","product_id":"BTC-USD","price":"1","side":"buy"})",
+      R"({"type":"match","time":"2024-12-07T18:00:06Z","product_id":"BTC-USD","price":"1","size":"1","side":"buy"})",
+      R"({"type":"match","trade_id":1,"product_id":"BTC-USD","price":"1","size":"1","side":"buy"})",
+      R"({"type":"match","trade_id":1,"time":"2024-12-07T18:00:06Z","product_id":"BTC-USD","price":"1","size":"1","side":"both"})",
+      R"({"type":"match","trade_id":1,"time":"yesterday","product_id":"BTC-USD","price":"1","size":"1","side":"buy"})",
+      R"({"type":"match","trade_id":-1,"time":"2024-12-07T18:00:06Z","product_id":"BTC-USD","price":"1","size":"1","side":"buy"})",
+      R"({"type":"match","trade_id":1,"time":"2024-12-07T18:00:06Z","product_id":"BTC-USD","price":1,"size":"1","side":"buy"})",
+      R"({"type":"match","trade_id":1,"time":"2024-12-07T18:00:06Z","price":"1","size":"1","side":"buy"})",
+  };
+  for (const auto& frame : bad) {
+    const parse_result r = parse(frame);
+    EXPECT_EQ(r.error, feed_errc::unexpected_shape) << frame;
+    EXPECT_TRUE(events_.empty()) << frame;
+  }
+  const parse_result r =
+      parse(R"({"type":"match","trade_id":1,"time":"2024-12-07T18:00:06Z","product_id":"BTC-USD",)"
+            R"("price":"1.2.3","size":"1","side":"buy"})");
+  EXPECT_EQ(r.error, feed_errc::bad_number);
+  const parse_result unknown = parse(match("match", 1, "buy", "DOGE-USD"));
+  EXPECT_EQ(unknown.error, feed_errc::ok);
+  EXPECT_EQ(unknown.unknown_symbols, 1u);
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST(CoinbaseStreamsSubscribe, ChannelsFollowTheChosenStreams) {
+  symbol_map m;
+  m.add("BTC-USD", 0);
+  EXPECT_EQ(coinbase_adapter(m).subscribe_messages().at(0),
+            R"({"type":"subscribe","channels":[{"name":"ticker","product_ids":["BTC-USD"]},)"
+            R"({"name":"heartbeat","product_ids":["BTC-USD"]}]})");
+  EXPECT_EQ(coinbase_adapter(m, fs_trades).subscribe_messages().at(0),
+            R"({"type":"subscribe","channels":[{"name":"matches","product_ids":["BTC-USD"]},)"
+            R"({"name":"heartbeat","product_ids":["BTC-USD"]}]})");
+  EXPECT_EQ(coinbase_adapter(m, fs_bbo | fs_trades).subscribe_messages().at(0),
+            R"({"type":"subscribe","channels":[{"name":"ticker","product_ids":["BTC-USD"]},)"
+            R"({"name":"matches","product_ids":["BTC-USD"]},)"
+            R"({"name":"heartbeat","product_ids":["BTC-USD"]}]})");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "feeds/venues/venue_time.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <random>
@@ -751,7 +753,7 @@ TEST(KrakenRfc3339, ParsesToMicroseconds) {
   };
   for (const auto& [text, ms] : cases) {
     std::int64_t got = 42;
-    EXPECT_TRUE(parse_rfc3339_us(text, got)) << text;
+    EXPECT_TRUE(venue_time::parse_rfc3339_us(text, got)) << text;
     EXPECT_EQ(got, ms) << text;
   }
   for (std::string_view bad : {"",
@@ -777,8 +779,151 @@ TEST(KrakenRfc3339, ParsesToMicroseconds) {
                                "2023-09-25T09:04:31.74a8Z",
                                " 2023-09-25T09:04:31Z"}) {
     std::int64_t got = 42;
-    EXPECT_FALSE(parse_rfc3339_us(bad, got)) << bad;
+    EXPECT_FALSE(venue_time::parse_rfc3339_us(bad, got)) << bad;
   }
+}
+
+// ---- trades and top of book ----------------------------------------------------------------
+
+// docs.kraken.com, WebSocket v2, "Trades": the snapshot example, verbatim.
+constexpr std::string_view documented_trade_snapshot = R"({
+    "channel": "trade",
+    "type": "snapshot",
+    "data": [
+        {
+            "symbol": "MATIC/USD",
+            "side": "buy",
+            "price": 0.5147,
+            "qty": 6423.46326,
+            "ord_type": "limit",
+            "trade_id": 4665846,
+            "timestamp": "2023-09-25T07:48:36.925533Z"
+        },
+        {
+            "symbol": "MATIC/USD",
+            "side": "buy",
+            "price": 0.5147,
+            "qty": 1136.19677815,
+            "ord_type": "limit",
+            "trade_id": 4665847,
+            "timestamp": "2023-09-25T07:49:36.925603Z"
+        }
+    ]
+})";
+
+constexpr instrument_id matic_id = 3;
+
+symbol_map stream_symbols() {
+  symbol_map m = test_symbols();
+  m.add("MATIC/USD", matic_id);
+  return m;
+}
+
+std::string kraken_trade(std::string_view symbol, std::uint64_t id, std::string_view side = "sell",
+                         std::string_view price = "85205.1") {
+  return R"({"symbol":")" + std::string(symbol) + R"(","side":")" + std::string(side) +
+         R"(","price":)" + std::string(price) + R"(,"qty":0.00100000,"ord_type":"market",)" +
+         R"("trade_id":)" + std::to_string(id) + R"(,"timestamp":"2025-11-25T09:00:34.000123Z"})";
+}
+
+std::string kraken_trades(std::string_view items) {
+  return R"({"channel":"trade","type":"update","data":[)" + std::string(items) + "]}";
+}
+
+class KrakenStreams : public ::testing::Test {
+ protected:
+  parse_result parse(std::string_view frame) {
+    events_.clear();
+    return adapter_.parse(frame, recv_ts, events_);
+  }
+  kraken_adapter adapter_{stream_symbols(), fs_ticker | fs_trades | fs_bbo};
+  market_events events_;
+};
+
+TEST_F(KrakenStreams, DocumentedTradeSnapshotIsTwoExactTradesInOrder) {
+  const parse_result r = parse(documented_trade_snapshot);
+  ASSERT_EQ(r.error, feed_errc::ok) << to_string(r.error);
+  ASSERT_EQ(events_.trades.size(), 2u);
+  const trade& a = events_.trades[0];
+  EXPECT_EQ(a.venue, venue_id::kraken);
+  EXPECT_EQ(a.instrument, matic_id);
+  EXPECT_EQ(a.side, taker_side::buy);
+  EXPECT_EQ(a.price.to_string(), "0.5147");
+  EXPECT_EQ(a.size.to_string(), "6423.46326");
+  EXPECT_EQ(a.id.view(), "4665846");
+  EXPECT_EQ(a.exchange_ts_us, 1695628116925533);
+  EXPECT_EQ(a.recv_ts_us, recv_ts);
+  EXPECT_EQ(events_.trades[1].id.view(), "4665847");
+  EXPECT_EQ(events_.trades[1].size.to_string(), "1136.19677815");
+  EXPECT_EQ(r.trade_gaps, 0u);
+}
+
+TEST_F(KrakenStreams, DocumentedTickerAlsoGivesTheTopOfBook) {
+  ASSERT_EQ(parse(documented_snapshot).error, feed_errc::ok);
+  ASSERT_EQ(events_.ticks.size(), 1u);
+  ASSERT_EQ(events_.quotes.size(), 1u);
+  const top_of_book& q = events_.quotes[0];
+  EXPECT_EQ(q.instrument, algo_id);
+  EXPECT_EQ(q.bid.to_string(), "0.10025");
+  EXPECT_EQ(q.bid_size.to_string(), "740.0");
+  EXPECT_EQ(q.ask.to_string(), "0.10036");
+  EXPECT_EQ(q.ask_size.to_string(), "1361.44813783");
+  EXPECT_EQ(q.exchange_ts_us, 1695632671742648);
+}
+
+TEST_F(KrakenStreams, TradeIdJumpsAreGapsAndRepeatsAreDropped) {
+  EXPECT_EQ(parse(kraken_trades(kraken_trade("BTC/USDT", 10))).trade_gaps, 0u);
+  const parse_result r =
+      parse(kraken_trades(kraken_trade("BTC/USDT", 11) + "," + kraken_trade("BTC/USDT", 11) + "," +
+                          kraken_trade("BTC/USDT", 14) + "," + kraken_trade("ETH/USDT", 1) + "," +
+                          kraken_trade("DOGE/USD", 1)));
+  ASSERT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.trade_gaps, 2u);  // the repeated 11, the jump to 14
+  EXPECT_EQ(r.unknown_symbols, 1u);
+  ASSERT_EQ(events_.trades.size(), 3u);
+  EXPECT_EQ(events_.trades[0].id.view(), "11");
+  EXPECT_EQ(events_.trades[1].id.view(), "14");
+  EXPECT_EQ(events_.trades[2].instrument, eth_id);
+  adapter_.reset();
+  EXPECT_EQ(parse(kraken_trades(kraken_trade("BTC/USDT", 3))).trade_gaps, 0u);
+  EXPECT_EQ(events_.trades.size(), 1u);
+}
+
+TEST_F(KrakenStreams, MalformedTradesFailTheWholeFrame) {
+  const std::string bad[] = {
+      kraken_trades(kraken_trade("BTC/USDT", 1, "both")),
+      kraken_trades(kraken_trade("BTC/USDT", 1, "buy", R"("85205.1")")),
+      kraken_trades(kraken_trade("BTC/USDT", 2) + R"(,{"symbol":"BTC/USDT","side":"buy"})"),
+      kraken_trades(R"({"symbol":"BTC/USDT","side":"buy","price":1,"qty":1,"trade_id":"x",)"
+                    R"("timestamp":"2025-11-25T09:00:34Z"})"),
+      kraken_trades(R"({"symbol":"BTC/USDT","side":"buy","price":1,"qty":1,"trade_id":1,)"
+                    R"("timestamp":"today"})"),
+      kraken_trades(R"({"symbol":"BTC/USDT","side":"buy","price":1,"qty":1,"trade_id":1.5,)"
+                    R"("timestamp":"2025-11-25T09:00:34Z"})"),
+      kraken_trades("7"),
+  };
+  for (const auto& frame : bad) {
+    const parse_result r = parse(frame);
+    EXPECT_NE(r.error, feed_errc::ok) << frame;
+    EXPECT_TRUE(events_.empty()) << frame;
+    EXPECT_EQ(r.trade_gaps, 0u) << frame;
+  }
+  EXPECT_EQ(parse(kraken_trades(kraken_trade("BTC/USDT", 5, "buy", "1e999"))).error,
+            feed_errc::bad_number);
+  EXPECT_EQ(parse(kraken_trades("")).error, feed_errc::ok);  // an empty batch says nothing
+  EXPECT_TRUE(events_.empty());
+}
+
+TEST(KrakenStreamsSubscribe, TheBboStreamAsksForTheBboTriggerAndTradesForTheTradeChannel) {
+  symbol_map m;
+  m.add("BTC/USD", 0);
+  EXPECT_EQ(kraken_adapter(m, fs_trades | fs_bbo).subscribe_messages(),
+            (std::vector<std::string>{
+                R"({"method":"subscribe","params":{"channel":"ticker","event_trigger":"bbo",)"
+                R"("symbol":["BTC/USD"]},"req_id":1})",
+                R"({"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"]},)"
+                R"("req_id":2})"}));
+  EXPECT_EQ(kraken_adapter(m, fs_trades).subscribe_messages().size(), 1u);
 }
 
 }  // namespace

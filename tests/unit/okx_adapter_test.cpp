@@ -612,5 +612,148 @@ TEST_F(OkxAdapter, LargeSymbolListsAreSplitBelowTheRequestLimit) {
   EXPECT_TRUE(seen.count("COIN2999-USDT"));
 }
 
+// ---- trades and top of book ----------------------------------------------------------------
+
+// The "trades" channel push example of the OKX v5 API docs ("WS / Trades channel"), with the
+// documented "count" field.
+constexpr std::string_view documented_trades = R"({
+  "arg": {"channel": "trades", "instId": "BTC-USDT"},
+  "data": [
+    {"instId": "BTC-USDT", "tradeId": "130639474", "px": "42219.9", "sz": "0.12060306",
+     "side": "buy", "ts": "1630048897897", "count": "3"}
+  ]
+})";
+
+// A bbo-tbt push as the OKX v5 docs' "WS / Order book channel" describes it: one level per side,
+// each [price, size, deprecated "0", number of orders], "ts" in ms and a numeric "seqId".
+constexpr std::string_view documented_bbo = R"({
+  "arg": {"channel": "bbo-tbt", "instId": "BTC-USDT"},
+  "data": [
+    {"asks": [["8476.98", "415", "0", "13"]], "bids": [["8476.97", "256", "0", "12"]],
+     "ts": "1597026383085", "seqId": 123456}
+  ]
+})";
+
+std::string okx_trade(std::string_view inst, std::string_view id, std::string_view side = "sell") {
+  return R"({"instId":")" + std::string(inst) + R"(","tradeId":")" + std::string(id) +
+         R"(","px":"100.5","sz":"0.25","side":")" + std::string(side) +
+         R"(","ts":"1700000000001"})";
+}
+
+std::string okx_trades(std::string_view items) {
+  return R"({"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[)" + std::string(items) + "]}";
+}
+
+class OkxStreams : public ::testing::Test {
+ protected:
+  parse_result parse(std::string_view frame) {
+    events_.clear();
+    return adapter_.parse(frame, recv_ts, events_);
+  }
+  okx_adapter adapter_{test_symbols(), fs_ticker | fs_trades | fs_bbo};
+  market_events events_;
+};
+
+TEST_F(OkxStreams, DocumentedTradeIsOneExactTrade) {
+  const parse_result r = parse(documented_trades);
+  ASSERT_EQ(r.error, feed_errc::ok) << to_string(r.error);
+  ASSERT_EQ(events_.trades.size(), 1u);
+  const trade& t = events_.trades[0];
+  EXPECT_EQ(t.venue, venue_id::okx);
+  EXPECT_EQ(t.instrument, btc_id);
+  EXPECT_EQ(t.id.view(), "130639474");
+  EXPECT_EQ(t.price.to_string(), "42219.9");
+  EXPECT_EQ(t.size.to_string(), "0.12060306");
+  EXPECT_EQ(t.side, taker_side::buy);
+  EXPECT_EQ(t.exchange_ts_us, 1630048897897000);
+  EXPECT_EQ(t.recv_ts_us, recv_ts);
+}
+
+TEST_F(OkxStreams, DocumentedBboIsOneTopOfBook) {
+  const parse_result r = parse(documented_bbo);
+  ASSERT_EQ(r.error, feed_errc::ok) << to_string(r.error);
+  ASSERT_EQ(events_.quotes.size(), 1u);
+  const top_of_book& q = events_.quotes[0];
+  EXPECT_EQ(q.instrument, btc_id);
+  EXPECT_TRUE(q.has_bid && q.has_ask);
+  EXPECT_EQ(q.bid.to_string(), "8476.97");
+  EXPECT_EQ(q.bid_size.to_string(), "256");
+  EXPECT_EQ(q.ask.to_string(), "8476.98");
+  EXPECT_EQ(q.ask_size.to_string(), "415");
+  EXPECT_EQ(q.venue_seq, 123456u);
+  EXPECT_EQ(q.exchange_ts_us, 1597026383085000);
+}
+
+TEST_F(OkxStreams, ManyTradesInOnePushKeepTheirOrder) {
+  const parse_result r =
+      parse(okx_trades(okx_trade("BTC-USDT", "10") + "," + okx_trade("BTC-USDT", "11", "buy") +
+                       "," + okx_trade("DOGE-USDT", "1") + "," + okx_trade("ETH-USDT", "3")));
+  ASSERT_EQ(r.error, feed_errc::ok);
+  EXPECT_EQ(r.unknown_symbols, 1u);
+  ASSERT_EQ(events_.trades.size(), 3u);
+  EXPECT_EQ(events_.trades[0].id.view(), "10");
+  EXPECT_EQ(events_.trades[0].side, taker_side::sell);
+  EXPECT_EQ(events_.trades[1].id.view(), "11");
+  EXPECT_EQ(events_.trades[1].side, taker_side::buy);
+  EXPECT_EQ(events_.trades[2].instrument, eth_id);
+}
+
+TEST_F(OkxStreams, IdsOnlyIncreaseSoJumpsAreNotGapsButRepeatsAreDropped) {
+  EXPECT_EQ(parse(okx_trades(okx_trade("BTC-USDT", "10"))).trade_gaps, 0u);
+  // "count" merges fills: the next id may be several higher without anything missed.
+  EXPECT_EQ(parse(okx_trades(okx_trade("BTC-USDT", "14"))).trade_gaps, 0u);
+  const parse_result r =
+      parse(okx_trades(okx_trade("BTC-USDT", "14") + "," + okx_trade("BTC-USDT", "12") + "," +
+                       okx_trade("BTC-USDT", "15")));
+  EXPECT_EQ(r.trade_gaps, 2u);
+  ASSERT_EQ(events_.trades.size(), 1u);
+  EXPECT_EQ(events_.trades[0].id.view(), "15");
+}
+
+TEST_F(OkxStreams, MalformedTradesAndBboFailTheWholePush) {
+  const std::string bad[] = {
+      okx_trades(okx_trade("BTC-USDT", "1") + R"(,{"instId":"BTC-USDT","tradeId":"2"})"),
+      okx_trades(okx_trade("BTC-USDT", "1", "up")),
+      okx_trades(okx_trade("BTC-USDT", "x1")),
+      okx_trades(R"({"instId":"BTC-USDT","tradeId":"1","px":100,"sz":"1","side":"buy","ts":"1"})"),
+      okx_trades(R"("not an object")"),
+      R"({"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":[["1"]],"bids":[],"ts":"1"}]})",
+      R"({"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":[],"bids":[]}]})",
+      R"({"arg":{"channel":"bbo-tbt"},"data":[{"asks":[],"bids":[],"ts":"1"}]})",
+      R"({"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":{},"bids":[],"ts":"1"}]})",
+      okx_trades(""),
+  };
+  for (const auto& frame : bad) {
+    const parse_result r = parse(frame);
+    EXPECT_NE(r.error, feed_errc::ok) << frame;
+    EXPECT_TRUE(events_.empty()) << frame;
+  }
+  EXPECT_EQ(parse(okx_trades(R"({"instId":"BTC-USDT","tradeId":"1","px":"1..2","sz":"1",)"
+                             R"("side":"buy","ts":"1"})"))
+                .error,
+            feed_errc::bad_number);
+}
+
+TEST_F(OkxStreams, AnEmptyBookSideIsAbsent) {
+  ASSERT_EQ(parse(R"({"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":[],)"
+                  R"("bids":[["1.5","2","0","1"]],"ts":"1","seqId":2}]})")
+                .error,
+            feed_errc::ok);
+  ASSERT_EQ(events_.quotes.size(), 1u);
+  EXPECT_TRUE(events_.quotes[0].has_bid);
+  EXPECT_FALSE(events_.quotes[0].has_ask);
+}
+
+TEST(OkxStreamsSubscribe, EachChosenChannelIsSubscribedPerInstrument) {
+  symbol_map m;
+  m.add("BTC-USDT", 0);
+  const auto msgs = okx_adapter(m, fs_trades | fs_bbo).subscribe_messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0], R"({"op":"subscribe","args":[{"channel":"trades","instId":"BTC-USDT"},)"
+                     R"({"channel":"bbo-tbt","instId":"BTC-USDT"}]})");
+  EXPECT_EQ(okx_adapter(m).subscribe_messages().at(0),
+            R"({"op":"subscribe","args":[{"channel":"tickers","instId":"BTC-USDT"}]})");
+}
+
 }  // namespace
 }  // namespace tickerd

@@ -3,6 +3,8 @@
 // price deviation, and every frame read back by tickerd's own Kraken adapter.
 #include <gtest/gtest.h>
 
+#include "feeds/venues/venue_time.hpp"
+
 #include <memory>
 #include <random>
 #include <regex>
@@ -483,7 +485,7 @@ TEST(SimKraken, Rfc3339RoundTrip) {
     std::string out;
     kraken::append_rfc3339(out, us);
     std::int64_t ms = 0;
-    ASSERT_TRUE(parse_rfc3339_us(out, ms)) << out;
+    ASSERT_TRUE(venue_time::parse_rfc3339_us(out, ms)) << out;
     const std::int64_t floor_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
     EXPECT_EQ(ms, floor_ms) << out;
   }

@@ -33,6 +33,7 @@ struct feed_config {
   venue_id venue = venue_id::binance;
   std::string name;  // for logs and errors; empty = the venue's name ("eth" for the gas feed)
   std::string url;   // ws://host:port/path or wss://host[:port]/path
+  feed_streams streams = default_feed_streams;  // which public streams a venue feed reads
   std::chrono::milliseconds stale_after{10'000};
   std::chrono::milliseconds connect_timeout{10'000};  // TCP + TLS + WebSocket handshake
   std::chrono::milliseconds backoff_initial{250};
@@ -46,14 +47,15 @@ struct feed_config {
 
 class feed_session {
  public:
-  using tick_handler = std::function<void(std::span<const tick>)>;
+  // Everything one frame yielded (ticks, trades, quotes), valid only during the call.
+  using events_handler = std::function<void(const market_events&)>;
   using state_handler = std::function<void(feed_state)>;
 
   // `tls`: the TLS client context for a wss:// url; may be null for a ws:// one (a process
   // with no TLS upstream makes none: OpenSSL's set-up is a third of tickerd's memory at start).
   feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context* tls, feed_config config,
-               std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, tick_handler on_ticks,
-               state_handler on_state);
+               std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
+               events_handler on_events, state_handler on_state);
   ~feed_session();  // NOLINT(bugprone-exception-escape): see the definition
   feed_session(const feed_session&) = delete;
   feed_session& operator=(const feed_session&) = delete;

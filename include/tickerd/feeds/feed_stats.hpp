@@ -28,6 +28,9 @@ struct feed_stats {
   std::atomic<std::uint64_t> reconnects{0};  // connection attempts after the first
   std::atomic<std::uint64_t> rollovers{0};   // planned make-before-break reconnects
   std::atomic<std::uint64_t> gaps{0};        // venue sequence gaps detected
+  std::atomic<std::uint64_t> trades{0};      // trades produced by the parser
+  std::atomic<std::uint64_t> quotes{0};      // top-of-book updates produced by the parser
+  std::atomic<std::uint64_t> trade_gaps{0};  // trade-id jumps, plus duplicate/older ids dropped
 };
 
 }  // namespace tickerd

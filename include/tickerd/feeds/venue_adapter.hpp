@@ -1,7 +1,8 @@
 // What a venue needs to be read: how to address and subscribe to its WebSocket, and a pure
-// parser from one upstream text frame to zero or more ticks. No I/O here: feed_session does
-// that, so adapters are unit-tested and fuzzed on bytes alone. upstream_adapter is the part
-// feed_session needs; sources that are not exchanges (the Ethereum gas feed) implement only it.
+// parser from one upstream text frame to zero or more ticks, trades and top-of-book quotes. No I/O
+// here: feed_session does that, so adapters are unit-tested and fuzzed on bytes alone.
+// upstream_adapter is the part feed_session needs; sources that are not exchanges (the Ethereum gas
+// feed) implement only it.
 #pragma once
 
 #include <chrono>
@@ -12,13 +13,25 @@
 #include <vector>
 
 #include "tickerd/core/instrument.hpp"
+#include "tickerd/core/market_events.hpp"
 #include "tickerd/core/tick.hpp"
 #include "tickerd/core/venue.hpp"
 
 namespace tickerd {
 
+// The public streams a venue feed can subscribe to (config key `streams`).
+enum feed_stream : std::uint8_t {
+  fs_ticker = 1u << 0,  // the 24 h ticker
+  fs_trades = 1u << 1,  // every public trade
+  fs_bbo = 1u << 2,     // the fastest best bid/ask stream
+};
+using feed_streams = std::uint8_t;  // feed_stream bits
+constexpr feed_streams default_feed_streams = fs_ticker;
+// "ticker" / "trades" / "bbo" -> bit; 0 for any other name.
+feed_stream feed_stream_from_name(std::string_view name) noexcept;
+
 enum class frame_kind : std::uint8_t {
-  data,     // produced ticks (possibly zero, e.g. an unconfigured symbol)
+  data,     // produced events (possibly zero, e.g. an unconfigured symbol)
   control,  // subscription ack, pong, heartbeat: proof of life, nothing to publish
 };
 
@@ -37,6 +50,7 @@ struct parse_result {
   frame_kind kind = frame_kind::data;
   std::size_t unknown_symbols = 0;  // data for symbols not in the map (counted, not errors)
   std::size_t gaps = 0;             // venue sequence jumps seen (e.g. Coinbase `sequence`)
+  std::size_t trade_gaps = 0;       // trade ids skipped, plus duplicate/older trade ids dropped
   std::size_t readings = 0;         // published by the adapter itself (gas), counted as ticks
 };
 
@@ -57,9 +71,15 @@ class upstream_adapter {
   // A new connection starts: forget per-connection state such as sequence numbers.
   virtual void reset() noexcept {}
 
-  // Parses one text frame. Appends ticks to `out`; never throws.
+  // Parses one text frame. Appends what it carried to `out` (ticks, trades, quotes, each in
+  // frame order); never throws. A frame that fails may leave partial events: callers drop them.
   virtual parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
-                             std::vector<tick>& out) noexcept = 0;
+                             market_events& out) noexcept = 0;
+
+  // The ticks of one frame only (tests and tools that read tickers); trades and quotes parsed
+  // on the way are discarded. Implementers re-export it with `using upstream_adapter::parse;`.
+  parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
+                     std::vector<tick>& ticks) noexcept;
 
   // Text frames to send in reply to the frame just parsed (a request/response protocol such as
   // JSON-RPC); feed_session sends them on the same connection, in order, after every parse.
@@ -71,7 +91,8 @@ class venue_adapter : public upstream_adapter {
   virtual venue_id venue() const noexcept = 0;
 };
 
-// Creates the adapter for `venue`, reading the given configured symbols.
-std::unique_ptr<venue_adapter> make_venue_adapter(venue_id venue, const symbol_map& symbols);
+// Creates the adapter for `venue`, reading the given configured symbols on the given streams.
+std::unique_ptr<venue_adapter> make_venue_adapter(venue_id venue, const symbol_map& symbols,
+                                                  feed_streams streams = default_feed_streams);
 
 }  // namespace tickerd

@@ -177,7 +177,7 @@ void adapter::take_outgoing(std::vector<std::string>& out) {
 }
 
 parse_result adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
-                            std::vector<tick>& /*out*/) noexcept {
+                            market_events& /*out*/) noexcept {
   parse_result result;
   result.kind = frame_kind::control;
   const auto fail = [&result](feed_errc e) {

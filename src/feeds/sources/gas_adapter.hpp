@@ -105,8 +105,9 @@ class adapter final : public upstream_adapter {
   std::string target(std::string_view url_path) const override;
   std::vector<std::string> subscribe_messages() const override;
   void reset() noexcept override;
+  using upstream_adapter::parse;
   parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
-                     std::vector<tick>& out) noexcept override;
+                     market_events& out) noexcept override;
   void take_outgoing(std::vector<std::string>& out) override;
 
   // The subscription id the node gave us on this connection (empty before its reply).

@@ -1,4 +1,13 @@
-// Binance spot <symbol>@ticker (24hrTicker) frames -> ticks.
+// Binance spot <symbol>@ticker (24hrTicker) frames -> ticks; <symbol>@trade -> trades;
+// <symbol>@bookTicker -> top of book (developers.binance.com, "WebSocket Streams": "Trade
+// Streams" and "Individual Symbol Book Ticker Streams"):
+//   {"stream":"bnbbtc@trade","data":{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,
+//    "p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}}
+//   {"stream":"bnbusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000",
+//    "B":"31.21000000","a":"25.36520000","A":"40.66000000"}}
+// "m" is "is the buyer the market maker?": true means the seller took liquidity. The trade's
+// time is "T" (ms); a bookTicker carries no time, only the book update id "u". A combined
+// stream names its stream before its data, so the stream name decides how "data" is read.
 //
 // One pass over the fields with simdjson On-Demand, branching on the key; errors are values
 // (simdjson is used only through .get()/error codes, so nothing here throws per message).
@@ -22,6 +31,9 @@ using venue_json::open_root;
 constexpr std::string_view ticker_event = "24hrTicker";
 constexpr std::string_view shutdown_event = "serverShutdown";
 constexpr std::string_view stream_suffix = "@ticker";
+constexpr std::string_view trade_suffix = "@trade";
+constexpr std::string_view book_suffix = "@bookTicker";
+constexpr std::string_view trade_event = "trade";
 constexpr std::string_view default_path = "/stream";
 
 char to_lower(char c) noexcept {
@@ -181,16 +193,132 @@ feed_errc parse_ticker_object(ondemand::object& obj, ticker_fields& f) noexcept 
 
 }  // namespace
 
-binance_adapter::binance_adapter(const symbol_map& symbols) {
+// One <symbol>@trade object. Ids and times are numbers; price and quantity strings.
+struct binance_trade_fields {
+  trade t;
+  std::string_view symbol;
+  std::string_view event;
+  bool have_symbol = false;
+  bool have_event = false;
+  bool have_id = false;
+  bool have_price = false;
+  bool have_size = false;
+  bool have_time = false;
+  bool have_maker = false;
+  bool buyer_is_maker = false;
+};
+
+namespace {
+
+feed_errc parse_trade_object(ondemand::object& obj, binance_trade_fields& f) noexcept {
+  using namespace venue_json;
+  for (auto field_result : obj) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return classify(e);
+    const char key = short_key(field.key());
+    feed_errc e = feed_errc::ok;
+    switch (key) {
+      case 'e':
+        e = read_text(field.value(), f.event, f.have_event);
+        break;
+      case 's':
+        e = read_text(field.value(), f.symbol, f.have_symbol);
+        break;
+      case 't':
+        e = read_trade_id(field.value(), f.t.id, f.have_id);
+        break;
+      case 'p':
+        e = read_decimal_string(field.value(), f.t.price, f.have_price);
+        break;
+      case 'q':
+        e = read_decimal_string(field.value(), f.t.size, f.have_size);
+        break;
+      case 'T':
+        e = read_ms_as_us(field.value(), f.t.exchange_ts_us, f.have_time);
+        break;
+      case 'm':
+        e = read_bool(field.value(), f.buyer_is_maker);
+        f.have_maker = e == feed_errc::ok;
+        break;
+      default:
+        break;  // E, b, a, M and anything new: not needed
+    }
+    if (e != feed_errc::ok) return e;
+  }
+  return feed_errc::ok;
+}
+
+}  // namespace
+
+// One <symbol>@bookTicker object.
+struct binance_book_fields {
+  top_of_book q;
+  std::string_view symbol;
+  bool have_symbol = false;
+  bool have_bid_size = false;
+  bool have_ask_size = false;
+};
+
+namespace {
+
+feed_errc parse_book_object(ondemand::object& obj, binance_book_fields& f) noexcept {
+  using namespace venue_json;
+  for (auto field_result : obj) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return classify(e);
+    const char key = short_key(field.key());
+    feed_errc e = feed_errc::ok;
+    bool seq = false;
+    switch (key) {
+      case 's':
+        e = read_text(field.value(), f.symbol, f.have_symbol);
+        break;
+      case 'u':
+        e = read_u64(field.value(), f.q.venue_seq, seq);
+        break;
+      case 'b':
+        e = read_decimal_string(field.value(), f.q.bid, f.q.has_bid);
+        break;
+      case 'B':
+        e = read_decimal_string(field.value(), f.q.bid_size, f.have_bid_size);
+        break;
+      case 'a':
+        e = read_decimal_string(field.value(), f.q.ask, f.q.has_ask);
+        break;
+      case 'A':
+        e = read_decimal_string(field.value(), f.q.ask_size, f.have_ask_size);
+        break;
+      default:
+        break;
+    }
+    if (e != feed_errc::ok) return e;
+  }
+  return feed_errc::ok;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+binance_adapter::binance_adapter(const symbol_map& symbols, feed_streams streams)
+    : wanted_(streams) {
+  std::size_t slots = 0;
   for (const auto& [native, id] : symbols.entries()) {
     std::string upper(native);
-    std::string stream(native);
+    std::string lower(native);
     for (char& c : upper) c = to_upper(c);
-    for (char& c : stream) c = to_lower(c);
-    stream += stream_suffix;
+    for (char& c : lower) c = to_lower(c);
     upper_.add(std::move(upper), id);
-    streams_.push_back(std::move(stream));
+    if (venue_json::wants(streams, fs_ticker))
+      streams_.push_back(lower + std::string(stream_suffix));
+    if (venue_json::wants(streams, fs_trades))
+      streams_.push_back(lower + std::string(trade_suffix));
+    if (venue_json::wants(streams, fs_bbo)) streams_.push_back(lower + std::string(book_suffix));
+    if (static_cast<std::size_t>(id) + 1 > slots) slots = static_cast<std::size_t>(id) + 1;
   }
+  trade_ids_.resize(slots);
 }
 
 std::string binance_adapter::target(std::string_view url_path) const {
@@ -205,7 +333,7 @@ std::string binance_adapter::target(std::string_view url_path) const {
 }
 
 parse_result binance_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
-                                    std::vector<tick>& out) noexcept {
+                                    market_events& out) noexcept {
   parse_result result;
   auto fail = [&result](feed_errc e) {
     result.error = e;
@@ -219,7 +347,12 @@ parse_result binance_adapter::parse(std::string_view frame, std::int64_t recv_ts
 
   ticker_fields top;
   ticker_fields data;
+  std::string_view stream;
+  bool have_stream = false;
   bool have_data = false;
+  binance_trade_fields trade_data;
+  binance_book_fields book_data;
+  enum : std::uint8_t { kind_ticker, kind_trade, kind_book } data_kind = kind_ticker;
   bool have_result = false;
   bool venue_error = false;
   for (auto field_result : root) {
@@ -228,10 +361,22 @@ parse_result binance_adapter::parse(std::string_view frame, std::int64_t recv_ts
     const ondemand::raw_json_string key = field.key();
     if (const char k = short_key(key); k != '\0') {
       if (auto e = on_ticker_field(k, field.value(), top); e != feed_errc::ok) return fail(e);
+    } else if (key_is(key, "stream")) {
+      if (auto e = venue_json::read_text(field.value(), stream, have_stream); e != feed_errc::ok) {
+        return fail(e);
+      }
     } else if (key_is(key, "data")) {
       ondemand::object obj;
       if (auto e = field.value().get_object().get(obj)) return fail(classify(e));
-      if (auto e = parse_ticker_object(obj, data); e != feed_errc::ok) return fail(e);
+      if (have_stream && ends_with(stream, trade_suffix)) {
+        if (auto e = parse_trade_object(obj, trade_data); e != feed_errc::ok) return fail(e);
+        data_kind = kind_trade;
+      } else if (have_stream && ends_with(stream, book_suffix)) {
+        if (auto e = parse_book_object(obj, book_data); e != feed_errc::ok) return fail(e);
+        data_kind = kind_book;
+      } else if (auto e = parse_ticker_object(obj, data); e != feed_errc::ok) {
+        return fail(e);
+      }
       have_data = true;
     } else if (key_is(key, "result")) {
       have_result = true;  // reply to a SUBSCRIBE / LIST_SUBSCRIPTIONS request
@@ -247,6 +392,8 @@ parse_result binance_adapter::parse(std::string_view frame, std::int64_t recv_ts
     result.kind = frame_kind::control;
     return fail(feed_errc::venue_error);
   }
+  if (have_data && data_kind == kind_trade) return finish_trade(trade_data, recv_ts_us, out);
+  if (have_data && data_kind == kind_book) return finish_book(book_data, recv_ts_us, out);
   if (!have_data && !top.any) {
     if (!have_result) return fail(feed_errc::unexpected_shape);
     result.kind = frame_kind::control;
@@ -272,7 +419,54 @@ parse_result binance_adapter::parse(std::string_view frame, std::int64_t recv_ts
   f.t.venue = venue_id::binance;
   f.t.instrument = id;
   f.t.recv_ts_us = recv_ts_us;
-  out.push_back(f.t);  // vector growth is the caller's; it reserves once and reuses
+  out.ticks.push_back(f.t);  // vector growth is the caller's; it reserves once and reuses
+  return result;
+}
+
+parse_result binance_adapter::finish_trade(binance_trade_fields& f, std::int64_t recv_ts_us,
+                                           market_events& out) noexcept {
+  parse_result result;
+  if ((f.have_event && f.event != trade_event) || !f.have_symbol || !f.have_id || !f.have_price ||
+      !f.have_size || !f.have_maker) {
+    result.error = feed_errc::unexpected_shape;
+    return result;
+  }
+  const instrument_id id = upper_.find(f.symbol);
+  if (id == no_instrument) {
+    result.unknown_symbols = 1;
+    return result;
+  }
+  const auto n = f.t.id.number();
+  if (!n) {
+    result.error = feed_errc::unexpected_shape;
+    return result;
+  }
+  if (!venue_json::publish_trade(trade_ids_.check(id, *n, true), result)) return result;
+  f.t.venue = venue_id::binance;
+  f.t.instrument = id;
+  f.t.side = f.buyer_is_maker ? taker_side::sell : taker_side::buy;
+  f.t.recv_ts_us = recv_ts_us;
+  out.trades.push_back(f.t);
+  return result;
+}
+
+parse_result binance_adapter::finish_book(binance_book_fields& f, std::int64_t recv_ts_us,
+                                          market_events& out) noexcept {
+  parse_result result;
+  if (!f.have_symbol || f.q.has_bid != f.have_bid_size || f.q.has_ask != f.have_ask_size ||
+      (!f.q.has_bid && !f.q.has_ask)) {
+    result.error = feed_errc::unexpected_shape;
+    return result;
+  }
+  const instrument_id id = upper_.find(f.symbol);
+  if (id == no_instrument) {
+    result.unknown_symbols = 1;
+    return result;
+  }
+  f.q.venue = venue_id::binance;
+  f.q.instrument = id;
+  f.q.recv_ts_us = recv_ts_us;
+  out.quotes.push_back(f.q);
   return result;
 }
 

@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "feeds/venues/venue_factories.hpp"
+#include "feeds/venues/venue_fields.hpp"
+#include "feeds/venues/venue_time.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
@@ -28,9 +30,10 @@ constexpr std::string_view default_path = "/";
 constexpr std::string_view type_ticker = "ticker";
 constexpr std::string_view type_heartbeat = "heartbeat";
 constexpr std::string_view type_error = "error";
+constexpr std::string_view type_match = "match";
+constexpr std::string_view type_last_match = "last_match";
 
-constexpr std::int64_t seconds_per_day = 86'400;
-constexpr std::size_t time_min_chars = 20;  // "2022-10-19T23:28:22Z"
+constexpr std::size_t time_second_at = 17;  // "2022-10-19T23:28:22Z": the seconds' digits
 
 char to_upper(char c) noexcept {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
@@ -44,6 +47,9 @@ enum class key : std::uint8_t {
   sequence,
   product_id,
   time,
+  trade_id,
+  side,
+  size,
   // Decimals, in tick order; the index into message_fields::decimals is the value - price.
   price,
   open_24h,
@@ -67,7 +73,10 @@ key classify_key(const ondemand::raw_json_string& raw) noexcept {
   const std::string_view s(k, n);
   switch (n) {
     case 4:
-      return s == "type" ? key::type : s == "time" ? key::time : key::other;
+      if (s == "type") return key::type;
+      if (s == "time") return key::time;
+      if (s == "side") return key::side;
+      return s == "size" ? key::size : key::other;
     case 5:
       return s == "price" ? key::price : key::other;
     case 7:
@@ -78,6 +87,7 @@ key classify_key(const ondemand::raw_json_string& raw) noexcept {
       if (s == "best_ask") return key::best_ask;
       if (s == "open_24h") return key::open_24h;
       if (s == "high_24h") return key::high_24h;
+      if (s == "trade_id") return key::trade_id;
       return key::other;
     case 10:
       return s == "product_id" ? key::product_id : s == "volume_24h" ? key::volume_24h : key::other;
@@ -89,6 +99,10 @@ key classify_key(const ondemand::raw_json_string& raw) noexcept {
       return key::other;
   }
 }
+
+}  // namespace
+
+namespace coinbase_detail {
 
 // What a value was, before we know whether the message is one we read.
 enum class value_kind : std::uint8_t {
@@ -109,10 +123,22 @@ struct message_fields {
   raw_value type;
   raw_value product;
   raw_value time;
+  raw_value side;
+  raw_value size;
+  trade_id id;
+  value_kind trade_id_kind = value_kind::absent;
   value_kind sequence_kind = value_kind::absent;
   std::uint64_t sequence = 0;
   std::array<raw_value, decimal_keys> decimals{};
 };
+
+}  // namespace coinbase_detail
+
+namespace {
+
+using coinbase_detail::message_fields;
+using coinbase_detail::raw_value;
+using coinbase_detail::value_kind;
 
 // Records one value as text, null or "other". Strings are not unescaped: we only ever want
 // plain ASCII ones.
@@ -159,6 +185,19 @@ feed_errc read_sequence(ondemand::value& v, message_fields& f) noexcept {
   return feed_errc::ok;
 }
 
+// trade_id: a JSON integer, kept as its digits.
+feed_errc read_trade_id_raw(ondemand::value& v, message_fields& f) noexcept {
+  bool present = false;
+  const feed_errc e = venue_json::read_trade_id(v, f.id, present);
+  if (e == feed_errc::invalid_json) return e;
+  if (e != feed_errc::ok) {
+    f.trade_id_kind = value_kind::other;
+    return feed_errc::ok;
+  }
+  f.trade_id_kind = present ? value_kind::number : value_kind::null;
+  return feed_errc::ok;
+}
+
 feed_errc on_field(key k, ondemand::value& v, message_fields& f) noexcept {
   switch (k) {
     case key::type:
@@ -169,6 +208,12 @@ feed_errc on_field(key k, ondemand::value& v, message_fields& f) noexcept {
       return read_raw(v, f.time);
     case key::sequence:
       return read_sequence(v, f);
+    case key::side:
+      return read_raw(v, f.side);
+    case key::size:
+      return read_raw(v, f.size);
+    case key::trade_id:
+      return read_trade_id_raw(v, f);
     case key::other:
       return feed_errc::ok;
     default:
@@ -211,89 +256,18 @@ feed_errc fill_decimals(const message_fields& f, tick& t) noexcept {
   return feed_errc::ok;
 }
 
-bool two_digits(std::string_view s, std::size_t at, int& out) noexcept {
-  const char a = s[at];
-  const char b = s[at + 1];
-  if (a < '0' || a > '9' || b < '0' || b > '9') return false;
-  out = (a - '0') * 10 + (b - '0');
-  return true;
-}
-
-bool is_leap(int y) noexcept {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int days_in_month(int y, int m) noexcept {
-  static constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : days[static_cast<std::size_t>(m - 1)];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(int y, int m, int d) noexcept {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146'097 + doe - 719'468;
-}
-
 }  // namespace
 
 bool coinbase_adapter::parse_time_us(std::string_view s, std::int64_t& us) noexcept {
-  if (s.size() < time_min_chars) return false;
-  int century = 0;
-  int year2 = 0;
-  int month = 0;
-  int day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  if (!two_digits(s, 0, century) || !two_digits(s, 2, year2) || s[4] != '-' ||
-      !two_digits(s, 5, month) || s[7] != '-' || !two_digits(s, 8, day) ||
-      (s[10] != 'T' && s[10] != 't') || !two_digits(s, 11, hour) || s[13] != ':' ||
-      !two_digits(s, 14, minute) || s[16] != ':' || !two_digits(s, 17, second)) {
+  // Coinbase never sends a leap second; ":60" is a malformed time here.
+  if (s.size() > time_second_at + 1 && s[time_second_at] == '6' && s[time_second_at + 1] == '0') {
     return false;
   }
-  const int year = century * 100 + year2;
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
-    return false;
-  }
-  std::size_t pos = 19;
-  int micros = 0;
-  if (s[pos] == '.') {
-    const std::size_t first = ++pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (pos - first < 6) micros = micros * 10 + (s[pos] - '0');
-      ++pos;
-    }
-    const std::size_t n = pos - first;
-    if (n == 0) return false;
-    for (std::size_t i = n; i < 6; ++i) micros *= 10;  // ".5" is 500000 µs
-  }
-  if (pos >= s.size()) return false;
-  int offset_s = 0;
-  if (s[pos] == 'Z' || s[pos] == 'z') {
-    if (pos + 1 != s.size()) return false;
-  } else if (s[pos] == '+' || s[pos] == '-') {
-    int oh = 0;
-    int om = 0;
-    if (pos + 6 != s.size() || !two_digits(s, pos + 1, oh) || s[pos + 3] != ':' ||
-        !two_digits(s, pos + 4, om) || oh > 23 || om > 59) {
-      return false;
-    }
-    offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
-  } else {
-    return false;
-  }
-  const std::int64_t secs = days_from_civil(year, month, day) * seconds_per_day + hour * 3600 +
-                            minute * 60 + second - offset_s;
-  us = secs * 1'000'000 + micros;  // micros >= 0, so this truncates towards the past
-  return true;
+  return venue_time::parse_rfc3339_us(s, us);
 }
 
-coinbase_adapter::coinbase_adapter(const symbol_map& symbols) {
+coinbase_adapter::coinbase_adapter(const symbol_map& symbols, feed_streams streams)
+    : wanted_(streams) {
   std::size_t slots = 0;
   for (const auto& [native, id] : symbols.entries()) {
     std::string upper(native);
@@ -303,6 +277,7 @@ coinbase_adapter::coinbase_adapter(const symbol_map& symbols) {
     if (static_cast<std::size_t>(id) + 1 > slots) slots = static_cast<std::size_t>(id) + 1;
   }
   sequences_.resize(slots);
+  trade_ids_.resize(slots);
 }
 
 std::string coinbase_adapter::target(std::string_view url_path) const {
@@ -319,20 +294,32 @@ std::vector<std::string> coinbase_adapter::subscribe_messages() const {
     json::append_string(ids, products_[i]);
   }
   ids += ']';
-  std::string msg = R"({"type":"subscribe","channels":[{"name":"ticker","product_ids":)";
-  msg += ids;
-  msg += R"(},{"name":"heartbeat","product_ids":)";
-  msg += ids;
-  msg += "}]}";
+  // The ticker carries both the 24 h ticker and the best bid/ask; matches are the trades.
+  std::string msg = R"({"type":"subscribe","channels":[)";
+  auto channel = [&](std::string_view name) {
+    msg += R"({"name":)";
+    json::append_string(msg, name);
+    msg += R"(,"product_ids":)";
+    msg += ids;
+    msg += "},";
+  };
+  if (venue_json::wants(wanted_, fs_ticker) || venue_json::wants(wanted_, fs_bbo)) {
+    channel("ticker");
+  }
+  if (venue_json::wants(wanted_, fs_trades)) channel("matches");
+  channel("heartbeat");
+  msg.back() = ']';
+  msg += '}';
   return {std::move(msg)};
 }
 
 void coinbase_adapter::reset() noexcept {
   for (auto& s : sequences_) s = sequence_state{};
+  trade_ids_.reset();
 }
 
 parse_result coinbase_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
-                                     std::vector<tick>& out) noexcept {
+                                     market_events& events) noexcept {
   parse_result result;
   auto fail = [&result](feed_errc e) {
     result.error = e;
@@ -360,6 +347,9 @@ parse_result coinbase_adapter::parse(std::string_view frame, std::int64_t recv_t
   const std::string_view type = f.type.text;
   const bool is_ticker = type == type_ticker;
   const bool is_heartbeat = type == type_heartbeat;
+  if (type == type_match || type == type_last_match) {
+    return parse_match(f, type == type_last_match, recv_ts_us, events);
+  }
   if (!is_ticker && !is_heartbeat) {
     result.kind = frame_kind::control;
     if (type == type_error) return fail(feed_errc::venue_error);
@@ -415,12 +405,85 @@ parse_result coinbase_adapter::parse(std::string_view frame, std::int64_t recv_t
   t.instrument = id;
   t.exchange_ts_us = time_us;
   t.recv_ts_us = recv_ts_us;
-  out.push_back(t);  // vector growth is the caller's; it reserves once and reuses
+  if (venue_json::wants(wanted_, fs_ticker)) {
+    events.ticks.push_back(t);  // vector growth is the caller's; it reserves once and reuses
+  }
+  if (venue_json::wants(wanted_, fs_bbo) && (t.has(tf_bid) || t.has(tf_ask))) {
+    top_of_book q;
+    q.venue = venue_id::coinbase;
+    q.instrument = id;
+    q.has_bid = t.has(tf_bid) && t.has(tf_bid_qty);
+    q.has_ask = t.has(tf_ask) && t.has(tf_ask_qty);
+    q.bid = t.bid;
+    q.bid_size = t.bid_qty;
+    q.ask = t.ask;
+    q.ask_size = t.ask_qty;
+    q.venue_seq = has_sequence ? f.sequence : 0;
+    if (f.time.kind == value_kind::text) parse_time_us(f.time.text, q.exchange_ts_us);
+    q.recv_ts_us = recv_ts_us;
+    events.quotes.push_back(q);
+  }
   return result;
 }
 
-std::unique_ptr<venue_adapter> make_coinbase_adapter(const symbol_map& symbols) {
-  return std::make_unique<coinbase_adapter>(symbols);
+// A `match` (or the `last_match` sent once on subscribing). `side` is the MAKER's side ("the
+// side field indicates the maker order side"): a sell maker means the taker bought.
+parse_result coinbase_adapter::parse_match(const coinbase_detail::message_fields& f,
+                                           bool last_match, std::int64_t recv_ts_us,
+                                           market_events& out) noexcept {
+  parse_result result;
+  auto fail = [&result](feed_errc e) {
+    result.error = e;
+    return result;
+  };
+  if (f.product.kind != value_kind::text || f.trade_id_kind != value_kind::number ||
+      f.side.kind != value_kind::text || f.time.kind != value_kind::text) {
+    return fail(feed_errc::unexpected_shape);
+  }
+  trade t;
+  const raw_value& price = f.decimals[0];  // "price"
+  for (const raw_value* v : {&price, &f.size}) {
+    if (v->kind == value_kind::escaped) return fail(feed_errc::bad_number);
+    if (v->kind != value_kind::text) return fail(feed_errc::unexpected_shape);
+  }
+  if (decimal::parse(price.text, t.price) != decimal_errc::ok ||
+      decimal::parse(f.size.text, t.size) != decimal_errc::ok) {
+    return fail(feed_errc::bad_number);
+  }
+  if (f.side.text == "sell") {
+    t.side = taker_side::buy;
+  } else if (f.side.text == "buy") {
+    t.side = taker_side::sell;
+  } else {
+    return fail(feed_errc::unexpected_shape);
+  }
+  if (!parse_time_us(f.time.text, t.exchange_ts_us)) return fail(feed_errc::unexpected_shape);
+  const auto n = f.id.number();
+  if (!n) return fail(feed_errc::unexpected_shape);
+  const instrument_id id = upper_.find(f.product.text);
+  if (id == no_instrument) {
+    result.unknown_symbols = 1;
+    return result;
+  }
+  const auto verdict = trade_ids_.check(id, *n, true);
+  // last_match is the trade before the subscription: it only seeds the id check (after a
+  // reconnect it is usually one already delivered).
+  if (last_match) {
+    result.kind = frame_kind::control;
+    return result;
+  }
+  if (!venue_json::publish_trade(verdict, result)) return result;
+  t.id = f.id;
+  t.venue = venue_id::coinbase;
+  t.instrument = id;
+  t.recv_ts_us = recv_ts_us;
+  out.trades.push_back(t);
+  return result;
+}
+
+std::unique_ptr<venue_adapter> make_coinbase_adapter(const symbol_map& symbols,
+                                                     feed_streams streams) {
+  return std::make_unique<coinbase_adapter>(symbols, streams);
 }
 
 }  // namespace tickerd

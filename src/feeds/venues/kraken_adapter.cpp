@@ -21,6 +21,15 @@
 // (RFC 3339, added to v2 after its first release) becomes exchange_ts_us; without it the tick
 // carries 0, which the aggregator treats as "unknown" and the encoder leaves out of the JSON.
 //
+// Trades ("trade" channel) and top of book: Kraken documents the ticker channel with
+// event_trigger "bbo" as the one that updates "on a change in the best-bid-offer price levels",
+// so with the bbo stream the ticker subscription asks for that trigger and every ticker message
+// also yields a top_of_book (the book channel is kept for order books, a later issue):
+//   {"channel":"trade","type":"update","data":[{"symbol":"MATIC/USD","side":"buy",
+//    "price":0.5147,"qty":6423.46326,"ord_type":"limit","trade_id":4665846,
+//    "timestamp":"2023-09-25T07:48:36.925533Z"}]}
+// "side" is the taker's; trade_id is a "sequence number unique per trading book".
+//
 // One pass over the fields with simdjson On-Demand; errors are values (nothing here throws).
 // The frame is copied into an adapter-owned padded buffer because the caller's buffer carries
 // no SIMDJSON_PADDING guarantee.
@@ -31,6 +40,8 @@
 #include <utility>
 
 #include "feeds/venues/venue_factories.hpp"
+#include "feeds/venues/venue_fields.hpp"
+#include "feeds/venues/venue_time.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
@@ -43,11 +54,13 @@ using venue_json::classify;
 using venue_json::open_root;
 
 constexpr std::string_view ticker_channel = "ticker";
+constexpr std::string_view trade_channel = "trade";
 constexpr std::string_view heartbeat_channel = "heartbeat";
 constexpr std::string_view status_channel = "status";
 constexpr std::string_view snapshot_type = "snapshot";
 constexpr std::string_view update_type = "update";
 constexpr std::string_view subscribe_tail = R"(]},"req_id":1})";  // acks echo req_id 1
+constexpr std::string_view trade_subscribe_tail = R"(]},"req_id":2})";
 
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -118,6 +131,7 @@ struct ticker_fields {
   tick t;
   std::string_view symbol;
   decimal change;
+  std::int64_t time_us = 0;  // the same time, exact, for a top_of_book
   bool have_symbol = false;
   bool have_change = false;
 };
@@ -147,12 +161,15 @@ feed_errc read_timestamp(ondemand::value& v, ticker_fields& f) noexcept {
   if (auto e = read_name(v, text, present); e != feed_errc::ok) return e;
   if (!present) {
     f.t.exchange_ts_us = 0;
+    f.time_us = 0;
     return feed_errc::ok;
   }
-  if (!parse_rfc3339_us(text, f.t.exchange_ts_us)) {
+  if (!venue_time::parse_rfc3339_us(text, f.time_us)) {
     f.t.exchange_ts_us = 0;
+    f.time_us = 0;
     return feed_errc::unexpected_shape;
   }
+  f.t.exchange_ts_us = f.time_us;
   return feed_errc::ok;
 }
 
@@ -198,8 +215,11 @@ feed_errc on_ticker_field(std::string_view key, ondemand::value& v, ticker_field
 struct data_sink {
   const symbol_map& symbols;
   std::int64_t recv_ts_us;
-  std::vector<tick>& out;
+  market_events& out;
   parse_result& result;
+  feed_streams wanted;
+  venue_json::trade_sequence& trade_ids;
+  bool trades = false;  // the channel is "trade"
 };
 
 feed_errc parse_ticker_object(ondemand::object& obj, data_sink& sink) noexcept {
@@ -225,7 +245,79 @@ feed_errc parse_ticker_object(ondemand::object& obj, data_sink& sink) noexcept {
   f.t.venue = venue_id::kraken;
   f.t.instrument = id;
   f.t.recv_ts_us = sink.recv_ts_us;
-  sink.out.push_back(f.t);  // vector growth is the caller's; it reserves once and reuses
+  if (venue_json::wants(sink.wanted, fs_ticker)) {
+    sink.out.ticks.push_back(f.t);  // vector growth is the caller's; it reserves once and reuses
+  }
+  if (venue_json::wants(sink.wanted, fs_bbo) && (f.t.has(tf_bid) || f.t.has(tf_ask))) {
+    top_of_book q;
+    q.venue = venue_id::kraken;
+    q.instrument = id;
+    q.has_bid = f.t.has(tf_bid) && f.t.has(tf_bid_qty);
+    q.has_ask = f.t.has(tf_ask) && f.t.has(tf_ask_qty);
+    q.bid = f.t.bid;
+    q.bid_size = f.t.bid_qty;
+    q.ask = f.t.ask;
+    q.ask_size = f.t.ask_qty;
+    q.exchange_ts_us = f.time_us;
+    q.recv_ts_us = sink.recv_ts_us;
+    sink.out.quotes.push_back(q);
+  }
+  return feed_errc::ok;
+}
+
+// One trade object.
+feed_errc parse_trade_object(ondemand::object& obj, data_sink& sink) noexcept {
+  using namespace venue_json;
+  trade t;
+  std::string_view symbol;
+  std::string_view side;
+  std::string_view time;
+  bool have_symbol = false, have_side = false, have_price = false, have_qty = false;
+  bool have_id = false, have_time = false;
+  for (auto field_result : obj) {
+    ondemand::field field;
+    if (auto e = std::move(field_result).get(field)) return classify(e);
+    const std::string_view key = key_text(field.key());
+    feed_errc e = feed_errc::ok;
+    if (key == "symbol") {
+      e = read_text(field.value(), symbol, have_symbol);
+    } else if (key == "side") {
+      e = read_text(field.value(), side, have_side);
+    } else if (key == "price") {
+      e = read_decimal_number(field.value(), t.price, have_price);
+    } else if (key == "qty") {
+      e = read_decimal_number(field.value(), t.size, have_qty);
+    } else if (key == "trade_id") {
+      e = read_trade_id(field.value(), t.id, have_id);
+    } else if (key == "timestamp") {
+      e = read_text(field.value(), time, have_time);
+    }
+    // ord_type and anything new: skipped.
+    if (e != feed_errc::ok) return e;
+  }
+  if (!have_symbol || !have_side || !have_price || !have_qty || !have_id || !have_time) {
+    return feed_errc::unexpected_shape;
+  }
+  if (side == "buy") {
+    t.side = taker_side::buy;
+  } else if (side == "sell") {
+    t.side = taker_side::sell;
+  } else {
+    return feed_errc::unexpected_shape;
+  }
+  if (!venue_time::parse_rfc3339_us(time, t.exchange_ts_us)) return feed_errc::unexpected_shape;
+  const auto n = t.id.number();
+  if (!n) return feed_errc::unexpected_shape;
+  const instrument_id id = sink.symbols.find(symbol);
+  if (id == no_instrument) {
+    ++sink.result.unknown_symbols;
+    return feed_errc::ok;
+  }
+  if (!publish_trade(sink.trade_ids.check(id, *n, true), sink.result)) return feed_errc::ok;
+  t.venue = venue_id::kraken;
+  t.instrument = id;
+  t.recv_ts_us = sink.recv_ts_us;
+  sink.out.trades.push_back(t);
   return feed_errc::ok;
 }
 
@@ -238,7 +330,9 @@ feed_errc parse_data(ondemand::value v, data_sink& sink) noexcept {
     if (auto e = std::move(item_result).get(item)) return classify(e);
     ondemand::object obj;
     if (auto e = item.get_object().get(obj)) return classify(e);
-    if (auto e = parse_ticker_object(obj, sink); e != feed_errc::ok) return e;
+    const feed_errc e =
+        sink.trades ? parse_trade_object(obj, sink) : parse_ticker_object(obj, sink);
+    if (e != feed_errc::ok) return e;
   }
   return feed_errc::ok;
 }
@@ -257,97 +351,40 @@ struct envelope {
   bool error = false;         // a non-null "error"
 };
 
-bool is_ticker(const envelope& m) noexcept {
-  return m.have_channel && m.channel == ticker_channel;
-}
-
-constexpr int days_in_month(int year, int month) noexcept {
-  constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : days[month - 1];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-constexpr std::int64_t days_from_civil(int y, int m, int d) noexcept {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-}
-
-// n decimal digits at s[pos]; false if any is not a digit.
-bool fixed_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  out = v;
-  return true;
+bool is_data_channel(const envelope& m) noexcept {
+  return m.have_channel && (m.channel == ticker_channel || m.channel == trade_channel);
 }
 
 }  // namespace
 
-bool parse_rfc3339_us(std::string_view s, std::int64_t& us) noexcept {
-  // full-date "T" partial-time time-offset: 2023-09-25T09:04:31[.742648](Z|+01:00)
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!fixed_digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' ||
-      !fixed_digits(s, 5, 2, month) || s[7] != '-' || !fixed_digits(s, 8, 2, day) ||
-      (s[10] != 'T' && s[10] != 't') || !fixed_digits(s, 11, 2, hour) || s[13] != ':' ||
-      !fixed_digits(s, 14, 2, minute) || s[16] != ':' || !fixed_digits(s, 17, 2, second)) {
-    return false;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 60) {  // 60: a leap second, counted as the next second
-    return false;
-  }
-  std::size_t pos = 19;
-  int frac_us = 0;
-  if (s[pos] == '.') {
-    ++pos;
-    const std::size_t first = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (pos - first < 6) frac_us = frac_us * 10 + (s[pos] - '0');
-      ++pos;
-    }
-    if (pos == first) return false;
-    for (std::size_t n = pos - first; n < 6; ++n) frac_us *= 10;
-  }
-  if (pos >= s.size()) return false;
-  int offset_min = 0;
-  if (s[pos] == 'Z' || s[pos] == 'z') {
-    ++pos;
-  } else if (s[pos] == '+' || s[pos] == '-') {
-    int oh = 0, om = 0;
-    if (!fixed_digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !fixed_digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
-      return false;
-    }
-    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return false;
-  }
-  if (pos != s.size()) return false;
-  const std::int64_t seconds = days_from_civil(year, month, day) * 86'400 + hour * 3'600 +
-                               minute * 60 + second - offset_min * 60;
-  us = seconds * 1'000'000 + frac_us;
-  return true;
-}
 
-kraken_adapter::kraken_adapter(symbol_map symbols) : symbols_(std::move(symbols)) {
+kraken_adapter::kraken_adapter(symbol_map symbols, feed_streams streams)
+    : symbols_(std::move(symbols)), wanted_(streams) {
   if (symbols_.empty()) return;
-  subscribe_ = R"({"method":"subscribe","params":{"channel":"ticker","symbol":[)";
-  bool first = true;
+  std::string list;
+  std::size_t slots = 0;
   for (const auto& [native, id] : symbols_.entries()) {
-    if (!first) subscribe_.push_back(',');
-    first = false;
-    json::append_string(subscribe_, native);
+    if (!list.empty()) list.push_back(',');
+    json::append_string(list, native);
+    if (static_cast<std::size_t>(id) + 1 > slots) slots = static_cast<std::size_t>(id) + 1;
   }
-  subscribe_ += subscribe_tail;
+  trade_ids_.resize(slots);
+  if (venue_json::wants(streams, fs_ticker) || venue_json::wants(streams, fs_bbo)) {
+    // One ticker subscription per symbol: with bbo it is published "on a change in the
+    // best-bid-offer price levels" rather than on every trade; the 24 h ticker reads it too.
+    std::string m = R"({"method":"subscribe","params":{"channel":"ticker",)";
+    if (venue_json::wants(streams, fs_bbo)) m += R"("event_trigger":"bbo",)";
+    m += R"("symbol":[)";
+    m += list;
+    m += subscribe_tail;
+    subscribe_.push_back(std::move(m));
+  }
+  if (venue_json::wants(streams, fs_trades)) {
+    std::string m = R"({"method":"subscribe","params":{"channel":"trade","symbol":[)";
+    m += list;
+    m += trade_subscribe_tail;
+    subscribe_.push_back(std::move(m));
+  }
 }
 
 std::string kraken_adapter::target(std::string_view url_path) const {
@@ -357,16 +394,20 @@ std::string kraken_adapter::target(std::string_view url_path) const {
 }
 
 std::vector<std::string> kraken_adapter::subscribe_messages() const {
-  if (subscribe_.empty()) return {};
-  return {subscribe_};
+  return subscribe_;
 }
 
 parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
-                                   std::vector<tick>& out) noexcept {
+                                   market_events& out) noexcept {
   parse_result result;
-  const std::size_t first_tick = out.size();
+  const std::size_t first_tick = out.ticks.size();
+  const std::size_t first_trade = out.trades.size();
+  const std::size_t first_quote = out.quotes.size();
   auto fail = [&](feed_errc e) {
-    out.resize(first_tick);  // a rejected frame delivers nothing
+    out.ticks.resize(first_tick);  // a rejected frame delivers nothing
+    out.trades.resize(first_trade);
+    out.quotes.resize(first_quote);
+    result.trade_gaps = 0;
     result.unknown_symbols = 0;
     result.error = e;
     return result;
@@ -377,7 +418,7 @@ parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_
     return fail(e);
   }
 
-  data_sink sink{symbols_, recv_ts_us, out, result};
+  data_sink sink{symbols_, recv_ts_us, out, result, wanted_, trade_ids_};
   envelope m;
   for (auto field_result : root) {
     ondemand::field field;
@@ -391,7 +432,8 @@ parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_
     } else if (key == "data") {
       if (!m.have_channel || m.data_pending) {
         m.data_pending = true;  // unvisited for now; read in a second pass if it is ticker data
-      } else if (is_ticker(m)) {
+      } else if (is_data_channel(m)) {
+        sink.trades = m.channel == trade_channel;
         e = parse_data(field.value(), sink);
         m.have_data = true;
       }
@@ -432,12 +474,12 @@ parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_
   if (m.channel == heartbeat_channel || m.channel == status_channel) {
     return control(feed_errc::ok);
   }
-  if (m.channel != ticker_channel || !m.have_type ||
-      (m.type != snapshot_type && m.type != update_type)) {
+  if (!is_data_channel(m) || !m.have_type || (m.type != snapshot_type && m.type != update_type)) {
     return fail(feed_errc::unexpected_shape);
   }
   if (m.data_pending) {
     // "data" came before "channel" (Kraken's documented order puts it last): read it now.
+    sink.trades = m.channel == trade_channel;
     doc.rewind();
     if (auto e = doc.get_object().get(root)) return fail(classify(e));
     for (auto field_result : root) {
@@ -452,8 +494,9 @@ parse_result kraken_adapter::parse(std::string_view frame, std::int64_t recv_ts_
   return result;
 }
 
-std::unique_ptr<venue_adapter> make_kraken_adapter(const symbol_map& symbols) {
-  return std::make_unique<kraken_adapter>(symbols);
+std::unique_ptr<venue_adapter> make_kraken_adapter(const symbol_map& symbols,
+                                                   feed_streams streams) {
+  return std::make_unique<kraken_adapter>(symbols, streams);
 }
 
 }  // namespace tickerd

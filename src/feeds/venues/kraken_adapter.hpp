@@ -1,4 +1,5 @@
-// Kraken spot WebSocket API v2 (wss://ws.kraken.com/v2), channel "ticker", parsed with simdjson
+// Kraken spot WebSocket API v2 (wss://ws.kraken.com/v2), channels "ticker" (24 h ticker and,
+// with event_trigger "bbo", the top of book) and "trade", parsed with simdjson
 // On-Demand. Kraken v2 sends prices and sizes as JSON numbers; their decimals are taken from
 // each number's own text, never through double.
 #pragma once
@@ -13,6 +14,7 @@
 #include <simdjson.h>
 
 #include "feeds/venues/json_frame.hpp"
+#include "feeds/venues/venue_fields.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd {
@@ -27,27 +29,26 @@ class kraken_adapter final : public venue_adapter {
   static constexpr std::string_view default_path = "/v2";
   static constexpr std::string_view ping_message = R"({"method":"ping"})";
 
-  explicit kraken_adapter(symbol_map symbols);
+  explicit kraken_adapter(symbol_map symbols, feed_streams streams = default_feed_streams);
 
   venue_id venue() const noexcept override { return venue_id::kraken; }
   std::string target(std::string_view url_path) const override;
   std::vector<std::string> subscribe_messages() const override;
   std::string keepalive_message() const override { return std::string(ping_message); }
   std::chrono::milliseconds keepalive_interval() const override { return ping_interval; }
+  void reset() noexcept override { trade_ids_.reset(); }
+  using upstream_adapter::parse;
   parse_result parse(std::string_view frame, std::int64_t recv_ts_us,
-                     std::vector<tick>& out) noexcept override;
+                     market_events& out) noexcept override;
 
  private:
-  symbol_map symbols_;     // "BTC/USDT" -> id, as Kraken spells it in payloads
-  std::string subscribe_;  // the one subscribe request, built once
+  symbol_map symbols_;                  // "BTC/USDT" -> id, as Kraken spells it in payloads
+  std::vector<std::string> subscribe_;  // the subscribe requests, built once
+  feed_streams wanted_;
+  venue_json::trade_sequence trade_ids_;  // trade_id is sequential per book
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
   venue_json::padded_frame frame_;
 };
-
-// Parses an RFC 3339 timestamp ("2023-09-25T09:04:31.742648Z", any number of fraction digits,
-// "Z" or a numeric offset) to microseconds since the epoch, truncating below the microsecond.
-// False when the text is not such a timestamp.
-bool parse_rfc3339_us(std::string_view text, std::int64_t& us) noexcept;
 
 }  // namespace tickerd

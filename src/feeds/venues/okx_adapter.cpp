@@ -10,9 +10,15 @@
 //   errors {"id":"1512","event":"error","code":"60012","msg":"Invalid request: ...","connId":..}
 //   notice {"event":"notice","code":"64008","msg":"The connection will soon be closed ..."}
 //   pong   the bare text "pong", the answer to the client's text "ping"
-// Every value in a push is a JSON string, "ts" included. For SPOT/MARGIN volCcy24h is the quote
-// volume and vol24h the base volume; for derivatives volCcy24h is in base currency and vol24h
-// counts contracts.
+//   trades {"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT",
+//           "tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy",
+//           "ts":"1630048897897","count":"3"}]}           side: the taker's; count: fills merged
+//   bbo    {"arg":{"channel":"bbo-tbt","instId":"BTC-USDT"},"data":[{"asks":[["8476.98","415",
+//           "0","13"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085",
+//           "seqId":123456}]}                            [price, size, deprecated, orders]
+// Every value in a push is a JSON string, "ts" included (seqId is a number). For SPOT/MARGIN
+// volCcy24h is the quote volume and vol24h the base volume; for derivatives volCcy24h is in base
+// currency and vol24h counts contracts.
 //
 // One pass with simdjson On-Demand, errors as values; the frame is copied into an
 // adapter-owned padded buffer because the caller's buffer carries no SIMDJSON_PADDING.
@@ -37,6 +43,8 @@ using venue_json::open_root;
 
 constexpr std::string_view default_path = "/ws/v5/public";
 constexpr std::string_view tickers_channel = "tickers";
+constexpr std::string_view trades_channel = "trades";
+constexpr std::string_view bbo_channel = "bbo-tbt";
 constexpr std::string_view pong_frame = "pong";
 constexpr std::string_view error_event = "error";
 // Sent when a private channel's connection limit is hit; an error like "error" itself.
@@ -227,14 +235,93 @@ void set_volumes(ticker_fields& f) noexcept {
   }
 }
 
+// One trades item.
+struct trade_fields {
+  trade t;
+  std::string_view inst_id;
+  std::string_view side;
+  bool have_inst_id = false;
+  bool have_side = false;
+  bool have_id = false;
+  bool have_price = false;
+  bool have_size = false;
+  bool have_ts = false;
+};
+
+feed_errc on_trade_field(std::string_view key, ondemand::value& v, trade_fields& f) noexcept {
+  using namespace venue_json;
+  if (key == "instId") return read_text(v, f.inst_id, f.have_inst_id);
+  if (key == "tradeId") return read_trade_id(v, f.t.id, f.have_id);
+  if (key == "px") return read_decimal_string(v, f.t.price, f.have_price);
+  if (key == "sz") return read_decimal_string(v, f.t.size, f.have_size);
+  if (key == "side") return read_text(v, f.side, f.have_side);
+  if (key == "ts") return read_ms_as_us(v, f.t.exchange_ts_us, f.have_ts);
+  return feed_errc::ok;  // count, source and anything new
+}
+
+// The first level of a bbo-tbt side: [price, size, "0", orders]. An empty side is absent.
+feed_errc read_level(ondemand::value& v, decimal& price, decimal& size, bool& present) noexcept {
+  using namespace venue_json;
+  present = false;
+  ondemand::array levels;
+  if (auto e = v.get_array().get(levels)) {
+    return e == simdjson::INCORRECT_TYPE ? wrong_type(v) : classify(e);
+  }
+  for (auto level_result : levels) {
+    ondemand::value level;
+    // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
+    if (auto e = std::move(level_result).get(level)) return classify(e);
+    if (present) continue;  // depth 1: nothing past the best level
+    ondemand::array entry;
+    if (auto e = level.get_array().get(entry)) {
+      return e == simdjson::INCORRECT_TYPE ? wrong_type(level) : classify(e);
+    }
+    std::size_t n = 0;
+    for (auto item_result : entry) {
+      ondemand::value item;
+      // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
+      if (auto e = std::move(item_result).get(item)) return classify(e);
+      if (n < 2) {
+        bool have = false;
+        if (auto e = read_decimal_string(item, n == 0 ? price : size, have); e != feed_errc::ok) {
+          return e;
+        }
+        if (!have) return feed_errc::unexpected_shape;
+      }
+      ++n;
+    }
+    if (n < 2) return feed_errc::unexpected_shape;
+    present = true;
+  }
+  return feed_errc::ok;
+}
+
+struct bbo_fields {
+  top_of_book q;
+  bool have_ts = false;
+  bool have_seq = false;
+};
+
+feed_errc on_bbo_field(std::string_view key, ondemand::value& v, bbo_fields& f) noexcept {
+  using namespace venue_json;
+  if (key == "bids") return read_level(v, f.q.bid, f.q.bid_size, f.q.has_bid);
+  if (key == "asks") return read_level(v, f.q.ask, f.q.ask_size, f.q.has_ask);
+  if (key == "ts") return read_ms_as_us(v, f.q.exchange_ts_us, f.have_ts);
+  if (key == "seqId") return read_u64(v, f.q.venue_seq, f.have_seq);
+  return feed_errc::ok;  // checksum, prevSeqId and anything new
+}
+
 }  // namespace
 
-okx_adapter::okx_adapter(const symbol_map& symbols) {
+okx_adapter::okx_adapter(const symbol_map& symbols, feed_streams streams) : wanted_(streams) {
+  std::size_t slots = 0;
   for (const auto& [native, id] : symbols.entries()) {
     std::string upper(native);
     for (char& c : upper) c = to_upper(c);
     upper_.add(std::move(upper), id);
+    if (static_cast<std::size_t>(id) + 1 > slots) slots = static_cast<std::size_t>(id) + 1;
   }
+  trade_ids_.resize(slots);
 }
 
 std::string okx_adapter::target(std::string_view url_path) const {
@@ -247,22 +334,30 @@ std::vector<std::string> okx_adapter::subscribe_messages() const {
   std::vector<std::string> messages;
   std::string msg;
   std::string arg;
+  std::vector<std::string_view> channels;
+  if (venue_json::wants(wanted_, fs_ticker)) channels.push_back(tickers_channel);
+  if (venue_json::wants(wanted_, fs_trades)) channels.push_back(trades_channel);
+  if (venue_json::wants(wanted_, fs_bbo)) channels.push_back(bbo_channel);
   for (const auto& [inst_id, id] : upper_.entries()) {
-    arg.assign(R"({"channel":"tickers","instId":)");
-    json::append_string(arg, inst_id);
-    arg.push_back('}');
-    const bool first = msg.empty();
-    if (!first && msg.size() + 1 + arg.size() + tail.size() > max_subscribe_bytes) {
-      msg.append(tail);
-      messages.push_back(std::move(msg));
-      msg.clear();
+    for (const std::string_view channel : channels) {
+      arg.assign(R"({"channel":)");
+      json::append_string(arg, channel);
+      arg.append(R"(,"instId":)");
+      json::append_string(arg, inst_id);
+      arg.push_back('}');
+      const bool first = msg.empty();
+      if (!first && msg.size() + 1 + arg.size() + tail.size() > max_subscribe_bytes) {
+        msg.append(tail);
+        messages.push_back(std::move(msg));
+        msg.clear();
+      }
+      if (msg.empty()) {
+        msg.append(head);
+      } else {
+        msg.push_back(',');
+      }
+      msg.append(arg);
     }
-    if (msg.empty()) {
-      msg.append(head);
-    } else {
-      msg.push_back(',');
-    }
-    msg.append(arg);
   }
   if (!msg.empty()) {
     msg.append(tail);
@@ -272,11 +367,17 @@ std::vector<std::string> okx_adapter::subscribe_messages() const {
 }
 
 parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
-                                std::vector<tick>& out) noexcept {
+                                market_events& events) noexcept {
   parse_result result;
+  std::vector<tick>& out = events.ticks;
   const std::size_t first_new = out.size();
+  const std::size_t first_trade = events.trades.size();
+  const std::size_t first_quote = events.quotes.size();
   auto fail = [&](feed_errc e) {
-    out.resize(first_new);  // all or nothing: no ticks from a frame that failed
+    out.resize(first_new);  // all or nothing: nothing from a frame that failed
+    events.trades.resize(first_trade);
+    events.quotes.resize(first_quote);
+    result.trade_gaps = 0;
     result.error = e;
     result.unknown_symbols = 0;
     return result;
@@ -295,9 +396,12 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
 
   std::string_view event;
   std::string_view channel;
+  std::string_view arg_inst_id;
   bool have_event = false;
   bool have_channel = false;
+  bool have_arg_inst_id = false;
   bool have_data = false;
+  bool data_read_as_tickers = false;  // "data" came before "arg", or the channel is "tickers"
   std::size_t elements = 0;
   std::size_t unknown = 0;
   for (auto field_result : root) {
@@ -310,6 +414,9 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
         return fail(e == simdjson::INCORRECT_TYPE ? wrong_type(field.value()) : classify(e));
       }
       have_data = true;
+      const bool is_trades = have_channel && channel == trades_channel;
+      const bool is_bbo = have_channel && channel == bbo_channel;
+      data_read_as_tickers = !is_trades && !is_bbo;
       for (auto item_result : items) {
         ondemand::value item;
         // NOLINTNEXTLINE(performance-move-const-arg): simdjson_result::get() is &&-qualified
@@ -317,6 +424,14 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
         ondemand::object obj;
         if (auto e = item.get_object().get(obj)) {
           return fail(e == simdjson::INCORRECT_TYPE ? wrong_type(item) : classify(e));
+        }
+        if (is_trades || is_bbo) {
+          const auto e = is_trades ? on_trade_item(obj, recv_ts_us, events, result)
+                                   : on_bbo_item(obj, have_arg_inst_id, arg_inst_id, recv_ts_us,
+                                                 events, result);
+          if (e != feed_errc::ok) return fail(e);
+          ++elements;
+          continue;
         }
         ticker_fields f;
         for (auto inner_result : obj) {
@@ -348,8 +463,13 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
       for (auto inner_result : arg) {
         ondemand::field inner;
         if (auto e = std::move(inner_result).get(inner)) return fail(classify(e));
-        if (key_of(inner.key()) != "channel") continue;
-        const auto err = read_name(inner.value(), channel, have_channel);
+        const std::string_view arg_key = key_of(inner.key());
+        feed_errc err = feed_errc::ok;
+        if (arg_key == "channel") {
+          err = read_name(inner.value(), channel, have_channel);
+        } else if (arg_key == "instId") {
+          err = read_name(inner.value(), arg_inst_id, have_arg_inst_id);
+        }
         if (err != feed_errc::ok) return fail(err);
       }
     } else if (key == "event") {
@@ -369,6 +489,10 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
 
   if (have_event) {
     out.resize(first_new);
+    events.trades.resize(first_trade);
+    events.quotes.resize(first_quote);
+    result.trade_gaps = 0;
+    result.unknown_symbols = 0;
     result.kind = frame_kind::control;
     if (event == error_event || event == conn_count_error_event) {
       result.error = feed_errc::venue_error;
@@ -378,13 +502,76 @@ parse_result okx_adapter::parse(std::string_view frame, std::int64_t recv_ts_us,
     return result;
   }
   if (!have_data || elements == 0) return fail(feed_errc::unexpected_shape);
-  if (have_channel && channel != tickers_channel) return fail(feed_errc::unexpected_shape);
-  result.unknown_symbols = unknown;
+  if (have_channel && data_read_as_tickers && channel != tickers_channel) {
+    return fail(feed_errc::unexpected_shape);
+  }
+  result.unknown_symbols += unknown;  // tickers' here; trades' and bbo's counted as read
   return result;
 }
 
-std::unique_ptr<venue_adapter> make_okx_adapter(const symbol_map& symbols) {
-  return std::make_unique<okx_adapter>(symbols);
+feed_errc okx_adapter::on_trade_item(ondemand::object& obj, std::int64_t recv_ts_us,
+                                     market_events& out, parse_result& result) noexcept {
+  trade_fields f;
+  for (auto inner_result : obj) {
+    ondemand::field inner;
+    if (auto e = std::move(inner_result).get(inner)) return classify(e);
+    if (auto e = on_trade_field(key_of(inner.key()), inner.value(), f); e != feed_errc::ok) {
+      return e;
+    }
+  }
+  if (!f.have_inst_id || !f.have_id || !f.have_price || !f.have_size || !f.have_side ||
+      !f.have_ts) {
+    return feed_errc::unexpected_shape;
+  }
+  if (f.side == "buy") {
+    f.t.side = taker_side::buy;
+  } else if (f.side == "sell") {
+    f.t.side = taker_side::sell;
+  } else {
+    return feed_errc::unexpected_shape;
+  }
+  const instrument_id id = upper_.find(f.inst_id);
+  if (id == no_instrument) {
+    ++result.unknown_symbols;
+    return feed_errc::ok;
+  }
+  const auto n = f.t.id.number();
+  if (!n) return feed_errc::unexpected_shape;
+  if (!venue_json::publish_trade(trade_ids_.check(id, *n, false), result)) return feed_errc::ok;
+  f.t.venue = venue_id::okx;
+  f.t.instrument = id;
+  f.t.recv_ts_us = recv_ts_us;
+  out.trades.push_back(f.t);
+  return feed_errc::ok;
+}
+
+feed_errc okx_adapter::on_bbo_item(ondemand::object& obj, bool have_inst_id,
+                                   std::string_view inst_id, std::int64_t recv_ts_us,
+                                   market_events& out, parse_result& result) noexcept {
+  bbo_fields f;
+  for (auto inner_result : obj) {
+    ondemand::field inner;
+    if (auto e = std::move(inner_result).get(inner)) return classify(e);
+    if (auto e = on_bbo_field(key_of(inner.key()), inner.value(), f); e != feed_errc::ok) {
+      return e;
+    }
+  }
+  // bbo-tbt items do not repeat the instrument: it is the subscription's (arg.instId).
+  if (!have_inst_id || !f.have_ts) return feed_errc::unexpected_shape;
+  const instrument_id id = upper_.find(inst_id);
+  if (id == no_instrument) {
+    ++result.unknown_symbols;
+    return feed_errc::ok;
+  }
+  f.q.venue = venue_id::okx;
+  f.q.instrument = id;
+  f.q.recv_ts_us = recv_ts_us;
+  out.quotes.push_back(f.q);
+  return feed_errc::ok;
+}
+
+std::unique_ptr<venue_adapter> make_okx_adapter(const symbol_map& symbols, feed_streams streams) {
+  return std::make_unique<okx_adapter>(symbols, streams);
 }
 
 }  // namespace tickerd

@@ -7,9 +7,10 @@
 
 namespace tickerd {
 
-std::unique_ptr<venue_adapter> make_okx_adapter(const symbol_map& symbols);
-std::unique_ptr<venue_adapter> make_coinbase_adapter(const symbol_map& symbols);
-std::unique_ptr<venue_adapter> make_bybit_adapter(const symbol_map& symbols);
-std::unique_ptr<venue_adapter> make_kraken_adapter(const symbol_map& symbols);
+std::unique_ptr<venue_adapter> make_okx_adapter(const symbol_map& symbols, feed_streams streams);
+std::unique_ptr<venue_adapter> make_coinbase_adapter(const symbol_map& symbols,
+                                                     feed_streams streams);
+std::unique_ptr<venue_adapter> make_bybit_adapter(const symbol_map& symbols, feed_streams streams);
+std::unique_ptr<venue_adapter> make_kraken_adapter(const symbol_map& symbols, feed_streams streams);
 
 }  // namespace tickerd
