@@ -388,7 +388,7 @@ TEST(SimBinanceEncode, CombinedWrapperAndMicroseconds) {
   EXPECT_EQ(keys, (std::vector<std::string>{"stream", "data"}));
   EXPECT_EQ(stream, "ethusdt@ticker");
   EXPECT_EQ(data.strings.at("s"), "ETHUSDT");
-  EXPECT_EQ(data.strings.at("c"), "2817.02");
+  EXPECT_EQ(data.strings.at("c"), "2817.02000000");  // padded to 8 decimals by default
   EXPECT_EQ(data.numbers.at("E"), event_us);
   EXPECT_EQ(data.numbers.at("C") - data.numbers.at("O"), 86'400'000'000);
 }

@@ -289,7 +289,8 @@ TEST(SimServer, WireFollowsTheSeededModel) {
   std::map<std::int64_t, std::string> by_trades;
   for (int k = 0; k < 5000; ++k) {
     const auto& s = model.step(0);
-    by_trades[s.trade_count] = model.symbol(0).spec().price(s.last).to_string();
+    // Binance pads to 8 decimals (BTCUSDT's tick is 0.01).
+    by_trades[s.trade_count] = model.symbol(0).spec().price(s.last).to_string() + "000000";
   }
   client c(sim.port());
   ASSERT_EQ(c.open("/ws/btcusdt@ticker"), 101u);
