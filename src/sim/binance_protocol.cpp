@@ -215,8 +215,10 @@ endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_i
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
     const symbol_spec& spec = model.symbol(i).spec();
-    by_stream_.emplace(ticker_stream_name(spec), i * stream_kinds);
-    by_stream_.emplace(mini_ticker_stream_name(spec), i * stream_kinds + 1);
+    by_stream_.emplace(ticker_stream_name(spec),
+                       i * stream_kinds + static_cast<std::size_t>(stream_kind::ticker));
+    by_stream_.emplace(mini_ticker_stream_name(spec),
+                       i * stream_kinds + static_cast<std::size_t>(stream_kind::mini_ticker));
   }
 }
 
