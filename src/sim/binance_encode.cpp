@@ -109,4 +109,45 @@ std::string encode_server_shutdown(std::int64_t event_time_us, time_unit unit, b
   return out;
 }
 
+// ---- <symbol>@miniTicker ---------------------------------------------------------------
+
+std::string mini_ticker_stream_name(const symbol_spec& spec) {
+  std::string name = spec.native();
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  name += "@miniTicker";
+  return name;
+}
+
+void append_mini_ticker(std::string& out, const symbol_spec& spec, const symbol_state& s,
+                        std::int64_t event_time_us, time_unit unit, const format_options& fmt) {
+  out.push_back('{');
+  json::append_key(out, "e");
+  out.append("\"24hrMiniTicker\"");
+  append_int_field(out, "E", in_unit(event_time_us, unit));
+  json::append_key(out, "s");
+  json::append_string(out, spec.native());
+  append_amount_field(out, "c", spec.price(s.last), fmt);
+  append_amount_field(out, "o", spec.price(s.open_24h), fmt);
+  append_amount_field(out, "h", spec.price(s.high_24h), fmt);
+  append_amount_field(out, "l", spec.price(s.low_24h), fmt);
+  append_amount_field(out, "v", spec.qty(s.volume_base), fmt);
+  append_amount_field(out, "q", decimal(s.volume_quote, spec.quote_volume_scale()), fmt);
+  out.push_back('}');
+}
+
+std::string encode_mini_ticker(const symbol_spec& spec, const symbol_state& state,
+                               std::int64_t event_time_us, time_unit unit,
+                               const format_options& fmt, bool combined) {
+  std::string out;
+  out.reserve(ticker_reserve);
+  if (combined) {
+    out.append("{\"stream\":");
+    json::append_string(out, mini_ticker_stream_name(spec));
+    out.append(",\"data\":");
+  }
+  append_mini_ticker(out, spec, state, event_time_us, unit, fmt);
+  if (combined) out.push_back('}');
+  return out;
+}
+
 }  // namespace tickerd::sim::binance

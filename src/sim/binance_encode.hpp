@@ -15,8 +15,9 @@ enum class time_unit : std::uint8_t { millisecond, microsecond };  // ?timeUnit=
 
 struct format_options {
   // Real Binance spot prints every price and quantity with 8 fraction digits
-  // ("85205.70000000"); by default the sim prints the symbol's own tick and lot precision.
-  bool fixed8 = false;
+  // ("85205.70000000"), and so does the sim by default; false prints the symbol's own tick
+  // and lot precision (--binance-tick-precision).
+  bool fixed8 = true;
 };
 
 // Fraction digits Binance uses for the price-change percent "P" ("-1.490").
@@ -39,5 +40,14 @@ std::string encode_ticker(const symbol_spec& spec, const symbol_state& state,
 
 // {"e":"serverShutdown","E":...}, wrapped in {"stream":"!serverShutdown",...} when combined.
 std::string encode_server_shutdown(std::int64_t event_time_us, time_unit unit, bool combined);
+
+// The 24hrMiniTicker event of "<symbol>@miniTicker" (Binance "Individual Symbol Mini Ticker
+// Stream": e, E, s, c, o, h, l, v, q), bare or combined like encode_ticker.
+std::string mini_ticker_stream_name(const symbol_spec& spec);  // "btcusdt@miniTicker"
+void append_mini_ticker(std::string& out, const symbol_spec& spec, const symbol_state& state,
+                        std::int64_t event_time_us, time_unit unit, const format_options& fmt);
+std::string encode_mini_ticker(const symbol_spec& spec, const symbol_state& state,
+                               std::int64_t event_time_us, time_unit unit,
+                               const format_options& fmt, bool combined);
 
 }  // namespace tickerd::sim::binance

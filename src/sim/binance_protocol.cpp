@@ -22,12 +22,17 @@ bool is_word_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// Splits "a/b/c" into non-empty parts appended to `out`.
-void split_streams(std::string_view list, std::vector<std::string>& out) {
+// Splits "a/b/c" into non-empty parts appended to `out`. With `streams_only`, a part that
+// names no stream (no '@': CCXT's numeric connection index in "/ws/1") is skipped, as the
+// venue accepts any such path.
+void split_streams(std::string_view list, std::vector<std::string>& out,
+                   bool streams_only = false) {
   while (!list.empty()) {
     const auto slash = list.find('/');
     const auto part = list.substr(0, slash);
-    if (!part.empty()) out.emplace_back(part);
+    if (!part.empty() && !(streams_only && part.find('@') == std::string_view::npos)) {
+      out.emplace_back(part);
+    }
     if (slash == std::string_view::npos) break;
     list.remove_prefix(slash + 1);
   }
@@ -142,7 +147,7 @@ std::optional<target_info> parse_target(std::string_view target, std::string& er
       error = "bad percent-encoding in path";
       return std::nullopt;
     }
-    split_streams(decoded, info.streams);
+    split_streams(decoded, info.streams, true);
   } else if (path == "/stream" || path == "/stream/") {
     info.combined = true;
   } else {
@@ -205,11 +210,15 @@ endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_i
       fmt_(fmt),
       max_incoming_per_sec_(max_incoming_per_sec),
       reader_(std::make_unique<request_reader>()),
-      subscribers_(model.size()) {
+      subscribers_(model.size() * stream_kinds) {
   // Growing to a larger request later keeps this depth limit.
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
-    by_stream_.emplace(ticker_stream_name(model.symbol(i).spec()), i);
+    const symbol_spec& spec = model.symbol(i).spec();
+    by_stream_.emplace(ticker_stream_name(spec),
+                       i * stream_kinds + static_cast<std::size_t>(stream_kind::ticker));
+    by_stream_.emplace(mini_ticker_stream_name(spec),
+                       i * stream_kinds + static_cast<std::size_t>(stream_kind::mini_ticker));
   }
 }
 
@@ -229,18 +238,25 @@ std::unique_ptr<connection_handler> endpoint::accept(std::string_view target, ht
   return std::make_unique<session>(*this, std::move(*info));
 }
 
-std::optional<std::size_t> endpoint::symbol_of(std::string_view stream) const {
+std::size_t endpoint::subscriber_count(std::size_t index) const {
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < stream_kinds; ++k)
+    n += subscribers_.at(index * stream_kinds + k).size();
+  return n;
+}
+
+std::optional<std::size_t> endpoint::slot_of(std::string_view stream) const {
   const auto it = by_stream_.find(std::string(stream));
   if (it == by_stream_.end()) return std::nullopt;
   return it->second;
 }
 
-void endpoint::add_subscriber(std::size_t index, session* s) {
-  subscribers_[index].push_back(s);
+void endpoint::add_subscriber(std::size_t slot, session* s) {
+  subscribers_[slot].push_back(s);
 }
 
-void endpoint::remove_subscriber(std::size_t index, session* s) {
-  auto& subs = subscribers_[index];
+void endpoint::remove_subscriber(std::size_t slot, session* s) {
+  auto& subs = subscribers_[slot];
   const auto it = std::find(subs.begin(), subs.end(), s);
   if (it == subs.end()) return;
   *it = subs.back();
@@ -248,20 +264,24 @@ void endpoint::remove_subscriber(std::size_t index, session* s) {
 }
 
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
-  const auto& subs = subscribers_[index];
-  if (subs.empty()) return;
+  if (subscriber_count(index) == 0) return;
   ++stats_.events;
   const symbol_walk& walk = model_.symbol(index);
-  // One encoding per wire variant in use (raw/combined x ms/us), shared by all subscribers.
-  std::array<frame_ptr, 4> variants;
-  for (session* s : subs) {
-    const std::size_t v =
-        (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
-    if (!variants[v]) {
-      variants[v] = make_frame(
-          encode_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_, s->combined()));
+  for (std::size_t k = 0; k < stream_kinds; ++k) {
+    // One encoding per wire variant in use (raw/combined x ms/us), shared by all subscribers.
+    std::array<frame_ptr, 4> variants;
+    for (session* s : subscribers_[index * stream_kinds + k]) {
+      const std::size_t v =
+          (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
+      if (!variants[v]) {
+        variants[v] = make_frame(
+            static_cast<stream_kind>(k) == stream_kind::ticker
+                ? encode_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_, s->combined())
+                : encode_mini_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_,
+                                     s->combined()));
+      }
+      s->deliver(variants[v]);
     }
-    s->deliver(variants[v]);
   }
 }
 
@@ -275,7 +295,7 @@ session::session(endpoint& ep, target_info target)
 
 session::~session() {
   for (const auto& s : streams_) {
-    if (auto index = endpoint_.symbol_of(s)) endpoint_.remove_subscriber(*index, this);
+    if (auto slot = endpoint_.slot_of(s)) endpoint_.remove_subscriber(*slot, this);
   }
 }
 
@@ -302,8 +322,8 @@ bool session::subscribe(const std::string& stream) {
   if (std::find(streams_.begin(), streams_.end(), stream) != streams_.end()) return true;
   if (streams_.size() >= max_streams_per_connection) return false;
   streams_.push_back(stream);
-  if (auto index = endpoint_.symbol_of(stream)) {
-    endpoint_.add_subscriber(*index, this);
+  if (auto slot = endpoint_.slot_of(stream)) {
+    endpoint_.add_subscriber(*slot, this);
   } else {
     // Binance acks any well-formed name; nothing will ever arrive on this one.
     log().debug("binance: connection {} subscribed to '{}', which the sim does not produce",
@@ -315,7 +335,7 @@ bool session::subscribe(const std::string& stream) {
 void session::unsubscribe(std::string_view stream) {
   const auto it = std::find(streams_.begin(), streams_.end(), stream);
   if (it == streams_.end()) return;
-  if (auto index = endpoint_.symbol_of(stream)) endpoint_.remove_subscriber(*index, this);
+  if (auto slot = endpoint_.slot_of(stream)) endpoint_.remove_subscriber(*slot, this);
   streams_.erase(it);
 }
 

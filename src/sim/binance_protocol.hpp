@@ -53,6 +53,10 @@ struct venue_stats {
 
 class session;
 
+// The per-symbol streams the sim produces; anything else is acked and stays silent.
+enum class stream_kind : std::uint8_t { ticker, mini_ticker };  // @ticker, @miniTicker
+inline constexpr std::size_t stream_kinds = 2;
+
 class endpoint final : public venue_endpoint {
  public:
   endpoint(const market_model& model, format_options fmt, unsigned max_incoming_per_sec);
@@ -68,13 +72,15 @@ class endpoint final : public venue_endpoint {
 
   const venue_stats& stats() const noexcept { return stats_; }
   unsigned max_incoming_per_sec() const noexcept { return max_incoming_per_sec_; }
-  std::size_t subscriber_count(std::size_t index) const { return subscribers_.at(index).size(); }
+  // Subscribers of symbol `index`, over every stream kind.
+  std::size_t subscriber_count(std::size_t index) const;
 
  private:
   friend class session;
-  std::optional<std::size_t> symbol_of(std::string_view stream) const;
-  void add_subscriber(std::size_t index, session* s);
-  void remove_subscriber(std::size_t index, session* s);
+  // The subscriber slot of a stream name (symbol index * stream_kinds + kind), or nullopt.
+  std::optional<std::size_t> slot_of(std::string_view stream) const;
+  void add_subscriber(std::size_t slot, session* s);
+  void remove_subscriber(std::size_t slot, session* s);
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
 
@@ -82,8 +88,8 @@ class endpoint final : public venue_endpoint {
   format_options fmt_;
   unsigned max_incoming_per_sec_;
   std::unique_ptr<request_reader> reader_;
-  std::unordered_map<std::string, std::size_t> by_stream_;  // "btcusdt@ticker" -> index
-  std::vector<std::vector<session*>> subscribers_;          // per symbol index
+  std::unordered_map<std::string, std::size_t> by_stream_;  // "btcusdt@ticker" -> slot
+  std::vector<std::vector<session*>> subscribers_;          // per slot
   venue_stats stats_;
 };
 

@@ -317,7 +317,13 @@ void session::on_text(std::string_view message) {
   }
   std::optional<std::string> req_id;
   std::string_view text;
-  if (!req["req_id"].get(text)) req_id = std::string(text);
+  std::int64_t number = 0;
+  if (!req["req_id"].get(text)) {
+    req_id = std::string(text);
+  } else if (!req["req_id"].get(number)) {
+    // CCXT sends a number; the venue echoes it as a string ("req_id":"3").
+    req_id = std::to_string(number);
+  }
   std::string_view op;
   if (req["op"].get(op)) {
     return reply(encode_reply(false, "Invalid request: missing op", conn_id_, req_id, ""));

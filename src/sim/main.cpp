@@ -114,9 +114,14 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                  "client messages (text, ping, pong) per second before the connection is "
                  "closed (Binance: 5); 0 = no limit")
       ->capture_default_str();
-  app.add_flag("--binance-fixed8", opts.binance_fixed8,
-               "print every Binance price and quantity with 8 decimals, as the real venue "
-               "does (default: the symbol's tick and lot precision)");
+  bool tick_precision = false;
+  auto* tick_opt = app.add_flag("--binance-tick-precision", tick_precision,
+                                "print Binance prices and quantities at the symbol's tick and lot "
+                                "precision instead of the venue's 8 decimals");
+  bool fixed8 = false;  // the default since 8 decimals are what the venue prints
+  auto* fixed8_opt = app.add_flag("--binance-fixed8", fixed8,
+                                  "8 decimals, as the real venue prints (the default)");
+  tick_opt->excludes(fixed8_opt);
   app.add_option("--block-interval-ms", opts.block_interval_ms,
                  "/eth: a new block this often (Ethereum: 12000)")
       ->capture_default_str()
@@ -162,7 +167,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   replay_opt->needs(venue_opt)
       ->excludes("--rate")
       ->excludes("--symbols")
-      ->excludes("--binance-fixed8");
+      ->excludes("--binance-fixed8")
+      ->excludes("--binance-tick-precision");
   venue_opt->needs(replay_opt);
   speed_opt->needs(replay_opt);
   loop_opt->needs(replay_opt);
@@ -174,6 +180,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     return rc == 0 ? 0 : 2;  // usage errors are status 2, whatever CLI11's code
   }
 
+  opts.binance_fixed8 = !tick_precision;
   std::string error;
   tickerd::sim::parse_listen(listen, opts.host, opts.port, error);
   if (!symbols.empty()) {

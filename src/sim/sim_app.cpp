@@ -19,6 +19,7 @@
 #include "sim/kraken_protocol.hpp"
 #include "sim/market_driver.hpp"
 #include "sim/okx_protocol.hpp"
+#include "sim/rest_api.hpp"
 #include "sim/router.hpp"
 #include "sim/server.hpp"
 #include "sim/sim_log.hpp"
@@ -395,7 +396,22 @@ struct simulator::impl {
     if (path == faults_path || path.starts_with("/faults/")) return faults_request(r, path);
     if (path == market_path || path.starts_with("/market/")) return market_request(r, path);
     if (path == "/fng" || path.starts_with("/fng/")) return fng_request(r, path);
-    return std::nullopt;
+    return rest_request(r);
+  }
+
+  // ---- the venues' REST market metadata (rest_api.hpp) -------------------------------------
+
+  std::optional<control_response> rest_request(const control_request& r) {
+    if (!is_read(r.method)) return std::nullopt;
+    std::vector<symbol_spec> specs;
+    specs.reserve(model.size());
+    for (std::size_t i = 0; i < model.size(); ++i) specs.push_back(model.symbol(i).spec());
+    auto reply = rest::answer(specs, r.target, wall_ms());
+    if (!reply) return std::nullopt;
+    control_response out;
+    out.status = reply->status;
+    out.body = std::move(reply->body);
+    return out;
   }
 
   // ---- the Fear & Greed API ---------------------------------------------------------------

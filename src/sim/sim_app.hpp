@@ -29,7 +29,8 @@ struct sim_options {
   std::int64_t ping_interval_ms = 20'000;
   std::int64_t pong_timeout_ms = 60'000;
   std::vector<symbol_spec> symbols;  // empty = every built-in symbol
-  bool binance_fixed8 = false;
+  // Binance prices padded to 8 decimals, as the venue prints; false: tick precision.
+  bool binance_fixed8 = true;
   unsigned max_incoming_per_sec = 5;       // Binance's limit; 0 = none
   std::size_t max_queue_bytes = 4u << 20;  // per connection; a client further behind is dropped
   // --fault VENUE:SPEC, applied from start(): at once, or `after` / `every` as the spec says.

@@ -4,7 +4,7 @@
 // Run by ctest as browser.dashboard (tests/CMakeLists.txt), or by hand:
 //   TICKERD_BIN=build/release/tickerd TICKERD_SIM_BIN=build/release/tickerd-sim \
 //   TICKERD_SOURCE_DIR=. TICKERD_BROWSER_DIR=build/release/browser node tests/browser/dashboard.test.mjs
-// TICKERD_BROWSER_DIR holds node_modules (tests/browser/npm-ci.sh) and receives the screenshots.
+// TICKERD_BROWSER_DIR holds node_modules (tests/support/npm-ci.sh) and receives the screenshots.
 // Every wait has a deadline; each check reports on its own and the run fails if any did.
 
 import fs from "node:fs";

@@ -21,13 +21,13 @@ export function requiredPath(test, name) {
   return path.resolve(v);
 }
 
-// playwright-core's chromium, from <browserDir>/node_modules (tests/browser/npm-ci.sh).
+// playwright-core's chromium, from <browserDir>/node_modules (tests/support/npm-ci.sh).
 export function playwrightChromium(test, browserDir) {
   try {
     return createRequire(path.join(browserDir, "package.json"))("playwright-core").chromium;
   } catch (e) {
     console.error(`${test} test: playwright-core is not installed under ${browserDir}/node_modules ` +
-      `(ctest's browser.npm_ci fixture runs tests/browser/npm-ci.sh): ${e.message}`);
+      `(ctest's browser.npm_ci fixture runs tests/support/npm-ci.sh): ${e.message}`);
     process.exit(1);
   }
 }

@@ -9,7 +9,7 @@
 // Run by ctest as browser.sse (tests/CMakeLists.txt), or by hand:
 //   TICKERD_BIN=build/dev/tickerd TICKERD_SIM_BIN=build/dev/tickerd-sim \
 //   TICKERD_BROWSER_DIR=build/dev/browser node tests/browser/sse.test.mjs
-// TICKERD_BROWSER_DIR holds node_modules (tests/browser/npm-ci.sh).
+// TICKERD_BROWSER_DIR holds node_modules (tests/support/npm-ci.sh).
 
 import fs from "node:fs";
 import http from "node:http";

@@ -16,13 +16,13 @@ export function run(argv, { cwd, input, allowFail = false } = {}) {
   return r;
 }
 
-// A package installed by tests/deploy/npm-ci.sh into <deployDir>/node_modules.
+// A package installed by tests/support/npm-ci.sh into <deployDir>/node_modules.
 export function requireFrom(deployDir, name) {
   try {
     return createRequire(path.join(deployDir, "package.json"))(name);
   } catch (e) {
     console.error(`deploy tests: ${name} is not installed under ${deployDir}/node_modules ` +
-      `(ctest's deploy.npm_ci fixture runs tests/deploy/npm-ci.sh): ${e.message}`);
+      `(ctest's deploy.npm_ci fixture runs tests/support/npm-ci.sh): ${e.message}`);
     process.exit(1);
   }
 }

@@ -510,3 +510,69 @@ TEST(SimOptions, ParseListen) {
 
 }  // namespace
 }  // namespace tickerd::sim
+
+namespace tickerd::sim {
+namespace {
+
+// CCXT Pro opens "/ws/<n>" (a connection index, not a stream) and subscribes live; the venue
+// accepts such a path, so the sim must too, with no stream subscribed by it.
+TEST_F(binance_fixture, WsPathWithAConnectionIndexIsAccepted) {
+  std::string error;
+  const auto t = binance::parse_target("/ws/1", error);
+  ASSERT_TRUE(t) << error;
+  EXPECT_FALSE(t->combined);
+  EXPECT_TRUE(t->streams.empty());
+  const auto mixed = binance::parse_target("/ws/0/btcusdt@ticker", error);
+  ASSERT_TRUE(mixed) << error;
+  EXPECT_EQ(mixed->streams, std::vector<std::string>{"btcusdt@ticker"});
+  EXPECT_FALSE(binance::parse_target("/ws/btc$usdt@ticker", error));  // a bad stream still is
+
+  fake_connection conn;
+  auto h = open("/ws/1", conn);
+  EXPECT_TRUE(conn.frames.empty());
+  EXPECT_EQ(ep.subscriber_count(0), 0u);
+}
+
+// CCXT's watchTicker subscribes "<symbol>@miniTicker" (its watchTickers default): the venue's
+// Individual Symbol Mini Ticker Stream, fields e, E, s, c, o, h, l, v, q.
+TEST_F(binance_fixture, MiniTickerStreamSendsThe24hrMiniTickerEvent) {
+  fake_connection conn;
+  auto h = open("/ws/1", conn);
+  h->on_text(R"({"method":"SUBSCRIBE","params":["btcusdt@miniTicker"],"id":1})");
+  EXPECT_EQ(conn.last(), R"({"result":null,"id":1})");
+  EXPECT_EQ(ep.subscriber_count(0), 1u);
+  tick(0);
+  ASSERT_EQ(conn.frames.size(), 2u);
+  const auto& s = model.symbol(0);
+  const std::string want =
+      R"({"e":"24hrMiniTicker","E":1764061234567,"s":"BTCUSDT","c":")" +
+      s.spec().price(s.state().last).to_string() + R"(000000","o":")" +
+      s.spec().price(s.state().open_24h).to_string() + R"(000000","h":")" +
+      s.spec().price(s.state().high_24h).to_string() + R"(000000","l":")" +
+      s.spec().price(s.state().low_24h).to_string() + R"(000000","v":")" +
+      s.spec().qty(s.state().volume_base).to_string() + R"(000","q":")" +
+      decimal(s.state().volume_quote, s.spec().quote_volume_scale()).to_string() + R"(0"})";
+  EXPECT_EQ(conn.last(), want);
+
+  // Both streams of one symbol on one connection: each gets its own event.
+  h->on_text(R"({"method":"SUBSCRIBE","params":["btcusdt@ticker"],"id":2})");
+  tick(0);
+  ASSERT_EQ(conn.frames.size(), 5u);
+  EXPECT_NE(conn.frames[3]->find("\"e\":\"24hrTicker\""), std::string::npos) << *conn.frames[3];
+  EXPECT_NE(conn.frames[4]->find("\"e\":\"24hrMiniTicker\""), std::string::npos) << *conn.frames[4];
+
+  // Combined streams wrap it like every event.
+  fake_connection combined;
+  auto c = open("/stream?streams=ethusdt@miniTicker", combined);
+  tick(1);
+  ASSERT_EQ(combined.frames.size(), 1u);
+  EXPECT_EQ(
+      combined.last().rfind(R"({"stream":"ethusdt@miniTicker","data":{"e":"24hrMiniTicker")", 0),
+      0u)
+      << combined.last();
+  h->on_text(R"({"method":"UNSUBSCRIBE","params":["btcusdt@miniTicker","btcusdt@ticker"],"id":3})");
+  EXPECT_EQ(ep.subscriber_count(0), 0u);
+}
+
+}  // namespace
+}  // namespace tickerd::sim

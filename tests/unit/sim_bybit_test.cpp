@@ -510,3 +510,23 @@ TEST_F(bybit_fixture, ClosedHandlerLeavesNoSubscriber) {
 
 }  // namespace
 }  // namespace tickerd::sim
+
+namespace tickerd::sim {
+namespace {
+
+// CCXT sends "req_id" as a number; the venue echoes it as a string, which is how CCXT matches
+// the reply to its pending subscribe and unsubscribe (its unWatchTicker waits for it).
+TEST_F(bybit_fixture, NumericReqIdIsEchoedAsTheVenueDoes) {
+  fake_connection conn;
+  auto h = open(conn);
+  h->on_text(R"({"op":"subscribe","req_id":2,"args":["tickers.BTCUSDT"]})");
+  EXPECT_EQ(conn.last(), R"({"success":true,"ret_msg":"subscribe","conn_id":")" + conn_id(h) +
+                             R"(","req_id":"2","op":"subscribe"})");
+  h->on_text(R"({"op":"unsubscribe","req_id":3,"args":["tickers.BTCUSDT"]})");
+  EXPECT_EQ(conn.last(), R"({"success":true,"ret_msg":"unsubscribe","conn_id":")" + conn_id(h) +
+                             R"(","req_id":"3","op":"unsubscribe"})");
+  EXPECT_TRUE(static_cast<bybit::session&>(*h).topics().empty());
+}
+
+}  // namespace
+}  // namespace tickerd::sim

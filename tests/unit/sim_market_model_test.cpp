@@ -239,12 +239,15 @@ std::size_t fraction_digits(const std::string& s) {
   return dot == std::string::npos ? 0 : s.size() - dot - 1;
 }
 
+// --binance-tick-precision: the symbol's own tick and lot precision instead of 8 decimals.
+constexpr binance::format_options tick_precision{.fixed8 = false};
+
 TEST(SimBinanceEncode, TickerHasExactlyBinanceFieldsAndTypes) {
   market_model m(all_builtins(), 42);
   const auto i = *m.find("BTCUSDT");
   const auto& spec = m.symbol(i).spec();
-  const std::string text = binance::encode_ticker(spec, m.symbol(i).state(), event_us,
-                                                  binance::time_unit::millisecond, {}, false);
+  const std::string text = binance::encode_ticker(
+      spec, m.symbol(i).state(), event_us, binance::time_unit::millisecond, tick_precision, false);
   EXPECT_EQ(text.find('\n'), std::string::npos);
   const auto t = parse_bare(text);
 
@@ -297,7 +300,8 @@ TEST(SimBinanceEncode, EverySymbolPrintsItsOwnPrecisionWhileWalking) {
     for (int k = 0; k < 200; ++k) {
       m.step(i);
       const auto t = parse_bare(binance::encode_ticker(spec, m.symbol(i).state(), event_us,
-                                                       binance::time_unit::millisecond, {}, false));
+                                                       binance::time_unit::millisecond,
+                                                       tick_precision, false));
       for (const char* key : {"c", "b", "a", "o", "h", "l"}) {
         const std::string& v = t.strings.at(key);
         ASSERT_EQ(fraction_digits(v), static_cast<std::size_t>(spec.price_scale))
@@ -312,6 +316,16 @@ TEST(SimBinanceEncode, EverySymbolPrintsItsOwnPrecisionWhileWalking) {
       }
     }
   }
+}
+
+TEST(SimBinanceEncode, PadsTo8DecimalsByDefaultLikeTheRealVenue) {
+  EXPECT_TRUE(binance::format_options{}.fixed8);
+  market_model m(all_builtins(), 42);
+  const auto btc = *m.find("BTCUSDT");
+  const auto t =
+      parse_bare(binance::encode_ticker(m.symbol(btc).spec(), m.symbol(btc).state(), event_us,
+                                        binance::time_unit::millisecond, {}, false));
+  EXPECT_EQ(t.strings.at("c"), "85205.70000000");
 }
 
 TEST(SimBinanceEncode, Fixed8PadsLikeTheRealVenue) {
@@ -374,7 +388,7 @@ TEST(SimBinanceEncode, CombinedWrapperAndMicroseconds) {
   EXPECT_EQ(keys, (std::vector<std::string>{"stream", "data"}));
   EXPECT_EQ(stream, "ethusdt@ticker");
   EXPECT_EQ(data.strings.at("s"), "ETHUSDT");
-  EXPECT_EQ(data.strings.at("c"), "2817.02");
+  EXPECT_EQ(data.strings.at("c"), "2817.02000000");  // padded to 8 decimals by default
   EXPECT_EQ(data.numbers.at("E"), event_us);
   EXPECT_EQ(data.numbers.at("C") - data.numbers.at("O"), 86'400'000'000);
 }

@@ -239,6 +239,22 @@ TEST(SimServer, HealthzAndHttpErrors) {
   EXPECT_EQ(bad_path.open("/api/v3/ticker"), 404u);
 }
 
+// The venues' REST market metadata (rest_api.hpp) on the sim's port, next to the WebSocket paths.
+TEST(SimServer, ServesTheVenuesRestMarketMetadata) {
+  running_sim sim(fast_options());
+  for (const char* target :
+       {"/binance/api/v3/exchangeInfo", "/okx/api/v5/public/instruments?instType=SPOT",
+        "/coinbase/products", "/bybit/v5/market/instruments-info?category=spot",
+        "/kraken/0/public/AssetPairs"}) {
+    const auto r = http_get(sim.port(), target);
+    EXPECT_EQ(r.status, 200u) << target;
+    EXPECT_NE(r.body.find("ETH"), std::string::npos) << target << ": " << r.body;
+    EXPECT_EQ(r.body.find("BNB"), std::string::npos) << "only the configured symbols: " << r.body;
+  }
+  EXPECT_EQ(http_get(sim.port(), "/okx/api/v5/public/instruments?instType=NOPE").status, 400u);
+  EXPECT_EQ(http_get(sim.port(), "/binance/api/v3/depth").status, 404u);
+}
+
 TEST(SimServer, CombinedRawAndLiveSubscriptions) {
   running_sim sim(fast_options());
 
@@ -289,7 +305,8 @@ TEST(SimServer, WireFollowsTheSeededModel) {
   std::map<std::int64_t, std::string> by_trades;
   for (int k = 0; k < 5000; ++k) {
     const auto& s = model.step(0);
-    by_trades[s.trade_count] = model.symbol(0).spec().price(s.last).to_string();
+    // Binance pads to 8 decimals (BTCUSDT's tick is 0.01).
+    by_trades[s.trade_count] = model.symbol(0).spec().price(s.last).to_string() + "000000";
   }
   client c(sim.port());
   ASSERT_EQ(c.open("/ws/btcusdt@ticker"), 101u);
