@@ -153,8 +153,8 @@ class TickerdClient {
   }
 }
 
-// A venue event time in ms, whether tickerd states it in ms or µs.
-const toMs = (ts) => (ts > 1e14 ? Math.floor(ts / 1000) : ts);
+// tickerd states times in µs (docs/PROTOCOL.md, "Conventions"); CCXT in ms.
+const toMs = (ts) => Math.floor(ts / 1000);
 
 // Field-by-field differences between a CCXT ticker and a tickerd update; "" when they agree.
 function differences(stream, ours, theirs) {
