@@ -102,6 +102,12 @@ bool candle::add(decimal price, decimal size) noexcept {
 void candle_history::push(const candle& c) {
   if (capacity_ == 0) return;
   if (ring_.size() < capacity_) {
+    // Grow by doubling but never past the capacity: a full ring holds exactly capacity_.
+    if (ring_.size() == ring_.capacity()) {
+      constexpr std::size_t first_block = 16;
+      const std::size_t want = ring_.size() < first_block / 2 ? first_block : ring_.size() * 2;
+      ring_.reserve(want < capacity_ ? want : capacity_);
+    }
     ring_.push_back(c);
     return;
   }

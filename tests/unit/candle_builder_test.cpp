@@ -256,6 +256,17 @@ TEST(CandleHistory, RingAndRange) {
   EXPECT_EQ(h.range(std::nullopt, t0, 10).count, 0u);
 }
 
+TEST(CandleHistory, AFullDayOfMinutesHoldsExactlyItsCapacity) {
+  candle_builder b(candle_interval::m1, 1440);
+  candle_change ch;
+  b.advance(t0, ch);
+  b.advance(t0 + 3 * minute, ch);
+  EXPECT_LE(b.history().allocated_bytes(), 16 * sizeof(candle));  // grows with uptime
+  b.advance(t0 + 2000 * minute, ch);
+  EXPECT_EQ(b.history().size(), 1440u);
+  EXPECT_EQ(b.history().allocated_bytes(), 1440 * sizeof(candle));  // 126,720 bytes
+}
+
 TEST(CandleSet, OneTradeReachesAllSixIntervals) {
   candle_set set;
   candle_set::changes ch{};

@@ -92,6 +92,8 @@ class candle_history {
   void push(const candle& c);
   std::size_t size() const noexcept { return ring_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
+  // Memory held by the ring: capacity() * sizeof(candle) once full, never more.
+  std::size_t allocated_bytes() const noexcept { return ring_.capacity() * sizeof(candle); }
   const candle& at(std::size_t i) const noexcept;  // 0 = oldest
   const candle& newest(std::size_t k = 0) const noexcept { return at(size() - 1 - k); }
 
