@@ -105,7 +105,8 @@ void append_iso8601_ms(std::string& out, std::int64_t ms) {
   out.push_back('Z');
 }
 
-void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c) {
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::optional<venue_id> venue) {
   const tick& v = c.value;
   const auto get = [&v](tick_field f, decimal d) {
     return v.has(f) ? std::optional<decimal>(d) : std::nullopt;
@@ -138,9 +139,11 @@ void encode_ccxt_ticker(std::string& out, const std::string& symbol, const compo
   key_decimal(out, "baseVolume", get(tf_volume_base, v.volume_base));
   key_decimal(out, "quoteVolume", get(tf_volume_quote, v.volume_quote));
   json::append_key(out, "info");
-  // The native ticker data: a composite has `venues`, a single venue's ticker also does here
-  // (the compose() of one venue), which says where it came from.
-  encode_ticker(out, symbol, c);
+  if (venue) {
+    encode_venue_ticker(out, symbol, *venue, c);
+  } else {
+    encode_ticker(out, symbol, c);
+  }
   out.push_back('}');
 }
 

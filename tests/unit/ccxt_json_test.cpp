@@ -102,6 +102,12 @@ TEST(CcxtJson, TickerHasCcxtsKeysWithExactValues) {
   // `info` is tickerd's own ticker data.
   EXPECT_EQ(str(doc["info"], "symbol"), "BTC-USDT");
   EXPECT_EQ(str(doc["info"], "last"), "85205.70");
+  // For ticker.BTC-USDT@binance, `info` is that channel's data.
+  out.clear();
+  encode_ccxt_ticker(out, "BTC-USDT", c, venue_id::binance);
+  const auto venue_doc = parse(parser, out);
+  EXPECT_EQ(str(venue_doc["info"], "venue"), "binance");
+  EXPECT_EQ(str(venue_doc, "last"), "85205.70");
 }
 
 TEST(CcxtJson, TickerWithoutVenueTimeHasNullTimestamp) {

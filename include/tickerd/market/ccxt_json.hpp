@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,8 +30,10 @@ void append_iso8601_ms(std::string& out, std::int64_t ms);
 
 // CCXT ticker structure: symbol, timestamp, datetime, high, low, bid, bidVolume, ask,
 // askVolume, vwap, open, close, last, previousClose, change, percentage, average, baseVolume,
-// quoteVolume, info (the native ticker data). Works for composite and venue tickers alike.
-void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c);
+// quoteVolume, info (the native ticker data: the composite's, or with `venue` that venue's
+// ticker data, as ticker.<symbol>@<venue> sends it).
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::optional<venue_id> venue = std::nullopt);
 
 // A JSON array of CCXT trade structures: id, timestamp, datetime, symbol, order, type, side,
 // takerOrMaker ("taker": `side` is the aggressor's), price, amount, cost (price x amount,
