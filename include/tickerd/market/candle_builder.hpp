@@ -8,7 +8,9 @@
 // then forming() when `forming` is set, so each frame yields at most one forming update per
 // interval. From a timer (once a second is plenty), call advance(now_us) and publish the same
 // way: an interval without trades still closes, on time. GET /v1/candles reads history()
-// (and forming(), the candle still open).
+// (and forming(), the candle still open). Call advance(now_us) once when the stream is
+// created, before its first trades: a venue's replay of past trades on subscribe (Kraken sends
+// its last 50) then counts as late instead of opening the stream in the past.
 //
 // Rules (docs/PROTOCOL.md "Candle data"):
 // - A trade belongs to the interval holding its venue time (its receive time when the venue
