@@ -65,6 +65,31 @@ void append_bid_ask(std::string& out, std::optional<decimal> bid, std::optional<
   key_decimal(out, "askVolume", ask_qty);
 }
 
+// quote / base at `scale` fraction digits, rounded half away from zero: the 24 h volume-weighted
+// average price at the precision of the venue's prices. nullopt when it is undefined or does not
+// fit.
+std::optional<decimal> vwap(decimal quote, decimal base, int scale) {
+  __extension__ using u128 = unsigned __int128;
+  if (quote.is_negative() || base.is_negative() || base.is_zero()) return std::nullopt;
+  u128 num = static_cast<u128>(quote.mantissa());
+  u128 den = static_cast<u128>(base.mantissa());
+  const auto times_ten_to = [](u128& v, int n) {
+    for (int i = 0; i < n; ++i) {
+      if (__builtin_mul_overflow(v, static_cast<u128>(10), &v)) return false;
+    }
+    return true;
+  };
+  const int e = scale + base.scale() - quote.scale();
+  if (!(e >= 0 ? times_ten_to(num, e) : times_ten_to(den, -e))) return std::nullopt;
+  u128 q = num / den;
+  const u128 r = num % den;
+  if (r >= den - r) ++q;  // 2r >= den without overflowing 2r
+  u128 bound = 1;
+  if (!times_ten_to(bound, decimal::max_digits)) return std::nullopt;
+  if (q >= bound) return std::nullopt;
+  return decimal(static_cast<decimal::mantissa_type>(q), scale);
+}
+
 }  // namespace
 
 std::string ccxt_symbol(std::string_view canonical) {
@@ -127,7 +152,11 @@ void encode_ccxt_ticker(std::string& out, const std::string& symbol, const compo
   key_decimal(out, "low", get(tf_low, v.low_24h));
   append_bid_ask(out, get(tf_bid, v.bid), get(tf_bid_qty, v.bid_qty), get(tf_ask, v.ask),
                  get(tf_ask_qty, v.ask_qty));
-  key_null(out, "vwap");  // would need a division, rounded: not exact
+  std::optional<decimal> average_price;
+  if (last && v.has(tf_volume_base) && v.has(tf_volume_quote)) {
+    average_price = vwap(v.volume_quote, v.volume_base, last->scale());
+  }
+  key_decimal(out, "vwap", average_price);
   key_decimal(out, "open", open);
   key_decimal(out, "close", last);
   key_decimal(out, "last", last);

@@ -87,7 +87,8 @@ TEST(CcxtJson, TickerHasCcxtsKeysWithExactValues) {
   EXPECT_EQ(str(doc, "average"), "85630.90");
   EXPECT_EQ(str(doc, "baseVolume"), "12345.67890000");
   EXPECT_EQ(str(doc, "quoteVolume"), "1051234567.12345600");
-  EXPECT_TRUE(is_null(doc, "vwap"));
+  // quoteVolume / baseVolume at the precision of `last`, rounded half away from zero.
+  EXPECT_EQ(str(doc, "vwap"), "85150.00");
   EXPECT_TRUE(is_null(doc, "previousClose"));
   // Every key of CCXT's ticker structure is there (null when unknown), in CCXT's order.
   std::vector<std::string> keys;
@@ -108,6 +109,27 @@ TEST(CcxtJson, TickerHasCcxtsKeysWithExactValues) {
   const auto venue_doc = parse(parser, out);
   EXPECT_EQ(str(venue_doc["info"], "venue"), "binance");
   EXPECT_EQ(str(venue_doc, "last"), "85205.70");
+}
+
+TEST(CcxtJson, VwapRoundsAtThePricePrecisionAndNeedsBothVolumes) {
+  const auto vwap_of = [](std::string_view last, std::string_view base, std::string_view quote) {
+    std::initializer_list<test::field_value> with_quote = {
+        {tf_last, last}, {tf_volume_base, base}, {tf_volume_quote, quote}};
+    std::initializer_list<test::field_value> without_quote = {{tf_last, last},
+                                                              {tf_volume_base, base}};
+    const tick t = test::make_tick(venue_id::okx, 0, quote.empty() ? without_quote : with_quote);
+    const composite_ticker c = compose(std::span<const tick>(&t, 1));
+    std::string out;
+    encode_ccxt_ticker(out, "BTC-USDT", c);
+    simdjson::dom::parser parser;
+    const auto doc = parse(parser, out);
+    return is_null(doc, "vwap") ? std::string("null") : str(doc, "vwap");
+  };
+  EXPECT_EQ(vwap_of("3.00", "3", "10"), "3.33");
+  EXPECT_EQ(vwap_of("3.00", "3", "20"), "6.67");
+  EXPECT_EQ(vwap_of("3.005", "2.0000", "6.01"), "3.005");
+  EXPECT_EQ(vwap_of("1", "3", ""), "null");   // Coinbase and Kraken send no quote volume
+  EXPECT_EQ(vwap_of("1", "0", "5"), "null");  // nothing traded
 }
 
 TEST(CcxtJson, TickerWithoutVenueTimeHasNullTimestamp) {
