@@ -208,6 +208,9 @@ function render(args, report, figures) {
     'and its delivery loop over 10,000 real `ws_session`s waiting for their (full) sockets to take more (building each frame and ' +
     'the `sendmsg` are for the load test). Sessions conflate after 64 queued updates, amortized in the figure.',
     'deliveries/s');
+  section('Candles (per trade, on the ingest thread)', 'candles/',
+    'Trades through one stream\'s `candle_set` (1m, 5m, 15m, 1h, 4h, 1d), Binance 8-decimal prices and sizes, 300 trades/s of venue time (minutes close along the run).',
+    'trades/s');
   lines.push(END);
   return { text: lines.join('\n'), missing };
 }

@@ -299,6 +299,15 @@ bool decimal::sub(decimal a, decimal b, decimal& out) noexcept {
   return true;
 }
 
+bool decimal::mul(decimal a, decimal b, decimal& out) noexcept {
+  const int s = a.scale() + b.scale();
+  if (!valid_scale(a.scale()) || !valid_scale(b.scale()) || !valid_scale(s)) return false;
+  i128 v;
+  if (__builtin_mul_overflow(a.mantissa(), b.mantissa(), &v) || !in_range(v)) return false;
+  out = decimal(v, s);
+  return true;
+}
+
 bool decimal::change_pct(decimal last, decimal open, int scale, decimal& out) noexcept {
   if (open.is_zero() || !valid_scale(scale)) return false;
   if (!valid_scale(last.scale()) || !valid_scale(open.scale())) return false;

@@ -63,6 +63,9 @@ class decimal {
   // Exact checked arithmetic; false on overflow (never wraps). The result takes the larger scale.
   static bool add(decimal a, decimal b, decimal& out) noexcept;
   static bool sub(decimal a, decimal b, decimal& out) noexcept;
+  // Exact product at scale a.scale() + b.scale() (price x size = quote amount, digit for
+  // digit); false when that scale exceeds max_scale or the product exceeds 38 digits.
+  static bool mul(decimal a, decimal b, decimal& out) noexcept;
 
   // (last - open) / open * 100 at `scale` fraction digits, rounded half away from zero.
   // False when open is zero or the result does not fit.
