@@ -147,7 +147,7 @@ void encode_ccxt_ticker(std::string& out, const std::string& symbol, const compo
   out.push_back('{');
   json::append_key(out, "symbol");
   json::append_string(out, ccxt_symbol(symbol));
-  append_time(out, v.exchange_ts_ms);
+  append_time(out, v.exchange_ts_us == 0 ? 0 : floor_div(v.exchange_ts_us, us_per_ms));
   key_decimal(out, "high", get(tf_high, v.high_24h));
   key_decimal(out, "low", get(tf_low, v.low_24h));
   append_bid_ask(out, get(tf_bid, v.bid), get(tf_bid_qty, v.bid_qty), get(tf_ask, v.ask),

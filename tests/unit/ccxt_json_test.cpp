@@ -62,7 +62,7 @@ TEST(CcxtJson, TickerHasCcxtsKeysWithExactValues) {
                                   {tf_bid, "85205.60"},
                                   {tf_bid_qty, "0.51200"},
                                   {tf_ask, "85205.70"}},
-                                 1764061234567, 1764061234568123);
+                                 1764061234567000, 1764061234568123);
   const composite_ticker c = compose(std::span<const tick>(&t, 1));
   std::string out;
   encode_ccxt_ticker(out, "BTC-USDT", c);
