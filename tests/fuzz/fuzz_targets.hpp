@@ -449,7 +449,7 @@ inline const char* kraken_target(const std::uint8_t* data, std::size_t size) {
   const parse_result good = adapter->parse(kraken_reference_frame, recv, out);
   if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
   if (out[0].last.to_string() != "85205.70" || out[0].open_24h.to_string() != "86056.10" ||
-      out[0].bid_qty.to_string() != "0.51200000" || out[0].exchange_ts_us != 1764061234000000) {
+      out[0].bid_qty.to_string() != "0.51200000" || out[0].exchange_ts_us != 1764061234000123) {
     return "reference frame misread after previous frame";
   }
   return nullptr;
@@ -586,7 +586,7 @@ inline const char* coinbase_target(const std::uint8_t* data, std::size_t size) {
   const parse_result good = adapter->parse(coinbase_reference_frame, recv, out);
   if (good.error != feed_errc::ok || out.size() != 1) return "parser broken by previous frame";
   if (out[0].last.to_string() != "85205.70" || out[0].high_24h.to_string() != "86800" ||
-      out[0].bid_qty.to_string() != "0.51200" || out[0].exchange_ts_us != 1764061234000000) {
+      out[0].bid_qty.to_string() != "0.51200" || out[0].exchange_ts_us != 1764061234000123) {
     return "reference frame misread after previous frame";
   }
   return nullptr;
