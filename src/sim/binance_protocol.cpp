@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 
+#include "sim/binance_streams.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -205,11 +206,14 @@ endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_i
       fmt_(fmt),
       max_incoming_per_sec_(max_incoming_per_sec),
       reader_(std::make_unique<request_reader>()),
-      subscribers_(model.size()) {
+      subscribers_(stream_kinds * model.size()) {
   // Growing to a larger request later keeps this depth limit.
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
     by_stream_.emplace(ticker_stream_name(model.symbol(i).spec()), i);
+    // Trades and bookTicker: the same symbol index, shifted by one model size per kind.
+    by_stream_.emplace(trade_stream_name(model.symbol(i).spec()), model.size() + i);
+    by_stream_.emplace(book_ticker_stream_name(model.symbol(i).spec()), 2 * model.size() + i);
   }
 }
 
@@ -248,6 +252,7 @@ void endpoint::remove_subscriber(std::size_t index, session* s) {
 }
 
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
+  publish_streams(index, wall_us);
   const auto& subs = subscribers_[index];
   if (subs.empty()) return;
   ++stats_.events;
@@ -260,6 +265,38 @@ void endpoint::publish(std::size_t index, std::int64_t wall_us) {
     if (!variants[v]) {
       variants[v] = make_frame(
           encode_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_, s->combined()));
+    }
+    s->deliver(variants[v]);
+  }
+}
+
+void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
+  const symbol_walk& walk = model_.symbol(index);
+  const auto& trade_subs = subscribers_[model_.size() + index];
+  if (!trade_subs.empty()) {
+    // One frame per trade, as Binance sends them; each encoded once per wire variant.
+    for (const trade_print& t : faults_.apply(walk.trades())) {
+      std::array<frame_ptr, 4> variants;
+      for (session* s : trade_subs) {
+        const std::size_t v =
+            (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
+        if (!variants[v]) {
+          variants[v] =
+              make_frame(encode_trade(walk.spec(), t, wall_us, s->unit(), fmt_, s->combined()));
+        }
+        s->deliver(variants[v]);
+      }
+    }
+  } else {
+    faults_.apply(walk.trades());  // pending duplicates and swaps are used up all the same
+  }
+  const auto& book_subs = subscribers_[2 * model_.size() + index];
+  if (book_subs.empty() || faults_.bbo_stalled(wall_us)) return;
+  std::array<frame_ptr, 2> variants;  // bookTicker has no time field: raw or combined only
+  for (session* s : book_subs) {
+    const std::size_t v = s->combined() ? 1u : 0u;
+    if (!variants[v]) {
+      variants[v] = make_frame(encode_book_ticker(walk.spec(), walk.state(), fmt_, s->combined()));
     }
     s->deliver(variants[v]);
   }

@@ -24,6 +24,7 @@
 #include "sim/binance_encode.hpp"
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
+#include "sim/trade_faults.hpp"
 
 namespace tickerd::sim::binance {
 
@@ -62,9 +63,11 @@ class endpoint final : public venue_endpoint {
   std::vector<std::string> routes() const override { return {"/ws", "/stream"}; }
   std::unique_ptr<connection_handler> accept(std::string_view target, http_reject& reject) override;
 
-  // Symbol `index` of the model just stepped: encode its ticker once per wire variant in use
-  // and queue it to every subscriber.
+  // Symbol `index` of the model just stepped: encode its ticker, trades and bookTicker once
+  // per wire variant in use and queue them to every subscriber.
   void publish(std::size_t index, std::int64_t wall_us);
+  // The trade and bookTicker streams' faults (trade_faults.hpp).
+  trade_faults& stream_faults() noexcept { return faults_; }
 
   const venue_stats& stats() const noexcept { return stats_; }
   unsigned max_incoming_per_sec() const noexcept { return max_incoming_per_sec_; }
@@ -75,7 +78,10 @@ class endpoint final : public venue_endpoint {
   std::optional<std::size_t> symbol_of(std::string_view stream) const;
   void add_subscriber(std::size_t index, session* s);
   void remove_subscriber(std::size_t index, session* s);
+  void publish_streams(std::size_t index, std::int64_t wall_us);  // @trade and @bookTicker
 
+  // subscribers_ holds one list per (kind, symbol): ticker, trade, bookTicker.
+  static constexpr std::size_t stream_kinds = 3;
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
 
   const market_model& model_;
@@ -83,7 +89,8 @@ class endpoint final : public venue_endpoint {
   unsigned max_incoming_per_sec_;
   std::unique_ptr<request_reader> reader_;
   std::unordered_map<std::string, std::size_t> by_stream_;  // "btcusdt@ticker" -> index
-  std::vector<std::vector<session*>> subscribers_;          // per symbol index
+  std::vector<std::vector<session*>> subscribers_;          // per kind, then symbol index
+  trade_faults faults_;
   venue_stats stats_;
 };
 
