@@ -287,8 +287,6 @@ void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
         s->deliver(variants[v]);
       }
     }
-  } else {
-    faults_.apply(walk.trades());  // pending duplicates and swaps are used up all the same
   }
   const auto& book_subs = subscribers_[2 * model_.size() + index];
   if (book_subs.empty() || faults_.bbo_stalled(wall_us)) return;

@@ -220,6 +220,10 @@ void session::apply(const request& r) {
       *index = sym + (kind == 0 ? 2 : 0) * n;
       it = std::find(subscribed_.begin(), subscribed_.end(), *index);
     }
+    if (r.subscribe && !trade && it == subscribed_.end()) {
+      // A ticker subscription with either trigger counts: Kraken has one per symbol.
+      it = std::find(subscribed_.begin(), subscribed_.end(), sym + (kind == 0 ? 2 : 0) * n);
+    }
     if (trade) {
       if ((it != subscribed_.end()) == r.subscribe) {
         reply(encode_error(r.subscribe ? already_subscribed : not_subscribed, method, r.req_id,

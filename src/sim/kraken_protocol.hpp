@@ -78,7 +78,10 @@ class endpoint final : public venue_endpoint {
   trade_faults& stream_faults() noexcept { return faults_; }
 
   const venue_stats& stats() const noexcept { return stats_; }
-  std::size_t subscriber_count(std::size_t index) const { return subscribers_.at(index).size(); }
+  // Ticker subscribers of symbol `index`, either trigger.
+  std::size_t subscriber_count(std::size_t index) const {
+    return subscribers_.at(index).size() + subscribers_.at(2 * model_.size() + index).size();
+  }
   std::int64_t offset_ticks(std::size_t index) const { return offsets_.at(index); }
   std::optional<std::size_t> symbol_of(std::string_view kraken_symbol) const;
 
