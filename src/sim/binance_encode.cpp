@@ -14,18 +14,6 @@ std::int64_t in_unit(std::int64_t us, time_unit unit) noexcept {
   return unit == time_unit::microsecond ? us : us / 1000;
 }
 
-// A price or size as a JSON string; with fixed8 the fraction is padded to 8 digits as text,
-// which cannot overflow the way rescaling the mantissa could for large quote volumes.
-void append_amount(std::string& out, decimal d, const format_options& fmt) {
-  out.push_back('"');
-  d.append_to(out);
-  if (fmt.fixed8 && d.scale() < fixed_scale) {
-    if (d.scale() == 0) out.push_back('.');
-    out.append(static_cast<std::size_t>(fixed_scale - d.scale()), '0');
-  }
-  out.push_back('"');
-}
-
 void append_amount_field(std::string& out, std::string_view key, decimal d,
                          const format_options& fmt) {
   json::append_key(out, key);
@@ -38,6 +26,18 @@ void append_int_field(std::string& out, std::string_view key, std::int64_t v) {
 }
 
 }  // namespace
+
+// With fixed8 the fraction is padded to 8 digits as text, which cannot overflow the way
+// rescaling the mantissa could for large quote volumes.
+void append_amount(std::string& out, decimal d, const format_options& fmt) {
+  out.push_back('"');
+  d.append_to(out);
+  if (fmt.fixed8 && d.scale() < fixed_scale) {
+    if (d.scale() == 0) out.push_back('.');
+    out.append(static_cast<std::size_t>(fixed_scale - d.scale()), '0');
+  }
+  out.push_back('"');
+}
 
 std::string ticker_stream_name(const symbol_spec& spec) {
   std::string name = spec.native();

@@ -24,6 +24,9 @@ struct format_options {
 inline constexpr int change_pct_scale = 3;
 inline constexpr std::int64_t window_ms = 86'400'000;  // the 24 h rolling window
 
+// A price or size as a JSON string ("85205.70", or "85205.70000000" with fixed8).
+void append_amount(std::string& out, decimal d, const format_options& fmt);
+
 // "btcusdt@ticker"
 std::string ticker_stream_name(const symbol_spec& spec);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 
+#include "sim/binance_streams.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -213,12 +214,15 @@ endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_i
       subscribers_(model.size() * stream_kinds) {
   // Growing to a larger request later keeps this depth limit.
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
+  const auto slot = [](std::size_t i, stream_kind k) {
+    return i * stream_kinds + static_cast<std::size_t>(k);
+  };
   for (std::size_t i = 0; i < model.size(); ++i) {
     const symbol_spec& spec = model.symbol(i).spec();
-    by_stream_.emplace(ticker_stream_name(spec),
-                       i * stream_kinds + static_cast<std::size_t>(stream_kind::ticker));
-    by_stream_.emplace(mini_ticker_stream_name(spec),
-                       i * stream_kinds + static_cast<std::size_t>(stream_kind::mini_ticker));
+    by_stream_.emplace(ticker_stream_name(spec), slot(i, stream_kind::ticker));
+    by_stream_.emplace(mini_ticker_stream_name(spec), slot(i, stream_kind::mini_ticker));
+    by_stream_.emplace(trade_stream_name(spec), slot(i, stream_kind::trade));
+    by_stream_.emplace(book_ticker_stream_name(spec), slot(i, stream_kind::book_ticker));
   }
 }
 
@@ -264,24 +268,59 @@ void endpoint::remove_subscriber(std::size_t slot, session* s) {
 }
 
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
-  if (subscriber_count(index) == 0) return;
+  publish_streams(index, wall_us);
+  const auto& ticker_subs = subscribers_[index * stream_kinds];
+  const auto& mini_subs = subscribers_[index * stream_kinds + 1];
+  if (ticker_subs.empty() && mini_subs.empty()) return;
   ++stats_.events;
   const symbol_walk& walk = model_.symbol(index);
-  for (std::size_t k = 0; k < stream_kinds; ++k) {
+  for (const auto k : {stream_kind::ticker, stream_kind::mini_ticker}) {
     // One encoding per wire variant in use (raw/combined x ms/us), shared by all subscribers.
     std::array<frame_ptr, 4> variants;
-    for (session* s : subscribers_[index * stream_kinds + k]) {
+    for (session* s : subscribers_[index * stream_kinds + static_cast<std::size_t>(k)]) {
       const std::size_t v =
           (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
       if (!variants[v]) {
         variants[v] = make_frame(
-            static_cast<stream_kind>(k) == stream_kind::ticker
+            k == stream_kind::ticker
                 ? encode_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_, s->combined())
                 : encode_mini_ticker(walk.spec(), walk.state(), wall_us, s->unit(), fmt_,
                                      s->combined()));
       }
       s->deliver(variants[v]);
     }
+  }
+}
+
+void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
+  const symbol_walk& walk = model_.symbol(index);
+  const auto& trade_subs =
+      subscribers_[index * stream_kinds + static_cast<std::size_t>(stream_kind::trade)];
+  if (!trade_subs.empty()) {
+    // One frame per trade, as Binance sends them; each encoded once per wire variant.
+    for (const trade_print& t : faults_.apply(walk.trades())) {
+      std::array<frame_ptr, 4> variants;
+      for (session* s : trade_subs) {
+        const std::size_t v =
+            (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
+        if (!variants[v]) {
+          variants[v] =
+              make_frame(encode_trade(walk.spec(), t, wall_us, s->unit(), fmt_, s->combined()));
+        }
+        s->deliver(variants[v]);
+      }
+    }
+  }
+  const auto& book_subs =
+      subscribers_[index * stream_kinds + static_cast<std::size_t>(stream_kind::book_ticker)];
+  if (book_subs.empty() || faults_.bbo_stalled(wall_us)) return;
+  std::array<frame_ptr, 2> variants;  // bookTicker has no time field: raw or combined only
+  for (session* s : book_subs) {
+    const std::size_t v = s->combined() ? 1u : 0u;
+    if (!variants[v]) {
+      variants[v] = make_frame(encode_book_ticker(walk.spec(), walk.state(), fmt_, s->combined()));
+    }
+    s->deliver(variants[v]);
   }
 }
 

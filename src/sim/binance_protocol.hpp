@@ -24,6 +24,7 @@
 #include "sim/binance_encode.hpp"
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
+#include "sim/trade_faults.hpp"
 
 namespace tickerd::sim::binance {
 
@@ -54,8 +55,9 @@ struct venue_stats {
 class session;
 
 // The per-symbol streams the sim produces; anything else is acked and stays silent.
-enum class stream_kind : std::uint8_t { ticker, mini_ticker };  // @ticker, @miniTicker
-inline constexpr std::size_t stream_kinds = 2;
+// @ticker, @miniTicker, @trade, @bookTicker
+enum class stream_kind : std::uint8_t { ticker, mini_ticker, trade, book_ticker };
+inline constexpr std::size_t stream_kinds = 4;
 
 class endpoint final : public venue_endpoint {
  public:
@@ -66,9 +68,11 @@ class endpoint final : public venue_endpoint {
   std::vector<std::string> routes() const override { return {"/ws", "/stream"}; }
   std::unique_ptr<connection_handler> accept(std::string_view target, http_reject& reject) override;
 
-  // Symbol `index` of the model just stepped: encode its ticker once per wire variant in use
-  // and queue it to every subscriber.
+  // Symbol `index` of the model just stepped: encode its ticker, trades and bookTicker once
+  // per wire variant in use and queue them to every subscriber.
   void publish(std::size_t index, std::int64_t wall_us);
+  // The trade and bookTicker streams' faults (trade_faults.hpp).
+  trade_faults& stream_faults() noexcept { return faults_; }
 
   const venue_stats& stats() const noexcept { return stats_; }
   unsigned max_incoming_per_sec() const noexcept { return max_incoming_per_sec_; }
@@ -81,6 +85,7 @@ class endpoint final : public venue_endpoint {
   std::optional<std::size_t> slot_of(std::string_view stream) const;
   void add_subscriber(std::size_t slot, session* s);
   void remove_subscriber(std::size_t slot, session* s);
+  void publish_streams(std::size_t index, std::int64_t wall_us);  // @trade and @bookTicker
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
 
@@ -90,6 +95,7 @@ class endpoint final : public venue_endpoint {
   std::unique_ptr<request_reader> reader_;
   std::unordered_map<std::string, std::size_t> by_stream_;  // "btcusdt@ticker" -> slot
   std::vector<std::vector<session*>> subscribers_;          // per slot
+  trade_faults faults_;
   venue_stats stats_;
 };
 

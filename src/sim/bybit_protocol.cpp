@@ -20,8 +20,8 @@ constexpr std::int64_t cross_base_min = 1'000'000'000;
 constexpr std::uint64_t cross_base_span = 9'000'000'000;
 
 // Topic families of the spot public stream that the sim accepts but does not produce.
-constexpr std::string_view silent_families[] = {
-    "orderbook.50.", "orderbook.200.", "orderbook.1000.", "orderbook.rpi.", "publicTrade."};
+constexpr std::string_view silent_families[] = {"orderbook.50.", "orderbook.200.",
+                                                "orderbook.1000.", "orderbook.rpi."};
 constexpr std::string_view kline_prefix = "kline.";
 // "Available intervals" of the Kline topic.
 constexpr std::string_view kline_intervals[] = {"1",   "3",   "5",   "15", "30", "60", "120",
@@ -138,6 +138,13 @@ void endpoint::publish(std::size_t index, std::int64_t wall_time_us) {
     fan_out(f.ticker_subs,
             make_frame(encode_ticker(walk.spec(), venue_view(walk.state(), f.offset), ts_ms, cs)));
   }
+  const auto trades = faults_.apply(model_.symbol(index).trades());
+  if (!f.trade_subs.empty()) {
+    const auto seq = f.cross_base + static_cast<std::int64_t>(model_.symbol(index).state().seq);
+    fan_out(f.trade_subs,
+            make_frame(encode_trades(model_.symbol(index).spec(), trades, f.offset, ts_ms, seq)));
+  }
+  if (faults_.bbo_stalled(wall_time_us)) return;  // the book stalls, trades go on
   if (!f.book_subs.empty() && refresh_book(index)) {
     f.last_book_push_us = wall_time_us;
     fan_out(f.book_subs, make_frame(book_frame(index, ts_ms)));
@@ -150,7 +157,10 @@ void endpoint::housekeeping(std::int64_t wall_time_us) {
   const std::int64_t refresh_us = options_.book_refresh.count() * us_per_ms;
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     auto& f = symbols_[i];
-    if (f.book_subs.empty() || wall_time_us - f.last_book_push_us < refresh_us) continue;
+    if (f.book_subs.empty() || wall_time_us - f.last_book_push_us < refresh_us ||
+        faults_.bbo_stalled(wall_time_us)) {
+      continue;
+    }
     // A change the market made since the last push goes out as a new "u" instead.
     refresh_book(i);
     f.last_book_push_us = wall_time_us;
@@ -208,6 +218,10 @@ void session::add_topic(const std::string& topic) {
     if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(ticker_prefix.size()))) {
       symbols[*i].ticker_subs.push_back(this);
     }
+  } else if (topic.starts_with(trade_prefix)) {
+    if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(trade_prefix.size()))) {
+      symbols[*i].trade_subs.push_back(this);  // nothing on subscribe: trades as they happen
+    }
   } else if (topic.starts_with(book_prefix)) {
     if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(book_prefix.size()))) {
       // "Once you have subscribed successfully, you will receive a snapshot."
@@ -237,6 +251,10 @@ void session::remove_topic(const std::string& topic) {
     if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(book_prefix.size()))) {
       erase_one(symbols[*i].book_subs, this);
     }
+  } else if (topic.starts_with(trade_prefix)) {
+    if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(trade_prefix.size()))) {
+      erase_one(symbols[*i].trade_subs, this);
+    }
   }
 }
 
@@ -257,6 +275,8 @@ void session::subscribe(const std::vector<std::string>& args,
       symbol = std::string_view(topic).substr(ticker_prefix.size());
     } else if (topic.starts_with(book_prefix)) {
       symbol = std::string_view(topic).substr(book_prefix.size());
+    } else if (topic.starts_with(trade_prefix)) {
+      symbol = std::string_view(topic).substr(trade_prefix.size());
     } else if (topic.starts_with(kline_prefix)) {
       const auto dot = topic.find('.', kline_prefix.size());
       const std::string_view interval =

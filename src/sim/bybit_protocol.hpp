@@ -1,6 +1,6 @@
 // Bybit v5 public spot stream, served by the sim at /v5/public/spot: {"op":"ping"},
-// {"op":"subscribe"} and {"op":"unsubscribe"} requests, and the tickers.<SYMBOL> and
-// orderbook.1.<SYMBOL> topics fed by the market model.
+// {"op":"subscribe"} and {"op":"unsubscribe"} requests, and the tickers.<SYMBOL>,
+// orderbook.1.<SYMBOL> and publicTrade.<SYMBOL> topics fed by the market model.
 //
 // Behaviour copied from Bybit's v5 documentation ("Connect", "Ticker", "Orderbook"):
 // - replies have the spot shape {"success":…,"ret_msg":…,"conn_id":…,"req_id":…,"op":…}
@@ -14,7 +14,7 @@
 // - tickers: a snapshot on every market event, nothing on subscribe.
 // The sim's choices where Bybit documents nothing: a topic for a symbol the model does not
 // have is refused with "Invalid symbol :[<topic>]" (the live venue's wording); a syntactically
-// valid topic the sim does not produce (publicTrade.BTCUSDT, orderbook.50.BTCUSDT, …) is
+// valid topic the sim does not produce (orderbook.50.BTCUSDT, kline.1.BTCUSDT, …) is
 // accepted and stays silent; any refused topic refuses the whole request; subscribing twice
 // is not an error; malformed requests get success:false with a short reason.
 #pragma once
@@ -30,8 +30,10 @@
 #include <vector>
 
 #include "sim/bybit_encode.hpp"
+#include "sim/bybit_streams.hpp"
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
+#include "sim/trade_faults.hpp"
 
 namespace tickerd::sim::bybit {
 
@@ -74,6 +76,8 @@ class endpoint final : public venue_endpoint {
   void publish(std::size_t index, std::int64_t wall_us);
   // Periodic work, called every housekeeping_interval: idle cut-offs and book refreshes.
   void housekeeping(std::int64_t wall_us);
+  // The publicTrade and orderbook.1 topics' faults (trade_faults.hpp).
+  trade_faults& stream_faults() noexcept { return faults_; }
 
   std::int64_t offset_ticks(std::size_t index) const { return symbols_.at(index).offset; }
   const venue_stats& stats() const noexcept { return stats_; }
@@ -91,6 +95,7 @@ class endpoint final : public venue_endpoint {
     symbol_state book;  // top of book last pushed (venue view)
     std::vector<session*> ticker_subs;
     std::vector<session*> book_subs;
+    std::vector<session*> trade_subs;  // publicTrade
   };
 
   std::int64_t now_us() const;
@@ -109,6 +114,7 @@ class endpoint final : public venue_endpoint {
   std::vector<session*> sessions_;
   std::uint64_t next_connection_ = 1;
   std::int64_t last_idle_scan_us_ = 0;
+  trade_faults faults_;
   venue_stats stats_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <new>
+#include <utility>
 
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
@@ -74,7 +75,8 @@ endpoint::endpoint(const market_model& model, clock now)
       reader_(std::make_unique<request_reader>()),
       skipped_(model.size(), 0),
       tickers_(model.size()),
-      heartbeats_(model.size()) {
+      heartbeats_(model.size()),
+      matches_(model.size()) {
   // Growing to a larger request later keeps this depth limit.
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
@@ -112,9 +114,36 @@ void endpoint::skip_sequence(std::size_t index, std::uint64_t n) {
              product_id(model_.symbol(index).spec()), n, sequence(index));
 }
 
-void endpoint::publish(std::size_t index, std::int64_t wall_us) {
-  const auto& subs = tickers_[index];
+void endpoint::publish_matches(std::size_t index, std::int64_t wall_us) {
+  const symbol_walk& walk = model_.symbol(index);
+  const auto trades = faults_.apply(walk.trades());
+  const auto& subs = matches_[index];
   if (subs.empty()) return;
+  const int bps = price_offset_bps(walk.spec());
+  const std::int64_t last_id = walk.state().last_trade_id() + faults_.id_shift();
+  for (const trade_print& t : trades) {
+    const std::int64_t price =
+        t.id == last_id ? ticker_price(walk.spec(), walk.state()) : offset_price(t.price, bps);
+    const frame_ptr frame =
+        make_frame(encode_match(walk.spec(), t, price, sequence(index), wall_us, false));
+    for (session* s : subs) s->deliver(frame);
+  }
+}
+
+frame_ptr endpoint::last_match(std::size_t index) const {
+  const symbol_walk& walk = model_.symbol(index);
+  const symbol_state& s = walk.state();
+  trade_print t{s.last_trade_id(), s.last, s.last_qty, s.last >= s.ask};
+  if (!walk.trades().empty()) t = walk.trades().back();
+  t.id += faults_.id_shift();
+  return make_frame(
+      encode_match(walk.spec(), t, ticker_price(walk.spec(), s), sequence(index), now(), true));
+}
+
+void endpoint::publish(std::size_t index, std::int64_t wall_us) {
+  publish_matches(index, wall_us);
+  const auto& subs = tickers_[index];
+  if (subs.empty() || faults_.bbo_stalled(wall_us)) return;
   ++stats_.events;
   const symbol_walk& walk = model_.symbol(index);
   const frame_ptr frame =
@@ -182,6 +211,7 @@ void session::reply_error(std::string_view message, std::string_view reason) {
 std::vector<std::vector<session*>>* session::fanout(std::string_view channel) const {
   if (channel == channel_ticker) return &endpoint_.tickers_;
   if (channel == channel_heartbeat) return &endpoint_.heartbeats_;
+  if (channel == channel_matches) return &endpoint_.matches_;
   return nullptr;
 }
 
@@ -199,7 +229,10 @@ void session::add(std::string_view channel, const std::vector<std::string>& prod
     }
     it->product_ids.push_back(p);
     if (lists) {
-      if (auto index = endpoint_.product_index(p)) (*lists)[*index].push_back(this);
+      if (auto index = endpoint_.product_index(p)) {
+        (*lists)[*index].push_back(this);
+        if (channel == channel_matches) pending_last_match_.push_back(*index);
+      }
     }
   }
 }
@@ -297,6 +330,10 @@ void session::on_text(std::string_view message) {
   }
   if (subscribe) subscribed_ = true;
   reply(encode_subscriptions(channels_));
+  // "the most recent match" of each newly subscribed product, once, as last_match
+  for (const std::size_t index : std::exchange(pending_last_match_, {})) {
+    deliver(endpoint_.last_match(index));
+  }
 }
 
 }  // namespace tickerd::sim::coinbase

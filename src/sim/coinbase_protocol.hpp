@@ -1,6 +1,7 @@
 // Coinbase Exchange market data (wss://ws-feed.exchange.coinbase.com), served by the sim on
 // path "/": subscribe / unsubscribe requests, the `subscriptions` reply, `error` messages, and
-// the `ticker` and `heartbeat` channels fed by the market model.
+// the `ticker`, `heartbeat` and `matches` (coinbase_streams.hpp) channels fed by the market
+// model.
 //
 // Behaviour copied from Coinbase's Exchange WebSocket pages (overview, channels, rate limits):
 // - a client that has not subscribed within 5 seconds is disconnected;
@@ -14,7 +15,7 @@
 // Error texts seen on the venue are reused ("Failed to subscribe" with "<id> is not a valid
 // product" or "No channels provided"); a request is refused as a whole, as on the venue. Other
 // wording, and which close code ends a connection that never subscribed, is the sim's choice.
-// Other documented channels (level2, matches, status, ...) are acknowledged and stay silent.
+// Other documented channels (level2, status, ...) are acknowledged and stay silent.
 #pragma once
 
 #include <chrono>
@@ -28,8 +29,10 @@
 #include <vector>
 
 #include "sim/coinbase_encode.hpp"
+#include "sim/coinbase_streams.hpp"
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
+#include "sim/trade_faults.hpp"
 #include "tickerd/core/clock.hpp"  // wall_us(), the default clock
 
 namespace tickerd::sim::coinbase {
@@ -80,6 +83,9 @@ class endpoint final : public venue_endpoint {
   // "BTC-USDT" -> model index.
   std::optional<std::size_t> product_index(std::string_view product_id) const;
   std::size_t ticker_subscribers(std::size_t index) const { return tickers_.at(index).size(); }
+  std::size_t match_subscribers(std::size_t index) const { return matches_.at(index).size(); }
+  // The matches and ticker (top of book) channels' faults (trade_faults.hpp).
+  trade_faults& stream_faults() noexcept { return faults_; }
   std::size_t heartbeat_subscribers(std::size_t index) const {
     return heartbeats_.at(index).size();
   }
@@ -88,6 +94,8 @@ class endpoint final : public venue_endpoint {
  private:
   friend class session;
   std::int64_t now() const { return now_ ? now_() : 0; }
+  void publish_matches(std::size_t index, std::int64_t wall_us);
+  frame_ptr last_match(std::size_t index) const;
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
 
@@ -98,7 +106,9 @@ class endpoint final : public venue_endpoint {
   std::vector<std::uint64_t> skipped_;                       // per index: injected gaps
   std::vector<std::vector<session*>> tickers_;               // per index
   std::vector<std::vector<session*>> heartbeats_;            // per index
-  std::vector<session*> sessions_;                           // every open connection
+  std::vector<std::vector<session*>> matches_;               // per index
+  trade_faults faults_;
+  std::vector<session*> sessions_;  // every open connection
   venue_stats stats_;
 };
 
@@ -131,6 +141,7 @@ class session final : public connection_handler {
   bool subscribed_ = false;  // a subscribe succeeded: the 5 s deadline no longer applies
   bool closing_ = false;
   std::vector<channel_products> channels_;
+  std::vector<std::size_t> pending_last_match_;  // sent after the subscriptions reply
 };
 
 }  // namespace tickerd::sim::coinbase

@@ -11,8 +11,8 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr std::array<std::string_view, fault_kind_count> kind_names{
-    "reset", "close", "stall",  "garbage", "invalid_json",
-    "gap",   "drip",  "refuse", "max_age", "clear"};
+    "reset",  "close",   "stall", "garbage",   "invalid_json", "gap",           "drip",
+    "refuse", "max_age", "clear", "trade_gap", "trade_dup",    "trade_reorder", "bbo_stall"};
 
 // Which keys each kind takes, besides `after` and `every` (any kind may be scheduled).
 enum key_bit : unsigned {
@@ -33,6 +33,10 @@ constexpr std::array<unsigned, fault_kind_count> kind_keys{
     k_ms,            // refuse
     k_ms,            // max_age
     0,               // clear
+    k_count,         // trade_gap
+    k_count,         // trade_dup
+    k_count,         // trade_reorder
+    k_ms,            // bbo_stall
 };
 
 // User input echoed in an error, safe for a JSON reply and a log line: quoted, printable
@@ -101,6 +105,7 @@ std::uint64_t max_count(fault_kind kind) {
     case fault_kind::garbage:
       return fault_limits::max_garbage_count;
     case fault_kind::gap:
+    case fault_kind::trade_gap:
       return fault_limits::max_gap_count;
     default:
       return fault_limits::max_invalid_json_count;
@@ -225,8 +230,10 @@ fault_parse_result parse_fault(std::string_view spec) {
       case k_ms: {
         // stall and refuse last at least 1 ms; max_age 0 turns the override off; drip 0 means
         // fragments back to back.
-        const std::uint64_t lo =
-            (*kind == fault_kind::stall || *kind == fault_kind::refuse) ? 1 : 0;
+        const std::uint64_t lo = (*kind == fault_kind::stall || *kind == fault_kind::refuse ||
+                                  *kind == fault_kind::bbo_stall)
+                                     ? 1
+                                     : 0;
         const std::uint64_t hi = *kind == fault_kind::drip ? fault_limits::max_drip_interval.count()
                                                            : fault_limits::max_duration.count();
         ok = read_number(key, value, lo, hi, v, error);
@@ -275,11 +282,15 @@ std::string to_spec(const fault& f) {
     case fault_kind::stall:
     case fault_kind::refuse:
     case fault_kind::max_age:
+    case fault_kind::bbo_stall:
       if (f.duration) append_ms(out, "ms", *f.duration);
       break;
     case fault_kind::garbage:
     case fault_kind::invalid_json:
     case fault_kind::gap:
+    case fault_kind::trade_gap:
+    case fault_kind::trade_dup:
+    case fault_kind::trade_reorder:
       out += ",count=" + std::to_string(f.count);
       break;
     case fault_kind::drip:

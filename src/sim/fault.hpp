@@ -26,8 +26,13 @@ enum class fault_kind : std::uint8_t {
   refuse,        // drop the open connections and answer upgrades with 503 for `duration`
   max_age,       // close connections at age `duration` (0: back to --max-conn-age-ms)
   clear,         // ends stall, drip, refuse, max_age and pending invalid_json
+  // Trade and top-of-book streams (trade_faults.hpp), every venue:
+  trade_gap,      // every symbol's trade ids jump by `count`
+  trade_dup,      // the next `count` trades are sent twice
+  trade_reorder,  // the next `count` pairs of neighbouring trades are sent swapped
+  bbo_stall,      // no top of book for `duration` (none: until clear) while trades go on
 };
-inline constexpr std::size_t fault_kind_count = 10;
+inline constexpr std::size_t fault_kind_count = 14;
 
 std::string_view to_string(fault_kind k) noexcept;
 std::optional<fault_kind> parse_fault_kind(std::string_view name) noexcept;
@@ -54,7 +59,7 @@ struct fault {
   std::optional<std::chrono::milliseconds> duration;
   std::chrono::milliseconds drip_interval = fault_limits::default_drip_interval;  // drip
   std::size_t drip_bytes = fault_limits::default_drip_bytes;                      // drip
-  std::uint64_t count = 1;  // garbage, invalid_json, gap
+  std::uint64_t count = 1;  // garbage, invalid_json, gap, trade_gap, trade_dup, trade_reorder
   // Scheduling: first applied `after` from now (from start-up for --fault), then every `every`.
   std::optional<std::chrono::milliseconds> after;
   std::optional<std::chrono::milliseconds> every;

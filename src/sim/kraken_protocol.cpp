@@ -46,7 +46,8 @@ endpoint::endpoint(const market_model& model, std::uint64_t seed)
     : model_(model),
       seed_(seed),
       reader_(std::make_unique<request_reader>()),
-      subscribers_(model.size()),
+      subscribers_(stream_kinds * model.size()),
+      recent_(model.size()),
       snapshots_(model.size()),
       last_event_us_(model.size(), 0),
       heartbeat_(make_frame(std::string(heartbeat_message))) {
@@ -107,7 +108,36 @@ frame_ptr endpoint::snapshot(std::size_t index) {
   return frame;
 }
 
+frame_ptr endpoint::trade_snapshot(std::size_t index) const {
+  const auto& recent = recent_[index];
+  const std::vector<timed_trade> trades(recent.begin(), recent.end());
+  return make_frame(encode_trades(model_.symbol(index).spec(), trades, offsets_[index], true));
+}
+
+void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
+  const symbol_walk& walk = model_.symbol(index);
+  std::vector<timed_trade> trades;
+  for (const trade_print& t : faults_.apply(walk.trades())) trades.push_back({t, wall_us});
+  auto& recent = recent_[index];
+  for (const auto& t : trades) {
+    if (recent.size() == trade_snapshot_size) recent.pop_front();
+    recent.push_back(t);
+  }
+  const std::size_t n = model_.size();
+  if (const auto& subs = subscribers_[n + index]; !subs.empty() && !trades.empty()) {
+    // All of an event's trades in one update, as Kraken batches a taker's fills.
+    const frame_ptr frame = make_frame(encode_trades(walk.spec(), trades, offsets_[index], false));
+    for (session* s : subs) s->deliver(frame);
+  }
+  const auto& bbo_subs = subscribers_[2 * n + index];
+  if (bbo_subs.empty() || faults_.bbo_stalled(wall_us)) return;
+  const frame_ptr frame =
+      make_frame(encode_ticker(walk.spec(), walk.state(), offsets_[index], wall_us, false));
+  for (session* s : bbo_subs) s->deliver(frame);
+}
+
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
+  publish_streams(index, wall_us);
   last_event_us_[index] = wall_us;
   snapshots_[index].reset();
   const auto& subs = subscribers_[index];
@@ -170,14 +200,48 @@ void session::on_second() {
 
 void session::apply(const request& r) {
   const std::string_view method = r.subscribe ? "subscribe" : "unsubscribe";
+  const bool trade = r.channel == trade_channel;
+  // Subscription index: the symbol's plus one model size per kind (ticker with trades trigger,
+  // trade, ticker with bbo trigger).
+  const std::size_t kind = trade ? 1 : (r.event_trigger == "bbo" ? 2 : 0);
+  const std::size_t n = endpoint_.model_.size();
   for (const std::string& symbol : r.symbols) {
-    const auto index = endpoint_.symbol_of(symbol);
+    auto index = endpoint_.symbol_of(symbol);
     if (!index) {
       reply(encode_error(std::string(pair_not_supported) + symbol, method, r.req_id, symbol,
                          {r.time_in_us, wall_us()}));
       continue;
     }
-    const auto it = std::find(subscribed_.begin(), subscribed_.end(), *index);
+    const std::size_t sym = *index;
+    *index += kind * n;
+    auto it = std::find(subscribed_.begin(), subscribed_.end(), *index);
+    if (!r.subscribe && !trade && it == subscribed_.end()) {
+      // A ticker unsubscribe need not repeat the trigger it subscribed with.
+      *index = sym + (kind == 0 ? 2 : 0) * n;
+      it = std::find(subscribed_.begin(), subscribed_.end(), *index);
+    }
+    if (r.subscribe && !trade && it == subscribed_.end()) {
+      // A ticker subscription with either trigger counts: Kraken has one per symbol.
+      it = std::find(subscribed_.begin(), subscribed_.end(), sym + (kind == 0 ? 2 : 0) * n);
+    }
+    if (trade) {
+      if ((it != subscribed_.end()) == r.subscribe) {
+        reply(encode_error(r.subscribe ? already_subscribed : not_subscribed, method, r.req_id,
+                           symbol, {r.time_in_us, wall_us()}));
+        continue;
+      }
+      if (r.subscribe) {
+        subscribed_.push_back(*index);
+        endpoint_.add_subscriber(*index, this);
+      } else {
+        subscribed_.erase(it);
+        endpoint_.remove_subscriber(*index, this);
+      }
+      reply(encode_channel_ack(method, trade_channel, symbol, r.snapshot, r.req_id,
+                               {r.time_in_us, wall_us()}));
+      if (r.subscribe && r.snapshot) deliver(endpoint_.trade_snapshot(sym));
+      continue;
+    }
     if (r.subscribe) {
       if (it != subscribed_.end()) {
         reply(
@@ -188,7 +252,7 @@ void session::apply(const request& r) {
       endpoint_.add_subscriber(*index, this);
       reply(encode_subscribe_ack(symbol, r.event_trigger, r.snapshot, r.req_id,
                                  {r.time_in_us, wall_us()}));
-      if (r.snapshot) deliver(endpoint_.snapshot(*index));
+      if (r.snapshot) deliver(endpoint_.snapshot(sym));
     } else {
       if (it == subscribed_.end()) {
         reply(encode_error(not_subscribed, method, r.req_id, symbol, {r.time_in_us, wall_us()}));
@@ -248,7 +312,11 @@ void session::on_text(std::string_view message) {
   if (req["params"].get(params) || params["channel"].get(channel)) {
     return error(invalid_arguments, method, r.req_id);
   }
-  if (channel != ticker_channel) return error(unsupported_event, method, r.req_id);
+  if (channel != ticker_channel && channel != trade_channel) {
+    return error(unsupported_event, method, r.req_id);
+  }
+  r.channel = std::string(channel);
+  r.snapshot = channel != trade_channel;  // the trade channel's snapshot is opt-in
 
   simdjson::dom::array symbols;
   if (params["symbol"].get(symbols) || symbols.size() == 0) {

@@ -1,7 +1,8 @@
 // Kraken spot WebSocket API v2, served by the sim on /v2 (wss://ws.kraken.com/v2): the status
-// message on connect, subscribe / unsubscribe to the ticker channel with one ack per symbol,
-// a snapshot then updates fed by the market model, application-level ping -> pong, and
-// heartbeats while subscribed.
+// message on connect, subscribe / unsubscribe to the ticker channel (event_trigger trades or
+// bbo) and the trade channel (kraken_streams.hpp) with one ack per symbol, a snapshot then
+// updates fed by the market model, application-level ping -> pong, and heartbeats while
+// subscribed.
 //
 // Behaviour copied from Kraken (docs.kraken.com "WebSocket v2": ticker, status, heartbeat,
 // ping; "Spot Websockets Introduction"):
@@ -23,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,7 +34,9 @@
 
 #include "sim/connection.hpp"
 #include "sim/kraken_encode.hpp"
+#include "sim/kraken_streams.hpp"
 #include "sim/market_model.hpp"
+#include "sim/trade_faults.hpp"
 
 namespace tickerd::sim::kraken {
 
@@ -70,9 +74,14 @@ class endpoint final : public venue_endpoint {
   // Once a second: heartbeats to subscribed connections that were otherwise quiet, and the
   // idle cutoff.
   void on_second();
+  // The trade channel's and the bbo-triggered ticker's faults (trade_faults.hpp).
+  trade_faults& stream_faults() noexcept { return faults_; }
 
   const venue_stats& stats() const noexcept { return stats_; }
-  std::size_t subscriber_count(std::size_t index) const { return subscribers_.at(index).size(); }
+  // Ticker subscribers of symbol `index`, either trigger.
+  std::size_t subscriber_count(std::size_t index) const {
+    return subscribers_.at(index).size() + subscribers_.at(2 * model_.size() + index).size();
+  }
   std::int64_t offset_ticks(std::size_t index) const { return offsets_.at(index); }
   std::optional<std::size_t> symbol_of(std::string_view kraken_symbol) const;
 
@@ -81,6 +90,10 @@ class endpoint final : public venue_endpoint {
   void add_subscriber(std::size_t index, session* s);
   void remove_subscriber(std::size_t index, session* s);
   frame_ptr snapshot(std::size_t index);
+  frame_ptr trade_snapshot(std::size_t index) const;              // the symbol's recent trades
+  void publish_streams(std::size_t index, std::int64_t wall_us);  // trade, bbo-triggered ticker
+
+  static constexpr std::size_t stream_kinds = 3;  // ticker (trades trigger), trade, ticker (bbo)
   std::uint64_t next_connection_id();
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
@@ -90,7 +103,9 @@ class endpoint final : public venue_endpoint {
   std::unique_ptr<request_reader> reader_;
   std::unordered_map<std::string, std::size_t> by_symbol_;  // "BTC/USDT" -> index
   std::vector<std::int64_t> offsets_;                       // per symbol index, in ticks
-  std::vector<std::vector<session*>> subscribers_;          // per symbol index
+  std::vector<std::vector<session*>> subscribers_;          // per kind, then symbol index
+  std::vector<std::deque<timed_trade>> recent_;             // per symbol: the latest trades
+  trade_faults faults_;
   std::vector<frame_ptr> snapshots_;         // per symbol: latest snapshot, until the next event
   std::vector<std::int64_t> last_event_us_;  // per symbol: 0 before its first event
   std::vector<session*> sessions_;           // every open session
@@ -121,6 +136,7 @@ class session final : public connection_handler {
     std::string req_id;  // as JSON, empty when absent
     std::int64_t time_in_us = 0;
     std::vector<std::string> symbols;
+    std::string channel = "ticker";
     bool snapshot = true;
     std::string event_trigger = "trades";
   };
@@ -128,7 +144,7 @@ class session final : public connection_handler {
 
   endpoint& endpoint_;
   connection* conn_ = nullptr;
-  std::vector<std::size_t> subscribed_;  // symbol indexes, in subscription order
+  std::vector<std::size_t> subscribed_;  // kind * model size + symbol, in subscription order
   unsigned idle_seconds_ = 0;            // without subscriptions or client messages
   bool quiet_ = true;                    // no channel message since the last heartbeat tick
   bool closed_ = false;

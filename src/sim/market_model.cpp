@@ -201,6 +201,8 @@ decimal weighted_avg_price(const symbol_spec& spec, const symbol_state& s) noexc
 symbol_walk::symbol_walk(symbol_spec spec, std::uint64_t seed) : spec_(std::move(spec)) {
   std::uint64_t mix = seed ^ fnv1a(spec_.native());
   rng_ = splitmix64(mix);
+  std::uint64_t trade_mix = rng_ ^ fnv1a("trades");
+  trade_rng_ = splitmix64(trade_mix);
 
   auto& s = state_;
   s.last = std::max<std::int64_t>(1, spec_.start_price);
@@ -254,6 +256,7 @@ const symbol_state& symbol_walk::step() {
   ++s.seq;
 
   // Price: Gaussian step in whole ticks plus a weak pull to the start level.
+  const std::int64_t prev_last = s.last;
   const auto last = static_cast<double>(s.last);
   const double sigma = std::max(0.6, last * spec_.step_bps / 1.0e4);
   const double pull = -(last - static_cast<double>(spec_.start_price)) * mean_reversion;
@@ -274,15 +277,19 @@ const symbol_state& symbol_walk::step() {
     s.ask = s.last + spread;
   }
   if (s.ask <= s.bid) s.ask = s.bid + 1;
+  // The book stays inside the 24 h range (a tick outside it would be a new high or low).
+  s.high_24h = std::max(s.high_24h, s.ask);
+  s.low_24h = std::min(s.low_24h, s.bid);
 
   // Trades since the previous event.
   const auto trades = 1 + static_cast<std::int64_t>(
                               next_unit() * std::max(0.0, 2.0 * spec_.trades_per_event - 1.0));
   const double traded =
       spec_.trade_notional * static_cast<double>(trades) * (0.3 + 1.4 * next_unit());
-  const std::int64_t volume = qty_for_notional(traded);
+  std::int64_t volume = qty_for_notional(traded);
   s.last_qty =
       std::min(volume, qty_for_notional(spec_.trade_notional * (0.02 + 1.98 * next_unit())));
+  volume = make_trades(prev_last, buy, trades, volume);
   s.bid_qty = qty_for_notional(spec_.trade_notional * (0.1 + 9.9 * next_unit()));
   s.ask_qty = qty_for_notional(spec_.trade_notional * (0.1 + 9.9 * next_unit()));
   // Volumes only grow; they saturate instead of wrapping (after ~10^7 BTC events).
@@ -291,6 +298,39 @@ const symbol_state& symbol_walk::step() {
       saturate(static_cast<int128>(s.volume_quote) + static_cast<int128>(volume) * s.last);
   s.trade_count = add_saturating(s.trade_count, trades);
   return s;
+}
+
+std::int64_t symbol_walk::make_trades(std::int64_t from, bool buy, std::int64_t count,
+                                      std::int64_t volume) {
+  auto& s = state_;
+  trades_.clear();
+  trades_.reserve(static_cast<std::size_t>(count));
+  // A single trade is the whole volume of its event.
+  if (count == 1) volume = s.last_qty;
+  // What the earlier trades share: at least one lot step each.
+  std::int64_t rest = volume - s.last_qty;
+  if (rest < count - 1) {
+    volume += count - 1 - rest;
+    rest = count - 1;
+  }
+  const std::int64_t first_id = s.last_trade_id() + 1;
+  const std::int64_t to = s.last;
+  for (std::int64_t k = 0; k + 1 < count; ++k) {
+    const std::int64_t prints_left = count - 1 - k;  // this one included
+    std::int64_t qty = rest;
+    if (prints_left > 1) {
+      const double share = static_cast<double>(rest) / static_cast<double>(prints_left);
+      const double unit = static_cast<double>(splitmix64(trade_rng_) >> 11) * 0x1.0p-53;
+      qty = std::clamp<std::int64_t>(std::llround(share * (0.4 + 1.2 * unit)), 1,
+                                     rest - (prints_left - 1));
+    }
+    rest -= qty;
+    // Walking from the previous price to the new one: a taker sweeping the levels in between.
+    const std::int64_t price = std::max<std::int64_t>(1, from + (to - from) * (k + 1) / count);
+    trades_.push_back({first_id + k, price, qty, buy});
+  }
+  trades_.push_back({first_id + count - 1, to, s.last_qty, buy});
+  return volume;
 }
 
 market_model::market_model(std::vector<symbol_spec> specs, std::uint64_t seed) {

@@ -77,6 +77,18 @@ decimal change_pct(std::int64_t last, std::int64_t open, int scale) noexcept;
 // volume_quote / volume_base at the price scale, rounded half away from zero (0 when no volume).
 decimal weighted_avg_price(const symbol_spec& spec, const symbol_state& s) noexcept;
 
+// One trade of a market event, in the model's units. The trades of an event walk from the
+// previous last price to the new one, all with the taker on the side of the move; the last one
+// is the ticker's last price and last quantity, and their sizes add up to the volume the event
+// added.
+struct trade_print {
+  std::int64_t id = 0;     // the model's trade id: one more than the previous trade's
+  std::int64_t price = 0;  // ticks
+  std::int64_t qty = 0;    // lot steps, >= 1
+  bool taker_buy = true;
+  bool operator==(const trade_print&) const = default;
+};
+
 // One symbol's walk. Its PRNG is seeded from (seed, symbol name) only, so the sequence of
 // states is the same whatever other symbols exist and however fast events are requested.
 class symbol_walk {
@@ -87,16 +99,24 @@ class symbol_walk {
   const symbol_state& state() const noexcept { return state_; }
   // Applies one ticker event (a few trades and a price move) and returns the new state.
   const symbol_state& step();
+  // The trades of the latest step, oldest first (empty before the first step).
+  std::span<const trade_print> trades() const noexcept { return trades_; }
 
  private:
   std::uint64_t next_u64() noexcept;
   double next_unit() noexcept;    // [0, 1)
   double next_normal() noexcept;  // standard normal
   std::int64_t qty_for_notional(double notional) const noexcept;
+  // Fills trades_ for one step; returns the event's volume, raised when it cannot give every
+  // trade at least one lot step.
+  std::int64_t make_trades(std::int64_t from, bool buy, std::int64_t count, std::int64_t volume);
 
   symbol_spec spec_;
   std::uint64_t rng_;
+  // Trade sizes draw from their own stream, so adding trades left every state as it was.
+  std::uint64_t trade_rng_;
   symbol_state state_;
+  std::vector<trade_print> trades_;
 };
 
 // All simulated symbols; index = position in the configured list.

@@ -15,6 +15,8 @@
 namespace tickerd::sim::okx {
 namespace {
 
+constexpr std::int64_t first_seq_id = 10'000'000'000;  // the documented examples' magnitude
+
 // Nesting deeper than this is refused as an invalid request (a request needs 3 levels).
 constexpr std::size_t max_request_depth = 32;
 constexpr std::size_t initial_request_capacity = 4096;  // grows to the largest request seen
@@ -95,7 +97,8 @@ endpoint::endpoint(const market_model& model, boost::asio::io_context* ioc, cloc
     : model_(model),
       clock_(clock ? std::move(clock) : clock_fn([] { return mono_ms(); })),
       reader_(std::make_unique<request_reader>()),
-      subscribers_(model.size()) {
+      subscribers_(3 * model.size()),
+      seq_ids_(model.size(), first_seq_id) {
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
     by_inst_.emplace(inst_id(model.symbol(i).spec()), i);
@@ -175,7 +178,42 @@ void endpoint::forget(session* s) {
   sessions_.pop_back();
 }
 
+std::optional<std::size_t> endpoint::stream_of(std::string_view channel,
+                                               std::string_view inst) const {
+  std::size_t kind = 0;
+  if (channel == trades_channel) {
+    kind = 1;
+  } else if (channel == bbo_channel) {
+    kind = 2;
+  } else if (channel != tickers_channel) {
+    return std::nullopt;
+  }
+  const auto index = symbol_of(inst);
+  if (!index) return std::nullopt;
+  return kind * model_.size() + *index;
+}
+
+void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
+  const symbol_walk& walk = model_.symbol(index);
+  const auto trades = faults_.apply(walk.trades());
+  const std::int64_t now = now_ms();
+  // seqId: one more per push of the symbol, trades and bbo-tbt alike.
+  std::int64_t& seq = seq_ids_[index];
+  const auto& trade_subs = subscribers_[model_.size() + index];
+  if (!trade_subs.empty()) {
+    for (const trade_print& t : trades) {
+      const frame_ptr frame = make_frame(encode_trade(walk.spec(), t, wall_us, ++seq));
+      for (session* s : trade_subs) s->deliver(frame, now);
+    }
+  }
+  const auto& bbo_subs = subscribers_[2 * model_.size() + index];
+  if (bbo_subs.empty() || faults_.bbo_stalled(wall_us)) return;
+  const frame_ptr frame = make_frame(encode_bbo(walk.spec(), walk.state(), wall_us, ++seq));
+  for (session* s : bbo_subs) s->deliver(frame, now);
+}
+
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
+  publish_streams(index, wall_us);
   const auto& subs = subscribers_[index];
   if (subs.empty()) return;
   ++stats_.events;
@@ -312,8 +350,7 @@ void session::on_text(std::string_view message) {
   // Each arg is answered on its own, in order: an ack, or 60018 for what does not exist.
   const bool sub = op == "subscribe";
   for (const request_arg& a : parsed) {
-    const auto index =
-        a.channel == tickers_channel && a.inst ? endpoint_->symbol_of(*a.inst) : std::nullopt;
+    const auto index = a.inst ? endpoint_->stream_of(a.channel, *a.inst) : std::nullopt;
     if (!index) {
       reply_error(code_not_found, not_found_message(a.channel, a.inst), id);
       continue;

@@ -35,6 +35,8 @@
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
 #include "sim/okx_encode.hpp"
+#include "sim/okx_streams.hpp"
+#include "sim/trade_faults.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -81,6 +83,8 @@ class endpoint final : public venue_endpoint {
   void publish(std::size_t index, std::int64_t wall_us);
   // Closes every connection that has been idle for idle_timeout_ms.
   void sweep();
+  // The trades and bbo-tbt channels' faults (trade_faults.hpp).
+  trade_faults& stream_faults() noexcept { return faults_; }
 
   const venue_stats& stats() const noexcept { return stats_; }
   std::size_t subscriber_count(std::size_t index) const { return subscribers_.at(index).size(); }
@@ -93,6 +97,10 @@ class endpoint final : public venue_endpoint {
 
   std::int64_t now_ms() const;
   std::optional<std::size_t> symbol_of(std::string_view inst) const;
+  // A subscription's index: the symbol's, plus one model size per kind (tickers, trades,
+  // bbo-tbt); nullopt for another channel or an unknown instrument.
+  std::optional<std::size_t> stream_of(std::string_view channel, std::string_view inst) const;
+  void publish_streams(std::size_t index, std::int64_t wall_us);
   void add_subscriber(std::size_t index, session* s);
   void remove_subscriber(std::size_t index, session* s);
   void forget(session* s);
@@ -103,7 +111,9 @@ class endpoint final : public venue_endpoint {
   std::unique_ptr<request_reader> reader_;
   std::unique_ptr<sweeper> sweeper_;
   std::unordered_map<std::string, std::size_t> by_inst_;  // "BTC-USDT" -> index
-  std::vector<std::vector<session*>> subscribers_;        // per symbol index
+  std::vector<std::vector<session*>> subscribers_;        // per kind, then symbol index
+  trade_faults faults_{1'000'000'000};                    // OKX numbers its trades apart
+  std::vector<std::int64_t> seq_ids_;                     // per symbol: the latest seqId
   std::vector<session*> sessions_;                        // every live handler
   venue_stats stats_;
 };

@@ -16,6 +16,7 @@
 #include "sim/coinbase_protocol.hpp"
 #include "sim/kraken_encode.hpp"
 #include "sim/kraken_protocol.hpp"
+#include "sim/kraken_streams.hpp"
 #include "sim/okx_encode.hpp"
 #include "sim/okx_protocol.hpp"
 #include "sim/sim_log.hpp"
@@ -360,7 +361,7 @@ class session final : public connection_handler {
     return true;
   }
 
-  // Kraken v2: ping -> pong; one ack per symbol of a ticker subscribe / unsubscribe.
+  // Kraken v2: ping -> pong; one ack per symbol of a subscribe / unsubscribe, any channel.
   bool on_kraken(dom::object req) {
     const std::int64_t time_in = wall_us();
     std::string_view method;
@@ -387,12 +388,14 @@ class session final : public connection_handler {
     dom::object params;
     std::string_view channel;
     dom::array symbols;
-    // The ack encoders speak for the ticker channel, the one the sim serves.
-    if (req["params"].get(params) || params["channel"].get(channel) || channel != "ticker" ||
+    // Any channel starts the replay (trade, book, ...: a capture may hold them): the ticker's
+    // ack names its event_trigger, the others' do not.
+    if (req["params"].get(params) || params["channel"].get(channel) ||
         params["symbol"].get(symbols)) {
       return false;
     }
-    bool snapshot = true;
+    const bool ticker = channel == "ticker";
+    bool snapshot = ticker;  // the ticker's snapshot is opt-out, the others' opt-in
     std::string_view trigger = "trades";
     dom::element option;
     if (!params["snapshot"].get(option) && option.get(snapshot)) return false;
@@ -402,8 +405,13 @@ class session final : public connection_handler {
       std::string_view symbol;
       if (item.get(symbol)) continue;
       const kraken::reply_times times{time_in, wall_us()};
-      reply(subscribe ? kraken::encode_subscribe_ack(symbol, trigger, snapshot, req_id, times)
-                      : kraken::encode_unsubscribe_ack(symbol, trigger, req_id, times));
+      if (!ticker) {
+        reply(kraken::encode_channel_ack(method, channel, symbol, snapshot, req_id, times));
+      } else if (subscribe) {
+        reply(kraken::encode_subscribe_ack(symbol, trigger, snapshot, req_id, times));
+      } else {
+        reply(kraken::encode_unsubscribe_ack(symbol, trigger, req_id, times));
+      }
       any = true;
     }
     if (!any) return false;

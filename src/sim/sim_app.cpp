@@ -23,6 +23,8 @@
 #include "sim/router.hpp"
 #include "sim/server.hpp"
 #include "sim/sim_log.hpp"
+#include "sim/trade_faults.hpp"
+#include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
 #include "tickerd/net.hpp"
 
@@ -173,6 +175,16 @@ struct simulator::impl {
     }
   }
 
+  // The venue's trade and top-of-book stream faults; nullptr for the node.
+  trade_faults* stream_faults(std::string_view venue) {
+    if (venue == binance.venue()) return &binance.stream_faults();
+    if (venue == okx.venue()) return &okx.stream_faults();
+    if (venue == coinbase.venue()) return &coinbase.stream_faults();
+    if (venue == bybit.venue()) return &bybit.stream_faults();
+    if (venue == kraken.venue()) return &kraken.stream_faults();
+    return nullptr;
+  }
+
   // `f` without its scheduling keys, to one venue or all.
   std::size_t apply_now(std::string_view venue, const fault& f) {
     if (venue == all_venues) {
@@ -181,6 +193,7 @@ struct simulator::impl {
       return n;
     }
     if (f.kind == fault_kind::gap) apply_gap(f.count);
+    if (auto* t = stream_faults(venue)) apply_trade_fault(*t, f, wall_us());
     const std::size_t n = srv.apply_fault(venue, f);
     log().info("fault {}: {} ({} connections)", venue, to_spec(f), n);
     return n;

@@ -347,8 +347,12 @@ void ws_session::apply_fault(const fault& f) {
       if (open_) arm_age_timer();
       if (drip_waiting_) drip_timer_.cancel();  // the rest of the frame goes out at once
       return;
-    case fault_kind::drip:  // venue state only: the next write sees it
-    case fault_kind::gap:   // Coinbase's protocol state
+    case fault_kind::drip:       // venue state only: the next write sees it
+    case fault_kind::gap:        // Coinbase's protocol state
+    case fault_kind::trade_gap:  // the venue endpoint's stream state (trade_faults.hpp)
+    case fault_kind::trade_dup:
+    case fault_kind::trade_reorder:
+    case fault_kind::bbo_stall:
       return;
   }
 }

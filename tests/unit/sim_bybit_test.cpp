@@ -348,8 +348,8 @@ TEST_F(bybit_fixture, RefusedSubscriptions) {
   EXPECT_EQ(conn.frames.size(), n);
 
   // Ten is fine; topics the sim does not produce are acked and stay silent.
-  h->on_text(R"({"op":"subscribe","args":["tickers.BTCUSDT","publicTrade.BTCUSDT",)"
-             R"("publicTrade.ETHUSDT","kline.1.BTCUSDT","kline.5.BTCUSDT","orderbook.50.BTCUSDT",)"
+  h->on_text(R"({"op":"subscribe","args":["tickers.BTCUSDT","kline.15.BTCUSDT",)"
+             R"("kline.60.ETHUSDT","kline.1.BTCUSDT","kline.5.BTCUSDT","orderbook.50.BTCUSDT",)"
              R"("orderbook.200.ETHUSDT","kline.D.ETHUSDT","orderbook.rpi.BTCUSDT",)"
              R"("orderbook.1000.BTCUSDT"]})");
   EXPECT_EQ(conn.last(), R"({"success":true,"ret_msg":"subscribe","conn_id":")" + conn_id(h) +

@@ -636,25 +636,25 @@ TEST_F(coinbase_fixture, SilentChannelsRepeatsAndStatus) {
   recording_connection conn;
   auto h = open(conn);
   h->on_text(
-      R"({"type":"subscribe","product_ids":["BTC-USDT"],"channels":["level2_batch","matches"]})");
+      R"({"type":"subscribe","product_ids":["BTC-USDT"],"channels":["level2_batch","auction"]})");
   h->on_text(R"({"type":"subscribe","channels":[{"name":"status"}]})");
   h->on_text(
       R"({"type":"subscribe","product_ids":["BTC-USDT","BTC-USDT"],"channels":["ticker","ticker"]})");
   EXPECT_EQ(
       conn.last(),
       R"({"type":"subscriptions","channels":[{"name":"level2_batch","product_ids":["BTC-USDT"]},)"
-      R"({"name":"matches","product_ids":["BTC-USDT"]},{"name":"status","product_ids":[]},)"
+      R"({"name":"auction","product_ids":["BTC-USDT"]},{"name":"status","product_ids":[]},)"
       R"({"name":"ticker","product_ids":["BTC-USDT"]}]})");
   const std::size_t btc = index_of(ep, "BTC-USDT");
   EXPECT_EQ(ep.ticker_subscribers(btc), 1u);  // subscribed once, however often asked
   conn.frames.clear();
   step(btc);
-  EXPECT_EQ(conn.frames.size(), 1u);  // the ticker only; level2_batch and matches are silent
+  EXPECT_EQ(conn.frames.size(), 1u);  // the ticker only; level2_batch and auction are silent
   h->on_text(R"({"type":"unsubscribe","channels":["ticker","status","level2"]})");
   EXPECT_EQ(
       conn.last(),
       R"({"type":"subscriptions","channels":[{"name":"level2_batch","product_ids":["BTC-USDT"]},)"
-      R"({"name":"matches","product_ids":["BTC-USDT"]}]})");
+      R"({"name":"auction","product_ids":["BTC-USDT"]}]})");
   EXPECT_EQ(ep.ticker_subscribers(btc), 0u);
   conn.frames.clear();
   step(btc);
