@@ -1,5 +1,7 @@
 #include "tickerd/hub/channel_registry.hpp"
 
+#include <stdexcept>
+
 namespace tickerd {
 
 namespace {
@@ -34,6 +36,25 @@ channel_registry::channel_registry(const std::vector<instrument>& instruments,
   for (std::size_t i = 0; i < channels_.size(); ++i) {
     by_name_.emplace(channels_[i].name, static_cast<channel_id>(i));
   }
+  wildcard_of_.assign(channels_.size(), no_wildcard);
+  add_wildcard(std::string(ticker_wildcard), ticker_ids_);
+}
+
+void channel_registry::add_wildcard(std::string name, std::vector<channel_id> members) {
+  if (wildcards_.size() == max_wildcards) throw std::logic_error("too many wildcards");
+  const auto id = static_cast<wildcard_id>(wildcards_.size());
+  for (const auto c : members) {
+    if (wildcard_of_.at(c) != no_wildcard) throw std::logic_error("a channel in two wildcards");
+    wildcard_of_[c] = id;
+  }
+  wildcards_.push_back({std::move(name), std::move(members)});
+}
+
+std::optional<wildcard_id> channel_registry::find_wildcard(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < wildcards_.size(); ++i) {
+    if (wildcards_[i].name == name) return static_cast<wildcard_id>(i);
+  }
+  return std::nullopt;
 }
 
 std::optional<channel_id> channel_registry::venue_ticker(instrument_id id,

@@ -1,5 +1,6 @@
-// The channels that exist, fixed at start-up from the configured instruments and feeds.
-// Immutable after construction: shared by the ingest thread and every gateway shard.
+// The channels that exist, fixed at start-up from the configured instruments and feeds, and
+// the wildcards over them. Immutable after construction: shared by the ingest thread and every
+// gateway shard.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,11 @@ namespace tickerd {
 
 using channel_id = std::uint32_t;
 
+// A wildcard names a set of channels ("ticker.*": every composite ticker). Each channel belongs
+// to at most one wildcard, so delivering an update finds its wildcard subscribers in O(1).
+using wildcard_id = std::uint8_t;
+inline constexpr wildcard_id no_wildcard = 0xff;
+
 enum class channel_kind : std::uint8_t {
   ticker,        // "ticker.BTC-USDT": the composite over venues
   venue_ticker,  // "ticker.BTC-USDT@binance": one venue's normalized ticker
@@ -33,12 +39,19 @@ struct channel_info {
   venue_id venue = venue_id::binance;  // venue_ticker only
 };
 
+struct wildcard_info {
+  std::string name;                 // "ticker.*"
+  std::vector<channel_id> members;  // ascending
+};
+
 class channel_registry {
  public:
   static constexpr std::string_view ticker_wildcard = "ticker.*";
+  // The most wildcards a registry defines (subscriber_index keeps one bit per wildcard).
+  static constexpr std::size_t max_wildcards = 64;
 
   // Composite tickers for every instrument, one venue ticker per instrument and configured
-  // venue, then status, almanac, gas.ETH and fng.
+  // venue, then status, almanac, gas.ETH and fng. Wildcard 0 is "ticker.*".
   explicit channel_registry(const std::vector<instrument>& instruments,
                             std::span<const venue_id> venues = {});
 
@@ -55,6 +68,15 @@ class channel_registry {
   // The venue ticker channel, if that venue is configured.
   std::optional<channel_id> venue_ticker(instrument_id id, venue_id venue) const noexcept;
 
+  // Wildcards: by name, by id, and the one a channel belongs to (no_wildcard: none).
+  std::optional<wildcard_id> find_wildcard(std::string_view name) const noexcept;
+  const wildcard_info& wildcard(wildcard_id id) const { return wildcards_.at(id); }
+  std::size_t wildcard_count() const noexcept { return wildcards_.size(); }
+  wildcard_id wildcard_of(channel_id id) const noexcept {
+    return id < wildcard_of_.size() ? wildcard_of_[id] : no_wildcard;
+  }
+  std::span<const wildcard_id> wildcard_map() const noexcept { return wildcard_of_; }
+
  private:
   struct string_hash {
     using is_transparent = void;
@@ -62,11 +84,15 @@ class channel_registry {
       return std::hash<std::string_view>{}(s);
     }
   };
+  void add_wildcard(std::string name, std::vector<channel_id> members);
+
   std::vector<channel_info> channels_;
   std::vector<channel_id> ticker_ids_;        // by instrument_id
   std::vector<channel_id> venue_ticker_ids_;  // [instrument * venue_count + venue]; none = ~0
   channel_id status_id_ = 0;
   std::unordered_map<std::string, channel_id, string_hash, std::equal_to<>> by_name_;
+  std::vector<wildcard_info> wildcards_;
+  std::vector<wildcard_id> wildcard_of_;  // by channel
 };
 
 }  // namespace tickerd
