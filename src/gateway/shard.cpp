@@ -314,8 +314,11 @@ void shard::sample_stats() {
     subscriptions[static_cast<std::size_t>(channels().info(id).kind)] +=
         subscriptions_.exact_subscribers(id);
   }
-  subscriptions[ticker_wildcard_family] = subscriptions_.wildcard_subscribers(
-      *channels().find_wildcard(channel_registry::ticker_wildcard));
+  const auto ticker_star = channels().find_wildcard(channel_registry::ticker_wildcard);
+  for (std::size_t w = 0; w < channels().wildcard_count(); ++w) {
+    subscriptions[w == ticker_star ? ticker_wildcard_family : other_wildcard_family] +=
+        subscriptions_.wildcard_subscribers(static_cast<wildcard_id>(w));
+  }
   for (std::size_t f = 0; f < subscriptions.size(); ++f) {
     set(stats_.subscriptions[f], subscriptions[f]);
   }
