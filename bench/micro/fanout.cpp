@@ -91,12 +91,16 @@ class fanout_fixture {
       const int fd = ::dup(pair_[0]);
       if (fd < 0) throw std::runtime_error("dup failed: too many open files?");
       socket.assign(net::ip::tcp::v4(), fd);
-      auto s = std::make_shared<ws_session>(shard_, std::move(socket),
-                                            "127.0.0." + std::to_string(i % 250 + 1));
+      auto s =
+          std::make_shared<ws_session>(shard_, std::move(socket), ssl_handle{},
+                                       "127.0.0." + std::to_string(i % 250 + 1), session_auth{});
+      shard_.adopt(s);  // as run() does: the session becomes a subscriber of the shard
+      auto& index = shard_.subscriptions();
       if (wildcard) {
-        shard_.set_ticker_wildcard(*s, true);
+        index.subscribe(s->subscriber(),
+                        *registry_.find_wildcard(channel_registry::ticker_wildcard));
       } else {
-        shard_.subscribe(*s, registry_.ticker(0));
+        index.subscribe(s->subscriber(), registry_.ticker(0));
       }
       sessions_.push_back(std::move(s));
     }

@@ -247,4 +247,27 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   return bad(err, "unknown_op", std::move(message));
 }
 
+bool resolve_channels(const channel_registry& registry, const std::vector<std::string>& names,
+                      resolved_channels& out, std::string& unknown) {
+  out.ids.clear();
+  out.wildcards.clear();
+  for (const auto& name : names) {
+    if (const auto w = registry.find_wildcard(name)) {
+      if (std::find(out.wildcards.begin(), out.wildcards.end(), *w) == out.wildcards.end()) {
+        out.wildcards.push_back(*w);
+      }
+      continue;
+    }
+    const auto id = registry.find(name);
+    if (!id) {
+      unknown = name.substr(0, 128);
+      return false;
+    }
+    out.ids.push_back(*id);
+  }
+  std::sort(out.ids.begin(), out.ids.end());
+  out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
+  return true;
+}
+
 }  // namespace tickerd

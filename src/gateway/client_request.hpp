@@ -9,6 +9,8 @@
 
 #include <simdjson.h>
 
+#include "tickerd/hub/channel_registry.hpp"
+
 namespace tickerd {
 
 enum class client_op : std::uint8_t { subscribe, unsubscribe, ping, auth, refresh };
@@ -55,5 +57,16 @@ class client_request_parser {
 };
 
 std::string_view to_string(client_op op) noexcept;
+
+// What the names of a subscribe or unsubscribe stand for in `registry`: exact channels
+// (ascending, each once) and wildcards (each once, in the order named).
+struct resolved_channels {
+  std::vector<channel_id> ids;
+  std::vector<wildcard_id> wildcards;
+};
+// True and `out` filled, or false and `unknown` set to the first name that is neither a
+// channel nor a wildcard of `registry` (its first 128 bytes).
+bool resolve_channels(const channel_registry& registry, const std::vector<std::string>& names,
+                      resolved_channels& out, std::string& unknown);
 
 }  // namespace tickerd

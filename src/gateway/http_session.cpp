@@ -257,10 +257,10 @@ void http_session::serve_sse(const http_request& req) {
   std::vector<channel_id> ids;
   ids.reserve(query.channels.size());
   for (const auto& name : query.channels) {
-    if (name == channel_registry::ticker_wildcard) {
+    if (registry.find_wildcard(name)) {
       return send(
           json_refusal(req, http::status::bad_request, "bad_request",
-                       "'ticker.*' is not available as an event stream: name the channels"));
+                       "'" + name + "' is not available as an event stream: name the channels"));
     }
     const auto id = registry.find(name);
     if (!id) {

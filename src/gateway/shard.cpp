@@ -32,13 +32,6 @@ std::shared_ptr<spdlog::logger> log() {
   return logger;
 }
 
-void remove_one(std::vector<ws_session*>& v, ws_session* s) {
-  const auto it = std::find(v.begin(), v.end(), s);
-  if (it == v.end()) return;
-  *it = v.back();
-  v.pop_back();
-}
-
 http_response json_reply(const http_request& req, http::status status, std::string body) {
   http_response res{status, req.version()};
   res.set(http::field::content_type, "application/json");
@@ -64,11 +57,11 @@ shard::shard(unsigned index, gateway_shared& shared)
       keepalive_timer_(ioc_),
       limits_(std::make_shared<const limits_config>(shared.options.limits)),
       drain_timer_(ioc_),
+      subscriptions_(*shared.options.channels),
       read_buffer_(std::make_unique<char[]>(read_buffer_bytes)) {
   const auto n = channels().size();
   latest_.resize(n);
   history_.resize(n);
-  subscribers_.resize(n);
   scratch_.resize(n, false);
   empty_snapshots_.reserve(n);
   for (channel_id id = 0; id < n; ++id) {
@@ -317,10 +310,15 @@ void shard::sample_stats() {
   std::uint64_t bytes = 0;
   std::uint64_t timers = 1;  // the keepalive timer, re-armed after this sweep
   std::array<std::uint64_t, subscription_families> subscriptions{};
-  for (channel_id id = 0; id < subscribers_.size(); ++id) {
-    subscriptions[static_cast<std::size_t>(channels().info(id).kind)] += subscribers_[id].size();
+  for (channel_id id = 0; id < channels().size(); ++id) {
+    subscriptions[static_cast<std::size_t>(channels().info(id).kind)] +=
+        subscriptions_.exact_subscribers(id);
   }
-  subscriptions[ticker_wildcard_family] = ticker_wildcard_.size();
+  const auto ticker_star = channels().find_wildcard(channel_registry::ticker_wildcard);
+  for (std::size_t w = 0; w < channels().wildcard_count(); ++w) {
+    subscriptions[w == ticker_star ? ticker_wildcard_family : other_wildcard_family] +=
+        subscriptions_.wildcard_subscribers(static_cast<wildcard_id>(w));
+  }
   for (std::size_t f = 0; f < subscriptions.size(); ++f) {
     set(stats_.subscriptions[f], subscriptions[f]);
   }
@@ -386,14 +384,6 @@ void shard::forget(tls_handshake* handshake) {
 }
 
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
-  const auto& registry = channels();
-  const auto mark = [this](ws_session* s, const update_ptr& u) {
-    s->enqueue_update(u);
-    if (!s->dirty) {
-      s->dirty = true;
-      dirty_.push_back(s);
-    }
-  };
   const std::size_t keep = shared_.options.resume_history;
   for (const auto& u : batch) {
     latest_[u->channel] = u;
@@ -403,26 +393,16 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
       h.push_back(u);
       if (h.size() > keep) h.pop_front();
     }
-    const bool ticker = registry.info(u->channel).kind == channel_kind::ticker;
-    if (!subscribers_[u->channel].empty() || (ticker && !ticker_wildcard_.empty())) {
-      unsent_made_ns_.push_back(u->made_mono_ns);
-    }
-    for (auto* s : subscribers_[u->channel]) {
-      if (ticker && s->ticker_wildcard) continue;  // delivered through the wildcard list
-      mark(s, u);
-    }
-    if (ticker) {
-      for (auto* s : ticker_wildcard_) mark(s, u);
-    }
+    if (subscriptions_.has_receivers(u->channel)) unsent_made_ns_.push_back(u->made_mono_ns);
+    subscriptions_.for_each_receiver(u->channel, [&](subscriber_id s) {
+      by_subscriber_[s]->enqueue_update(u);
+      subscriptions_.mark_dirty(s);
+    });
   }
   // One write per client for the whole batch; while more batches wait behind this one (the
   // shard is behind), for all of them: a busy shard sends fewer, fuller frames and catches up.
   if (more_queued) return;
-  for (auto* s : dirty_) {
-    s->dirty = false;
-    s->flush();
-  }
-  dirty_.clear();
+  subscriptions_.drain_dirty([&](subscriber_id s) { by_subscriber_[s]->flush(); });
   // One clock read per write loop, not per client: the latency of the shard's last write.
   if (unsent_made_ns_.empty()) return;
   const auto now = mono_ns();
@@ -432,18 +412,23 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
 
 void shard::adopt(std::shared_ptr<ws_session> session) {
   auto* raw = session.get();
+  const subscriber_id id = subscriptions_.add();
+  if (id >= by_subscriber_.size()) by_subscriber_.resize(id + 1, nullptr);
+  by_subscriber_[id] = raw;
+  raw->set_subscriber(id);
   sessions_.emplace(raw, std::move(session));
   bump(stats_.accepted);
   set(stats_.connections, sessions_.size());
 }
 
 void shard::forget(ws_session* session) {
-  for (const auto id : session->channels()) remove_one(subscribers_[id], session);
-  session->channels().clear();
-  if (session->ticker_wildcard) remove_one(ticker_wildcard_, session);
-  session->ticker_wildcard = false;
-  if (session->dirty) remove_one(dirty_, session);  // dirty_ may outlive a turn (on_deliver)
-  session->dirty = false;
+  // Safe during a delivery walk: the index stops reaching the session at once. The dirty
+  // list may outlive a turn (on_deliver), and the session leaves it too.
+  if (const auto id = session->subscriber(); id != no_subscriber) {
+    subscriptions_.remove(id);
+    by_subscriber_[id] = nullptr;
+    session->set_subscriber(no_subscriber);
+  }
   sessions_.erase(session);  // may destroy the session once its handler returns
   set(stats_.connections, sessions_.size());
   maybe_finish_stop();
@@ -454,32 +439,6 @@ void shard::forget(http_session* session) {
   http_sessions_.erase(session);
   set(stats_.http_connections, http_sessions_.size());
   maybe_finish_stop();
-}
-
-void shard::subscribe(ws_session& s, channel_id id) {
-  auto& mine = s.channels();
-  const auto it = std::lower_bound(mine.begin(), mine.end(), id);
-  if (it != mine.end() && *it == id) return;
-  mine.insert(it, id);
-  subscribers_[id].push_back(&s);
-}
-
-void shard::unsubscribe(ws_session& s, channel_id id) {
-  auto& mine = s.channels();
-  const auto it = std::lower_bound(mine.begin(), mine.end(), id);
-  if (it == mine.end() || *it != id) return;
-  mine.erase(it);
-  remove_one(subscribers_[id], &s);
-}
-
-void shard::set_ticker_wildcard(ws_session& s, bool on) {
-  if (s.ticker_wildcard == on) return;
-  s.ticker_wildcard = on;
-  if (on) {
-    ticker_wildcard_.push_back(&s);
-  } else {
-    remove_one(ticker_wildcard_, &s);
-  }
 }
 
 const std::string& shard::snapshot_text(channel_id id) const {

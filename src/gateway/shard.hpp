@@ -33,6 +33,7 @@
 #include "gateway/static_files.hpp"
 #include "tickerd/gateway/gateway.hpp"
 #include "tickerd/gateway/server_tls.hpp"
+#include "tickerd/hub/subscriber_index.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -141,10 +142,9 @@ class shard {
   void adopt(tls_handshake* handshake);
   void forget(tls_handshake* handshake);
 
-  // Index maintenance: `s` is in subscribers_[id] exactly when id is in s.channels().
-  void subscribe(ws_session& s, channel_id id);
-  void unsubscribe(ws_session& s, channel_id id);
-  void set_ticker_wildcard(ws_session& s, bool on);
+  // Who receives what on this shard; a session is subscriber `session.subscriber()` from
+  // adopt() to forget().
+  subscriber_index& subscriptions() noexcept { return subscriptions_; }
   const update_ptr& latest(channel_id id) const { return latest_[id]; }
   // The channel's recent updates, oldest first, all of the latest's epoch (for resumes).
   const std::deque<update_ptr>& history(channel_id id) const { return history_[id]; }
@@ -212,12 +212,11 @@ class shard {
   std::size_t released_in_sweep_ = 0;  // sessions that gave their idle buffers back
   std::int64_t trimmed_at_ms_ = 0;     // mono_ms of the last malloc_trim
 
-  std::vector<update_ptr> latest_;                     // by channel
-  std::vector<std::deque<update_ptr>> history_;        // by channel, capped
-  std::vector<std::string> empty_snapshots_;           // by channel
-  std::vector<std::vector<ws_session*>> subscribers_;  // by channel
-  std::vector<ws_session*> ticker_wildcard_;
-  std::vector<ws_session*> dirty_;
+  std::vector<update_ptr> latest_;               // by channel
+  std::vector<std::deque<update_ptr>> history_;  // by channel, capped
+  std::vector<std::string> empty_snapshots_;     // by channel
+  subscriber_index subscriptions_;
+  std::vector<ws_session*> by_subscriber_;        // by subscriber_id; null: a free handle
   std::vector<std::int64_t> unsent_made_ns_;      // updates delivered since the last write loop
   std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
   std::atomic<bool> probe_answered_{true};        // see answered_probe()

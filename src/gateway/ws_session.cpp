@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include <array>
+#include <bit>
 #include <cerrno>
 
 #include "gateway/tls_io.hpp"
@@ -418,13 +419,17 @@ void ws_session::handle_refresh(const client_request& req) {
 }
 
 void ws_session::drop_forbidden() {
+  if (subscriber_ == no_subscriber) return;
+  const auto& registry = shard_.channels();
+  const auto& index = shard_.subscriptions();
   client_request gone;
   gone.op = client_op::unsubscribe;
-  if (ticker_wildcard && !permitted(channel_registry::ticker_wildcard)) {
-    gone.channels.emplace_back(channel_registry::ticker_wildcard);
+  for (auto bits = index.wildcards(subscriber_); bits != 0; bits &= bits - 1) {
+    const auto& name = registry.wildcard(static_cast<wildcard_id>(std::countr_zero(bits))).name;
+    if (!permitted(name)) gone.channels.push_back(name);
   }
-  for (const auto id : channels_) {
-    const auto& name = shard_.channels().info(id).name;
+  for (const auto id : index.channels(subscriber_)) {
+    const auto& name = registry.info(id).name;
     if (!permitted(name)) gone.channels.push_back(name);
   }
   if (!gone.channels.empty()) handle_unsubscribe(gone);
@@ -458,26 +463,6 @@ void ws_session::check_token(std::int64_t now_ms) {
 
 namespace {
 
-// Resolves every name or reports the first unknown one. `wildcard` is set for "ticker.*".
-bool resolve(const channel_registry& registry, const std::vector<std::string>& names,
-             std::vector<channel_id>& ids, bool& wildcard, std::string& unknown) {
-  for (const auto& name : names) {
-    if (name == channel_registry::ticker_wildcard) {
-      wildcard = true;
-      continue;
-    }
-    const auto id = registry.find(name);
-    if (!id) {
-      unknown = name.substr(0, 128);
-      return false;
-    }
-    ids.push_back(*id);
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return true;
-}
-
 std::string ack_text(const client_request& req) {
   std::string ack = R"({"type":"ack")";
   append_id(ack, req.id_json);
@@ -496,10 +481,9 @@ std::string ack_text(const client_request& req) {
 }  // namespace
 
 void ws_session::handle_subscribe(const client_request& req) {
+  if (subscriber_ == no_subscriber) return;  // finished: the shard has forgotten it
   const auto& registry = shard_.channels();
-  std::vector<channel_id> ids;
-  bool wildcard = false;
-  std::string unknown;
+  auto& index = shard_.subscriptions();
   for (const auto& name : req.channels) {
     if (!permitted(name)) {
       bump(shard_.stats(), auth_failure::forbidden);
@@ -509,14 +493,19 @@ void ws_session::handle_subscribe(const client_request& req) {
               name.substr(0, 128) + "'");
     }
   }
-  if (!resolve(registry, req.channels, ids, wildcard, unknown)) {
+  resolved_channels wanted;
+  std::string unknown;
+  if (!resolve_channels(registry, req.channels, wanted, unknown)) {
     return reply_error(req.id_json, "unknown_channel", "unknown channel '" + unknown + "'");
   }
-  std::size_t added = (wildcard && !ticker_wildcard) ? 1 : 0;
-  for (const auto id : ids) {
-    if (!std::binary_search(channels_.begin(), channels_.end(), id)) ++added;
+  std::size_t added = 0;
+  for (const auto w : wanted.wildcards) {
+    if (!index.subscribed(subscriber_, w)) ++added;
   }
-  const std::size_t current = channels_.size() + (ticker_wildcard ? 1 : 0);
+  for (const auto id : wanted.ids) {
+    if (!index.subscribed(subscriber_, id)) ++added;
+  }
+  const std::size_t current = index.subscription_count(subscriber_);
   if (current + added > shard_.limits().max_subscriptions) {
     return reply_error(req.id_json, "too_many_subscriptions",
                        "at most " + std::to_string(shard_.limits().max_subscriptions) +
@@ -527,19 +516,16 @@ void ws_session::handle_subscribe(const client_request& req) {
 
   // A snapshot for every channel this request starts delivering; none for channels the
   // client already receives (it would show an older seq after queued updates).
-  const auto receiving = [&](channel_id id) {
-    return std::binary_search(channels_.begin(), channels_.end(), id) ||
-           (ticker_wildcard && registry.info(id).kind == channel_kind::ticker);
-  };
-  if (wildcard && !ticker_wildcard) {
-    for (const auto id : registry.tickers()) {
-      if (!receiving(id)) push_snapshot(id);
+  for (const auto w : wanted.wildcards) {
+    if (index.subscribed(subscriber_, w)) continue;
+    for (const auto id : registry.wildcard(w).members) {
+      if (!index.receives(subscriber_, id)) push_snapshot(id);
     }
-    shard_.set_ticker_wildcard(*this, true);
+    index.subscribe(subscriber_, w);
   }
-  for (const auto id : ids) {
-    if (receiving(id)) {
-      if (!std::binary_search(channels_.begin(), channels_.end(), id)) shard_.subscribe(*this, id);
+  for (const auto id : wanted.ids) {
+    if (index.receives(subscriber_, id)) {
+      index.subscribe(subscriber_, id);  // no-op when already exact
       continue;
     }
     const auto point = std::find_if(req.since.begin(), req.since.end(), [&](const auto& p) {
@@ -550,12 +536,12 @@ void ws_session::handle_subscribe(const client_request& req) {
     } else {
       resume(id, *point);
     }
-    shard_.subscribe(*this, id);
+    index.subscribe(subscriber_, id);
   }
   if (req.throttle_ms >= 0) {
-    for (const auto id : ids) set_throttle(id, req.throttle_ms);
-    if (wildcard) {
-      for (const auto id : registry.tickers()) set_throttle(id, req.throttle_ms);
+    for (const auto id : wanted.ids) set_throttle(id, req.throttle_ms);
+    for (const auto w : wanted.wildcards) {
+      for (const auto id : registry.wildcard(w).members) set_throttle(id, req.throttle_ms);
     }
   }
 }
@@ -606,28 +592,27 @@ void ws_session::resume(channel_id id, const resume_point& point) {
 }
 
 void ws_session::handle_unsubscribe(const client_request& req) {
+  if (subscriber_ == no_subscriber) return;
   const auto& registry = shard_.channels();
-  std::vector<channel_id> ids;
-  bool wildcard = false;
+  auto& index = shard_.subscriptions();
+  resolved_channels gone;
   std::string unknown;
-  if (!resolve(registry, req.channels, ids, wildcard, unknown)) {
+  if (!resolve_channels(registry, req.channels, gone, unknown)) {
     return reply_error(req.id_json, "unknown_channel", "unknown channel '" + unknown + "'");
   }
-  if (wildcard) shard_.set_ticker_wildcard(*this, false);
-  for (const auto id : ids) shard_.unsubscribe(*this, id);
+  for (const auto w : gone.wildcards) index.unsubscribe(subscriber_, w);
+  for (const auto id : gone.ids) index.unsubscribe(subscriber_, id);
   if (throttles_) {
     std::erase_if(throttles_->entries, [&](const throttle& t) {
-      return std::binary_search(ids.begin(), ids.end(), t.channel) ||
-             (wildcard && registry.info(t.channel).kind == channel_kind::ticker);
+      const auto w = registry.wildcard_of(t.channel);
+      return std::binary_search(gone.ids.begin(), gone.ids.end(), t.channel) ||
+             (w != no_wildcard &&
+              std::find(gone.wildcards.begin(), gone.wildcards.end(), w) != gone.wildcards.end());
     });
   }
   // Drop queued updates the client no longer wants, so nothing arrives after the ack.
-  const auto wanted = [&](channel_id id) {
-    return std::binary_search(channels_.begin(), channels_.end(), id) ||
-           (ticker_wildcard && registry.info(id).kind == channel_kind::ticker);
-  };
   std::erase_if(queue_, [&](const out_message& m) {
-    if (m.what == kind::owned || wanted(m.shared->channel)) return false;
+    if (m.what == kind::owned || index.receives(subscriber_, m.shared->channel)) return false;
     queued_bytes_ -= m.text().size();
     if (m.what == kind::update) --queued_updates_;
     return true;

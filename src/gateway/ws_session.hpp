@@ -66,10 +66,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::size_t queued_bytes() const noexcept { return queued_bytes_ + out_.size(); }
   bool throttle_armed() const noexcept { return throttles_ && throttles_->due_ms != 0; }
 
-  // Subscription state, maintained by the shard.
-  std::vector<channel_id>& channels() noexcept { return channels_; }
-  bool ticker_wildcard = false;
-  bool dirty = false;
+  // The session's handle in the shard's subscriber_index, given by shard::adopt.
+  subscriber_id subscriber() const noexcept { return subscriber_; }
+  void set_subscriber(subscriber_id id) noexcept { subscriber_ = id; }
 
  private:
   enum class kind : std::uint8_t { update, snapshot, owned };
@@ -150,8 +149,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::int64_t ping_sent_ms_ = 0;    // our keepalive ping, unanswered; 0 = none
   std::int64_t closing_at_ms_ = 0;   // when the closing handshake began
 
-  std::vector<channel_id> channels_;  // sorted
-  std::vector<out_message> queue_;    // not yet handed to the kernel
+  std::vector<out_message> queue_;  // not yet handed to the kernel
   std::size_t queued_bytes_ = 0;
   std::size_t queued_updates_ = 0;
   std::uint64_t conflated_ = 0;  // dropped since the last notice
@@ -176,6 +174,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::int64_t tokens_ = 0;
   std::int64_t refilled_at_ms_ = 0;
   std::uint32_t rejected_in_row_ = 0;
+  subscriber_id subscriber_ = no_subscriber;  // beside a 4-byte member: no padding
 
   // Null unless [auth] needs tokens: most deployments have none, and every connection
   // would carry the empty state.

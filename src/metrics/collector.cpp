@@ -37,9 +37,11 @@ struct shard_family {
   double scale = 0;  // non-zero: the value times this, as a float (microseconds to seconds)
 };
 
-// Indexed like shard_stats::subscriptions: channel_kind, then ticker.*.
+// Indexed like shard_stats::subscriptions: channel_kind, then ticker.*, then other wildcards.
 constexpr std::array<std::string_view, subscription_families> subscription_family_names{
-    "ticker", "venue_ticker", "status", "almanac", "gas", "fng", "ticker_wildcard"};
+    "ticker",  "venue_ticker",  "status",          "almanac", "gas",
+    "fng",     "trades",        "venue_trades",    "bbo",     "venue_bbo",
+    "candles", "venue_candles", "ticker_wildcard", "wildcard"};
 
 // Indexed like shard_stats::refused and auth_failures: the reasons' own names.
 template <typename Reason, std::size_t N>

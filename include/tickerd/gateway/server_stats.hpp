@@ -19,11 +19,13 @@
 
 namespace tickerd {
 
-// Subscriptions are sampled by family: one slot per channel_kind, then `ticker.*`.
-constexpr std::size_t channel_kind_count = 6;
-constexpr std::size_t subscription_families = channel_kind_count + 1;
+// Subscriptions are sampled by family: one slot per channel_kind, then `ticker.*`, then the
+// other wildcards (`trades.*`, `bbo.*@okx`…).
+constexpr std::size_t channel_kind_count = 12;
+constexpr std::size_t subscription_families = channel_kind_count + 2;
 constexpr std::size_t ticker_wildcard_family = channel_kind_count;
-static_assert(static_cast<std::size_t>(channel_kind::fng) + 1 == channel_kind_count);
+constexpr std::size_t other_wildcard_family = channel_kind_count + 1;
+static_assert(static_cast<std::size_t>(channel_kind::venue_candles) + 1 == channel_kind_count);
 
 struct shard_stats {
   // Gauges.
@@ -51,7 +53,8 @@ struct shard_stats {
   // Written once per sendmsg the kernel accepted, not per message (ws_session::write_pending).
   stat_counter messages_sent{0};  // messages handed to the kernel (updates, snapshots, replies)
   stat_counter bytes_sent{0};     // bytes the kernel took, WebSocket framing included
-  // Sampled by the keepalive sweep: subscriptions by family (index: channel_kind, then ticker.*).
+  // Sampled by the keepalive sweep: subscriptions by family (index: channel_kind, then ticker.*,
+  // then the other wildcards).
   std::array<stat_counter, subscription_families> subscriptions{};
   // From an update's making (publisher, ingest thread) to the end of the shard's write loop
   // for the batch that carried it: one observation per update with a recipient on the shard.
