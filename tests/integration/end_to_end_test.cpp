@@ -619,9 +619,8 @@ TEST(end_to_end, http_routes) {
   const auto& binance = feed_entry(*feeds_json, "binance");
   ASSERT_TRUE(binance.is_object()) << feeds.body;
   EXPECT_EQ(binance["state"].str(), "up") << feeds.body;
-  for (const char* counter :
-       {"last_message_age_ms", "connects", "reconnects", "messages", "parse_errors", "gaps",
-        "trades", "quotes", "trade_gaps"}) {
+  for (const char* counter : {"last_message_age_ms", "connects", "reconnects", "messages",
+                              "parse_errors", "gaps", "trades", "quotes", "trade_gaps"}) {
     EXPECT_TRUE(binance[counter].is_integer()) << counter << " in " << feeds.body;
   }
   EXPECT_GE(binance["connects"].integer(), 1) << feeds.body;

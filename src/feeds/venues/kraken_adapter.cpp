@@ -357,7 +357,6 @@ bool is_data_channel(const envelope& m) noexcept {
 
 }  // namespace
 
-
 kraken_adapter::kraken_adapter(symbol_map symbols, feed_streams streams)
     : symbols_(std::move(symbols)), wanted_(streams) {
   if (symbols_.empty()) return;
