@@ -256,7 +256,8 @@ void write_symbols(prometheus_text& out, const aggregator* market) {
   out.family(name, metric_type::gauge,
              "Venues in the symbol's composite ticker (fresh, not left out as outliers); 0 when "
              "none is fresh.");
-  for (instrument_id i = 0; i < market->instrument_count(); ++i) {
+  for (std::size_t n = 0; n < market->instrument_count(); ++n) {
+    const auto i = static_cast<instrument_id>(n);
     out.sample(name, {{"symbol", market->symbol(i)}}, std::uint64_t{market->composite_venues(i)});
   }
 }

@@ -30,7 +30,7 @@ std::string asset_altname(const std::string& code) {
 }
 
 std::string asset_id(const std::string& code) {
-  const std::string alt = asset_altname(code);
+  std::string alt = asset_altname(code);
   if (contains(legacy_crypto, alt)) return "X" + alt;
   if (contains(legacy_fiat, alt)) return "Z" + alt;
   return alt;

@@ -87,7 +87,8 @@ class subscriber_index {
   void drain_dirty(F&& f) {
     {
       const walk guard(*this);
-      for (std::size_t i = 0; i < dirty_.size(); ++i) {
+      // By position: f may mark again, appending (a range-for's iterators would dangle).
+      for (std::size_t i = 0; i < dirty_.size(); ++i) {  // NOLINT(modernize-loop-convert)
         const subscriber_id s = dirty_[i];
         if (s == vacant) continue;
         dirty_flags_[s] = 0;
@@ -126,7 +127,7 @@ class subscriber_index {
   template <typename F>
   static void visit(const list& l, F& f) {
     // By position: f may vacate entries or append (never reallocating what was read).
-    for (std::size_t i = 0; i < l.size(); ++i) {
+    for (std::size_t i = 0; i < l.size(); ++i) {  // NOLINT(modernize-loop-convert): see above
       const subscriber_id s = l[i];
       if (s != vacant) f(s);
     }

@@ -3,6 +3,7 @@
 // trade-id check. Values are read in place from the padded frame; nothing here allocates.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -59,9 +60,7 @@ class trade_sequence {
     last_.assign(instruments, 0);
     known_.assign(instruments, false);
   }
-  void reset() noexcept {
-    for (std::size_t i = 0; i < known_.size(); ++i) known_[i] = false;
-  }
+  void reset() noexcept { std::fill(known_.begin(), known_.end(), false); }
 
   // `consecutive`: whether a jump of more than one is a gap (false for venues whose ids only
   // increase). Instruments outside the table are always fresh.
