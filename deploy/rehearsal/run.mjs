@@ -14,7 +14,8 @@ const CUT_MS = 10000; // (b): how long the edge is cut off Redis
 const TAKEOVER_BOUND_MS = Math.round((LEASE_TTL_MS * 4) / 3);
 const SCHEDULING_SLACK_MS = 1000; // a loaded machine's timer and process-start delays
 const FLOW_TIMEOUT_MS = 20000;
-const PREFIX = "tickerd";
+// [redis] key_prefix plus the stored format's version (docs/OPERATIONS.md, "Redis and nodes").
+const PREFIX = "tickerd:v2";
 
 const env = {
   work: process.env.REHEARSAL_WORK,
