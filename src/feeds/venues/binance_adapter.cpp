@@ -302,8 +302,7 @@ bool ends_with(std::string_view s, std::string_view suffix) noexcept {
 
 }  // namespace
 
-binance_adapter::binance_adapter(const symbol_map& symbols, feed_streams streams)
-    : wanted_(streams) {
+binance_adapter::binance_adapter(const symbol_map& symbols, feed_streams streams) {
   std::size_t slots = 0;
   for (const auto& [native, id] : symbols.entries()) {
     std::string upper(native);

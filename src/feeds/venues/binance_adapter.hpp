@@ -39,9 +39,8 @@ class binance_adapter final : public venue_adapter {
 
   // Binance spells symbols in upper case in payloads and lower case in stream names; both
   // maps are keyed by the configured symbol folded to that case.
-  symbol_map upper_;                  // "BTCUSDT" -> id, for the payload's "s"
-  std::vector<std::string> streams_;  // "btcusdt@ticker", "btcusdt@trade", "btcusdt@bookTicker"
-  feed_streams wanted_;
+  symbol_map upper_;                      // "BTCUSDT" -> id, for the payload's "s"
+  std::vector<std::string> streams_;      // "btcusdt@ticker", "btcusdt@trade", "btcusdt@bookTicker"
   venue_json::trade_sequence trade_ids_;  // "t" is consecutive per symbol
 
   simdjson::ondemand::parser parser_{max_frame_bytes};
