@@ -31,6 +31,7 @@
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/market/feed_status.hpp"
 #include "tickerd/metrics/collector.hpp"
 #include "tickerd/net.hpp"
@@ -121,6 +122,12 @@ struct server::impl {
         write_metrics(body, shards);
       };
     }
+    // GET /v1/candles: from a shard's thread to this (ingest) thread, which holds the candles.
+    g.candles = [this](candles_query q, http_reply reply) {
+      net::post(ioc, [this, q = std::move(q), reply = std::move(reply)]() mutable {
+        answer_candles(std::move(q), std::move(reply));
+      });
+    };
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;
@@ -159,6 +166,51 @@ struct server::impl {
     if (cfg.redis.enabled) from.redis = &redis_state;
     if (link) from.redis_writer = &link->writer_stats();
     metrics::collect(body, from, wall_ms());
+  }
+
+  static std::string error_body(std::string_view code, std::string_view message) {
+    std::string body = R"({"error":)";
+    json::append_string(body, code);
+    json::append_key(body, "message");
+    json::append_string(body, message);
+    body.push_back('}');
+    return body;
+  }
+
+  // GET /v1/candles on the ingest thread: from the candle builders, or on an edge from Redis.
+  void answer_candles(candles_query q, http_reply reply) {
+    if (cfg.node.role == node_role::edge) return answer_candles_from_redis(std::move(q), reply);
+    reply(404, error_body("unknown_channel", "this node builds no candles"));
+  }
+
+  // An edge has no candle builders: the closed candles come from Redis, the forming one is the
+  // channel's latest update on the asking shard.
+  void answer_candles_from_redis(candles_query q, const http_reply& reply) {
+    if (!link) return reply(503, error_body("redis_unavailable", "no [redis] on this edge"));
+    std::string forming;
+    if (q.latest) {
+      const auto c = decode_candle(q.latest->data());
+      if (c && !c->closed() && q.page.includes(c->open_time_us())) {
+        forming = std::string(q.latest->data());
+      }
+    }
+    const auto channel = q.channel;
+    const auto start = q.page.start_us;
+    const auto end = q.page.end_us;
+    const auto limit = q.page.closed_limit(!forming.empty());
+    link->read_candles(
+        channel, start, end, limit,
+        [q = std::move(q), forming = std::move(forming), reply](std::vector<std::string> closed,
+                                                                std::string_view error) mutable {
+          if (!error.empty()) {
+            return reply(503, error_body("redis_unavailable",
+                                         "reading candles from Redis: " + std::string(error)));
+          }
+          if (closed.size() >= q.page.limit) forming.clear();
+          std::string body;
+          encode_candle_page(body, q.symbol, q.venue, q.interval, closed, forming);
+          reply(200, std::move(body));
+        });
   }
 
   // Every update the publisher assigns a seq: to Redis, and to this node's clients unless
