@@ -132,6 +132,9 @@ void encode_candle_page(std::string& out, const std::string& symbol, std::option
     out.append(forming);
   }
   out.append("]}");
-}
+
+  bool candle_data_closed(std::string_view data) noexcept {
+    return data.ends_with(R"("closed":true})");
+  }
 
 }  // namespace tickerd

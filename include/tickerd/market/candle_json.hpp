@@ -55,4 +55,8 @@ void encode_candle_page(std::string& out, const std::string& symbol, std::option
                         candle_interval interval, std::span<const std::string> closed,
                         std::string_view forming);
 
+// Whether candle `data` as encode_candle wrote it is a closed candle ("closed" is its last
+// key): an edge node, receiving the text from the bus, keeps such updates unconflatable too.
+bool candle_data_closed(std::string_view data) noexcept;
+
 }  // namespace tickerd
