@@ -144,6 +144,9 @@ struct server::impl {
         out.restore(u);
         if (cfg.node.role == node_role::all) enqueue(std::move(u));
       };
+      h.restore_candles = [this](channel_id ch, std::vector<std::string> stored) {
+        restore_candles(ch, stored);
+      };
       h.deliver = [this](update_ptr u) { enqueue(std::move(u)); };
       h.on_upstream = [this](std::string_view reason, std::string_view message) {
         health.upstream_lost = std::string(reason);
@@ -189,7 +192,29 @@ struct server::impl {
   // GET /v1/candles on the ingest thread: from the candle builders, or on an edge from Redis.
   void answer_candles(candles_query q, http_reply reply) {
     if (cfg.node.role == node_role::edge) return answer_candles_from_redis(std::move(q), reply);
-    reply(404, error_body("unknown_channel", "this node builds no candles"));
+    const candle_set* set = streams.candles(q.instrument, q.venue);
+    if (set == nullptr) return reply(404, error_body("unknown_channel", "no such candle stream"));
+    std::string body;
+    encode_candle_page(body, q.symbol, q.venue, set->builder(q.interval), q.page);
+    reply(200, std::move(body));
+  }
+
+  // A warm start: the closed candles Redis kept for a candles channel, back into its builder.
+  void restore_candles(channel_id ch, const std::vector<std::string>& stored) {
+    const auto& info = channels.info(ch);
+    std::vector<candle> closed;
+    closed.reserve(stored.size());
+    for (const auto& text : stored) {
+      if (auto c = decode_candle(text); c && c->closed()) closed.push_back(*c);
+    }
+    if (closed.size() != stored.size()) {
+      log->warn("redis: {} stored candle(s) of {} not readable; skipped",
+                stored.size() - closed.size(), info.name);
+    }
+    const std::optional<venue_id> venue =
+        info.kind == channel_kind::venue_candles ? std::optional(info.venue) : std::nullopt;
+    streams.restore_candles(info.instrument, venue, static_cast<candle_interval>(info.interval),
+                            closed);
   }
 
   // An edge has no candle builders: the closed candles come from Redis, the forming one is the

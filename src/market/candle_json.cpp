@@ -132,9 +132,10 @@ void encode_candle_page(std::string& out, const std::string& symbol, std::option
     out.append(forming);
   }
   out.append("]}");
+}
 
-  bool candle_data_closed(std::string_view data) noexcept {
-    return data.ends_with(R"("closed":true})");
-  }
+bool candle_data_closed(std::string_view data) noexcept {
+  return data.ends_with(R"("closed":true})");
+}
 
 }  // namespace tickerd

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "tickerd/market/candle_builder.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -88,7 +89,7 @@ std::string_view reply_string(const redisReply* r) {
 std::string_view candle_cap(const channel_info& info, const published_update& u,
                             const std::array<std::string, candle_interval_count>& caps) {
   if (info.kind != channel_kind::candles && info.kind != channel_kind::venue_candles) return {};
-  if (!u.data().ends_with(R"("closed":true})") || info.interval >= caps.size()) return {};
+  if (!candle_data_closed(u.data()) || info.interval >= caps.size()) return {};
   return caps[info.interval];
 }
 
@@ -156,14 +157,15 @@ void redis_writer::clear() {
   set(stats_.buffered, 0);
 }
 
-// Keeps the newest update of each channel, in publication order: the state survives, the
-// history between gets a hole (a resume across it gets a reset).
+// Keeps the newest update of each channel (and every closed candle), in publication order: the
+// state survives, the history between gets a hole (a resume across it gets a reset).
 void redis_writer::shrink() {
   std::vector<bool> seen(channels_.size(), false);
   std::vector<update_ptr> kept;
   // Newest first, so the update kept per channel is the latest one.
   for (auto it = buffer_.rbegin(); it != buffer_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
-    if (seen[(*it)->channel]) {
+    // A closed candle is final (not conflatable): it is kept for the candles' sorted set.
+    if (seen[(*it)->channel] && (*it)->conflatable) {
       bump(stats_.dropped);
       continue;
     }
