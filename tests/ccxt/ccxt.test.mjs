@@ -135,10 +135,8 @@ const bboFromTicker = (eventTime = true, params = {}) => ({
   unwatch: (ex) => (ex.has.unWatchTicker ? ex.unWatchTicker(SYMBOL, params) : null),
 });
 
-// `makerSide`: CCXT reports the maker's side where tickerd states the taker's (Coinbase: see
-// the VENUES entry), so one is the other's opposite.
-const OPPOSITE = { buy: "sell", sell: "buy" };
-const trades = (makerSide = false, params = {}) => ({
+// CCXT's `side` is the taker's on every venue, as tickerd's.
+const trades = (params = {}) => ({
   method: "watchTrades",
   params,
   channel: (venue) => `trades.${INSTRUMENT}@${venue}`,
@@ -150,8 +148,7 @@ const trades = (makerSide = false, params = {}) => ({
     const diff = [];
     if (Number(theirs.price) !== ours.price) diff.push(`price ${ours.price} vs "${theirs.price}"`);
     if (Number(theirs.qty) !== ours.amount) diff.push(`amount ${ours.amount} vs qty "${theirs.qty}"`);
-    const side = makerSide ? OPPOSITE[ours.side] : ours.side;
-    if (side !== theirs.side) diff.push(`side ${ours.side}${makerSide ? " (maker's)" : ""} vs "${theirs.side}"`);
+    if (ours.side !== theirs.side) diff.push(`side ${ours.side} vs "${theirs.side}"`);
     if (theirs.ts === undefined || toMs(theirs.ts) !== ours.timestamp) diff.push(`timestamp ${ours.timestamp} vs ts ${theirs.ts}`);
     return diff;
   },
@@ -182,9 +179,8 @@ const VENUES = [
   { venue: "coinbase", ccxtClass: "coinbaseexchange", id: "BTC-USDT", streams: [
     ticker(pick("last", "bid", "ask", "high", "low", "open", "baseVolume")),
     // channel "matches". Its `side` is the maker's (Coinbase Exchange's feed documentation);
-    // CCXT's parseWsTrade inverts the REST parser's inversion for a message without fee fields,
-    // so CCXT's side is the maker's, tickerd's the taker's.
-    trades(true),
+    // CCXT states the taker's, as tickerd does.
+    trades(),
     // No watchBidsAsks in ccxt.pro.coinbaseexchange: watchTicker's bid/ask/sizes, from the
     // channel "ticker" that tickerd reads its top of book from.
     bboFromTicker(),
