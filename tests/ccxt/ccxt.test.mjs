@@ -1,8 +1,9 @@
 // CCXT Pro (npm `ccxt`) pointed at tickerd-sim by overriding only `urls`, for every venue the sim
 // serves, as a bot developer would (src/sim/README.md, "Using tickerd-sim with CCXT Pro"):
-// loadMarkets() reads the sim's REST market metadata, watchTicker() its WebSocket feed, and
-// unWatchTicker() completes where CCXT implements it. What CCXT parses is compared with what
-// tickerd, reading the same sim, publishes on ticker.BTC-USDT@<venue>.
+// loadMarkets() reads the sim's REST market metadata, watchTicker(), watchTrades() and
+// watchBidsAsks() its WebSocket feeds, and their unWatch… complete where CCXT implements them.
+// What CCXT parses is compared with what tickerd, reading the same sim, publishes on
+// ticker.BTC-USDT@<venue>, trades.BTC-USDT@<venue> and bbo.BTC-USDT@<venue>.
 //
 // How a CCXT ticker is matched to a tickerd update "of the same moment": both read the same sim
 // frames (the sim encodes each venue's event once and sends it to every subscriber), so for each
