@@ -473,6 +473,7 @@ function renderChart() {
     canvas.dataset.lastOpenTime = String(last.open_time);
     canvas.dataset.lastClose = last.close ?? "null";
     canvas.dataset.lastClosed = String(last.closed === true);
+    if (drawn.lastX !== null) canvas.dataset.lastX = drawn.lastX.toFixed(1);
   }
   const range = drawn.range ?? priceRange(candles);
   canvas.setAttribute("aria-label", range && last
@@ -805,7 +806,7 @@ function closeCoin() {
   const canvas = $("candle-chart");
   canvas.dataset.candles = "0";
   canvas.dataset.empty = "0";
-  for (const k of ["lastOpenTime", "lastClose", "lastClosed", "history"]) delete canvas.dataset[k];
+  for (const k of ["lastOpenTime", "lastClose", "lastClosed", "lastX", "history"]) delete canvas.dataset[k];
   canvas.getContext("2d")?.clearRect(0, 0, canvas.width, canvas.height);
   invalidate("trades");
   invalidate("chart");

@@ -31,7 +31,7 @@ function hhmm(us, locale) {
 // Draws `candles` (oldest first, one interval of `intervalUs` apart at most) to fill the
 // canvas's CSS size. Returns what was drawn, which the caller writes into data attributes (the
 // browser test compares them with the channel): candles with prices, of them empty ones, and
-// the last candle.
+// the last candle and its x (CSS pixels).
 export function drawCandles(canvas, candles, intervalUs, locale) {
   const dpr = window.devicePixelRatio || 1;
   const cssW = canvas.clientWidth;
@@ -43,7 +43,7 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, cssW, cssH);
-  const result = { drawn: 0, empty: 0, last: candles.at(-1) ?? null, range: null };
+  const result = { drawn: 0, empty: 0, last: candles.at(-1) ?? null, lastX: null, range: null };
   const priced = candles.filter(hasPrices);
   const range = priceRange(priced);
   if (!range || cssW <= PRICE_GUTTER_PX + PAD_PX || cssH <= TIME_GUTTER_PX + 2 * PAD_PX) return result;
@@ -65,6 +65,7 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   const y = (price) => (hi === lo ? plotTop + plotH / 2 : plotTop + ((hi - Number(price)) / (hi - lo)) * plotH);
   const xOf = (open) => PAD_PX + (Math.round((open - firstOpen) / intervalUs) + 0.5) * slotW;
   const crisp = (v) => Math.round(v) + 0.5;
+  result.lastX = xOf(lastOpen);
 
   // Grid: the range's top and bottom.
   ctx.strokeStyle = col.line;

@@ -13,11 +13,12 @@ import { test } from "node:test";
 const web = new URL("../../web/", import.meta.url);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tickerd-coin-model-"));
 fs.writeFileSync(path.join(dir, "package.json"), '{"type":"module"}');
-for (const f of ["tape.js", "candles.js", "decimal.js"]) fs.copyFileSync(new URL(f, web), path.join(dir, f));
+for (const f of ["tape.js", "candles.js", "decimal.js", "i18n.js"]) fs.copyFileSync(new URL(f, web), path.join(dir, f));
 const { addTrades, createTape } = await import(path.join(dir, "tape.js"));
 const { candleKind, createSeries, hasPrices, mergeCandle, mergeHistory, priceRange } = await import(
   path.join(dir, "candles.js")
 );
+const { makeI18n } = await import(path.join(dir, "i18n.js"));
 fs.rmSync(dir, { recursive: true, force: true });
 
 const trade = (id, price, qty, side, venue) => ({ id, price, qty, side, venue, ts: 1764061234000123, recv_ts: 1764061234001234 });
@@ -93,4 +94,17 @@ test("null prices (no trade ever) draw nothing; the range is exact", () => {
   assert.equal(candleKind(candle(4, "2", "3", "1", "2.0", 1, true)), "flat");
   assert.equal(candleKind(candle(4, "2", "3", "1", "2.5", 1, true)), "up");
   assert.equal(candleKind(candle(4, "2", "3", "1", "1.5", 1, true)), "down");
+});
+
+test("every string of the page, the coin view's too, is in both languages", () => {
+  const keys = (table, prefix = "") => Object.entries(table).flatMap(([k, v]) =>
+    typeof v === "object" ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]).sort();
+  const zh = makeI18n("zh").table;
+  const en = makeI18n("en").table;
+  assert.deepEqual(keys(zh), keys(en));
+  for (const k of ["byVenue", "openCoin", "candles", "candlesLabel", "candlesNone", "noHistory", "trades", "price",
+    "size", "side", "buy", "sell", "missed", "notPublished"]) {
+    assert.ok(zh[k] && en[k], k);
+  }
+  assert.equal(makeI18n("en").t("missed", { n: 17 }), "Slow connection: missed 17 trades");
 });
