@@ -765,7 +765,7 @@ function onMessage(m) {
   }
 }
 
-// ---- per-venue detail -------------------------------------------------------------------------
+// ---- the coin view: venues, tape, candles -----------------------------------------------------
 
 // The coin's tape and 1m candles: the ones this server has of the two.
 function coinChannels() {
