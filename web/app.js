@@ -765,7 +765,7 @@ function onMessage(m) {
   }
 }
 
-// ---- the coin view: venues, tape, candles -----------------------------------------------------
+// ---- the coin view: venues, tape, candles ---------------------------------------------------------
 
 // The coin's tape and 1m candles: the ones this server has of the two.
 function coinChannels() {
