@@ -31,7 +31,7 @@ function hhmm(us, locale) {
 // Draws `candles` (oldest first, one interval of `intervalUs` apart at most) to fill the
 // canvas's CSS size. Returns what was drawn, which the caller writes into data attributes (the
 // browser test compares them with the channel): candles with prices, of them empty ones, and
-// the last candle and its x (CSS pixels).
+// the last candle, its x, the width of a slot and the plot's top and bottom (CSS pixels).
 export function drawCandles(canvas, candles, intervalUs, locale) {
   const dpr = window.devicePixelRatio || 1;
   const cssW = canvas.clientWidth;
@@ -43,7 +43,7 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, cssW, cssH);
-  const result = { drawn: 0, empty: 0, last: candles.at(-1) ?? null, lastX: null, range: null };
+  const result = { drawn: 0, empty: 0, last: candles.at(-1) ?? null, lastX: null, slotWidth: null, plot: null, range: null };
   const priced = candles.filter(hasPrices);
   const range = priceRange(priced);
   if (!range || cssW <= PRICE_GUTTER_PX + PAD_PX || cssH <= TIME_GUTTER_PX + 2 * PAD_PX) return result;
@@ -66,6 +66,8 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   const xOf = (open) => PAD_PX + (Math.round((open - firstOpen) / intervalUs) + 0.5) * slotW;
   const crisp = (v) => Math.round(v) + 0.5;
   result.lastX = xOf(lastOpen);
+  result.slotWidth = slotW;
+  result.plot = { top: plotTop, bottom: plotTop + plotH };
 
   // Grid: the range's top and bottom.
   ctx.strokeStyle = col.line;
@@ -116,10 +118,11 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   ctx.textBaseline = "middle";
   ctx.fillStyle = col.muted;
   const labelX = PAD_PX + plotW + 4;
-  ctx.fillText(range.high, labelX, plotTop + 5);
-  ctx.fillText(range.low, labelX, plotTop + plotH - 5);
   const lastPriced = priced.at(-1);
   const ly = y(lastPriced.close);
+  // The high and low labels give way to the last close's where they would overlap.
+  if (Math.abs(ly - (plotTop + 5)) > 16) ctx.fillText(range.high, labelX, plotTop + 5);
+  if (Math.abs(ly - (plotTop + plotH - 5)) > 16) ctx.fillText(range.low, labelX, plotTop + plotH - 5);
   ctx.setLineDash([3, 3]);
   ctx.strokeStyle = col.muted;
   ctx.beginPath();
