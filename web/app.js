@@ -461,8 +461,17 @@ function renderTrades() {
 function renderChart() {
   const canvas = $("candle-chart");
   const note = $("candles-note");
-  if (!coin.candles || canvas.clientWidth === 0) return;
+  if (!coin.candles) return;
   const candles = coin.series.candles;
+  const unpublished = coin.unpublished.has(coin.candles);
+  const text = unpublished ? t("notPublished")
+    : coin.history === "missing" || coin.history === "failed" ? t("noHistory")
+    : candles.length === 0 ? t("waiting")
+    : "";
+  setText(note, text);
+  note.hidden = text === "";
+  canvas.hidden = unpublished;
+  if (unpublished || canvas.clientWidth === 0) return;
   const drawn = drawCandles(canvas, candles, CANDLE_INTERVAL_US, i18n.lang === "zh" ? "zh-CN" : "en-GB");
   // What was drawn, for the browser test and anyone inspecting the page.
   canvas.dataset.candles = String(drawn.drawn);
@@ -479,12 +488,6 @@ function renderChart() {
   canvas.setAttribute("aria-label", range && last
     ? t("candlesLabel", { sym: detail.symbol, n: drawn.drawn, close: last.close, high: range.high, low: range.low })
     : t("candlesNone", { sym: detail.symbol }));
-  const text = coin.unpublished.has(coin.candles) ? t("notPublished")
-    : coin.history === "missing" || coin.history === "failed" ? t("noHistory")
-    : candles.length === 0 ? t("waiting")
-    : "";
-  setText(note, text);
-  note.hidden = text === "";
 }
 
 // ---- the connection ---------------------------------------------------------------------------
@@ -808,6 +811,7 @@ function closeCoin() {
   canvas.dataset.empty = "0";
   for (const k of ["lastOpenTime", "lastClose", "lastClosed", "lastX", "history"]) delete canvas.dataset[k];
   canvas.getContext("2d")?.clearRect(0, 0, canvas.width, canvas.height);
+  canvas.hidden = false;
   invalidate("trades");
   invalidate("chart");
 }
