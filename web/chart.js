@@ -6,7 +6,9 @@ import { candleKind, hasPrices, priceRange } from "./candles.js";
 
 // Slots shown at least: a series of two candles is drawn at a readable width, at the right.
 const MIN_SLOTS = 30;
-const PRICE_GUTTER_PX = 76;
+// The price labels' column: as wide as the widest label (8-decimal prices are long).
+const MIN_PRICE_GUTTER_PX = 48;
+const LABEL_PAD_PX = 10;
 const TIME_GUTTER_PX = 18;
 const PAD_PX = 8;
 const FONT = '11px system-ui, "PingFang SC", "Microsoft YaHei", sans-serif';
@@ -46,15 +48,20 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   const result = { drawn: 0, empty: 0, last: candles.at(-1) ?? null, lastX: null, slotWidth: null, plot: null, range: null };
   const priced = candles.filter(hasPrices);
   const range = priceRange(priced);
-  if (!range || cssW <= PRICE_GUTTER_PX + PAD_PX || cssH <= TIME_GUTTER_PX + 2 * PAD_PX) return result;
+  if (!range) return result;
   result.range = range;
+  const lastPriced = priced.at(-1);
+  ctx.font = FONT;
+  const gutter = Math.max(MIN_PRICE_GUTTER_PX, ...[range.high, range.low, lastPriced.close]
+    .map((text) => Math.ceil(ctx.measureText(text).width) + LABEL_PAD_PX));
+  if (cssW <= gutter + 2 * PAD_PX || cssH <= TIME_GUTTER_PX + 2 * PAD_PX) return result;
   const col = colours(canvas);
 
   const lastOpen = candles.at(-1).open_time;
   const span = Math.round((lastOpen - candles[0].open_time) / intervalUs) + 1;
   const slots = Math.max(MIN_SLOTS, span);
   const firstOpen = lastOpen - (slots - 1) * intervalUs;
-  const plotW = cssW - PRICE_GUTTER_PX - PAD_PX;
+  const plotW = cssW - gutter - PAD_PX;
   const plotTop = PAD_PX;
   const plotH = cssH - TIME_GUTTER_PX - 2 * PAD_PX;
   const slotW = plotW / slots;
@@ -114,11 +121,9 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   }
 
   // Price labels, exact: the range's high and low, and the last close on a dashed line.
-  ctx.font = FONT;
   ctx.textBaseline = "middle";
   ctx.fillStyle = col.muted;
   const labelX = PAD_PX + plotW + 4;
-  const lastPriced = priced.at(-1);
   const ly = y(lastPriced.close);
   // The high and low labels give way to the last close's where they would overlap.
   if (Math.abs(ly - (plotTop + 5)) > 16) ctx.fillText(range.high, labelX, plotTop + 5);
@@ -132,7 +137,7 @@ export function drawCandles(canvas, candles, intervalUs, locale) {
   ctx.setLineDash([]);
   const kind = candleKind(lastPriced);
   ctx.fillStyle = kind === "down" ? col.down : kind === "up" ? col.up : col.text;
-  ctx.fillRect(labelX - 2, ly - 8, PRICE_GUTTER_PX - 4, 16);
+  ctx.fillRect(labelX - 2, ly - 8, gutter - 4, 16);
   ctx.fillStyle = col.card;
   ctx.fillText(lastPriced.close, labelX, ly);
 
