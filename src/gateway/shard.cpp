@@ -9,8 +9,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
+#include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/tls_handshake.hpp"
+#include "gateway/trades_page.hpp"
 #include "gateway/ws_session.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
@@ -33,15 +35,17 @@ std::shared_ptr<spdlog::logger> log() {
 }
 
 http_response json_reply(const http_request& req, http::status status, std::string body) {
-  http_response res{status, req.version()};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::server, "tickerd/" TICKERD_VERSION);
-  res.set(http::field::cache_control, "no-store");
-  res.set(http::field::access_control_allow_origin, "*");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
+  return shard::json_response(req.version(), req.keep_alive(), false, status, std::move(body));
+}
+
+// {"error":<code>,"message":<message>} (the message may quote the client).
+std::string error_body(std::string_view code, std::string_view message) {
+  std::string body = R"({"error":)";
+  json::append_string(body, code);
+  json::append_key(body, "message");
+  json::append_string(body, message);
+  body.push_back('}');
+  return body;
 }
 
 }  // namespace
@@ -471,6 +475,99 @@ void append_channel_state(std::string& out, const channel_info& info, const upda
 
 }  // namespace
 
+http_response shard::json_response(unsigned version, bool keep_alive, bool head,
+                                   http::status status, std::string body) {
+  http_response res{status, version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::server, "tickerd/" TICKERD_VERSION);
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::access_control_allow_origin, "*");
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  if (head) {
+    // Same headers, Content-Length included, and no body.
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
+  return res;
+}
+
+std::variant<instrument_id, http_response> shard::find_symbol(const http_request& req,
+                                                              const std::string& symbol) const {
+  const auto ticker = channels().find("ticker." + symbol);
+  if (!ticker) {
+    return json_reply(
+        req, http::status::not_found,
+        error_body("unknown_symbol", "no such instrument '" + symbol.substr(0, 64) + "'"));
+  }
+  return channels().info(*ticker).instrument;
+}
+
+// GET /v1/trades/<SYM>: from this shard's history of the channel (no other thread involved).
+http_response shard::recent_trades(const http_request& req) const {
+  constexpr std::string_view route = "/v1/trades/";
+  history_query q;
+  history_query_error err;
+  if (!parse_trades_query(req.target(), route, q, err)) {
+    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
+  }
+  auto found = find_symbol(req, q.symbol);
+  if (auto* refusal = std::get_if<http_response>(&found)) return std::move(*refusal);
+  const auto instrument = std::get<instrument_id>(found);
+  const auto id =
+      q.venue ? channels().venue_trades(instrument, *q.venue) : channels().trades(instrument);
+  if (!id) {
+    const std::string where = q.venue ? "@" + std::string(to_string(*q.venue)) : "";
+    return json_reply(
+        req, http::status::not_found,
+        error_body("unknown_channel", "this node publishes no trades." + q.symbol + where));
+  }
+  std::string body;
+  encode_trades_page(body, q.symbol, q.venue, collect_trades(history_[*id], q.limit));
+  return json_reply(req, http::status::ok, std::move(body));
+}
+
+std::variant<candles_query, http_response> shard::candles_request(const http_request& req) const {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    auto res = json_reply(req, http::status::method_not_allowed,
+                          R"({"error":"method_not_allowed","message":"use GET or HEAD"})");
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  }
+  constexpr std::string_view route = "/v1/candles/";
+  history_query q;
+  history_query_error err;
+  if (!parse_candles_query(req.target(), route, q, err)) {
+    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
+  }
+  auto found = find_symbol(req, q.symbol);
+  if (auto* refusal = std::get_if<http_response>(&found)) return std::move(*refusal);
+  const auto instrument = std::get<instrument_id>(found);
+  const auto interval = static_cast<candle_interval_index>(q.interval);
+  const auto id = q.venue ? channels().venue_candles(instrument, *q.venue, interval)
+                          : channels().candles(instrument, interval);
+  if (!id || !shared_.options.candles) {
+    const std::string where = q.venue ? "@" + std::string(to_string(*q.venue)) : "";
+    return json_reply(
+        req, http::status::not_found,
+        error_body("unknown_channel", "this node serves no candles." + q.symbol + where + "." +
+                                          std::string(to_string(q.interval))));
+  }
+  candles_query out;
+  out.instrument = instrument;
+  out.symbol = std::move(q.symbol);
+  out.venue = q.venue;
+  out.interval = q.interval;
+  out.channel = *id;
+  out.page.start_us = q.start_us;
+  out.page.end_us = q.end_us;
+  out.page.limit = q.limit;
+  out.latest = latest_[*id];
+  return out;
+}
+
 http_response shard::handle_http(const http_request& req) const {
   auto res = route(req);
   if (req.method() == http::verb::head) {
@@ -552,6 +649,7 @@ http_response shard::route(const http_request& req) const {
     append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost());
     return json_reply(req, http::status::ok, std::move(body));
   }
+  if (path.starts_with("/v1/trades/")) return recent_trades(req);
   if (const auto* file = shared_.files->find(path)) {
     http_response res{http::status::ok, req.version()};
     res.set(http::field::content_type, file->content_type);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -137,6 +138,12 @@ class shard {
   shard_stats& stats() noexcept { return stats_; }
 
   http_response handle_http(const http_request& req) const;
+  // GET /v1/candles/<SYM>: the checked query for gateway_options::candles, or the reply
+  // refusing it (400, 404, 405).
+  std::variant<candles_query, http_response> candles_request(const http_request& req) const;
+  // A JSON reply as every route sends it (HEAD: the headers alone).
+  static http_response json_response(unsigned version, bool keep_alive, bool head,
+                                     http::status status, std::string body);
   void adopt(std::shared_ptr<ws_session> session);
   void forget(ws_session* session);
   void adopt(http_session* session) {
@@ -174,6 +181,10 @@ class shard {
  private:
   http_response route(const http_request& req) const;
   http_response readiness(const http_request& req) const;
+  http_response recent_trades(const http_request& req) const;
+  // The instrument a REST path names (404 reply when none).
+  std::variant<instrument_id, http_response> find_symbol(const http_request& req,
+                                                         const std::string& symbol) const;
   bool any_feed_up() const;
   void do_accept();
   void on_deliver(const std::vector<update_ptr>& batch, bool more_queued);
