@@ -902,6 +902,14 @@ try {
     const renders = statsAfter.renders - statsBefore.renders;
     const seqsAfter = await lp.evaluate(() => [...document.querySelectorAll("#tickers li.row")].map((r) => Number(r.dataset.seq)));
     await lp.screenshot({ path: path.join(BROWSER_DIR, "dashboard-50.png"), fullPage: true });
+    // This stack's feed reads no trades: a coin's view says so rather than waiting forever.
+    await lp.locator('#tickers li.row[data-symbol="BTC-USDT"] button').click();
+    const coinView = await lp.waitForFunction(() => {
+      const notes = ["trades-note", "candles-note"].map((id) => document.getElementById(id));
+      const ok = notes.every((n) => !n.hidden && n.textContent === "本服务器未发布此数据") &&
+        document.getElementById("candle-chart").hidden && window.tickerd.coin().unpublished.length === 2;
+      return ok && window.tickerd.coin();
+    }, null, { timeout: WAIT_MS, polling: 50 }).then((h) => h.jsonValue());
     await cdp.detach();
     await lp.close();
     await load.stop();
@@ -918,6 +926,8 @@ try {
     expect(renders <= (LOAD_MAX_RENDERS_PER_S * LOAD_WINDOW_MS) / 1000, `more than ${LOAD_MAX_RENDERS_PER_S} redraws a second: ${summary}`);
     expect(layouts <= renders + 5, `more layouts than redraws: ${summary}`);
     expect(busy < LOAD_MAX_BUSY, `page too busy: ${summary}`);
+    expect(JSON.stringify(coinView.unpublished.sort()) === JSON.stringify(["candles.BTC-USDT.1m", "trades.BTC-USDT"]),
+      `coin view without trades: ${JSON.stringify(coinView)}`);
     return summary;
   });
   await check("no script errors in the page", async () => {
