@@ -371,13 +371,16 @@ std::string stack::tickerd_config_text() const {
     out << "\n[[feeds]]\nvenue = \"" << venue << "\"\nurl = \"ws://127.0.0.1:" << sim_port_
         << sim_path(venue) << "\"\nstale_after_ms = 5000\nbackoff_initial_ms = 50\n"
         << "backoff_max_ms = 200\n";
-    if (!cfg_.streams.empty()) {
-      out << "streams = [";
-      for (std::size_t i = 0; i < cfg_.streams.size(); ++i) {
-        out << (i ? ", " : "") << '"' << cfg_.streams[i] << '"';
-      }
-      out << "]\n";
+    // By default the ticker alone, as the floor peer reads it: trades and bbo would add ingest
+    // work on the measured core that the floor does not do. Scenarios on trades and bbo name
+    // their streams ([stack] streams).
+    const std::vector<std::string> ticker_only{"ticker"};
+    const auto& streams = cfg_.streams.empty() ? ticker_only : cfg_.streams;
+    out << "streams = [";
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      out << (i ? ", " : "") << '"' << streams[i] << '"';
     }
+    out << "]\n";
   }
   if (cfg_.tls) {
     out << "\n[server.tls]\ncert = \"" << (cfg_.work_dir / "server.crt").string() << "\"\nkey = \""

@@ -72,7 +72,7 @@ struct stack_config {
   std::filesystem::path web_root;
   std::vector<std::string> venues{"binance"};
   std::vector<std::string> symbols;  // canonical
-  std::vector<std::string> streams;  // each feed's `streams`; empty: tickerd's default
+  std::vector<std::string> streams;  // each feed's `streams`; empty: ["ticker"]
   double rate = 10;
   unsigned shards = 1;
   int server_cpu = -1;
