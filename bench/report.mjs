@@ -261,7 +261,17 @@ function issue17(figures) {
     row('candles: add + 12 updates (`ingest/candle_updates`)', ns(cu1), ns(cu5));
     if (add) row('of which one stream\'s `candle_set::add`', ns(add), undefined);
     const total1 = (ns(parse) ?? 0) + ns(tu1) + ns(cu1);
-    row('**total per frame**', total1, undefined);
+    row('**total per frame** (parse + the two above)', total1, undefined);
+    // The wired path: market_streams with every family on, and with candles off.
+    const on1 = get('ingest/market_streams/candles_on/1');
+    const off1 = get('ingest/market_streams/candles_off/1');
+    const on5 = get('ingest/market_streams/candles_on/5');
+    const off5 = get('ingest/market_streams/candles_off/5');
+    if (on1 && off1) {
+      row('`market_streams::on_events`, candles on (as tickerd runs)', ns(on1), ns(on5));
+      row('`market_streams::on_events`, candles off', ns(off1), ns(off5));
+      row('difference: candles in the wired path', ns(on1) - ns(off1), on5 && off5 ? ns(on5) - ns(off5) : undefined);
+    }
     out.push('');
     out.push(`- Candles per 1-trade frame: ${ns(cu1).toFixed(0)} ns, ${(ns(cu1) / ns(tu1)).toFixed(1)}× the trade updates' encode (${ns(tu1).toFixed(0)} ns); ` +
       `at 10,000 one-trade frames/s that is ${(ns(cu1) * 1e4 / 1e7).toFixed(2)} % of the ingest core, against ${(ns(tu1) * 1e4 / 1e7).toFixed(2)} % for the trade updates. Per delivery: 0 ns.`);

@@ -25,9 +25,12 @@
 #include <string_view>
 #include <vector>
 
+#include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/publisher.hpp"
 #include "tickerd/hub/update.hpp"
 #include "tickerd/market/candle_builder.hpp"
 #include "tickerd/market/candle_json.hpp"
+#include "tickerd/market/market_streams.hpp"
 #include "tickerd/market/trade_json.hpp"
 
 namespace tickerd::bench {
@@ -218,6 +221,46 @@ void bm_candle_updates(benchmark::State& state) {
       static_cast<double>(updates) / static_cast<double>(state.iterations());
 }
 BENCHMARK(bm_candle_updates)->Name("ingest/candle_updates/venue+tape")->Arg(1)->Arg(5);
+
+// The wired thing: market_streams (what server.cpp feeds every parsed frame) on a frame of
+// Binance trades for BTC-USDT, 11 instruments x 5 venues, every family on (trades, bbo,
+// candles) and, for the difference, candles off. The publisher's sink only counts: no client
+// is subscribed, and none would change this work (encoded once, shared).
+void bm_market_streams(benchmark::State& state, bool candles) {
+  const auto samples = samples_with_ids();
+  std::vector<instrument> instruments;
+  for (const char* base :
+       {"BTC", "ETH", "BNB", "SOL", "XRP", "DOGE", "TRX", "TON", "SUI", "TRUMP", "ONDO"}) {
+    instruments.push_back({base, "USDT"});
+  }
+  const std::vector<venue_id> venues{venue_id::binance, venue_id::okx, venue_id::coinbase,
+                                     venue_id::bybit, venue_id::kraken};
+  const channel_registry channels{instruments, venues, channel_families{true, true, candles, true}};
+  std::uint64_t published = 0;
+  publisher pub{channels, [&published](update_ptr) { ++published; }};
+  market_streams streams{instruments, channels, pub};
+  streams.on_timer(start_us);
+  market_events events;
+  events.trades.resize(static_cast<std::size_t>(state.range(0)));
+  std::int64_t ts = start_us;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    fill_frame(events.trades, samples, k, ts);
+    streams.on_events(events);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["trades_per_frame"] = static_cast<double>(events.trades.size());
+  state.counters["updates_per_frame"] =
+      static_cast<double>(published) / static_cast<double>(state.iterations());
+}
+void bm_market_streams_candles(benchmark::State& state) {
+  bm_market_streams(state, true);
+}
+void bm_market_streams_no_candles(benchmark::State& state) {
+  bm_market_streams(state, false);
+}
+BENCHMARK(bm_market_streams_candles)->Name("ingest/market_streams/candles_on")->Arg(1)->Arg(5);
+BENCHMARK(bm_market_streams_no_candles)->Name("ingest/market_streams/candles_off")->Arg(1)->Arg(5);
 
 // ---- memory: 24 h of 1m candles x 11 symbols x 6 streams (five venues and the tape) -----------
 
