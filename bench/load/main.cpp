@@ -634,18 +634,16 @@ void run_stream(context& cx, runner& run) {
     cx.report.facts.emplace_back("phases", "skipped: no way to change the sim's rate (--sim-port)");
   }
   std::string phase_log;
-  // Trades and bbo: what tickerd's ingest thread parsed, over the window and in its busiest second.
+  // Trades and bbo: what tickerd's ingest thread parsed (/v1/feeds), read at the window's start,
+  // at each rate phase (when the bench pauses anyway to change the sim's rate: a read every
+  // second would stall the clients' reads on a busy server) and at its end.
   const bool sample_feeds = market_channels(cx);
-  const auto feeds_start = sample_feeds ? read_feed_totals(cx) : std::nullopt;
-  auto feeds_prev = feeds_start;
-  feed_rates feeds_peak;
+  std::vector<std::pair<double, std::optional<feed_totals>>> feeds;
+  if (sample_feeds) feeds.emplace_back(0.0, read_feed_totals(cx));
   run.window(cx.sc.duration_s, true, {{&pool, &r}}, [&](double t) {
-    if (sample_feeds && feeds_prev) {
-      if (const auto now = read_feed_totals(cx)) {
-        const auto per_s = rates_between(*feeds_prev, *now);
-        if (per_s.trades > feeds_peak.trades) feeds_peak = per_s;
-        feeds_prev = now;
-      }
+    if (sample_feeds && can_phase && next_phase < cx.sc.phases.size() &&
+        t + 0.5 >= cx.sc.phases[next_phase].at_s) {
+      feeds.emplace_back(t, read_feed_totals(cx));
     }
     while (can_phase && next_phase < cx.sc.phases.size() &&
            t + 0.5 >= cx.sc.phases[next_phase].at_s) {
@@ -661,16 +659,21 @@ void run_stream(context& cx, runner& run) {
   r.ready_us = ready_hist;
   if (!phase_log.empty()) cx.report.facts.emplace_back("rate phases", phase_log);
   if (sample_feeds) {
-    const auto feeds_end = read_feed_totals(cx);
-    if (feeds_start && feeds_end) {
-      const auto mean = rates_between(*feeds_start, *feeds_end);
-      cx.report.facts.emplace_back(
-          "upstream parsed by tickerd's ingest thread (/v1/feeds)",
-          fixed(mean.messages, 0) + " frames/s carrying " + fixed(mean.trades, 0) +
-              " trades/s and " + fixed(mean.quotes, 0) + " quotes/s over the window, " +
-              std::to_string(cx.sc.venues.size()) + " venues; busiest second " +
-              fixed(feeds_peak.messages, 0) + " frames/s, " + fixed(feeds_peak.trades, 0) +
-              " trades/s, " + fixed(feeds_peak.quotes, 0) + " quotes/s");
+    feeds.emplace_back(r.duration_s, read_feed_totals(cx));
+    const bool all_read =
+        std::all_of(feeds.begin(), feeds.end(), [](const auto& f) { return f.second.has_value(); });
+    if (all_read) {
+      const auto mean = rates_between(*feeds.front().second, *feeds.back().second);
+      std::string text = fixed(mean.messages, 0) + " frames/s carrying " + fixed(mean.trades, 0) +
+                         " trades/s and " + fixed(mean.quotes, 0) + " quotes/s over the window, " +
+                         std::to_string(cx.sc.venues.size()) + " venues";
+      for (std::size_t i = 1; feeds.size() > 2 && i < feeds.size(); ++i) {
+        const auto per = rates_between(*feeds[i - 1].second, *feeds[i].second);
+        text += "; " + fixed(feeds[i - 1].first, 0) + "-" + fixed(feeds[i].first, 0) +
+                " s: " + fixed(per.messages, 0) + " frames/s, " + fixed(per.trades, 0) +
+                " trades/s";
+      }
+      cx.report.facts.emplace_back("upstream parsed by tickerd's ingest thread (/v1/feeds)", text);
     } else {
       cx.report.facts.emplace_back("upstream parsed by tickerd's ingest thread",
                                    "not measured: GET /v1/feeds failed");
