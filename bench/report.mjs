@@ -250,7 +250,8 @@ function issue17(figures) {
   if (tu1 && cu1) {
     out.push('### Candles cost per trade frame, not per delivery (issue 17)', '');
     out.push('What the ingest thread does once per upstream trade frame, whatever the number of clients: the trade updates (`trades.<SYM>@<venue>` and the tape `trades.<SYM>`, each encoded once with `make_update`), ' +
-      'and the candles (both streams\' `candle_set::add` over six intervals, then one update per changed interval, encoded once: 12 forming candles a frame). ' +
+      'and the candles (both streams\' `candle_set::add` over six intervals, then one update per changed interval, encoded once: 12 forming candles a frame; ' +
+      '`market_streams` publishes forming candles once per ingest loop turn, so this is the worst case of one frame per turn, as in the `market_streams` rows). ' +
       'A delivery is the same for every update (one shared text queued and written: `fanout/` above, the load tests below), so candles add no work per delivery: ' +
       'a client on `trades.BTC-USDT` gets exactly the trade update, and a candle subscriber a candle update like any other.', '');
     out.push('| per frame | 1 trade: ns | per trade | 5 trades: ns | per trade |', '|---|---:|---:|---:|---:|');

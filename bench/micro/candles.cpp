@@ -7,7 +7,9 @@
 // client. `ingest/*` measures, per upstream trade frame, what the ingest thread does for it:
 // the trade updates (the venue channel and the tape, each encoded once and shared), and the
 // candles (both streams' candle_set::add, then every changed interval encoded once as its
-// update: six forming candles per stream). A client's delivery is the same shared update
+// update: six forming candles per stream; market_streams publishes the forming ones once per
+// ingest loop turn, so this is the worst case of one frame per turn). A client's delivery is
+// the same shared update
 // whatever it is (bench/micro/fanout.cpp, the load tests): candles add nothing to it.
 // `candles/memory/…` fills 24 h of 1m candles for 11 symbols x 6 streams through the real
 // builder and reads what the histories hold and what the process's RSS grew by.
@@ -247,6 +249,8 @@ void bm_market_streams(benchmark::State& state, bool candles) {
   for (auto _ : state) {
     fill_frame(events.trades, samples, k, ts);
     streams.on_events(events);
+    // One frame per ingest loop turn, the worst case: every forming candle is published.
+    if (streams.has_pending()) streams.flush();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["trades_per_frame"] = static_cast<double>(events.trades.size());
