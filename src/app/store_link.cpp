@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 
 #include "tickerd/core/clock.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/net.hpp"
 #include "tickerd/store/redis_connection.hpp"
 #include "tickerd/store/redis_store.hpp"
@@ -348,7 +349,13 @@ struct store_link::impl {
     if (epoch == epochs[id] && last_seq[id] != 0 && seq != last_seq[id] + 1) ++gaps;
     epochs[id] = std::string(epoch);
     last_seq[id] = seq;
-    if (on.deliver) on.deliver(make_update(id, channels.info(id).name, seq, body, epoch));
+    const auto kind = channels.info(id).kind;
+    const bool final_candle =
+        (kind == channel_kind::candles || kind == channel_kind::venue_candles) &&
+        candle_data_closed(body);
+    if (on.deliver) {
+      on.deliver(make_update(id, channels.info(id).name, seq, body, epoch, !final_candle));
+    }
   }
 
   net::io_context& ioc;

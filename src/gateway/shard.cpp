@@ -381,15 +381,21 @@ void shard::forget(tls_handshake* handshake) {
 }
 
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
-  const std::size_t keep = shared_.options.resume_history;
+  const std::size_t keep_all = shared_.options.resume_history;
+  const std::size_t keep_candles = std::min(keep_all, candle_resume_history);
   // An idle or keeping-up client is written this batch straight from its shared texts, with no
   // queue entry (the queue's growth for one burst was most of what a burst left behind on an
   // idle server: bench/RESULTS.md, "Floor"). Not when batches are waiting (their writes are
   // merged through the queues) or for more updates than one word marks.
   const bool straight = !more_queued && batch.size() <= 64;
+  delivering_ = batch;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& u = batch[i];
     latest_[u->channel] = u;
+    const auto kind = channels().info(u->channel).kind;
+    const std::size_t keep = kind == channel_kind::candles || kind == channel_kind::venue_candles
+                                 ? keep_candles
+                                 : keep_all;
     if (keep > 0) {
       auto& slot = history_[u->channel];
       if (!slot) slot = std::make_unique<std::deque<update_ptr>>();
@@ -406,7 +412,10 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
   }
   // One write per client for the whole batch; while more batches wait behind this one (the
   // shard is behind), for all of them: a busy shard sends fewer, fuller frames and catches up.
-  if (more_queued) return;
+  if (more_queued) {
+    delivering_ = {};
+    return;
+  }
   subscriptions_.drain_dirty([&](subscriber_id s) {
     if (const auto bits = std::exchange(straight_[s], 0); bits != 0) {
       by_subscriber_[s]->write_updates(batch, bits);
@@ -414,6 +423,7 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
       by_subscriber_[s]->flush();
     }
   });
+  delivering_ = {};
   // One clock read per write loop, not per client: the latency of the shard's last write.
   if (unsent_made_ns_.empty()) return;
   const auto now = mono_ns();

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -98,6 +99,11 @@ struct gateway_shared {
   std::shared_ptr<const token_verifier> verifier_;
 };
 
+// A candle channel's updates are mostly its forming candle changing: a resume needs few of
+// them (the closed candles are served by GET /v1/candles), and 396 candle channels of 256
+// updates each would be ~90 MB.
+inline constexpr std::size_t candle_resume_history = 16;
+
 class shard {
  public:
   shard(unsigned index, gateway_shared& shared);
@@ -158,6 +164,13 @@ class shard {
   std::string status_notice() const;
   // {"type":"reconnect","after_ms":N,"reason":"draining"} (docs/PROTOCOL.md).
   static std::string reconnect_notice(std::int64_t after_ms);
+
+  // While a batch is delivered: the updates marked to go straight to `s` (bit i: delivering()[i]),
+  // taken back by a session that must queue something behind them (they go first).
+  std::uint64_t take_straight(subscriber_id s) noexcept {
+    return s < straight_.size() ? std::exchange(straight_[s], 0) : 0;
+  }
+  std::span<const update_ptr> delivering() const noexcept { return delivering_; }
 
   // A session gave its idle buffers back (trim_after_burst counts them per sweep).
   void note_buffers_released() noexcept { ++released_in_sweep_; }
@@ -223,6 +236,7 @@ class shard {
   // By subscriber_id: the updates of the batch being delivered (bit i: batch[i]) that go out
   // straight from the batch at its write loop (ws_session::write_updates); 0 between batches.
   std::vector<std::uint64_t> straight_;
+  std::span<const update_ptr> delivering_;        // the batch on_deliver is delivering
   std::vector<std::int64_t> unsent_made_ns_;      // updates delivered since the last write loop
   std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
   std::atomic<bool> probe_answered_{true};        // see answered_probe()

@@ -11,6 +11,7 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <utility>
 
 #include "gateway/tls_io.hpp"
 #include "tickerd/core/clock.hpp"
@@ -680,6 +681,14 @@ bool ws_session::offer_update(const update_ptr& u, bool straight) {
                                 [&](const throttle& x) { return x.channel == u->channel; });
     if (t != entries.end()) {
       const auto now = mono_ms();
+      if (!u->conflatable) {
+        // Final (a closed candle): never held back or replaced. What was held goes first,
+        // keeping the channel's order.
+        if (t->pending) push_update(std::exchange(t->pending, nullptr));
+        t->sent_at_ms = now;
+        push_update(u);
+        return false;
+      }
       if (t->pending || now - t->sent_at_ms < t->interval_ms) {
         t->pending = u;  // latest wins; sent when the interval is over
         arm_throttle();
@@ -757,6 +766,13 @@ void ws_session::write_updates(std::span<const update_ptr> batch, std::uint64_t 
 }
 
 void ws_session::push_update(const update_ptr& u) {
+  // This batch's updates marked to go straight are older than `u`: they are queued first.
+  if (const auto bits = shard_.take_straight(subscriber_); bits != 0) {
+    const auto batch = shard_.delivering();
+    for (auto b = bits; b != 0; b &= b - 1) {
+      push_update(batch[static_cast<std::size_t>(std::countr_zero(b))]);
+    }
+  }
   queued_bytes_ += u->update_text.size();
   ++queued_updates_;
   queue_.push_back({u, {}, kind::update});
@@ -829,13 +845,13 @@ void ws_session::after_push() {
 }
 
 // Ticker data is last-value data: a client that falls behind gets the newest update per
-// channel, and a notice saying how many it missed.
+// channel, and a notice saying how many it missed. Final updates (closed candles) stay.
 void ws_session::conflate() {
   auto& seen = shard_.conflation_scratch();
   std::size_t dropped = 0;
   // Newest first, so the update kept per channel is the latest one.
   for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
-    if (it->what != kind::update) continue;
+    if (it->what != kind::update || !it->shared->conflatable) continue;
     if (seen[it->shared->channel]) {
       it->what = kind::owned;  // marked for removal below
       it->shared.reset();

@@ -21,7 +21,8 @@ class publisher {
   publisher(const channel_registry& channels, sink out);
 
   // Publishes `data_json` as the channel's next state; returns the shared update.
-  update_ptr publish(channel_id channel, std::string_view data_json);
+  // `conflatable` false: see published_update::conflatable.
+  update_ptr publish(channel_id channel, std::string_view data_json, bool conflatable = true);
 
   // Continues a channel's sequence from `seq` (warm start from a store).
   void restore(channel_id channel, std::uint64_t seq);
