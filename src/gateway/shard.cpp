@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -67,10 +68,6 @@ shard::shard(unsigned index, gateway_shared& shared)
   latest_.resize(n);
   history_.resize(n);
   scratch_.resize(n, false);
-  empty_snapshots_.reserve(n);
-  for (channel_id id = 0; id < n; ++id) {
-    empty_snapshots_.push_back(empty_snapshot_text(channels().info(id).name));
-  }
 }
 
 // Only allocation (the post) or a failing join can throw here; terminating is the right outcome.
@@ -231,7 +228,7 @@ std::string shard::status_notice() const {
 std::string shard::stale_snapshot_text(channel_id id) const {
   // Every snapshot text starts {"type":"snapshot",... (hub/update.cpp).
   constexpr std::string_view head = R"({"type":"snapshot")";
-  const std::string& text = snapshot_text(id);
+  const std::string text = snapshot_text(id);
   std::string out;
   out.reserve(text.size() + 16);
   out.append(head).append(R"(,"stale":true)").append(std::string_view(text).substr(head.size()));
@@ -390,28 +387,47 @@ void shard::forget(tls_handshake* handshake) {
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
   const std::size_t keep_all = shared_.options.resume_history;
   const std::size_t keep_candles = std::min(keep_all, candle_resume_history);
-  for (const auto& u : batch) {
+  // An idle or keeping-up client is written this batch straight from its shared texts, with no
+  // queue entry (the queue's growth for one burst was most of what a burst left behind on an
+  // idle server: bench/RESULTS.md, "Floor"). Not when batches are waiting (their writes are
+  // merged through the queues) or for more updates than one word marks.
+  const bool straight = !more_queued && batch.size() <= 64;
+  delivering_ = batch;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& u = batch[i];
     latest_[u->channel] = u;
     const auto kind = channels().info(u->channel).kind;
     const std::size_t keep = kind == channel_kind::candles || kind == channel_kind::venue_candles
                                  ? keep_candles
                                  : keep_all;
     if (keep > 0) {
-      auto& h = history_[u->channel];
+      auto& slot = history_[u->channel];
+      if (!slot) slot = std::make_unique<std::deque<update_ptr>>();
+      auto& h = *slot;
       if (!h.empty() && h.back()->epoch != u->epoch) h.clear();  // a new stream
       h.push_back(u);
       if (h.size() > keep) h.pop_front();
     }
     if (subscriptions_.has_receivers(u->channel)) unsent_made_ns_.push_back(u->made_mono_ns);
     subscriptions_.for_each_receiver(u->channel, [&](subscriber_id s) {
-      by_subscriber_[s]->enqueue_update(u);
+      if (by_subscriber_[s]->offer_update(u, straight)) straight_[s] |= std::uint64_t{1} << i;
       subscriptions_.mark_dirty(s);
     });
   }
   // One write per client for the whole batch; while more batches wait behind this one (the
   // shard is behind), for all of them: a busy shard sends fewer, fuller frames and catches up.
-  if (more_queued) return;
-  subscriptions_.drain_dirty([&](subscriber_id s) { by_subscriber_[s]->flush(); });
+  if (more_queued) {
+    delivering_ = {};
+    return;
+  }
+  subscriptions_.drain_dirty([&](subscriber_id s) {
+    if (const auto bits = std::exchange(straight_[s], 0); bits != 0) {
+      by_subscriber_[s]->write_updates(batch, bits);
+    } else {
+      by_subscriber_[s]->flush();
+    }
+  });
+  delivering_ = {};
   // One clock read per write loop, not per client: the latency of the shard's last write.
   if (unsent_made_ns_.empty()) return;
   const auto now = mono_ns();
@@ -422,8 +438,12 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
 void shard::adopt(std::shared_ptr<ws_session> session) {
   auto* raw = session.get();
   const subscriber_id id = subscriptions_.add();
-  if (id >= by_subscriber_.size()) by_subscriber_.resize(id + 1, nullptr);
+  if (id >= by_subscriber_.size()) {
+    by_subscriber_.resize(id + 1, nullptr);
+    straight_.resize(id + 1, 0);
+  }
   by_subscriber_[id] = raw;
+  straight_[id] = 0;
   raw->set_subscriber(id);
   sessions_.emplace(raw, std::move(session));
   bump(stats_.accepted);
@@ -436,6 +456,7 @@ void shard::forget(ws_session* session) {
   if (const auto id = session->subscriber(); id != no_subscriber) {
     subscriptions_.remove(id);
     by_subscriber_[id] = nullptr;
+    straight_[id] = 0;
     session->set_subscriber(no_subscriber);
   }
   sessions_.erase(session);  // may destroy the session once its handler returns
@@ -450,9 +471,11 @@ void shard::forget(http_session* session) {
   maybe_finish_stop();
 }
 
-const std::string& shard::snapshot_text(channel_id id) const {
+// Made when asked (a subscribe to a channel with no data yet is rare) rather than kept per
+// channel.
+std::string shard::snapshot_text(channel_id id) const {
   if (latest_[id]) return latest_[id]->snapshot_text;
-  return empty_snapshots_[id];
+  return empty_snapshot_text(channels().info(id).name);
 }
 
 namespace {
