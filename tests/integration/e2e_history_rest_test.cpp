@@ -363,11 +363,21 @@ TEST(history_rest, an_edge_serves_candles_from_redis) {
   ASSERT_TRUE(sim.start(dir));
   ASSERT_TRUE(wait_for_capture(c));
   const auto all = c.messages();
-  // The bus message came after the script wrote the candle: Redis has it.
-  EXPECT_TRUE(rest_matches_channel(get_json(edge.port, "/v1/candles/BTC-USDT?venue=binance"),
-                                   sent_candles(all, venue_candles)));
-  EXPECT_TRUE(rest_matches_channel(get_json(edge.port, "/v1/candles/BTC-USDT"),
-                                   sent_candles(all, tape_candles)));
+  // The bus message came after the script wrote the candle: Redis has it. The forming candle
+  // is the latest update the answering shard holds, which may trail the client's shard by a
+  // moment: wait (with a deadline) until it has caught up.
+  const auto edge_matches = [&](const std::string& target, const char* channel) {
+    testing::AssertionResult r = testing::AssertionFailure();
+    const auto deadline = steady_clock::now() + 10s;
+    do {
+      r = rest_matches_channel(get_json(edge.port, target), sent_candles(all, channel));
+      if (r) break;
+      std::this_thread::sleep_for(20ms);
+    } while (steady_clock::now() < deadline);
+    return r;
+  };
+  EXPECT_TRUE(edge_matches("/v1/candles/BTC-USDT?venue=binance", venue_candles));
+  EXPECT_TRUE(edge_matches("/v1/candles/BTC-USDT", tape_candles));
   // The ingest node answers from its builders: the same closed candles.
   EXPECT_TRUE(rest_matches_channel(get_json(ingest.port, "/v1/candles/BTC-USDT?venue=binance"),
                                    sent_candles(all, venue_candles)));
