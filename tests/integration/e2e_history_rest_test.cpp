@@ -160,8 +160,8 @@ json_value get_json(std::uint16_t port, const std::string& target, int status = 
 
 // Every closed candle the channel sent is in the REST answer, equal; and the REST answer ends
 // with the channel's forming candle when it has one.
-testing::AssertionResult rest_matches_channel(const json_value& rest,
-                                              const std::vector<json_value>& sent) {
+testing::AssertionResult rest_matches_channel_unexplained(const json_value& rest,
+                                                          const std::vector<json_value>& sent) {
   const auto& got = rest["candles"].items();
   std::size_t closed = 0;
   for (const auto& c : sent) {
@@ -185,6 +185,23 @@ testing::AssertionResult rest_matches_channel(const json_value& rest,
     }
   }
   return testing::AssertionSuccess();
+}
+
+testing::AssertionResult rest_matches_channel(const json_value& rest,
+                                              const std::vector<json_value>& sent) {
+  auto r = rest_matches_channel_unexplained(rest, sent);
+  if (r) return r;
+  r << "\nserved: " << rest["candles"].size() << " candles; sent:";
+  for (const auto& c : sent) {
+    r << " " << c["open_time"].integer() << (c["closed"].boolean() ? "/closed" : "/forming") << "/"
+      << c["trades"].integer();
+  }
+  r << "; served:";
+  for (const auto& c : rest["candles"].items()) {
+    r << " " << c["open_time"].integer() << (c["closed"].boolean() ? "/closed" : "/forming") << "/"
+      << c["trades"].integer();
+  }
+  return r;
 }
 
 // Subscribes and waits for the (empty) snapshots.
@@ -321,7 +338,8 @@ TEST(history_rest, closed_candles_survive_a_restart_with_redis) {
     for (const auto& candle : sent) {
       if (!candle["closed"].boolean()) continue;
       const auto& got = rest["candles"].items();
-      EXPECT_TRUE(std::any_of(got.begin(), got.end(), [&](const json_value& g) { return g == candle; }))
+      EXPECT_TRUE(
+          std::any_of(got.begin(), got.end(), [&](const json_value& g) { return g == candle; }))
           << target << " lost the closed candle " << candle["open_time"].integer();
       ++found;
     }
@@ -345,11 +363,21 @@ TEST(history_rest, an_edge_serves_candles_from_redis) {
   ASSERT_TRUE(sim.start(dir));
   ASSERT_TRUE(wait_for_capture(c));
   const auto all = c.messages();
-  // The bus message came after the script wrote the candle: Redis has it.
-  EXPECT_TRUE(rest_matches_channel(get_json(edge.port, "/v1/candles/BTC-USDT?venue=binance"),
-                                   sent_candles(all, venue_candles)));
-  EXPECT_TRUE(rest_matches_channel(get_json(edge.port, "/v1/candles/BTC-USDT"),
-                                   sent_candles(all, tape_candles)));
+  // The bus message came after the script wrote the candle: Redis has it. The forming candle
+  // is the latest update the answering shard holds, which may trail the client's shard by a
+  // moment: wait (with a deadline) until it has caught up.
+  const auto edge_matches = [&](const std::string& target, const char* channel) {
+    testing::AssertionResult r = testing::AssertionFailure();
+    const auto deadline = steady_clock::now() + 10s;
+    do {
+      r = rest_matches_channel(get_json(edge.port, target), sent_candles(all, channel));
+      if (r) break;
+      std::this_thread::sleep_for(20ms);
+    } while (steady_clock::now() < deadline);
+    return r;
+  };
+  EXPECT_TRUE(edge_matches("/v1/candles/BTC-USDT?venue=binance", venue_candles));
+  EXPECT_TRUE(edge_matches("/v1/candles/BTC-USDT", tape_candles));
   // The ingest node answers from its builders: the same closed candles.
   EXPECT_TRUE(rest_matches_channel(get_json(ingest.port, "/v1/candles/BTC-USDT?venue=binance"),
                                    sent_candles(all, venue_candles)));
