@@ -548,7 +548,10 @@ http_response shard::recent_trades(const http_request& req) const {
         error_body("unknown_channel", "this node publishes no trades." + q.symbol + where));
   }
   std::string body;
-  encode_trades_page(body, q.symbol, q.venue, collect_trades(history_[*id], q.limit));
+  // A channel's history is made at its first update: none yet is an empty page.
+  static const std::deque<update_ptr> no_history;
+  const auto* history = history_[*id] ? history_[*id].get() : &no_history;
+  encode_trades_page(body, q.symbol, q.venue, collect_trades(*history, q.limit));
   return json_reply(req, http::status::ok, std::move(body));
 }
 
