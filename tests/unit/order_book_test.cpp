@@ -130,7 +130,9 @@ TEST(OrderBook, RoundTripMatchesAStdMapReferenceExactly) {
       ASSERT_TRUE(now[i].price.identical(before[i].price) && now[i].size.identical(before[i].size))
           << "level " << i << " changed above the mark " << b.first_changed(side);
     }
-    if (b.first_changed(side) == order_book::no_change) ASSERT_EQ(now.size(), before.size());
+    if (b.first_changed(side) == order_book::no_change) {
+      ASSERT_EQ(now.size(), before.size());
+    }
   };
   for (int step = 0; step < 20000; ++step) {
     const bool bid = (rng() & 1) != 0;
