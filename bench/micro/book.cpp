@@ -1,8 +1,8 @@
 // Order books (issue 18): level changes applied per second on one core, the issue's goal being
 // at least 1M/s, for a 50-level book with a realistic change pattern: most changes at the top
 // of the book (depth drawn from a geometric law, mean ~6 levels deep), 70 % size updates,
-// 30 % deletes, new levels inserted in the gaps (the book stays near 50 levels and evicts its
-// worst level when full), prices on a tick with 8-decimal sizes as Binance writes them.
+// 30 % deletes, new levels inserted in the gaps (the book holds 40-50 levels a side and evicts
+// its worst level when full), prices on a tick with 8-decimal sizes as Binance writes them.
 //
 //   book/apply_levels          order_book::apply alone: one level change per item.
 //   book/sync_binance_frames   book_sync::on_message with Binance diff-depth messages of 10
