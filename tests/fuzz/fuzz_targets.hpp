@@ -32,6 +32,8 @@
 #include "tickerd/core/market_events.hpp"
 #include "tickerd/core/url.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
+#include "tickerd/market/book/book_parsers.hpp"
+#include "tickerd/market/book/book_sync.hpp"
 
 namespace tickerd::fuzz {
 
@@ -2051,6 +2053,114 @@ inline const char* token_target(const std::uint8_t* data, std::size_t size) {
   return nullptr;
 }
 
+// Order books (issue 18): the first byte picks the reader (the five venues' depth parsers,
+// Binance's REST snapshot, Kraken's instrument channel), the rest is the frame. Whatever it
+// parses is fed to that venue's book_sync, kept across inputs as in production. Invariants: a
+// known error; messages only from a clean parse; each side of every book sorted best first,
+// within its depth, without zero or negative sizes; a ready book never crossed, a book not
+// ready empty; the same frame parsed twice alike.
+inline constexpr std::string_view book_reference_frame =
+    R"({"e":"depthUpdate","E":1672515782136,"s":"BNBBTC","U":157,"u":160,)"
+    R"("b":[["0.0024","10"]],"a":[["0.0026","100"]]})";
+
+inline const char* check_book_sides(const book::order_book& b) {
+  for (const book::book_side side : {book::book_side::bid, book::book_side::ask}) {
+    const auto levels = b.levels(side);
+    if (levels.size() > b.capacity()) return "book deeper than its capacity";
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      if (levels[i].size.is_zero() || levels[i].size.is_negative()) return "book holds a zero size";
+      if (i == 0) continue;
+      const bool ordered = side == book::book_side::bid ? levels[i].price < levels[i - 1].price
+                                                        : levels[i - 1].price < levels[i].price;
+      if (!ordered) return "book side not strictly sorted best first";
+    }
+  }
+  return nullptr;
+}
+
+inline const char* book_target(const std::uint8_t* data, std::size_t size) {
+  static constexpr venue_id venues[] = {venue_id::binance, venue_id::okx, venue_id::bybit,
+                                        venue_id::kraken, venue_id::coinbase};
+  static std::unique_ptr<book::book_parser> parsers[std::size(venues)];
+  static std::unique_ptr<book::book_sync> syncs[std::size(venues)];
+  if (!parsers[0]) {
+    for (std::size_t i = 0; i < std::size(venues); ++i) {
+      parsers[i] = std::make_unique<book::book_parser>(venues[i], 4096);
+      book::sync_options o;
+      o.depth = 10;
+      o.max_buffered = 8;
+      syncs[i] = std::make_unique<book::book_sync>(venues[i], o);
+    }
+  }
+  if (size == 0) return nullptr;
+  const std::size_t pick = data[0] % 7;
+  const std::string_view frame(reinterpret_cast<const char*>(data + 1), size - 1);
+  static book::book_frame out;
+  static book::book_frame again;
+  if (pick == 5) {  // Binance REST snapshot
+    book::book_message snapshot;
+    const feed_errc e = parsers[0]->parse_binance_snapshot(frame, snapshot);
+    if (to_string(e) == "unknown") return "bad error code";
+    if (e == feed_errc::ok) {
+      if (snapshot.kind != book::book_msg_kind::snapshot) return "REST snapshot not a snapshot";
+      syncs[0]->on_rest_snapshot(snapshot);
+    }
+  } else if (pick == 6) {  // Kraken instruments
+    std::vector<book::kraken_precision> precisions;
+    const feed_errc e = parsers[3]->parse_kraken_instruments(frame, precisions);
+    if (to_string(e) == "unknown") return "bad error code";
+    for (const auto& p : precisions) {
+      if (p.price_precision < 0 || p.price_precision > decimal::max_scale || p.qty_precision < 0 ||
+          p.qty_precision > decimal::max_scale) {
+        return "precision out of range";
+      }
+    }
+    if (e == feed_errc::ok && !precisions.empty()) {
+      syncs[3]->set_precision(precisions[0].price_precision, precisions[0].qty_precision);
+    }
+  } else {
+    const feed_errc e = parsers[pick]->parse(frame, out);
+    if (to_string(e) == "unknown") return "bad error code";
+    if (e == feed_errc::ok) {
+      if (out.control && out.count != 0) return "control frame carried messages";
+      const feed_errc e2 = parsers[pick]->parse(frame, again);
+      if (e2 != e || again.count != out.count || again.control != out.control) {
+        return "parse is not deterministic";
+      }
+      for (std::size_t i = 0; i < out.count; ++i) {
+        const book::book_message& m = out[i];
+        if (m.kind != again[i].kind || m.last_id != again[i].last_id ||
+            m.bids.size() != again[i].bids.size() || m.asks.size() != again[i].asks.size()) {
+          return "parse is not deterministic";
+        }
+        for (const auto* side : {&m.bids, &m.asks}) {
+          for (const book::book_level& l : *side) {
+            if (l.price.is_zero() || l.price.is_negative() || l.size.is_negative()) {
+              return "a level no venue sends was accepted";
+            }
+          }
+        }
+        const book::sync_result r = syncs[pick]->on_message(m);
+        if (r.outcome == book::sync_outcome::resync && syncs[pick]->ready()) {
+          return "resync left the book ready";
+        }
+      }
+    }
+  }
+  for (const auto& s : syncs) {
+    if (const char* e = check_book_sides(s->book())) return e;
+    if (s->ready() && s->book().crossed()) return "a ready book is crossed";
+    if (!s->ready() && !s->book().empty()) return "a book not ready still holds levels";
+  }
+  // Whatever came before, the Binance parser still reads a good frame correctly.
+  if (parsers[0]->parse(book_reference_frame, out) != feed_errc::ok || out.count != 1 ||
+      out[0].first_id != 157 || out[0].last_id != 160 || out[0].bids.size() != 1 ||
+      out[0].bids[0].price.to_string() != "0.0024") {
+    return "reference depth frame misread after previous input";
+  }
+  return nullptr;
+}
+
 struct named_target {
   std::string_view name;  // as in tests/fuzz/targets.txt and corpus/<name>/
   target_body body;
@@ -2073,6 +2183,7 @@ inline constexpr named_target all_targets[] = {
     {"config", config_target},
     {"token", token_target},
     {"sse_query", sse_query_target},
+    {"book", book_target},
 };
 
 }  // namespace tickerd::fuzz

@@ -483,6 +483,86 @@ TEST(FuzzRegression, Bybit) {
   run_corpus(fuzz::bybit_target, seeds, tokens, 20000, 0xb7b17);
 }
 
+// Order books: the first byte picks the reader (0 Binance, 1 OKX, 2 Bybit, 3 Kraken, 4 Coinbase,
+// 5 Binance REST snapshot, 6 Kraken instruments); sequences that sync, gap and cross.
+TEST(FuzzRegression, Book) {
+  const auto with = [](char pick, std::string_view frame) {
+    return std::string(1, pick) + std::string(frame);
+  };
+  const std::vector<std::string> seeds = {
+      with('\0', fuzz::book_reference_frame),
+      with('\5', R"({"lastUpdateId":158,"bids":[["0.0023","5"]],"asks":[["0.0027","1"]]})"),
+      with('\0', R"({"stream":"bnbbtc@depth@100ms","data":{"e":"depthUpdate","E":1,)"
+                 R"("s":"BNBBTC","U":161,"u":162,"b":[["0.0025","1"]],"a":[]}})"),
+      with('\0', R"({"e":"depthUpdate","E":1,"s":"BNBBTC","U":170,"u":171,"b":[],)"
+                 R"("a":[["0.0022","1"]]})"),
+      with('\1', R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot",)"
+                 R"("data":[{"asks":[["8476.98","415","0","13"]],"bids":[["8476.97","256","0",)"
+                 R"("12"]],"ts":"1597026383085","checksum":0,"prevSeqId":-1,"seqId":123456}]})"),
+      with('\1', R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update",)"
+                 R"("data":[{"asks":[],"bids":[["8476.97","0","0","0"]],"ts":"1","checksum":0,)"
+                 R"("prevSeqId":123456,"seqId":123460}]})"),
+      with('\2', R"({"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1672304484978,)"
+                 R"("data":{"s":"BTCUSDT","b":[["16493.50","0.006"]],"a":[["16611.00","0.029"]],)"
+                 R"("u":18521288,"seq":7961638724},"cts":1672304484976})"),
+      with('\2', R"({"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1,"data":{"s":"BTCUSDT",)"
+                 R"("b":[["16493.50","0"]],"a":[],"u":18521289,"seq":7961638725}})"),
+      with('\6', R"({"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[)"
+                 R"({"symbol":"BTC/USD","price_precision":1,"qty_precision":8}]}})"),
+      with('\3', R"({"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[)"
+                 R"({"price":45283.5,"qty":0.10000000}],"asks":[{"price":45285.2,)"
+                 R"("qty":0.00100000}],"checksum":3039719286}]})"),
+      with('\3', R"({"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[],)"
+                 R"("asks":[{"price":45285.2,"qty":0}],"checksum":1,)"
+                 R"("timestamp":"2023-10-06T17:35:55.440295Z"}]})"),
+      with('\3', R"({"channel":"heartbeat"})"),
+      with('\4', R"({"type":"snapshot","product_id":"BTC-USD","bids":[["10101.10","0.45054140"]],)"
+                 R"("asks":[["10102.55","0.57753524"]]})"),
+      with('\4', R"({"type":"l2update","product_id":"BTC-USD","changes":[["buy","10101.80",)"
+                 R"("0.162567"],["sell","10101.00","1"]],"time":"2019-08-14T20:42:27.265Z"})"),
+      with('\1', "pong"),
+      "",
+  };
+  const std::vector<std::string> tokens = {
+      "{",
+      "}",
+      "[",
+      "]",
+      "\"",
+      ",",
+      ":",
+      "null",
+      "-1",
+      "0",
+      "\"0\"",
+      "1e400",
+      "\xff",
+      "\\",
+      "\"U\":",
+      "\"u\":",
+      "\"pu\":",
+      "\"b\":",
+      "\"a\":",
+      "\"seqId\":",
+      "\"prevSeqId\":",
+      "\"bids\":",
+      "\"asks\":",
+      "\"price\":",
+      "\"qty\":",
+      "\"checksum\":",
+      "\"type\":",
+      "\"action\":",
+      "\"changes\":",
+      "[\"1\",\"1\"]",
+      "[\"buy\",\"1\",\"0\"]",
+      "99999999999999999999",
+      "\"snapshot\"",
+      "\"update\"",
+      "\"delta\"",
+  };
+  run_corpus(fuzz::book_target, seeds, tokens, 20000, 0xb00c);
+}
+
 TEST(FuzzRegression, ClientRequest) {
   const std::vector<std::string> seeds = {
       std::string(fuzz::client_reference_request),
