@@ -41,8 +41,10 @@ namespace tickerd {
 namespace {
 
 constexpr auto upstream_close_grace = std::chrono::seconds(1);
-// The shortest time between two batches to the shards (schedule_turn_end).
-constexpr std::chrono::nanoseconds batch_interval = std::chrono::milliseconds(1);
+// The shortest time between two batches to the shards (schedule_turn_end). 1 ms (the floor
+// peer's tick) gave the latency scenario tails of ~110 ms (p99.9, 4 runs of 6) that 250 us
+// and one batch per frame did not (bench/RESULTS.md, "Candles cost per trade frame").
+constexpr std::chrono::nanoseconds batch_interval = std::chrono::microseconds(250);
 // After drain_ms the last clients' closing handshakes get this long before the shutdown.
 constexpr auto drain_close_grace = std::chrono::seconds(2);
 
@@ -267,9 +269,9 @@ struct server::impl {
   // then every update published since, as one batch to the shards. A turn ends at once (a
   // posted handler, after the frames already read) when the last one ended batch_interval
   // ago or more, else at that mark: a burst of upstream frames becomes one batch, one shard
-  // wake-up, one write per client and one forming candle per stream each millisecond (as the
-  // floor peer writes), not one of each per frame; an update after a quiet millisecond waits
-  // for nothing (bench/RESULTS.md, "Candles cost per trade frame").
+  // wake-up and one forming candle per stream each interval, not one of each per frame; an
+  // update after a quiet interval waits for nothing (bench/RESULTS.md, "Candles cost per trade
+  // frame").
   void schedule_turn_end() {
     if (turn_end_scheduled) return;
     turn_end_scheduled = true;

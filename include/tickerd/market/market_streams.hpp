@@ -7,7 +7,7 @@
 // (market/trade_json); the same trades feed that stream's candles (market/candle_builder). A
 // closed candle is published at once (and never conflated away: published_update::
 // conflatable); the forming candle once per ingest turn, by flush(), whatever the number of
-// frames in the turn (server.cpp ends a turn at most once a millisecond): twelve candle series
+// frames in the turn (server.cpp ends a turn at most every 250 µs): twelve candle series
 // follow each instrument's trades, and a burst of trade frames must not become twelve updates
 // per frame. on_timer() closes intervals that had
 // no trade and drops venues whose bbo stream went silent while their feed stayed up.
