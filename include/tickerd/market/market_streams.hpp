@@ -9,8 +9,8 @@
 // conflatable); the forming candle once per ingest turn, by flush(), whatever the number of
 // frames in the turn (server.cpp ends a turn at most every 250 µs): twelve candle series
 // follow each instrument's trades, and a burst of trade frames must not become twelve updates
-// per frame. on_timer() closes intervals that had
-// no trade and drops venues whose bbo stream went silent while their feed stayed up.
+// per frame. on_timer() closes intervals that had no trade and drops venues whose bbo stream
+// went silent while their feed stayed up.
 #pragma once
 
 #include <array>
