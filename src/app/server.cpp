@@ -41,6 +41,10 @@ namespace tickerd {
 namespace {
 
 constexpr auto upstream_close_grace = std::chrono::seconds(1);
+// The shortest time between two batches to the shards (schedule_turn_end). 1 ms (the floor
+// peer's tick) gave the latency scenario tails of ~110 ms (p99.9, 4 runs of 6) that 250 us
+// and one batch per frame did not (bench/RESULTS.md, "Candles cost per trade frame").
+constexpr std::chrono::nanoseconds batch_interval = std::chrono::microseconds(250);
 // After drain_ms the last clients' closing handshakes get this long before the shutdown.
 constexpr auto drain_close_grace = std::chrono::seconds(2);
 
@@ -254,21 +258,42 @@ struct server::impl {
     if (cfg.node.role != node_role::ingest) enqueue(std::move(u));
   }
 
-  // Updates published during one ingest loop turn cross to the shards as one batch. Before
-  // the gateway starts (a warm start's restored state) they wait here.
+  // Updates published during one ingest turn cross to the shards as one batch. Before the
+  // gateway starts (a warm start's restored state) they wait here.
   void enqueue(update_ptr u) {
     pending.push_back(std::move(u));
-    if (!flush_posted && gate_started) post_flush();
+    if (gate_started) schedule_turn_end();
   }
 
-  void post_flush() {
-    flush_posted = true;
-    net::post(ioc, [this] {
-      flush_posted = false;
-      auto batch = std::make_shared<const std::vector<update_ptr>>(std::move(pending));
-      pending.clear();
-      gate->deliver(std::move(batch));
+  // The end of an ingest turn: the forming candles of the frames read since the last one,
+  // then every update published since, as one batch to the shards. A turn ends at once (a
+  // posted handler, after the frames already read) when the last one ended batch_interval
+  // ago or more, else at that mark: a burst of upstream frames becomes one batch, one shard
+  // wake-up and one forming candle per stream each interval, not one of each per frame; an
+  // update after a quiet interval waits for nothing (bench/RESULTS.md, "Candles cost per trade
+  // frame").
+  void schedule_turn_end() {
+    if (turn_end_scheduled) return;
+    turn_end_scheduled = true;
+    const std::int64_t wait = last_turn_end_ns + batch_interval.count() - mono_ns();
+    if (wait <= 0) {
+      net::post(ioc, [this] { end_turn(); });
+      return;
+    }
+    turn_timer.expires_after(std::chrono::nanoseconds(wait));
+    turn_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) end_turn();
     });
+  }
+
+  void end_turn() {
+    streams.flush();  // its updates join this batch: the turn is still scheduled
+    turn_end_scheduled = false;
+    last_turn_end_ns = mono_ns();
+    if (!gate_started || stopped || pending.empty()) return;
+    auto batch = std::make_shared<const std::vector<update_ptr>>(std::move(pending));
+    pending.clear();
+    gate->deliver(std::move(batch));
   }
 
   void start_gateway() {
@@ -289,16 +314,7 @@ struct server::impl {
     if (cfg.admin.enabled) start_admin();
     gate_started = true;
     gate->set_health(health);
-    if (!pending.empty()) post_flush();
-  }
-
-  // The forming candles once per loop turn: after every frame read in this turn.
-  void post_streams_flush() {
-    streams_flush_posted = true;
-    net::post(ioc, [this] {
-      streams_flush_posted = false;
-      streams.flush();
-    });
+    if (!pending.empty()) schedule_turn_end();
   }
 
   // Candle boundaries are closed on time even without trades; silent bbo streams expire.
@@ -329,7 +345,7 @@ struct server::impl {
           [this](const market_events& events) {
             if (!events.ticks.empty()) market.on_ticks(events.ticks);
             streams.on_events(events);
-            if (streams.has_pending() && !streams_flush_posted) post_streams_flush();
+            if (streams.has_pending()) schedule_turn_end();
           },
           [this, venue](feed_state state) {
             log->info("feed {} is {}", to_string(venue), to_string(state));
@@ -532,8 +548,9 @@ struct server::impl {
   std::unique_ptr<fng_source> fng;
   std::vector<std::unique_ptr<feed_session>> feeds;
   std::vector<update_ptr> pending;
-  bool flush_posted = false;
-  bool streams_flush_posted = false;
+  net::steady_timer turn_timer{ioc};
+  bool turn_end_scheduled = false;
+  std::int64_t last_turn_end_ns = 0;  // mono_ns()
   bool gate_started = false;
   bool stopped = false;
   std::string status_buffer;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 
 namespace tickerd {
@@ -88,11 +89,27 @@ constexpr bool is_digit(char c) noexcept {
 }
 
 // Writes exactly `count` digits of v, least significant first.
-char* put_digits(char* p, std::uint64_t v, int count) noexcept {
-  for (int i = 0; i < count; ++i) {
-    *p++ = static_cast<char>('0' + v % 10);
-    v /= 10;
+// Writes v's decimal digits ending just before `end`, at least `min_count` of them (zeros in
+// front), two at a time; returns where they start. v = 0 with min_count 0 writes "0".
+char* put_digits_back(char* end, std::uint64_t v, int min_count) noexcept {
+  static constexpr char pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char* p = end;
+  while (v >= 100) {
+    const auto r = static_cast<std::size_t>(v % 100);
+    v /= 100;
+    p -= 2;
+    std::memcpy(p, pairs + 2 * r, 2);
   }
+  if (v >= 10) {
+    p -= 2;
+    std::memcpy(p, pairs + 2 * v, 2);
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+  while (end - p < min_count) *--p = '0';
   return p;
 }
 
@@ -214,37 +231,34 @@ char* decimal::to_chars(char* first) const noexcept {
     mag = drop < static_cast<int>(pow10.size()) ? div_round(mag, pow10[drop]) : 0;
     scale = max_scale;
   }
-  // Digits are produced least significant first into a scratch buffer, with at least
-  // scale + 1 of them so that values below one get their leading "0.". Above 64 bits the
-  // low 19 digits come off in one 128-bit division; the rest (< 2^128 / 10^19) fits 64 bits.
+  // The digits go right-aligned into a scratch buffer, two at a time (every encoded update
+  // prints several decimals: a candle six), with at least scale + 1 of them so that values
+  // below one get their leading "0.". Above 64 bits the low 19 digits come off in one 128-bit
+  // division; the rest (< 2^128 / 10^19) fits 64 bits.
   constexpr std::size_t scratch_size = 48;
   char scratch[scratch_size];
-  char* s = scratch;
+  char* const end = scratch + scratch_size;
+  char* s = end;
   const bool negative = is_negative() && mag != 0;  // never print "-0"
-  std::uint64_t high = 0;
   if (mag > std::numeric_limits<std::uint64_t>::max()) {
-    s = put_digits(s, static_cast<std::uint64_t>(mag % pow10[u64_digits]), u64_digits);
-    high = static_cast<std::uint64_t>(mag / pow10[u64_digits]);
+    s = put_digits_back(s, static_cast<std::uint64_t>(mag % pow10[u64_digits]), u64_digits);
+    s = put_digits_back(s, static_cast<std::uint64_t>(mag / pow10[u64_digits]), 0);
   } else {
-    high = static_cast<std::uint64_t>(mag);
-  }
-  while (high != 0) {
-    *s++ = static_cast<char>('0' + high % 10);
-    high /= 10;
+    s = put_digits_back(s, static_cast<std::uint64_t>(mag), 0);
   }
   const auto frac = static_cast<std::size_t>(scale);
-  while (static_cast<std::size_t>(s - scratch) < frac + 1) *s++ = '0';
-  const auto n = static_cast<std::size_t>(s - scratch);
+  while (static_cast<std::size_t>(end - s) < frac + 1) *--s = '0';
+  const auto n = static_cast<std::size_t>(end - s);
 
   char* p = first;
   if (negative) *p++ = '-';
   const std::size_t int_digits = n - frac;
-  // The loops above wrote scratch[0, n) with n >= frac + 1; the analyzer loses track of that.
-  // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
-  for (std::size_t i = 0; i < int_digits; ++i) *p++ = scratch[n - 1 - i];
+  std::memcpy(p, s, int_digits);
+  p += int_digits;
   if (frac != 0) {
     *p++ = '.';
-    for (std::size_t i = frac; i > 0; --i) *p++ = scratch[i - 1];
+    std::memcpy(p, s + int_digits, frac);
+    p += frac;
   }
   return p;
 }

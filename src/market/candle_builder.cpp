@@ -10,6 +10,12 @@ std::int64_t trade_time(const trade& t) noexcept {
   return t.exchange_ts_us != 0 ? t.exchange_ts_us : t.recv_ts_us;
 }
 
+// price x size, once per trade: the quote volume of every interval's candle.
+std::optional<decimal> trade_cost(const trade& t) noexcept {
+  decimal cost;
+  return decimal::mul(t.price, t.size, cost) ? std::optional<decimal>(cost) : std::nullopt;
+}
+
 template <std::size_t... I>
 std::array<candle_builder, candle_interval_count> make_builders(
     const std::array<std::size_t, candle_interval_count>& capacity, std::index_sequence<I...>) {
@@ -60,6 +66,11 @@ void candle_builder::close_until(std::int64_t t_us, candle_change& change) {
 }
 
 void candle_builder::add(const trade& t, candle_change& change) {
+  add(t, trade_cost(t), change);
+}
+
+void candle_builder::add(const trade& t, const std::optional<decimal>& cost,
+                         candle_change& change) {
   const std::int64_t time = trade_time(t);
   if (t.recv_ts_us != 0 && time - t.recv_ts_us > max_clock_ahead_us) {
     ++rejected_;
@@ -72,7 +83,7 @@ void candle_builder::add(const trade& t, candle_change& change) {
     change.forming = true;
     return;
   }
-  if (!forming_.add(t.price, t.size)) {
+  if (!cost || !forming_.add(t.price, t.size, *cost)) {
     ++rejected_;
     return;
   }
@@ -95,8 +106,11 @@ candle_set::candle_set(const std::array<std::size_t, candle_interval_count>& his
           make_builders(history_capacity, std::make_index_sequence<candle_interval_count>{})) {}
 
 void candle_set::add(std::span<const trade> trades, changes& change) {
-  for (std::size_t i = 0; i < candle_interval_count; ++i) {
-    for (const auto& t : trades) builders_[i].add(t, change[i]);
+  // Trade by trade (each builder still sees the trades in order), so that price x size is
+  // computed once for the six intervals.
+  for (const auto& t : trades) {
+    const auto cost = trade_cost(t);
+    for (std::size_t i = 0; i < candle_interval_count; ++i) builders_[i].add(t, cost, change[i]);
   }
 }
 

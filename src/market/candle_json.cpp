@@ -8,42 +8,41 @@ namespace tickerd {
 
 void encode_candle(std::string& out, const std::string& symbol, std::optional<venue_id> venue,
                    candle_interval interval, const candle& c) {
-  out.push_back('{');
-  json::append_key(out, "symbol");
+  // Keys as literals and one reservation: twelve of these follow every trade frame of an
+  // instrument (market_streams), so per-key appends showed in the ingest thread's profile.
+  out.reserve(out.size() + 320 + symbol.size());
+  out.append(R"({"symbol":)");
   json::append_string(out, symbol);
   if (venue) {
-    json::append_key(out, "venue");
+    out.append(R"(,"venue":)");
     json::append_string(out, to_string(*venue));
   }
-  json::append_key(out, "interval");
-  json::append_string(out, to_string(interval));
-  json::append_key(out, "open_time");
+  out.append(R"(,"interval":")").append(to_string(interval));
+  out.append(R"(","open_time":)");
   json::append_int(out, c.open_time_us());
-  json::append_key(out, "close_time");
+  out.append(R"(,"close_time":)");
   json::append_int(out, c.open_time_us() + duration_us(interval));
   const auto price = [&](std::string_view key, decimal d) {
-    json::append_key(out, key);
+    out.append(key);
     if (c.has_prices()) {
       json::append_decimal(out, d);
     } else {
       out.append("null");
     }
   };
-  price("open", c.open());
-  price("high", c.high());
-  price("low", c.low());
-  price("close", c.close());
-  json::append_key(out, "volume_base");
+  price(R"(,"open":)", c.open());
+  price(R"(,"high":)", c.high());
+  price(R"(,"low":)", c.low());
+  price(R"(,"close":)", c.close());
+  out.append(R"(,"volume_base":)");
   json::append_decimal(out, c.volume_base());
-  json::append_key(out, "volume_quote");
+  out.append(R"(,"volume_quote":)");
   json::append_decimal(out, c.volume_quote());
-  json::append_key(out, "trades");
+  out.append(R"(,"trades":)");
   json::append_int(out, c.trades());
-  json::append_key(out, "late");
+  out.append(R"(,"late":)");
   json::append_int(out, c.late());
-  json::append_key(out, "closed");
-  out.append(c.closed() ? "true" : "false");
-  out.push_back('}');
+  out.append(c.closed() ? R"(,"closed":true})" : R"(,"closed":false})");
 }
 
 namespace {

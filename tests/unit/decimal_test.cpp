@@ -531,5 +531,45 @@ TEST(DecimalArith, Midpoint) {
   EXPECT_TRUE(out.is_zero());
 }
 
+// to_chars writes digits two at a time with a 128-bit split at 19 digits: it must print what
+// the plain digit-by-digit rule prints, for mantissas on both sides of 2^64 and every scale.
+TEST(DecimalFormat, AgreesWithDigitByDigitPrinting) {
+  __extension__ using u128 = unsigned __int128;
+  const auto reference = [](u128 mag, bool negative, int scale) {
+    std::string digits;
+    do {
+      digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(mag % 10)));
+      mag /= 10;
+    } while (mag != 0);
+    if (digits.size() < static_cast<std::size_t>(scale) + 1) {
+      digits.insert(0, static_cast<std::size_t>(scale) + 1 - digits.size(), '0');
+    }
+    if (scale != 0) digits.insert(digits.size() - static_cast<std::size_t>(scale), ".");
+    return (negative && digits.find_first_not_of("0.") != std::string::npos ? "-" : "") + digits;
+  };
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;  // a fixed xorshift sequence: reproducible
+  const auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  u128 bound = 1;
+  for (int i = 0; i < decimal::max_digits; ++i) bound *= 10;
+  for (int i = 0; i < 20'000; ++i) {
+    const int digits = static_cast<int>(next() % 39);  // 0 .. 38 digits of magnitude
+    u128 cap = 1;
+    for (int k = 0; k < digits; ++k) cap *= 10;
+    const u128 mag = ((static_cast<u128>(next()) << 64) | next()) % cap;
+    const bool negative = next() % 2 == 0;
+    const int scale = static_cast<int>(next() % (decimal::max_scale + 1));
+    ASSERT_LT(mag, bound);
+    const auto m = static_cast<decimal::mantissa_type>(mag);
+    const decimal d(negative ? -m : m, scale);
+    ASSERT_EQ(d.to_string(), reference(mag, negative, scale))
+        << digits << " digits, scale " << scale;
+  }
+}
+
 }  // namespace
 }  // namespace tickerd

@@ -71,6 +71,9 @@ class candle {
   // Adds one trade: false (and the candle unchanged) when a value leaves the compact range
   // (a price beyond 18 digits) or a volume the decimal range.
   bool add(decimal price, decimal size) noexcept;
+  // The same with the trade's price x size already computed (decimal::mul): a candle_set
+  // adds each trade to six candles and multiplies once.
+  bool add(decimal price, decimal size, decimal cost) noexcept;
   void count_late() noexcept { ++late_; }
   void mark_closed() noexcept { closed_ = true; }
 

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "tickerd/core/trade.hpp"
@@ -50,6 +51,9 @@ class candle_builder {
   candle_builder(candle_interval interval, std::size_t history_capacity);
 
   void add(const trade& t, candle_change& change);
+  // The same with t.price x t.size already computed (nullopt: the product overflowed, and
+  // the trade is refused as add() would refuse it).
+  void add(const trade& t, const std::optional<decimal>& cost, candle_change& change);
   // Closes every candle whose end is at or before now_us; the first call also starts the
   // stream (an empty forming candle) when no trade has.
   void advance(std::int64_t now_us, candle_change& change);

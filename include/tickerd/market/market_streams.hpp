@@ -6,10 +6,11 @@
 // Each upstream frame's trades of one instrument become one update per channel, encoded once
 // (market/trade_json); the same trades feed that stream's candles (market/candle_builder). A
 // closed candle is published at once (and never conflated away: published_update::
-// conflatable); the forming candle once per ingest loop turn, by flush(), whatever the number
-// of frames in the turn: twelve candle series follow each instrument's trades, and a burst of
-// trade frames must not become twelve updates per frame. on_timer() closes intervals that had
-// no trade and drops venues whose bbo stream went silent while their feed stayed up.
+// conflatable); the forming candle once per ingest turn, by flush(), whatever the number of
+// frames in the turn (server.cpp ends a turn at most every 250 µs): twelve candle series
+// follow each instrument's trades, and a burst of trade frames must not become twelve updates
+// per frame. on_timer() closes intervals that had no trade and drops venues whose bbo stream
+// went silent while their feed stayed up.
 #pragma once
 
 #include <array>
@@ -43,8 +44,8 @@ class market_streams {
 
   // One upstream frame's trades and quotes (its ticks go to the aggregator).
   void on_events(const market_events& events);
-  // Forming candles changed since the last flush(): the caller runs flush() before the loop
-  // turn ends (a posted handler).
+  // Forming candles changed since the last flush(): the caller runs flush() when the turn
+  // ends, before its updates go to the shards.
   bool has_pending() const noexcept { return !dirty_.empty(); }
   void flush();
 
