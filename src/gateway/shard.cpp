@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
+#include "gateway/error_body.hpp"
 #include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/tls_handshake.hpp"
@@ -37,16 +38,6 @@ std::shared_ptr<spdlog::logger> log() {
 
 http_response json_reply(const http_request& req, http::status status, std::string body) {
   return shard::json_response(req.version(), req.keep_alive(), false, status, std::move(body));
-}
-
-// {"error":<code>,"message":<message>} (the message may quote the client).
-std::string error_body(std::string_view code, std::string_view message) {
-  std::string body = R"({"error":)";
-  json::append_string(body, code);
-  json::append_key(body, "message");
-  json::append_string(body, message);
-  body.push_back('}');
-  return body;
 }
 
 }  // namespace
