@@ -48,8 +48,9 @@ test-deps:
 # sanitizers' options (exit status 66) for every process, and the harness fails a test whose
 # child printed a report or exited 66 (tests/integration/harness.hpp).
 
-# Every unit and integration test under ASan + UBSan (and LSan, at each process's exit). Unit
-# tests run two at a time; the integration tests are RUN_SERIAL (tests/CMakeLists.txt): alone.
+# Every unit and integration test under ASan + UBSan (and LSan, at each process's exit). The
+# unit tests run in one process (unit.all: a sanitized process is slow to start); the
+# integration tests are RUN_SERIAL (tests/CMakeLists.txt): alone.
 ASAN_TESTS := ^(unit|integration)[.]
 asan: test-deps
 	@cmake --preset asan-ubsan >/dev/null

@@ -22,6 +22,7 @@
 #include "app/gas_source.hpp"
 #include "app/service_notify.hpp"
 #include "app/store_link.hpp"
+#include "gateway/error_body.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -182,15 +183,6 @@ struct server::impl {
     if (cfg.redis.enabled) from.redis = &redis_state;
     if (link) from.redis_writer = &link->writer_stats();
     metrics::collect(body, from, wall_ms());
-  }
-
-  static std::string error_body(std::string_view code, std::string_view message) {
-    std::string body = R"({"error":)";
-    json::append_string(body, code);
-    json::append_key(body, "message");
-    json::append_string(body, message);
-    body.push_back('}');
-    return body;
   }
 
   // GET /v1/candles on the ingest thread: from the candle builders, or on an edge from Redis.

@@ -3,21 +3,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "gateway/query_params.hpp"
 #include "tickerd/core/url.hpp"
 
 namespace tickerd {
 namespace {
-
-constexpr std::size_t max_shown_chars = 64;  // of client text quoted back in an error
-
-// Printable ASCII only, cut short: error messages quote what the client sent.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (const char c : s.substr(0, std::min(s.size(), max_shown_chars))) {
-    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  }
-  return out;
-}
 
 bool fail(history_query_error& err, std::string_view code, std::string message) {
   err.code = code;
@@ -31,27 +21,13 @@ bool parse_int(std::string_view s, std::int64_t& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-// Splits the query into decoded key/value pairs for `on_pair`; repeated keys: the last counts.
+// The query's parameters for `on_pair`; a broken %-escape is a bad_request.
 template <typename F>
 bool for_each_param(std::string_view target, history_query_error& err, F&& on_pair) {
-  const auto q = target.find('?');
-  const std::string_view query = q == target.npos ? std::string_view{} : target.substr(q + 1);
-  std::string value;
-  for (std::size_t start = 0; start < query.size();) {
-    auto amp = query.find('&', start);
-    if (amp == query.npos) amp = query.size();
-    const auto pair = query.substr(start, amp - start);
-    start = amp + 1;
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    const auto key = pair.substr(0, eq);
-    const auto raw = eq == pair.npos ? std::string_view{} : pair.substr(eq + 1);
-    if (!percent_decode(raw, value, /*plus_is_space=*/true)) {
-      return fail(err, "bad_request", "parameter '" + shown(key) + "' has a broken %-escape");
-    }
-    if (!on_pair(key, std::string_view(value))) return false;
-  }
-  return true;
+  std::string broken;
+  if (for_each_query_param(target, broken, on_pair)) return true;
+  if (!broken.empty()) fail(err, "bad_request", std::move(broken));
+  return false;
 }
 
 bool parse_symbol(std::string_view target, std::string_view route, history_query& out,

@@ -12,11 +12,11 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "auth/request_token.hpp"
+#include "gateway/error_body.hpp"
 #include "gateway/sse_query.hpp"
 #include "gateway/ws_frame.hpp"
 #include "gateway/ws_session.hpp"
 #include "tickerd/core/clock.hpp"
-#include "tickerd/core/json_writer.hpp"
 
 namespace tickerd {
 namespace {
@@ -30,8 +30,7 @@ http_response plain_reply(const http_request& req, http::status status, std::str
   http_response res{status, req.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::server, "tickerd/" TICKERD_VERSION);
-  res.body() =
-      R"({"error":")" + std::string(code) + R"(","message":")" + std::string(message) + "\"}";
+  res.body() = error_body(code, message);
   res.keep_alive(false);
   res.prepare_payload();
   return res;
@@ -66,20 +65,6 @@ std::optional<http_response> take_connection_slot(shard& owner, const http_reque
       break;
   }
   return std::nullopt;
-}
-
-// The same shape as plain_reply, for messages that quote what the client sent.
-http_response json_refusal(const http_request& req, http::status status, std::string_view code,
-                           std::string_view message) {
-  std::string body = R"({"error":)";
-  json::append_string(body, code);
-  json::append_key(body, "message");
-  json::append_string(body, message);
-  body.push_back('}');
-  auto res = plain_reply(req, status, code, {});
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
 }
 
 std::string_view path_of(std::string_view target) {
@@ -253,7 +238,7 @@ void http_session::serve_sse(const http_request& req) {
   sse_query query;
   sse_query_error err;
   if (!parse_sse_query(req.target(), req["Last-Event-ID"], query, err)) {
-    return send(json_refusal(req, http::status::bad_request, err.code, err.message));
+    return send(plain_reply(req, http::status::bad_request, err.code, err.message));
   }
   const auto& registry = shard_.channels();
   std::vector<channel_id> ids;
@@ -261,18 +246,18 @@ void http_session::serve_sse(const http_request& req) {
   for (const auto& name : query.channels) {
     if (registry.find_wildcard(name)) {
       return send(
-          json_refusal(req, http::status::bad_request, "bad_request",
-                       "'" + name + "' is not available as an event stream: name the channels"));
+          plain_reply(req, http::status::bad_request, "bad_request",
+                      "'" + name + "' is not available as an event stream: name the channels"));
     }
     const auto id = registry.find(name);
     if (!id) {
-      return send(json_refusal(req, http::status::bad_request, "unknown_channel",
-                               "unknown channel '" + name.substr(0, 128) + "'"));
+      return send(plain_reply(req, http::status::bad_request, "unknown_channel",
+                              "unknown channel '" + name.substr(0, 128) + "'"));
     }
     ids.push_back(*id);
   }
   if (ids.size() > shard_.limits().max_subscriptions) {
-    return send(json_refusal(
+    return send(plain_reply(
         req, http::status::bad_request, "too_many_subscriptions",
         "at most " + std::to_string(shard_.limits().max_subscriptions) + " channels per stream"));
   }
@@ -293,13 +278,13 @@ void http_session::serve_sse(const http_request& req) {
       if (allowed.allows(name)) continue;
       if (auth.authenticated) {
         bump(shard_.stats(), auth_failure::forbidden);
-        return send(json_refusal(req, http::status::forbidden, "forbidden",
-                                 "the token does not allow '" + name.substr(0, 128) + "'"));
+        return send(plain_reply(req, http::status::forbidden, "forbidden",
+                                "the token does not allow '" + name.substr(0, 128) + "'"));
       }
       bump(shard_.stats(), refusal::auth);
       bump(shard_.stats(), auth_failure::missing);
-      auto res = json_refusal(req, http::status::unauthorized, "missing",
-                              "a token is needed for '" + name.substr(0, 128) + "'");
+      auto res = plain_reply(req, http::status::unauthorized, "missing",
+                             "a token is needed for '" + name.substr(0, 128) + "'");
       res.set(http::field::www_authenticate, "Bearer");
       return send(std::move(res));
     }

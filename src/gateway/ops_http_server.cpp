@@ -18,7 +18,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "tickerd/core/json_writer.hpp"
+#include "gateway/error_body.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -70,11 +70,7 @@ class ops_session : public std::enable_shared_from_this<ops_session> {
     r.status = status;
     if (state_.opts.json_errors) {
       r.content_type = "application/json";
-      r.body = R"({"error":)";
-      json::append_string(r.body, code);
-      json::append_key(r.body, "message");
-      json::append_string(r.body, message);
-      r.body.push_back('}');
+      r.body = error_body(code, message);
     } else {
       r.content_type = "text/plain";
       r.body.assign(message);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <utility>
 
 #include <malloc.h>
@@ -10,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
+#include "gateway/error_body.hpp"
 #include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/tls_handshake.hpp"
@@ -37,16 +39,6 @@ std::shared_ptr<spdlog::logger> log() {
 
 http_response json_reply(const http_request& req, http::status status, std::string body) {
   return shard::json_response(req.version(), req.keep_alive(), false, status, std::move(body));
-}
-
-// {"error":<code>,"message":<message>} (the message may quote the client).
-std::string error_body(std::string_view code, std::string_view message) {
-  std::string body = R"({"error":)";
-  json::append_string(body, code);
-  json::append_key(body, "message");
-  json::append_string(body, message);
-  body.push_back('}');
-  return body;
 }
 
 }  // namespace
@@ -496,6 +488,25 @@ void append_channel_state(std::string& out, const channel_info& info, const upda
   out.push_back('}');
 }
 
+// 405 for anything but GET and HEAD: the REST routes only read.
+std::optional<http_response> method_refusal(const http_request& req) {
+  if (req.method() == http::verb::get || req.method() == http::verb::head) return std::nullopt;
+  auto res = json_reply(req, http::status::method_not_allowed,
+                        R"({"error":"method_not_allowed","message":"use GET or HEAD"})");
+  res.set(http::field::allow, "GET, HEAD");
+  return res;
+}
+
+// 404 for a trades or candles channel this node does not have ("this node publishes no
+// trades.BTC-USDT@okx"); `suffix` ends the channel's name after the symbol and venue.
+http_response unserved_channel(const http_request& req, std::string_view what,
+                               const history_query& q, std::string_view suffix) {
+  std::string message = "this node " + std::string(what) + "." + q.symbol;
+  if (q.venue) message.append("@").append(to_string(*q.venue));
+  message.append(suffix);
+  return json_reply(req, http::status::not_found, error_body("unknown_channel", message));
+}
+
 }  // namespace
 
 http_response shard::json_response(unsigned version, bool keep_alive, bool head,
@@ -517,36 +528,32 @@ http_response shard::json_response(unsigned version, bool keep_alive, bool head,
   return res;
 }
 
-std::variant<instrument_id, http_response> shard::find_symbol(const http_request& req,
-                                                              const std::string& symbol) const {
-  const auto ticker = channels().find("ticker." + symbol);
+std::variant<instrument_id, http_response> shard::history_instrument(const http_request& req,
+                                                                     std::string_view route,
+                                                                     history_parser parse,
+                                                                     history_query& q) const {
+  history_query_error err;
+  if (!parse(req.target(), route, q, err)) {
+    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
+  }
+  const auto ticker = channels().find("ticker." + q.symbol);
   if (!ticker) {
     return json_reply(
         req, http::status::not_found,
-        error_body("unknown_symbol", "no such instrument '" + symbol.substr(0, 64) + "'"));
+        error_body("unknown_symbol", "no such instrument '" + q.symbol.substr(0, 64) + "'"));
   }
   return channels().info(*ticker).instrument;
 }
 
 // GET /v1/trades/<SYM>: from this shard's history of the channel (no other thread involved).
 http_response shard::recent_trades(const http_request& req) const {
-  constexpr std::string_view route = "/v1/trades/";
   history_query q;
-  history_query_error err;
-  if (!parse_trades_query(req.target(), route, q, err)) {
-    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
-  }
-  auto found = find_symbol(req, q.symbol);
+  auto found = history_instrument(req, "/v1/trades/", parse_trades_query, q);
   if (auto* refusal = std::get_if<http_response>(&found)) return std::move(*refusal);
   const auto instrument = std::get<instrument_id>(found);
   const auto id =
       q.venue ? channels().venue_trades(instrument, *q.venue) : channels().trades(instrument);
-  if (!id) {
-    const std::string where = q.venue ? "@" + std::string(to_string(*q.venue)) : "";
-    return json_reply(
-        req, http::status::not_found,
-        error_body("unknown_channel", "this node publishes no trades." + q.symbol + where));
-  }
+  if (!id) return unserved_channel(req, "publishes no trades", q, "");
   std::string body;
   // A channel's history is made at its first update: none yet is an empty page.
   static const std::deque<update_ptr> no_history;
@@ -556,30 +563,16 @@ http_response shard::recent_trades(const http_request& req) const {
 }
 
 std::variant<candles_query, http_response> shard::candles_request(const http_request& req) const {
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    auto res = json_reply(req, http::status::method_not_allowed,
-                          R"({"error":"method_not_allowed","message":"use GET or HEAD"})");
-    res.set(http::field::allow, "GET, HEAD");
-    return res;
-  }
-  constexpr std::string_view route = "/v1/candles/";
+  if (auto refusal = method_refusal(req)) return std::move(*refusal);
   history_query q;
-  history_query_error err;
-  if (!parse_candles_query(req.target(), route, q, err)) {
-    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
-  }
-  auto found = find_symbol(req, q.symbol);
+  auto found = history_instrument(req, "/v1/candles/", parse_candles_query, q);
   if (auto* refusal = std::get_if<http_response>(&found)) return std::move(*refusal);
   const auto instrument = std::get<instrument_id>(found);
   const auto interval = static_cast<candle_interval_index>(q.interval);
   const auto id = q.venue ? channels().venue_candles(instrument, *q.venue, interval)
                           : channels().candles(instrument, interval);
   if (!id || !shared_.options.candles) {
-    const std::string where = q.venue ? "@" + std::string(to_string(*q.venue)) : "";
-    return json_reply(
-        req, http::status::not_found,
-        error_body("unknown_channel", "this node serves no candles." + q.symbol + where + "." +
-                                          std::string(to_string(q.interval))));
+    return unserved_channel(req, "serves no candles", q, "." + std::string(to_string(q.interval)));
   }
   candles_query out;
   out.instrument = instrument;
@@ -606,12 +599,7 @@ http_response shard::handle_http(const http_request& req) const {
 }
 
 http_response shard::route(const http_request& req) const {
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    auto res = json_reply(req, http::status::method_not_allowed,
-                          R"({"error":"method_not_allowed","message":"use GET or HEAD"})");
-    res.set(http::field::allow, "GET, HEAD");
-    return res;
-  }
+  if (auto refusal = method_refusal(req)) return std::move(*refusal);
   std::string_view path = req.target();
   if (const auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
   const auto& registry = channels();

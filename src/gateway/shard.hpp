@@ -43,6 +43,8 @@ namespace tickerd {
 class ws_session;
 class http_session;
 class tls_handshake;
+struct history_query;
+struct history_query_error;
 
 namespace http = beast::http;
 using http_request = http::request<http::string_body>;
@@ -191,9 +193,14 @@ class shard {
   http_response route(const http_request& req) const;
   http_response readiness(const http_request& req) const;
   http_response recent_trades(const http_request& req) const;
-  // The instrument a REST path names (404 reply when none).
-  std::variant<instrument_id, http_response> find_symbol(const http_request& req,
-                                                         const std::string& symbol) const;
+  // The query of GET /v1/trades or /v1/candles (`parse` reads it into `q`) and the instrument
+  // it names, or the refusal: 400 for a bad query, 404 for an unknown symbol.
+  using history_parser = bool (*)(std::string_view target, std::string_view route, history_query& q,
+                                  history_query_error& err);
+  std::variant<instrument_id, http_response> history_instrument(const http_request& req,
+                                                                std::string_view route,
+                                                                history_parser parse,
+                                                                history_query& q) const;
   bool any_feed_up() const;
   void do_accept();
   void on_deliver(const std::vector<update_ptr>& batch, bool more_queued);

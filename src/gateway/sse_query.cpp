@@ -4,27 +4,17 @@
 #include <charconv>
 #include <optional>
 
-#include "tickerd/core/url.hpp"
+#include "gateway/query_params.hpp"
 
 namespace tickerd {
 namespace {
 
-constexpr std::size_t max_shown_chars = 64;  // of client text quoted back in an error
 constexpr std::int64_t max_throttle_ms = client_request_parser::max_throttle_ms;
 
 bool bad(sse_query_error& err, std::string message) {
   err.code = "bad_request";
   err.message = std::move(message);
   return false;
-}
-
-// Printable ASCII only, cut short: error messages quote what the client sent.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (const char c : s.substr(0, std::min(s.size(), max_shown_chars))) {
-    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  }
-  return out;
 }
 
 bool epoch_char(char c) {
@@ -115,24 +105,10 @@ void append_sse_event_id(std::string& out, std::span<const sse_position> positio
 bool parse_sse_query(std::string_view target, std::string_view last_event_id, sse_query& out,
                      sse_query_error& err) {
   out = {};
-  const auto q = target.find('?');
-  const std::string_view query = q == target.npos ? std::string_view{} : target.substr(q + 1);
   bool has_channels = false;
   std::optional<std::string> since;
-  std::string value;
   // Repeated keys: the last one counts, as for a repeated key in a WebSocket request.
-  for (std::size_t start = 0; start < query.size();) {
-    auto amp = query.find('&', start);
-    if (amp == query.npos) amp = query.size();
-    const auto pair = query.substr(start, amp - start);
-    start = amp + 1;
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    const auto key = pair.substr(0, eq);
-    const auto raw = eq == pair.npos ? std::string_view{} : pair.substr(eq + 1);
-    if (!percent_decode(raw, value, /*plus_is_space=*/true)) {
-      return bad(err, "parameter '" + shown(key) + "' has a broken %-escape");
-    }
+  const auto on_param = [&](std::string_view key, std::string_view value) {
     if (key == "channels") {
       has_channels = true;
       if (!split_channels(value, out.channels, err)) return false;
@@ -150,6 +126,11 @@ bool parse_sse_query(std::string_view target, std::string_view last_event_id, ss
       out.token = value;
     }
     // Other parameters are ignored: cache busters, options newer servers may add.
+    return true;
+  };
+  std::string broken;
+  if (!for_each_query_param(target, broken, on_param)) {
+    return broken.empty() ? false : bad(err, std::move(broken));
   }
   if (!has_channels) return bad(err, "missing 'channels' (e.g. ?channels=ticker.BTC-USDT,fng)");
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "sim/replay_app.hpp"
 #include "sim/replay_file.hpp"
@@ -22,6 +23,22 @@ void raise_fd_limit() {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
   }
+}
+
+// A number (std::stod's syntax) above 0 and at most `max`: the options that scale the market.
+CLI::Validator positive_up_to(double max, const std::string& max_text, std::string shown_as,
+                              std::string name) {
+  return CLI::Validator(
+      [max, max_text](std::string& v) {
+        double r = 0;
+        try {
+          r = std::stod(v);
+        } catch (const std::exception&) {
+          return std::string("not a number");
+        }
+        return r > 0 && r <= max ? std::string() : "must be > 0 and at most " + max_text;
+      },
+      std::move(shown_as), std::move(name));
 }
 
 }  // namespace
@@ -78,36 +95,12 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
           "UINT", "seed"));
   app.add_option("--rate", opts.rate, "ticker events per second per symbol (e.g. 0.5, 1000)")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            double r = 0;
-            try {
-              r = std::stod(v);
-            } catch (const std::exception&) {
-              return std::string("not a number");
-            }
-            return r > 0 && r <= tickerd::sim::max_rate
-                       ? std::string()
-                       : std::string("must be > 0 and at most 10000");
-          },
-          "RATE", "rate"));
+      ->check(positive_up_to(tickerd::sim::max_rate, "10000", "RATE", "rate"));
   app.add_option("--trade-scale", opts.trade_scale,
                  "multiplies each symbol's mean trades per event (BTC: 25): trades per second "
                  "are rate x mean x scale, in bursts of up to twice the mean")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            double r = 0;
-            try {
-              r = std::stod(v);
-            } catch (const std::exception&) {
-              return std::string("not a number");
-            }
-            return r > 0 && r <= tickerd::sim::max_trade_scale
-                       ? std::string()
-                       : std::string("must be > 0 and at most 100");
-          },
-          "SCALE", "trade scale"));
+      ->check(positive_up_to(tickerd::sim::max_trade_scale, "100", "SCALE", "trade scale"));
   app.add_option("--max-conn-age-ms", opts.max_conn_age_ms,
                  "close each connection this old, like Binance at 24 h; 0 = never")
       ->capture_default_str()

@@ -408,16 +408,25 @@ TEST(e2e_auth, sighup_rereads_the_key_and_a_bad_file_keeps_the_old_one) {
 
 // `GET /v1/sse` obeys the same [auth]: the token comes with the request (an event stream cannot
 // send `auth`), and every channel must be allowed before the 200. Read with Debian's curl.
+// A refusal ends by itself; a stream is read until a line has `until`, then curl is stopped
+// (curl's own --max-time is only the backstop: waiting for it cost seconds per stream).
 std::string curl_sse(auth_stack& a, const std::string& target, const std::string& header,
-                     const char* name) {
+                     const char* name, std::string_view until = {}) {
   child_process curl;
-  std::vector<std::string> argv{"/usr/bin/curl",          "-sS", "-N", "--max-time", "8", "-w",
-                                "\nstatus=%{http_code}\n"};
+  std::vector<std::string> argv{"/usr/bin/curl", "-sS", "-N", "-D", "-", "--max-time", "20"};
   if (!header.empty()) argv.insert(argv.end(), {"-H", header});
   argv.push_back("http://127.0.0.1:" + std::to_string(a.port()) + target);
   EXPECT_TRUE(curl.spawn(argv, a.s().dir().path(), name));
-  EXPECT_TRUE(curl.wait_exit(seconds(20))) << "curl did not end: " << curl.logs();
-  return curl.stdout_text();
+  if (until.empty()) {
+    EXPECT_TRUE(curl.wait_exit(seconds(30))) << "curl did not end: " << curl.logs();
+  } else {
+    EXPECT_TRUE(curl.wait_for_stdout_line(until, seconds(20)));
+    curl.stop();
+  }
+  auto out = curl.stdout_text();
+  // The status line (-D -) as `status=<code>`: a stopped curl writes no -w.
+  if (out.starts_with("HTTP/")) out += "\nstatus=" + out.substr(out.find(' ') + 1, 3) + "\n";
+  return out;
 }
 
 TEST(e2e_auth, event_streams_need_a_token_for_what_is_not_anonymous) {
@@ -425,15 +434,16 @@ TEST(e2e_auth, event_streams_need_a_token_for_what_is_not_anonymous) {
   ASSERT_TRUE(a.s().start());
   const auto eth_only = make_jwt(R"(["ticker.ETH-USDT"])", now_s() + 600);
   // Anonymous: fng only.
-  const auto anon = curl_sse(a, "/v1/sse?channels=fng", {}, "curl-anon");
+  const auto anon = curl_sse(a, "/v1/sse?channels=fng", {}, "curl-anon", R"("type":"snapshot")");
   EXPECT_NE(anon.find("status=200"), std::string::npos) << anon;
   EXPECT_NE(anon.find("\"type\":\"snapshot\""), std::string::npos) << anon;
   const auto missing = curl_sse(a, "/v1/sse?channels=fng,ticker.BTC-USDT", {}, "curl-missing");
   EXPECT_NE(missing.find("status=401"), std::string::npos) << missing;
   EXPECT_NE(missing.find("ticker.BTC-USDT"), std::string::npos) << missing;
   // A token for ETH: ETH (and the anonymous fng) stream; BTC is forbidden, whole request refused.
-  const auto allowed = curl_sse(a, "/v1/sse?channels=ticker.ETH-USDT,fng",
-                                "Authorization: Bearer " + eth_only, "curl-allowed");
+  const auto allowed =
+      curl_sse(a, "/v1/sse?channels=ticker.ETH-USDT,fng", "Authorization: Bearer " + eth_only,
+               "curl-allowed", R"("channel":"ticker.ETH-USDT")");
   EXPECT_NE(allowed.find("status=200"), std::string::npos) << allowed;
   EXPECT_NE(allowed.find("\"channel\":\"ticker.ETH-USDT\""), std::string::npos) << allowed;
   const auto forbidden =

@@ -917,28 +917,37 @@ TEST(composite_from_the_sim, equals_what_the_venues_sent) {
 namespace tickerd::e2e {
 namespace {
 
-// POST /market/rate: the offered load changes at run time (tickerd-bench's burst scenario).
-TEST(sim_market, the_rate_changes_at_run_time_and_bad_rates_are_refused) {
-  stack_options o;
-  o.sim_rate = 2;
-  stack s(o);
-  ASSERT_TRUE(s.start_sim());
-  const auto market = [&] {
-    const auto r = http_get(s.sim_port(), "/market");
+// A tickerd-sim alone at 2 ticker events per second, and what its GET /market says.
+class sim_market : public testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(stack_.start_sim()); }
+  json_value market() {
+    const auto r = http_get(stack_.sim_port(), "/market");
     EXPECT_EQ(r.status, 200) << r.body;
     return json_value::parse(r.body).value_or(json_value{});
-  };
+  }
+  static stack_options two_per_second() {
+    stack_options o;
+    o.sim_rate = 2;
+    return o;
+  }
+
+  stack stack_{two_per_second()};
+};
+
+// POST /market/rate: the offered load changes at run time (tickerd-bench's burst scenario).
+TEST_F(sim_market, the_rate_changes_at_run_time_and_bad_rates_are_refused) {
   EXPECT_EQ(market()["rate"].number(), 2.0);
-  const auto ok = http_post(s.sim_port(), "/market/rate", "40\n");
+  const auto ok = http_post(stack_.sim_port(), "/market/rate", "40\n");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(market()["rate"].number(), 40.0);
   const auto before = market()["events"].integer();
   for (const char* bad : {"", "0", "-5", "abc", "10001", "1e9", "nan", "5 6"}) {
-    const auto r = http_post(s.sim_port(), "/market/rate", bad);
+    const auto r = http_post(stack_.sim_port(), "/market/rate", bad);
     EXPECT_EQ(r.status, 400) << "'" << bad << "': " << r.body;
   }
   EXPECT_EQ(market()["rate"].number(), 40.0);  // unchanged by the refused ones
-  EXPECT_EQ(http_get(s.sim_port(), "/market/rate").status, 405);
+  EXPECT_EQ(http_get(stack_.sim_port(), "/market/rate").status, 405);
   // The market keeps running at the new rate.
   const auto deadline = steady_clock::now() + default_timeout;
   while (market()["events"].integer() < before + 100 && steady_clock::now() < deadline) {
@@ -949,27 +958,18 @@ TEST(sim_market, the_rate_changes_at_run_time_and_bad_rates_are_refused) {
 
 // POST /market/trades: the trades in each event (--trade-scale) change at run time; the model's
 // consistency at a high scale is unit-tested (sim_trade_model).
-TEST(sim_market, the_trade_scale_changes_at_run_time_and_bad_scales_are_refused) {
-  stack_options o;
-  o.sim_rate = 2;
-  stack s(o);
-  ASSERT_TRUE(s.start_sim());
-  const auto market = [&] {
-    const auto r = http_get(s.sim_port(), "/market");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json_value::parse(r.body).value_or(json_value{});
-  };
+TEST_F(sim_market, the_trade_scale_changes_at_run_time_and_bad_scales_are_refused) {
   EXPECT_EQ(market()["trade_scale"].number(), 1.0);
-  const auto ok = http_post(s.sim_port(), "/market/trades", "40\n");
+  const auto ok = http_post(stack_.sim_port(), "/market/trades", "40\n");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(json_value::parse(ok.body).value_or(json_value{})["trade_scale"].number(), 40.0);
   for (const char* bad : {"", "0", "-5", "abc", "100.5", "nan", "5 6"}) {
-    const auto r = http_post(s.sim_port(), "/market/trades", bad);
+    const auto r = http_post(stack_.sim_port(), "/market/trades", bad);
     EXPECT_EQ(r.status, 400) << "'" << bad << "': " << r.body;
   }
   EXPECT_EQ(market()["trade_scale"].number(), 40.0);  // unchanged by the refused ones
   EXPECT_EQ(market()["rate"].number(), 2.0);          // the ticker rate stays
-  EXPECT_EQ(http_get(s.sim_port(), "/market/trades").status, 405);
+  EXPECT_EQ(http_get(stack_.sim_port(), "/market/trades").status, 405);
 }
 
 }  // namespace
