@@ -201,7 +201,7 @@ function render(args, report, figures) {
   };
   section('Decimal', 'decimal/', 'Parse and format of the texts venues send (padded 8-digit amounts, prices, volumes, percentages).', 'items/s');
   section('Update encoding (once per update)', 'encode/',
-    'One composite ticker over three venues: `compose`, `encode_ticker` into a reused buffer, `make_update` (update + snapshot texts), and all three together.',
+    'One composite ticker over three venues: `compose`, `encode_ticker` into a reused buffer, `make_update` (the update text; snapshots are made per subscribe), and all three together.',
     'updates/s');
   section('Hub fan-out to 10,000 in-process subscribers', 'fanout/',
     'Items are deliveries (one update queued for one subscriber): publish (encode once), post the batch to a real gateway shard, ' +

@@ -3,7 +3,8 @@
 # feeds' streams turn on) against tickerd-sim, read from /proc after WAIT seconds; MAPS=1 adds
 # the resident KiB per mapping. Issue 13's start-up memory figure (bench/RESULTS.md, "Floor").
 # Usage: bench/start_rss.sh [TICKERD [SIM]]   (defaults: build/bench/tickerd, build/bench/tickerd-sim)
-# Env: WAIT (6), SIM_PORT (19301), PORT (19380).
+# Env: WAIT (6; a list of seconds since start, "2 6 30", reads at each), SIM_PORT (19301),
+# PORT (19380). Pss (smaps_rollup) shares each library page among the processes mapping it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tickerd=${1:-build/bench/tickerd}
@@ -19,9 +20,14 @@ sim_pid=$!
 sleep 1
 "$tickerd" --config "$work/demo.toml" >"$work/tickerd.log" 2>&1 &
 tickerd_pid=$!
-sleep "${WAIT:-6}"
-grep -E "VmRSS|RssAnon|RssFile" "/proc/$tickerd_pid/status" | tr -s ' \t' ' ' | tr '\n' ' '
-echo
+waited=0
+for at in ${WAIT:-6}; do
+  sleep $((at - waited))
+  waited=$at
+  printf '%ss: ' "$at"
+  grep -E "VmRSS|RssAnon|RssFile" "/proc/$tickerd_pid/status" | tr -s ' \t' ' ' | tr '\n' ' '
+  grep -E "^Pss:" "/proc/$tickerd_pid/smaps_rollup" | tr -s ' \t' ' '
+done
 if [ -n "${MAPS:-}" ]; then
   awk '/^[0-9a-f]+-/{name=$6} /^Rss:/{rss[name]+=$2}
        END{for (n in rss) if (rss[n] >= 64) printf "%6d KiB %s\n", rss[n], n}' \

@@ -1,6 +1,6 @@
 // Encoding one composite ticker update, the work tickerd does once per update whatever the
 // number of subscribers: compose() over three venues, encode_ticker() into the aggregator's
-// reused buffer, make_update() (the "update" and "snapshot" texts, one allocation of the shared
+// reused buffer, make_update() (the "update" text, one allocation of the shared
 // update). Measured apart and together.
 #include <benchmark/benchmark.h>
 

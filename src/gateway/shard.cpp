@@ -12,6 +12,7 @@
 #include <boost/asio/socket_base.hpp>
 
 #include "gateway/error_body.hpp"
+#include "gateway/history_depth.hpp"
 #include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/tls_handshake.hpp"
@@ -55,9 +56,10 @@ shard::shard(unsigned index, gateway_shared& shared)
       limits_(std::make_shared<const limits_config>(shared.options.limits)),
       drain_timer_(ioc_),
       subscriptions_(*shared.options.channels),
-      read_buffer_(std::make_unique<char[]>(read_buffer_bytes)) {
+      read_buffer_(std::make_unique_for_overwrite<char[]>(read_buffer_bytes)) {
   const auto n = channels().size();
   latest_.resize(n);
+  snapshots_.resize(n);
   history_.resize(n);
   scratch_.resize(n, false);
 }
@@ -377,8 +379,7 @@ void shard::forget(tls_handshake* handshake) {
 }
 
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
-  const std::size_t keep_all = shared_.options.resume_history;
-  const std::size_t keep_candles = std::min(keep_all, candle_resume_history);
+  const std::size_t resume_history = shared_.options.resume_history;
   // An idle or keeping-up client is written this batch straight from its shared texts, with no
   // queue entry (the queue's growth for one burst was most of what a burst left behind on an
   // idle server: bench/RESULTS.md, "Floor"). Not when batches are waiting (their writes are
@@ -388,10 +389,7 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& u = batch[i];
     latest_[u->channel] = u;
-    const auto kind = channels().info(u->channel).kind;
-    const std::size_t keep = kind == channel_kind::candles || kind == channel_kind::venue_candles
-                                 ? keep_candles
-                                 : keep_all;
+    const std::size_t keep = history_depth(channels().info(u->channel).kind, resume_history);
     if (keep > 0) {
       auto& slot = history_[u->channel];
       if (!slot) slot = std::make_unique<std::deque<update_ptr>>();
@@ -466,8 +464,19 @@ void shard::forget(http_session* session) {
 // Made when asked (a subscribe to a channel with no data yet is rare) rather than kept per
 // channel.
 std::string shard::snapshot_text(channel_id id) const {
-  if (latest_[id]) return latest_[id]->snapshot_text;
+  if (latest_[id]) return snapshot_text_of(*latest_[id]);
   return empty_snapshot_text(channels().info(id).name);
+}
+
+// Updates hold no snapshot text (hub/update.hpp); a channel's is made once per update that a
+// client subscribes after, not once per client. Kept until the next such subscribe.
+const update_ptr& shard::snapshot(channel_id id) {
+  const auto& latest = latest_[id];
+  auto& kept = snapshots_[id];
+  if (latest && (!kept || kept->seq != latest->seq || kept->epoch != latest->epoch)) {
+    kept = make_snapshot(*latest);
+  }
+  return kept;
 }
 
 namespace {

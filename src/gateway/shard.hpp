@@ -102,11 +102,6 @@ struct gateway_shared {
   std::shared_ptr<const token_verifier> verifier_;
 };
 
-// A candle channel's updates are mostly its forming candle changing: a resume needs few of
-// them (the closed candles are served by GET /v1/candles), and 396 candle channels of 256
-// updates each would be ~90 MB.
-inline constexpr std::size_t candle_resume_history = 16;
-
 class shard {
  public:
   shard(unsigned index, gateway_shared& shared);
@@ -164,6 +159,9 @@ class shard {
   // The channel's recent updates, oldest first, all of the latest's epoch (for resumes); null
   // until the channel's first update.
   const std::deque<update_ptr>* history(channel_id id) const { return history_[id].get(); }
+  // The snapshot of the channel's latest update (make_snapshot), made at the first subscribe
+  // after it and shared by the clients that subscribe until the next; null before the first.
+  const update_ptr& snapshot(channel_id id);
   // The snapshot text for a channel (its latest update, or seq 0 and null data).
   std::string snapshot_text(channel_id id) const;
   // While this node's upstream is lost every snapshot says so ("stale":true), and a client
@@ -248,7 +246,8 @@ class shard {
   // allocates ~600 bytes, and most of the ~700 channels of 11 symbols on 5 venues with every
   // family on may never see one (bench/RESULTS.md, "Floor", memory at start).
   std::vector<update_ptr> latest_;
-  std::vector<std::unique_ptr<std::deque<update_ptr>>> history_;  // capped at resume_history
+  std::vector<update_ptr> snapshots_;  // see snapshot(): at most one, not always the latest's
+  std::vector<std::unique_ptr<std::deque<update_ptr>>> history_;  // capped: history_depth.hpp
   subscriber_index subscriptions_;
   std::vector<ws_session*> by_subscriber_;  // by subscriber_id; null: a free handle
   // By subscriber_id: the updates of the batch being delivered (bit i: batch[i]) that go out

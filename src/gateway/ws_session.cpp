@@ -666,8 +666,9 @@ void ws_session::push_snapshot(channel_id id) {
     return after_push();
   }
   if (latest) {
-    queued_bytes_ += latest->snapshot_text.size();
-    queue_.push_back({latest, {}, kind::snapshot});
+    const auto& snapshot = shard_.snapshot(id);
+    queued_bytes_ += snapshot->snapshot_text.size();
+    queue_.push_back({snapshot, {}, kind::snapshot});
     return after_push();
   }
   push_owned(shard_.snapshot_text(id));

@@ -48,9 +48,34 @@ update_ptr make_update(channel_id channel, std::string_view channel_name, std::u
   u->epoch = std::string(epoch);
   encode(u->update_text, "update", channel_name, seq, data_json, &u->data_offset, epoch);
   u->data_size = data_json.size();
-  encode(u->snapshot_text, "snapshot", channel_name, seq, data_json, nullptr, epoch);
   u->made_mono_ns = mono_ns();
   return u;
+}
+
+std::string snapshot_text_of(const published_update& update) {
+  // encode() writes both types' texts the same after the type.
+  constexpr std::string_view update_head = R"({"type":"update")";
+  constexpr std::string_view snapshot_head = R"({"type":"snapshot")";
+  const std::string_view tail = std::string_view(update.update_text).substr(update_head.size());
+  std::string out;
+  out.reserve(snapshot_head.size() + tail.size());
+  out.append(snapshot_head).append(tail);
+  return out;
+}
+
+update_ptr make_snapshot(const published_update& update) {
+  constexpr std::size_t longer_head =
+      std::string_view("snapshot").size() - std::string_view("update").size();
+  auto s = std::make_shared<published_update>();
+  s->channel = update.channel;
+  s->seq = update.seq;
+  s->epoch = update.epoch;
+  s->snapshot_text = snapshot_text_of(update);
+  s->data_offset = update.data_offset + longer_head;
+  s->data_size = update.data_size;
+  s->made_mono_ns = update.made_mono_ns;
+  s->conflatable = update.conflatable;
+  return s;
 }
 
 std::string new_epoch() {

@@ -255,8 +255,9 @@ TEST(Aggregator, UpdatesCarryTheChannelAndTheSameDataInBothTexts) {
   const std::string epoch = R"(,"epoch":")" + u->epoch + R"(")";
   EXPECT_EQ(u->update_text, R"({"type":"update","channel":"ticker.SOL-USDT","seq":1)" + epoch +
                                 R"(,"data":)" + expected_data + "}");
-  EXPECT_EQ(u->snapshot_text, R"({"type":"snapshot","channel":"ticker.SOL-USDT","seq":1)" + epoch +
-                                  R"(,"data":)" + expected_data + "}");
+  EXPECT_EQ(make_snapshot(*u)->snapshot_text,
+            R"({"type":"snapshot","channel":"ticker.SOL-USDT","seq":1)" + epoch + R"(,"data":)" +
+                expected_data + "}");
 }
 
 TEST(Publisher, RestoreContinuesTheSequence) {

@@ -92,7 +92,14 @@ TEST(Update, TextsAreValidJsonWithTypeChannelSeqData) {
     EXPECT_EQ(up.data_minified, minified(data));
     EXPECT_EQ(up.keys, 4u);
 
-    const envelope snap = parse_envelope(u->snapshot_text);
+    // An update holds one text; its snapshot is made from it (shard::snapshot).
+    EXPECT_TRUE(u->snapshot_text.empty());
+    const update_ptr s = make_snapshot(*u);
+    EXPECT_TRUE(s->update_text.empty());
+    EXPECT_EQ(s->data(), data);
+    EXPECT_EQ(s->channel, u->channel);
+    EXPECT_EQ(s->seq, u->seq);
+    const envelope snap = parse_envelope(s->snapshot_text);
     ASSERT_TRUE(snap.valid);
     EXPECT_EQ(snap.type, "snapshot");
     EXPECT_EQ(snap.channel, "ticker.BTC-USDT");
@@ -102,7 +109,7 @@ TEST(Update, TextsAreValidJsonWithTypeChannelSeqData) {
 
     // Messages may share a frame separated by '\n': no raw newline inside one.
     EXPECT_EQ(u->update_text.find('\n'), std::string::npos);
-    EXPECT_EQ(u->snapshot_text.find('\n'), std::string::npos);
+    EXPECT_EQ(s->snapshot_text.find('\n'), std::string::npos);
     ++id;
   }
 }
@@ -110,8 +117,9 @@ TEST(Update, TextsAreValidJsonWithTypeChannelSeqData) {
 TEST(Update, ExactText) {
   const update_ptr u = make_update(3, "status", 7, R"({"feeds":[]})");
   EXPECT_EQ(u->update_text, R"({"type":"update","channel":"status","seq":7,"data":{"feeds":[]}})");
-  EXPECT_EQ(u->snapshot_text,
+  EXPECT_EQ(make_snapshot(*u)->snapshot_text,
             R"({"type":"snapshot","channel":"status","seq":7,"data":{"feeds":[]}})");
+  EXPECT_EQ(snapshot_text_of(*u), make_snapshot(*u)->snapshot_text);
   EXPECT_EQ(u->data_offset,
             std::string_view(R"({"type":"update","channel":"status","seq":7,"data":)").size());
 }
@@ -121,11 +129,14 @@ TEST(Update, ExactTextWithAnEpoch) {
   EXPECT_EQ(
       u->update_text,
       R"({"type":"update","channel":"status","seq":7,"epoch":"9f3a01bc","data":{"feeds":[]}})");
+  const update_ptr s = make_snapshot(*u);
   EXPECT_EQ(
-      u->snapshot_text,
+      s->snapshot_text,
       R"({"type":"snapshot","channel":"status","seq":7,"epoch":"9f3a01bc","data":{"feeds":[]}})");
   EXPECT_EQ(u->data(), R"({"feeds":[]})");
+  EXPECT_EQ(s->data(), R"({"feeds":[]})");
   EXPECT_EQ(u->epoch, "9f3a01bc");
+  EXPECT_EQ(s->epoch, "9f3a01bc");
 }
 
 TEST(Update, LargestSequenceNumber) {
