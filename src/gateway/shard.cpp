@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
+#include "tickerd/core/url.hpp"
 
 namespace tickerd {
 namespace {
@@ -224,10 +226,10 @@ std::string shard::status_notice() const {
   return out;
 }
 
-std::string shard::stale_snapshot_text(channel_id id) const {
+std::string shard::stale_snapshot_text(channel_id id, data_format format) const {
   // Every snapshot text starts {"type":"snapshot",... (hub/update.cpp).
   constexpr std::string_view head = R"({"type":"snapshot")";
-  const std::string& text = snapshot_text(id);
+  const std::string& text = latest_[id] ? latest_[id]->text(format, true) : snapshot_text(id);
   std::string out;
   out.reserve(text.size() + 16);
   out.append(head).append(R"(,"stale":true)").append(std::string_view(text).substr(head.size()));
@@ -449,19 +451,49 @@ const std::string& shard::snapshot_text(channel_id id) const {
 namespace {
 
 void append_channel_state(std::string& out, const channel_info& info, const update_ptr& latest,
-                          bool stale) {
+                          bool stale, data_format format = data_format::native) {
   out.append(R"({"channel":)");
   json::append_string(out, info.name);
   out.append(R"(,"seq":)");
   json::append_int(out, latest ? static_cast<std::int64_t>(latest->seq) : 0);
   out.append(R"(,"data":)");
-  if (latest) {
-    out.append(latest->data());
-  } else {
-    out.append("null");
-  }
+  const auto data = !latest                       ? std::string_view{}
+                    : format == data_format::ccxt ? latest->ccxt_data()
+                                                  : latest->data();
+  out.append(data.empty() ? std::string_view("null") : data);
   if (stale) out.append(R"(,"stale":true)");
   out.push_back('}');
+}
+
+std::string error_body(std::string_view code, std::string_view message) {
+  std::string body = R"({"error":)";
+  json::append_string(body, code);
+  json::append_key(body, "message");
+  json::append_string(body, message);
+  body.push_back('}');
+  return body;
+}
+
+// The last value of query parameter `key` in `target`, %-decoded (a broken escape leaves the
+// text as sent, which then fails the caller's check); nullopt when absent.
+std::optional<std::string> query_param(std::string_view target, std::string_view key) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  const auto query = target.substr(q + 1);
+  std::optional<std::string> found;
+  for (std::size_t start = 0; start <= query.size();) {
+    auto amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    const auto pair = query.substr(start, amp - start);
+    start = amp + 1;
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != key) continue;
+    const auto raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string value;
+    if (!percent_decode(raw, value, /*plus_is_space=*/true)) value = std::string(raw);
+    found = std::move(value);
+  }
+  return found;
 }
 
 }  // namespace
@@ -537,16 +569,7 @@ http_response shard::route(const http_request& req) const {
     return json_reply(req, http::status::ok, std::move(body));
   }
   constexpr std::string_view ticker_prefix = "/v1/ticker/";
-  if (path.starts_with(ticker_prefix)) {
-    const auto id = registry.find("ticker." + std::string(path.substr(ticker_prefix.size())));
-    if (!id) {
-      return json_reply(req, http::status::not_found,
-                        R"({"error":"unknown_symbol","message":"no such instrument"})");
-    }
-    std::string body;
-    append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost());
-    return json_reply(req, http::status::ok, std::move(body));
-  }
+  if (path.starts_with(ticker_prefix)) return ticker(req, path.substr(ticker_prefix.size()));
   if (const auto* file = shared_.files->find(path)) {
     http_response res{http::status::ok, req.version()};
     res.set(http::field::content_type, file->content_type);
@@ -559,6 +582,44 @@ http_response shard::route(const http_request& req) const {
   }
   return json_reply(req, http::status::not_found,
                     R"({"error":"not_found","message":"no such route"})");
+}
+
+// `GET /v1/ticker/<SYM>[?venue=<v>][&format=ccxt]`: the composite's or one venue's ticker, in
+// tickerd's own form or CCXT's (the text the publisher encoded, as subscribers get it).
+http_response shard::ticker(const http_request& req, std::string_view symbol) const {
+  const auto& registry = channels();
+  const std::string composite = "ticker." + std::string(symbol);
+  auto id = registry.find(composite);
+  if (!id) {
+    return json_reply(req, http::status::not_found,
+                      R"({"error":"unknown_symbol","message":"no such instrument"})");
+  }
+  const auto venue = query_param(req.target(), "venue");
+  if (venue) {
+    id = registry.find(composite + "@" + *venue);
+    if (!id) {
+      return json_reply(req, http::status::not_found,
+                        error_body("unknown_venue", "no venue '" + venue->substr(0, 64) +
+                                                        "' quotes " + std::string(symbol)));
+    }
+  }
+  auto format = data_format::native;
+  if (const auto name = query_param(req.target(), "format")) {
+    const auto f = parse_data_format(*name);
+    if (!f) {
+      return json_reply(req, http::status::bad_request,
+                        error_body("bad_request", "unknown format '" + name->substr(0, 64) +
+                                                      R"(': "native" or "ccxt")"));
+    }
+    format = *f;
+  }
+  if (format == data_format::ccxt && !shared_.options.serves_ccxt) {
+    return json_reply(req, http::status::bad_request,
+                      error_body("format_unavailable", ccxt_not_served_here));
+  }
+  std::string body;
+  append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost(), format);
+  return json_reply(req, http::status::ok, std::move(body));
 }
 
 // Ready to take traffic: not draining, the upstream (an edge's ingest node) heard from, and at

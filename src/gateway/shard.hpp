@@ -153,7 +153,7 @@ class shard {
   // While this node's upstream is lost every snapshot says so ("stale":true), and a client
   // that subscribes is told why first (the `status` message every client got at the change).
   bool upstream_lost() const noexcept { return !health_.upstream_lost.empty(); }
-  std::string stale_snapshot_text(channel_id id) const;
+  std::string stale_snapshot_text(channel_id id, data_format format = data_format::native) const;
   std::string status_notice() const;
   // {"type":"reconnect","after_ms":N,"reason":"draining"} (docs/PROTOCOL.md).
   static std::string reconnect_notice(std::int64_t after_ms);
@@ -168,6 +168,7 @@ class shard {
 
  private:
   http_response route(const http_request& req) const;
+  http_response ticker(const http_request& req, std::string_view symbol) const;
   http_response readiness(const http_request& req) const;
   bool any_feed_up() const;
   void do_accept();

@@ -33,7 +33,8 @@ void encode(std::string& out, std::string_view type, std::string_view channel, s
 }  // namespace
 
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
-                       std::string_view data_json, std::string_view epoch) {
+                       std::string_view data_json, std::string_view epoch,
+                       std::string_view ccxt_json) {
   auto u = std::make_shared<published_update>();
   u->channel = channel;
   u->seq = seq;
@@ -41,6 +42,10 @@ update_ptr make_update(channel_id channel, std::string_view channel_name, std::u
   encode(u->update_text, "update", channel_name, seq, data_json, &u->data_offset, epoch);
   u->data_size = data_json.size();
   encode(u->snapshot_text, "snapshot", channel_name, seq, data_json, nullptr, epoch);
+  if (!ccxt_json.empty()) {
+    encode(u->ccxt_update_text, "update", channel_name, seq, ccxt_json, nullptr, epoch);
+    encode(u->ccxt_snapshot_text, "snapshot", channel_name, seq, ccxt_json, nullptr, epoch);
+  }
   u->made_mono_ns = mono_ns();
   return u;
 }

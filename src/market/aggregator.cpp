@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "tickerd/market/ccxt_json.hpp"
+
 namespace tickerd {
 namespace {
 
@@ -128,7 +130,9 @@ void aggregator::publish(instrument_id id) {
                               std::memory_order_relaxed);
   buffer_.clear();
   encode_ticker(buffer_, symbols_[id], c);
-  out_.publish(channels_.ticker(id), buffer_);
+  ccxt_buffer_.clear();
+  encode_ccxt_ticker(ccxt_buffer_, symbols_[id], c, std::string_view(buffer_));
+  out_.publish(channels_.ticker(id), buffer_, ccxt_buffer_);
   state_[id].last = c;
   state_[id].published = true;
 }
@@ -146,7 +150,9 @@ void aggregator::publish_venue(instrument_id id, venue_id venue) {
   c.stale = (fresh_ & bit(venue)) == 0;
   buffer_.clear();
   encode_venue_ticker(buffer_, symbols_[id], venue, c);
-  out_.publish(*channel, buffer_);
+  ccxt_buffer_.clear();
+  encode_ccxt_ticker(ccxt_buffer_, symbols_[id], c, std::string_view(buffer_));
+  out_.publish(*channel, buffer_, ccxt_buffer_);
 }
 
 }  // namespace tickerd

@@ -130,8 +130,11 @@ void append_iso8601_ms(std::string& out, std::int64_t ms) {
   out.push_back('Z');
 }
 
-void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
-                        std::optional<venue_id> venue) {
+namespace {
+
+// Every key of the CCXT ticker but `info`, which the caller appends, then the closing brace.
+void encode_ccxt_ticker_fields(std::string& out, const std::string& symbol,
+                               const composite_ticker& c) {
   const tick& v = c.value;
   const auto get = [&v](tick_field f, decimal d) {
     return v.has(f) ? std::optional<decimal>(d) : std::nullopt;
@@ -168,11 +171,25 @@ void encode_ccxt_ticker(std::string& out, const std::string& symbol, const compo
   key_decimal(out, "baseVolume", get(tf_volume_base, v.volume_base));
   key_decimal(out, "quoteVolume", get(tf_volume_quote, v.volume_quote));
   json::append_key(out, "info");
+}
+
+}  // namespace
+
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::optional<venue_id> venue) {
+  encode_ccxt_ticker_fields(out, symbol, c);
   if (venue) {
     encode_venue_ticker(out, symbol, *venue, c);
   } else {
     encode_ticker(out, symbol, c);
   }
+  out.push_back('}');
+}
+
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::string_view native_data) {
+  encode_ccxt_ticker_fields(out, symbol, c);
+  out.append(native_data);
   out.push_back('}');
 }
 

@@ -116,6 +116,46 @@ TEST(Update, ExactText) {
             std::string_view(R"({"type":"update","channel":"status","seq":7,"data":)").size());
 }
 
+// The CCXT form (format=ccxt): the same envelope around the CCXT data, encoded once with the
+// native texts, and picked by text(format, snapshot).
+TEST(Update, CcxtFormHasTheSameEnvelopeAroundItsOwnData) {
+  const std::string_view native = R"({"symbol":"BTC-USDT","last":"85205.70"})";
+  const std::string_view ccxt = R"({"symbol":"BTC/USDT","last":"85205.70","info":{}})";
+  const update_ptr u = make_update(2, "ticker.BTC-USDT", 41, native, "9f3a01bc", ccxt);
+  EXPECT_TRUE(u->has_ccxt());
+  EXPECT_EQ(u->ccxt_update_text,
+            std::string(R"({"type":"update","channel":"ticker.BTC-USDT","seq":41,)") +
+                R"("epoch":"9f3a01bc","data":)" + std::string(ccxt) + "}");
+  EXPECT_EQ(u->ccxt_snapshot_text,
+            std::string(R"({"type":"snapshot","channel":"ticker.BTC-USDT","seq":41,)") +
+                R"("epoch":"9f3a01bc","data":)" + std::string(ccxt) + "}");
+  EXPECT_EQ(u->ccxt_data(), ccxt);
+  EXPECT_EQ(u->data(), native);  // the native texts are untouched
+  EXPECT_EQ(u->update_text,
+            std::string(R"({"type":"update","channel":"ticker.BTC-USDT","seq":41,)") +
+                R"("epoch":"9f3a01bc","data":)" + std::string(native) + "}");
+  // text(): the one place a subscriber's text is chosen; the same objects, never copies.
+  EXPECT_EQ(&u->text(data_format::native, false), &u->update_text);
+  EXPECT_EQ(&u->text(data_format::native, true), &u->snapshot_text);
+  EXPECT_EQ(&u->text(data_format::ccxt, false), &u->ccxt_update_text);
+  EXPECT_EQ(&u->text(data_format::ccxt, true), &u->ccxt_snapshot_text);
+  const envelope up = parse_envelope(u->ccxt_update_text);
+  ASSERT_TRUE(up.valid);
+  EXPECT_EQ(up.data_minified, minified(ccxt));
+  EXPECT_EQ(up.keys, 5u);
+}
+
+TEST(Update, WithoutACcxtFormTheCcxtTextsAreEmpty) {
+  const update_ptr u = make_update(3, "gas.ETH", 7, R"({"base_fee":"1"})", "9f3a01bc");
+  EXPECT_FALSE(u->has_ccxt());
+  EXPECT_TRUE(u->ccxt_update_text.empty());
+  EXPECT_TRUE(u->ccxt_snapshot_text.empty());
+  EXPECT_EQ(u->ccxt_data(), "");
+  // Asked for anyway, text() gives the native texts (the gateway refuses such a subscription).
+  EXPECT_EQ(&u->text(data_format::ccxt, false), &u->update_text);
+  EXPECT_EQ(&u->text(data_format::ccxt, true), &u->snapshot_text);
+}
+
 TEST(Update, ExactTextWithAnEpoch) {
   const update_ptr u = make_update(3, "status", 7, R"({"feeds":[]})", "9f3a01bc");
   EXPECT_EQ(

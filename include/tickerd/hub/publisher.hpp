@@ -20,8 +20,10 @@ class publisher {
 
   publisher(const channel_registry& channels, sink out);
 
-  // Publishes `data_json` as the channel's next state; returns the shared update.
-  update_ptr publish(channel_id channel, std::string_view data_json);
+  // Publishes `data_json` as the channel's next state (and `ccxt_json`, when not empty, as the
+  // same state in CCXT's structure); returns the shared update.
+  update_ptr publish(channel_id channel, std::string_view data_json,
+                     std::string_view ccxt_json = {});
 
   // Continues a channel's sequence from `seq` (warm start from a store).
   void restore(channel_id channel, std::uint64_t seq);

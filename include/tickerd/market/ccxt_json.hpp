@@ -34,6 +34,10 @@ void append_iso8601_ms(std::string& out, std::int64_t ms);
 // ticker data, as ticker.<symbol>@<venue> sends it).
 void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
                         std::optional<venue_id> venue = std::nullopt);
+// The same, with `info` given: `native_data` is the native ticker data already encoded for this
+// state (encode_ticker / encode_venue_ticker), copied rather than encoded a second time.
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::string_view native_data);
 
 // A JSON array of CCXT trade structures: id, timestamp, datetime, symbol, order, type, side,
 // takerOrMaker ("taker": `side` is the aggressor's), price, amount, cost (price x amount,

@@ -1,0 +1,264 @@
+// format=ccxt (docs/PROTOCOL.md "CCXT format") against a real tickerd fed by tickerd-sim: the
+// REST ticker in CCXT's structure with the native ticker's exact values, WebSocket clients on
+// the same channel reading CCXT and native side by side (the texts encoded once at ingest),
+// switching back, an event stream, and the refusals (unknown format, a channel without a CCXT
+// form) after which the session keeps serving.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace tickerd::e2e {
+namespace {
+
+using std::chrono::seconds;
+
+ws_client::predicate reply_to(std::int64_t id) {
+  return [id](const ws_message& m) {
+    return (m.type() == "ack" || m.type() == "error" || m.type() == "pong") &&
+           m["id"].is_integer() && m["id"].integer() == id;
+  };
+}
+
+// A CCXT key holds the native field's exact string, or null where the native data has none.
+void expect_same(const json_value& ccxt, std::string_view ccxt_key, const json_value& native,
+                 std::string_view native_key) {
+  if (native[native_key].is_absent()) {
+    EXPECT_TRUE(ccxt[ccxt_key].is_null()) << ccxt_key;
+  } else {
+    EXPECT_TRUE(ccxt[ccxt_key].is_string()) << ccxt_key;
+    EXPECT_EQ(ccxt[ccxt_key].str(), native[native_key].str()) << ccxt_key << " vs " << native_key;
+  }
+}
+
+// CCXT's ticker structure showing the same state as the native ticker data.
+void expect_ccxt_ticker_of(const json_value& ccxt, const json_value& native,
+                           std::string_view unified) {
+  ASSERT_TRUE(ccxt.is_object());
+  ASSERT_TRUE(native.is_object());
+  EXPECT_EQ(ccxt["symbol"].str(), unified);
+  expect_same(ccxt, "last", native, "last");
+  expect_same(ccxt, "close", native, "last");
+  expect_same(ccxt, "open", native, "open_24h");
+  expect_same(ccxt, "high", native, "high_24h");
+  expect_same(ccxt, "low", native, "low_24h");
+  expect_same(ccxt, "bid", native, "bid");
+  expect_same(ccxt, "bidVolume", native, "bid_qty");
+  expect_same(ccxt, "ask", native, "ask");
+  expect_same(ccxt, "askVolume", native, "ask_qty");
+  expect_same(ccxt, "percentage", native, "change_pct");
+  expect_same(ccxt, "baseVolume", native, "volume_base");
+  expect_same(ccxt, "quoteVolume", native, "volume_quote");
+  EXPECT_TRUE(ccxt["previousClose"].is_null());
+  if (native.has("ts")) {
+    // µs in tickerd, ms in CCXT.
+    EXPECT_EQ(ccxt["timestamp"].integer(), native["ts"].integer() / 1000);
+    EXPECT_EQ(ccxt["datetime"].str().size(), std::string_view("2025-11-25T09:00:34.567Z").size());
+  } else {
+    EXPECT_TRUE(ccxt["timestamp"].is_null());
+  }
+  EXPECT_EQ(ccxt["info"], native) << "info is the native data of the same update";
+}
+
+// GET `target` until its body parses; `data` and `seq` of the channel object.
+json_value get_json(std::uint16_t port, const std::string& target) {
+  const auto r = http_get(port, target);
+  EXPECT_EQ(r.status, 200) << target << ": " << r.body << r.error;
+  return json_value::parse(r.body).value_or(json_value{});
+}
+
+// The first bytes of an event stream, read until `needle` appears or the deadline passes.
+std::string read_event_stream_until(std::uint16_t port, const std::string& target,
+                                    std::string_view needle, duration timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    ADD_FAILURE() << "connect failed";
+    return got;
+  }
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  EXPECT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  const auto deadline = steady_clock::now() + timeout;
+  while (got.find(needle) == std::string::npos && steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(1, left.count()))) <= 0) continue;
+    char buf[4096];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+TEST(end_to_end_ccxt_format, rest_websocket_and_sse_tickers_in_ccxt_form_beside_native) {
+  stack s;
+  ASSERT_TRUE(s.start());
+
+  // --- WebSocket: one client in CCXT form, one native, on the same channels ----------------
+  ws_client ccxt;
+  ws_client native;
+  ASSERT_TRUE(ccxt.connect(s.port()));
+  ASSERT_TRUE(native.connect(s.port()));
+  ASSERT_TRUE(ccxt.send_text(
+      R"({"op":"subscribe","id":1,"channels":["ticker.BTC-USDT","ticker.ETH-USDT@binance"],)"
+      R"("format":"ccxt"})"));
+  ASSERT_TRUE(
+      native.send_text(subscribe_request(1, {"ticker.BTC-USDT", "ticker.ETH-USDT@binance"})));
+  const auto enough = [](const std::vector<ws_message>& ms) {
+    return count_of(ms, "update", "ticker.BTC-USDT") >= 3 &&
+           count_of(ms, "update", "ticker.ETH-USDT@binance") >= 1;
+  };
+  ASSERT_TRUE(ccxt.wait_until(enough, seconds(30))) << ccxt.tail();
+  ASSERT_TRUE(native.wait_until(enough, seconds(30))) << native.tail();
+
+  const auto ccxt_messages = ccxt.messages();
+  const auto native_messages = native.messages();
+  EXPECT_TRUE(check_sequences(ccxt_messages)) << ccxt.tail(20);
+  EXPECT_TRUE(check_sequences(native_messages)) << native.tail(20);
+  // The native client's data by channel and seq, to compare with the CCXT client's.
+  std::map<std::pair<std::string, std::int64_t>, json_value> native_by_seq;
+  for (const auto& m : native_messages) {
+    if (m.type() != "snapshot" && m.type() != "update") continue;
+    EXPECT_EQ(m.data()["symbol"].str().find('/'), std::string::npos) << m.raw;
+    EXPECT_FALSE(m.data().has("info")) << m.raw;
+    native_by_seq[{m.channel(), m.seq()}] = m.data();
+  }
+  std::size_t compared = 0;
+  for (const auto& m : ccxt_messages) {
+    if (m.type() != "snapshot" && m.type() != "update") continue;
+    SCOPED_TRACE(m.raw);
+    const bool venue = m.channel() == "ticker.ETH-USDT@binance";
+    if (m.seq() == 0) continue;           // a snapshot before the first update: data null, no epoch
+    EXPECT_TRUE(m["epoch"].is_string());  // the envelope is the native one
+    EXPECT_EQ(m.data()["symbol"].str(), venue ? "ETH/USDT" : "BTC/USDT");
+    if (venue) EXPECT_EQ(m.data()["info"]["venue"].str(), "binance");
+    const auto same = native_by_seq.find({m.channel(), m.seq()});
+    if (same == native_by_seq.end()) continue;
+    expect_ccxt_ticker_of(m.data(), same->second, venue ? "ETH/USDT" : "BTC/USDT");
+    ++compared;
+  }
+  EXPECT_GE(compared, 3u) << "both clients saw the same updates";
+
+  // --- Refusals: an unknown format, a channel without a CCXT form; the session goes on ------
+  std::size_t from = ccxt.size();
+  ASSERT_TRUE(ccxt.send_text(R"({"op":"subscribe","id":5,"channels":["fng"],"format":"yaml"})"));
+  auto reply = ccxt.wait_for(reply_to(5), default_timeout, from);
+  ASSERT_TRUE(reply) << ccxt.tail();
+  EXPECT_EQ(reply->type(), "error") << reply->raw;
+  EXPECT_EQ(reply->json["code"].str(), "bad_request") << reply->raw;
+  EXPECT_EQ(reply->json["message"].str(), R"(unknown format 'yaml': "native" or "ccxt")");
+  ASSERT_TRUE(ccxt.send_text(
+      R"({"op":"subscribe","id":6,"channels":["ticker.SOL-USDT","gas.ETH"],"format":"ccxt"})"));
+  reply = ccxt.wait_for(reply_to(6), default_timeout, from);
+  ASSERT_TRUE(reply) << ccxt.tail();
+  EXPECT_EQ(reply->type(), "error") << reply->raw;
+  EXPECT_EQ(reply->json["code"].str(), "format_unavailable") << reply->raw;
+  EXPECT_EQ(reply->json["message"].str(),
+            "'gas.ETH' has no ccxt format (ticker, trades and bbo channels do)");
+  // All or nothing: SOL was not subscribed either. BTC goes on in CCXT form.
+  const auto after_errors = ccxt.size();
+  ASSERT_TRUE(ccxt.wait_until(
+      [&](const std::vector<ws_message>& ms) {
+        std::size_t btc = 0;
+        for (std::size_t k = after_errors; k < ms.size(); ++k) {
+          if (ms[k].type() == "update" && ms[k].channel() == "ticker.BTC-USDT") ++btc;
+        }
+        return btc >= 2;
+      },
+      seconds(30)))
+      << ccxt.tail();
+  for (const auto& m : ccxt.messages()) {
+    EXPECT_NE(m.channel(), "ticker.SOL-USDT") << m.raw;
+    if (m.index >= after_errors && m.type() == "update" && m.channel() == "ticker.BTC-USDT") {
+      EXPECT_EQ(m.data()["symbol"].str(), "BTC/USDT") << m.raw;
+    }
+  }
+
+  // --- Switching back: a subscribe without format makes the channel native from its ack on --
+  from = ccxt.size();
+  ASSERT_TRUE(ccxt.send_text(subscribe_request(7, {"ticker.BTC-USDT"})));
+  const auto ack = ccxt.wait_for(reply_to(7), default_timeout, from);
+  ASSERT_TRUE(ack) << ccxt.tail();
+  EXPECT_EQ(ack->type(), "ack") << ack->raw;
+  const auto native_again = ccxt.wait_for(
+      [&](const ws_message& m) {
+        return m.index > ack->index && m.type() == "update" && m.channel() == "ticker.BTC-USDT";
+      },
+      seconds(30), from);
+  ASSERT_TRUE(native_again) << ccxt.tail();
+  EXPECT_EQ(native_again->data()["symbol"].str(), "BTC-USDT") << native_again->raw;
+  for (const auto& m : ccxt.messages()) {
+    if (m.index > ack->index && m.channel() == "ticker.ETH-USDT@binance" && m.type() == "update") {
+      EXPECT_EQ(m.data()["symbol"].str(), "ETH/USDT") << "untouched by the BTC request";
+    }
+  }
+  EXPECT_TRUE(check_sequences(ccxt.messages())) << ccxt.tail(20);
+
+  // --- REST: the same state in both forms (fetched until both show one seq) ----------------
+  bool same_state = false;
+  for (const auto deadline = steady_clock::now() + seconds(20);
+       !same_state && steady_clock::now() < deadline;) {
+    const auto plain = get_json(s.port(), "/v1/ticker/BTC-USDT");
+    const auto unified = get_json(s.port(), "/v1/ticker/BTC-USDT?format=ccxt");
+    if (plain["seq"].integer() == 0 || plain["seq"] != unified["seq"]) continue;
+    same_state = true;
+    EXPECT_EQ(unified["channel"].str(), "ticker.BTC-USDT");
+    expect_ccxt_ticker_of(unified["data"], plain["data"], "BTC/USDT");
+  }
+  EXPECT_TRUE(same_state) << "never two REST reads of one state in 20 s";
+  same_state = false;
+  for (const auto deadline = steady_clock::now() + seconds(20);
+       !same_state && steady_clock::now() < deadline;) {
+    const auto plain = get_json(s.port(), "/v1/ticker/ETH-USDT?venue=binance");
+    const auto unified = get_json(s.port(), "/v1/ticker/ETH-USDT?format=ccxt&venue=binance");
+    if (plain["seq"].integer() == 0 || plain["seq"] != unified["seq"]) continue;
+    same_state = true;
+    EXPECT_EQ(plain["channel"].str(), "ticker.ETH-USDT@binance");
+    EXPECT_EQ(plain["data"]["venue"].str(), "binance");
+    expect_ccxt_ticker_of(unified["data"], plain["data"], "ETH/USDT");
+  }
+  EXPECT_TRUE(same_state) << "never two REST reads of one venue state in 20 s";
+  auto r = http_get(s.port(), "/v1/ticker/BTC-USDT?format=xml");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.body,
+            R"({"error":"bad_request","message":"unknown format 'xml': \"native\" or \"ccxt\""})");
+  r = http_get(s.port(), "/v1/ticker/BTC-USDT?venue=kraken");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(json_value::parse(r.body).value_or(json_value{})["error"].str(), "unknown_venue");
+
+  // --- Server-sent events: the same CCXT texts; a channel without the form is a 400 --------
+  const auto stream = read_event_stream_until(
+      s.port(), "/v1/sse?channels=ticker.BTC-USDT&format=ccxt", R"("type":"update")", seconds(30));
+  EXPECT_NE(stream.find("HTTP/1.1 200"), std::string::npos) << stream;
+  EXPECT_NE(stream.find(R"(data: {"type":"snapshot","channel":"ticker.BTC-USDT")"),
+            std::string::npos)
+      << stream;
+  EXPECT_NE(stream.find(R"("data":{"symbol":"BTC/USDT","timestamp":)"), std::string::npos)
+      << stream;
+  EXPECT_NE(stream.find(R"("info":{"symbol":"BTC-USDT",)"), std::string::npos) << stream;
+  r = http_get(s.port(), "/v1/sse?channels=ticker.BTC-USDT,fng&format=ccxt");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json_value::parse(r.body).value_or(json_value{})["error"].str(), "format_unavailable")
+      << r.body;
+}
+
+}  // namespace
+}  // namespace tickerd::e2e
