@@ -369,7 +369,10 @@ std::string stack::tickerd_config_text() const {
   for (const auto& venue : cfg_.venues) {
     out << "\n[[feeds]]\nvenue = \"" << venue << "\"\nurl = \"ws://127.0.0.1:" << sim_port_
         << sim_path(venue) << "\"\nstale_after_ms = 5000\nbackoff_initial_ms = 50\n"
-        << "backoff_max_ms = 200\n";
+        << "backoff_max_ms = 200\n"
+        // The ticker alone, as the floor peer reads it: trades and bbo would add ingest work
+        // on the measured core that the floor does not do.
+        << "streams = [\"ticker\"]\n";
   }
   if (cfg_.tls) {
     out << "\n[server.tls]\ncert = \"" << (cfg_.work_dir / "server.crt").string() << "\"\nkey = \""

@@ -170,7 +170,7 @@ void bm_compose_encode_update_ccxt(benchmark::State& state) {
     encode_ticker(buffer, btc_symbol, c);
     ccxt.clear();
     encode_ccxt_ticker(ccxt, btc_symbol, c, std::string_view(buffer));
-    auto u = make_update(btc_channel_id, btc_channel, ++seq, buffer, {}, ccxt);
+    auto u = make_update(btc_channel_id, btc_channel, ++seq, buffer, {}, true, ccxt);
     texts_bytes = u->update_text.size() + u->snapshot_text.size() + u->ccxt_update_text.size() +
                   u->ccxt_snapshot_text.size();
     benchmark::DoNotOptimize(u.get());

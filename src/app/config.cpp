@@ -476,9 +476,11 @@ void read_fng(table_reader& root, fng_config& f) {
   t.reject_unknown();
 }
 
-void read_market(table_reader& root, std::vector<instrument>& out, compose_options& composite) {
+void read_market(table_reader& root, std::vector<instrument>& out, compose_options& composite,
+                 std::chrono::milliseconds& quote_stale) {
   table_reader t(root.table("market"), "market");
   t.integer("outlier_band_bp", composite.outlier_band_bp, 0, 10'000);
+  t.millis("quote_stale_ms", quote_stale, 0, max_ms);
   if (const auto* symbols = t.array("symbols")) {
     out.clear();
     std::size_t i = 0;
@@ -656,7 +658,7 @@ config read_config(const toml::table& root_table) {
   read_log(root, c.log);
   read_metrics(root, c.metrics);
   read_admin(root, c.admin);
-  read_market(root, c.instruments, c.composite);
+  read_market(root, c.instruments, c.composite, c.quote_stale);
   read_redis(root, c.redis);
   read_node(root, c.node);
   read_almanac(root, c.almanac);
@@ -774,6 +776,16 @@ std::vector<venue_id> config::venues() const {
   out.reserve(feeds.size());
   for (const auto& f : feeds) out.push_back(f.session.venue);
   return out;
+}
+
+channel_families config::families() const {
+  channel_families f;
+  f.venue_ticker_wildcards = true;
+  for (const auto& feed : feeds) {
+    if ((feed.session.streams & fs_trades) != 0) f.trades = f.candles = true;
+    if ((feed.session.streams & fs_bbo) != 0) f.bbo = true;
+  }
+  return f;
 }
 
 std::string native_symbol(const feed_entry_config& feed, const instrument& i) {

@@ -32,6 +32,7 @@
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
 #include "tickerd/market/feed_status.hpp"
+#include "tickerd/market/market_streams.hpp"
 #include "tickerd/metrics/collector.hpp"
 #include "tickerd/net.hpp"
 
@@ -58,6 +59,13 @@ std::vector<symbol_map> build_symbol_maps(const config& cfg) {
     maps.push_back(std::move(map));
   }
   return maps;
+}
+
+market_streams_options streams_options(const config& cfg) {
+  market_streams_options o;
+  o.bbo.quote_stale_after_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(cfg.quote_stale).count();
+  return o;
 }
 
 }  // namespace
@@ -89,10 +97,11 @@ struct server::impl {
       : cfg(std::move(c)),
         reload(std::move(r)),
         symbol_maps(build_symbol_maps(cfg)),
-        channels(cfg.instruments, cfg.venues()),
+        channels(cfg.instruments, cfg.venues(), cfg.families()),
         signals(ioc, SIGINT, SIGTERM, SIGHUP),
         out(channels, [this](update_ptr u) { on_published(std::move(u)); }),
         market(cfg.instruments, channels, out, cfg.composite),
+        streams(cfg.instruments, channels, out, streams_options(cfg)),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
     if (needs_client_tls(cfg)) {
       tls.emplace(net::ssl::context::tls_client);
@@ -207,6 +216,18 @@ struct server::impl {
     if (!pending.empty()) post_flush();
   }
 
+  // Candle boundaries are closed on time even without trades; silent bbo streams expire.
+  void arm_streams_timer() {
+    const auto now = wall_us();
+    // Just after the next whole second, so a minute's candle closes within ~1 ms of it.
+    streams_timer.expires_after(std::chrono::microseconds(1'000'000 - now % 1'000'000 + 1'000));
+    streams_timer.async_wait([this](beast::error_code ec) {
+      if (ec || stopped) return;
+      streams.on_timer(wall_us());
+      arm_streams_timer();
+    });
+  }
+
   void publish_status() {
     status_buffer.clear();
     encode_feed_status(status_buffer, status_entries, wall_ms());
@@ -218,19 +239,24 @@ struct server::impl {
       const auto& f = cfg.feeds[i];
       const venue_id venue = f.session.venue;
       auto adapter = make_venue_adapter(venue, symbol_maps[i], f.session.streams);
-      // Trades and quotes are counted in the feed's stats; their channels come later.
       feeds.push_back(std::make_unique<feed_session>(
           ioc, client_tls(), f.session, std::move(adapter), stats[i],
           [this](const market_events& events) {
             if (!events.ticks.empty()) market.on_ticks(events.ticks);
+            streams.on_events(events);
           },
           [this, venue](feed_state state) {
             log->info("feed {} is {}", to_string(venue), to_string(state));
             market.on_venue_fresh(venue, state == feed_state::up);
+            streams.on_venue_fresh(venue, state == feed_state::up);
             publish_status();
           }));
     }
     publish_status();
+    if (streams.enabled()) {
+      streams.on_timer(wall_us());  // opens the candle streams now, before any trade
+      arm_streams_timer();
+    }
     for (auto& f : feeds) f->start();
     auto tz = almanac::load_time_zone(cfg.almanac.tz);  // checked by load_config
     almanac = std::make_unique<almanac_source>(ioc, std::move(tz.zone), cfg.instruments, market,
@@ -371,6 +397,7 @@ struct server::impl {
   void shutdown() {
     if (stopped) return;
     drain_timer.cancel();
+    streams_timer.cancel();
     stopped = true;
     notify.stopping();
     notify.close();
@@ -398,6 +425,7 @@ struct server::impl {
   net::ssl::context* client_tls() { return tls ? &*tls : nullptr; }
   net::signal_set signals;
   net::steady_timer drain_timer{ioc};
+  net::steady_timer streams_timer{ioc};
   service_notify notify{ioc};
   node_health health;
   bool draining = false;
@@ -408,6 +436,7 @@ struct server::impl {
   std::vector<feed_status_entry> status_entries;
   publisher out;
   aggregator market;
+  market_streams streams;   // trades, bbo and candles channels
   redis_stats redis_state;  // written by the link, read by /v1/stats; outlives both
   std::unique_ptr<gateway> gate;
   std::unique_ptr<store_link> link;  // null without [redis]

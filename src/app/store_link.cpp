@@ -12,6 +12,7 @@
 
 #include "tickerd/core/clock.hpp"
 #include "tickerd/hub/data_format.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/net.hpp"
 #include "tickerd/store/redis_connection.hpp"
 #include "tickerd/store/redis_store.hpp"
@@ -168,9 +169,9 @@ struct store_link::impl {
     // (`data` null) until the channel's next update (docs/PROTOCOL.md "CCXT format").
     const std::string_view ccxt = has_ccxt_form(channels.info(c.channel).kind) ? "null" : "";
     for (const auto& [seq, body] : c.history) {
-      if (seq < c.seq) on.restore(make_update(c.channel, name, seq, body, c.epoch, ccxt));
+      if (seq < c.seq) on.restore(make_update(c.channel, name, seq, body, c.epoch, true, ccxt));
     }
-    on.restore(make_update(c.channel, name, c.seq, c.data, c.epoch, ccxt));
+    on.restore(make_update(c.channel, name, c.seq, c.data, c.epoch, true, ccxt));
   }
 
   // ---- ingest: the lease ----------------------------------------------------------------------
@@ -352,7 +353,13 @@ struct store_link::impl {
     if (epoch == epochs[id] && last_seq[id] != 0 && seq != last_seq[id] + 1) ++gaps;
     epochs[id] = std::string(epoch);
     last_seq[id] = seq;
-    if (on.deliver) on.deliver(make_update(id, channels.info(id).name, seq, body, epoch));
+    const auto kind = channels.info(id).kind;
+    const bool final_candle =
+        (kind == channel_kind::candles || kind == channel_kind::venue_candles) &&
+        candle_data_closed(body);
+    if (on.deliver) {
+      on.deliver(make_update(id, channels.info(id).name, seq, body, epoch, !final_candle));
+    }
   }
 
   net::io_context& ioc;

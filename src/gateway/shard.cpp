@@ -386,9 +386,14 @@ void shard::forget(tls_handshake* handshake) {
 }
 
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
-  const std::size_t keep = shared_.options.resume_history;
+  const std::size_t keep_all = shared_.options.resume_history;
+  const std::size_t keep_candles = std::min(keep_all, candle_resume_history);
   for (const auto& u : batch) {
     latest_[u->channel] = u;
+    const auto kind = channels().info(u->channel).kind;
+    const std::size_t keep = kind == channel_kind::candles || kind == channel_kind::venue_candles
+                                 ? keep_candles
+                                 : keep_all;
     if (keep > 0) {
       auto& h = history_[u->channel];
       if (!h.empty() && h.back()->epoch != u->epoch) h.clear();  // a new stream

@@ -98,6 +98,11 @@ struct gateway_shared {
   std::shared_ptr<const token_verifier> verifier_;
 };
 
+// A candle channel's updates are mostly its forming candle changing: a resume needs few of
+// them (the closed candles are served by GET /v1/candles), and 396 candle channels of 256
+// updates each would be ~90 MB.
+inline constexpr std::size_t candle_resume_history = 16;
+
 class shard {
  public:
   shard(unsigned index, gateway_shared& shared);

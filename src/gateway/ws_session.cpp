@@ -11,6 +11,7 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <utility>
 
 #include "gateway/tls_io.hpp"
 #include "tickerd/core/clock.hpp"
@@ -684,6 +685,13 @@ void ws_session::enqueue_update(const update_ptr& u) {
                                 [&](const throttle& x) { return x.channel == u->channel; });
     if (t != entries.end()) {
       const auto now = mono_ms();
+      if (!u->conflatable) {
+        // Final (a closed candle): never held back or replaced. What was held goes first,
+        // keeping the channel's order.
+        if (t->pending) push_update(std::exchange(t->pending, nullptr));
+        t->sent_at_ms = now;
+        return push_update(u);
+      }
       if (t->pending || now - t->sent_at_ms < t->interval_ms) {
         t->pending = u;  // latest wins; sent when the interval is over
         return arm_throttle();
@@ -785,13 +793,13 @@ void ws_session::after_push() {
 }
 
 // Ticker data is last-value data: a client that falls behind gets the newest update per
-// channel, and a notice saying how many it missed.
+// channel, and a notice saying how many it missed. Final updates (closed candles) stay.
 void ws_session::conflate() {
   auto& seen = shard_.conflation_scratch();
   std::size_t dropped = 0;
   // Newest first, so the update kept per channel is the latest one.
   for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
-    if (it->what != kind::update) continue;
+    if (it->what != kind::update || !it->shared->conflatable) continue;
     if (seen[it->shared->channel]) {
       it->what = kind::owned;  // marked for removal below
       it->shared.reset();

@@ -33,9 +33,10 @@ void encode(std::string& out, std::string_view type, std::string_view channel, s
 }  // namespace
 
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
-                       std::string_view data_json, std::string_view epoch,
+                       std::string_view data_json, std::string_view epoch, bool conflatable,
                        std::string_view ccxt_json) {
   auto u = std::make_shared<published_update>();
+  u->conflatable = conflatable;
   u->channel = channel;
   u->seq = seq;
   u->epoch = std::string(epoch);

@@ -132,7 +132,7 @@ void aggregator::publish(instrument_id id) {
   encode_ticker(buffer_, symbols_[id], c);
   ccxt_buffer_.clear();
   encode_ccxt_ticker(ccxt_buffer_, symbols_[id], c, std::string_view(buffer_));
-  out_.publish(channels_.ticker(id), buffer_, ccxt_buffer_);
+  out_.publish(channels_.ticker(id), buffer_, true, ccxt_buffer_);
   state_[id].last = c;
   state_[id].published = true;
 }
@@ -152,7 +152,7 @@ void aggregator::publish_venue(instrument_id id, venue_id venue) {
   encode_venue_ticker(buffer_, symbols_[id], venue, c);
   ccxt_buffer_.clear();
   encode_ccxt_ticker(ccxt_buffer_, symbols_[id], c, std::string_view(buffer_));
-  out_.publish(*channel, buffer_, ccxt_buffer_);
+  out_.publish(*channel, buffer_, true, ccxt_buffer_);
 }
 
 }  // namespace tickerd

@@ -44,4 +44,8 @@ void encode_candle(std::string& out, const std::string& symbol, std::optional<ve
   out.push_back('}');
 }
 
+bool candle_data_closed(std::string_view data) noexcept {
+  return data.ends_with(R"("closed":true})");
+}
+
 }  // namespace tickerd

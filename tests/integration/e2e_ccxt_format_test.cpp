@@ -258,6 +258,75 @@ TEST(end_to_end_ccxt_format, rest_websocket_and_sse_tickers_in_ccxt_form_beside_
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(json_value::parse(r.body).value_or(json_value{})["error"].str(), "format_unavailable")
       << r.body;
+
+  // --- Trades and bbo (the sim's trade and bbo streams) in CCXT form beside native ----------
+  const std::vector<std::string> market{"trades.BTC-USDT@binance", "trades.BTC-USDT",
+                                        "bbo.BTC-USDT@binance", "bbo.*"};
+  ws_client ccxt_market;
+  ws_client native_market;
+  ASSERT_TRUE(ccxt_market.connect(s.port()));
+  ASSERT_TRUE(native_market.connect(s.port()));
+  ASSERT_TRUE(ccxt_market.send_text(
+      R"({"op":"subscribe","id":1,"channels":["trades.BTC-USDT@binance","trades.BTC-USDT",)"
+      R"("bbo.BTC-USDT@binance","bbo.*"],"format":"ccxt"})"));
+  ASSERT_TRUE(native_market.send_text(subscribe_request(1, market)));
+  const auto flowing = [](const std::vector<ws_message>& ms) {
+    return count_of(ms, "update", "trades.BTC-USDT@binance") >= 3 &&
+           count_of(ms, "update", "trades.BTC-USDT") >= 3 &&
+           count_of(ms, "update", "bbo.BTC-USDT@binance") >= 3 &&
+           count_of(ms, "update", "bbo.BTC-USDT") >= 2;
+  };
+  ASSERT_TRUE(ccxt_market.wait_until(flowing, seconds(30))) << ccxt_market.tail();
+  ASSERT_TRUE(native_market.wait_until(flowing, seconds(30))) << native_market.tail();
+  EXPECT_TRUE(check_sequences(ccxt_market.messages())) << ccxt_market.tail(20);
+  std::map<std::pair<std::string, std::int64_t>, json_value> native_market_by_seq;
+  for (const auto& m : native_market.messages()) {
+    if (m.type() == "update") native_market_by_seq[{m.channel(), m.seq()}] = m.data();
+  }
+  std::size_t trades_compared = 0;
+  std::size_t bbo_compared = 0;
+  for (const auto& m : ccxt_market.messages()) {
+    if (m.type() != "update") continue;
+    SCOPED_TRACE(m.raw);
+    const auto same = native_market_by_seq.find({m.channel(), m.seq()});
+    if (same == native_market_by_seq.end()) continue;
+    const json_value& native_data = same->second;
+    if (m.channel().starts_with("trades.")) {
+      // CCXT's watchTrades: an array of trade structures, one per native trade, in order.
+      ASSERT_TRUE(m.data().is_array());
+      const auto& trades = native_data["trades"];
+      ASSERT_EQ(m.data().size(), trades.size());
+      for (std::size_t i = 0; i < trades.size(); ++i) {
+        const auto& t = m.data()[i];
+        EXPECT_EQ(t["symbol"].str(), "BTC/USDT");
+        expect_same(t, "id", trades[i], "id");
+        expect_same(t, "price", trades[i], "price");
+        expect_same(t, "amount", trades[i], "qty");
+        expect_same(t, "side", trades[i], "side");
+        EXPECT_TRUE(t["cost"].is_string());
+        EXPECT_EQ(t["takerOrMaker"].str(), "taker");
+        if (trades[i].has("ts"))
+          EXPECT_EQ(t["timestamp"].integer(), trades[i]["ts"].integer() / 1000);
+        EXPECT_EQ(t["info"]["venue"].str(), "binance");
+        EXPECT_EQ(t["info"]["price"], trades[i]["price"]);
+      }
+      ++trades_compared;
+    } else {
+      // CCXT's watchBidsAsks ticker.
+      EXPECT_EQ(m.data()["symbol"].str(), "BTC/USDT");
+      expect_same(m.data(), "bid", native_data, "bid");
+      expect_same(m.data(), "bidVolume", native_data, "bid_qty");
+      expect_same(m.data(), "ask", native_data, "ask");
+      expect_same(m.data(), "askVolume", native_data, "ask_qty");
+      if (native_data.has("ts")) {
+        EXPECT_EQ(m.data()["timestamp"].integer(), native_data["ts"].integer() / 1000);
+      }
+      EXPECT_EQ(m.data()["info"]["bid"], native_data["bid"]);
+      ++bbo_compared;
+    }
+  }
+  EXPECT_GE(trades_compared, 3u);
+  EXPECT_GE(bbo_compared, 3u);
 }
 
 }  // namespace

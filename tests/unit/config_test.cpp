@@ -490,11 +490,12 @@ TEST(Config, NodeHeartbeatAndDrain) {
   expect_error("[server]\nweb_root = \"\"\n", "server.web_root", {"empty"});
 }
 
-TEST(config, feed_streams_default_to_the_ticker_and_read_each_name) {
-  EXPECT_EQ(load(with_feed("")).feeds.at(0).session.streams, fs_ticker);
-  const auto s = load(with_feed(R"(streams = ["trades", "bbo", "ticker"])")).feeds.at(0).session;
-  EXPECT_EQ(s.streams, fs_ticker | fs_trades | fs_bbo);
+TEST(config, feed_streams_default_to_all_three_and_read_each_name) {
+  EXPECT_EQ(load(with_feed("")).feeds.at(0).session.streams, fs_ticker | fs_trades | fs_bbo);
+  const auto s = load(with_feed(R"(streams = ["trades", "ticker"])")).feeds.at(0).session;
+  EXPECT_EQ(s.streams, fs_ticker | fs_trades);
   EXPECT_EQ(load(with_feed(R"(streams = ["bbo"])")).feeds.at(0).session.streams, fs_bbo);
+  EXPECT_EQ(load(with_feed(R"(streams = ["ticker"])")).feeds.at(0).session.streams, fs_ticker);
 }
 
 TEST(config, feed_streams_refuse_unknown_names_empty_lists_and_non_strings) {
@@ -503,6 +504,31 @@ TEST(config, feed_streams_refuse_unknown_names_empty_lists_and_non_strings) {
   expect_error(with_feed(R"(streams = [])"), "feeds[0].streams", {"at least one"});
   expect_error(with_feed(R"(streams = [1])"), "feeds[0].streams", {"array of strings"});
   expect_error(with_feed(R"(streams = "trades")"), "feeds[0].streams", {"must be an array"});
+}
+
+}  // namespace
+}  // namespace tickerd
+
+namespace tickerd {
+namespace {
+
+// The channel families follow what the feeds read: trades bring the trades and candle channels,
+// bbo the bbo channels.
+TEST(config, channel_families_follow_the_feeds_streams) {
+  const auto all = load(with_feed("")).families();
+  EXPECT_TRUE(all.trades && all.candles && all.bbo && all.venue_ticker_wildcards);
+  const auto ticker = load(with_feed(R"(streams = ["ticker"])")).families();
+  EXPECT_FALSE(ticker.trades || ticker.candles || ticker.bbo);
+  const auto bbo = load(with_feed(R"(streams = ["ticker", "bbo"])")).families();
+  EXPECT_TRUE(bbo.bbo);
+  EXPECT_FALSE(bbo.trades || bbo.candles);
+}
+
+TEST(config, market_quote_stale_ms_is_read_and_checked) {
+  EXPECT_EQ(load(with_feed("")).quote_stale, std::chrono::milliseconds(30'000));
+  EXPECT_EQ(load("[market]\nquote_stale_ms = 0\n" + with_feed("")).quote_stale,
+            std::chrono::milliseconds(0));
+  expect_error("[market]\nquote_stale_ms = -5\n" + with_feed(""), "market.quote_stale_ms", {});
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ TEST(Update, ExactText) {
 TEST(Update, CcxtFormHasTheSameEnvelopeAroundItsOwnData) {
   const std::string_view native = R"({"symbol":"BTC-USDT","last":"85205.70"})";
   const std::string_view ccxt = R"({"symbol":"BTC/USDT","last":"85205.70","info":{}})";
-  const update_ptr u = make_update(2, "ticker.BTC-USDT", 41, native, "9f3a01bc", ccxt);
+  const update_ptr u = make_update(2, "ticker.BTC-USDT", 41, native, "9f3a01bc", true, ccxt);
   EXPECT_TRUE(u->has_ccxt());
   EXPECT_EQ(u->ccxt_update_text,
             std::string(R"({"type":"update","channel":"ticker.BTC-USDT","seq":41,)") +

@@ -11,6 +11,7 @@
 
 #include "tickerd/core/instrument.hpp"
 #include "tickerd/feeds/feed_session.hpp"
+#include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/market/composite.hpp"
 #include "tickerd/store/redis_store.hpp"
 
@@ -175,6 +176,9 @@ struct config {
   admin_config admin;
   std::vector<instrument> instruments;
   compose_options composite{.outlier_band_bp = 500};
+  // [market] quote_stale_ms: a venue whose bbo stream has been silent this long leaves the
+  // consolidated bbo while its feed stays up (0: only the feed's state counts).
+  std::chrono::milliseconds quote_stale{30'000};
   std::vector<feed_entry_config> feeds;
   node_config node;
   almanac_config almanac;
@@ -185,6 +189,9 @@ struct config {
   std::string source_text;  // the TOML it was loaded from: SIGHUP names what changed since
 
   std::vector<venue_id> venues() const;  // in [[feeds]] order
+  // The channel families the feeds' streams publish: trades (and candles, made from them)
+  // when a feed reads `trades`, bbo when one reads `bbo`; venue ticker wildcards always.
+  channel_families families() const;
 };
 
 config load_config_file(const std::string& path);

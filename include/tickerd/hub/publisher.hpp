@@ -22,7 +22,8 @@ class publisher {
 
   // Publishes `data_json` as the channel's next state (and `ccxt_json`, when not empty, as the
   // same state in CCXT's structure); returns the shared update.
-  update_ptr publish(channel_id channel, std::string_view data_json,
+  // `conflatable` false: see published_update::conflatable.
+  update_ptr publish(channel_id channel, std::string_view data_json, bool conflatable = true,
                      std::string_view ccxt_json = {});
 
   // Continues a channel's sequence from `seq` (warm start from a store).

@@ -25,6 +25,9 @@ struct published_update {
   std::size_t data_offset = 0;
   std::size_t data_size = 0;
   std::int64_t made_mono_ns = 0;  // when make_update ran: tickerd_delivery_latency_seconds' start
+  // False for an update a slow client's conflation must keep even when a newer one of its
+  // channel is queued (a closed candle: final, unlike the forming one that follows it).
+  bool conflatable = true;
 
   std::string_view data() const noexcept {
     return std::string_view(update_text).substr(data_offset, data_size);
@@ -52,7 +55,7 @@ using update_ptr = std::shared_ptr<const published_update>;
 // there is one; and both CCXT texts around `ccxt_json` when it is not empty.
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
                        std::string_view data_json, std::string_view epoch = {},
-                       std::string_view ccxt_json = {});
+                       bool conflatable = true, std::string_view ccxt_json = {});
 
 // A fresh, random stream epoch (8 hex digits).
 std::string new_epoch();

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tickerd/core/venue.hpp"
 #include "tickerd/market/candle.hpp"
@@ -16,5 +17,9 @@ namespace tickerd {
 // a candle with no trade and no earlier one to carry the close from.
 void encode_candle(std::string& out, const std::string& symbol, std::optional<venue_id> venue,
                    candle_interval interval, const candle& c);
+
+// Whether candle `data` as encode_candle wrote it is a closed candle ("closed" is its last
+// key): an edge node, receiving the text from the bus, keeps such updates unconflatable too.
+bool candle_data_closed(std::string_view data) noexcept;
 
 }  // namespace tickerd
