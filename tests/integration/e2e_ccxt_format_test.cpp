@@ -149,7 +149,9 @@ TEST(end_to_end_ccxt_format, rest_websocket_and_sse_tickers_in_ccxt_form_beside_
     if (m.seq() == 0) continue;           // a snapshot before the first update: data null, no epoch
     EXPECT_TRUE(m["epoch"].is_string());  // the envelope is the native one
     EXPECT_EQ(m.data()["symbol"].str(), venue ? "ETH/USDT" : "BTC/USDT");
-    if (venue) EXPECT_EQ(m.data()["info"]["venue"].str(), "binance");
+    if (venue) {
+      EXPECT_EQ(m.data()["info"]["venue"].str(), "binance");
+    }
     const auto same = native_by_seq.find({m.channel(), m.seq()});
     if (same == native_by_seq.end()) continue;
     expect_ccxt_ticker_of(m.data(), same->second, venue ? "ETH/USDT" : "BTC/USDT");
@@ -305,8 +307,9 @@ TEST(end_to_end_ccxt_format, rest_websocket_and_sse_tickers_in_ccxt_form_beside_
         expect_same(t, "side", trades[i], "side");
         EXPECT_TRUE(t["cost"].is_string());
         EXPECT_EQ(t["takerOrMaker"].str(), "taker");
-        if (trades[i].has("ts"))
+        if (trades[i].has("ts")) {
           EXPECT_EQ(t["timestamp"].integer(), trades[i]["ts"].integer() / 1000);
+        }
         EXPECT_EQ(t["info"]["venue"].str(), "binance");
         EXPECT_EQ(t["info"]["price"], trades[i]["price"]);
       }
