@@ -532,6 +532,7 @@ void read_feed(const toml::table* table, const std::string& prefix,
   t.boolean("verify_tls", s.verify_tls);
   std::vector<std::string> streams;
   t.strings("streams", streams);
+  s.streams = all_feed_streams;
   if (t.array("streams") != nullptr) {
     if (streams.empty()) fail(t.key("streams"), "must name at least one of ticker, trades, bbo");
     s.streams = 0;

@@ -216,6 +216,15 @@ struct server::impl {
     if (!pending.empty()) post_flush();
   }
 
+  // The forming candles once per loop turn: after every frame read in this turn.
+  void post_streams_flush() {
+    streams_flush_posted = true;
+    net::post(ioc, [this] {
+      streams_flush_posted = false;
+      streams.flush();
+    });
+  }
+
   // Candle boundaries are closed on time even without trades; silent bbo streams expire.
   void arm_streams_timer() {
     const auto now = wall_us();
@@ -244,6 +253,7 @@ struct server::impl {
           [this](const market_events& events) {
             if (!events.ticks.empty()) market.on_ticks(events.ticks);
             streams.on_events(events);
+            if (streams.has_pending() && !streams_flush_posted) post_streams_flush();
           },
           [this, venue](feed_state state) {
             log->info("feed {} is {}", to_string(venue), to_string(state));
@@ -447,6 +457,7 @@ struct server::impl {
   std::vector<std::unique_ptr<feed_session>> feeds;
   std::vector<update_ptr> pending;
   bool flush_posted = false;
+  bool streams_flush_posted = false;
   bool gate_started = false;
   bool stopped = false;
   std::string status_buffer;

@@ -25,7 +25,7 @@ market_streams::market_streams(const std::vector<instrument>& instruments,
     const auto id = static_cast<instrument_id>(i);
     const auto make = [&](std::optional<venue_id> venue) -> std::unique_ptr<candle_stream> {
       auto stream = std::make_unique<candle_stream>(
-          candle_stream{candle_set(options.candle_history), {}, venue});
+          candle_stream{candle_set(options.candle_history), {}, venue, id, {}, false});
       for (std::size_t k = 0; k < candle_interval_count; ++k) {
         const auto interval = static_cast<candle_interval_index>(k);
         const auto ch =
@@ -107,33 +107,59 @@ void market_streams::on_trades(instrument_id id, venue_id venue, std::span<const
   candle_set::changes changes{};
   if (auto& stream = s.venue_candles[v]) {
     stream->set.add(trades, changes);
-    publish_candles(id, *stream, changes);
+    publish_candles(*stream, changes, true);
   }
   if (auto& stream = s.tape_candles) {
     changes = {};
     stream->set.add(trades, changes);
-    publish_candles(id, *stream, changes);
+    publish_candles(*stream, changes, true);
   }
 }
 
-void market_streams::publish_candles(instrument_id id, candle_stream& stream,
-                                     const candle_set::changes& changes) {
+void market_streams::flush() {
+  for (auto* stream : dirty_) {
+    for (std::size_t k = 0; k < candle_interval_count; ++k) {
+      if (stream->forming_due[k]) publish_forming(*stream, k);
+    }
+    stream->dirty = false;
+  }
+  dirty_.clear();
+}
+
+void market_streams::publish_forming(candle_stream& stream, std::size_t interval) {
+  stream.forming_due[interval] = false;
+  const auto& builder = stream.set.builder(static_cast<candle_interval>(interval));
+  buffer_.clear();
+  encode_candle(buffer_, symbols_[stream.instrument], stream.venue, builder.interval(),
+                builder.forming());
+  out_.publish(stream.channel[interval], buffer_);
+}
+
+void market_streams::publish_candles(candle_stream& stream, const candle_set::changes& changes,
+                                     bool defer_forming) {
   for (std::size_t k = 0; k < candle_interval_count; ++k) {
     const auto& change = changes[k];
     if (!change.any()) continue;
     const auto& builder = stream.set.builder(static_cast<candle_interval>(k));
     const auto& history = builder.history();
+    if (change.closed != 0) stream.forming_due[k] = false;  // it closed: superseded
     for (std::uint32_t c = change.closed; c > 0; --c) {
       buffer_.clear();
-      encode_candle(buffer_, symbols_[id], stream.venue, builder.interval(), history.newest(c - 1));
+      encode_candle(buffer_, symbols_[stream.instrument], stream.venue, builder.interval(),
+                    history.newest(c - 1));
       // A closed candle is final: a slow client's conflation must not drop it for the next
       // forming one.
       out_.publish(stream.channel[k], buffer_, false);
     }
-    if (change.forming) {
-      buffer_.clear();
-      encode_candle(buffer_, symbols_[id], stream.venue, builder.interval(), builder.forming());
-      out_.publish(stream.channel[k], buffer_);
+    if (!change.forming) continue;
+    if (!defer_forming) {
+      publish_forming(stream, k);
+      continue;
+    }
+    stream.forming_due[k] = true;
+    if (!stream.dirty) {
+      stream.dirty = true;
+      dirty_.push_back(&stream);
     }
   }
 }
@@ -183,13 +209,14 @@ void market_streams::on_venue_fresh(venue_id venue, bool fresh) {
 }
 
 void market_streams::on_timer(std::int64_t now_us) {
+  flush();  // the forming candles of this turn go out before any candle they close
   for (std::size_t i = 0; i < state_.size(); ++i) {
     const auto id = static_cast<instrument_id>(i);
     auto& s = state_[i];
     const auto advance = [&](candle_stream& stream) {
       candle_set::changes changes{};
       stream.set.advance(now_us, changes);
-      publish_candles(id, stream, changes);
+      publish_candles(stream, changes, false);
     };
     for (auto& stream : s.venue_candles) {
       if (stream) advance(*stream);

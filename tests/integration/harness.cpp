@@ -1174,6 +1174,7 @@ std::string tickerd_config(std::uint16_t port, std::uint16_t sim_port,
       << "stale_after_ms = " << options.stale_after_ms << "\n"
       << "backoff_initial_ms = 100\n"
       << "backoff_max_ms = 500\n"
+      << "streams = " << options.streams << "\n"
       << options.extra_feed << (options.extra_feed.empty() ? "" : "\n");
   for (const auto& venue : options.extra_venues) {
     out << "\n[[feeds]]\n"
@@ -1181,7 +1182,8 @@ std::string tickerd_config(std::uint16_t port, std::uint16_t sim_port,
         << "url = \"ws://127.0.0.1:" << sim_port << sim_venue_path(venue) << "\"\n"
         << "stale_after_ms = " << options.stale_after_ms << "\n"
         << "backoff_initial_ms = 100\n"
-        << "backoff_max_ms = 500\n";
+        << "backoff_max_ms = 500\n"
+        << "streams = " << options.streams << "\n";
   }
   if (!options.extra_toml.empty()) out << "\n" << options.extra_toml << "\n";
   return out.str();

@@ -300,6 +300,10 @@ struct stack_options {
   // More venues of the same sim, after binance, each a [[feeds]] table with binance's
   // stale_after_ms and backoff (not extra_feed), e.g. {"okx", "coinbase", "bybit", "kraken"}.
   std::vector<std::string> extra_venues;
+  // Every feed's `streams`. The ticker alone unless a test is about trades or top of book: the
+  // sim's trade and bbo frames (a Binance trade is one frame) at the busy tests' rates would
+  // cost a sanitizer build more than the ticker behaviour they test.
+  std::string streams = R"(["ticker"])";
 };
 
 // The path tickerd-sim serves `venue` on ("/stream", "/ws/v5/public", "/", ...).

@@ -91,6 +91,11 @@ TEST(MarketStreams, OneFrameOfTradesIsOneUpdatePerTradesChannelAndItsCandles) {
   e.trades.push_back(make_trade(venue_id::binance, btc, t0 + 5'000, "85205.70", "0.001", "41"));
   e.trades.push_back(make_trade(venue_id::binance, btc, t0 + 6'000, "85205.69", "0.5", "42"));
   r.streams.on_events(e);
+  // The forming candles wait for the loop turn's flush; the trades do not.
+  EXPECT_TRUE(r.on("candles.BTC-USDT@binance.1m").empty());
+  EXPECT_TRUE(r.streams.has_pending());
+  r.streams.flush();
+  EXPECT_FALSE(r.streams.has_pending());
 
   const auto venue = r.on("trades.BTC-USDT@binance");
   const auto tape = r.on("trades.BTC-USDT");
@@ -138,6 +143,7 @@ TEST(MarketStreams, InterleavedInstrumentsStillGiveOneUpdateEach) {
   e.trades.push_back(make_trade(venue_id::okx, eth, t0 + 2, "2", "1", "2"));
   e.trades.push_back(make_trade(venue_id::okx, btc, t0 + 3, "3", "1", "3"));
   r.streams.on_events(e);
+  r.streams.flush();
   const auto btc_updates = r.on("trades.BTC-USDT@okx");
   ASSERT_EQ(btc_updates.size(), 1u);
   simdjson::dom::parser p;
@@ -154,6 +160,7 @@ TEST(MarketStreams, TimerClosesAnEmptyMinuteWithAFinalUpdate) {
   market_events e;
   e.trades.push_back(make_trade(venue_id::binance, btc, t0 + 5'000, "100", "2", "1"));
   r.streams.on_events(e);
+  r.streams.flush();
   r.sent.clear();
   r.streams.on_timer(t0 + 2 * minute + 1'000);  // closes 09:00 (one trade) and 09:01 (empty)
 
@@ -182,6 +189,38 @@ TEST(MarketStreams, TimerClosesAnEmptyMinuteWithAFinalUpdate) {
   EXPECT_NE(r.streams.candles(btc, std::nullopt), nullptr);
   EXPECT_EQ(r.streams.candles(btc, venue_id::kraken), nullptr);  // not configured
   EXPECT_EQ(r.streams.candles(7, std::nullopt), nullptr);
+}
+
+TEST(MarketStreams, ManyFramesInOneTurnGiveOneFormingUpdateButEveryClosedCandle) {
+  rig r;
+  r.streams.on_timer(t0 + 1'000);
+  r.sent.clear();
+  for (int k = 0; k < 5; ++k) {  // five frames, one turn
+    market_events e;
+    e.trades.push_back(
+        make_trade(venue_id::binance, btc, t0 + 10'000 + k, "100", "1", std::to_string(10 + k)));
+    r.streams.on_events(e);
+  }
+  // A frame in the next minute closes 09:00 at once, in the same turn.
+  market_events next_minute;
+  next_minute.trades.push_back(
+      make_trade(venue_id::binance, btc, t0 + minute + 5, "101", "1", "20"));
+  r.streams.on_events(next_minute);
+  EXPECT_EQ(r.on("trades.BTC-USDT@binance").size(), 6u);  // one per frame
+  auto c = r.on("candles.BTC-USDT@binance.1m");
+  ASSERT_EQ(c.size(), 1u);
+  simdjson::dom::parser p;
+  auto closed = parse(p, c[0]);
+  EXPECT_TRUE(bool(closed["closed"]));
+  EXPECT_EQ(std::int64_t(closed["trades"]), 5);
+  r.streams.flush();
+  c = r.on("candles.BTC-USDT@binance.1m");
+  ASSERT_EQ(c.size(), 2u);
+  auto forming = parse(p, c[1]);
+  EXPECT_EQ(std::int64_t(forming["open_time"]), t0 + minute);
+  EXPECT_EQ(std::int64_t(forming["trades"]), 1);
+  // The 5m candle did not close: one forming update for the whole turn.
+  EXPECT_EQ(r.on("candles.BTC-USDT@binance.5m").size(), 1u);
 }
 
 TEST(MarketStreams, QuotesPublishTheVenueAndTheConsolidatedBookWhenItMoves) {

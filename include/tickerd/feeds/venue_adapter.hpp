@@ -26,7 +26,10 @@ enum feed_stream : std::uint8_t {
   fs_bbo = 1u << 2,     // the fastest best bid/ask stream
 };
 using feed_streams = std::uint8_t;  // feed_stream bits
-constexpr feed_streams default_feed_streams = fs_ticker | fs_trades | fs_bbo;
+// What an adapter reads when not told: the ticker. A configured feed reads all three unless
+// its `streams` says otherwise (app/config).
+constexpr feed_streams default_feed_streams = fs_ticker;
+constexpr feed_streams all_feed_streams = fs_ticker | fs_trades | fs_bbo;
 // "ticker" / "trades" / "bbo" -> bit; 0 for any other name.
 feed_stream feed_stream_from_name(std::string_view name) noexcept;
 

@@ -4,10 +4,12 @@
 // aggregator (which does the 24 h tickers); not thread-safe by design.
 //
 // Each upstream frame's trades of one instrument become one update per channel, encoded once
-// (market/trade_json); the same trades feed that stream's candles (market/candle_builder), and
-// every candle change is published as it happens: closed candles first (never conflated away:
-// see published_update::conflatable), then the forming one. on_timer() closes intervals that
-// had no trade and drops venues whose bbo stream went silent while their feed stayed up.
+// (market/trade_json); the same trades feed that stream's candles (market/candle_builder). A
+// closed candle is published at once (and never conflated away: published_update::
+// conflatable); the forming candle once per ingest loop turn, by flush(), whatever the number
+// of frames in the turn: twelve candle series follow each instrument's trades, and a burst of
+// trade frames must not become twelve updates per frame. on_timer() closes intervals that had
+// no trade and drops venues whose bbo stream went silent while their feed stayed up.
 #pragma once
 
 #include <array>
@@ -41,6 +43,10 @@ class market_streams {
 
   // One upstream frame's trades and quotes (its ticks go to the aggregator).
   void on_events(const market_events& events);
+  // Forming candles changed since the last flush(): the caller runs flush() before the loop
+  // turn ends (a posted handler).
+  bool has_pending() const noexcept { return !dirty_.empty(); }
+  void flush();
 
   // The venue's feed went down/stale (false) or came back up (true): its top of book leaves
   // (or rejoins) the consolidated one, and its venue bbo channels say `stale`.
@@ -62,6 +68,9 @@ class market_streams {
     candle_set set;
     std::array<channel_id, candle_interval_count> channel{};
     std::optional<venue_id> venue;  // empty: the tape
+    instrument_id instrument = no_instrument;
+    std::array<bool, candle_interval_count> forming_due{};  // publish at the next flush()
+    bool dirty = false;                                     // in dirty_
   };
   struct instrument_state {
     trade_counter tape_counter;
@@ -75,7 +84,9 @@ class market_streams {
   bool grouped_by_instrument(std::span<const trade> trades);
   void on_trades(instrument_id id, venue_id venue, std::span<const trade> trades);
   void on_quote(const top_of_book& quote);
-  void publish_candles(instrument_id id, candle_stream& s, const candle_set::changes& changes);
+  // Closed candles now; the forming ones now, or at the next flush() when `defer_forming`.
+  void publish_candles(candle_stream& s, const candle_set::changes& changes, bool defer_forming);
+  void publish_forming(candle_stream& s, std::size_t interval);
   void publish_bbo(instrument_id id);
   void publish_venue_bbo(instrument_id id, venue_id venue);
 
@@ -85,7 +96,8 @@ class market_streams {
   std::vector<instrument_state> state_;
   bool trades_on_ = false;
   bool bbo_on_ = false;
-  std::vector<bool> seen_;      // scratch for grouped_by_instrument, all false between uses
+  std::vector<candle_stream*> dirty_;  // streams with forming_due set
+  std::vector<bool> seen_;             // scratch for grouped_by_instrument, all false between uses
   std::vector<trade> grouped_;  // a frame's trades sorted by instrument, when they interleave
   std::string buffer_;
   std::string ccxt_buffer_;  // the CCXT form (format=ccxt) of trades and bbo, also once
