@@ -110,7 +110,9 @@ std::string read_event_stream_until(std::uint16_t port, const std::string& targe
 }
 
 TEST(end_to_end_ccxt_format, rest_websocket_and_sse_tickers_in_ccxt_form_beside_native) {
-  stack s;
+  stack_options options;
+  options.streams = R"(["ticker","trades","bbo"])";
+  stack s(options);
   ASSERT_TRUE(s.start());
 
   // --- WebSocket: one client in CCXT form, one native, on the same channels ----------------
