@@ -15,7 +15,6 @@ FROM ${BASE} AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libssl3 libsimdjson14 libjwt0 libspdlog1.10 libfmt9 libtomlplusplus3 libhiredis0.14 \
-      libsystemd0 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin tickerd
@@ -44,8 +43,7 @@ FROM ${BASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libboost1.81-dev libsimdjson-dev libhiredis-dev \
-      libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev libcli11-dev libjwt-dev \
-      libsystemd-dev
+      libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev libcli11-dev libjwt-dev
 WORKDIR /src
 COPY CMakeLists.txt CMakePresets.json ./
 COPY include/ include/

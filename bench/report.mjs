@@ -184,8 +184,8 @@ function render(args, report, figures) {
   }
   lines.push('');
 
-  const section = (title, prefix, note, unit) => {
-    const rows = [...figures.values()].filter((f) => f.name.startsWith(prefix));
+  const section = (title, prefix, note, unit, exclude) => {
+    const rows = [...figures.values()].filter((f) => f.name.startsWith(prefix) && !(exclude && f.name.startsWith(exclude)));
     if (rows.length === 0) return;
     lines.push(`### ${title}`, '');
     if (note) lines.push(note, '');
@@ -210,9 +210,89 @@ function render(args, report, figures) {
     'deliveries/s');
   section('Candles (per trade, on the ingest thread)', 'candles/',
     'Trades through one stream\'s `candle_set` (1m, 5m, 15m, 1h, 4h, 1d), Binance 8-decimal prices and sizes, 300 trades/s of venue time (minutes close along the run).',
-    'trades/s');
+    'trades/s', 'candles/memory/');
+  lines.push(...issue17(figures));
   lines.push(END);
   return { text: lines.join('\n'), missing };
+}
+
+// Issue 17: the trade and top-of-book parsers, the ingest thread's work per trade frame
+// (trade updates against candles: per frame, never per client), and the candles' memory.
+function issue17(figures) {
+  const get = (n) => figures.get(n);
+  const out = [];
+  const trades = VENUES.map((v) => [v, get(`parse_trades/${v}`)]).filter(([, f]) => f);
+  const bbo = VENUES.map((v) => [v, get(`parse_bbo/${v}`)]).filter(([, f]) => f);
+  if (trades.length || bbo.length) {
+    out.push('### Trade and top-of-book parsers (issue 17)', '');
+    out.push('Each adapter opened for one stream only, on a ring of 16 frames in the venue\'s wire format (4 instruments, rising trade ids, moving prices): ' +
+      'trades from Binance `@trade`, OKX `trades`, Coinbase `matches` (one trade a frame), Bybit `publicTrade` and Kraken v2 `trade` (1 to 8 trades a frame, 4.5 on average); ' +
+      'top of book from Binance `bookTicker`, OKX `bbo-tbt`, Coinbase `ticker`, Bybit `orderbook.1`, Kraken v2 `ticker` (`event_trigger: "bbo"`). ' +
+      'Every frame is checked to give its trades (or one two-sided quote) before timing. One core, CPU time.', '');
+    out.push('| venue | trade frame bytes | trades/frame | trade frames/s | trades/s | ns/frame | bbo frame bytes | bbo frames/s | ns/frame | cv (trades / bbo) |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const v of VENUES) {
+      const t = get(`parse_trades/${v}`);
+      const b = get(`parse_bbo/${v}`);
+      if (!t && !b) continue;
+      const c = (f, k, d = 0) => (f && f.counters[k] !== undefined ? Number(f.counters[k]).toFixed(d) : '–');
+      out.push(`| ${v} | ${c(t, 'frame_bytes')} | ${c(t, 'trades_per_frame', 1)} | ${fmtRate(t?.rate)} | ${fmtRate(t?.counters.trades_per_s)} | ${fmtNs(t?.rate)} | ` +
+        `${c(b, 'frame_bytes')} | ${fmtRate(b?.rate)} | ${fmtNs(b?.rate)} | ${fmtCv(t?.cv)} / ${fmtCv(b?.cv)} |`);
+    }
+    out.push('');
+  }
+  const tu1 = get('ingest/trade_updates/venue+tape/1');
+  const cu1 = get('ingest/candle_updates/venue+tape/1');
+  const tu5 = get('ingest/trade_updates/venue+tape/5');
+  const cu5 = get('ingest/candle_updates/venue+tape/5');
+  const add = get('candles/6_intervals/1_trade_per_frame');
+  const parse = get('parse_trades/binance');
+  if (tu1 && cu1) {
+    out.push('### Candles cost per trade frame, not per delivery (issue 17)', '');
+    out.push('What the ingest thread does once per upstream trade frame, whatever the number of clients: the trade updates (`trades.<SYM>@<venue>` and the tape `trades.<SYM>`, each encoded once with `make_update`), ' +
+      'and the candles (both streams\' `candle_set::add` over six intervals, then one update per changed interval, encoded once: 12 forming candles a frame; ' +
+      '`market_streams` publishes forming candles once per ingest loop turn, so this is the worst case of one frame per turn, as in the `market_streams` rows). ' +
+      'A delivery is the same for every update (one shared text queued and written: `fanout/` above, the load tests below), so candles add no work per delivery: ' +
+      'a client on `trades.BTC-USDT` gets exactly the trade update, and a candle subscriber a candle update like any other.', '');
+    out.push('| per frame | 1 trade: ns | per trade | 5 trades: ns | per trade |', '|---|---:|---:|---:|---:|');
+    const ns = (f) => (f ? 1e9 / f.rate : undefined);
+    const row = (name, a, b) => out.push(`| ${name} | ${a === undefined ? '–' : a.toFixed(0)} | ${a === undefined ? '–' : a.toFixed(0)} | ${b === undefined ? '–' : b.toFixed(0)} | ${b === undefined ? '–' : (b / 5).toFixed(0)} |`);
+    if (parse) row('parse (Binance `@trade`, one trade a frame)', ns(parse), undefined);
+    row('trade updates, venue + tape (`ingest/trade_updates`)', ns(tu1), ns(tu5));
+    row('candles: add + 12 updates (`ingest/candle_updates`)', ns(cu1), ns(cu5));
+    if (add) row('of which one stream\'s `candle_set::add`', ns(add), undefined);
+    const total1 = (ns(parse) ?? 0) + ns(tu1) + ns(cu1);
+    row('**total per frame** (parse + the two above)', total1, undefined);
+    // The wired path: market_streams with every family on, and with candles off.
+    const on1 = get('ingest/market_streams/candles_on/1');
+    const off1 = get('ingest/market_streams/candles_off/1');
+    const on5 = get('ingest/market_streams/candles_on/5');
+    const off5 = get('ingest/market_streams/candles_off/5');
+    if (on1 && off1) {
+      row('`market_streams::on_events`, candles on (as tickerd runs)', ns(on1), ns(on5));
+      row('`market_streams::on_events`, candles off', ns(off1), ns(off5));
+      row('difference: candles in the wired path', ns(on1) - ns(off1), on5 && off5 ? ns(on5) - ns(off5) : undefined);
+    }
+    out.push('');
+    out.push(`- Candles per 1-trade frame: ${ns(cu1).toFixed(0)} ns, ${(ns(cu1) / ns(tu1)).toFixed(1)}× the trade updates' encode (${ns(tu1).toFixed(0)} ns); ` +
+      `at 10,000 one-trade frames/s that is ${(ns(cu1) * 1e4 / 1e7).toFixed(2)} % of the ingest core, against ${(ns(tu1) * 1e4 / 1e7).toFixed(2)} % for the trade updates. Per delivery: 0 ns.`);
+    out.push('');
+  }
+  const mem = get('candles/memory/24h_1m_x11_symbols_x6_streams');
+  if (mem) {
+    const c = mem.counters;
+    const mib = (b) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
+    out.push('### Candle memory: 24 h of 1m candles × 11 symbols × 6 streams (issue 17)', '');
+    out.push(`${c.streams} \`candle_set\`s (five venues and the tape for 11 symbols) with the default history, filled through the real builder with a trade every 5 s of venue time for 24 h (${Number(c.trades_added).toLocaleString('en-US')} trades) and advanced to the end: every stream holds 1,440 closed 1m candles (and 288 5m, 96 15m, 24 1h, 6 4h, 1 1d). One pass, measured in the benchmark process.`, '');
+    out.push('| measure | bytes | |', '|---|---:|---|');
+    out.push(`| 1m histories (\`candle_history::allocated_bytes\`) | ${Number(c.m1_history_bytes).toLocaleString('en-US')} | ${mib(c.m1_history_bytes)}: ${Number(c.m1_candles).toLocaleString('en-US')} candles × ${c.candle_bytes} B |`);
+    out.push(`| all six intervals' histories | ${Number(c.all_history_bytes).toLocaleString('en-US')} | ${mib(c.all_history_bytes)} |`);
+    out.push(`| the 66 \`candle_set\` objects (forming candles) | ${Number(c.sets_bytes).toLocaleString('en-US')} | ${mib(c.sets_bytes)} |`);
+    out.push(`| heap in use grew by (mallinfo2) | ${Number(c.heap_delta_bytes).toLocaleString('en-US')} | ${mib(c.heap_delta_bytes)} |`);
+    out.push(`| process RSS grew by (VmRSS) | ${Number(c.rss_delta_bytes).toLocaleString('en-US')} | ${mib(c.rss_delta_bytes)} |`);
+    out.push('');
+  }
+  return out;
 }
 
 function replaceSection(path, section) {

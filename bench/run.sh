@@ -14,6 +14,10 @@
 # the _tls twins run the same load over wss:// with [auth] jwt, handshakes the TLS handshake
 # cost on one core); tickerd (and the Node peer) run on
 # BENCH_CPU, tickerd-bench and tickerd-sim on the other core. A subset leaves RESULTS.md alone.
+# BENCH_MARKET=1 also runs issue 17's market-data scenarios (`trades`, `bbo`: five venues at
+# 10,000 trades/s, 1,000 clients on trades.BTC-USDT / bbo.BTC-USDT, tickerd against the floor fed
+# the same frames; about 2 minutes) and rewrites their own section of RESULTS.md ("market"); with
+# BENCH_LOAD=0 only those. Not in the default set: it would take `make bench` past 12 minutes.
 # Fails (after writing RESULTS.md) when a throttled scenario lost an update (bench/load/results.mjs).
 # Writes BUILD_DIR/bench-results/micro.json (Google Benchmark JSON), BUILD_DIR/bench-results/load/
 # (per scenario: JSON, an HTML report, logs) and bench/RESULTS.md.
@@ -26,14 +30,15 @@ bin="$build/bench/tickerd_micro"
 load_bin="$build/bench/tickerd-bench"
 run_micro=${BENCH_MICRO:-1}
 run_load=${BENCH_LOAD:-1}
-[[ -n "${BENCH_FILTER:-}" ]] && run_load=0
+run_market=${BENCH_MARKET:-0}
+[[ -n "${BENCH_FILTER:-}" ]] && run_load=0 && run_market=0
 if [[ "$run_micro" != 0 && ! -x "$bin" ]]; then
   echo "bench/run.sh: $bin is not built (cmake --preset bench && cmake --build build/bench --target benchmarks)" >&2
   exit 1
 fi
 command -v node >/dev/null || { echo "bench/run.sh: node is needed for the report (scripts/install-deps.sh bench)" >&2; exit 1; }
 
-if [[ "$run_load" != 0 && ! -x "$load_bin" ]]; then
+if [[ ("$run_load" != 0 || "$run_market" != 0) && ! -x "$load_bin" ]]; then
   echo "bench/run.sh: $load_bin is not built (cmake --build $build --target benchmarks)" >&2
   exit 1
 fi
@@ -83,23 +88,20 @@ if [[ "$run_micro" != 0 ]]; then
 fi
 
 # ---- load tests: tickerd-bench, one scenario at a time --------------------------------------
-if [[ "$run_load" != 0 ]]; then
-  peer="$here/peers/ws-broadcast"
-  if [[ ! -d "$peer/node_modules/ws" ]]; then
-    echo "bench/run.sh: npm ci in $peer (the Node ws peer)"
-    (cd "$peer" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-  load_dir="$results/load"
+load_dir="$results/load"
+server_cpu=$cpu
+bench_cpu=0
+[[ "$server_cpu" == 0 ]] && bench_cpu=1
+pin_args=(--server-cpu "$server_cpu" --bench-cpu "$bench_cpu")
+[[ "$cpu" == none || "$(nproc)" -lt 2 ]] && pin_args=(--no-pin)
+
+# run_scenarios "a b c": each in turn, JSON and HTML into $load_dir; sets $elapsed and $load_avg.
+run_scenarios() {
   mkdir -p "$load_dir"
-  scenarios=${BENCH_SCENARIOS:-fanout fanout_tls latency latency_tls dashboards bots burst churn idle handshakes}
-  server_cpu=$cpu
-  bench_cpu=0
-  [[ "$server_cpu" == 0 ]] && bench_cpu=1
-  pin_args=(--server-cpu "$server_cpu" --bench-cpu "$bench_cpu")
-  [[ "$cpu" == none || "$(nproc)" -lt 2 ]] && pin_args=(--no-pin)
   load_avg=$(cut -d' ' -f1-3 /proc/loadavg | sed 's/ /, /g')
+  local started s
   started=$(date +%s)
-  for s in $scenarios; do
+  for s in $1; do
     rm -f "$load_dir/$s.json"
     cmd=("$load_bin" --scenario "$here/scenarios/$s.toml" "${pin_args[@]}" --work-dir "$load_dir"
       --json "$load_dir/$s.json" --html "$load_dir/$s.html")
@@ -107,6 +109,16 @@ if [[ "$run_load" != 0 ]]; then
     "${cmd[@]}"
   done
   elapsed=$(($(date +%s) - started))
+}
+
+if [[ "$run_load" != 0 ]]; then
+  peer="$here/peers/ws-broadcast"
+  if [[ ! -d "$peer/node_modules/ws" ]]; then
+    echo "bench/run.sh: npm ci in $peer (the Node ws peer)"
+    (cd "$peer" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  scenarios=${BENCH_SCENARIOS:-fanout fanout_tls latency latency_tls dashboards bots burst churn idle handshakes}
+  run_scenarios "$scenarios"
   report=(node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$scenarios"
     --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg")
   if [[ -n "${BENCH_SCENARIOS:-}" ]]; then
@@ -116,4 +128,13 @@ if [[ "$run_load" != 0 ]]; then
     "${report[@]}" --results "$here/RESULTS.md"
     echo "bench/run.sh: wrote the load section of $here/RESULTS.md; HTML reports in $load_dir"
   fi
+fi
+
+# ---- issue 17's market-data scenarios (BENCH_MARKET=1): their own generated section ----------
+if [[ "$run_market" != 0 ]]; then
+  market="trades bbo"
+  run_scenarios "$market"
+  node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$market" --section market \
+    --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg" --results "$here/RESULTS.md"
+  echo "bench/run.sh: wrote the market section of $here/RESULTS.md"
 fi

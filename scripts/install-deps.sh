@@ -6,7 +6,7 @@ profile=${1:-build}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev
-  libtomlplusplus-dev libssl-dev libcli11-dev libjwt-dev libsystemd-dev)
+  libtomlplusplus-dev libssl-dev libcli11-dev libjwt-dev)
 # The dashboard's browser test: Debian's Chromium driven by playwright-core (npm ci, Node >= 18),
 # and a CJK font so its screenshots show the Chinese labels.
 test_pkgs=(googletest libgtest-dev libgmock-dev redis-server openssl

@@ -1,11 +1,15 @@
 // The tickerd dashboard: every ticker, ETH gas, Fear & Greed and the daily almanac, live over one
-// WebSocket (docs/PROTOCOL.md). Messages only record state; the DOM is written in one animation
-// frame at most ten times a second, and only where a value changed, so 50 busy tickers cost a
-// few text writes and one layout per redraw.
+// WebSocket (docs/PROTOCOL.md); a click on a coin opens its view (each venue's ticker, a 1m
+// candle chart, the live consolidated tape). Messages only record state; the DOM is written in
+// one animation frame at most ten times a second, and only where a value changed, so 50 busy
+// tickers cost a few text writes and one layout per redraw.
 
+import { createSeries, mergeCandle, mergeHistory, priceRange } from "./candles.js";
+import { drawCandles } from "./chart.js";
 import { compareDecimal, isDecimal, shortDecimal, signOf } from "./decimal.js";
 import { createGauge } from "./gauge.js";
 import { makeI18n, pickLang } from "./i18n.js";
+import { addTrades, createTape } from "./tape.js";
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 10000;
@@ -18,6 +22,11 @@ const FLASH_MS = 600;
 const RENDER_MIN_INTERVAL_MS = 100;
 const CARD_CHANNELS = ["status", "almanac", "gas.ETH", "fng"];
 const MAX_ERRORS_KEPT = 50;
+// The coin view: trades listed, and 1m candles kept and asked for (two hours).
+const TRADES_SHOWN = 50;
+const CANDLES_KEPT = 120;
+const CANDLE_INTERVAL = "1m";
+const CANDLE_INTERVAL_US = 60_000_000;
 
 const i18n = makeI18n(pickLang(location.search));
 const { t } = i18n;
@@ -32,13 +41,23 @@ const rows = new Map();
 // Cards: the latest data of each non-ticker channel (undefined: nothing yet; null: no data).
 const cards = { status: undefined, almanac: undefined, "gas.ETH": undefined, fng: undefined };
 const unavailable = new Set();
-// The per-venue panel: one composite's venue channels while it is open.
-const detail = { symbol: null, channels: [], data: new Map(), rows: new Map() };
+// The coin view: one composite's venue channels while it is open, and its tape and 1m candles.
+const detail = { symbol: null, channels: [], data: new Map(), rows: new Map(), opener: null };
+const coin = {
+  trades: null, // "trades.<SYM>" while the view is open
+  candles: null, // "candles.<SYM>.1m"
+  tape: createTape(TRADES_SHOWN),
+  series: createSeries(CANDLES_KEPT),
+  unpublished: new Set(), // of the two, channels this server refused (unknown_channel)
+  history: "none", // GET /v1/candles: "loading", "loaded", "missing" (404: none yet), "failed"
+  fetches: 0, // tells a late answer for a view since closed from the current one
+  shownAdded: 0, // tape.added when the trade rows were last written
+};
 
 // Counters for people debugging in the console and for the browser test (window.tickerd).
 const stats = {
   connects: 0, snapshots: 0, updates: 0, resumed: 0, resets: 0, resetReasons: {}, gaps: 0,
-  duplicates: 0, conflated: 0, renders: 0, errors: [], drains: 0,
+  duplicates: 0, conflated: 0, renders: 0, errors: [], drains: 0, missedTrades: 0,
 };
 
 let conn = { state: "connecting", attempt: 0, retryInS: 0 };
@@ -87,6 +106,8 @@ function render(now) {
   if (dirty.has("gas.ETH")) renderGas();
   if (dirty.has("fng")) renderFng();
   if (dirty.has("detail")) renderDetail();
+  if (dirty.has("trades")) renderTrades();
+  if (dirty.has("chart")) renderChart();
   dirty.clear();
   expireFlashes(now);
 }
@@ -153,9 +174,13 @@ function makeRow(row) {
   const chg = document.createElement("span");
   chg.className = "chg";
   button.append(sym, last, chg);
+  // A button: focusable, and Enter or Space opens the view like a click.
+  button.setAttribute("aria-label", t("openCoin", { sym: row.symbol }));
+  button.setAttribute("aria-controls", "detail");
+  button.setAttribute("aria-expanded", "false");
   button.addEventListener("click", () => openDetail(row.symbol));
   li.append(button);
-  row.el = { li, last, chg, badge };
+  row.el = { li, button, last, chg, badge };
   row.shown = { last: "", chg: "", chgClass: "chg", stale: false, seq: "" };
   return li;
 }
@@ -335,6 +360,12 @@ function localTime(us) {
   return new Date(ms).toLocaleTimeString(i18n.lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
 }
 
+// A trade's time to the millisecond: trades come many a second.
+function tradeTime(us) {
+  if (typeof us !== "number") return "";
+  return localTime(us) + "." + String(Math.floor(us / 1000) % 1000).padStart(3, "0");
+}
+
 function renderDetail() {
   const panel = $("detail");
   if (!detail.symbol) {
@@ -376,6 +407,87 @@ function renderDetail() {
     cells[4].className = changeClass(d?.change_pct);
     setText(cells[5], localTime(d?.ts));
   }
+}
+
+function makeTradeRow(tr) {
+  const row = document.createElement("tr");
+  if (tr.side) row.className = tr.side;
+  // The exact strings, for people inspecting the page and for the browser test.
+  if (tr.n !== null) row.dataset.n = String(tr.n);
+  if (tr.id !== null) row.dataset.id = tr.id;
+  row.dataset.price = tr.price;
+  row.dataset.qty = tr.qty;
+  row.dataset.venue = tr.venue;
+  if (tr.side) row.dataset.side = tr.side;
+  const cells = [tradeTime(tr.ts), tr.side ? t(tr.side) : "", tr.price, tr.qty, tr.venue];
+  const classes = ["", "side", "px", "", ""];
+  cells.forEach((text, k) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (classes[k]) td.className = classes[k];
+    row.append(td);
+  });
+  return row;
+}
+
+// New trades go on top in one fragment; the oldest rows beyond TRADES_SHOWN leave.
+function renderTrades() {
+  const body = $("trades");
+  const note = $("trades-note");
+  if (!coin.trades) {
+    body.replaceChildren();
+    delete body.dataset.missed;
+    note.hidden = true;
+    return;
+  }
+  const tape = coin.tape;
+  const fresh = Math.min(tape.added - coin.shownAdded, tape.trades.length);
+  coin.shownAdded = tape.added;
+  if (fresh > 0) {
+    const frag = document.createDocumentFragment();
+    for (let k = 0; k < fresh; ++k) frag.append(makeTradeRow(tape.trades[k]));
+    body.prepend(frag);
+    while (body.rows.length > TRADES_SHOWN) body.lastElementChild.remove();
+  }
+  body.dataset.missed = String(tape.missed);
+  const text = coin.unpublished.has(coin.trades) ? t("notPublished")
+    : tape.missed > 0 ? t("missed", { n: tape.missed })
+    : tape.trades.length === 0 ? t("waiting")
+    : "";
+  setText(note, text);
+  note.hidden = text === "";
+}
+
+function renderChart() {
+  const canvas = $("candle-chart");
+  const note = $("candles-note");
+  if (!coin.candles) return;
+  const candles = coin.series.candles;
+  const unpublished = coin.unpublished.has(coin.candles);
+  const text = unpublished ? t("notPublished")
+    : coin.history === "missing" || coin.history === "failed" ? t("noHistory")
+    : candles.length === 0 ? t("waiting")
+    : "";
+  setText(note, text);
+  note.hidden = text === "";
+  canvas.hidden = unpublished;
+  if (unpublished || canvas.clientWidth === 0) return;
+  const drawn = drawCandles(canvas, candles, CANDLE_INTERVAL_US, i18n.lang === "zh" ? "zh-CN" : "en-GB");
+  // What was drawn, for the browser test and anyone inspecting the page.
+  canvas.dataset.candles = String(drawn.drawn);
+  canvas.dataset.empty = String(drawn.empty);
+  canvas.dataset.history = coin.history;
+  const last = drawn.last;
+  if (last) {
+    canvas.dataset.lastOpenTime = String(last.open_time);
+    canvas.dataset.lastClose = last.close ?? "null";
+    canvas.dataset.lastClosed = String(last.closed === true);
+    if (drawn.lastX !== null) canvas.dataset.lastX = drawn.lastX.toFixed(1);
+  }
+  const range = drawn.range ?? priceRange(candles);
+  canvas.setAttribute("aria-label", range && last
+    ? t("candlesLabel", { sym: detail.symbol, n: drawn.drawn, close: last.close, high: range.high, low: range.low })
+    : t("candlesNone", { sym: detail.symbol }));
 }
 
 // ---- the connection ---------------------------------------------------------------------------
@@ -426,6 +538,7 @@ function subscribeAll() {
     if (!unavailable.has(c)) request("subscribe", [c], c, true);
   }
   for (const c of detail.channels) request("subscribe", [c], "detail", true);
+  for (const c of coinChannels()) request("subscribe", [c], "coin", true);
 }
 
 function setConn(state, extra = {}) {
@@ -548,7 +661,24 @@ function accept(m) {
   return true;
 }
 
+// Whether the page follows `channel` now. Updates already on the way when a view closed still
+// arrive after its unsubscribe; they are not tracked, so a resume does not name them.
+function wanted(channel) {
+  if (channel === coin.trades || channel === coin.candles) return true;
+  if (channel.startsWith("ticker.")) return !channel.includes("@") || detail.channels.includes(channel);
+  return channel in cards;
+}
+
 function onData(channel, seq, data) {
+  if (channel === coin.trades) {
+    stats.missedTrades += addTrades(coin.tape, data);
+    invalidate("trades");
+    return;
+  }
+  if (channel === coin.candles) {
+    if (mergeCandle(coin.series, data)) invalidate("chart");
+    return;
+  }
   if (channel.startsWith("ticker.")) {
     if (channel.includes("@")) {
       if (!detail.channels.includes(channel)) return;
@@ -589,6 +719,11 @@ function onError(m) {
     dirtyRows.clear();
     $("tickers").replaceChildren();
     invalidate("rows");
+  } else if (req.purpose === "coin") {
+    // A server that does not publish this coin's trades or candles: the view says so.
+    for (const c of req.channels) coin.unpublished.add(c);
+    invalidate("trades");
+    invalidate("chart");
   } else if (req.purpose === "detail") {
     // A feed that is not a ticker venue (the gas node): its row leaves the panel.
     detail.channels = detail.channels.filter((c) => !req.channels.includes(c));
@@ -609,7 +744,7 @@ function onMessage(m) {
   switch (m.type) {
     case "snapshot":
     case "update":
-      if (typeof m.channel === "string" && accept(m)) onData(m.channel, m.seq, m.data ?? null);
+      if (typeof m.channel === "string" && wanted(m.channel) && accept(m)) onData(m.channel, m.seq, m.data ?? null);
       break;
     case "reset":
       stats.resets++;
@@ -633,17 +768,92 @@ function onMessage(m) {
   }
 }
 
-// ---- per-venue detail -------------------------------------------------------------------------
+// ---- the coin view: venues, tape, candles ---------------------------------------------------------
+
+// The coin's tape and 1m candles: the ones this server has of the two.
+function coinChannels() {
+  return [coin.trades, coin.candles].filter((c) => c && !coin.unpublished.has(c));
+}
 
 function closeDetail() {
   if (!detail.symbol) return;
   if (detail.channels.length) request("unsubscribe", detail.channels, "detail", false);
-  for (const c of detail.channels) streams.delete(c);
-  rows.get("ticker." + detail.symbol)?.el?.li.removeAttribute("aria-current");
+  const mine = coinChannels();
+  if (mine.length) request("unsubscribe", mine, "coin", false);
+  for (const c of [...detail.channels, ...mine]) streams.delete(c);
+  const row = rows.get("ticker." + detail.symbol);
+  row?.el?.li.removeAttribute("aria-current");
+  row?.el?.button.setAttribute("aria-expanded", "false");
   detail.symbol = null;
   detail.channels = [];
   detail.data.clear();
+  closeCoin();
+  // Focus goes back to the coin's row when it was in the view (a keyboard user closed it).
+  const panel = $("detail");
+  const opener = detail.opener;
+  detail.opener = null;
+  const focusInside = panel.contains(document.activeElement) || document.activeElement === document.body;
+  panel.hidden = true;
+  if (focusInside) opener?.focus();
   invalidate("detail");
+}
+
+function closeCoin() {
+  coin.trades = coin.candles = null;
+  coin.tape = createTape(TRADES_SHOWN);
+  coin.series = createSeries(CANDLES_KEPT);
+  coin.unpublished.clear();
+  coin.history = "none";
+  coin.fetches++;
+  coin.shownAdded = 0;
+  const canvas = $("candle-chart");
+  canvas.dataset.candles = "0";
+  canvas.dataset.empty = "0";
+  for (const k of ["lastOpenTime", "lastClose", "lastClosed", "lastX", "history"]) delete canvas.dataset[k];
+  canvas.getContext("2d")?.clearRect(0, 0, canvas.width, canvas.height);
+  canvas.hidden = false;
+  invalidate("trades");
+  invalidate("chart");
+}
+
+// Live first, then history: a candle that forms meanwhile is in both, and the live one (its
+// later state) wins (candles.js supersedes()). A 404 means no history yet: the chart is drawn
+// from the channel alone.
+async function loadCandleHistory(symbol) {
+  const token = ++coin.fetches;
+  coin.history = "loading";
+  let history = "failed";
+  let candles = [];
+  try {
+    const res = await fetch(`/v1/candles/${encodeURIComponent(symbol)}?interval=${CANDLE_INTERVAL}&limit=${CANDLES_KEPT}`,
+      { cache: "no-store" });
+    if (res.status === 404) {
+      history = "missing";
+    } else if (res.ok) {
+      const body = await res.json();
+      if (Array.isArray(body?.candles)) {
+        candles = body.candles;
+        history = "loaded";
+      }
+    }
+  } catch {
+    // offline, or an answer that is not JSON: drawn from the live channel alone
+  }
+  if (token !== coin.fetches) return; // the view was closed or moved to another coin
+  coin.history = history;
+  if (history === "failed" && stats.errors.length < MAX_ERRORS_KEPT) stats.errors.push("candle_history");
+  mergeHistory(coin.series, candles);
+  invalidate("chart");
+}
+
+function openCoin(symbol) {
+  coin.trades = `trades.${symbol}`;
+  coin.candles = `candles.${symbol}.${CANDLE_INTERVAL}`;
+  // One request each: a server without candles still shows the tape.
+  for (const c of coinChannels()) request("subscribe", [c], "coin", false);
+  loadCandleHistory(symbol);
+  invalidate("trades");
+  invalidate("chart");
 }
 
 function openDetail(symbol) {
@@ -656,8 +866,17 @@ function openDetail(symbol) {
   detail.symbol = symbol;
   detail.channels = venues.map((v) => `ticker.${symbol}@${v}`);
   row?.el?.li.setAttribute("aria-current", "true");
+  row?.el?.button.setAttribute("aria-expanded", "true");
   // One request per venue: a channel this server does not have fails alone.
   for (const c of detail.channels) request("subscribe", [c], "detail", false);
+  openCoin(symbol);
+  // Shown now rather than at the next frame, so that focus can move into it: a keyboard or
+  // screen reader user lands in the view, and Escape brings them back to the row.
+  detail.opener = row?.el?.button ?? null;
+  const panel = $("detail");
+  setText($("detail-title"), t("detail", { sym: symbol }));
+  panel.hidden = false;
+  panel.focus();
   invalidate("detail");
 }
 
@@ -675,6 +894,8 @@ function start() {
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape") closeDetail();
   });
+  // The chart fills its box: drawn again when the box changes size.
+  new ResizeObserver(() => invalidate("chart")).observe($("candle-chart"));
   for (const c of CARD_CHANNELS) invalidate(c);
   invalidate("rows");
   connect();
@@ -686,6 +907,11 @@ window.tickerd = {
   lang: i18n.lang,
   streams: () => Object.fromEntries(streams),
   connection: () => ({ ...conn }),
+  // The coin view: its channels, what GET /v1/candles answered, the candles it holds.
+  coin: () => ({
+    symbol: detail.symbol, trades: coin.trades, candles: coin.candles, history: coin.history,
+    missed: coin.tape.missed, unpublished: [...coin.unpublished], series: structuredClone(coin.series.candles),
+  }),
   drop: () => reconnectLater(),
 };
 

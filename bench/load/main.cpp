@@ -30,6 +30,7 @@
 
 #include "load/client_pool.hpp"
 #include "load/core/client_sweep.hpp"
+#include "load/core/message_scan.hpp"
 #include "load/core/proc_stats.hpp"
 #include "load/core/results.hpp"
 #include "load/core/scenario.hpp"
@@ -407,7 +408,10 @@ struct client_load {
 
 // What one client should receive at `rate` events/s per symbol per venue: a composite ticker
 // changes with every venue's event, a venue's ticker with that venue's; throttle_ms lets at
-// most one update per channel through per interval.
+// most one update per channel through per interval. Trades and bbo channels are counted as
+// channels with no expected rate: a sim event carries a random number of trades (one frame
+// each on some venues, one frame for all on others) and moves the book or not, so what they
+// publish is measured (delivered msg/s, /v1/feeds), not predicted.
 client_load load_per_client(const context& cx, double rate) {
   const auto venues = static_cast<double>(cx.sc.venues.size());
   const double cap = cx.sc.throttle_ms > 0 ? 1000.0 / static_cast<double>(cx.sc.throttle_ms)
@@ -424,6 +428,8 @@ client_load load_per_client(const context& cx, double rate) {
       add(1, rate * venues);
     } else if (c.starts_with("ticker.")) {
       add(1, rate);
+    } else if (c.starts_with("trades.") || c.starts_with("bbo.")) {
+      add(1, 0);
     }
   }
   return out;
@@ -555,6 +561,53 @@ void run_client_sweep(context& cx, runner& run, double base) {
 
 void run_stream_floor(context& cx, runner& run, const run_result& main_run);
 
+// Upstream totals from tickerd's /v1/feeds (every feed's counters summed): what its one ingest
+// thread read and parsed.
+struct feed_totals {
+  std::uint64_t messages = 0;  // upstream text frames
+  std::uint64_t trades = 0;
+  std::uint64_t quotes = 0;
+  steady::time_point at;
+};
+
+std::optional<feed_totals> read_feed_totals(const context& cx) {
+  const auto reply = http_call(cx.target.host, cx.target.port, "GET", "/v1/feeds", {},
+                               std::chrono::milliseconds(2000), cx.tls.get());
+  if (reply.status != 200) return std::nullopt;
+  const auto doc = flatten_json(reply.body);
+  if (!doc) return std::nullopt;
+  feed_totals t;
+  t.at = steady::now();
+  for (std::size_t i = 0;; ++i) {
+    const std::string at = "feeds." + std::to_string(i) + ".";
+    const auto messages = flat_int(*doc, at + "messages");
+    if (!messages) break;
+    t.messages += static_cast<std::uint64_t>(*messages);
+    t.trades += static_cast<std::uint64_t>(flat_int(*doc, at + "trades").value_or(0));
+    t.quotes += static_cast<std::uint64_t>(flat_int(*doc, at + "quotes").value_or(0));
+  }
+  return t;
+}
+
+// Per second between two samples: frames, trades, quotes.
+struct feed_rates {
+  double messages = 0, trades = 0, quotes = 0;
+};
+feed_rates rates_between(const feed_totals& a, const feed_totals& b) {
+  const double dt = std::chrono::duration<double>(b.at - a.at).count();
+  if (dt <= 0) return {};
+  return {static_cast<double>(b.messages - a.messages) / dt,
+          static_cast<double>(b.trades - a.trades) / dt,
+          static_cast<double>(b.quotes - a.quotes) / dt};
+}
+
+// Channels that carry trades or top of book: their upstream parse rate is worth reporting.
+bool market_channels(const context& cx) {
+  return std::any_of(cx.channels.begin(), cx.channels.end(), [](const std::string& c) {
+    return c.starts_with("trades.") || c.starts_with("bbo.");
+  });
+}
+
 void run_stream(context& cx, runner& run) {
   const double base = cx.st ? cx.st->rate() : cx.sc.rate;
   run_result r;
@@ -581,7 +634,17 @@ void run_stream(context& cx, runner& run) {
     cx.report.facts.emplace_back("phases", "skipped: no way to change the sim's rate (--sim-port)");
   }
   std::string phase_log;
+  // Trades and bbo: what tickerd's ingest thread parsed (/v1/feeds), read at the window's start,
+  // at each rate phase (when the bench pauses anyway to change the sim's rate: a read every
+  // second would stall the clients' reads on a busy server) and at its end.
+  const bool sample_feeds = market_channels(cx);
+  std::vector<std::pair<double, std::optional<feed_totals>>> feeds;
+  if (sample_feeds) feeds.emplace_back(0.0, read_feed_totals(cx));
   run.window(cx.sc.duration_s, true, {{&pool, &r}}, [&](double t) {
+    if (sample_feeds && can_phase && next_phase < cx.sc.phases.size() &&
+        t + 0.5 >= cx.sc.phases[next_phase].at_s) {
+      feeds.emplace_back(t, read_feed_totals(cx));
+    }
     while (can_phase && next_phase < cx.sc.phases.size() &&
            t + 0.5 >= cx.sc.phases[next_phase].at_s) {
       const double rate = base * cx.sc.phases[next_phase].rate_multiplier;
@@ -595,6 +658,35 @@ void run_stream(context& cx, runner& run) {
   r.connect_us = connect_hist;
   r.ready_us = ready_hist;
   if (!phase_log.empty()) cx.report.facts.emplace_back("rate phases", phase_log);
+  if (sample_feeds) {
+    feeds.emplace_back(r.duration_s, read_feed_totals(cx));
+    const bool all_read =
+        std::all_of(feeds.begin(), feeds.end(), [](const auto& f) { return f.second.has_value(); });
+    if (all_read) {
+      const auto mean = rates_between(*feeds.front().second, *feeds.back().second);
+      std::string text = fixed(mean.messages, 0) + " frames/s carrying " + fixed(mean.trades, 0) +
+                         " trades/s and " + fixed(mean.quotes, 0) + " quotes/s over the window, " +
+                         std::to_string(cx.sc.venues.size()) + " venues";
+      for (std::size_t i = 1; feeds.size() > 2 && i < feeds.size(); ++i) {
+        const auto per = rates_between(*feeds[i - 1].second, *feeds[i].second);
+        text += "; " + fixed(feeds[i - 1].first, 0) + "-" + fixed(feeds[i].first, 0) +
+                " s: " + fixed(per.messages, 0) + " frames/s, " + fixed(per.trades, 0) +
+                " trades/s";
+      }
+      cx.report.facts.emplace_back("upstream parsed by tickerd's ingest thread (/v1/feeds)", text);
+    } else {
+      cx.report.facts.emplace_back("upstream parsed by tickerd's ingest thread",
+                                   "not measured: GET /v1/feeds failed");
+    }
+    if (r.messages > 0) {
+      cx.report.facts.emplace_back(
+          "tickerd CPU per delivery",
+          fixed(r.server_cpu_us_per_message(), 3) + " µs (" + fixed(r.server_cpu_pct, 0) +
+              " % of its core for " + short_number(r.messages_per_s()) +
+              " msg/s; latency from each update's first recv_ts: tickerd's read of the upstream "
+              "frame)");
+    }
+  }
   if (cx.sc.throttle_ms > 0) {
     check_latest_delivered(cx, pool, r);
     const double expected =
@@ -979,6 +1071,22 @@ void run_sweep_peer(context& cx, runner& run, const sweep_best& tickerd) {
 
 // ---- the floor: bench/peers/floor, the bare epoll fan-out -------------------------------------
 
+// What the floor reads: for clients on `trades.<SYM>` / `bbo.<SYM>` only, those symbols'
+// Binance `@trade` / `@bookTicker` streams (the floor sends every update it makes to every
+// client); otherwise every symbol's `@ticker`.
+std::string floor_upstream(const context& cx) {
+  std::vector<std::string> streams;
+  for (const auto& c : cx.channels) {
+    const bool trades = c.starts_with("trades.");
+    const bool bbo = c.starts_with("bbo.");
+    const auto symbol = c.substr(c.find('.') + 1);
+    if ((!trades && !bbo) || symbol.find_first_of("@*") != std::string::npos)
+      return cx.st->binance_stream_url();
+    streams.push_back(binance_stream_name(symbol, trades ? "trade" : "bookTicker"));
+  }
+  return streams.empty() ? cx.st->binance_stream_url() : cx.st->binance_stream_url(streams);
+}
+
 // Stops tickerd (the floor gets the server core to itself, as tickerd had it) and starts the
 // floor peer on that core, reading the sim's Binance stream; the clients then target it.
 std::unique_ptr<child> start_floor(context& cx, runner& run) {
@@ -986,9 +1094,9 @@ std::unique_ptr<child> start_floor(context& cx, runner& run) {
   cx.st->stop_tickerd();
   const auto port = free_port();
   auto floor = std::make_unique<child>();
-  floor->spawn({cx.opts.floor_bin, "--port", std::to_string(port), "--upstream",
-                cx.st->binance_stream_url()},
-               cx.st->config().work_dir, "floor", cx.st->config().server_cpu);
+  floor->spawn(
+      {cx.opts.floor_bin, "--port", std::to_string(port), "--upstream", floor_upstream(cx)},
+      cx.st->config().work_dir, "floor", cx.st->config().server_cpu);
   floor->wait_for_line("floor-server listening on", std::chrono::milliseconds(10'000));
   cx.target = target_url{"127.0.0.1", port, "/ws"};
   cx.server_pid = floor->pid();
@@ -1016,9 +1124,10 @@ void floor_target(context& cx, std::string name, double tickerd, double floor,
 
 // tickerd's run against the floor's at the same offered load: latency and CPU per delivery.
 void compare_to_floor(context& cx, const run_result& t, const run_result& f) {
-  const std::string at =
-      short_number(t.offered_per_client * static_cast<double>(t.clients_planned)) +
-      " deliveries/s offered";
+  const double offered = t.offered_per_client * static_cast<double>(t.clients_planned);
+  // Trades and bbo have no predicted rate (load_per_client): name the sim's rate instead.
+  const std::string at = offered > 0 ? short_number(offered) + " deliveries/s offered"
+                                     : "sim rate " + fixed(t.rate, 1) + " events/s per symbol";
   const auto p50 = [](const run_result& r) {
     return static_cast<double>(r.latency_us.quantile(0.5));
   };
@@ -1131,9 +1240,27 @@ void run_stream_floor(context& cx, runner& run, const run_result& main_run) {
   std::vector<double> extra;
   for (const double r : cx.sc.floor_rates)
     if (r != base) extra.push_back(r);
-  std::vector<run_result> tickerd_runs{main_run};
-  for (const double r : extra) {
-    tickerd_runs.push_back(measure_stream(cx, run, "tickerd rate " + fixed(r, 1), r));
+  // The floor reads Binance only: with [floor] venues, tickerd is measured again fed the same
+  // Binance frames (its other feeds stopped), and the ratios are taken against that run.
+  const bool same_frames = !cx.sc.floor_venues.empty() && cx.sc.floor_venues != cx.sc.venues;
+  std::vector<run_result> tickerd_runs;
+  if (same_frames) {
+    cx.st->restart_tickerd(cx.sc.floor_venues);
+    cx.server_pid = cx.st->tickerd_pid();
+    run.set_server(cx.server_pid, "tickerd");
+    change_rate(cx, run, base);
+    std::string label = "tickerd (";
+    for (const auto& v : cx.sc.floor_venues) label += (label.ends_with("(") ? "" : ", ") + v;
+    label += " only) rate ";
+    tickerd_runs.push_back(measure_stream(cx, run, label + fixed(base, 1), base));
+    for (const double r : extra) {
+      tickerd_runs.push_back(measure_stream(cx, run, label + fixed(r, 1), r));
+    }
+  } else {
+    tickerd_runs.push_back(main_run);
+    for (const double r : extra) {
+      tickerd_runs.push_back(measure_stream(cx, run, "tickerd rate " + fixed(r, 1), r));
+    }
   }
   const auto saved = cx.target;
   const auto saved_pid = cx.server_pid;
@@ -1150,7 +1277,7 @@ void run_stream_floor(context& cx, runner& run, const run_result& main_run) {
   for (std::size_t i = 0; i < floor_runs.size(); ++i) {
     compare_to_floor(cx, tickerd_runs[i], floor_runs[i]);
   }
-  for (std::size_t i = 1; i < tickerd_runs.size(); ++i) {
+  for (std::size_t i = same_frames ? 0 : 1; i < tickerd_runs.size(); ++i) {
     cx.report.runs.push_back(std::move(tickerd_runs[i]));
   }
   for (auto& f : floor_runs) cx.report.runs.push_back(std::move(f));
@@ -1277,6 +1404,7 @@ int run_main(int argc, char** argv) {
     cfg.sim_cpu = pin ? o.bench_cpu : -1;
     cfg.tls = cx.sc.tls;
     cfg.auth = cx.sc.auth;
+    cfg.streams = cx.sc.streams;
     cx.st = std::make_unique<stack>(cfg);
     std::fprintf(stderr, "tickerd-bench: starting tickerd-sim and tickerd in %s\n",
                  cfg.work_dir.c_str());

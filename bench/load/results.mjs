@@ -12,8 +12,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BEGIN = '<!-- BEGIN GENERATED load: bench/run.sh rewrites this section (bench/load/results.mjs); edit outside it -->';
-const END = '<!-- END GENERATED load -->';
+// --section market: issue 17's scenarios (BENCH_MARKET=1), in a section of their own.
+const SECTION = (() => {
+  const i = process.argv.indexOf('--section');
+  return i >= 0 ? process.argv[i + 1] : 'load';
+})();
+const BEGIN = SECTION === 'load'
+  ? '<!-- BEGIN GENERATED load: bench/run.sh rewrites this section (bench/load/results.mjs); edit outside it -->'
+  : `<!-- BEGIN GENERATED ${SECTION}: bench/run.sh BENCH_MARKET=1 rewrites this section (bench/load/results.mjs); edit outside it -->`;
+const END = `<!-- END GENERATED ${SECTION} -->`;
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function parseArgs(argv) {
@@ -151,7 +158,7 @@ function render(args, reports) {
   lines.push('');
   lines.push('Commands (`make bench` runs each of these; the work directory keeps logs, configs, JSON and an HTML report per scenario):', '');
   lines.push('```sh');
-  if (args.invocation) lines.push(`${args.invocation}   # which ran:`);
+  if (args.invocation) lines.push(`${args.invocation}${SECTION === 'load' ? '' : ' (BENCH_MARKET=1)'}   # which ran:`);
   for (const r of reports) lines.push(rel(r.command).replace(/--work-dir \S+/, '--work-dir DIR').replace(/--json \S+ --html \S+/, '--json DIR/X.json --html DIR/X.html'));
   lines.push('```', '');
 

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -329,7 +330,7 @@ std::string child::log_tail() const {
 
 // ---- tickerd + sim ----------------------------------------------------------------------------
 
-stack::stack(stack_config cfg) : cfg_(std::move(cfg)) {
+stack::stack(stack_config cfg) : cfg_(std::move(cfg)), tickerd_venues_(cfg_.venues) {
   if (cfg_.symbols.empty()) throw std::runtime_error("stack: no symbols");
   std::filesystem::create_directories(cfg_.work_dir);
   port_ = free_port();
@@ -366,13 +367,20 @@ std::string stack::tickerd_config_text() const {
     out << (i ? ", " : "") << '"' << cfg_.symbols[i] << '"';
   }
   out << "]\n";
-  for (const auto& venue : cfg_.venues) {
+  for (const auto& venue : tickerd_venues_) {
     out << "\n[[feeds]]\nvenue = \"" << venue << "\"\nurl = \"ws://127.0.0.1:" << sim_port_
         << sim_path(venue) << "\"\nstale_after_ms = 5000\nbackoff_initial_ms = 50\n"
-        << "backoff_max_ms = 200\n"
-        // The ticker alone, as the floor peer reads it: trades and bbo would add ingest work
-        // on the measured core that the floor does not do.
-        << "streams = [\"ticker\"]\n";
+        << "backoff_max_ms = 200\n";
+    // By default the ticker alone, as the floor peer reads it: trades and bbo would add ingest
+    // work on the measured core that the floor does not do. Scenarios on trades and bbo name
+    // their streams ([stack] streams).
+    const std::vector<std::string> ticker_only{"ticker"};
+    const auto& streams = cfg_.streams.empty() ? ticker_only : cfg_.streams;
+    out << "streams = [";
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      out << (i ? ", " : "") << '"' << streams[i] << '"';
+    }
+    out << "]\n";
   }
   if (cfg_.tls) {
     out << "\n[server.tls]\ncert = \"" << (cfg_.work_dir / "server.crt").string() << "\"\nkey = \""
@@ -434,7 +442,14 @@ void stack::start() {
   if (cfg_.tls) make_tls_files();
   if (cfg_.auth) make_auth_files();
   start_sim(cfg_.rate);
-  const auto config = cfg_.work_dir / "tickerd.toml";
+  start_tickerd();
+}
+
+void stack::start_tickerd() {
+  ++tickerd_generation_;
+  const std::string suffix =
+      tickerd_generation_ > 1 ? "." + std::to_string(tickerd_generation_) : std::string();
+  const auto config = cfg_.work_dir / ("tickerd" + suffix + ".toml");
   {
     std::ofstream f(config);
     f << tickerd_config_text();
@@ -442,8 +457,19 @@ void stack::start() {
   }
   tickerd_ = std::make_unique<child>();
   tickerd_->spawn({cfg_.tickerd_bin.string(), "--config", config.string()}, cfg_.work_dir,
-                  "tickerd", cfg_.server_cpu);
+                  "tickerd" + suffix, cfg_.server_cpu);
   wait_feeds_up(start_timeout);
+}
+
+void stack::restart_tickerd(const std::vector<std::string>& venues) {
+  for (const auto& v : venues) {
+    if (std::find(cfg_.venues.begin(), cfg_.venues.end(), v) == cfg_.venues.end()) {
+      throw std::runtime_error("restart_tickerd: venue '" + v + "' is not configured");
+    }
+  }
+  stop_tickerd();
+  tickerd_venues_ = venues;
+  start_tickerd();
 }
 
 void stack::wait_feeds_up(milliseconds timeout) {
@@ -462,7 +488,7 @@ void stack::wait_feeds_up(milliseconds timeout) {
            at = r.body.find("\"state\":\"up\"", at + 1)) {
         ++up;
       }
-      if (up == cfg_.venues.size()) return;
+      if (up == tickerd_venues_.size()) return;
     }
     std::this_thread::sleep_for(milliseconds(50));
   }
@@ -506,16 +532,24 @@ void stack::pause_market(bool pause) {
 }
 
 std::string stack::binance_stream_url() const {
-  std::string streams;
-  for (const auto& s : cfg_.symbols) {
-    std::string native;
-    for (const char ch : s) {
-      if (ch != '-')
-        native.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-    }
-    streams += (streams.empty() ? "" : "/") + native + "@ticker";
+  std::vector<std::string> streams;
+  for (const auto& s : cfg_.symbols) streams.push_back(binance_stream_name(s, "ticker"));
+  return binance_stream_url(streams);
+}
+
+std::string stack::binance_stream_url(const std::vector<std::string>& streams) const {
+  std::string joined;
+  for (const auto& s : streams) joined += (joined.empty() ? "" : "/") + s;
+  return "ws://127.0.0.1:" + std::to_string(sim_port_) + "/stream?streams=" + joined;
+}
+
+std::string binance_stream_name(const std::string& symbol, const std::string& stream) {
+  std::string native;
+  for (const char ch : symbol) {
+    if (ch != '-')
+      native.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
   }
-  return "ws://127.0.0.1:" + std::to_string(sim_port_) + "/stream?streams=" + streams;
+  return native + "@" + stream;
 }
 
 }  // namespace tickerd::bench

@@ -30,6 +30,9 @@ http_reply http_call(const std::string& host, std::uint16_t port, const std::str
 
 std::uint16_t free_port();
 
+// A Binance stream name for a canonical symbol: ("BTC-USDT", "trade") -> "btcusdt@trade".
+std::string binance_stream_name(const std::string& symbol, const std::string& stream);
+
 // Pins the calling thread (and what it spawns afterwards) to one CPU; false when impossible.
 bool pin_to_cpu(int cpu);
 int cpu_count();
@@ -69,6 +72,7 @@ struct stack_config {
   std::filesystem::path web_root;
   std::vector<std::string> venues{"binance"};
   std::vector<std::string> symbols;  // canonical
+  std::vector<std::string> streams;  // each feed's `streams`; empty: ["ticker"]
   double rate = 10;
   unsigned shards = 1;
   int server_cpu = -1;
@@ -91,6 +95,9 @@ class stack {
 
   void start();  // the sim, then tickerd; returns once every feed is up
   void stop_tickerd();
+  // tickerd again (stopped first if running), with feeds for `venues` only (a subset of the
+  // configured ones), on the same port and sim; returns once every feed is up.
+  void restart_tickerd(const std::vector<std::string>& venues);
   std::uint16_t port() const { return port_; }
   std::uint16_t sim_port() const { return sim_port_; }
   bool tickerd_running() { return tickerd_ && tickerd_->running(); }
@@ -108,6 +115,8 @@ class stack {
 
   // The combined Binance stream URL of the sim for the stack's symbols (the Node peer reads it).
   std::string binance_stream_url() const;
+  // The same for named streams ("btcusdt@trade", "btcusdt@bookTicker", …).
+  std::string binance_stream_url(const std::vector<std::string>& streams) const;
   std::string tickerd_config_text() const;
   // With cfg.tls, the client settings that trust the stack's CA (nullptr without TLS).
   std::shared_ptr<const tls_client> tls() const { return tls_; }
@@ -118,6 +127,7 @@ class stack {
 
  private:
   void start_sim(double rate);
+  void start_tickerd();
   void wait_feeds_up(milliseconds timeout);
   void make_tls_files();
   void make_auth_files();
@@ -130,6 +140,8 @@ class stack {
   std::optional<bool> sim_has_rate_endpoint_;
   std::unique_ptr<child> sim_;
   std::unique_ptr<child> tickerd_;
+  std::vector<std::string> tickerd_venues_;  // the feeds tickerd runs with (cfg_.venues at start)
+  int tickerd_generation_ = 0;
   std::shared_ptr<const tls_client> tls_;
   std::string token_;
 };

@@ -57,6 +57,12 @@ std::vector<instrument> instruments() {
   return out;
 }
 
+bool add_stats_slot(gateway_shared& shared) {
+  shared.stats.push_back(std::make_unique<shard_stats>());
+  shared.stats_view.push_back(shared.stats.back().get());
+  return true;
+}
+
 gateway_options options(const channel_registry& registry) {
   gateway_options o;
   o.channels = &registry;
@@ -135,6 +141,8 @@ class fanout_fixture {
  private:
   channel_registry registry_;
   gateway_shared shared_;
+  // The shard reads its stats slot at construction, as gateway::start gives it one.
+  [[maybe_unused]] bool stats_slot_ = add_stats_slot(shared_);
   shard shard_;
   int pair_[2] = {-1, -1};  // [0] full, dup'ed into every session; [1] never read
   net::io_context writes_;  // session sockets live here; not run while timing

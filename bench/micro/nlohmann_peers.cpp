@@ -14,6 +14,7 @@
 #include "feeds/venues/coinbase_adapter.hpp"
 #include "feeds/venues/json_frame.hpp"
 #include "feeds/venues/kraken_adapter.hpp"
+#include "feeds/venues/venue_time.hpp"
 
 namespace tickerd::bench {
 namespace {
@@ -526,7 +527,7 @@ class kraken_peer final : public peer_parser {
         t.fields = static_cast<std::uint16_t>(t.fields | tf_open);
       }
       if (const auto* ts = string_at(item, "timestamp"); ts != nullptr) {
-        if (!parse_rfc3339_us(*ts, t.exchange_ts_us)) {
+        if (!venue_time::parse_rfc3339_us(*ts, t.exchange_ts_us)) {
           return fail_all(out, first_new, feed_errc::unexpected_shape);
         }
       }

@@ -31,6 +31,7 @@
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/market/feed_status.hpp"
 #include "tickerd/market/market_streams.hpp"
 #include "tickerd/metrics/collector.hpp"
@@ -131,12 +132,21 @@ struct server::impl {
         write_metrics(body, shards);
       };
     }
+    // GET /v1/candles: from a shard's thread to this (ingest) thread, which holds the candles.
+    g.candles = [this](candles_query q, http_reply reply) {
+      net::post(ioc, [this, q = std::move(q), reply = std::move(reply)]() mutable {
+        answer_candles(std::move(q), std::move(reply));
+      });
+    };
     gate = std::make_unique<gateway>(std::move(g));
     if (cfg.redis.enabled) {
       store_link::hooks h;
       h.restore = [this](update_ptr u) {
         out.restore(u);
         if (cfg.node.role == node_role::all) enqueue(std::move(u));
+      };
+      h.restore_candles = [this](channel_id ch, std::vector<std::string> stored) {
+        restore_candles(ch, stored);
       };
       h.deliver = [this](update_ptr u) { enqueue(std::move(u)); };
       h.on_upstream = [this](std::string_view reason, std::string_view message) {
@@ -169,6 +179,73 @@ struct server::impl {
     if (cfg.redis.enabled) from.redis = &redis_state;
     if (link) from.redis_writer = &link->writer_stats();
     metrics::collect(body, from, wall_ms());
+  }
+
+  static std::string error_body(std::string_view code, std::string_view message) {
+    std::string body = R"({"error":)";
+    json::append_string(body, code);
+    json::append_key(body, "message");
+    json::append_string(body, message);
+    body.push_back('}');
+    return body;
+  }
+
+  // GET /v1/candles on the ingest thread: from the candle builders, or on an edge from Redis.
+  void answer_candles(candles_query q, http_reply reply) {
+    if (cfg.node.role == node_role::edge) return answer_candles_from_redis(std::move(q), reply);
+    const candle_set* set = streams.candles(q.instrument, q.venue);
+    if (set == nullptr) return reply(404, error_body("unknown_channel", "no such candle stream"));
+    std::string body;
+    encode_candle_page(body, q.symbol, q.venue, set->builder(q.interval), q.page);
+    reply(200, std::move(body));
+  }
+
+  // A warm start: the closed candles Redis kept for a candles channel, back into its builder.
+  void restore_candles(channel_id ch, const std::vector<std::string>& stored) {
+    const auto& info = channels.info(ch);
+    std::vector<candle> closed;
+    closed.reserve(stored.size());
+    for (const auto& text : stored) {
+      if (auto c = decode_candle(text); c && c->closed()) closed.push_back(*c);
+    }
+    if (closed.size() != stored.size()) {
+      log->warn("redis: {} stored candle(s) of {} not readable; skipped",
+                stored.size() - closed.size(), info.name);
+    }
+    const std::optional<venue_id> venue =
+        info.kind == channel_kind::venue_candles ? std::optional(info.venue) : std::nullopt;
+    streams.restore_candles(info.instrument, venue, static_cast<candle_interval>(info.interval),
+                            closed);
+  }
+
+  // An edge has no candle builders: the closed candles come from Redis, the forming one is the
+  // channel's latest update on the asking shard.
+  void answer_candles_from_redis(candles_query q, const http_reply& reply) {
+    if (!link) return reply(503, error_body("redis_unavailable", "no [redis] on this edge"));
+    std::string forming;
+    if (q.latest) {
+      const auto c = decode_candle(q.latest->data());
+      if (c && !c->closed() && q.page.includes(c->open_time_us())) {
+        forming = std::string(q.latest->data());
+      }
+    }
+    const auto channel = q.channel;
+    const auto start = q.page.start_us;
+    const auto end = q.page.end_us;
+    const auto limit = q.page.closed_limit(!forming.empty());
+    link->read_candles(
+        channel, start, end, limit,
+        [q = std::move(q), forming = std::move(forming), reply](std::vector<std::string> closed,
+                                                                std::string_view error) mutable {
+          if (!error.empty()) {
+            return reply(503, error_body("redis_unavailable",
+                                         "reading candles from Redis: " + std::string(error)));
+          }
+          if (closed.size() >= q.page.limit) forming.clear();
+          std::string body;
+          encode_candle_page(body, q.symbol, q.venue, q.interval, closed, forming);
+          reply(200, std::move(body));
+        });
   }
 
   // Every update the publisher assigns a seq: to Redis, and to this node's clients unless

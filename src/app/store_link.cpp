@@ -156,8 +156,28 @@ struct store_link::impl {
                       for (auto& c : found) restore(c);
                       log()->info("redis: restored {} channels", found.size());
                     }
-                    then();
+                    restore_candles(std::move(then));
                   });
+  }
+
+  // The closed candles kept in Redis go back into the candle builders (survive a restart).
+  void restore_candles(std::function<void()> then) {
+    if (!on.restore_candles) return then();
+    load_candles(
+        data, cfg.redis, channels,
+        [this, then = std::move(then)](std::vector<stored_candles> found, std::string_view error) {
+          if (!error.empty()) {
+            log()->warn("redis: loading candles failed: {}", error);
+          } else {
+            std::size_t n = 0;
+            for (auto& c : found) {
+              n += c.candles.size();
+              on.restore_candles(c.channel, std::move(c.candles));
+            }
+            log()->info("redis: restored {} closed candles of {} channels", n, found.size());
+          }
+          then();
+        });
   }
 
   void restore(const stored_channel& c) {
@@ -425,6 +445,14 @@ void store_link::stop() {
 
 void store_link::on_published(const update_ptr& u) {
   if (impl_->active) impl_->writer.write(u);
+}
+
+void store_link::read_candles(
+    channel_id channel, std::optional<std::int64_t> start_us, std::optional<std::int64_t> end_us,
+    std::size_t limit, std::function<void(std::vector<std::string>, std::string_view error)> done) {
+  if (!impl_->data.connected()) return done({}, "redis is not connected");
+  load_candle_page(impl_->data, impl_->cfg.redis, impl_->channels.info(channel).name, start_us,
+                   end_us, limit, std::move(done));
 }
 
 bool store_link::active() const noexcept {

@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tickerd/app/config.hpp"
 #include "tickerd/gateway/server_stats.hpp"
@@ -34,6 +36,9 @@ class store_link {
   struct hooks {
     // all/ingest: a channel's state as Redis has it: continue its seq from there.
     std::function<void(update_ptr)> restore;
+    // all/ingest: a candles channel's closed candles as Redis has them (candle data JSON,
+    // oldest first), at the warm start and at a takeover, before on_active / ready.
+    std::function<void(channel_id, std::vector<std::string>)> restore_candles;
     // edge: an update from the bus (or from the state reloaded after a reconnect).
     std::function<void(update_ptr)> deliver;
     // ingest: this node became the writer (true) or stopped being it (false).
@@ -61,6 +66,12 @@ class store_link {
 
   // Every update this node publishes (all/ingest). Written when this node is the writer.
   void on_published(const update_ptr& u);
+
+  // GET /v1/candles on an edge: a candles channel's closed candles from Redis (see
+  // load_candle_page in store/redis_store.hpp); `done` runs once, on the link's thread.
+  void read_candles(channel_id channel, std::optional<std::int64_t> start_us,
+                    std::optional<std::int64_t> end_us, std::size_t limit,
+                    std::function<void(std::vector<std::string>, std::string_view error)> done);
 
   bool active() const noexcept;  // this node writes to Redis now
   bool connected() const noexcept;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -156,6 +157,7 @@ void http_session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
   http_request req = parser_->release();
   if (beast::websocket::is_upgrade(req)) return upgrade(req);
   if (path_of(req.target()) == "/v1/sse") return serve_sse(req);
+  if (path_of(req.target()).starts_with("/v1/candles/")) return serve_candles(req);
   send(shard_.handle_http(req));
 }
 
@@ -335,6 +337,43 @@ void http_session::serve_sse(const http_request& req) {
   std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(tls), std::move(address),
                                std::move(auth))
       ->run_sse(subscription, std::make_unique<sse_stream>(std::move(ids), std::move(positions)));
+}
+
+// `GET /v1/candles/<SYM>`: checked here, answered by the server's hook on another thread. The
+// reply comes back through this shard's loop and finds the session only if it still exists
+// (a weak pointer: a session closed meanwhile, or at shutdown, is simply gone). Meanwhile the
+// deadline timer keeps the session alive and bounds the wait.
+void http_session::serve_candles(const http_request& req) {
+  auto checked = shard_.candles_request(req);
+  if (auto* refusal = std::get_if<http_response>(&checked)) return send(std::move(*refusal));
+  const std::uint64_t number = ++reply_number_;
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const bool head = req.method() == http::verb::head;
+  deadline_.expires_after(shard_.shared().options.candles_timeout);
+  deadline_.async_wait(
+      [self = shared_from_this(), number, version, keep_alive, head](beast::error_code ec) {
+        if (ec || self->reply_number_ != number) return;
+        ++self->reply_number_;
+        self->send(shard::json_response(
+            version, keep_alive, head, http::status::service_unavailable,
+            R"({"error":"timeout","message":"the candles were not read in time: try again"})"));
+      });
+  auto& loop = shard_.context();
+  shard_.shared().options.candles(
+      std::move(std::get<candles_query>(checked)),
+      [weak = weak_from_this(), &loop, number, version, keep_alive, head](int status,
+                                                                          std::string body) {
+        net::post(loop, [weak, number, version, keep_alive, head, status,
+                         body = std::move(body)]() mutable {
+          const auto self = weak.lock();
+          if (!self || self->reply_number_ != number) return;
+          ++self->reply_number_;
+          self->deadline_.cancel();
+          self->send(shard::json_response(version, keep_alive, head,
+                                          static_cast<http::status>(status), std::move(body)));
+        });
+      });
 }
 
 void http_session::send(http_response res) {

@@ -31,6 +31,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void upgrade(const http_request& req);
   bool authorize(const http_request& req, session_auth& auth);
   void serve_sse(const http_request& req);
+  void serve_candles(const http_request& req);
   void send(http_response res);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void linger();
@@ -46,6 +47,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
   net::steady_timer deadline_;
   bool reading_ = false;
   bool timed_out_ = false;
+  // GET /v1/candles: the request waiting for the server's answer (answered by the reply or by
+  // the deadline, whichever comes first; the other finds the number moved on).
+  std::uint64_t reply_number_ = 0;
 };
 
 }  // namespace tickerd

@@ -25,6 +25,7 @@ struct session_auth {
   bool notice_sent = false;    // `token_expiring` sent for the current token
   std::string subject;
   std::int64_t expires_ms = 0;   // the token's exp, Unix ms
+  std::int64_t deadline_ms = 0;  // mono_ms by which `auth` must come; 0 = none due
   channel_permissions channels;  // the token's patterns and the anonymous ones
 
   void accept(verified_token t, const channel_permissions& anonymous) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <utility>
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -10,8 +11,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
+#include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/tls_handshake.hpp"
+#include "gateway/trades_page.hpp"
 #include "gateway/ws_session.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
@@ -35,15 +38,17 @@ std::shared_ptr<spdlog::logger> log() {
 }
 
 http_response json_reply(const http_request& req, http::status status, std::string body) {
-  http_response res{status, req.version()};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::server, "tickerd/" TICKERD_VERSION);
-  res.set(http::field::cache_control, "no-store");
-  res.set(http::field::access_control_allow_origin, "*");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
+  return shard::json_response(req.version(), req.keep_alive(), false, status, std::move(body));
+}
+
+// {"error":<code>,"message":<message>} (the message may quote the client).
+std::string error_body(std::string_view code, std::string_view message) {
+  std::string body = R"({"error":)";
+  json::append_string(body, code);
+  json::append_key(body, "message");
+  json::append_string(body, message);
+  body.push_back('}');
+  return body;
 }
 
 }  // namespace
@@ -65,10 +70,6 @@ shard::shard(unsigned index, gateway_shared& shared)
   latest_.resize(n);
   history_.resize(n);
   scratch_.resize(n, false);
-  empty_snapshots_.reserve(n);
-  for (channel_id id = 0; id < n; ++id) {
-    empty_snapshots_.push_back(empty_snapshot_text(channels().info(id).name));
-  }
 }
 
 // Only allocation (the post) or a failing join can throw here; terminating is the right outcome.
@@ -229,7 +230,8 @@ std::string shard::status_notice() const {
 std::string shard::stale_snapshot_text(channel_id id, data_format format) const {
   // Every snapshot text starts {"type":"snapshot",... (hub/update.cpp).
   constexpr std::string_view head = R"({"type":"snapshot")";
-  const std::string& text = latest_[id] ? latest_[id]->text(format, true) : snapshot_text(id);
+  const std::string text =
+      latest_[id] ? std::string(latest_[id]->text(format, true)) : snapshot_text(id);
   std::string out;
   out.reserve(text.size() + 16);
   out.append(head).append(R"(,"stale":true)").append(std::string_view(text).substr(head.size()));
@@ -388,28 +390,47 @@ void shard::forget(tls_handshake* handshake) {
 void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
   const std::size_t keep_all = shared_.options.resume_history;
   const std::size_t keep_candles = std::min(keep_all, candle_resume_history);
-  for (const auto& u : batch) {
+  // An idle or keeping-up client is written this batch straight from its shared texts, with no
+  // queue entry (the queue's growth for one burst was most of what a burst left behind on an
+  // idle server: bench/RESULTS.md, "Floor"). Not when batches are waiting (their writes are
+  // merged through the queues) or for more updates than one word marks.
+  const bool straight = !more_queued && batch.size() <= 64;
+  delivering_ = batch;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& u = batch[i];
     latest_[u->channel] = u;
     const auto kind = channels().info(u->channel).kind;
     const std::size_t keep = kind == channel_kind::candles || kind == channel_kind::venue_candles
                                  ? keep_candles
                                  : keep_all;
     if (keep > 0) {
-      auto& h = history_[u->channel];
+      auto& slot = history_[u->channel];
+      if (!slot) slot = std::make_unique<std::deque<update_ptr>>();
+      auto& h = *slot;
       if (!h.empty() && h.back()->epoch != u->epoch) h.clear();  // a new stream
       h.push_back(u);
       if (h.size() > keep) h.pop_front();
     }
     if (subscriptions_.has_receivers(u->channel)) unsent_made_ns_.push_back(u->made_mono_ns);
     subscriptions_.for_each_receiver(u->channel, [&](subscriber_id s) {
-      by_subscriber_[s]->enqueue_update(u);
+      if (by_subscriber_[s]->offer_update(u, straight)) straight_[s] |= std::uint64_t{1} << i;
       subscriptions_.mark_dirty(s);
     });
   }
   // One write per client for the whole batch; while more batches wait behind this one (the
   // shard is behind), for all of them: a busy shard sends fewer, fuller frames and catches up.
-  if (more_queued) return;
-  subscriptions_.drain_dirty([&](subscriber_id s) { by_subscriber_[s]->flush(); });
+  if (more_queued) {
+    delivering_ = {};
+    return;
+  }
+  subscriptions_.drain_dirty([&](subscriber_id s) {
+    if (const auto bits = std::exchange(straight_[s], 0); bits != 0) {
+      by_subscriber_[s]->write_updates(batch, bits);
+    } else {
+      by_subscriber_[s]->flush();
+    }
+  });
+  delivering_ = {};
   // One clock read per write loop, not per client: the latency of the shard's last write.
   if (unsent_made_ns_.empty()) return;
   const auto now = mono_ns();
@@ -420,8 +441,12 @@ void shard::on_deliver(const std::vector<update_ptr>& batch, bool more_queued) {
 void shard::adopt(std::shared_ptr<ws_session> session) {
   auto* raw = session.get();
   const subscriber_id id = subscriptions_.add();
-  if (id >= by_subscriber_.size()) by_subscriber_.resize(id + 1, nullptr);
+  if (id >= by_subscriber_.size()) {
+    by_subscriber_.resize(id + 1, nullptr);
+    straight_.resize(id + 1, 0);
+  }
   by_subscriber_[id] = raw;
+  straight_[id] = 0;
   raw->set_subscriber(id);
   sessions_.emplace(raw, std::move(session));
   bump(stats_.accepted);
@@ -434,6 +459,7 @@ void shard::forget(ws_session* session) {
   if (const auto id = session->subscriber(); id != no_subscriber) {
     subscriptions_.remove(id);
     by_subscriber_[id] = nullptr;
+    straight_[id] = 0;
     session->set_subscriber(no_subscriber);
   }
   sessions_.erase(session);  // may destroy the session once its handler returns
@@ -448,9 +474,11 @@ void shard::forget(http_session* session) {
   maybe_finish_stop();
 }
 
-const std::string& shard::snapshot_text(channel_id id) const {
+// Made when asked (a subscribe to a channel with no data yet is rare) rather than kept per
+// channel.
+std::string shard::snapshot_text(channel_id id) const {
   if (latest_[id]) return latest_[id]->snapshot_text;
-  return empty_snapshots_[id];
+  return empty_snapshot_text(channels().info(id).name);
 }
 
 namespace {
@@ -468,15 +496,6 @@ void append_channel_state(std::string& out, const channel_info& info, const upda
   out.append(data.empty() ? std::string_view("null") : data);
   if (stale) out.append(R"(,"stale":true)");
   out.push_back('}');
-}
-
-std::string error_body(std::string_view code, std::string_view message) {
-  std::string body = R"({"error":)";
-  json::append_string(body, code);
-  json::append_key(body, "message");
-  json::append_string(body, message);
-  body.push_back('}');
-  return body;
 }
 
 // The last value of query parameter `key` in `target`, %-decoded (a broken escape leaves the
@@ -502,6 +521,102 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 }
 
 }  // namespace
+
+http_response shard::json_response(unsigned version, bool keep_alive, bool head,
+                                   http::status status, std::string body) {
+  http_response res{status, version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::server, "tickerd/" TICKERD_VERSION);
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::access_control_allow_origin, "*");
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  if (head) {
+    // Same headers, Content-Length included, and no body.
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
+  return res;
+}
+
+std::variant<instrument_id, http_response> shard::find_symbol(const http_request& req,
+                                                              const std::string& symbol) const {
+  const auto ticker = channels().find("ticker." + symbol);
+  if (!ticker) {
+    return json_reply(
+        req, http::status::not_found,
+        error_body("unknown_symbol", "no such instrument '" + symbol.substr(0, 64) + "'"));
+  }
+  return channels().info(*ticker).instrument;
+}
+
+// GET /v1/trades/<SYM>: from this shard's history of the channel (no other thread involved).
+http_response shard::recent_trades(const http_request& req) const {
+  constexpr std::string_view route = "/v1/trades/";
+  history_query q;
+  history_query_error err;
+  if (!parse_trades_query(req.target(), route, q, err)) {
+    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
+  }
+  auto found = find_symbol(req, q.symbol);
+  if (auto* refusal = std::get_if<http_response>(&found)) return std::move(*refusal);
+  const auto instrument = std::get<instrument_id>(found);
+  const auto id =
+      q.venue ? channels().venue_trades(instrument, *q.venue) : channels().trades(instrument);
+  if (!id) {
+    const std::string where = q.venue ? "@" + std::string(to_string(*q.venue)) : "";
+    return json_reply(
+        req, http::status::not_found,
+        error_body("unknown_channel", "this node publishes no trades." + q.symbol + where));
+  }
+  std::string body;
+  // A channel's history is made at its first update: none yet is an empty page.
+  static const std::deque<update_ptr> no_history;
+  const auto* history = history_[*id] ? history_[*id].get() : &no_history;
+  encode_trades_page(body, q.symbol, q.venue, collect_trades(*history, q.limit));
+  return json_reply(req, http::status::ok, std::move(body));
+}
+
+std::variant<candles_query, http_response> shard::candles_request(const http_request& req) const {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    auto res = json_reply(req, http::status::method_not_allowed,
+                          R"({"error":"method_not_allowed","message":"use GET or HEAD"})");
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  }
+  constexpr std::string_view route = "/v1/candles/";
+  history_query q;
+  history_query_error err;
+  if (!parse_candles_query(req.target(), route, q, err)) {
+    return json_reply(req, http::status::bad_request, error_body(err.code, err.message));
+  }
+  auto found = find_symbol(req, q.symbol);
+  if (auto* refusal = std::get_if<http_response>(&found)) return std::move(*refusal);
+  const auto instrument = std::get<instrument_id>(found);
+  const auto interval = static_cast<candle_interval_index>(q.interval);
+  const auto id = q.venue ? channels().venue_candles(instrument, *q.venue, interval)
+                          : channels().candles(instrument, interval);
+  if (!id || !shared_.options.candles) {
+    const std::string where = q.venue ? "@" + std::string(to_string(*q.venue)) : "";
+    return json_reply(
+        req, http::status::not_found,
+        error_body("unknown_channel", "this node serves no candles." + q.symbol + where + "." +
+                                          std::string(to_string(q.interval))));
+  }
+  candles_query out;
+  out.instrument = instrument;
+  out.symbol = std::move(q.symbol);
+  out.venue = q.venue;
+  out.interval = q.interval;
+  out.channel = *id;
+  out.page.start_us = q.start_us;
+  out.page.end_us = q.end_us;
+  out.page.limit = q.limit;
+  out.latest = latest_[*id];
+  return out;
+}
 
 http_response shard::handle_http(const http_request& req) const {
   auto res = route(req);
@@ -575,6 +690,7 @@ http_response shard::route(const http_request& req) const {
   }
   constexpr std::string_view ticker_prefix = "/v1/ticker/";
   if (path.starts_with(ticker_prefix)) return ticker(req, path.substr(ticker_prefix.size()));
+  if (path.starts_with("/v1/trades/")) return recent_trades(req);
   if (const auto* file = shared_.files->find(path)) {
     http_response res{http::status::ok, req.version()};
     res.set(http::field::content_type, file->content_type);

@@ -16,6 +16,8 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -137,6 +139,12 @@ class shard {
   shard_stats& stats() noexcept { return stats_; }
 
   http_response handle_http(const http_request& req) const;
+  // GET /v1/candles/<SYM>: the checked query for gateway_options::candles, or the reply
+  // refusing it (400, 404, 405).
+  std::variant<candles_query, http_response> candles_request(const http_request& req) const;
+  // A JSON reply as every route sends it (HEAD: the headers alone).
+  static http_response json_response(unsigned version, bool keep_alive, bool head,
+                                     http::status status, std::string body);
   void adopt(std::shared_ptr<ws_session> session);
   void forget(ws_session* session);
   void adopt(http_session* session) {
@@ -151,10 +159,11 @@ class shard {
   // adopt() to forget().
   subscriber_index& subscriptions() noexcept { return subscriptions_; }
   const update_ptr& latest(channel_id id) const { return latest_[id]; }
-  // The channel's recent updates, oldest first, all of the latest's epoch (for resumes).
-  const std::deque<update_ptr>& history(channel_id id) const { return history_[id]; }
+  // The channel's recent updates, oldest first, all of the latest's epoch (for resumes); null
+  // until the channel's first update.
+  const std::deque<update_ptr>* history(channel_id id) const { return history_[id].get(); }
   // The snapshot text for a channel (its latest update, or seq 0 and null data).
-  const std::string& snapshot_text(channel_id id) const;
+  std::string snapshot_text(channel_id id) const;
   // While this node's upstream is lost every snapshot says so ("stale":true), and a client
   // that subscribes is told why first (the `status` message every client got at the change).
   bool upstream_lost() const noexcept { return !health_.upstream_lost.empty(); }
@@ -162,6 +171,13 @@ class shard {
   std::string status_notice() const;
   // {"type":"reconnect","after_ms":N,"reason":"draining"} (docs/PROTOCOL.md).
   static std::string reconnect_notice(std::int64_t after_ms);
+
+  // While a batch is delivered: the updates marked to go straight to `s` (bit i: delivering()[i]),
+  // taken back by a session that must queue something behind them (they go first).
+  std::uint64_t take_straight(subscriber_id s) noexcept {
+    return s < straight_.size() ? std::exchange(straight_[s], 0) : 0;
+  }
+  std::span<const update_ptr> delivering() const noexcept { return delivering_; }
 
   // A session gave its idle buffers back (trim_after_burst counts them per sweep).
   void note_buffers_released() noexcept { ++released_in_sweep_; }
@@ -175,6 +191,10 @@ class shard {
   http_response route(const http_request& req) const;
   http_response ticker(const http_request& req, std::string_view symbol) const;
   http_response readiness(const http_request& req) const;
+  http_response recent_trades(const http_request& req) const;
+  // The instrument a REST path names (404 reply when none).
+  std::variant<instrument_id, http_response> find_symbol(const http_request& req,
+                                                         const std::string& symbol) const;
   bool any_feed_up() const;
   void do_accept();
   void on_deliver(const std::vector<update_ptr>& batch, bool more_queued);
@@ -218,11 +238,17 @@ class shard {
   std::size_t released_in_sweep_ = 0;  // sessions that gave their idle buffers back
   std::int64_t trimmed_at_ms_ = 0;     // mono_ms of the last malloc_trim
 
-  std::vector<update_ptr> latest_;               // by channel
-  std::vector<std::deque<update_ptr>> history_;  // by channel, capped
-  std::vector<std::string> empty_snapshots_;     // by channel
+  // By channel. A channel costs 24 bytes here until its first update: an empty std::deque
+  // allocates ~600 bytes, and most of the ~700 channels of 11 symbols on 5 venues with every
+  // family on may never see one (bench/RESULTS.md, "Floor", memory at start).
+  std::vector<update_ptr> latest_;
+  std::vector<std::unique_ptr<std::deque<update_ptr>>> history_;  // capped at resume_history
   subscriber_index subscriptions_;
-  std::vector<ws_session*> by_subscriber_;        // by subscriber_id; null: a free handle
+  std::vector<ws_session*> by_subscriber_;  // by subscriber_id; null: a free handle
+  // By subscriber_id: the updates of the batch being delivered (bit i: batch[i]) that go out
+  // straight from the batch at its write loop (ws_session::write_updates); 0 between batches.
+  std::vector<std::uint64_t> straight_;
+  std::span<const update_ptr> delivering_;        // the batch on_deliver is delivering
   std::vector<std::int64_t> unsent_made_ns_;      // updates delivered since the last write loop
   std::atomic<std::uint32_t> queued_batches_{0};  // posted by deliver(), not yet delivered
   std::atomic<bool> probe_answered_{true};        // see answered_probe()

@@ -120,6 +120,16 @@ bool valid_close_code(std::uint16_t code) noexcept {
          (code >= 3000 && code <= 4999);
 }
 
+std::string& frame_reader::partial() {
+  if (!held_) held_ = std::make_unique<held>();
+  return held_->partial;
+}
+
+std::string& frame_reader::message() {
+  if (!held_) held_ = std::make_unique<held>();
+  return held_->message;
+}
+
 void frame_reader::feed(char* data, std::size_t size) {
   in_used_ = 0;
   if (failed_) {
@@ -127,38 +137,39 @@ void frame_reader::feed(char* data, std::size_t size) {
     in_size_ = 0;
     return;
   }
-  if (partial_.empty()) {
+  if (!held_ || held_->partial.empty()) {
     in_ = data;
     in_size_ = size;
     in_partial_ = false;
     return;
   }
-  partial_.append(data, size);
-  in_ = partial_.data();
-  in_size_ = partial_.size();
+  auto& partial = held_->partial;
+  partial.append(data, size);
+  in_ = partial.data();
+  in_size_ = partial.size();
   in_partial_ = true;
 }
 
 void frame_reader::keep_rest() {
   if (failed_) {
-    partial_.clear();
+    if (held_) held_->partial.clear();
   } else if (in_partial_) {
-    partial_.erase(0, in_used_);
+    auto& partial = held_->partial;
+    partial.erase(0, in_used_);
     // What is left is one incomplete frame; the whole input was appended to it, and a quiet
     // connection must not keep that input's capacity (buffered() would not show it).
-    if (partial_.capacity() > 2 * partial_.size() + max_frame_header_bytes + mask_bytes) {
-      partial_.shrink_to_fit();
+    if (partial.capacity() > 2 * partial.size() + max_frame_header_bytes + mask_bytes) {
+      partial.shrink_to_fit();
     }
   } else if (in_used_ < in_size_) {
-    partial_.assign(in_ + in_used_, in_size_ - in_used_);
+    partial().assign(in_ + in_used_, in_size_ - in_used_);
   }
   if (clear_message_) {
-    message_.clear();
+    held_->message.clear();
     clear_message_ = false;
   }
   // Idle connections hold no buffers: give back what a big message needed.
-  if (partial_.empty()) std::string().swap(partial_);
-  if (message_.empty()) std::string().swap(message_);
+  if (held_ && held_->partial.empty() && held_->message.empty()) held_.reset();
   in_ = nullptr;
   in_size_ = in_used_ = 0;
   in_partial_ = false;
@@ -166,7 +177,7 @@ void frame_reader::keep_rest() {
 
 const frame_event* frame_reader::fail(std::uint16_t code, std::string_view why) {
   failed_ = true;
-  message_.clear();  // nothing more is read: hold nothing
+  if (held_) held_->message.clear();  // nothing more is read: hold nothing
   message_op_ = opcode::continuation;
   event_ = {frame_event::kind::error, why, code};
   return &event_;
@@ -175,7 +186,7 @@ const frame_event* frame_reader::fail(std::uint16_t code, std::string_view why) 
 const frame_event* frame_reader::next() {
   if (failed_) return nullptr;
   if (clear_message_) {
-    message_.clear();
+    held_->message.clear();
     clear_message_ = false;
   }
   for (;;) {
@@ -220,7 +231,8 @@ const frame_event* frame_reader::next() {
         return fail(close_code::protocol_error, "new message before the last one ended");
       }
       // Before the payload arrives: a too big message is never buffered.
-      if (length > max_message_ || message_.size() + length > max_message_) {
+      const std::size_t so_far = held_ ? held_->message.size() : 0;
+      if (length > max_message_ || so_far + length > max_message_) {
         return fail(close_code::too_big, "message too big");
       }
     }
@@ -241,13 +253,13 @@ const frame_event* frame_reader::finish_data(opcode op, std::string_view payload
   if (op != opcode::continuation) {
     if (!fin) {
       message_op_ = op;
-      message_.assign(payload);
+      message().assign(payload);
       return nullptr;
     }
   } else {
-    message_.append(payload);
+    message().append(payload);
     if (!fin) return nullptr;
-    payload = message_;
+    payload = held_->message;
     kind = message_op_;
     message_op_ = opcode::continuation;
     clear_message_ = true;

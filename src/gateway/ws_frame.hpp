@@ -8,8 +8,11 @@
 // sendmsg of a header and the shared, already encoded texts.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -77,7 +80,9 @@ struct frame_event {
 //   reader.keep_rest();   // before the input goes away (copies an incomplete frame)
 class frame_reader {
  public:
-  explicit frame_reader(std::size_t max_message_bytes) noexcept : max_message_(max_message_bytes) {}
+  explicit frame_reader(std::size_t max_message_bytes) noexcept
+      : max_message_(static_cast<std::uint32_t>(
+            std::min<std::size_t>(max_message_bytes, std::numeric_limits<std::uint32_t>::max()))) {}
 
   // Starts on new input. Must follow keep_rest() (or construction).
   void feed(char* data, std::size_t size);
@@ -89,19 +94,29 @@ class frame_reader {
 
   bool failed() const noexcept { return failed_; }
   // Bytes held between inputs: an incomplete frame and a fragmented message's start.
-  std::size_t buffered() const noexcept { return partial_.size() + message_.size(); }
+  std::size_t buffered() const noexcept {
+    return held_ ? held_->partial.size() + held_->message.size() : 0;
+  }
 
  private:
   const frame_event* fail(std::uint16_t code, std::string_view why);
   const frame_event* finish_data(opcode op, std::string_view payload, bool fin);
   const frame_event* control(opcode op, std::string_view payload);
 
-  std::size_t max_message_;
-  std::string partial_;  // an incomplete frame from earlier input, then the new input
-  std::string message_;  // a fragmented message's frames so far (unmasked)
-  char* in_ = nullptr;   // the input being read: the caller's, or partial_
+  std::string& partial();
+  std::string& message();
+
+  // What outlives one input: allocated only while something is half-received (every idle
+  // connection has a reader, and two empty strings were 64 of its bytes).
+  struct held {
+    std::string partial;  // an incomplete frame from earlier input, then the new input
+    std::string message;  // a fragmented message's frames so far (unmasked)
+  };
+  std::unique_ptr<held> held_;
+  char* in_ = nullptr;  // the input being read: the caller's, or partial()
   std::size_t in_size_ = 0;
   std::size_t in_used_ = 0;
+  std::uint32_t max_message_;                 // at most 16 MiB (limits.max_message_bytes)
   opcode message_op_ = opcode::continuation;  // text/binary while a fragmented message is open
   bool in_partial_ = false;                   // in_ points into partial_
   bool clear_message_ = false;                // message_ was handed out; clear on next()

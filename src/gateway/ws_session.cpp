@@ -108,11 +108,14 @@ void ws_session::run(const http_request& req, std::string_view early) {
   tokens_ = static_cast<std::int64_t>(shard_.limits().max_requests_per_second) * milli;
   refilled_at_ms_ = last_read_ms_;
   if (awaiting_auth())
-    auth_deadline_ms_ = last_read_ms_ + shard_.limits().handshake_timeout.count();
+    auth_->deadline_ms = last_read_ms_ + shard_.limits().handshake_timeout.count();
   shard_.adopt(shared_from_this());
   if (shard_.stopping()) close(ws::close_code::going_away, "server shutting down");
   flush();  // the 101, at once
   if (finished_) return;
+  // Taken whole (almost always): its buffer goes now, not at a later sweep, so a connect burst
+  // leaves no hole of it between the sessions that stay.
+  if (out_.empty()) std::string().swap(out_);
   if (!early.empty()) {
     std::string copy(early);  // the reader unmasks in place; `early` is the HTTP buffer's
     handle_input(copy.data(), copy.size());
@@ -392,7 +395,7 @@ void ws_session::handle_auth(const client_request& req) {
     return;
   }
   auth_->accept(std::move(t), shard_.shared().anonymous);
-  auth_deadline_ms_ = 0;
+  auth_->deadline_ms = 0;
   auth_ack(req);
 }
 
@@ -438,8 +441,8 @@ void ws_session::drop_forbidden() {
 
 // From the keepalive sweep (at most a second late): the notice before exp, the close after.
 void ws_session::check_token(std::int64_t now_ms) {
-  if (auth_deadline_ms_ != 0 && now_ms >= auth_deadline_ms_) {
-    auth_deadline_ms_ = 0;
+  if (auth_->deadline_ms != 0 && now_ms >= auth_->deadline_ms) {
+    auth_->deadline_ms = 0;
     bump(shard_.stats(), auth_failure::timeout);
     return close(auth_close::auth_timeout, "no auth within the handshake timeout");
   }
@@ -524,6 +527,11 @@ void ws_session::handle_subscribe(const client_request& req) {
   for (const auto w : wanted.wildcards) {
     for (const auto id : registry.wildcard(w).members) set_format(id, req.format);
   }
+  // One allocation for the ack and the snapshots, not one per doubling: the queue is given back
+  // after their write, and each size left behind would be a hole in a connect burst.
+  std::size_t snapshots = wanted.ids.size();
+  for (const auto w : wanted.wildcards) snapshots += registry.wildcard(w).members.size();
+  queue_.reserve(queue_.size() + 2 + snapshots);
   push_owned(ack_text(req));
   if (shard_.upstream_lost()) push_owned(shard_.status_notice());
 
@@ -573,18 +581,20 @@ void ws_session::resume(channel_id id, const resume_point& point) {
   } else if (point.seq == latest->seq) {
     return;  // nothing missed
   } else {
-    const auto& history = shard_.history(id);
-    // The history is contiguous unless an edge lost bus messages: check while collecting.
-    auto it = std::find_if(history.begin(), history.end(),
-                           [&](const update_ptr& u) { return u->seq == point.seq + 1; });
-    std::uint64_t expect = point.seq + 1;
-    bool whole = it != history.end();
-    for (auto check = it; whole && check != history.end(); ++check, ++expect) {
-      whole = (*check)->seq == expect;
-    }
-    if (whole && expect == latest->seq + 1) {
-      for (; it != history.end(); ++it) enqueue_update(*it);
-      return;
+    // None kept when [node] resume_history = 0.
+    if (const auto* history = shard_.history(id)) {
+      // The history is contiguous unless an edge lost bus messages: check while collecting.
+      auto it = std::find_if(history->begin(), history->end(),
+                             [&](const update_ptr& u) { return u->seq == point.seq + 1; });
+      std::uint64_t expect = point.seq + 1;
+      bool whole = it != history->end();
+      for (auto check = it; whole && check != history->end(); ++check, ++expect) {
+        whole = (*check)->seq == expect;
+      }
+      if (whole && expect == latest->seq + 1) {
+        for (; it != history->end(); ++it) enqueue_update(*it);
+        return;
+      }
     }
     reason = "history_gone";
   }
@@ -677,8 +687,8 @@ void ws_session::push_snapshot(channel_id id) {
   push_owned(shard_.snapshot_text(id));
 }
 
-void ws_session::enqueue_update(const update_ptr& u) {
-  if (closing_) return;
+bool ws_session::offer_update(const update_ptr& u, bool straight) {
+  if (closing_) return false;
   if (options_ && !options_->entries.empty()) {
     auto& entries = options_->entries;
     const auto t = std::find_if(entries.begin(), entries.end(),
@@ -690,19 +700,93 @@ void ws_session::enqueue_update(const update_ptr& u) {
         // keeping the channel's order.
         if (t->pending) push_update(std::exchange(t->pending, nullptr));
         t->sent_at_ms = now;
-        return push_update(u);
+        push_update(u);
+        return false;
       }
       if (t->pending || now - t->sent_at_ms < t->interval_ms) {
         t->pending = u;  // latest wins; sent when the interval is over
-        return arm_throttle();
+        arm_throttle();
+        return false;
       }
       t->sent_at_ms = now;
     }
   }
+  if (straight && writes_straight()) return true;
   push_update(u);
+  return false;
+}
+
+// Nothing before a new message: no queue, no unsent bytes, no write waiting. A plain WebSocket
+// only (TLS frames into out_ for OpenSSL; SSE frames each event around its own prefix).
+bool ws_session::writes_straight() const noexcept {
+  return !writing_ && !finished_ && !closing_ && tls_ == nullptr && sse_ == nullptr &&
+         queue_.empty() && out_.empty();
+}
+
+void ws_session::write_updates(std::span<const update_ptr> batch, std::uint64_t bits) {
+  const auto each = [&](auto&& f) {
+    for (auto b = bits; b != 0; b &= b - 1) f(batch[static_cast<std::size_t>(std::countr_zero(b))]);
+  };
+  const auto count = static_cast<std::size_t>(std::popcount(bits));
+  std::size_t payload = count - 1;  // the separators
+  each([&](const update_ptr& u) { payload += written_text(*u).size(); });
+  // Through the queue instead, in order: a close for a slow client may end the session (and
+  // the shard's reference) on the way, hence the one held here.
+  const auto queue_all = [&] {
+    const auto self = shared_from_this();
+    each([&](const update_ptr& u) {
+      if (!closing_) push_update(u);
+    });
+    flush();
+  };
+  // What the queue would do with these (conflate, or close a slow client) it still does.
+  const auto& limits = shard_.limits();
+  if (!writes_straight() || count > limits.conflate_after_messages ||
+      payload > limits.max_queued_bytes) {
+    return queue_all();
+  }
+  static constexpr char separator = message_separator;
+  std::array<iovec, 1 + 2 * 64> iov;  // NOLINT(cppcoreguidelines-pro-type-member-init): as below
+  std::array<char, ws::max_frame_header_bytes>
+      header;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  std::size_t used = 0;
+  iov[used++] = {header.data(), ws::server_frame_header(ws::opcode::text, payload, header.data())};
+  const std::size_t total = iov[0].iov_len + payload;
+  each([&](const update_ptr& u) {
+    if (used != 1) iov[used++] = {const_cast<char*>(&separator), 1};
+    const auto text = written_text(*u);
+    iov[used++] = {const_cast<char*>(text.data()), text.size()};
+  });
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = used;
+  ssize_t n = -1;
+  do {
+    n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      return fail(beast::error_code(errno, boost::system::system_category()), "write");
+    }
+    return queue_all();  // the kernel took nothing: conflation reaches them while it is slow
+  }
+  const auto sent = static_cast<std::size_t>(n);
+  bump(shard_.stats().bytes_sent, sent);
+  bump(shard_.stats().messages_sent, count);
+  if (sent == total) return;
+  pushed_since_sweep_ = true;
+  keep_unsent(iov.data(), used, sent);  // part of the frame: the rest goes before anything else
+  wait_writable();
 }
 
 void ws_session::push_update(const update_ptr& u) {
+  // This batch's updates marked to go straight are older than `u`: they are queued first.
+  if (const auto bits = shard_.take_straight(subscriber_); bits != 0) {
+    const auto batch = shard_.delivering();
+    for (auto b = bits; b != 0; b &= b - 1) {
+      push_update(batch[static_cast<std::size_t>(std::countr_zero(b))]);
+    }
+  }
   queue_.push_back({u, {}, kind::update, format_of(u->channel)});
   queued_bytes_ += queue_.back().text().size();
   ++queued_updates_;
@@ -821,7 +905,6 @@ void ws_session::conflate() {
     }
   }
   if (dropped == 0) return;
-  conflated_ += dropped;
   bump(shard_.stats().conflations);
   bump(shard_.stats().conflated_dropped, dropped);
   std::string notice = R"({"type":"conflated","dropped":)";
@@ -899,17 +982,7 @@ void ws_session::write_pending() {
     if (taken != 0 && sent != 0) {
       if (sent < frame_bytes) {
         // The kernel took part of the frame: keep the rest, in order, before anything else.
-        std::size_t skip = sent;
-        out_.reserve(frame_bytes - sent);
-        for (std::size_t i = frame_first; i < count; ++i) {
-          const std::string_view piece(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-          if (skip >= piece.size()) {
-            skip -= piece.size();
-            continue;
-          }
-          out_.append(piece.substr(skip));
-          skip = 0;
-        }
+        keep_unsent(&iov[frame_first], count - frame_first, sent);
       }
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
       bump(shard_.stats().messages_sent, taken);
@@ -925,6 +998,22 @@ void ws_session::write_pending() {
     std::vector<out_message>().swap(queue_);
   }
   maybe_shut_down();
+}
+
+// Appends to out_ what is left of `iov` after its first `skip` bytes.
+void ws_session::keep_unsent(const iovec* iov, std::size_t count, std::size_t skip) {
+  std::size_t rest = 0;
+  for (std::size_t i = 0; i < count; ++i) rest += iov[i].iov_len;
+  out_.reserve(out_.size() + rest - skip);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string_view piece(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    if (skip >= piece.size()) {
+      skip -= piece.size();
+      continue;
+    }
+    out_.append(piece.substr(skip));
+    skip = 0;
+  }
 }
 
 // TLS: the queue becomes one frame at the end of out_, and out_ goes to OpenSSL whole. After

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,15 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // `subscription` says and streams until either side ends it.
   void run_sse(const client_request& subscription, std::unique_ptr<sse_stream> stream);
 
-  // From the shard's delivery loop: queue without writing; flush() once per batch.
-  void enqueue_update(const update_ptr& u);
+  // From the shard's delivery loop. True: nothing is queued or unsent before `u`, so the shard
+  // may hand it to write_updates with the rest of its batch instead (allowed by `straight`);
+  // false: it was queued here (or held back by throttle_ms), for flush().
+  bool offer_update(const update_ptr& u, bool straight);
+  void enqueue_update(const update_ptr& u) { offer_update(u, false); }
+  // The updates of `batch` marked in `bits` (bit i: batch[i]), all offered with true, as one
+  // frame of their shared texts in one sendmsg from here: no queue entry unless the kernel
+  // does not take it all (the idea of uWebSockets' pub/sub drain).
+  void write_updates(std::span<const update_ptr> batch, std::uint64_t bits);
   void flush();
   // A message for this client alone (the node's `status`), written now.
   void notify(std::string text);
@@ -83,6 +91,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
       return shared->text(format, what == kind::snapshot);
     }
   };
+
+  // The text of an update this client is sent, queued or straight: the one place that says
+  // (the form this client reads the channel in).
+  std::string_view written_text(const published_update& u) const noexcept {
+    return u.text(format_of(u.channel), false);
+  }
+  bool writes_straight() const noexcept;
+  void keep_unsent(const iovec* iov, std::size_t count, std::size_t skip);
 
   void wait_readable();
   bool read_available();
@@ -155,7 +171,6 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::vector<out_message> queue_;  // not yet handed to the kernel
   std::size_t queued_bytes_ = 0;
   std::size_t queued_updates_ = 0;
-  std::uint64_t conflated_ = 0;  // dropped since the last notice
 
   // Channels subscribed with throttle_ms: at most one update per interval, the latest held
   // back meanwhile. Few per client, so a vector; empty (no cost) for everyone else.
@@ -187,7 +202,6 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // Null unless [auth] needs tokens: most deployments have none, and every connection
   // would carry the empty state.
   std::unique_ptr<session_auth> auth_;
-  std::int64_t auth_deadline_ms_ = 0;  // mono_ms by which `auth` must come; 0 = none due
 };
 
 }  // namespace tickerd

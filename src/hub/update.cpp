@@ -17,7 +17,14 @@ void append_uint(std::string& out, std::uint64_t v) {
 // Channel names come from the registry (letters, digits, '-', '.', '*'): no escaping needed.
 void encode(std::string& out, std::string_view type, std::string_view channel, std::uint64_t seq,
             std::string_view data, std::size_t* data_offset, std::string_view epoch = {}) {
-  out.reserve(64 + channel.size() + data.size());
+  // Exactly enough (the seq at its longest): a string that outgrows its reservation doubles,
+  // and every update held for resumes (256 per channel) would carry that slack twice
+  // (bench/RESULTS.md, "Floor", memory at start).
+  constexpr std::size_t fixed =
+      std::string_view(R"({"type":"","channel":"","seq":,"data":})").size();
+  constexpr std::size_t epoch_fixed = std::string_view(R"(,"epoch":"")").size();
+  out.reserve(out.size() + fixed + type.size() + channel.size() + 20 +
+              (epoch.empty() ? 0 : epoch_fixed + epoch.size()) + data.size());
   out.append(R"({"type":")").append(type).append(R"(","channel":")").append(channel);
   out.append(R"(","seq":)");
   append_uint(out, seq);

@@ -1,5 +1,6 @@
 #include "tickerd/market/candle.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace tickerd {
@@ -51,6 +52,31 @@ candle candle::empty(std::int64_t open_time_us, const std::optional<decimal>& pr
     c.scales_[open_i] = c.scales_[high_i] = c.scales_[low_i] = c.scales_[close_i] = s;
     c.has_prices_ = true;
   }
+  return c;
+}
+
+std::optional<candle> candle::restored(std::int64_t open_time_us, const std::optional<prices>& ohlc,
+                                       decimal volume_base, decimal volume_quote,
+                                       std::uint32_t trades, std::uint32_t late, bool closed) {
+  candle c;
+  c.open_time_us_ = open_time_us;
+  if (ohlc) {
+    const std::array<decimal, 4> p{ohlc->open, ohlc->high, ohlc->low, ohlc->close};
+    std::array<std::int64_t*, 4> m{&c.open_m_, &c.high_m_, &c.low_m_, &c.close_m_};
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (!fits_i64(p[i].mantissa())) return std::nullopt;
+      *m[i] = static_cast<std::int64_t>(p[i].mantissa());
+      c.scales_[i] = static_cast<std::uint8_t>(p[i].scale());  // open_i … close_i are 0 … 3
+    }
+    c.has_prices_ = true;
+  }
+  to_halves(volume_base, c.base_lo_, c.base_hi_);
+  c.scales_[base_i] = static_cast<std::uint8_t>(volume_base.scale());
+  to_halves(volume_quote, c.quote_lo_, c.quote_hi_);
+  c.scales_[quote_i] = static_cast<std::uint8_t>(volume_quote.scale());
+  c.trades_ = trades;
+  c.late_ = late;
+  c.closed_ = closed;
   return c;
 }
 
@@ -113,6 +139,34 @@ void candle_history::push(const candle& c) {
   }
   ring_[head_] = c;
   head_ = (head_ + 1) % capacity_;
+}
+
+void candle_history::restore(std::span<const candle> stored, std::int64_t before_us) {
+  std::vector<candle> merged;
+  merged.reserve(stored.size() + size());
+  for (const auto& c : stored) {
+    if (c.open_time_us() < before_us) merged.push_back(c);
+  }
+  const auto by_time = [](const candle& a, const candle& b) {
+    return a.open_time_us() < b.open_time_us();
+  };
+  const auto same_time = [](const candle& a, const candle& b) {
+    return a.open_time_us() == b.open_time_us();
+  };
+  // What the ring holds wins over a stored candle of the same open time: it is this run's.
+  std::stable_sort(merged.begin(), merged.end(), by_time);
+  merged.erase(std::unique(merged.begin(), merged.end(), same_time), merged.end());
+  std::vector<candle> held;
+  held.reserve(size());
+  for (std::size_t i = 0; i < size(); ++i) held.push_back(at(i));
+  std::vector<candle> all;
+  all.reserve(merged.size() + held.size());
+  std::set_union(held.begin(), held.end(), merged.begin(), merged.end(), std::back_inserter(all),
+                 by_time);
+  ring_.clear();
+  head_ = 0;
+  const std::size_t skip = all.size() > capacity_ ? all.size() - capacity_ : 0;
+  for (std::size_t i = skip; i < all.size(); ++i) push(all[i]);
 }
 
 const candle& candle_history::at(std::size_t i) const noexcept {

@@ -1,5 +1,6 @@
 #include "tickerd/market/candle_builder.hpp"
 
+#include <limits>
 #include <utility>
 
 namespace tickerd {
@@ -81,6 +82,12 @@ void candle_builder::add(const trade& t, candle_change& change) {
 void candle_builder::advance(std::int64_t now_us, candle_change& change) {
   if (!started_) start(now_us, change);
   if (now_us >= forming_.open_time_us() + duration_us(interval_)) close_until(now_us, change);
+}
+
+void candle_builder::restore(std::span<const candle> closed) {
+  const std::int64_t before =
+      started_ ? forming_.open_time_us() : std::numeric_limits<std::int64_t>::max();
+  history_.restore(closed, before);
 }
 
 candle_set::candle_set(const std::array<std::size_t, candle_interval_count>& history_capacity)

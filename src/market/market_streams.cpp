@@ -247,4 +247,14 @@ const candle_set* market_streams::candles(instrument_id instrument,
   return stream ? &stream->set : nullptr;
 }
 
+bool market_streams::restore_candles(instrument_id instrument, std::optional<venue_id> venue,
+                                     candle_interval interval, std::span<const candle> closed) {
+  if (instrument >= state_.size()) return false;
+  auto& s = state_[instrument];
+  auto& stream = venue ? s.venue_candles.at(static_cast<std::size_t>(*venue)) : s.tape_candles;
+  if (!stream) return false;
+  stream->set.restore(interval, closed);
+  return true;
+}
+
 }  // namespace tickerd

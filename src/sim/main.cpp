@@ -53,7 +53,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       "run time; kinds reset, close, stall, garbage, invalid_json, gap, drip, refuse, max_age, "
       "clear; VENUE is a venue or 'all'.\n"
       "Market control: POST /market/pause, /market/resume, /market/rate (body: events per "
-      "second per symbol); GET /market. POST /fng/down, /fng/up. GET /faults, GET /healthz.\n"
+      "second per symbol), /market/trades (body: the trade scale); GET /market. POST /fng/down, "
+      "/fng/up. GET /faults, GET /healthz.\n"
       "Details: src/sim/README.md, docs/REPLAY.md.");
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")
       ->capture_default_str()
@@ -90,6 +91,23 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                        : std::string("must be > 0 and at most 10000");
           },
           "RATE", "rate"));
+  app.add_option("--trade-scale", opts.trade_scale,
+                 "multiplies each symbol's mean trades per event (BTC: 25): trades per second "
+                 "are rate x mean x scale, in bursts of up to twice the mean")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            double r = 0;
+            try {
+              r = std::stod(v);
+            } catch (const std::exception&) {
+              return std::string("not a number");
+            }
+            return r > 0 && r <= tickerd::sim::max_trade_scale
+                       ? std::string()
+                       : std::string("must be > 0 and at most 100");
+          },
+          "SCALE", "trade scale"));
   app.add_option("--max-conn-age-ms", opts.max_conn_age_ms,
                  "close each connection this old, like Binance at 24 h; 0 = never")
       ->capture_default_str()
@@ -166,6 +184,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       app.add_flag("--replay-loop", replay.loop, "start the capture over after its last record");
   replay_opt->needs(venue_opt)
       ->excludes("--rate")
+      ->excludes("--trade-scale")
       ->excludes("--symbols")
       ->excludes("--binance-fixed8")
       ->excludes("--binance-tick-precision");

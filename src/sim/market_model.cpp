@@ -282,8 +282,9 @@ const symbol_state& symbol_walk::step() {
   s.low_24h = std::min(s.low_24h, s.bid);
 
   // Trades since the previous event.
-  const auto trades = 1 + static_cast<std::int64_t>(
-                              next_unit() * std::max(0.0, 2.0 * spec_.trades_per_event - 1.0));
+  const double mean_trades = spec_.trades_per_event * trade_scale_;
+  const auto trades =
+      1 + static_cast<std::int64_t>(next_unit() * std::max(0.0, 2.0 * mean_trades - 1.0));
   const double traded =
       spec_.trade_notional * static_cast<double>(trades) * (0.3 + 1.4 * next_unit());
   std::int64_t volume = qty_for_notional(traded);

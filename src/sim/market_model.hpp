@@ -89,6 +89,10 @@ struct trade_print {
   bool operator==(const trade_print&) const = default;
 };
 
+// Multiplies every symbol's mean trades per event (`--trade-scale`): trades per second are
+// rate x trades_per_event x scale, each event a burst of 1 to about twice its mean.
+inline constexpr double max_trade_scale = 100.0;
+
 // One symbol's walk. Its PRNG is seeded from (seed, symbol name) only, so the sequence of
 // states is the same whatever other symbols exist and however fast events are requested.
 class symbol_walk {
@@ -101,6 +105,11 @@ class symbol_walk {
   const symbol_state& step();
   // The trades of the latest step, oldest first (empty before the first step).
   std::span<const trade_print> trades() const noexcept { return trades_; }
+  // From the next step on (0 < scale <= max_trade_scale). Prices do not depend on it: the
+  // walk draws the same numbers whatever the scale, only the trade count (and so the volume
+  // and the sizes) follows it.
+  void set_trade_scale(double scale) noexcept { trade_scale_ = scale; }
+  double trade_scale() const noexcept { return trade_scale_; }
 
  private:
   std::uint64_t next_u64() noexcept;
@@ -117,6 +126,7 @@ class symbol_walk {
   std::uint64_t trade_rng_;
   symbol_state state_;
   std::vector<trade_print> trades_;
+  double trade_scale_ = 1.0;
 };
 
 // All simulated symbols; index = position in the configured list.
@@ -127,6 +137,10 @@ class market_model {
   std::size_t size() const noexcept { return walks_.size(); }
   const symbol_walk& symbol(std::size_t i) const { return walks_[i]; }
   const symbol_state& step(std::size_t i) { return walks_[i].step(); }
+  // Every symbol's trade scale (symbol_walk::set_trade_scale).
+  void set_trade_scale(double scale) noexcept {
+    for (auto& w : walks_) w.set_trade_scale(scale);
+  }
   // Index of a native symbol ("BTCUSDT", case-insensitive), or nullopt.
   std::optional<std::size_t> find(std::string_view native) const noexcept;
 

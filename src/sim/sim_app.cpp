@@ -71,6 +71,19 @@ struct scheduled_fault {
   bool done = false;  // fired for the last time, or cancelled: the handler does nothing
 };
 
+// A request body holding one number in (0, max] (trailing white space allowed), or nullopt.
+std::optional<double> positive_number(std::string_view body, double max) {
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
+    body.remove_suffix(1);
+  double value = 0;
+  const auto res = std::from_chars(body.data(), body.data() + body.size(), value);
+  if (body.empty() || res.ec != std::errc() || res.ptr != body.data() + body.size() ||
+      !(value > 0) || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::vector<symbol_spec> or_builtins(std::vector<symbol_spec> symbols) {
   if (!symbols.empty()) return symbols;
   const auto all = builtin_specs();
@@ -139,6 +152,7 @@ struct simulator::impl {
         coinbase_timer(ioc),
         kraken_timer(ioc),
         io(ioc) {
+    model.set_trade_scale(options.trade_scale);
     routes.add(binance);
     routes.add(okx);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });
@@ -357,6 +371,8 @@ struct simulator::impl {
     json::append_string(out, paused ? "paused" : "running");
     out += R"(,"rate":)";
     out += fmt::format("{}", driver.rate());
+    out += R"(,"trade_scale":)";
+    out += fmt::format("{}", trade_scale);
     out += R"(,"events":)";
     json::append_int(out, static_cast<std::int64_t>(driver.events()));
     out += '}';
@@ -368,27 +384,33 @@ struct simulator::impl {
       if (!is_read(r.method)) return error_reply(405, "use GET /market");
       return json_reply(market_json());
     }
-    if (path == "/market/rate") {
-      // The offered load, changed at run time (tickerd-bench's burst scenario).
-      if (r.method != "POST") return error_reply(405, "use POST with the new rate as the body");
+    if (path == "/market/rate" || path == "/market/trades") {
+      // The offered load, changed at run time (tickerd-bench's burst scenario): events per
+      // second per symbol, or the trades in each event.
+      const bool rate_path = path == "/market/rate";
+      if (r.method != "POST") return error_reply(405, "use POST with the new value as the body");
       if (stopped) return error_reply(503, "the simulator is stopping");
-      std::string body(r.body);
-      while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
-        body.pop_back();
-      double rate = 0;
-      const auto res = std::from_chars(body.data(), body.data() + body.size(), rate);
-      if (body.empty() || res.ec != std::errc() || res.ptr != body.data() + body.size() ||
-          !(rate > 0) || rate > max_rate) {
-        return error_reply(400,
-                           "the body must be a rate > 0 and at most 10000 (events/s per symbol)");
+      const auto value = positive_number(r.body, rate_path ? max_rate : max_trade_scale);
+      if (!value) {
+        return error_reply(400, rate_path ? "the body must be a rate > 0 and at most 10000 "
+                                            "(events/s per symbol)"
+                                          : "the body must be a trade scale > 0 and at most 100 "
+                                            "(times each symbol's mean trades per event)");
       }
-      driver.set_rate(rate);
-      log().info("market rate now {} events/s per symbol", rate);
+      if (rate_path) {
+        driver.set_rate(*value);
+        log().info("market rate now {} events/s per symbol", *value);
+      } else {
+        trade_scale = *value;
+        model.set_trade_scale(*value);
+        log().info("trade scale now {} (times each symbol's mean trades per event)", *value);
+      }
       return json_reply(market_json());
     }
     const bool pause = path == "/market/pause";
     if (!pause && path != "/market/resume") {
-      return error_reply(404, "expected /market/pause, /market/resume or /market/rate");
+      return error_reply(404,
+                         "expected /market/pause, /market/resume, /market/rate or /market/trades");
     }
     if (r.method != "POST") return error_reply(405, "use POST");
     if (stopped) return error_reply(503, "the simulator is stopping");
@@ -527,9 +549,10 @@ struct simulator::impl {
   net::steady_timer kraken_timer;    // Kraken heartbeats and idle cutoff, every second
   net::io_context& io;
   std::vector<std::shared_ptr<scheduled_fault>> scheduled;
-  bool paused = false;               // POST /market/pause
-  bool fng_down = options.fng_down;  // GET /fng/ answers 503; POST /fng/up, /fng/down
-  bool stopped = false;              // stop() was called
+  bool paused = false;                       // POST /market/pause
+  double trade_scale = options.trade_scale;  // POST /market/trades
+  bool fng_down = options.fng_down;          // GET /fng/ answers 503; POST /fng/up, /fng/down
+  bool stopped = false;                      // stop() was called
 };
 
 simulator::simulator(net::io_context& ioc, sim_options options)

@@ -24,7 +24,8 @@ struct sim_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;  // 0 = ephemeral
   std::uint64_t seed = 42;
-  double rate = 2.0;  // ticker events per second per symbol
+  double rate = 2.0;         // ticker events per second per symbol
+  double trade_scale = 1.0;  // multiplies each symbol's mean trades per event (market_model.hpp)
   std::int64_t max_conn_age_ms = 0;
   std::int64_t ping_interval_ms = 20'000;
   std::int64_t pong_timeout_ms = 60'000;

@@ -1,5 +1,7 @@
 #include "tickerd/store/redis_store.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <deque>
 
@@ -8,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "tickerd/market/candle_builder.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -25,6 +29,9 @@ std::shared_ptr<spdlog::logger> log() {
 // to the history stream and publishes on the bus, skipping anything not newer than what Redis
 // has, and finally writes each channel's state hash once. A different epoch means a new
 // stream: its history restarts.
+// A closed candle (its update's 5th argument: how many of its interval to keep, '' for any
+// other update) also goes into the channel's sorted set of closed candles, scored by open
+// time: one per open time, the newest `cap` kept. Those outlive epochs (and restarts).
 // Returns {1, written} or {0, "not leader"}.
 constexpr std::string_view write_script = R"lua(
 local node = ARGV[1]
@@ -35,8 +42,8 @@ if node ~= '' then
 end
 local prefix, maxlen, written = ARGV[3], ARGV[4], 0
 local state = {}
-for i = 5, #ARGV, 4 do
-  local ch, seqs, epoch, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 5, #ARGV, 5 do
+  local ch, seqs, epoch, data, cap = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local seq = tonumber(seqs)
   local hist = prefix .. ':hist:' .. ch
   local s = state[ch]
@@ -55,6 +62,13 @@ for i = 5, #ARGV, 4 do
     redis.call('PUBLISH', prefix .. ':bus:' .. ch, epoch .. ' ' .. seqs .. ' ' .. data)
     s.seq, s.seqs, s.data, s.dirty = seq, seqs, data, true
     written = written + 1
+    local open_time = cap ~= '' and string.match(data, '"open_time":(%-?%d+)')
+    if open_time then
+      local key = prefix .. ':candles:' .. ch
+      redis.call('ZREMRANGEBYSCORE', key, open_time, open_time)
+      redis.call('ZADD', key, open_time, data)
+      redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(cap) + 1))
+    end
   end
 end
 for ch, s in pairs(state) do
@@ -68,6 +82,15 @@ return {1, written}
 std::string_view reply_string(const redisReply* r) {
   if (r == nullptr || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS)) return {};
   return {r->str, r->len};
+}
+
+// How many closed candles of this update's interval Redis keeps, or "" when `u` is not a
+// closed candle.
+std::string_view candle_cap(const channel_info& info, const published_update& u,
+                            const std::array<std::string, candle_interval_count>& caps) {
+  if (info.kind != channel_kind::candles && info.kind != channel_kind::venue_candles) return {};
+  if (!candle_data_closed(u.data()) || info.interval >= caps.size()) return {};
+  return caps[info.interval];
 }
 
 bool parse_u64(std::string_view s, std::uint64_t& out) {
@@ -134,14 +157,15 @@ void redis_writer::clear() {
   set(stats_.buffered, 0);
 }
 
-// Keeps the newest update of each channel, in publication order: the state survives, the
-// history between gets a hole (a resume across it gets a reset).
+// Keeps the newest update of each channel (and every closed candle), in publication order: the
+// state survives, the history between gets a hole (a resume across it gets a reset).
 void redis_writer::shrink() {
   std::vector<bool> seen(channels_.size(), false);
   std::vector<update_ptr> kept;
   // Newest first, so the update kept per channel is the latest one.
   for (auto it = buffer_.rbegin(); it != buffer_.rend(); ++it) {  // NOLINT(modernize-loop-convert)
-    if (seen[(*it)->channel]) {
+    // A closed candle is final (not conflatable): it is kept for the candles' sorted set.
+    if (seen[(*it)->channel] && (*it)->conflatable) {
       bump(stats_.dropped);
       continue;
     }
@@ -162,12 +186,16 @@ void redis_writer::send() {
   std::deque<std::string> numbers;  // stable addresses for the argument views
   std::vector<std::string_view> args{"EVAL",   write_script, "1",   lease_key,
                                      node_id_, ttl,          space, maxlen};
-  args.reserve(args.size() + inflight_.size() * 4);
+  std::array<std::string, candle_interval_count> caps;
+  for (std::size_t i = 0; i < caps.size(); ++i) caps[i] = std::to_string(default_candle_history[i]);
+  args.reserve(args.size() + inflight_.size() * 5);
   for (const auto& u : inflight_) {
-    args.push_back(channels_.info(u->channel).name);
+    const auto& info = channels_.info(u->channel);
+    args.push_back(info.name);
     args.push_back(numbers.emplace_back(std::to_string(u->seq)));
     args.push_back(u->epoch);
     args.push_back(u->data());
+    args.push_back(candle_cap(info, *u, caps));
   }
   const auto generation = generation_;
   conn_.command(args, [this, generation](const redis_result& r) {
@@ -283,6 +311,89 @@ void load_channels(redis_connection& conn, const redis_config& cfg,
       st->finish_one();
     });
   }
+}
+
+namespace {
+
+std::string candles_key(const redis_config& cfg, std::string_view channel) {
+  return key_space(cfg) + ":candles:" + std::string(channel);
+}
+
+void read_strings(const redisReply* r, std::vector<std::string>& out) {
+  if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return;
+  out.reserve(r->elements);
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const auto s = reply_string(r->element[i]);
+    if (!s.empty()) out.emplace_back(s);
+  }
+}
+
+}  // namespace
+
+void load_candles(redis_connection& conn, const redis_config& cfg, const channel_registry& channels,
+                  std::function<void(std::vector<stored_candles>, std::string_view)> done) {
+  struct state {
+    std::vector<stored_candles> found;
+    std::size_t outstanding = 0;
+    std::string error;
+    std::function<void(std::vector<stored_candles>, std::string_view)> done;
+  };
+  auto st = std::make_shared<state>();
+  st->done = std::move(done);
+  std::vector<channel_id> ids;
+  for (channel_id id = 0; id < channels.size(); ++id) {
+    const auto kind = channels.info(id).kind;
+    if (kind == channel_kind::candles || kind == channel_kind::venue_candles) ids.push_back(id);
+  }
+  st->outstanding = ids.size();
+  if (ids.empty()) return st->done({}, {});
+  st->found.resize(ids.size());
+  for (std::size_t n = 0; n < ids.size(); ++n) {
+    st->found[n].channel = ids[n];
+    const std::string key = candles_key(cfg, channels.info(ids[n]).name);
+    const std::string_view args[] = {"ZRANGE", key, "0", "-1"};
+    conn.command(args, [st, n](const redis_result& r) {
+      if (!r) {
+        if (st->error.empty()) st->error = std::string(r.error);
+      } else {
+        read_strings(r.reply, st->found[n].candles);
+      }
+      if (--st->outstanding != 0) return;
+      std::vector<stored_candles> found;
+      for (auto& c : st->found) {
+        if (!c.candles.empty()) found.push_back(std::move(c));
+      }
+      st->done(st->error.empty() ? std::move(found) : std::vector<stored_candles>{}, st->error);
+    });
+  }
+}
+
+void load_candle_page(redis_connection& conn, const redis_config& cfg, std::string_view channel,
+                      std::optional<std::int64_t> start_us, std::optional<std::int64_t> end_us,
+                      std::size_t limit,
+                      std::function<void(std::vector<std::string>, std::string_view)> done) {
+  if (limit == 0) return done({}, {});
+  const std::string key = candles_key(cfg, channel);
+  const std::string count = std::to_string(limit);
+  const std::string end = end_us ? "(" + std::to_string(*end_us) : "+inf";
+  if (start_us) {
+    // Paging forward: the oldest from start.
+    const std::string start = std::to_string(*start_us);
+    const std::string_view args[] = {"ZRANGEBYSCORE", key, start, end, "LIMIT", "0", count};
+    return conn.command(args, [done = std::move(done)](const redis_result& r) {
+      std::vector<std::string> out;
+      if (r) read_strings(r.reply, out);
+      done(std::move(out), r.error);
+    });
+  }
+  // The newest before end, read newest first and handed on oldest first.
+  const std::string_view args[] = {"ZREVRANGEBYSCORE", key, end, "-inf", "LIMIT", "0", count};
+  conn.command(args, [done = std::move(done)](const redis_result& r) {
+    std::vector<std::string> out;
+    if (r) read_strings(r.reply, out);
+    std::reverse(out.begin(), out.end());
+    done(std::move(out), r.error);
+  });
 }
 
 }  // namespace tickerd

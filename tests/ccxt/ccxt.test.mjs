@@ -1,8 +1,9 @@
 // CCXT Pro (npm `ccxt`) pointed at tickerd-sim by overriding only `urls`, for every venue the sim
 // serves, as a bot developer would (src/sim/README.md, "Using tickerd-sim with CCXT Pro"):
-// loadMarkets() reads the sim's REST market metadata, watchTicker() its WebSocket feed, and
-// unWatchTicker() completes where CCXT implements it. What CCXT parses is compared with what
-// tickerd, reading the same sim, publishes on ticker.BTC-USDT@<venue>.
+// loadMarkets() reads the sim's REST market metadata, watchTicker(), watchTrades() and
+// watchBidsAsks() its WebSocket feeds, and their unWatch… complete where CCXT implements them.
+// What CCXT parses is compared with what tickerd, reading the same sim, publishes on
+// ticker.BTC-USDT@<venue>, trades.BTC-USDT@<venue> and bbo.BTC-USDT@<venue>.
 //
 // How a CCXT ticker is matched to a tickerd update "of the same moment": both read the same sim
 // frames (the sim encodes each venue's event once and sends it to every subscriber), so for each
@@ -12,9 +13,14 @@
 // Number(tickerd's decimal string) === CCXT's number (CCXT parses the venue's string with
 // Number(), so a difference means a different value, not rounding).
 //
+// Trades (watchTrades) are matched by the venue's trade id with a trade tickerd publishes on
+// trades.BTC-USDT@<venue>, then compared exactly: price, amount, side and timestamp (ms).
+// Top of book (watchBidsAsks, or the venue's equivalent) is matched with a tickerd update on
+// bbo.BTC-USDT@<venue> by equal bid, ask and both sizes (and venue time where both have it).
+//
 // The table VENUES holds one entry per venue and, in it, one entry per CCXT stream compared with
-// a tickerd channel; watchTrades / watchBidsAsks join as further entries once the sim serves
-// trades and top of book.
+// a tickerd channel, naming the venue stream CCXT subscribes (read in CCXT 4.5.84's
+// js/src/pro/<venue>.js).
 //
 // Run by ctest as ccxt.sim (tests/CMakeLists.txt), or by hand:
 //   TICKERD_BIN=build/release/tickerd TICKERD_SIM_BIN=build/release/tickerd-sim \
@@ -48,7 +54,8 @@ const WebSocket = load("ws");
 const START_TIMEOUT_MS = 30000;
 const WAIT_MS = 30000;
 const WHOLE_RUN_MS = 240000;
-const TICKS_PER_STREAM = 3; // CCXT tickers compared per stream entry
+const TICKS_PER_STREAM = 3; // CCXT tickers (and tops of book) compared per stream entry
+const TRADES_PER_STREAM = 20; // CCXT trades compared per watchTrades entry
 const SYMBOL = "BTC/USDT";
 const INSTRUMENT = "BTC-USDT";
 
@@ -86,20 +93,85 @@ const TICKER_FIELDS = {
   baseVolume: "volume_base", quoteVolume: "volume_quote",
 };
 const pick = (...names) => names.map((n) => [n, TICKER_FIELDS[n]]);
+// CCXT ticker field <- tickerd bbo field.
+const BBO_FIELDS = [["bid", "bid"], ["ask", "ask"], ["bidVolume", "bid_qty"], ["askVolume", "ask_qty"]];
+
+// A stream entry: `watch` resolves to the CCXT structures of one call (a ticker, or the new
+// trades), `entries` lists what a tickerd update on `channel` holds, `differences` compares one
+// of each ("" when equal), `key` (trades) names the field both sides must share to be the same
+// item, `count` is how many CCXT items are compared.
 
 // `eventTime`: CCXT's `timestamp` is the venue's event time, which tickerd publishes as `ts`.
 const ticker = (fields, params = {}, eventTime = true) => ({
   method: "watchTicker",
   params,
   channel: (venue) => `ticker.${INSTRUMENT}@${venue}`,
-  watch: (ex) => ex.watchTicker(SYMBOL, params),
+  watch: async (ex) => [await ex.watchTicker(SYMBOL, params)],
   unwatch: (ex) => (ex.has.unWatchTicker ? ex.unWatchTicker(SYMBOL, params) : null),
-  fields,
-  eventTime,
+  entries: (data) => [data],
+  differences: (ours, theirs) => fieldDifferences(fields, ours, theirs, eventTime),
+  show: (t) => Object.fromEntries(fields.map(([f]) => [f, t[f]])),
+  count: TICKS_PER_STREAM,
+});
+
+// watchBidsAsks resolves to {symbol: ticker} on most venues and to the ticker on some.
+const oneTicker = (r) => (r && r.symbol ? r : r?.[SYMBOL]);
+const bidsAsks = (eventTime = true, params = {}) => ({
+  method: "watchBidsAsks",
+  params,
+  channel: (venue) => `bbo.${INSTRUMENT}@${venue}`,
+  watch: async (ex) => [oneTicker(await ex.watchBidsAsks([SYMBOL], params))],
+  unwatch: (ex) => (ex.has.unWatchBidsAsks ? ex.unWatchBidsAsks([SYMBOL], params) : null),
+  entries: (data) => [data],
+  differences: (ours, theirs, all) => {
+    const diff = fieldDifferences(BBO_FIELDS, ours, theirs, false);
+    if (eventTime && ours.timestamp !== undefined && theirs.ts !== undefined) {
+      // tickerd publishes a venue's book when it changes (docs/PROTOCOL.md); a venue may send
+      // an unchanged book again with a later time (Bybit: on subscribe, and after 3 s without
+      // a change), and then the book in force at CCXT's time is tickerd's latest before it.
+      const at = toMs(theirs.ts);
+      const inForce = at < ours.timestamp &&
+        !all.some((e) => e.ts !== undefined && toMs(e.ts) > at && toMs(e.ts) <= ours.timestamp);
+      if (at !== ours.timestamp && !inForce) diff.push(`timestamp ${ours.timestamp} vs ts ${theirs.ts}`);
+    }
+    return diff;
+  },
+  show: (t) => Object.fromEntries(BBO_FIELDS.map(([f]) => [f, t[f]])),
+  count: TICKS_PER_STREAM,
+});
+// Where CCXT has no watchBidsAsks, the stream tickerd reads its top of book from, through the
+// CCXT method that subscribes it.
+const bboFromTicker = (eventTime = true, params = {}) => ({
+  ...bidsAsks(eventTime, params),
+  method: "watchTicker",
+  watch: async (ex) => [await ex.watchTicker(SYMBOL, params)],
+  unwatch: (ex) => (ex.has.unWatchTicker ? ex.unWatchTicker(SYMBOL, params) : null),
+});
+
+// CCXT's `side` is the taker's on every venue, as tickerd's.
+const trades = (params = {}) => ({
+  method: "watchTrades",
+  params,
+  channel: (venue) => `trades.${INSTRUMENT}@${venue}`,
+  watch: (ex) => ex.watchTrades(SYMBOL, undefined, undefined, params),
+  unwatch: (ex) => (ex.has.unWatchTrades ? ex.unWatchTrades(SYMBOL, params) : null),
+  entries: (data) => (Array.isArray(data.trades) ? data.trades : []),
+  key: (ours, theirs) => ours.id === theirs.id,
+  differences: (ours, theirs) => {
+    const diff = [];
+    if (Number(theirs.price) !== ours.price) diff.push(`price ${ours.price} vs "${theirs.price}"`);
+    if (Number(theirs.qty) !== ours.amount) diff.push(`amount ${ours.amount} vs qty "${theirs.qty}"`);
+    if (ours.side !== theirs.side) diff.push(`side ${ours.side} vs "${theirs.side}"`);
+    if (theirs.ts === undefined || toMs(theirs.ts) !== ours.timestamp) diff.push(`timestamp ${ours.timestamp} vs ts ${theirs.ts}`);
+    return diff;
+  },
+  show: (t) => ({ id: t.id, price: t.price, amount: t.amount, side: t.side, timestamp: t.timestamp }),
+  count: TRADES_PER_STREAM,
 });
 
 // `fields`: what the venue's message sends directly (CCXT derives the rest, e.g. Kraken's open
-// from last and change, in floating point).
+// from last and change, in floating point). Each trades / top-of-book entry names the venue
+// stream CCXT subscribes, which is the one tickerd reads (issue 17).
 const VENUES = [
   { venue: "binance", ccxtClass: "binance", id: "BTCUSDT", streams: [
     // CCXT's default: <symbol>@miniTicker (no bid/ask in that event).
@@ -107,18 +179,34 @@ const VENUES = [
     // options.watchTicker.name = "ticker": <symbol>@ticker. CCXT takes this event's statistics
     // close time "C" as its timestamp, not the event time "E" that tickerd publishes.
     ticker(pick("last", "bid", "ask", "high", "low", "open", "baseVolume", "quoteVolume"), { name: "ticker" }, false),
+    // <symbol>@trade (CCXT's default name "trade", not aggTrade).
+    trades(),
+    // <symbol>@bookTicker: no event time in the spot event, so CCXT has no timestamp.
+    bidsAsks(),
   ] },
   { venue: "okx", ccxtClass: "okx", id: "BTC-USDT", streams: [
     ticker(pick("last", "bid", "ask", "high", "low", "open", "baseVolume", "quoteVolume")),
+    trades(), // channel "trades" on /ws/v5/public
+    bidsAsks(), // channel "bbo-tbt" (CCXT's default for watchBidsAsks)
   ] },
   { venue: "coinbase", ccxtClass: "coinbaseexchange", id: "BTC-USDT", streams: [
     ticker(pick("last", "bid", "ask", "high", "low", "open", "baseVolume")),
+    // channel "matches". Its `side` is the maker's (Coinbase Exchange's feed documentation);
+    // CCXT states the taker's, as tickerd does.
+    trades(),
+    // No watchBidsAsks in ccxt.pro.coinbaseexchange: watchTicker's bid/ask/sizes, from the
+    // channel "ticker" that tickerd reads its top of book from.
+    bboFromTicker(),
   ] },
   { venue: "bybit", ccxtClass: "bybit", id: "BTCUSDT", streams: [
     ticker(pick("last", "high", "low", "open", "baseVolume", "quoteVolume")),
+    trades(), // publicTrade.BTCUSDT
+    bidsAsks(), // orderbook.1.BTCUSDT
   ] },
   { venue: "kraken", ccxtClass: "kraken", id: "XBTUSDT", streams: [
     ticker(pick("last", "bid", "ask", "high", "low", "baseVolume")),
+    trades(), // v2 "trade"
+    bidsAsks(), // v2 "ticker" with event_trigger "bbo"
   ] },
 ];
 
@@ -156,16 +244,16 @@ class TickerdClient {
 // tickerd states times in µs (docs/PROTOCOL.md, "Conventions"); CCXT in ms.
 const toMs = (ts) => Math.floor(ts / 1000);
 
-// Field-by-field differences between a CCXT ticker and a tickerd update; "" when they agree.
-function differences(stream, ours, theirs) {
+// Field-by-field differences between a CCXT ticker and a tickerd update; [] when they agree.
+function fieldDifferences(fields, ours, theirs, eventTime) {
   const diff = [];
-  for (const [ccxtField, tickerdField] of stream.fields) {
+  for (const [ccxtField, tickerdField] of fields) {
     const text = theirs[tickerdField];
     if (typeof text !== "string") diff.push(`tickerd has no ${tickerdField}`);
     else if (typeof ours[ccxtField] !== "number") diff.push(`CCXT has no ${ccxtField}`);
     else if (Number(text) !== ours[ccxtField]) diff.push(`${ccxtField} ${ours[ccxtField]} vs ${tickerdField} "${text}"`);
   }
-  if (stream.eventTime && ours.timestamp !== undefined && theirs.ts !== undefined &&
+  if (eventTime && ours.timestamp !== undefined && theirs.ts !== undefined &&
       toMs(theirs.ts) !== ours.timestamp) {
     diff.push(`timestamp ${ours.timestamp} vs ts ${theirs.ts}`);
   }
@@ -194,8 +282,10 @@ venue = "${v.venue}"
 url = "ws://${simHost}${venuePath[v.venue]}"
 backoff_initial_ms = 100
 backoff_max_ms = 500
+streams = ["ticker", "trades", "bbo"]
 `).join("")}`);
 
+const started = Date.now();
 const watchdog = setTimeout(() => {
   console.error(`ccxt test: not done after ${WHOLE_RUN_MS} ms`);
   killAllChildren();
@@ -246,27 +336,43 @@ try {
       for (const s of v.streams) {
         const name = `${label} ${s.method}(${JSON.stringify(s.params)})`;
         const updates = client.byChannel.get(s.channel(v.venue));
-        for (let i = 0; i < TICKS_PER_STREAM; ++i) {
-          const t = await within(`${name} #${i + 1}`, s.watch(ex));
-          if (t.symbol !== SYMBOL) throw new Error(`${name} returned symbol ${t.symbol}`);
-          let closest = null; // the tickerd update differing in the fewest fields
-          await waitFor(`a tickerd update on ${s.channel(v.venue)} equal to ${name} #${i + 1} ` +
-            `${JSON.stringify(Object.fromEntries(s.fields.map(([f]) => [f, t[f]])))}`, () => {
-            for (const u of updates) {
-              const d = differences(s, t, u);
-              if (!d.length) return true;
-              if (!closest || d.length <= closest.length) closest = d;
-            }
-            return false;
-          }, WAIT_MS).catch((e) => {
-            throw new Error(`${e.message}; closest tickerd update differs in: ${closest?.join("; ")}; ` +
-              `CCXT read ${JSON.stringify(t.info)}`);
-          });
-          ++compared;
+        let done = 0;
+        for (let call = 1; done < s.count; ++call) {
+          const items = await within(`${name} #${call}`, s.watch(ex));
+          if (!items.length) throw new Error(`${name} #${call} resolved with nothing`);
+          for (const t of items) {
+            if (done >= s.count) break;
+            if (t?.symbol !== SYMBOL) throw new Error(`${name} returned symbol ${t?.symbol}`);
+            let closest = null; // the tickerd entry differing in the fewest fields
+            await waitFor(`a tickerd ${s.channel(v.venue)} entry equal to ${name} #${call} ` +
+              `${JSON.stringify(s.show(t))}`, () => {
+              for (const u of updates) {
+                for (const e of s.entries(u)) {
+                  if (s.key && !s.key(t, e)) continue;
+                  const d = s.differences(t, e, updates);
+                  if (!d.length) return true;
+                  if (s.key) { // the same trade, different values: no later update can fix that
+                    const err = new Error(`${name}: trade ${t.id} differs from tickerd's: ${d.join("; ")}; ` +
+                      `CCXT read ${JSON.stringify(t.info)}`);
+                    err.fatal = true;
+                    throw err;
+                  }
+                  if (!closest || d.length <= closest.length) closest = d;
+                }
+              }
+              return false;
+            }, WAIT_MS).catch((e) => {
+              if (e.fatal) throw e;
+              throw new Error(`${e.message}; closest tickerd entry differs in: ${closest?.join("; ")}; ` +
+                `CCXT read ${JSON.stringify(t.info)}`);
+            });
+            ++done;
+            ++compared;
+          }
         }
         const unwatch = s.unwatch(ex);
         if (unwatch) await within(`${name} unWatch`, unwatch);
-        console.log(`ok: ${name}: ${TICKS_PER_STREAM} tickers equal to tickerd's${unwatch ? ", unwatched" : ""}`);
+        console.log(`ok: ${name}: ${done} equal to tickerd's ${s.channel(v.venue)}${unwatch ? ", unwatched" : ""}`);
       }
     } catch (e) {
       failures.push(`${label}: ${e.message}`);
@@ -283,13 +389,14 @@ try {
   for (const c of [tickerd, sim]) if (c) await c.kill("SIGTERM");
 }
 
-const expected = VENUES.reduce((n, v) => n + v.streams.length, 0) * TICKS_PER_STREAM;
-if (!failures.length && compared !== expected) failures.push(`compared ${compared} tickers, expected ${expected}`);
+const expected = VENUES.reduce((n, v) => n + v.streams.reduce((k, s) => k + s.count, 0), 0);
+if (!failures.length && compared !== expected) failures.push(`compared ${compared} CCXT structures, expected ${expected}`);
 if (failures.length) {
   console.error(`ccxt test FAILED:\n- ${failures.join("\n- ")}`);
   for (const c of [sim, tickerd]) if (c) console.error(c.logs());
   process.exit(1);
 }
-console.log(`ccxt test: ${compared} CCXT tickers from ${VENUES.length} venues equal to tickerd's (logs in ${dir})`);
+console.log(`ccxt test: ${compared} CCXT tickers, trades and tops of book from ${VENUES.length} venues equal to tickerd's ` +
+  `in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${dir})`);
 fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -204,7 +204,11 @@ try {
     }
   }
   t.ok(named(demo, "Deployment", "tickerd-sim"), "deploy/k8s/demo: no tickerd-sim Deployment");
-  t.ok(generated(demo, "ConfigMap", "tickerd-web")?.data?.["index.html"], "deploy/k8s/demo: ConfigMap tickerd-web lacks index.html");
+  // Every file of the page: the ConfigMap lists them one by one, and a page missing a module breaks.
+  const webMap = generated(demo, "ConfigMap", "tickerd-web")?.data ?? {};
+  for (const f of fs.readdirSync(path.join(SOURCE, "web"))) {
+    t.ok(webMap[f], `deploy/k8s/demo: ConfigMap tickerd-web lacks ${f}`);
+  }
   const tls = generated(demo, "Secret", "tickerd-tls");
   t.ok(tls?.type === "kubernetes.io/tls", "deploy/k8s/demo: Secret tickerd-tls is not of type kubernetes.io/tls");
   // The base's pods with the demo's Secrets (the operator's would sit there), then the demo's.

@@ -1520,8 +1520,9 @@ inline const char* fault_target(const std::uint8_t* data, std::size_t size) {
     if (!sim::is_sendable_close_code(f.code)) return "close code cannot be sent";
     const std::uint64_t max_count =
         f.kind == sim::fault_kind::garbage ? sim::fault_limits::max_garbage_count
-        : f.kind == sim::fault_kind::gap   ? sim::fault_limits::max_gap_count
-                                           : sim::fault_limits::max_invalid_json_count;
+        : f.kind == sim::fault_kind::gap || f.kind == sim::fault_kind::trade_gap
+            ? sim::fault_limits::max_gap_count
+            : sim::fault_limits::max_invalid_json_count;
     if (f.count < 1 || f.count > max_count) return "count out of range";
     if (f.drip_bytes < 1 || f.drip_bytes > sim::fault_limits::max_drip_bytes) {
       return "drip bytes out of range";

@@ -947,5 +947,30 @@ TEST(sim_market, the_rate_changes_at_run_time_and_bad_rates_are_refused) {
   EXPECT_GE(market()["events"].integer(), before + 100);
 }
 
+// POST /market/trades: the trades in each event (--trade-scale) change at run time; the model's
+// consistency at a high scale is unit-tested (sim_trade_model).
+TEST(sim_market, the_trade_scale_changes_at_run_time_and_bad_scales_are_refused) {
+  stack_options o;
+  o.sim_rate = 2;
+  stack s(o);
+  ASSERT_TRUE(s.start_sim());
+  const auto market = [&] {
+    const auto r = http_get(s.sim_port(), "/market");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json_value::parse(r.body).value_or(json_value{});
+  };
+  EXPECT_EQ(market()["trade_scale"].number(), 1.0);
+  const auto ok = http_post(s.sim_port(), "/market/trades", "40\n");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json_value::parse(ok.body).value_or(json_value{})["trade_scale"].number(), 40.0);
+  for (const char* bad : {"", "0", "-5", "abc", "100.5", "nan", "5 6"}) {
+    const auto r = http_post(s.sim_port(), "/market/trades", bad);
+    EXPECT_EQ(r.status, 400) << "'" << bad << "': " << r.body;
+  }
+  EXPECT_EQ(market()["trade_scale"].number(), 40.0);  // unchanged by the refused ones
+  EXPECT_EQ(market()["rate"].number(), 2.0);          // the ticker rate stays
+  EXPECT_EQ(http_get(s.sim_port(), "/market/trades").status, 405);
+}
+
 }  // namespace
 }  // namespace tickerd::e2e

@@ -24,7 +24,8 @@ TEST(SimHelp, NamesEveryVenueAndMode) {
   for (const std::string_view word :
        {"/eth", "Ethereum", "/fng/", "Fear & Greed", "--fault", "/faults/", "--replay", "--venue",
         "--speed", "--replay-loop", "/market/pause", "/market/resume", "/market/rate",
-        "--block-interval-ms", "--fng-down", "--seed", "--rate"}) {
+        "/market/trades", "--trade-scale", "--block-interval-ms", "--fng-down", "--seed",
+        "--rate"}) {
     EXPECT_NE(help.find(word), std::string::npos) << "'" << word << "' missing:\n" << help;
   }
   for (const std::string_view kind : {"reset", "close", "stall", "garbage", "invalid_json", "gap",

@@ -297,6 +297,42 @@ TEST(BenchScenario, FloorKeys) {
             "x.toml: floor.run: not with stack.tls or stack.auth");
 }
 
+TEST(BenchScenario, StreamsAndFloorVenues) {
+  const auto s = parse_scenario(
+      "name = \"t\"\n[stack]\nvenues = [\"binance\", \"okx\"]\nstreams = [\"trades\", \"bbo\"]\n"
+      "[floor]\nrun = true\nvenues = [\"binance\"]\n",
+      "t.toml");
+  EXPECT_EQ(s.streams, (std::vector<std::string>{"trades", "bbo"}));
+  EXPECT_EQ(s.floor_venues, (std::vector<std::string>{"binance"}));
+  const auto d = parse_scenario("name = \"d\"\n", "d.toml");
+  EXPECT_TRUE(d.streams.empty());
+  EXPECT_TRUE(d.floor_venues.empty());
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nstreams = [\"book\"]"),
+            "x.toml: stack.streams: unknown stream 'book' (ticker, trades, bbo)");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nstreams = []"),
+            "x.toml: stack.streams: needs at least one stream");
+  EXPECT_EQ(error_of("name = \"a\"\n[floor]\nvenues = [\"okx\"]"),
+            "x.toml: floor.venues: must be [\"binance\"]: the floor reads Binance only");
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nvenues = [\"okx\"]\n[floor]\nvenues = [\"binance\"]"),
+            "x.toml: floor.venues: stack.venues has no binance");
+  EXPECT_EQ(error_of("name = \"a\"\nmode = \"idle\"\n[floor]\nvenues = [\"binance\"]"),
+            "x.toml: floor.venues: only with mode = \"stream\"");
+}
+
+TEST(BenchScenario, ShippedTradesAndBboScenarios) {
+  // Issue 17: five venues, 10,000 trades/s in all with bursts x5, 1,000 clients on one channel,
+  // and the floor fed the same (Binance) frames as a second tickerd run.
+  const std::filesystem::path dir = std::filesystem::path(TICKERD_SOURCE_DIR) / "bench/scenarios";
+  for (const std::string name : {"trades", "bbo"}) {
+    const auto s = load_scenario_file((dir / (name + ".toml")).string());
+    EXPECT_EQ(s.venues.size(), 5u) << name;
+    EXPECT_EQ(s.clients, 1000u) << name;
+    EXPECT_EQ(s.channels, (std::vector<std::string>{name + ".BTC-USDT"})) << name;
+    EXPECT_TRUE(s.floor) << name;
+    EXPECT_EQ(s.floor_venues, (std::vector<std::string>{"binance"})) << name;
+  }
+}
+
 TEST(BenchScenario, ShippedScenariosRunTheFloor) {
   // Issue 13: fanout, latency (at 110k and 500k deliveries/s) and idle report ratios to the floor.
   const std::filesystem::path dir = std::filesystem::path(TICKERD_SOURCE_DIR) / "bench/scenarios";

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "sim/fault.hpp"
@@ -21,6 +23,41 @@ std::vector<symbol_spec> every_kind_of_symbol() {
   return out;
 }
 
+// One event's trades against the state before and after it: ids one by one, the last trade is
+// the ticker's last price, size and id, sizes add up to the added volume, one taker on the side
+// of the move, and the book uncrossed, around the last trade and inside the 24 h range.
+void expect_event_agrees(const symbol_spec& spec, int event, const symbol_state& prev,
+                         const symbol_state& s, std::span<const trade_print> trades) {
+  SCOPED_TRACE(spec.native() + " event " + std::to_string(event));
+  ASSERT_EQ(static_cast<std::int64_t>(trades.size()), s.trade_count - prev.trade_count);
+  ASSERT_FALSE(trades.empty());
+  for (std::size_t k = 0; k < trades.size(); ++k) {
+    ASSERT_EQ(trades[k].id, prev.last_trade_id() + 1 + static_cast<std::int64_t>(k));
+  }
+  ASSERT_EQ(trades.back().price, s.last);
+  ASSERT_EQ(trades.back().qty, s.last_qty);
+  ASSERT_EQ(trades.back().id, s.last_trade_id());
+  std::int64_t volume = 0;
+  for (const auto& t : trades) {
+    ASSERT_GE(t.qty, 1);
+    ASSERT_GE(t.price, std::min(prev.last, s.last));
+    ASSERT_LE(t.price, std::max(prev.last, s.last));
+    ASSERT_EQ(t.taker_buy, trades.back().taker_buy) << "one taker per event";
+    volume += t.qty;
+  }
+  ASSERT_EQ(volume, s.volume_base - prev.volume_base) << "sizes add up to the volume";
+  if (s.last != prev.last) {
+    ASSERT_EQ(trades.back().taker_buy, s.last > prev.last) << "the taker moves the price";
+  }
+  ASSERT_LT(s.bid, s.ask);
+  ASSERT_LE(s.bid, s.last);
+  ASSERT_GE(s.ask, s.last);
+  ASSERT_LE(s.low_24h, s.bid);
+  ASSERT_GE(s.high_24h, s.ask);
+  ASSERT_GE(s.bid_qty, 1);
+  ASSERT_GE(s.ask_qty, 1);
+}
+
 TEST(sim_trade_model, every_event_has_trades_that_agree_with_its_ticker_state) {
   for (const auto& spec : every_kind_of_symbol()) {
     symbol_walk walk(spec, 42);
@@ -28,39 +65,46 @@ TEST(sim_trade_model, every_event_has_trades_that_agree_with_its_ticker_state) {
     for (int i = 0; i < 3000; ++i) {
       const symbol_state prev = walk.state();
       const symbol_state& s = walk.step();
-      const auto trades = walk.trades();
-      ASSERT_EQ(static_cast<std::int64_t>(trades.size()), s.trade_count - prev.trade_count);
-      ASSERT_FALSE(trades.empty());
-      // Ids: one more per trade, continuing the ticker's numbering.
-      for (std::size_t k = 0; k < trades.size(); ++k) {
-        ASSERT_EQ(trades[k].id, prev.last_trade_id() + 1 + static_cast<std::int64_t>(k));
-      }
-      // The last trade is the ticker's last price, size and id.
-      ASSERT_EQ(trades.back().price, s.last) << spec.native() << " event " << i;
-      ASSERT_EQ(trades.back().qty, s.last_qty);
-      ASSERT_EQ(trades.back().id, s.last_trade_id());
-      std::int64_t volume = 0;
-      for (const auto& t : trades) {
-        ASSERT_GE(t.qty, 1);
-        ASSERT_GE(t.price, std::min(prev.last, s.last));
-        ASSERT_LE(t.price, std::max(prev.last, s.last));
-        ASSERT_EQ(t.taker_buy, trades.back().taker_buy) << "one taker per event";
-        volume += t.qty;
-      }
-      ASSERT_EQ(volume, s.volume_base - prev.volume_base) << "sizes add up to the volume";
-      // The taker is on the side of the move.
-      if (s.last != prev.last) {
-        ASSERT_EQ(trades.back().taker_buy, s.last > prev.last);
-      }
-      // Top of book: uncrossed, around the last trade, inside the 24 h range.
-      ASSERT_LT(s.bid, s.ask);
-      ASSERT_LE(s.bid, s.last);
-      ASSERT_GE(s.ask, s.last);
-      ASSERT_LE(s.low_24h, s.bid);
-      ASSERT_GE(s.high_24h, s.ask);
-      ASSERT_GE(s.bid_qty, 1);
-      ASSERT_GE(s.ask_qty, 1);
+      expect_event_agrees(spec, i, prev, s, walk.trades());
+      if (testing::Test::HasFatalFailure()) return;
     }
+  }
+}
+
+// --trade-scale at the busiest venues' rates: BTC on Binance prints hundreds of trades per
+// second in bursts. At scale 40 a BTC event averages 1000 trades (so `--rate 1` is ~1000
+// trades/s, in bursts of up to ~2000 at one instant); every event still agrees with its
+// ticker, and the prices are the same walk as at scale 1.
+TEST(sim_trade_model, a_high_trade_scale_keeps_every_event_consistent_and_the_prices) {
+  for (const auto& spec : every_kind_of_symbol()) {
+    symbol_walk busy(spec, 42);
+    symbol_walk calm(spec, 42);
+    busy.set_trade_scale(40.0);
+    std::int64_t trades = 0;
+    std::size_t most = 0;
+    const int events = 200;
+    for (int i = 0; i < events; ++i) {
+      const symbol_state prev = busy.state();
+      const symbol_state& s = busy.step();
+      expect_event_agrees(spec, i, prev, s, busy.trades());
+      if (testing::Test::HasFatalFailure()) return;
+      ASSERT_EQ(s.last, calm.step().last) << spec.native() << ": the scale moved the prices";
+      trades += static_cast<std::int64_t>(busy.trades().size());
+      most = std::max(most, busy.trades().size());
+    }
+    const double mean = static_cast<double>(trades) / events;
+    const double want = spec.trades_per_event * 40.0;
+    EXPECT_GT(mean, 0.85 * want) << spec.native();
+    EXPECT_LT(mean, 1.15 * want) << spec.native();
+    EXPECT_GT(static_cast<double>(most), 1.8 * want) << spec.native() << ": bursts";
+  }
+}
+
+TEST(sim_trade_model, the_scale_applies_to_every_symbol_of_the_model) {
+  market_model model({*find_spec("BTCUSDT"), *find_spec("ETHUSDT")}, 42);
+  model.set_trade_scale(max_trade_scale);
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    EXPECT_EQ(model.symbol(i).trade_scale(), max_trade_scale);
   }
 }
 

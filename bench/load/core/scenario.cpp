@@ -205,7 +205,8 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
   }
 
   if (const auto* t = sub_table(root, "stack", source)) {
-    check_keys(*t, "stack", {"venues", "symbols", "rate", "shards", "tls", "auth"}, source);
+    check_keys(*t, "stack", {"venues", "symbols", "rate", "shards", "tls", "auth", "streams"},
+               source);
     if (t->contains("venues")) s.venues = strings(*t, "stack", "venues", source);
     static const std::set<std::string> known{"binance", "okx", "coinbase", "bybit", "kraken"};
     if (s.venues.empty()) fail(source, "stack.venues", "needs at least one venue");
@@ -220,6 +221,16 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     s.shards = static_cast<unsigned>(number(*t, "stack", "shards", s.shards, 1, 64, source));
     s.tls = flag(*t, "stack", "tls", source);
     s.auth = flag(*t, "stack", "auth", source);
+    if (t->contains("streams")) {
+      s.streams = strings(*t, "stack", "streams", source);
+      static const std::set<std::string> streams{"ticker", "trades", "bbo"};
+      if (s.streams.empty()) fail(source, "stack.streams", "needs at least one stream");
+      for (const auto& name : s.streams) {
+        if (!streams.contains(name)) {
+          fail(source, "stack.streams", "unknown stream '" + name + "' (ticker, trades, bbo)");
+        }
+      }
+    }
   }
   if (const auto* t = sub_table(root, "clients", source)) {
     check_keys(*t, "clients",
@@ -282,9 +293,18 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     }
   }
   if (const auto* t = sub_table(root, "floor", source)) {
-    check_keys(*t, "floor", {"run", "rates"}, source);
+    check_keys(*t, "floor", {"run", "rates", "venues"}, source);
     s.floor = flag(*t, "floor", "run", source);
     s.floor_rates = sim_rates(*t, "floor", source);
+    if (t->contains("venues")) {
+      s.floor_venues = strings(*t, "floor", "venues", source);
+      if (s.floor_venues != std::vector<std::string>{"binance"}) {
+        fail(source, "floor.venues", "must be [\"binance\"]: the floor reads Binance only");
+      }
+      if (std::find(s.venues.begin(), s.venues.end(), "binance") == s.venues.end()) {
+        fail(source, "floor.venues", "stack.venues has no binance");
+      }
+    }
   }
   if (s.mode == scenario_mode::handshakes && !s.tls) {
     fail(source, "stack.tls", "must be true when mode = \"handshakes\"");
@@ -299,6 +319,9 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
   }
   if (!s.floor_rates.empty() && s.mode != scenario_mode::stream) {
     fail(source, "floor.rates", "only with mode = \"stream\"");
+  }
+  if (!s.floor_venues.empty() && s.mode != scenario_mode::stream) {
+    fail(source, "floor.venues", "only with mode = \"stream\"");
   }
   if (s.mode == scenario_mode::sweep && s.sweep_rates.empty()) {
     fail(source, "sweep.rates", "required when mode = \"sweep\"");

@@ -46,6 +46,8 @@ struct scenario {
   unsigned shards = 1;               // tickerd gateway shards (one core: one shard)
   bool tls = false;                  // [server.tls]: the clients speak wss:// with verification on
   bool auth = false;  // [auth] mode = "jwt" (HS256): each client connects with ?token=
+  // Each feed's `streams` (ticker, trades, bbo); empty: ["ticker"] (what the floor reads).
+  std::vector<std::string> streams;
 
   // [clients]
   std::size_t clients = 1000;
@@ -79,6 +81,10 @@ struct scenario {
   // Stream scenarios: more sim rates at which both tickerd and the floor are measured (the main
   // run's stack.rate is always one of them), e.g. 110k and 500k deliveries/s at 1,000 clients.
   std::vector<double> floor_rates;
+  // The floor reads the sim's Binance streams only. When the stack has more venues, `venues =
+  // ["binance"]` measures tickerd again with its Binance feed alone before the floor, so each
+  // ratio compares the two servers fed the same frames (stream scenarios only).
+  std::vector<std::string> floor_venues;
 
   // [churn]
   std::size_t churn_concurrency = 100;

@@ -9,7 +9,14 @@
 // backlog). No limits, no conflation, no resume, no snapshots, no slow-consumer close, no throttle,
 // no TLS: what tickerd costs beyond this is tickerd's own. Not a product component.
 //
+// Issue 17: the same for trades and top of book. A `<sym>@trade` frame becomes one update of
+// the tape `trades.<SYM>` carrying its trade (one update per upstream frame, with `first` and
+// `count`, as tickerd does), a `<sym>@bookTicker` frame one update of `bbo.<SYM>` (the one-venue
+// consolidated book, spread computed exactly). Which streams it reads is the upstream URL's
+// choice: tickerd-bench asks for the streams of the channels its clients subscribe to.
+//
 //   floor-server --port 8091 --upstream 'ws://127.0.0.1:9001/stream?streams=btcusdt@ticker/...'
+//   floor-server --port 8091 --upstream 'ws://127.0.0.1:9001/stream?streams=btcusdt@trade'
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -350,7 +357,7 @@ class floor_server {
     while (true) {
       const auto f = next_frame(up_in_);
       if (f.size == 0) return;
-      if (f.opcode == 0x1) on_ticker(f.payload, recv_ts);
+      if (f.opcode == 0x1) on_frame(f.payload, recv_ts);
       if (f.opcode == 0x9) pong(f.payload);
       if (f.opcode == 0x8) return close_upstream();
       up_in_.erase(0, f.size);
@@ -378,25 +385,120 @@ class floor_server {
     return std::string(native);
   }
 
-  // The same `update` tickerd sends for a one-venue composite ticker (docs/PROTOCOL.md).
-  void on_ticker(std::string_view msg, std::int64_t recv_ts) {
+  // One combined-stream frame: {"stream":"btcusdt@trade","data":{...}}.
+  void on_frame(std::string_view msg, std::int64_t recv_ts) {
     const auto data_at = msg.find("\"data\":");
     if (data_at == std::string_view::npos) return;
     const auto d = msg.substr(data_at);
-    if (field(d, "e") != "24hrTicker") return;
-    const auto symbol = symbol_of(field(d, "s"));
-    auto& seq = seqs_[symbol];
-    ++seq;
+    const auto stream = field(msg, "stream");
+    if (stream.ends_with("@bookTicker")) return on_book(d, recv_ts);
+    const auto e = field(d, "e");
+    if (e == "24hrTicker") return on_ticker(d, recv_ts);
+    if (e == "trade") return on_trade(d, recv_ts);
+  }
+
+  // {"type":"update","channel":"<kind>.<SYM>","seq":N,"epoch":…,"data":{"symbol":"<SYM>" — the
+  // head of every update, queued for the next tick (the caller writes the rest of `data`).
+  std::string& begin_update(std::string_view kind, const std::string& symbol) {
+    std::string channel(kind);
+    channel += '.';
+    channel += symbol;
+    const auto seq = ++seqs_[channel];
     std::string& o = due_;
     if (!o.empty()) o += '\n';
-    o += R"({"type":"update","channel":"ticker.)";
-    o += symbol;
+    o += R"({"type":"update","channel":")";
+    o += channel;
     o += R"(","seq":)";
     o += std::to_string(seq);
     o += R"(,"epoch":")";
     o += epoch;
     o += R"(","data":{"symbol":")";
     o += symbol;
+    return o;
+  }
+
+  // The tape's update for one trade, as tickerd's trade_json encodes it (docs/PROTOCOL.md).
+  void on_trade(std::string_view d, std::int64_t recv_ts) {
+    const auto symbol = symbol_of(field(d, "s"));
+    auto& first = trade_counts_[symbol];
+    ++first;
+    std::string& o = begin_update("trades", symbol);
+    o += R"(","first":)";
+    o += std::to_string(first);
+    o += R"(,"count":1,"trades":[{"id":")";
+    o += field(d, "t");
+    o += R"(","price":")";
+    o += field(d, "p");
+    o += R"(","qty":")";
+    o += field(d, "q");
+    o += field(d, "m") == "true" ? R"(","side":"sell","ts":)" : R"(","side":"buy","ts":)";
+    o += field(d, "T");
+    o += "000";  // ms as µs
+    o += R"(,"recv_ts":)";
+    o += std::to_string(recv_ts);
+    o += R"(,"venue":"binance"}]}})";
+  }
+
+  // The consolidated top of book of one venue, as tickerd's consolidated_bbo encodes it.
+  void on_book(std::string_view d, std::int64_t recv_ts) {
+    const auto symbol = symbol_of(field(d, "s"));
+    const auto bid = field(d, "b");
+    const auto ask = field(d, "a");
+    std::string& o = begin_update("bbo", symbol);
+    o += R"(","bid":")";
+    o += bid;
+    o += R"(","bid_qty":")";
+    o += field(d, "B");
+    o += R"(","bid_venue":"binance","ask":")";
+    o += ask;
+    o += R"(","ask_qty":")";
+    o += field(d, "A");
+    o += R"(","ask_venue":"binance","spread":")";
+    o += difference(ask, bid);
+    o += R"(","crossed":false,"locked":false,"recv_ts":)";  // bookTicker has no event time
+    o += std::to_string(recv_ts);
+    o += R"(,"venues":["binance"],"stale":false}})";
+  }
+
+  // a - b of two non-negative decimal texts, exact, at the larger scale ("0.10000000").
+  static std::string difference(std::string_view a, std::string_view b) {
+    const auto parse = [](std::string_view t, long long& m, int& scale) {
+      m = 0;
+      scale = -1;
+      for (const char c : t) {
+        if (c == '.') {
+          scale = 0;
+          continue;
+        }
+        m = m * 10 + (c - '0');
+        if (scale >= 0) ++scale;
+      }
+      if (scale < 0) scale = 0;
+    };
+    long long ma = 0;
+    long long mb = 0;
+    int sa = 0;
+    int sb = 0;
+    parse(a, ma, sa);
+    parse(b, mb, sb);
+    for (; sa < sb; ++sa) ma *= 10;
+    for (; sb < sa; ++sb) mb *= 10;
+    long long m = ma - mb;
+    std::string out = m < 0 ? "-" : "";
+    if (m < 0) m = -m;
+    std::string digits = std::to_string(m);
+    if (sa > 0) {
+      if (digits.size() <= static_cast<std::size_t>(sa))
+        digits.insert(0, static_cast<std::size_t>(sa) + 1 - digits.size(), '0');
+      digits.insert(digits.size() - static_cast<std::size_t>(sa), 1, '.');
+    }
+    return out + digits;
+  }
+
+  // The same `update` tickerd sends for a one-venue composite ticker (docs/PROTOCOL.md).
+  void on_ticker(std::string_view d, std::int64_t recv_ts) {
+    const auto symbol = symbol_of(field(d, "s"));
+    std::string& o = begin_update("ticker", symbol);
     const auto str = [&](std::string_view name, std::string_view key) {
       o += "\",\"";
       o += name;
@@ -468,8 +570,9 @@ class floor_server {
   std::string up_in_;
   std::string due_;
   std::string frame_;
-  std::map<std::string, std::uint64_t> seqs_;
-  std::vector<std::unique_ptr<client>> clients_;  // by descriptor
+  std::map<std::string, std::uint64_t> seqs_;          // by channel
+  std::map<std::string, std::uint64_t> trade_counts_;  // by symbol: the tape's `first`
+  std::vector<std::unique_ptr<client>> clients_;       // by descriptor
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,9 +16,24 @@
 #include "tickerd/gateway/server_stats.hpp"
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/update.hpp"
+#include "tickerd/market/candle_json.hpp"
 #include "tickerd/market/feed_status.hpp"
 
 namespace tickerd {
+
+// GET /v1/candles/<SYM>, checked by the shard (the symbol, venue and interval exist), for the
+// server to answer off the shard: the candles live on the ingest thread, or in Redis on an edge.
+struct candles_query {
+  instrument_id instrument = no_instrument;
+  std::string symbol;             // "BTC-USDT"
+  std::optional<venue_id> venue;  // none: the consolidated tape's candles
+  candle_interval interval = candle_interval::m1;
+  channel_id channel = 0;  // candles.<SYM>[@venue].<interval>
+  candle_page_query page;
+  update_ptr latest;  // the channel's latest update on the asking shard (null: none yet)
+};
+// Answers a request once, from any thread: an HTTP status and a JSON body.
+using http_reply = std::function<void(int status, std::string body)>;
 
 struct gateway_options {
   server_config server;
@@ -36,6 +52,11 @@ struct gateway_options {
   // Writes the body of GET /metrics from the shards' stats (any shard's thread); empty: the
   // client port has no /metrics (a separate [metrics] listen serves it).
   std::function<void(std::string& out, std::span<const shard_stats* const> shards)> metrics;
+  // GET /v1/candles/<SYM>: called on a shard's thread; must not block it (post the work to the
+  // thread that holds the candles) and must call the reply exactly once (the shard answers 503
+  // when it takes longer than candles_timeout). Empty: the route answers 404.
+  std::function<void(candles_query, http_reply)> candles;
+  std::chrono::milliseconds candles_timeout{5'000};
 };
 
 using update_batch = std::shared_ptr<const std::vector<update_ptr>>;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +46,15 @@ class candle {
   // An empty candle opening at `open_time_us`; with `previous_close`, its prices all equal it
   // (an interval without trades: see docs/PROTOCOL.md "Candle data").
   static candle empty(std::int64_t open_time_us, const std::optional<decimal>& previous_close);
+  // A candle as it was stored (Redis, decode_candle) and read back at a warm start; nullopt
+  // when a value leaves the compact range. Without `ohlc` the prices are null (no trade yet).
+  struct prices {
+    decimal open, high, low, close;
+  };
+  static std::optional<candle> restored(std::int64_t open_time_us,
+                                        const std::optional<prices>& ohlc, decimal volume_base,
+                                        decimal volume_quote, std::uint32_t trades,
+                                        std::uint32_t late, bool closed);
 
   std::int64_t open_time_us() const noexcept { return open_time_us_; }
   bool has_prices() const noexcept { return has_prices_; }  // false: no trade yet, ever
@@ -90,6 +100,10 @@ class candle_history {
   explicit candle_history(std::size_t capacity) : capacity_(capacity) {}
 
   void push(const candle& c);
+  // Puts stored candles (any order) back in front of what the ring holds: those at or after
+  // `before_us` (by open time) or at an open time already held are left out, and the ring
+  // keeps its newest capacity() candles. Open times stay strictly increasing.
+  void restore(std::span<const candle> stored, std::int64_t before_us);
   std::size_t size() const noexcept { return ring_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
   // Memory held by the ring: capacity() * sizeof(candle) once full, never more.

@@ -53,6 +53,10 @@ class candle_builder {
   // Closes every candle whose end is at or before now_us; the first call also starts the
   // stream (an empty forming candle) when no trade has.
   void advance(std::int64_t now_us, candle_change& change);
+  // Closed candles kept elsewhere (Redis, read back at a warm start) go back into history(),
+  // older than anything this run built: those at or after the forming candle's open are left
+  // out, and so is one of an open time the history already holds. Publishes nothing.
+  void restore(std::span<const candle> closed);
 
   candle_interval interval() const noexcept { return interval_; }
   bool started() const noexcept { return started_; }
@@ -84,6 +88,9 @@ class candle_set {
   using changes = std::array<candle_change, candle_interval_count>;
   void add(std::span<const trade> trades, changes& change);
   void advance(std::int64_t now_us, changes& change);
+  void restore(candle_interval i, std::span<const candle> closed) {
+    builders_[static_cast<std::size_t>(i)].restore(closed);
+  }
 
   const candle_builder& builder(candle_interval i) const noexcept {
     return builders_[static_cast<std::size_t>(i)];

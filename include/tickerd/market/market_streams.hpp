@@ -59,6 +59,11 @@ class market_streams {
   // A stream's candles (the tape's when `venue` is empty) for GET /v1/candles; null when that
   // stream does not exist.
   const candle_set* candles(instrument_id instrument, std::optional<venue_id> venue) const;
+  // A warm start: closed candles kept in Redis go back into that stream's builder of
+  // `interval` (candle_builder::restore); nothing is published. False when there is no such
+  // stream.
+  bool restore_candles(instrument_id instrument, std::optional<venue_id> venue,
+                       candle_interval interval, std::span<const candle> closed);
 
   bool enabled() const noexcept { return trades_on_ || bbo_on_; }
 

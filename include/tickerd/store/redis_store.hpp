@@ -5,6 +5,9 @@
 //   <space>:hist:<channel>     stream id <seq>-0, data     capped history (MAXLEN ~)
 //   <space>:bus:<channel>      pub/sub "<epoch> <seq> <data>"
 //   <space>:lease:ingest       string node id, PX ttl      which ingest node writes
+//   <space>:candles:<channel>  sorted set  closed candles of a candles channel, scored by
+//                              open time (µs), member = the candle's data JSON; capped at the
+//                              interval's history (market/candle_builder.hpp)
 // Redis slow or down never blocks the caller: writes go to a bounded buffer, latest state wins
 // when it fills, and everything still buffered is written after the reconnect.
 #pragma once
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,6 +123,25 @@ class redis_writer {
 void load_channels(redis_connection& conn, const redis_config& cfg,
                    const channel_registry& channels, std::size_t history,
                    std::function<void(std::vector<stored_channel>, std::string_view error)> done);
+
+// The closed candles Redis holds for one candles channel, oldest first (candle data JSON).
+struct stored_candles {
+  channel_id channel = 0;
+  std::vector<std::string> candles;
+};
+
+// Reads every candles channel's closed candles (pipelined), then calls `done` once: with the
+// channels that have some, or with an error.
+void load_candles(redis_connection& conn, const redis_config& cfg, const channel_registry& channels,
+                  std::function<void(std::vector<stored_candles>, std::string_view error)> done);
+
+// GET /v1/candles on an edge: one channel's closed candles by open time in [start_us, end_us),
+// at most `limit`, oldest first: the oldest from start_us when it is given, else the newest
+// (the slice rule of candle_history::range).
+void load_candle_page(redis_connection& conn, const redis_config& cfg, std::string_view channel,
+                      std::optional<std::int64_t> start_us, std::optional<std::int64_t> end_us,
+                      std::size_t limit,
+                      std::function<void(std::vector<std::string>, std::string_view error)> done);
 
 // A bus message "<epoch> <seq> <data>"; false when malformed.
 bool parse_bus_message(std::string_view payload, std::string_view& epoch, std::uint64_t& seq,
