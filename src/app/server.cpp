@@ -124,7 +124,6 @@ struct server::impl {
     g.feeds = status_entries;
     g.resume_history = cfg.node.resume_history;
     g.feeds_from_status_channel = cfg.node.role == node_role::edge;
-    g.serves_ccxt = cfg.node.role != node_role::edge;
     g.auth = cfg.auth;
     if (cfg.redis.enabled) g.redis = &redis_state;
     if (cfg.metrics.enabled && !cfg.metrics.separate) {

@@ -11,7 +11,6 @@
 #include <hiredis/hiredis.h>
 
 #include "tickerd/core/clock.hpp"
-#include "tickerd/hub/data_format.hpp"
 #include "tickerd/market/candle_json.hpp"
 #include "tickerd/net.hpp"
 #include "tickerd/store/redis_connection.hpp"
@@ -185,13 +184,10 @@ struct store_link::impl {
     last_seq[c.channel] = c.seq;
     if (!on.restore) return;
     const auto name = channels.info(c.channel).name;
-    // Redis keeps the native data only: a restored state's CCXT form is unknown, and says so
-    // (`data` null) until the channel's next update (docs/PROTOCOL.md "CCXT format").
-    const std::string_view ccxt = has_ccxt_form(channels.info(c.channel).kind) ? "null" : "";
     for (const auto& [seq, body] : c.history) {
-      if (seq < c.seq) on.restore(make_update(c.channel, name, seq, body, c.epoch, true, ccxt));
+      if (seq < c.seq) on.restore(make_update(c.channel, name, seq, body, c.epoch));
     }
-    on.restore(make_update(c.channel, name, c.seq, c.data, c.epoch, true, ccxt));
+    on.restore(make_update(c.channel, name, c.seq, c.data, c.epoch));
   }
 
   // ---- ingest: the lease ----------------------------------------------------------------------

@@ -300,12 +300,8 @@ bool resolve_channels(const channel_registry& registry, const std::vector<std::s
 }
 
 bool format_available(const channel_registry& registry, const resolved_channels& wanted,
-                      data_format format, bool serves_ccxt, std::string& why) {
+                      data_format format, std::string& why) {
   if (format == data_format::native) return true;
-  if (!serves_ccxt) {
-    why = ccxt_not_served_here;
-    return false;
-  }
   const auto refuse = [&](std::string_view name) {
     why = "'";
     why.append(utf8_prefix(name, 128));

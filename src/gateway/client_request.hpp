@@ -73,13 +73,10 @@ struct resolved_channels {
 bool resolve_channels(const channel_registry& registry, const std::vector<std::string>& names,
                       resolved_channels& out, std::string& unknown);
 
-// Whether every channel of `wanted` can be sent in `format` by a node that serves the CCXT form
-// (`serves_ccxt`: not an edge, whose updates come from the bus without it); else false and
-// `why` names the first channel that has no such form, or says this node does not serve it.
-// A client asking for CCXT structures is never sent another shape.
+// Whether every channel of `wanted` can be sent in `format`; else false and `why` names the
+// first channel that has no such form. A client asking for CCXT structures is never sent
+// another shape.
 bool format_available(const channel_registry& registry, const resolved_channels& wanted,
-                      data_format format, bool serves_ccxt, std::string& why);
-inline constexpr std::string_view ccxt_not_served_here =
-    "this node (role edge) does not serve the ccxt format: use a node of role all";
+                      data_format format, std::string& why);
 
 }  // namespace tickerd

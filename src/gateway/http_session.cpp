@@ -275,8 +275,7 @@ void http_session::serve_sse(const http_request& req) {
     resolved_channels named;
     named.ids = ids;
     std::string why;
-    if (!format_available(registry, named, query.format, shard_.shared().options.serves_ccxt,
-                          why)) {
+    if (!format_available(registry, named, query.format, why)) {
       return send(json_refusal(req, http::status::bad_request, "format_unavailable", why));
     }
   }

@@ -65,7 +65,8 @@ shard::shard(unsigned index, gateway_shared& shared)
       limits_(std::make_shared<const limits_config>(shared.options.limits)),
       drain_timer_(ioc_),
       subscriptions_(*shared.options.channels),
-      read_buffer_(std::make_unique<char[]>(read_buffer_bytes)) {
+      read_buffer_(std::make_unique<char[]>(read_buffer_bytes)),
+      ccxt_(*shared.options.channels) {
   const auto n = channels().size();
   latest_.resize(n);
   history_.resize(n);
@@ -230,8 +231,7 @@ std::string shard::status_notice() const {
 std::string shard::stale_snapshot_text(channel_id id, data_format format) const {
   // Every snapshot text starts {"type":"snapshot",... (hub/update.cpp).
   constexpr std::string_view head = R"({"type":"snapshot")";
-  const std::string text =
-      latest_[id] ? std::string(latest_[id]->text(format, true)) : snapshot_text(id);
+  const std::string text = latest_[id] ? text_of(*latest_[id], format, true) : snapshot_text(id);
   std::string out;
   out.reserve(text.size() + 16);
   out.append(head).append(R"(,"stale":true)").append(std::string_view(text).substr(head.size()));
@@ -706,7 +706,8 @@ http_response shard::route(const http_request& req) const {
 }
 
 // `GET /v1/ticker/<SYM>[?venue=<v>][&format=ccxt]`: the composite's or one venue's ticker, in
-// tickerd's own form or CCXT's (the text the publisher encoded, as subscribers get it).
+// tickerd's own form or CCXT's (the data subscribers get, the CCXT form made here if no client
+// of this shard has been sent it yet).
 http_response shard::ticker(const http_request& req, std::string_view symbol) const {
   const auto& registry = channels();
   const std::string composite = "ticker." + std::string(symbol);
@@ -734,10 +735,7 @@ http_response shard::ticker(const http_request& req, std::string_view symbol) co
     }
     format = *f;
   }
-  if (format == data_format::ccxt && !shared_.options.serves_ccxt) {
-    return json_reply(req, http::status::bad_request,
-                      error_body("format_unavailable", ccxt_not_served_here));
-  }
+  if (format == data_format::ccxt && latest_[*id]) ccxt_.of(*latest_[*id]);
   std::string body;
   append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost(), format);
   return json_reply(req, http::status::ok, std::move(body));

@@ -30,6 +30,7 @@
 #include "auth/origin_allowlist.hpp"
 #include "auth/token_verifier.hpp"
 #include "auth/trusted_proxies.hpp"
+#include "gateway/ccxt_form.hpp"
 #include "gateway/client_request.hpp"
 #include "gateway/connection_limiter.hpp"
 #include "gateway/static_files.hpp"
@@ -168,6 +169,15 @@ class shard {
   // that subscribes is told why first (the `status` message every client got at the change).
   bool upstream_lost() const noexcept { return !health_.upstream_lost.empty(); }
   std::string stale_snapshot_text(channel_id id, data_format format = data_format::native) const;
+  // The message of `u` a client reading `format` is sent (its update, or the snapshot of its
+  // state); the CCXT form is made here on first use (ccxt_form.hpp).
+  const std::string& text_of(const published_update& u, data_format format, bool snapshot) const {
+    if (format == data_format::ccxt) {
+      const auto& c = ccxt_.of(u);
+      return snapshot ? c.snapshot_text : c.update_text;
+    }
+    return snapshot ? u.snapshot_text : u.update_text;
+  }
   std::string status_notice() const;
   // {"type":"reconnect","after_ms":N,"reason":"draining"} (docs/PROTOCOL.md).
   static std::string reconnect_notice(std::int64_t after_ms);
@@ -259,6 +269,8 @@ class shard {
   std::vector<bool> scratch_;
   static constexpr std::size_t read_buffer_bytes = 64 * 1024;
   std::unique_ptr<char[]> read_buffer_;
+  // Makes the CCXT texts this shard's clients read first; scratch, hence mutable (REST reads).
+  mutable ccxt_form ccxt_;
 };
 
 }  // namespace tickerd

@@ -517,7 +517,7 @@ void ws_session::handle_subscribe(const client_request& req) {
   }
   if (req.format != data_format::native) {
     std::string why;
-    if (!format_available(registry, wanted, req.format, shard_.shared().options.serves_ccxt, why)) {
+    if (!format_available(registry, wanted, req.format, why)) {
       return reply_error(req.id_json, "format_unavailable", why);
     }
   }
@@ -680,8 +680,8 @@ void ws_session::push_snapshot(channel_id id) {
     return after_push();
   }
   if (latest) {
+    queued_bytes_ += shard_.text_of(*latest, format, true).size();  // the CCXT form made here
     queue_.push_back({latest, {}, kind::snapshot, format});
-    queued_bytes_ += queue_.back().text().size();
     return after_push();
   }
   push_owned(shard_.snapshot_text(id));
@@ -787,8 +787,9 @@ void ws_session::push_update(const update_ptr& u) {
       push_update(batch[static_cast<std::size_t>(std::countr_zero(b))]);
     }
   }
-  queue_.push_back({u, {}, kind::update, format_of(u->channel)});
-  queued_bytes_ += queue_.back().text().size();
+  const auto format = format_of(u->channel);
+  queued_bytes_ += shard_.text_of(*u, format, false).size();  // the CCXT form made on first use
+  queue_.push_back({u, {}, kind::update, format});
   ++queued_updates_;
   if (queued_updates_ > shard_.limits().conflate_after_messages) conflate();
   after_push();

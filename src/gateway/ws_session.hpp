@@ -94,8 +94,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   // The text of an update this client is sent, queued or straight: the one place that says
   // (the form this client reads the channel in).
-  std::string_view written_text(const published_update& u) const noexcept {
-    return u.text(format_of(u.channel), false);
+  std::string_view written_text(const published_update& u) const {
+    return shard_.text_of(u, format_of(u.channel), false);
   }
   bool writes_straight() const noexcept;
   void keep_unsent(const iovec* iov, std::size_t count, std::size_t skip);

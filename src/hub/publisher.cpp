@@ -13,11 +13,10 @@ publisher::publisher(const channel_registry& channels, sink out)
   for (std::size_t i = 0; i < channels.size(); ++i) epoch_.push_back(new_epoch());
 }
 
-update_ptr publisher::publish(channel_id channel, std::string_view data_json, bool conflatable,
-                              std::string_view ccxt_json) {
+update_ptr publisher::publish(channel_id channel, std::string_view data_json, bool conflatable) {
   const std::uint64_t seq = ++seq_.at(channel);
   auto u = make_update(channel, channels_.info(channel).name, seq, data_json, epoch_[channel],
-                       conflatable, ccxt_json);
+                       conflatable);
   latest_[channel] = u;
   if (out_) out_(u);
   return u;

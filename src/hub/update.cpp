@@ -40,8 +40,7 @@ void encode(std::string& out, std::string_view type, std::string_view channel, s
 }  // namespace
 
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
-                       std::string_view data_json, std::string_view epoch, bool conflatable,
-                       std::string_view ccxt_json) {
+                       std::string_view data_json, std::string_view epoch, bool conflatable) {
   auto u = std::make_shared<published_update>();
   u->conflatable = conflatable;
   u->channel = channel;
@@ -50,12 +49,27 @@ update_ptr make_update(channel_id channel, std::string_view channel_name, std::u
   encode(u->update_text, "update", channel_name, seq, data_json, &u->data_offset, epoch);
   u->data_size = data_json.size();
   encode(u->snapshot_text, "snapshot", channel_name, seq, data_json, nullptr, epoch);
-  if (!ccxt_json.empty()) {
-    encode(u->ccxt_update_text, "update", channel_name, seq, ccxt_json, nullptr, epoch);
-    encode(u->ccxt_snapshot_text, "snapshot", channel_name, seq, ccxt_json, nullptr, epoch);
-  }
   u->made_mono_ns = mono_ns();
   return u;
+}
+
+const ccxt_texts& published_update::keep_ccxt(std::string_view ccxt_data) const {
+  // Each envelope as made above: everything before the native data, then the data, then '}'.
+  const std::string_view update_head = std::string_view(update_text).substr(0, data_offset);
+  const std::string_view snapshot_head =
+      std::string_view(snapshot_text).substr(0, snapshot_text.size() - data_size - 1);
+  auto made = std::make_unique<ccxt_texts>();
+  made->data_size = ccxt_data.size();
+  made->update_text.reserve(update_head.size() + ccxt_data.size() + 1);
+  made->update_text.append(update_head).append(ccxt_data).push_back('}');
+  made->snapshot_text.reserve(snapshot_head.size() + ccxt_data.size() + 1);
+  made->snapshot_text.append(snapshot_head).append(ccxt_data).push_back('}');
+  const ccxt_texts* kept = nullptr;
+  if (ccxt_.compare_exchange_strong(kept, made.get(), std::memory_order_acq_rel,
+                                    std::memory_order_acquire)) {
+    return *made.release();
+  }
+  return *kept;  // another shard's, the same text
 }
 
 std::string new_epoch() {

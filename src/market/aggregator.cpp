@@ -2,8 +2,6 @@
 
 #include <bit>
 
-#include "tickerd/market/ccxt_json.hpp"
-
 namespace tickerd {
 namespace {
 
@@ -130,9 +128,7 @@ void aggregator::publish(instrument_id id) {
                               std::memory_order_relaxed);
   buffer_.clear();
   encode_ticker(buffer_, symbols_[id], c);
-  ccxt_buffer_.clear();
-  encode_ccxt_ticker(ccxt_buffer_, symbols_[id], c, std::string_view(buffer_));
-  out_.publish(channels_.ticker(id), buffer_, true, ccxt_buffer_);
+  out_.publish(channels_.ticker(id), buffer_);
   state_[id].last = c;
   state_[id].published = true;
 }
@@ -150,9 +146,7 @@ void aggregator::publish_venue(instrument_id id, venue_id venue) {
   c.stale = (fresh_ & bit(venue)) == 0;
   buffer_.clear();
   encode_venue_ticker(buffer_, symbols_[id], venue, c);
-  ccxt_buffer_.clear();
-  encode_ccxt_ticker(ccxt_buffer_, symbols_[id], c, std::string_view(buffer_));
-  out_.publish(*channel, buffer_, true, ccxt_buffer_);
+  out_.publish(*channel, buffer_);
 }
 
 }  // namespace tickerd

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "tickerd/market/candle_json.hpp"
-#include "tickerd/market/ccxt_json.hpp"
 
 namespace tickerd {
 
@@ -90,19 +89,16 @@ void market_streams::on_trades(instrument_id id, venue_id venue, std::span<const
   if (id >= state_.size()) return;
   auto& s = state_[id];
   const auto v = static_cast<std::size_t>(venue);
-  // format=ccxt: the same CCXT trades (each naming its venue) for the venue's channel and the tape.
-  ccxt_buffer_.clear();
-  encode_ccxt_trades(ccxt_buffer_, symbols_[id], trades);
   if (const auto ch = channels_.venue_trades(id, venue)) {
     buffer_.clear();
     encode_venue_trades(buffer_, symbols_[id], venue, trades,
                         s.venue_counter[v].take(trades.size()));
-    out_.publish(*ch, buffer_, true, ccxt_buffer_);
+    out_.publish(*ch, buffer_);
   }
   if (const auto ch = channels_.trades(id)) {
     buffer_.clear();
     encode_tape_trades(buffer_, symbols_[id], trades, s.tape_counter.take(trades.size()));
-    out_.publish(*ch, buffer_, true, ccxt_buffer_);
+    out_.publish(*ch, buffer_);
   }
   candle_set::changes changes{};
   if (auto& stream = s.venue_candles[v]) {
@@ -180,9 +176,7 @@ void market_streams::publish_venue_bbo(instrument_id id, venue_id venue) {
   if (!ch || quote == nullptr) return;
   buffer_.clear();
   encode_venue_bbo(buffer_, symbols_[id], *quote, bbo.venue_stale(venue));
-  ccxt_buffer_.clear();
-  encode_ccxt_venue_bbo(ccxt_buffer_, symbols_[id], *quote, bbo.venue_stale(venue));
-  out_.publish(*ch, buffer_, true, ccxt_buffer_);
+  out_.publish(*ch, buffer_);
 }
 
 void market_streams::publish_bbo(instrument_id id) {
@@ -190,9 +184,7 @@ void market_streams::publish_bbo(instrument_id id) {
   if (!ch) return;
   buffer_.clear();
   encode_bbo(buffer_, symbols_[id], state_[id].bbo.top());
-  ccxt_buffer_.clear();
-  encode_ccxt_bbo(ccxt_buffer_, symbols_[id], state_[id].bbo.top());
-  out_.publish(*ch, buffer_, true, ccxt_buffer_);
+  out_.publish(*ch, buffer_);
 }
 
 void market_streams::on_venue_fresh(venue_id venue, bool fresh) {

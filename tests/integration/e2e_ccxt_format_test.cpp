@@ -1,8 +1,9 @@
 // format=ccxt (docs/PROTOCOL.md "CCXT format") against a real tickerd fed by tickerd-sim: the
 // REST ticker in CCXT's structure with the native ticker's exact values, WebSocket clients on
-// the same channel reading CCXT and native side by side (the texts encoded once at ingest),
-// switching back, an event stream, and the refusals (unknown format, a channel without a CCXT
-// form) after which the session keeps serving.
+// the same channel reading CCXT and native side by side (the CCXT texts made once per update by
+// the gateway, from the native data), switching back, an event stream, and the refusals
+// (unknown format, a channel without a CCXT form) after which the session keeps serving; and an
+// edge node serving the format from the bus's native data (ingest and edge over a real Redis).
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "redis_harness.hpp"
 
 namespace tickerd::e2e {
 namespace {
@@ -335,6 +337,74 @@ TEST(end_to_end_ccxt_format, rest_websocket_and_sse_tickers_in_ccxt_form_beside_
   }
   EXPECT_GE(trades_compared, 3u);
   EXPECT_GE(bbo_compared, 3u);
+}
+
+// An edge gets native data over the bus and makes the CCXT form itself: tickers and trades in
+// CCXT form beside a native client of the same edge, and REST ?format=ccxt on the edge.
+TEST(end_to_end_ccxt_format, an_edge_serves_the_ccxt_form_from_the_bus) {
+  temp_dir redis_dir("ccxt-edge-redis");
+  redis_server redis(redis_dir);
+  ASSERT_TRUE(redis.start());
+  const std::string redis_table = "[redis]\naddress = \"127.0.0.1:" + std::to_string(redis.port()) +
+                                  "\"\nprefix = \"t\"\nbackoff_initial_ms = 50\n";
+  stack_options options;
+  options.streams = R"(["ticker","trades"])";
+  options.extra_toml = redis_table + "\n[node]\nrole = \"ingest\"\n";
+  stack s(options);  // its tickerd is the ingest node
+  ASSERT_TRUE(s.start());
+  const std::uint16_t edge_port = free_port();
+  options.extra_toml = redis_table + "\n[node]\nrole = \"edge\"\n";
+  const auto config = s.dir().write("edge.toml", tickerd_config(edge_port, s.sim_port(), options));
+  child_process edge;
+  ASSERT_TRUE(edge.spawn({TICKERD_BIN, "--config", config.string()}, s.dir().path(), "edge"));
+  ASSERT_TRUE(wait_for_http_200(edge_port, "/healthz", start_timeout, &edge));
+
+  const std::vector<std::string> channels{"ticker.BTC-USDT", "trades.BTC-USDT@binance"};
+  ws_client ccxt;
+  ws_client native;
+  ASSERT_TRUE(ccxt.connect(edge_port));
+  ASSERT_TRUE(native.connect(edge_port));
+  ASSERT_TRUE(ccxt.send_text(
+      R"({"op":"subscribe","id":1,"channels":["ticker.BTC-USDT","trades.BTC-USDT@binance"],)"
+      R"("format":"ccxt"})"));
+  ASSERT_TRUE(native.send_text(subscribe_request(1, channels)));
+  const auto enough = [](const std::vector<ws_message>& ms) {
+    return count_of(ms, "update", "ticker.BTC-USDT") >= 2 &&
+           count_of(ms, "update", "trades.BTC-USDT@binance") >= 2;
+  };
+  ASSERT_TRUE(ccxt.wait_until(enough, seconds(30))) << ccxt.tail();
+  ASSERT_TRUE(native.wait_until(enough, seconds(30))) << native.tail();
+  EXPECT_TRUE(check_sequences(ccxt.messages())) << ccxt.tail(20);
+  std::map<std::pair<std::string, std::int64_t>, json_value> native_by_seq;
+  for (const auto& m : native.messages()) {
+    if (m.type() == "update") native_by_seq[{m.channel(), m.seq()}] = m.data();
+  }
+  std::size_t tickers = 0;
+  std::size_t trades = 0;
+  for (const auto& m : ccxt.messages()) {
+    if (m.type() != "update") continue;
+    SCOPED_TRACE(m.raw);
+    const auto same = native_by_seq.find({m.channel(), m.seq()});
+    if (same == native_by_seq.end()) continue;
+    if (m.channel() == "ticker.BTC-USDT") {
+      expect_ccxt_ticker_of(m.data(), same->second, "BTC/USDT");
+      ++tickers;
+      continue;
+    }
+    const auto& native_trades = same->second["trades"];
+    ASSERT_EQ(m.data().size(), native_trades.size());
+    for (std::size_t i = 0; i < native_trades.size(); ++i) {
+      expect_same(m.data()[i], "price", native_trades[i], "price");
+      expect_same(m.data()[i], "amount", native_trades[i], "qty");
+      EXPECT_EQ(m.data()[i]["info"]["venue"].str(), "binance");
+    }
+    ++trades;
+  }
+  EXPECT_GE(tickers, 1u);
+  EXPECT_GE(trades, 1u);
+  const auto unified = get_json(edge_port, "/v1/ticker/BTC-USDT?format=ccxt");
+  EXPECT_EQ(unified["data"]["symbol"].str(), "BTC/USDT");
+  EXPECT_TRUE(unified["data"]["info"].is_object());
 }
 
 }  // namespace

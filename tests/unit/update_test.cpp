@@ -116,17 +116,20 @@ TEST(Update, ExactText) {
             std::string_view(R"({"type":"update","channel":"status","seq":7,"data":)").size());
 }
 
-// The CCXT form (format=ccxt): the same envelope around the CCXT data, encoded once with the
-// native texts, and picked by text(format, snapshot).
+// The CCXT form (format=ccxt): kept on the update by the first gateway that needs it, in the
+// same envelope around the CCXT data, and picked by text(format, snapshot).
 TEST(Update, CcxtFormHasTheSameEnvelopeAroundItsOwnData) {
   const std::string_view native = R"({"symbol":"BTC-USDT","last":"85205.70"})";
   const std::string_view ccxt = R"({"symbol":"BTC/USDT","last":"85205.70","info":{}})";
-  const update_ptr u = make_update(2, "ticker.BTC-USDT", 41, native, "9f3a01bc", true, ccxt);
-  EXPECT_TRUE(u->has_ccxt());
-  EXPECT_EQ(u->ccxt_update_text,
+  const update_ptr u = make_update(2, "ticker.BTC-USDT", 41, native, "9f3a01bc");
+  EXPECT_EQ(u->ccxt(), nullptr) << "nothing made at publication";
+  EXPECT_EQ(u->ccxt_data(), "");
+  const ccxt_texts& kept = u->keep_ccxt(ccxt);
+  EXPECT_EQ(u->ccxt(), &kept);
+  EXPECT_EQ(kept.update_text,
             std::string(R"({"type":"update","channel":"ticker.BTC-USDT","seq":41,)") +
                 R"("epoch":"9f3a01bc","data":)" + std::string(ccxt) + "}");
-  EXPECT_EQ(u->ccxt_snapshot_text,
+  EXPECT_EQ(kept.snapshot_text,
             std::string(R"({"type":"snapshot","channel":"ticker.BTC-USDT","seq":41,)") +
                 R"("epoch":"9f3a01bc","data":)" + std::string(ccxt) + "}");
   EXPECT_EQ(u->ccxt_data(), ccxt);
@@ -137,21 +140,34 @@ TEST(Update, CcxtFormHasTheSameEnvelopeAroundItsOwnData) {
   // text(): the one place a subscriber's text is chosen; the same objects, never copies.
   EXPECT_EQ(&u->text(data_format::native, false), &u->update_text);
   EXPECT_EQ(&u->text(data_format::native, true), &u->snapshot_text);
-  EXPECT_EQ(&u->text(data_format::ccxt, false), &u->ccxt_update_text);
-  EXPECT_EQ(&u->text(data_format::ccxt, true), &u->ccxt_snapshot_text);
-  const envelope up = parse_envelope(u->ccxt_update_text);
+  EXPECT_EQ(&u->text(data_format::ccxt, false), &kept.update_text);
+  EXPECT_EQ(&u->text(data_format::ccxt, true), &kept.snapshot_text);
+  const envelope up = parse_envelope(kept.update_text);
   ASSERT_TRUE(up.valid);
   EXPECT_EQ(up.data_minified, minified(ccxt));
   EXPECT_EQ(up.keys, 5u);
+  // A second maker (another shard that raced) gets the texts kept first: one per update.
+  EXPECT_EQ(&u->keep_ccxt(R"({"other":1})"), &kept);
+  EXPECT_EQ(u->ccxt_data(), ccxt);
 }
 
-TEST(Update, WithoutACcxtFormTheCcxtTextsAreEmpty) {
+// Without an epoch (a channel restored with none) the envelope is the same around either data.
+TEST(Update, CcxtFormWithoutAnEpoch) {
+  const update_ptr u = make_update(3, "bbo.BTC-USDT", 7, R"({"bid":"1"})");
+  const auto& kept = u->keep_ccxt(R"({"bid":"1","info":{"bid":"1"}})");
+  EXPECT_EQ(
+      kept.update_text,
+      R"({"type":"update","channel":"bbo.BTC-USDT","seq":7,"data":{"bid":"1","info":{"bid":"1"}}})");
+  EXPECT_EQ(
+      kept.snapshot_text,
+      R"({"type":"snapshot","channel":"bbo.BTC-USDT","seq":7,"data":{"bid":"1","info":{"bid":"1"}}})");
+}
+
+TEST(Update, BeforeItsCcxtFormIsMadeTextGivesTheNativeTexts) {
   const update_ptr u = make_update(3, "gas.ETH", 7, R"({"base_fee":"1"})", "9f3a01bc");
-  EXPECT_FALSE(u->has_ccxt());
-  EXPECT_TRUE(u->ccxt_update_text.empty());
-  EXPECT_TRUE(u->ccxt_snapshot_text.empty());
+  EXPECT_EQ(u->ccxt(), nullptr);
   EXPECT_EQ(u->ccxt_data(), "");
-  // Asked for anyway, text() gives the native texts (the gateway refuses such a subscription).
+  // The gateway makes the form before it picks it (shard::text_of); text() alone never makes it.
   EXPECT_EQ(&u->text(data_format::ccxt, false), &u->update_text);
   EXPECT_EQ(&u->text(data_format::ccxt, true), &u->snapshot_text);
 }

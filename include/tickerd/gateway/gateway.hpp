@@ -44,9 +44,6 @@ struct gateway_options {
   // An edge node has no feeds of its own: /v1/feeds and /healthz show the ingest node's, from
   // the latest `status` channel data.
   bool feeds_from_status_channel = false;
-  // Whether updates carry their CCXT form (format=ccxt): made where the data is composed, not
-  // relayed over the bus, so an edge node refuses the format with a clear error.
-  bool serves_ccxt = true;
   const redis_stats* redis = nullptr;  // for /v1/stats; null without [redis]
   auth_config auth;
   // Writes the body of GET /metrics from the shards' stats (any shard's thread); empty: the

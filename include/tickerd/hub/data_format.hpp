@@ -1,6 +1,8 @@
 // Which encoding of a channel's data a client reads: tickerd's own (native), or CCXT's unified
-// structures (docs/PROTOCOL.md "CCXT format"). Both are encoded once per update on the ingest
-// thread (published_update); a client's choice only picks which shared text it is sent.
+// structures (docs/PROTOCOL.md "CCXT format"). The native texts are encoded once per update at
+// publication; the CCXT ones once per update per node, by the first gateway shard that has a
+// client for them (gateway/ccxt_form.hpp). A client's choice only picks which shared text it
+// is sent.
 #pragma once
 
 #include <cstdint>

@@ -20,11 +20,9 @@ class publisher {
 
   publisher(const channel_registry& channels, sink out);
 
-  // Publishes `data_json` as the channel's next state (and `ccxt_json`, when not empty, as the
-  // same state in CCXT's structure); returns the shared update.
+  // Publishes `data_json` as the channel's next state; returns the shared update.
   // `conflatable` false: see published_update::conflatable.
-  update_ptr publish(channel_id channel, std::string_view data_json, bool conflatable = true,
-                     std::string_view ccxt_json = {});
+  update_ptr publish(channel_id channel, std::string_view data_json, bool conflatable = true);
 
   // Continues a channel's sequence from `seq` (warm start from a store).
   void restore(channel_id channel, std::uint64_t seq);

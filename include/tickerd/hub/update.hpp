@@ -2,6 +2,7 @@
 // by every shard and subscriber. Per-client work is queueing the pointer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,50 +13,72 @@
 
 namespace tickerd {
 
+// The same two messages with `data` in CCXT's unified structure (format=ccxt, data_format.hpp).
+// Not made at ingest: a gateway makes them from the native data the first time one of its clients
+// reads that form (gateway/ccxt_form.hpp), so a node no CCXT client uses never holds them.
+struct ccxt_texts {
+  std::string update_text;
+  std::string snapshot_text;
+  std::size_t data_size = 0;  // the data ends one byte ('}') before the end of each text
+};
+
 struct published_update {
+  published_update() = default;
+  published_update(const published_update&) = delete;
+  published_update& operator=(const published_update&) = delete;
+  ~published_update() { delete ccxt_.load(std::memory_order_acquire); }
+
   channel_id channel = 0;
+  // False for an update a slow client's conflation must keep even when a newer one of its
+  // channel is queued (a closed candle: final, unlike the forming one that follows it).
+  // (Beside `channel`: in its padding, leaving room for ccxt_ in the same allocation size.)
+  bool conflatable = true;
   std::uint64_t seq = 0;
   std::string epoch;          // the stream's epoch: changes when seq starts over
   std::string update_text;    // {"type":"update","channel":…,"seq":…,"epoch":…,"data":…}
   std::string snapshot_text;  // the same state as {"type":"snapshot",…,"epoch":…,…}
-  // The same two messages with `data` in CCXT's unified structure (the envelope is the same);
-  // both empty when the channel has no CCXT form (data_format.hpp).
-  std::string ccxt_update_text;
-  std::string ccxt_snapshot_text;
   std::size_t data_offset = 0;
   std::size_t data_size = 0;
   std::int64_t made_mono_ns = 0;  // when make_update ran: tickerd_delivery_latency_seconds' start
-  // False for an update a slow client's conflation must keep even when a newer one of its
-  // channel is queued (a closed candle: final, unlike the forming one that follows it).
-  bool conflatable = true;
 
   std::string_view data() const noexcept {
     return std::string_view(update_text).substr(data_offset, data_size);
   }
-  bool has_ccxt() const noexcept { return !ccxt_update_text.empty(); }
-  // The CCXT `data` (the envelope before it is the same as update_text's); empty without one.
+
+  // The CCXT texts, once some thread kept them; null before.
+  const ccxt_texts* ccxt() const noexcept { return ccxt_.load(std::memory_order_acquire); }
+  // Keeps the CCXT texts around `ccxt_data` (this update's data in CCXT's structure, a complete
+  // JSON value), in the same envelope, unless another thread kept its own first: returns the
+  // ones kept. Lock-free; the update stays immutable to its readers (the texts are made once,
+  // at worst once per shard that raced for them, and never change after).
+  const ccxt_texts& keep_ccxt(std::string_view ccxt_data) const;
+  // The CCXT `data`; empty until kept.
   std::string_view ccxt_data() const noexcept {
-    if (!has_ccxt()) return {};
-    return std::string_view(ccxt_update_text)
-        .substr(data_offset, ccxt_update_text.size() - data_offset - 1);
+    const auto* c = ccxt();
+    if (c == nullptr) return {};
+    return std::string_view(c->update_text)
+        .substr(c->update_text.size() - 1 - c->data_size, c->data_size);
   }
-  // The message a client reading `format` is sent: the update, or the snapshot of its state.
-  // The CCXT texts when asked for and present, else the native ones.
+  // The message a client reading `format` is sent: the update, or the snapshot of its state
+  // (the CCXT texts once kept: whoever picks that form keeps them first).
   const std::string& text(data_format format, bool snapshot) const noexcept {
-    if (format == data_format::ccxt && has_ccxt()) {
-      return snapshot ? ccxt_snapshot_text : ccxt_update_text;
+    if (format == data_format::ccxt) {
+      if (const auto* c = ccxt()) return snapshot ? c->snapshot_text : c->update_text;
     }
     return snapshot ? snapshot_text : update_text;
   }
+
+ private:
+  mutable std::atomic<const ccxt_texts*> ccxt_{nullptr};
 };
 
 using update_ptr = std::shared_ptr<const published_update>;
 
 // Encodes both texts around `data_json` (a complete JSON value), naming the epoch when
-// there is one; and both CCXT texts around `ccxt_json` when it is not empty.
+// there is one.
 update_ptr make_update(channel_id channel, std::string_view channel_name, std::uint64_t seq,
                        std::string_view data_json, std::string_view epoch = {},
-                       bool conflatable = true, std::string_view ccxt_json = {});
+                       bool conflatable = true);
 
 // A fresh, random stream epoch (8 hex digits).
 std::string new_epoch();

@@ -68,7 +68,6 @@ class aggregator {
   venue_mask fresh_ = static_cast<venue_mask>(~0u);  // venues start fresh until told otherwise
   std::unique_ptr<std::atomic<std::uint32_t>[]> composite_venues_;
   std::string buffer_;
-  std::string ccxt_buffer_;  // the same state in CCXT's structure (format=ccxt), also once
 };
 
 }  // namespace tickerd

@@ -105,7 +105,6 @@ class market_streams {
   std::vector<bool> seen_;             // scratch for grouped_by_instrument, all false between uses
   std::vector<trade> grouped_;  // a frame's trades sorted by instrument, when they interleave
   std::string buffer_;
-  std::string ccxt_buffer_;  // the CCXT form (format=ccxt) of trades and bbo, also once
 };
 
 }  // namespace tickerd
