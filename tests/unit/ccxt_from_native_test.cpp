@@ -32,7 +32,9 @@ trade make_trade(venue_id venue, std::string_view price, std::string_view size, 
   t.price = dec(price);
   t.size = dec(size);
   t.side = side;
-  if (!id.empty()) EXPECT_TRUE(trade_id::make(id, t.id));
+  if (!id.empty()) {
+    EXPECT_TRUE(trade_id::make(id, t.id));
+  }
   t.exchange_ts_us = ts_us;
   t.recv_ts_us = 1764061234569000;
   return t;
