@@ -1,7 +1,7 @@
 // Encoding one composite ticker update, the work tickerd does once per update whatever the
 // number of subscribers: compose() over three venues, encode_ticker() into the aggregator's
 // reused buffer, make_update() (the "update" text, one allocation of the shared
-// update). Measured apart and together.
+// update). Measured apart and together; and what a node serving format=ccxt pays per update.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "tickerd/hub/update.hpp"
+#include "tickerd/market/ccxt_from_native.hpp"
 #include "tickerd/market/composite.hpp"
 
 namespace tickerd::bench {
@@ -136,6 +137,36 @@ void bm_compose_encode_update(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(bm_compose_encode_update)->Name("encode/compose_encode_update");
+
+// format=ccxt: what a node with a CCXT client pays once per ticker update (never at ingest,
+// never per delivery): the native data read back and the CCXT texts kept on the update
+// (gateway/ccxt_form). A fresh update each time, as each published one is met once.
+void bm_ccxt_form_of_update(benchmark::State& state) {
+  const auto ticks = venue_ticks();
+  std::string data;
+  encode_ticker(data, btc_symbol,
+                compose(std::span<const tick>(ticks), compose_options{outlier_band_bp}));
+  simdjson::dom::parser parser;
+  std::string buffer;
+  std::uint64_t seq = 0;
+  std::size_t ccxt_bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto u = make_update(btc_channel_id, btc_channel, ++seq, data);
+    state.ResumeTiming();
+    buffer.clear();
+    if (!encode_ccxt_from_native(buffer, channel_kind::ticker, u->data(), parser)) {
+      state.SkipWithError("the native ticker did not read back");
+      return;
+    }
+    const auto& kept = u->keep_ccxt(buffer);
+    ccxt_bytes = kept.text.size();
+    benchmark::DoNotOptimize(&kept);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["ccxt_texts_bytes"] = static_cast<double>(ccxt_bytes);
+}
+BENCHMARK(bm_ccxt_form_of_update)->Name("encode/ccxt_form_of_update");
 
 }  // namespace
 }  // namespace tickerd::bench

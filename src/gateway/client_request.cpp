@@ -95,6 +95,8 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   out.channels.clear();
   out.since.clear();
   out.throttle_ms = -1;
+  out.format = data_format::native;
+  out.format_given = false;
   out.token.clear();
   // padded_string allocates size() + SIMDJSON_PADDING bytes, so any text up to size() fits.
   // The first call allocates even for an empty text: memcpy to a null buffer is undefined.
@@ -130,7 +132,16 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
   // A repeated key replaces the earlier value entirely, its error included (RFC 8259 leaves
   // duplicates to the parser; JavaScript's JSON.parse keeps the last): two ids side by side
   // would not be one JSON value when echoed into the reply.
-  enum field : std::uint8_t { f_op, f_id, f_channels, f_throttle, f_since, f_token, field_count };
+  enum field : std::uint8_t {
+    f_op,
+    f_id,
+    f_channels,
+    f_throttle,
+    f_since,
+    f_token,
+    f_format,
+    field_count
+  };
   std::array<std::string, field_count> field_errors;
   for (const dom::key_value_pair field : obj) {
     const std::string_view key = field.key;
@@ -193,6 +204,21 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
         continue;
       }
       if (!read_since(points, out.since, field_errors[f_since])) continue;
+    } else if (key == "format") {
+      field_errors[f_format].clear();
+      out.format = data_format::native;
+      out.format_given = true;
+      std::string_view name;
+      if (value.get_string().get(name) != simdjson::SUCCESS) {
+        field_errors[f_format] = R"('format' must be "native" or "ccxt")";
+        continue;
+      }
+      if (const auto f = parse_data_format(name)) {
+        out.format = *f;
+      } else {
+        field_errors[f_format] =
+            "unknown format '" + std::string(utf8_prefix(name, 64)) + R"(': "native" or "ccxt")";
+      }
     } else if (key == "token") {
       field_errors[f_token].clear();
       out.token.clear();
@@ -221,6 +247,9 @@ bool client_request_parser::parse(std::string_view text, client_request& out, re
     }
     if (out.throttle_ms >= 0 && out.op != client_op::subscribe) {
       return bad(err, "bad_request", "'throttle_ms' is only for subscribe");
+    }
+    if (out.format_given && out.op != client_op::subscribe) {
+      return bad(err, "bad_request", "'format' is only for subscribe");
     }
     for (const auto& p : out.since) {
       if (std::find(out.channels.begin(), out.channels.end(), p.channel) == out.channels.end()) {
@@ -267,6 +296,26 @@ bool resolve_channels(const channel_registry& registry, const std::vector<std::s
   }
   std::sort(out.ids.begin(), out.ids.end());
   out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
+  return true;
+}
+
+bool format_available(const channel_registry& registry, const resolved_channels& wanted,
+                      data_format format, std::string& why) {
+  if (format == data_format::native) return true;
+  const auto refuse = [&](std::string_view name) {
+    why = "'";
+    why.append(utf8_prefix(name, 128));
+    why.append("' has no ccxt format (ticker, trades and bbo channels do)");
+    return false;
+  };
+  for (const auto w : wanted.wildcards) {
+    for (const auto id : registry.wildcard(w).members) {
+      if (!has_ccxt_form(registry.info(id).kind)) return refuse(registry.wildcard(w).name);
+    }
+  }
+  for (const auto id : wanted.ids) {
+    if (!has_ccxt_form(registry.info(id).kind)) return refuse(registry.info(id).name);
+  }
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "tickerd/hub/channel_registry.hpp"
+#include "tickerd/hub/data_format.hpp"
 
 namespace tickerd {
 
@@ -30,6 +31,9 @@ struct client_request {
   // subscribe: at most one update per channel per this many ms (latest wins); -1 = not given,
   // 0 = every update.
   std::int32_t throttle_ms = -1;
+  // subscribe: the form of `data` for the channels of this request ("format"; absent: native).
+  data_format format = data_format::native;
+  bool format_given = false;
   std::string token;  // auth/refresh: the JWT, unchecked (token_verifier reads it)
 };
 
@@ -68,5 +72,11 @@ struct resolved_channels {
 // channel nor a wildcard of `registry` (its first 128 bytes).
 bool resolve_channels(const channel_registry& registry, const std::vector<std::string>& names,
                       resolved_channels& out, std::string& unknown);
+
+// Whether every channel of `wanted` can be sent in `format`; else false and `why` names the
+// first channel that has no such form. A client asking for CCXT structures is never sent
+// another shape.
+bool format_available(const channel_registry& registry, const resolved_channels& wanted,
+                      data_format format, std::string& why);
 
 }  // namespace tickerd

@@ -256,6 +256,14 @@ void http_session::serve_sse(const http_request& req) {
     }
     ids.push_back(*id);
   }
+  if (query.format != data_format::native) {
+    resolved_channels named;
+    named.ids = ids;
+    std::string why;
+    if (!format_available(registry, named, query.format, why)) {
+      return send(json_refusal(req, http::status::bad_request, "format_unavailable", why));
+    }
+  }
   if (ids.size() > shard_.limits().max_subscriptions) {
     return send(plain_reply(
         req, http::status::bad_request, "too_many_subscriptions",
@@ -307,6 +315,7 @@ void http_session::serve_sse(const http_request& req) {
   subscription.channels = std::move(query.channels);
   subscription.since = std::move(query.since);
   subscription.throttle_ms = query.throttle_ms;
+  subscription.format = query.format;
   stream_.expires_never();
   auto tls = stream_.release_tls();
   std::make_shared<ws_session>(shard_, stream_.release_socket(), std::move(tls), std::move(address),

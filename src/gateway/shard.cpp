@@ -15,12 +15,14 @@
 #include "gateway/history_depth.hpp"
 #include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
+#include "gateway/query_params.hpp"
 #include "gateway/tls_handshake.hpp"
 #include "gateway/trades_page.hpp"
 #include "gateway/ws_session.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
+#include "tickerd/core/url.hpp"
 
 namespace tickerd {
 namespace {
@@ -56,7 +58,8 @@ shard::shard(unsigned index, gateway_shared& shared)
       limits_(std::make_shared<const limits_config>(shared.options.limits)),
       drain_timer_(ioc_),
       subscriptions_(*shared.options.channels),
-      read_buffer_(std::make_unique_for_overwrite<char[]>(read_buffer_bytes)) {
+      read_buffer_(std::make_unique_for_overwrite<char[]>(read_buffer_bytes)),
+      ccxt_(*shared.options.channels) {
   const auto n = channels().size();
   latest_.resize(n);
   snapshots_.resize(n);
@@ -219,10 +222,10 @@ std::string shard::status_notice() const {
   return out;
 }
 
-std::string shard::stale_snapshot_text(channel_id id) const {
+std::string shard::stale_snapshot_text(channel_id id, data_format format) {
   // Every snapshot text starts {"type":"snapshot",... (hub/update.cpp).
   constexpr std::string_view head = R"({"type":"snapshot")";
-  const std::string text = snapshot_text(id);
+  const std::string text = latest_[id] ? text_of(*snapshot(id), format) : snapshot_text(id);
   std::string out;
   out.reserve(text.size() + 16);
   out.append(head).append(R"(,"stale":true)").append(std::string_view(text).substr(head.size()));
@@ -482,17 +485,16 @@ const update_ptr& shard::snapshot(channel_id id) {
 namespace {
 
 void append_channel_state(std::string& out, const channel_info& info, const update_ptr& latest,
-                          bool stale) {
+                          bool stale, data_format format = data_format::native) {
   out.append(R"({"channel":)");
   json::append_string(out, info.name);
   out.append(R"(,"seq":)");
   json::append_int(out, latest ? static_cast<std::int64_t>(latest->seq) : 0);
   out.append(R"(,"data":)");
-  if (latest) {
-    out.append(latest->data());
-  } else {
-    out.append("null");
-  }
+  const auto data = !latest                       ? std::string_view{}
+                    : format == data_format::ccxt ? latest->ccxt_data()
+                                                  : latest->data();
+  out.append(data.empty() ? std::string_view("null") : data);
   if (stale) out.append(R"(,"stale":true)");
   out.push_back('}');
 }
@@ -662,16 +664,7 @@ http_response shard::route(const http_request& req) const {
     return json_reply(req, http::status::ok, std::move(body));
   }
   constexpr std::string_view ticker_prefix = "/v1/ticker/";
-  if (path.starts_with(ticker_prefix)) {
-    const auto id = registry.find("ticker." + std::string(path.substr(ticker_prefix.size())));
-    if (!id) {
-      return json_reply(req, http::status::not_found,
-                        R"({"error":"unknown_symbol","message":"no such instrument"})");
-    }
-    std::string body;
-    append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost());
-    return json_reply(req, http::status::ok, std::move(body));
-  }
+  if (path.starts_with(ticker_prefix)) return ticker(req, path.substr(ticker_prefix.size()));
   if (path.starts_with("/v1/trades/")) return recent_trades(req);
   if (const auto* file = shared_.files->find(path)) {
     http_response res{http::status::ok, req.version()};
@@ -685,6 +678,51 @@ http_response shard::route(const http_request& req) const {
   }
   return json_reply(req, http::status::not_found,
                     R"({"error":"not_found","message":"no such route"})");
+}
+
+// `GET /v1/ticker/<SYM>[?venue=<v>][&format=ccxt]`: the composite's or one venue's ticker, in
+// tickerd's own form or CCXT's (the data subscribers get, the CCXT form made here if no client
+// of this shard has been sent it yet).
+http_response shard::ticker(const http_request& req, std::string_view symbol) const {
+  const auto& registry = channels();
+  const std::string composite = "ticker." + std::string(symbol);
+  auto id = registry.find(composite);
+  if (!id) {
+    return json_reply(req, http::status::not_found,
+                      R"({"error":"unknown_symbol","message":"no such instrument"})");
+  }
+  std::optional<std::string> venue;
+  std::optional<std::string> format_name;
+  std::string broken;
+  const bool walked =
+      for_each_query_param(req.target(), broken, [&](std::string_view k, std::string_view v) {
+        if (k == "venue") venue = std::string(v);
+        if (k == "format") format_name = std::string(v);
+        return true;  // the last of a repeated key counts
+      });
+  if (!walked) return json_reply(req, http::status::bad_request, error_body("bad_request", broken));
+  if (venue) {
+    id = registry.find(composite + "@" + *venue);
+    if (!id) {
+      return json_reply(req, http::status::not_found,
+                        error_body("unknown_venue", "no venue '" + venue->substr(0, 64) +
+                                                        "' quotes " + std::string(symbol)));
+    }
+  }
+  auto format = data_format::native;
+  if (const auto& name = format_name) {
+    const auto f = parse_data_format(*name);
+    if (!f) {
+      return json_reply(req, http::status::bad_request,
+                        error_body("bad_request", "unknown format '" + name->substr(0, 64) +
+                                                      R"(': "native" or "ccxt")"));
+    }
+    format = *f;
+  }
+  if (format == data_format::ccxt && latest_[*id]) ccxt_.of(*latest_[*id]);
+  std::string body;
+  append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost(), format);
+  return json_reply(req, http::status::ok, std::move(body));
 }
 
 // Ready to take traffic: not draining, the upstream (an edge's ingest node) heard from, and at

@@ -30,6 +30,7 @@
 #include "auth/origin_allowlist.hpp"
 #include "auth/token_verifier.hpp"
 #include "auth/trusted_proxies.hpp"
+#include "gateway/ccxt_form.hpp"
 #include "gateway/client_request.hpp"
 #include "gateway/connection_limiter.hpp"
 #include "gateway/static_files.hpp"
@@ -167,7 +168,13 @@ class shard {
   // While this node's upstream is lost every snapshot says so ("stale":true), and a client
   // that subscribes is told why first (the `status` message every client got at the change).
   bool upstream_lost() const noexcept { return !health_.upstream_lost.empty(); }
-  std::string stale_snapshot_text(channel_id id) const;
+  std::string stale_snapshot_text(channel_id id, data_format format = data_format::native);
+  // The message of `u` (an update, or a snapshot) a client reading `format` is sent; the CCXT
+  // form is made here on first use (ccxt_form.hpp).
+  const std::string& text_of(const published_update& u, data_format format) const {
+    if (format == data_format::ccxt) return ccxt_.of(u).text;
+    return u.native_text();
+  }
   std::string status_notice() const;
   // {"type":"reconnect","after_ms":N,"reason":"draining"} (docs/PROTOCOL.md).
   static std::string reconnect_notice(std::int64_t after_ms);
@@ -189,6 +196,7 @@ class shard {
 
  private:
   http_response route(const http_request& req) const;
+  http_response ticker(const http_request& req, std::string_view symbol) const;
   http_response readiness(const http_request& req) const;
   http_response recent_trades(const http_request& req) const;
   // The query of GET /v1/trades or /v1/candles (`parse` reads it into `q`) and the instrument
@@ -264,6 +272,8 @@ class shard {
   std::vector<bool> scratch_;
   static constexpr std::size_t read_buffer_bytes = 64 * 1024;
   std::unique_ptr<char[]> read_buffer_;
+  // Makes the CCXT texts this shard's clients read first; scratch, hence mutable (REST reads).
+  mutable ccxt_form ccxt_;
 };
 
 }  // namespace tickerd

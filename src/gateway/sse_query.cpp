@@ -120,6 +120,10 @@ bool parse_sse_query(std::string_view target, std::string_view last_event_id, ss
         return bad(err, "'throttle_ms' must be an integer from 0 to 60000");
       }
       out.throttle_ms = static_cast<std::int32_t>(ms);
+    } else if (key == "format") {
+      const auto f = parse_data_format(value);
+      if (!f) return bad(err, "unknown format '" + shown(value) + R"(': "native" or "ccxt")");
+      out.format = *f;
     } else if (key == "since") {
       since = value;
     } else if (key == "token") {

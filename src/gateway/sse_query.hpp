@@ -24,8 +24,9 @@ struct sse_query {
   std::vector<std::string> channels;  // as named, in order, no duplicates
   // Where to resume: from Last-Event-ID, else from `since`; only channels with a position.
   std::vector<resume_point> since;
-  std::int32_t throttle_ms = -1;  // -1 = not given
-  std::string token;              // `token`, for the auth check; empty if none
+  std::int32_t throttle_ms = -1;             // -1 = not given
+  data_format format = data_format::native;  // `format`
+  std::string token;                         // `token`, for the auth check; empty if none
 };
 
 struct sse_query_error {

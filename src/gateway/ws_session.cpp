@@ -515,6 +515,18 @@ void ws_session::handle_subscribe(const client_request& req) {
                        "at most " + std::to_string(shard_.limits().max_subscriptions) +
                            " subscriptions per connection");
   }
+  if (req.format != data_format::native) {
+    std::string why;
+    if (!format_available(registry, wanted, req.format, why)) {
+      return reply_error(req.id_json, "format_unavailable", why);
+    }
+  }
+  // The request's format holds for every channel it names, from the next message on (a channel
+  // already received gets no new snapshot, so one queued before this keeps its form).
+  for (const auto id : wanted.ids) set_format(id, req.format);
+  for (const auto w : wanted.wildcards) {
+    for (const auto id : registry.wildcard(w).members) set_format(id, req.format);
+  }
   // One allocation for the ack and the snapshots, not one per doubling: the queue is given back
   // after their write, and each size left behind would be a hole in a connect burst.
   std::size_t snapshots = wanted.ids.size();
@@ -613,13 +625,14 @@ void ws_session::handle_unsubscribe(const client_request& req) {
   }
   for (const auto w : gone.wildcards) index.unsubscribe(subscriber_, w);
   for (const auto id : gone.ids) index.unsubscribe(subscriber_, id);
-  if (throttles_) {
-    std::erase_if(throttles_->entries, [&](const throttle& t) {
+  if (options_) {
+    std::erase_if(options_->entries, [&](const throttle& t) {
       const auto w = registry.wildcard_of(t.channel);
       return std::binary_search(gone.ids.begin(), gone.ids.end(), t.channel) ||
              (w != no_wildcard &&
               std::find(gone.wildcards.begin(), gone.wildcards.end(), w) != gone.wildcards.end());
     });
+    std::erase_if(options_->ccxt, [&](channel_id c) { return !index.receives(subscriber_, c); });
   }
   // Drop queued updates the client no longer wants, so nothing arrives after the ack.
   std::erase_if(queue_, [&](const out_message& m) {
@@ -658,17 +671,18 @@ void ws_session::notify(std::string text) {
 
 void ws_session::push_snapshot(channel_id id) {
   const auto& latest = shard_.latest(id);
+  const auto format = format_of(id);
   if (shard_.upstream_lost()) {
     // Owned text, but it shows `latest`'s state: an SSE event id needs its position.
-    auto text = shard_.stale_snapshot_text(id);
+    auto text = shard_.stale_snapshot_text(id, format);
     queued_bytes_ += text.size();
     queue_.push_back({latest, std::move(text), kind::owned});
     return after_push();
   }
   if (latest) {
     const auto& snapshot = shard_.snapshot(id);
-    queued_bytes_ += snapshot->snapshot_text.size();
-    queue_.push_back({snapshot, {}, kind::snapshot});
+    queued_bytes_ += shard_.text_of(*snapshot, format).size();  // the CCXT form made here
+    queue_.push_back({snapshot, {}, kind::snapshot, format});
     return after_push();
   }
   push_owned(shard_.snapshot_text(id));
@@ -676,8 +690,8 @@ void ws_session::push_snapshot(channel_id id) {
 
 bool ws_session::offer_update(const update_ptr& u, bool straight) {
   if (closing_) return false;
-  if (throttles_ && !throttles_->entries.empty()) {
-    auto& entries = throttles_->entries;
+  if (options_ && !options_->entries.empty()) {
+    auto& entries = options_->entries;
     const auto t = std::find_if(entries.begin(), entries.end(),
                                 [&](const throttle& x) { return x.channel == u->channel; });
     if (t != entries.end()) {
@@ -774,19 +788,38 @@ void ws_session::push_update(const update_ptr& u) {
       push_update(batch[static_cast<std::size_t>(std::countr_zero(b))]);
     }
   }
-  queued_bytes_ += u->update_text.size();
+  const auto format = format_of(u->channel);
+  queued_bytes_ += shard_.text_of(*u, format).size();  // the CCXT form made on first use
+  queue_.push_back({u, {}, kind::update, format});
   ++queued_updates_;
-  queue_.push_back({u, {}, kind::update});
   if (queued_updates_ > shard_.limits().conflate_after_messages) conflate();
   after_push();
 }
 
+ws_session::channel_options& ws_session::options() {
+  if (!options_) options_ = std::make_unique<channel_options>(socket_.get_executor());
+  return *options_;
+}
+
+// The one place a client's choice of text is kept: which form of `id`'s data it reads.
+data_format ws_session::format_of(channel_id id) const noexcept {
+  if (!options_ || options_->ccxt.empty()) return data_format::native;
+  return std::binary_search(options_->ccxt.begin(), options_->ccxt.end(), id) ? data_format::ccxt
+                                                                              : data_format::native;
+}
+
+void ws_session::set_format(channel_id id, data_format format) {
+  if (format == data_format::native && !options_) return;  // the common case: nothing to keep
+  auto& ccxt = options().ccxt;
+  const auto at = std::lower_bound(ccxt.begin(), ccxt.end(), id);
+  const bool listed = at != ccxt.end() && *at == id;
+  if (format == data_format::ccxt && !listed) ccxt.insert(at, id);
+  if (format == data_format::native && listed) ccxt.erase(at);
+}
+
 void ws_session::set_throttle(channel_id id, std::int32_t ms) {
-  if (!throttles_) {
-    if (ms <= 0) return;
-    throttles_ = std::make_unique<throttle_state>(socket_.get_executor());
-  }
-  auto& entries = throttles_->entries;
+  if (!options_ && ms <= 0) return;
+  auto& entries = options().entries;
   const auto t = std::find_if(entries.begin(), entries.end(),
                               [&](const throttle& x) { return x.channel == id; });
   if (ms <= 0) {
@@ -804,26 +837,26 @@ void ws_session::set_throttle(channel_id id, std::int32_t ms) {
 
 void ws_session::arm_throttle() {
   std::int64_t due = 0;
-  for (const auto& t : throttles_->entries) {
+  for (const auto& t : options_->entries) {
     if (t.pending && (due == 0 || t.sent_at_ms + t.interval_ms < due)) {
       due = t.sent_at_ms + t.interval_ms;
     }
   }
-  if (due == 0 || (throttles_->due_ms != 0 && throttles_->due_ms <= due)) return;
-  throttles_->due_ms = due;
-  throttles_->timer.expires_after(
+  if (due == 0 || (options_->due_ms != 0 && options_->due_ms <= due)) return;
+  options_->due_ms = due;
+  options_->timer.expires_after(
       std::chrono::milliseconds(std::max<std::int64_t>(0, due - mono_ms())));
-  throttles_->timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+  options_->timer.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->finished_) return;
     self->on_throttle_timer();
   });
 }
 
 void ws_session::on_throttle_timer() {
-  throttles_->due_ms = 0;
+  options_->due_ms = 0;
   if (closing_) return;
   const auto now = mono_ms();
-  for (auto& t : throttles_->entries) {
+  for (auto& t : options_->entries) {
     if (t.pending && now - t.sent_at_ms >= t.interval_ms) {
       t.sent_at_ms = now;
       push_update(t.pending);
@@ -1116,7 +1149,7 @@ void ws_session::close(std::uint16_t code, std::string_view reason) {
   closing_at_ms_ = mono_ms();
   queue_.clear();
   recount();
-  if (throttles_) throttles_->entries.clear();
+  if (options_) options_->entries.clear();
   out_.append(sse_ ? sse_stream::close_event(code, reason) : ws::server_close_frame(code, reason));
   flush();
 }
@@ -1194,7 +1227,7 @@ void ws_session::fail(beast::error_code ec, const char* what) {
 void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
-  if (throttles_) throttles_->timer.cancel();
+  if (options_) options_->timer.cancel();
   beast::error_code ec;
   socket_.close(ec);  // ends the pending waits
   queue_.clear();

@@ -35,6 +35,7 @@
 #include "gateway/sse_stream.hpp"
 #include "gateway/ws_frame.hpp"
 #include "tickerd/gateway/server_tls.hpp"
+#include "tickerd/hub/data_format.hpp"
 
 namespace tickerd {
 
@@ -72,7 +73,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // For /v1/stats, read by the shard's keepalive sweep.
   std::size_t queued_messages() const noexcept { return queue_.size(); }
   std::size_t queued_bytes() const noexcept { return queued_bytes_ + out_.size(); }
-  bool throttle_armed() const noexcept { return throttles_ && throttles_->due_ms != 0; }
+  bool throttle_armed() const noexcept { return options_ && options_->due_ms != 0; }
 
   // The session's handle in the shard's subscriber_index, given by shard::adopt.
   subscriber_id subscriber() const noexcept { return subscriber_; }
@@ -84,15 +85,18 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     update_ptr shared;
     std::string owned;
     kind what = kind::owned;
+    data_format format = data_format::native;  // of an update or snapshot: which shared text
     std::string_view text() const {
-      if (what == kind::update) return written_text(*shared);
-      if (what == kind::snapshot) return shared->snapshot_text;
-      return owned;
+      if (what == kind::owned) return owned;
+      return shared->text(format);
     }
   };
 
-  // The text of an update this client is sent, queued or straight: the one place that says.
-  static std::string_view written_text(const published_update& u) { return u.update_text; }
+  // The text of an update this client is sent, queued or straight: the one place that says
+  // (the form this client reads the channel in).
+  std::string_view written_text(const published_update& u) const {
+    return shard_.text_of(u, format_of(u.channel));
+  }
   bool writes_straight() const noexcept;
   void keep_unsent(const iovec* iov, std::size_t count, std::size_t skip);
 
@@ -119,6 +123,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void push_snapshot(channel_id id);
   void resume(channel_id id, const resume_point& point);
   void set_throttle(channel_id id, std::int32_t ms);
+  void set_format(channel_id id, data_format format);
+  data_format format_of(channel_id id) const noexcept;
   void push_update(const update_ptr& u);
   void arm_throttle();
   void on_throttle_timer();
@@ -174,13 +180,18 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     std::int64_t sent_at_ms = 0;  // mono_ms of the last update let through
     update_ptr pending;           // the newest update held back
   };
-  struct throttle_state {
-    explicit throttle_state(const client_socket::executor_type& ex) : timer(ex) {}
+  // What a subscribe's options set per channel: throttles, and the channels read in the CCXT
+  // format (`"format":"ccxt"`). Made by the first subscribe with either; null for a client that
+  // uses neither, so an idle connection pays one pointer for both.
+  struct channel_options {
+    explicit channel_options(const client_socket::executor_type& ex) : timer(ex) {}
     std::vector<throttle> entries;
     net::steady_timer timer;
-    std::int64_t due_ms = 0;  // when the timer fires; 0 = not armed
+    std::int64_t due_ms = 0;       // when the timer fires; 0 = not armed
+    std::vector<channel_id> ccxt;  // ascending
   };
-  std::unique_ptr<throttle_state> throttles_;  // made by the first throttle_ms subscribe
+  std::unique_ptr<channel_options> options_;
+  channel_options& options();  // options_, made on first use
 
   // Token bucket for requests: milli-tokens, refilled per millisecond.
   std::int64_t tokens_ = 0;

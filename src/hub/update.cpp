@@ -78,6 +78,21 @@ update_ptr make_snapshot(const published_update& update) {
   return s;
 }
 
+const ccxt_texts& published_update::keep_ccxt(std::string_view ccxt_data) const {
+  // The envelope as made above: everything before the native data, then the data, then '}'.
+  const std::string_view head = std::string_view(native_text()).substr(0, data_offset);
+  auto made = std::make_unique<ccxt_texts>();
+  made->data_size = ccxt_data.size();
+  made->text.reserve(head.size() + ccxt_data.size() + 1);
+  made->text.append(head).append(ccxt_data).push_back('}');
+  const ccxt_texts* kept = nullptr;
+  if (ccxt_.compare_exchange_strong(kept, made.get(), std::memory_order_acq_rel,
+                                    std::memory_order_acquire)) {
+    return *made.release();
+  }
+  return *kept;  // another shard's, the same text
+}
+
 std::string new_epoch() {
   static constexpr char hex[] = "0123456789abcdef";
   std::random_device rd;

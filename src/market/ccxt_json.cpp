@@ -130,8 +130,11 @@ void append_iso8601_ms(std::string& out, std::int64_t ms) {
   out.push_back('Z');
 }
 
-void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
-                        std::optional<venue_id> venue) {
+namespace {
+
+// Every key of the CCXT ticker but `info`, which the caller appends, then the closing brace.
+void encode_ccxt_ticker_fields(std::string& out, const std::string& symbol,
+                               const composite_ticker& c) {
   const tick& v = c.value;
   const auto get = [&v](tick_field f, decimal d) {
     return v.has(f) ? std::optional<decimal>(d) : std::nullopt;
@@ -168,11 +171,25 @@ void encode_ccxt_ticker(std::string& out, const std::string& symbol, const compo
   key_decimal(out, "baseVolume", get(tf_volume_base, v.volume_base));
   key_decimal(out, "quoteVolume", get(tf_volume_quote, v.volume_quote));
   json::append_key(out, "info");
+}
+
+}  // namespace
+
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::optional<venue_id> venue) {
+  encode_ccxt_ticker_fields(out, symbol, c);
   if (venue) {
     encode_venue_ticker(out, symbol, *venue, c);
   } else {
     encode_ticker(out, symbol, c);
   }
+  out.push_back('}');
+}
+
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::string_view native_data) {
+  encode_ccxt_ticker_fields(out, symbol, c);
+  out.append(native_data);
   out.push_back('}');
 }
 
@@ -219,35 +236,66 @@ void encode_ccxt_trades(std::string& out, const std::string& symbol,
   out.push_back(']');
 }
 
-void encode_ccxt_bbo(std::string& out, const std::string& symbol, const consolidated_top& top) {
-  const auto side = [](const bbo_side& s, bool qty) {
-    return s.present ? std::optional<decimal>(qty ? s.qty : s.price) : std::nullopt;
-  };
+namespace {
+
+// Every key of CCXT's watchBidsAsks ticker but `info`, which the caller appends, then '}'.
+void encode_ccxt_top_fields(std::string& out, const std::string& symbol, std::int64_t ts_us,
+                            std::optional<decimal> bid, std::optional<decimal> bid_qty,
+                            std::optional<decimal> ask, std::optional<decimal> ask_qty) {
   out.push_back('{');
   json::append_key(out, "symbol");
   json::append_string(out, ccxt_symbol(symbol));
-  const std::int64_t ts_us = std::max(top.bid.exchange_ts_us, top.ask.exchange_ts_us);
   append_time(out, ts_us == 0 ? 0 : floor_div(ts_us, us_per_ms));
-  append_bid_ask(out, side(top.bid, false), side(top.bid, true), side(top.ask, false),
-                 side(top.ask, true));
+  append_bid_ask(out, bid, bid_qty, ask, ask_qty);
   json::append_key(out, "info");
+}
+
+void encode_ccxt_bbo_fields(std::string& out, const std::string& symbol,
+                            const consolidated_top& top) {
+  const auto side = [](const bbo_side& s, bool qty) {
+    return s.present ? std::optional<decimal>(qty ? s.qty : s.price) : std::nullopt;
+  };
+  encode_ccxt_top_fields(out, symbol, std::max(top.bid.exchange_ts_us, top.ask.exchange_ts_us),
+                         side(top.bid, false), side(top.bid, true), side(top.ask, false),
+                         side(top.ask, true));
+}
+
+void encode_ccxt_venue_bbo_fields(std::string& out, const std::string& symbol,
+                                  const top_of_book& quote) {
+  const auto opt = [](bool has, decimal d) {
+    return has ? std::optional<decimal>(d) : std::nullopt;
+  };
+  encode_ccxt_top_fields(out, symbol, quote.exchange_ts_us, opt(quote.has_bid, quote.bid),
+                         opt(quote.has_bid, quote.bid_size), opt(quote.has_ask, quote.ask),
+                         opt(quote.has_ask, quote.ask_size));
+}
+
+}  // namespace
+
+void encode_ccxt_bbo(std::string& out, const std::string& symbol, const consolidated_top& top) {
+  encode_ccxt_bbo_fields(out, symbol, top);
   encode_bbo(out, symbol, top);
+  out.push_back('}');
+}
+
+void encode_ccxt_bbo(std::string& out, const std::string& symbol, const consolidated_top& top,
+                     std::string_view native_data) {
+  encode_ccxt_bbo_fields(out, symbol, top);
+  out.append(native_data);
   out.push_back('}');
 }
 
 void encode_ccxt_venue_bbo(std::string& out, const std::string& symbol, const top_of_book& quote,
                            bool stale) {
-  const auto opt = [](bool has, decimal d) {
-    return has ? std::optional<decimal>(d) : std::nullopt;
-  };
-  out.push_back('{');
-  json::append_key(out, "symbol");
-  json::append_string(out, ccxt_symbol(symbol));
-  append_time(out, quote.exchange_ts_us == 0 ? 0 : floor_div(quote.exchange_ts_us, us_per_ms));
-  append_bid_ask(out, opt(quote.has_bid, quote.bid), opt(quote.has_bid, quote.bid_size),
-                 opt(quote.has_ask, quote.ask), opt(quote.has_ask, quote.ask_size));
-  json::append_key(out, "info");
+  encode_ccxt_venue_bbo_fields(out, symbol, quote);
   encode_venue_bbo(out, symbol, quote, stale);
+  out.push_back('}');
+}
+
+void encode_ccxt_venue_bbo(std::string& out, const std::string& symbol, const top_of_book& quote,
+                           std::string_view native_data) {
+  encode_ccxt_venue_bbo_fields(out, symbol, quote);
+  out.append(native_data);
   out.push_back('}');
 }
 

@@ -9,6 +9,7 @@
 
 #include "ticker_json.hpp"
 #include "tickerd/hub/publisher.hpp"
+#include "tickerd/market/ccxt_from_native.hpp"
 
 namespace tickerd {
 namespace {
@@ -42,6 +43,46 @@ struct rig {
 
 tick btc_tick(venue_id v, std::string_view last, std::int64_t ts = 1764061234000) {
   return make_tick(v, btc, {{tf_last, last}}, ts, ts * 1000 + 1);
+}
+
+// format=ccxt: the CCXT form a gateway makes from each ticker update the aggregator publishes
+// (same values, CCXT's keys, the native data as `info`).
+TEST(Aggregator, TickerUpdatesReadBackInCcxtForm) {
+  std::vector<instrument> instruments = three_instruments();
+  const std::vector<venue_id> venues{venue_id::binance, venue_id::okx};
+  channel_registry channels{instruments, venues};
+  std::vector<update_ptr> sent;
+  publisher pub{channels, [&](update_ptr u) { sent.push_back(std::move(u)); }};
+  aggregator agg{instruments, channels, pub};
+  const std::vector<tick> ts{make_tick(venue_id::okx, btc,
+                                       {{tf_last, "85205.70"},
+                                        {tf_open, "86056.10"},
+                                        {tf_bid, "85205.60"},
+                                        {tf_volume_base, "12.5"}},
+                                       1764061234567000, 1764061234568234)};
+  agg.on_ticks(ts);
+  ASSERT_EQ(sent.size(), 2u);  // ticker.BTC-USDT@okx, then ticker.BTC-USDT
+  simdjson::dom::parser parser;
+  for (const auto& u : sent) {
+    SCOPED_TRACE(channels.info(u->channel).name);
+    EXPECT_EQ(u->ccxt(), nullptr) << "the ingest thread makes no CCXT text";
+    std::string ccxt;
+    ASSERT_TRUE(encode_ccxt_from_native(ccxt, channels.info(u->channel).kind, u->data(), parser))
+        << u->data();
+    EXPECT_NE(ccxt.find(R"("symbol":"BTC/USDT","timestamp":1764061234567,)"
+                        R"("datetime":"2025-11-25T09:00:34.567Z")"),
+              std::string_view::npos)
+        << ccxt;
+    EXPECT_NE(ccxt.find(R"("bid":"85205.60")"), std::string_view::npos) << ccxt;
+    EXPECT_NE(ccxt.find(R"("last":"85205.70")"), std::string_view::npos) << ccxt;
+    EXPECT_NE(ccxt.find(R"("baseVolume":"12.5")"), std::string_view::npos) << ccxt;
+    // `info` is the native data of the same update, byte for byte.
+    const std::string info = std::string(R"("info":)") + std::string(u->data()) + "}";
+    ASSERT_GE(ccxt.size(), info.size());
+    EXPECT_EQ(ccxt.substr(ccxt.size() - info.size()), info);
+  }
+  EXPECT_EQ(channels.info(sent[0]->channel).name, "ticker.BTC-USDT@okx");
+  EXPECT_NE(sent[0]->data().find(R"("venue":"okx")"), std::string_view::npos);
 }
 
 TEST(Aggregator, SeqPerChannelRisesByOne) {

@@ -111,6 +111,28 @@ TEST(CcxtJson, TickerHasCcxtsKeysWithExactValues) {
   EXPECT_EQ(str(venue_doc, "last"), "85205.70");
 }
 
+// The publisher's call: `info` copied from the native text already encoded, not encoded again.
+TEST(CcxtJson, TickerWithGivenInfoEqualsTheEncodedOne) {
+  const tick t = test::make_tick(venue_id::kraken, 0,
+                                 {{tf_last, "85205.7"}, {tf_open, "86056.1"}, {tf_ask, "85205.8"}},
+                                 1764061234567890, 1764061234568123);
+  const composite_ticker c = compose(std::span<const tick>(&t, 1));
+  for (const std::optional<venue_id> venue :
+       {std::optional<venue_id>{}, std::optional(venue_id::kraken)}) {
+    std::string native;
+    if (venue) {
+      encode_venue_ticker(native, "BTC-USDT", *venue, c);
+    } else {
+      encode_ticker(native, "BTC-USDT", c);
+    }
+    std::string encoded;
+    encode_ccxt_ticker(encoded, "BTC-USDT", c, venue);
+    std::string given;
+    encode_ccxt_ticker(given, "BTC-USDT", c, std::string_view(native));
+    EXPECT_EQ(given, encoded);
+  }
+}
+
 TEST(CcxtJson, VwapRoundsAtThePricePrecisionAndNeedsBothVolumes) {
   const auto vwap_of = [](std::string_view last, std::string_view base, std::string_view quote) {
     std::initializer_list<test::field_value> with_quote = {

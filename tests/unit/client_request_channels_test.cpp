@@ -68,5 +68,27 @@ TEST(resolve_channels, an_unknown_name_is_cut_to_128_bytes) {
   EXPECT_EQ(unknown, std::string(128, 'x'));
 }
 
+// format=ccxt: tickers, trades and bbo have a CCXT form; status, gas, fng, almanac and candles
+// do not.
+TEST(format_available, ccxt_for_tickers_trades_and_bbo_only) {
+  const channel_registry r(instruments, venues, channel_families{true, true, true, true});
+  resolved_channels out;
+  std::string unknown;
+  std::string why;
+  ASSERT_TRUE(
+      resolve_channels(r,
+                       {"ticker.BTC-USDT", "ticker.ETH-USDT@okx", "ticker.*", "ticker.*@binance",
+                        "trades.*", "trades.BTC-USDT@binance", "bbo.*@okx", "bbo.ETH-USDT"},
+                       out, unknown));
+  EXPECT_TRUE(format_available(r, out, data_format::ccxt, why)) << why;
+  for (const std::string name :
+       {"gas.ETH", "fng", "almanac", "status", "candles.BTC-USDT.1m", "candles.BTC-USDT@okx.1h"}) {
+    ASSERT_TRUE(resolve_channels(r, {"ticker.BTC-USDT", name}, out, unknown)) << name;
+    EXPECT_FALSE(format_available(r, out, data_format::ccxt, why)) << name;
+    EXPECT_EQ(why, "'" + name + "' has no ccxt format (ticker, trades and bbo channels do)");
+    EXPECT_TRUE(format_available(r, out, data_format::native, why)) << name;
+  }
+}
+
 }  // namespace
 }  // namespace tickerd

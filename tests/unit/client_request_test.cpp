@@ -68,6 +68,32 @@ TEST(ClientRequest, ThrottleMs) {
   }
 }
 
+TEST(ClientRequest, Format) {
+  client_request_parser p;
+  auto r = parse(p, R"({"op":"subscribe","channels":["ticker.BTC-USDT"],"format":"ccxt"})");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.req.format, data_format::ccxt);
+  r = parse(p, R"({"op":"subscribe","channels":["ticker.BTC-USDT"]})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.req.format, data_format::native);  // not given: native (the parser is reused)
+  r = parse(p, R"({"op":"subscribe","channels":["ticker.BTC-USDT"],"format":"native"})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.req.format, data_format::native);
+  const auto unknown =
+      parse(p, R"({"op":"subscribe","id":4,"channels":["ticker.BTC-USDT"],"format":"CCXT"})");
+  EXPECT_FALSE(unknown.ok);
+  EXPECT_EQ(unknown.err.code, "bad_request");
+  EXPECT_EQ(unknown.err.message, R"(unknown format 'CCXT': "native" or "ccxt")");
+  EXPECT_EQ(unknown.req.id_json, "4");
+  for (const char* bad : {R"({"op":"subscribe","channels":["status"],"format":1})",
+                          R"({"op":"subscribe","channels":["status"],"format":null})",
+                          R"({"op":"unsubscribe","channels":["status"],"format":"ccxt"})"}) {
+    const auto b = parse(p, bad);
+    EXPECT_FALSE(b.ok) << bad;
+    EXPECT_EQ(b.err.code, "bad_request") << bad;
+  }
+}
+
 TEST(ClientRequest, BadResumePointsAreBadRequests) {
   client_request_parser p;
   const char* bad[] = {

@@ -36,6 +36,19 @@ TEST(SseQuery, PercentEncodedCommaAndThrottleAndToken) {
   EXPECT_EQ(r.q.token, "a+b");
 }
 
+TEST(SseQuery, Format) {
+  auto r = parse("/v1/sse?channels=ticker.BTC-USDT&format=ccxt");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.q.format, data_format::ccxt);
+  r = parse("/v1/sse?channels=ticker.BTC-USDT");
+  ASSERT_TRUE(r.ok) << r.err.message;
+  EXPECT_EQ(r.q.format, data_format::native);
+  r = parse("/v1/sse?channels=ticker.BTC-USDT&format=xml");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.err.code, "bad_request");
+  EXPECT_EQ(r.err.message, R"(unknown format 'xml': "native" or "ccxt")");
+}
+
 TEST(SseQuery, RefusesWhatIsMalformed) {
   for (const char* target :
        {"/v1/sse", "/v1/sse?", "/v1/sse?channels=", "/v1/sse?channels=a,,b", "/v1/sse?channels=a,a",

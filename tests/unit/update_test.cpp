@@ -124,6 +124,68 @@ TEST(Update, ExactText) {
             std::string_view(R"({"type":"update","channel":"status","seq":7,"data":)").size());
 }
 
+// The CCXT form (format=ccxt): kept on the update (or snapshot) by the first gateway that needs
+// it, in the object's own envelope around the CCXT data, and picked by text(format).
+TEST(Update, CcxtFormHasTheSameEnvelopeAroundItsOwnData) {
+  const std::string_view native = R"({"symbol":"BTC-USDT","last":"85205.70"})";
+  const std::string_view ccxt = R"({"symbol":"BTC/USDT","last":"85205.70","info":{}})";
+  const update_ptr u = make_update(2, "ticker.BTC-USDT", 41, native, "9f3a01bc");
+  EXPECT_EQ(u->ccxt(), nullptr) << "nothing made at publication";
+  EXPECT_EQ(u->ccxt_data(), "");
+  const ccxt_texts& kept = u->keep_ccxt(ccxt);
+  EXPECT_EQ(u->ccxt(), &kept);
+  EXPECT_EQ(kept.text, std::string(R"({"type":"update","channel":"ticker.BTC-USDT","seq":41,)") +
+                           R"("epoch":"9f3a01bc","data":)" + std::string(ccxt) + "}");
+  EXPECT_EQ(u->ccxt_data(), ccxt);
+  EXPECT_EQ(u->data(), native);  // the native text is untouched
+  EXPECT_EQ(u->update_text,
+            std::string(R"({"type":"update","channel":"ticker.BTC-USDT","seq":41,)") +
+                R"("epoch":"9f3a01bc","data":)" + std::string(native) + "}");
+  // text(): the one place a subscriber's text is chosen; the same objects, never copies.
+  EXPECT_EQ(&u->text(data_format::native), &u->update_text);
+  EXPECT_EQ(&u->text(data_format::ccxt), &kept.text);
+  const envelope up = parse_envelope(kept.text);
+  ASSERT_TRUE(up.valid);
+  EXPECT_EQ(up.data_minified, minified(ccxt));
+  EXPECT_EQ(up.keys, 5u);
+  // A second maker (another shard that raced) gets the text kept first: one per update.
+  EXPECT_EQ(&u->keep_ccxt(R"({"other":1})"), &kept);
+  EXPECT_EQ(u->ccxt_data(), ccxt);
+
+  // A snapshot keeps its own CCXT text, in the snapshot's envelope.
+  const update_ptr s = make_snapshot(*u);
+  EXPECT_EQ(s->ccxt(), nullptr);
+  const ccxt_texts& snap = s->keep_ccxt(ccxt);
+  EXPECT_EQ(snap.text, std::string(R"({"type":"snapshot","channel":"ticker.BTC-USDT","seq":41,)") +
+                           R"("epoch":"9f3a01bc","data":)" + std::string(ccxt) + "}");
+  EXPECT_EQ(&s->text(data_format::native), &s->snapshot_text);
+  EXPECT_EQ(&s->text(data_format::ccxt), &snap.text);
+  EXPECT_EQ(s->ccxt_data(), ccxt);
+}
+
+// Without an epoch (a channel restored with none) the envelope is the same around either data.
+TEST(Update, CcxtFormWithoutAnEpoch) {
+  const update_ptr u = make_update(3, "bbo.BTC-USDT", 7, R"({"bid":"1"})");
+  const auto& kept = u->keep_ccxt(R"({"bid":"1","info":{"bid":"1"}})");
+  EXPECT_EQ(
+      kept.text,
+      R"({"type":"update","channel":"bbo.BTC-USDT","seq":7,"data":{"bid":"1","info":{"bid":"1"}}})");
+  const auto& snap = make_snapshot(*u)->keep_ccxt(R"({"bid":"1","info":{"bid":"1"}})");
+  EXPECT_EQ(
+      snap.text,
+      R"({"type":"snapshot","channel":"bbo.BTC-USDT","seq":7,"data":{"bid":"1","info":{"bid":"1"}}})");
+}
+
+TEST(Update, BeforeItsCcxtFormIsMadeTextGivesTheNativeText) {
+  const update_ptr u = make_update(3, "gas.ETH", 7, R"({"base_fee":"1"})", "9f3a01bc");
+  EXPECT_EQ(u->ccxt(), nullptr);
+  EXPECT_EQ(u->ccxt_data(), "");
+  // The gateway makes the form before it picks it (shard::text_of); text() alone never makes it.
+  EXPECT_EQ(&u->text(data_format::ccxt), &u->update_text);
+  const update_ptr s = make_snapshot(*u);
+  EXPECT_EQ(&s->text(data_format::ccxt), &s->snapshot_text);
+}
+
 TEST(Update, ExactTextWithAnEpoch) {
   const update_ptr u = make_update(3, "status", 7, R"({"feeds":[]})", "9f3a01bc");
   EXPECT_EQ(

@@ -4,9 +4,9 @@
 // floats), and `info` holds tickerd's own object for the same data (CCXT puts the venue's raw
 // message there). Keys CCXT defines that tickerd does not know are null. Pure functions.
 //
-// How they are called: where the native data is encoded (aggregator::publish, the trades and
-// bbo publishers), once more for subscribers that asked for the CCXT format, so the CCXT text
-// too is encoded once per update and shared; REST encodes on request.
+// How they are called: from an update's native data, read back into the structures
+// (ccxt_from_native.hpp), where a gateway first has a client for the CCXT form of that update;
+// the text is then shared by every client reading it, like the native one.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +34,10 @@ void append_iso8601_ms(std::string& out, std::int64_t ms);
 // ticker data, as ticker.<symbol>@<venue> sends it).
 void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
                         std::optional<venue_id> venue = std::nullopt);
+// The same, with `info` given: `native_data` is the native ticker data already encoded for this
+// state (encode_ticker / encode_venue_ticker), copied rather than encoded a second time.
+void encode_ccxt_ticker(std::string& out, const std::string& symbol, const composite_ticker& c,
+                        std::string_view native_data);
 
 // A JSON array of CCXT trade structures: id, timestamp, datetime, symbol, order, type, side,
 // takerOrMaker ("taker": `side` is the aggressor's), price, amount, cost (price x amount,
@@ -45,5 +49,10 @@ void encode_ccxt_trades(std::string& out, const std::string& symbol, std::span<c
 void encode_ccxt_bbo(std::string& out, const std::string& symbol, const consolidated_top& top);
 void encode_ccxt_venue_bbo(std::string& out, const std::string& symbol, const top_of_book& quote,
                            bool stale);
+// The same two with `info` given: the native bbo data already encoded for this state.
+void encode_ccxt_bbo(std::string& out, const std::string& symbol, const consolidated_top& top,
+                     std::string_view native_data);
+void encode_ccxt_venue_bbo(std::string& out, const std::string& symbol, const top_of_book& quote,
+                           std::string_view native_data);
 
 }  // namespace tickerd
