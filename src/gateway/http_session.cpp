@@ -261,7 +261,7 @@ void http_session::serve_sse(const http_request& req) {
     named.ids = ids;
     std::string why;
     if (!format_available(registry, named, query.format, why)) {
-      return send(json_refusal(req, http::status::bad_request, "format_unavailable", why));
+      return send(plain_reply(req, http::status::bad_request, "format_unavailable", why));
     }
   }
   if (ids.size() > shard_.limits().max_subscriptions) {

@@ -170,7 +170,8 @@ TEST(Update, CcxtFormWithoutAnEpoch) {
   EXPECT_EQ(
       kept.text,
       R"({"type":"update","channel":"bbo.BTC-USDT","seq":7,"data":{"bid":"1","info":{"bid":"1"}}})");
-  const auto& snap = make_snapshot(*u)->keep_ccxt(R"({"bid":"1","info":{"bid":"1"}})");
+  const update_ptr s = make_snapshot(*u);
+  const auto& snap = s->keep_ccxt(R"({"bid":"1","info":{"bid":"1"}})");
   EXPECT_EQ(
       snap.text,
       R"({"type":"snapshot","channel":"bbo.BTC-USDT","seq":7,"data":{"bid":"1","info":{"bid":"1"}}})");
