@@ -1,0 +1,360 @@
+// The sim's order books (book_model.hpp) and the venues' depth streams built on them, without
+// sockets. Each stream is read back with simdjson and rebuilt into a std::map by a small
+// reference written here from the venue's documented rule, never with tickerd's parsers or
+// book code, so a wrong idea of a wire format cannot be shared by the sim and the server.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/binance_protocol.hpp"
+#include "sim/book_model.hpp"
+#include "sim/fault.hpp"
+
+namespace tickerd::sim {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr std::int64_t t0_us = 1'764'000'000'123'456;
+
+class fake_connection final : public connection {
+ public:
+  std::uint64_t id() const noexcept override { return 9; }
+  bool send(frame_ptr frame) override {
+    texts.push_back(*frame);
+    return true;
+  }
+  void close(std::uint16_t, std::string_view) override {}
+  std::vector<std::string> take() { return std::exchange(texts, {}); }
+  std::vector<std::string> texts;
+};
+
+// "85205.70000000" -> 8520570000000: Binance's 8-decimal text as an exact integer.
+std::int64_t fixed8(std::string_view s) {
+  const auto dot = s.find('.');
+  std::string digits(s.substr(0, dot));
+  std::string frac = dot == std::string_view::npos ? "" : std::string(s.substr(dot + 1));
+  EXPECT_LE(frac.size(), 8u) << s;
+  frac.resize(8, '0');
+  return std::stoll(digits + frac);
+}
+
+std::int64_t pow10(int n) {
+  std::int64_t r = 1;
+  while (n-- > 0) r *= 10;
+  return r;
+}
+
+// A client's book, built only from what the wire says.
+struct ref_book {
+  std::map<std::int64_t, std::int64_t, std::greater<>> bids;
+  std::map<std::int64_t, std::int64_t> asks;
+  std::int64_t last_u = 0;
+  bool crossed() const {
+    return !bids.empty() && !asks.empty() && bids.begin()->first >= asks.begin()->first;
+  }
+};
+
+void apply_levels(dom::array levels, bool bid, ref_book& book) {
+  for (dom::element l : levels) {
+    dom::array pq = l.get_array();
+    std::string_view p, q;
+    ASSERT_FALSE(pq.at(0).get(p));
+    ASSERT_FALSE(pq.at(1).get(q));
+    const std::int64_t price = fixed8(p), qty = fixed8(q);
+    if (bid) {
+      if (qty == 0)
+        book.bids.erase(price);
+      else
+        book.bids[price] = qty;
+    } else {
+      if (qty == 0)
+        book.asks.erase(price);
+      else
+        book.asks[price] = qty;
+    }
+  }
+}
+
+// The sim's book in the same units (8 decimals), to compare with a rebuilt one.
+ref_book expected(const symbol_spec& spec, const symbol_book& b) {
+  ref_book out;
+  const std::int64_t ps = pow10(8 - spec.price_scale), qs = pow10(8 - spec.qty_scale);
+  for (const auto& [p, q] : b.bids()) out.bids[p * ps] = q * qs;
+  for (const auto& [p, q] : b.asks()) out.asks[p * ps] = q * qs;
+  return out;
+}
+
+// ---- the book model -----------------------------------------------------------------------
+
+TEST(sim_book, top_of_book_is_the_walks_bbo_and_changes_rebuild_the_book) {
+  for (const char* name : {"BTCUSDT", "DOGEUSDT", "XRPUSDT"}) {
+    market_model model{{*find_spec(name)}, 7};
+    book_set books(model, 7);
+    const symbol_book& b = books.book(0);
+    // The reference starts from the initial book and applies only the reported changes.
+    auto bids =
+        std::map<std::int64_t, std::int64_t, std::greater<>>(b.bids().begin(), b.bids().end());
+    auto asks = std::map<std::int64_t, std::int64_t>(b.asks().begin(), b.asks().end());
+    std::int64_t id = b.update_id();
+    bool removed = false, added = false;
+    for (int e = 0; e < 2000; ++e) {
+      const symbol_state& s = model.step(0);
+      books.step(0, s);
+      ASSERT_EQ(b.bids().begin()->first, s.bid) << name << " event " << e;
+      ASSERT_EQ(b.bids().begin()->second, s.bid_qty);
+      ASSERT_EQ(b.asks().begin()->first, s.ask);
+      ASSERT_EQ(b.asks().begin()->second, s.ask_qty);
+      ASSERT_LT(s.bid, s.ask);
+      ASSERT_GE(b.bids().size(), book_min_levels);
+      ASSERT_LE(b.asks().size(), book_max_levels);
+      // The event's last trade is at the touch: the ask on a buy, the bid on a sell.
+      const trade_print& last = model.symbol(0).trades().back();
+      ASSERT_EQ(last.price, last.taker_buy ? s.ask : s.bid);
+      ASSERT_EQ(b.update_id(), id + static_cast<std::int64_t>(b.changes().size()));
+      id = b.update_id();
+      for (const auto& c : b.changes()) {
+        if (c.bid) {
+          if (c.qty == 0)
+            bids.erase(c.price);
+          else
+            bids[c.price] = c.qty;
+        } else {
+          if (c.qty == 0)
+            asks.erase(c.price);
+          else
+            asks[c.price] = c.qty;
+        }
+        removed |= c.qty == 0;
+        added |= c.qty != 0;
+      }
+      ASSERT_TRUE(std::equal(bids.begin(), bids.end(), b.bids().begin(), b.bids().end()));
+      ASSERT_TRUE(std::equal(asks.begin(), asks.end(), b.asks().begin(), b.asks().end()));
+    }
+    EXPECT_TRUE(removed && added) << "levels appear and vanish";
+  }
+}
+
+TEST(sim_book, same_seed_same_book) {
+  market_model m1{{*find_spec("ETHUSDT")}, 11}, m2{{*find_spec("ETHUSDT")}, 11};
+  book_set b1(m1, 11), b2(m2, 11);
+  for (int e = 0; e < 300; ++e) {
+    b1.step(0, m1.step(0));
+    b2.step(0, m2.step(0));
+  }
+  EXPECT_EQ(b1.book(0).bids(), b2.book(0).bids());
+  EXPECT_EQ(b1.book(0).asks(), b2.book(0).asks());
+  EXPECT_EQ(b1.book(0).update_id(), b2.book(0).update_id());
+}
+
+// ---- Binance diff depth and REST snapshot ---------------------------------------------------
+
+struct sim_book_binance : ::testing::Test {
+  market_model model{{*find_spec("BTCUSDT"), *find_spec("ETHUSDT")}, 42};
+  book_set books{model, 42};
+  binance::endpoint ep{model, {}, 0};
+  dom::parser parser;
+  std::int64_t now_us = t0_us;
+
+  void SetUp() override { ep.set_books(&books); }
+
+  void event(std::int64_t gap_us = 500'000) {
+    now_us += gap_us;
+    books.step(0, model.step(0));
+    ep.publish(0, now_us);
+  }
+
+  std::unique_ptr<connection_handler> open(const std::string& target, fake_connection& conn) {
+    http_reject reject;
+    auto h = ep.accept(target, reject);
+    EXPECT_TRUE(h) << reject.body;
+    if (h) h->on_open(conn);
+    return h;
+  }
+
+  // Snapshot into `book`; returns lastUpdateId.
+  std::int64_t snapshot(ref_book& book, const std::string& target) {
+    const auto [status, body] = ep.depth_snapshot(target);
+    EXPECT_EQ(status, 200u) << body;
+    dom::element doc;
+    EXPECT_FALSE(parser.parse(body).get(doc)) << body;
+    book = ref_book{};
+    apply_levels(doc["bids"].get_array(), true, book);
+    apply_levels(doc["asks"].get_array(), false, book);
+    std::int64_t id = 0;
+    EXPECT_FALSE(doc["lastUpdateId"].get(id));
+    return id;
+  }
+
+  struct update {
+    std::int64_t U = 0, u = 0;
+    std::string text;
+  };
+  update read(const std::string& text) {
+    dom::element d;
+    EXPECT_FALSE(parser.parse(text).get(d)) << text;
+    update out;
+    EXPECT_FALSE(d["U"].get(out.U));
+    EXPECT_FALSE(d["u"].get(out.u));
+    out.text = text;
+    return out;
+  }
+  void apply(const update& up, ref_book& book) {
+    dom::element d;
+    ASSERT_FALSE(parser.parse(up.text).get(d));
+    apply_levels(d["b"].get_array(), true, book);
+    apply_levels(d["a"].get_array(), false, book);
+    book.last_u = up.u;
+  }
+};
+
+// Binance's rule, followed by a client: buffer, snapshot, drop u <= lastUpdateId, the first
+// applied has U <= lastUpdateId + 1 <= u, then U == previous u + 1.
+TEST_F(sim_book_binance, diff_depth_with_the_rest_snapshot_rebuilds_the_book) {
+  fake_connection conn;
+  auto h = open("/ws/btcusdt@depth@100ms", conn);
+  event();
+  event();
+  auto buffered = conn.take();
+  ASSERT_EQ(buffered.size(), 2u) << "one update per event 500 ms apart";
+  ref_book book;
+  const std::int64_t last_id = snapshot(book, "/api/v3/depth?symbol=BTCUSDT&limit=5000");
+  const auto first = read(buffered[0]);
+  ASSERT_LE(first.U, last_id + 1) << "a fresh snapshot is not older than the stream";
+  event();
+  buffered.push_back(conn.take().at(0));
+  bool synced = false;
+  for (const auto& text : buffered) {
+    const auto up = read(text);
+    EXPECT_TRUE(text.starts_with(R"({"e":"depthUpdate","E":)")) << text;
+    if (up.u <= last_id) continue;
+    if (!synced) {
+      ASSERT_LE(up.U, last_id + 1);
+      ASSERT_GE(up.u, last_id + 1);
+      synced = true;
+    } else {
+      ASSERT_EQ(up.U, book.last_u + 1);
+    }
+    apply(up, book);
+  }
+  ASSERT_TRUE(synced);
+  for (int e = 0; e < 200; ++e) {
+    event();
+    const auto texts = conn.take();
+    ASSERT_EQ(texts.size(), 1u);
+    const auto up = read(texts[0]);
+    ASSERT_EQ(up.U, book.last_u + 1) << "no gap";
+    apply(up, book);
+    const auto want = expected(model.symbol(0).spec(), books.book(0));
+    ASSERT_EQ(book.bids, want.bids) << "event " << e;
+    ASSERT_EQ(book.asks, want.asks);
+    ASSERT_FALSE(book.crossed());
+    // The bbo the sim already sends is the top of this book.
+    const auto& s = model.symbol(0).state();
+    ASSERT_EQ(book.bids.begin()->first, s.bid * pow10(6));
+    ASSERT_EQ(book.asks.begin()->first, s.ask * pow10(6));
+  }
+}
+
+TEST_F(sim_book_binance, slow_stream_merges_events_and_keeps_ids_contiguous) {
+  fake_connection conn;
+  auto h = open("/stream?streams=btcusdt@depth", conn);
+  std::vector<std::string> texts;
+  for (int e = 0; e < 40; ++e) {
+    event(300'000);
+    for (auto& t : conn.take()) texts.push_back(std::move(t));
+  }
+  ASSERT_GE(texts.size(), 8u);
+  ASSERT_LE(texts.size(), 13u) << "at most one update per second of events";
+  std::int64_t prev_u = 0;
+  for (const auto& t : texts) {
+    ASSERT_TRUE(t.starts_with(R"({"stream":"btcusdt@depth","data":{"e":"depthUpdate")")) << t;
+    dom::element d;
+    ASSERT_FALSE(parser.parse(t).get(d));
+    std::int64_t U = 0, u = 0;
+    ASSERT_FALSE(d["data"]["U"].get(U));
+    ASSERT_FALSE(d["data"]["u"].get(u));
+    ASSERT_LE(U, u);
+    if (prev_u) {
+      ASSERT_EQ(U, prev_u + 1);
+    }
+    prev_u = u;
+  }
+}
+
+TEST_F(sim_book_binance, faults_drop_cross_and_stale_are_visible_by_the_venues_rule) {
+  fake_connection conn;
+  auto h = open("/ws/btcusdt@depth@100ms", conn);
+  event();
+  ref_book book;
+  const std::int64_t id = snapshot(book, "/binance/api/v3/depth?symbol=btcusdt");
+  EXPECT_EQ(book.bids.size(), binance::depth_default_limit);
+  book.last_u = id;
+  conn.take();
+  const auto step = [&] {
+    event();
+    const auto texts = conn.take();
+    return texts.empty() ? update{} : read(texts.at(0));
+  };
+  apply(step(), book);
+
+  // A dropped delta: the next update's U does not follow the previous u.
+  ep.stream_faults().drop_book(1);
+  EXPECT_EQ(step().text, "") << "the dropped update is not sent";
+  const auto after = step();
+  EXPECT_GT(after.U, book.last_u + 1) << "a gap the client sees";
+
+  // A crossed book: the update adds a bid at the best ask.
+  snapshot(book, "/api/v3/depth?symbol=BTCUSDT&limit=5000");
+  ep.stream_faults().cross_book(1);
+  const auto crossed = step();
+  apply(crossed, book);
+  EXPECT_TRUE(book.crossed()) << crossed.text;
+  const auto healthy = step();
+  EXPECT_EQ(healthy.U, book.last_u + 1) << "ids go on: only the resync clears the crossed level";
+
+  // A stale snapshot: older than the first update buffered since.
+  for (int e = 0; e < 70; ++e) step();
+  const auto buffered = step();
+  ep.stream_faults().stale_book(1);
+  const std::int64_t stale = snapshot(book, "/api/v3/depth?symbol=BTCUSDT");
+  EXPECT_LT(stale + 1, buffered.U) << "the rule rejects it: re-snapshot";
+  const std::int64_t fresh = snapshot(book, "/api/v3/depth?symbol=BTCUSDT");
+  EXPECT_GE(fresh, buffered.u) << "the next one is current";
+}
+
+TEST_F(sim_book_binance, rest_depth_errors_and_limit) {
+  EXPECT_EQ(ep.depth_snapshot("/api/v3/depth").first, 400u);
+  EXPECT_NE(ep.depth_snapshot("/api/v3/depth").second.find("-1102"), std::string::npos);
+  EXPECT_NE(ep.depth_snapshot("/api/v3/depth?symbol=NOPEUSDT").second.find("-1121"),
+            std::string::npos);
+  EXPECT_EQ(ep.depth_snapshot("/api/v3/depth?symbol=BTCUSDT&limit=x").first, 400u);
+  ref_book book;
+  snapshot(book, "/api/v3/depth?symbol=ETHUSDT&limit=5");
+  EXPECT_EQ(book.bids.size(), 5u);
+  EXPECT_EQ(book.asks.size(), 5u);
+  EXPECT_FALSE(book.crossed());
+}
+
+TEST(sim_book_faults, parse_and_venues) {
+  const auto f = parse_fault("book_drop,count=3");
+  ASSERT_TRUE(f.value) << f.error;
+  EXPECT_EQ(to_spec(*f.value), "book_drop,count=3");
+  ASSERT_TRUE(parse_fault("book_cross").value);
+  const auto stale = parse_fault("book_stale");
+  ASSERT_TRUE(stale.value);
+  EXPECT_EQ(check_venue(*stale.value, "binance"), "");
+  EXPECT_NE(check_venue(*stale.value, "okx"), "") << "no REST snapshot there";
+  trade_faults t;
+  apply_trade_fault(t, *f.value, 0);
+  EXPECT_TRUE(t.take_book_drop(0));
+  t.clear();
+  EXPECT_FALSE(t.take_book_drop(0));
+}
+
+}  // namespace
+}  // namespace tickerd::sim
