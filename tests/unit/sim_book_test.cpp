@@ -12,6 +12,7 @@
 
 #include "sim/binance_protocol.hpp"
 #include "sim/book_model.hpp"
+#include "sim/bybit_protocol.hpp"
 #include "sim/fault.hpp"
 
 namespace tickerd::sim {
@@ -338,6 +339,186 @@ TEST_F(sim_book_binance, rest_depth_errors_and_limit) {
   EXPECT_EQ(book.bids.size(), 5u);
   EXPECT_EQ(book.asks.size(), 5u);
   EXPECT_FALSE(book.crossed());
+}
+
+// ---- Bybit orderbook.50 --------------------------------------------------------------------
+
+// "85205.7" at price scale 2 -> 8520570: a decimal printed at the symbol's precision, exactly.
+std::int64_t at_scale(std::string_view s, int scale) {
+  const auto dot = s.find('.');
+  std::string digits(s.substr(0, dot));
+  std::string frac = dot == std::string_view::npos ? "" : std::string(s.substr(dot + 1));
+  EXPECT_LE(frac.size(), static_cast<std::size_t>(scale)) << s;
+  frac.resize(static_cast<std::size_t>(scale), '0');
+  return std::stoll(digits + frac);
+}
+
+struct sim_book_bybit : ::testing::Test {
+  market_model model{{*find_spec("BTCUSDT"), *find_spec("XRPUSDT")}, 42};
+  book_set books{model, 42};
+  std::int64_t now_us = t0_us;
+  bybit::endpoint ep{model, [this] {
+                       bybit::endpoint_options o;
+                       o.clock_us = [this] { return now_us; };
+                       return o;
+                     }()};
+  dom::parser parser;
+  void SetUp() override { ep.set_books(&books); }
+  void event(std::size_t i = 0) {
+    now_us += 500'000;
+    books.step(i, model.step(i));
+    ep.publish(i, now_us);
+  }
+};
+
+// A client by Bybit's rule: a snapshot replaces the book, deltas apply in "u" order, one by one.
+struct bybit_client {
+  ref_book book;
+  std::int64_t u = 0, seq = 0;
+  int price_scale = 0, qty_scale = 0;
+  bool gap = false;
+  std::string type;
+  void on(dom::parser& parser, const std::string& text) {
+    dom::element m;
+    ASSERT_FALSE(parser.parse(text).get(m)) << text;
+    std::string_view t, topic;
+    ASSERT_FALSE(m["type"].get(t));
+    ASSERT_FALSE(m["topic"].get(topic));
+    type = std::string(t);
+    dom::element d = m["data"];
+    std::int64_t new_u = 0, new_seq = 0;
+    ASSERT_FALSE(d["u"].get(new_u));
+    ASSERT_FALSE(d["seq"].get(new_seq));
+    std::int64_t ts = 0, cts = 0;
+    ASSERT_FALSE(m["ts"].get(ts));
+    ASSERT_FALSE(m["cts"].get(cts));
+    if (t == "snapshot") {
+      book = ref_book{};
+    } else {
+      EXPECT_EQ(t, "delta");
+      gap |= new_u != u + 1;
+      EXPECT_GT(new_seq, seq) << "the cross sequence only grows";
+    }
+    u = new_u;
+    seq = new_seq;
+    for (const bool bid : {true, false}) {
+      for (dom::element l : d[bid ? "b" : "a"].get_array()) {
+        std::string_view p, q;
+        ASSERT_FALSE(l.at(0).get(p));
+        ASSERT_FALSE(l.at(1).get(q));
+        const auto price = at_scale(p, price_scale), qty = at_scale(q, qty_scale);
+        if (bid) {
+          if (qty == 0)
+            book.bids.erase(price);
+          else
+            book.bids[price] = qty;
+        } else {
+          if (qty == 0)
+            book.asks.erase(price);
+          else
+            book.asks[price] = qty;
+        }
+      }
+    }
+  }
+};
+
+TEST_F(sim_book_bybit, snapshot_then_deltas_keep_the_top_50_and_agree_with_orderbook_1) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/v5/public/spot", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  event();
+  h->on_text(R"({"op":"subscribe","args":["orderbook.50.BTCUSDT","orderbook.1.BTCUSDT"]})");
+  auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 3u) << "the reply and both snapshots";
+  const auto& spec = model.symbol(0).spec();
+  bybit_client c;
+  c.price_scale = spec.price_scale;
+  c.qty_scale = spec.qty_scale;
+  ASSERT_TRUE(texts[1].starts_with(R"({"topic":"orderbook.50.BTCUSDT","ts":)")) << texts[1];
+  c.on(parser, texts[1]);
+  ASSERT_EQ(c.type, "snapshot");
+  ASSERT_EQ(c.book.bids.size(), 50u);
+  for (int e = 0; e < 300; ++e) {
+    event();
+    texts = conn.take();
+    std::string level1;
+    for (const auto& t : texts) {
+      if (t.starts_with(R"({"topic":"orderbook.50.)")) {
+        c.on(parser, t);
+      } else if (t.starts_with(R"({"topic":"orderbook.1.)")) {
+        level1 = t;
+      }
+    }
+    ASSERT_FALSE(c.gap) << "u one by one";
+    ASSERT_EQ(c.book.bids.size(), 50u);
+    ASSERT_EQ(c.book.asks.size(), 50u);
+    ASSERT_FALSE(c.book.crossed());
+    // The sim's book at Bybit's prices, top 50.
+    const std::int64_t off = ep.offset_ticks(0);
+    auto bit = books.book(0).bids().begin();
+    for (const auto& [p, q] : c.book.bids) {
+      ASSERT_EQ(p, bit->first + off);
+      ASSERT_EQ(q, bit->second);
+      ++bit;
+    }
+    auto ait = books.book(0).asks().begin();
+    for (const auto& [p, q] : c.book.asks) {
+      ASSERT_EQ(p, ait->first + off);
+      ASSERT_EQ(q, ait->second);
+      ++ait;
+    }
+    if (!level1.empty()) {
+      dom::element m;
+      ASSERT_FALSE(parser.parse(level1).get(m));
+      std::string_view bid;
+      ASSERT_FALSE(m["data"]["b"].at(0).at(0).get(bid));
+      ASSERT_EQ(at_scale(bid, spec.price_scale), c.book.bids.begin()->first)
+          << "orderbook.1 is the top of orderbook.50";
+    }
+  }
+}
+
+TEST_F(sim_book_bybit, dropped_and_crossed_deltas_and_a_new_snapshot) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/v5/public/spot", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  h->on_text(R"({"op":"subscribe","args":["orderbook.50.XRPUSDT"]})");
+  const auto& spec = model.symbol(1).spec();
+  bybit_client c;
+  c.price_scale = spec.price_scale;
+  c.qty_scale = spec.qty_scale;
+  auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 2u);
+  c.on(parser, texts[1]);
+  event(1);
+  for (const auto& t : conn.take()) c.on(parser, t);
+  ASSERT_FALSE(c.gap);
+
+  ep.stream_faults().drop_book(1);
+  event(1);
+  EXPECT_TRUE(conn.take().empty()) << "the delta is dropped";
+  event(1);
+  for (const auto& t : conn.take()) c.on(parser, t);
+  EXPECT_TRUE(c.gap) << "the next u skips one";
+
+  // Resubscribing is Bybit's resync: a fresh snapshot replaces the book.
+  h->on_text(R"({"op":"unsubscribe","args":["orderbook.50.XRPUSDT"]})");
+  h->on_text(R"({"op":"subscribe","args":["orderbook.50.XRPUSDT"]})");
+  texts = conn.take();
+  ASSERT_EQ(texts.size(), 3u);
+  c.gap = false;
+  c.on(parser, texts[2]);
+  ASSERT_EQ(c.type, "snapshot");
+  ep.stream_faults().cross_book(1);
+  event(1);
+  for (const auto& t : conn.take()) c.on(parser, t);
+  EXPECT_FALSE(c.gap);
+  EXPECT_TRUE(c.book.crossed()) << "a bid at the best ask";
 }
 
 TEST(sim_book_faults, parse_and_venues) {
