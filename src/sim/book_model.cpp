@@ -6,9 +6,13 @@
 namespace tickerd::sim {
 namespace {
 
-// Levels behind the touch that may change at an event, in ticks.
-constexpr std::int64_t churn_window = 150;
+// Levels behind the touch that may change at an event: at least this many ticks, and at least
+// two typical price moves (BTC moves ~1,300 ticks an event), so the book stays dense where
+// the price goes.
+constexpr std::int64_t min_churn_window = 150;
 constexpr std::uint64_t max_churn_ops = 6;
+// Levels wanted within the window after a move; a jump leaves a hole that is filled this far.
+constexpr std::size_t near_levels = 25;
 
 constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ull;
@@ -34,21 +38,29 @@ symbol_book::symbol_book(const symbol_spec& spec, const symbol_state& initial, s
   // A resting order of about a trade's notional (sizes are whole lot steps: no price math).
   const double price = std::max(1.0, static_cast<double>(initial.last)) /
                        std::pow(10.0, static_cast<double>(spec.price_scale));
+  // Levels change within two typical moves of the touch (or min_churn_window ticks).
+  window_ = std::max<std::int64_t>(
+      min_churn_window,
+      std::llround(2.0 * static_cast<double>(initial.last) * spec.step_bps / 1.0e4));
+  spacing_ = std::max<std::int64_t>(1, 2 * window_ / static_cast<std::int64_t>(near_levels));
   typical_size_ =
       std::max<std::int64_t>(1, std::llround(spec.trade_notional / price *
                                              std::pow(10.0, static_cast<double>(spec.qty_scale))));
   // Update ids start high and differ per symbol, as a venue's long-running book would.
   update_id_ = 1'000'000'000 + static_cast<std::int64_t>(next() % 1'000'000'000);
 
+  // About one level every spacing_ / 2 ticks, as far as the levels go.
+  const auto spacing = static_cast<std::uint64_t>(spacing_);
   bids_[initial.bid] = initial.bid_qty;
   asks_[initial.ask] = initial.ask_qty;
-  for (std::int64_t p = initial.bid - 1;
-       bids_.size() < (book_min_levels + book_max_levels) / 2 && p > 0; --p) {
-    if (next() % 5 != 0) bids_[p] = draw_size();
+  for (std::int64_t p = initial.bid;
+       bids_.size() < (book_min_levels + book_max_levels) / 2 && p > 1;) {
+    p -= 1 + static_cast<std::int64_t>(next() % spacing);
+    if (p > 0) bids_[p] = draw_size();
   }
-  for (std::int64_t p = initial.ask + 1; asks_.size() < (book_min_levels + book_max_levels) / 2;
-       ++p) {
-    if (next() % 5 != 0) asks_[p] = draw_size();
+  for (std::int64_t p = initial.ask; asks_.size() < (book_min_levels + book_max_levels) / 2;) {
+    p += 1 + static_cast<std::int64_t>(next() % spacing);
+    asks_[p] = draw_size();
   }
 }
 
@@ -91,19 +103,33 @@ void symbol_book::set(bool bid, std::int64_t price, std::int64_t qty) {
 // A few levels behind the touch change size, appear or vanish; the far end is trimmed to
 // book_max_levels and refilled to book_min_levels.
 void symbol_book::churn(bool bid, std::int64_t touch) {
+  const auto window = static_cast<std::uint64_t>(window_);
   const auto ops = 1 + next() % max_churn_ops;
   for (std::uint64_t k = 0; k < ops; ++k) {
-    const auto d = 1 + static_cast<std::int64_t>(next() % churn_window);
+    const auto d = 1 + static_cast<std::int64_t>(next() % window);
     const std::int64_t price = bid ? touch - d : touch + d;
     if (price <= 0) continue;
     const bool exists = bid ? bids_.contains(price) : asks_.contains(price);
     set(bid, price, exists && next() % 3 == 0 ? 0 : draw_size());
   }
+  // After a jump the touch has few levels behind it: new orders arrive there.
+  std::size_t near = 0;
+  if (bid) {
+    for (auto it = bids_.begin(); it != bids_.end() && it->first >= touch - window_; ++it) ++near;
+  } else {
+    for (auto it = asks_.begin(); it != asks_.end() && it->first <= touch + window_; ++it) ++near;
+  }
+  for (; near < near_levels; ++near) {
+    const auto d = 1 + static_cast<std::int64_t>(next() % window);
+    const std::int64_t price = bid ? touch - d : touch + d;
+    if (price > 0) set(bid, price, draw_size());
+  }
   const auto count = [&] { return bid ? bids_.size() : asks_.size(); };
   const auto farthest = [&] { return bid ? bids_.rbegin()->first : asks_.rbegin()->first; };
   while (count() > book_max_levels) set(bid, farthest(), 0);
   while (count() < book_min_levels) {
-    const std::int64_t step = 1 + static_cast<std::int64_t>(next() % 2);
+    const std::int64_t step =
+        1 + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(spacing_));
     const std::int64_t price = bid ? farthest() - step : farthest() + step;
     if (price <= 0) break;
     set(bid, price, draw_size());

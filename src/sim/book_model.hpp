@@ -57,6 +57,8 @@ class symbol_book {
   void churn(bool bid, std::int64_t touch);
 
   std::uint64_t rng_;
+  std::int64_t window_ = 1;        // ticks behind the touch where levels change
+  std::int64_t spacing_ = 1;       // at most this many ticks between two levels when filling
   std::int64_t typical_size_ = 1;  // lot steps
   bid_levels bids_;
   ask_levels asks_;
