@@ -1,9 +1,10 @@
 // Binance spot market streams, served by the sim: the raw (/ws/<stream>) and combined
 // (/stream?streams=a/b) endpoints, live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS /
-// SET_PROPERTY / GET_PROPERTY requests, and the <symbol>@ticker stream fed by the market model.
+// SET_PROPERTY / GET_PROPERTY requests, and the <symbol>@ticker stream fed by the market model
+// (with @miniTicker, @trade, @bookTicker, and @depth@100ms / @depth from the books).
 //
 // Behaviour copied from Binance (its "WebSocket Streams" document and observed replies):
-// - a well-formed stream name that the sim does not produce (another symbol, @depth, ...) is
+// - a well-formed stream name that the sim does not produce (another symbol, @depth5, ...) is
 //   accepted and stays silent, as Binance acks any syntactically valid name;
 // - a malformed name in a request gets {"error":{"code":2,"msg":"Invalid request: invalid
 //   stream"},"id":..} and the connection is closed; in the URL it is refused with HTTP 400
