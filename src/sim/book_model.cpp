@@ -165,6 +165,61 @@ std::span<const level_change> symbol_book::step(const symbol_state& s) {
   return changes_;
 }
 
+namespace {
+
+template <class Levels>
+void take_side(const Levels& levels, std::size_t depth,
+               const std::function<std::int64_t(std::int64_t)>& venue_price,
+               std::vector<std::pair<std::int64_t, std::int64_t>>& dst) {
+  for (const auto& [price, qty] : levels) {
+    if (dst.size() == depth) break;
+    const std::int64_t p = venue_price(price);
+    if (p < 1) break;  // only a price near zero: nothing to show below it
+    dst.emplace_back(p, qty);
+  }
+}
+
+// Both sides sorted best first; `better(a, b)` says a comes before b.
+template <class Better>
+void diff_side(const std::vector<std::pair<std::int64_t, std::int64_t>>& a,
+               const std::vector<std::pair<std::int64_t, std::int64_t>>& b, bool bid, Better better,
+               std::vector<level_change>& out) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && better(a[i].first, b[j].first))) {
+      out.push_back({bid, a[i++].first, 0});
+    } else if (i == a.size() || better(b[j].first, a[i].first)) {
+      out.push_back({bid, b[j].first, b[j].second});
+      ++j;
+    } else {
+      if (a[i].second != b[j].second) out.push_back({bid, b[j].first, b[j].second});
+      ++i;
+      ++j;
+    }
+  }
+}
+
+}  // namespace
+
+top_levels top_of(const symbol_book& book, std::size_t depth,
+                  const std::function<std::int64_t(std::int64_t)>& venue_price) {
+  top_levels t;
+  t.bids.reserve(depth);
+  t.asks.reserve(depth);
+  take_side(book.bids(), depth, venue_price, t.bids);
+  take_side(book.asks(), depth, venue_price, t.asks);
+  return t;
+}
+
+std::vector<level_change> diff(const top_levels& before, const top_levels& after) {
+  std::vector<level_change> out;
+  diff_side(
+      before.bids, after.bids, true, [](auto x, auto y) { return x > y; }, out);
+  diff_side(
+      before.asks, after.asks, false, [](auto x, auto y) { return x < y; }, out);
+  return out;
+}
+
 book_set::book_set(const market_model& model, std::uint64_t seed) {
   books_.reserve(model.size());
   for (std::size_t i = 0; i < model.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "sim/market_model.hpp"
@@ -68,6 +69,18 @@ class symbol_book {
   std::vector<level_change> before_;
   std::vector<level_change> changes_;
 };
+
+// The best `depth` levels of each side as a venue shows them, best first; `venue_price` maps
+// the model's ticks to the venue's (strictly increasing, so the order stays).
+struct top_levels {
+  std::vector<std::pair<std::int64_t, std::int64_t>> bids, asks;
+  bool operator==(const top_levels&) const = default;
+};
+top_levels top_of(const symbol_book& book, std::size_t depth,
+                  const std::function<std::int64_t(std::int64_t)>& venue_price);
+// What turns `before` into `after`: bids then asks, each best first (qty 0: removed). A level
+// pushed out of the top is removed, one that moves up into it is added.
+std::vector<level_change> diff(const top_levels& before, const top_levels& after);
 
 // One book per symbol of the model, same index; stepped by the driver before the venues
 // publish, so every venue prints the book of the event it prints.

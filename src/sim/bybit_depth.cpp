@@ -35,58 +35,10 @@ void close_message(std::string& out, std::int64_t ts_ms, std::int64_t u, std::in
   out.push_back('}');
 }
 
-template <class Levels>
-void take_side(const Levels& levels, std::int64_t offset, std::size_t depth,
-               std::vector<std::pair<std::int64_t, std::int64_t>>& dst) {
-  for (const auto& [price, qty] : levels) {
-    if (dst.size() == depth) break;
-    if (price + offset < 1) break;  // only a price near zero: nothing to show below it
-    dst.emplace_back(price + offset, qty);
-  }
-}
-
-// Both sides sorted best first; `better(a, b)` says a comes before b.
-template <class Better>
-void diff_side(const std::vector<std::pair<std::int64_t, std::int64_t>>& a,
-               const std::vector<std::pair<std::int64_t, std::int64_t>>& b, bool bid, Better better,
-               std::vector<level_change>& out) {
-  std::size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && better(a[i].first, b[j].first))) {
-      out.push_back({bid, a[i++].first, 0});
-    } else if (i == a.size() || better(b[j].first, a[i].first)) {
-      out.push_back({bid, b[j].first, b[j].second});
-      ++j;
-    } else {
-      if (a[i].second != b[j].second) out.push_back({bid, b[j].first, b[j].second});
-      ++i;
-      ++j;
-    }
-  }
-}
-
 }  // namespace
 
 std::string depth50_topic(const symbol_spec& spec) {
   return std::string(depth50_prefix) + spec.native();
-}
-
-top_levels top_of(const symbol_book& book, std::int64_t offset_ticks, std::size_t depth) {
-  top_levels t;
-  t.bids.reserve(depth);
-  t.asks.reserve(depth);
-  take_side(book.bids(), offset_ticks, depth, t.bids);
-  take_side(book.asks(), offset_ticks, depth, t.asks);
-  return t;
-}
-
-std::vector<level_change> diff(const top_levels& before, const top_levels& after) {
-  std::vector<level_change> out;
-  diff_side(
-      before.bids, after.bids, true, [](auto x, auto y) { return x > y; }, out);
-  diff_side(
-      before.asks, after.asks, false, [](auto x, auto y) { return x < y; }, out);
-  return out;
 }
 
 std::string encode_depth_snapshot(const symbol_spec& spec, const top_levels& top,

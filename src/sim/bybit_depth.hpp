@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "sim/book_model.hpp"
@@ -25,15 +24,6 @@ inline constexpr std::string_view depth50_prefix = "orderbook.50.";
 inline constexpr std::size_t depth50_levels = 50;
 
 std::string depth50_topic(const symbol_spec& spec);
-
-// The top `depth` levels of each side at the venue's prices, best first.
-struct top_levels {
-  std::vector<std::pair<std::int64_t, std::int64_t>> bids, asks;
-  bool operator==(const top_levels&) const = default;
-};
-top_levels top_of(const symbol_book& book, std::int64_t offset_ticks, std::size_t depth);
-// What turns `before` into `after`: bids then asks, each best first (qty 0: removed).
-std::vector<level_change> diff(const top_levels& before, const top_levels& after);
 
 std::string encode_depth_snapshot(const symbol_spec& spec, const top_levels& top,
                                   std::int64_t ts_ms, std::int64_t u, std::int64_t seq);

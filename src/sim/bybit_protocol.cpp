@@ -156,7 +156,7 @@ void endpoint::publish_depth(std::size_t i, std::int64_t ts_ms) {
   auto& f = symbols_[i];
   if (!books_ || f.depth_subs.empty()) return;
   const symbol_book& book = books_->book(i);
-  auto top = top_of(book, f.offset, depth50_levels);
+  auto top = top_of(book, depth50_levels, [&f](std::int64_t p) { return p + f.offset; });
   const auto changes = diff(f.depth_top, top);
   if (changes.empty()) return;
   f.depth_top = std::move(top);
@@ -176,7 +176,8 @@ void endpoint::subscribe_depth(std::size_t i, session* s) {
   if (!books_) return;
   if (f.depth_subs.empty()) {
     // Nobody listened: the kept top is old; the snapshot starts from the book as it is.
-    f.depth_top = top_of(books_->book(i), f.offset, depth50_levels);
+    f.depth_top =
+        top_of(books_->book(i), depth50_levels, [&f](std::int64_t p) { return p + f.offset; });
     ++f.depth_u;
   }
   f.depth_subs.push_back(s);

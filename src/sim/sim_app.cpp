@@ -166,6 +166,7 @@ struct simulator::impl {
         [this](std::size_t i, std::int64_t) { books.step(i, model.symbol(i).state()); });
     binance.set_books(&books);
     bybit.set_books(&books);
+    okx.set_books(&books);
     routes.add(binance);
     routes.add(okx);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });

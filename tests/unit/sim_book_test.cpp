@@ -14,6 +14,9 @@
 #include "sim/book_model.hpp"
 #include "sim/bybit_protocol.hpp"
 #include "sim/fault.hpp"
+#include "sim/okx_depth.hpp"
+#include "sim/okx_encode.hpp"
+#include "sim/okx_protocol.hpp"
 
 namespace tickerd::sim {
 namespace {
@@ -519,6 +522,161 @@ TEST_F(sim_book_bybit, dropped_and_crossed_deltas_and_a_new_snapshot) {
   for (const auto& t : conn.take()) c.on(parser, t);
   EXPECT_FALSE(c.gap);
   EXPECT_TRUE(c.book.crossed()) << "a bid at the best ask";
+}
+
+// ---- OKX books -------------------------------------------------------------------------------
+
+// A client by OKX's rule: the snapshot (prevSeqId -1) replaces the book, each update's
+// prevSeqId is the previous push's seqId; the checksum is 0 and not verified.
+struct okx_client {
+  ref_book book;
+  std::int64_t seq = 0;
+  int price_scale = 0, qty_scale = 0;
+  bool gap = false;
+  std::string action;
+  void on(dom::parser& parser, const std::string& text) {
+    dom::element m;
+    ASSERT_FALSE(parser.parse(text).get(m)) << text;
+    std::string_view act;
+    ASSERT_FALSE(m["action"].get(act)) << text;
+    action = std::string(act);
+    dom::element d = m["data"].at(0);
+    std::int64_t prev = 0, next = 0, checksum = 1;
+    ASSERT_FALSE(d["prevSeqId"].get(prev));
+    ASSERT_FALSE(d["seqId"].get(next));
+    ASSERT_FALSE(d["checksum"].get(checksum));
+    EXPECT_EQ(checksum, 0);
+    if (act == "snapshot") {
+      EXPECT_EQ(prev, -1);
+      book = ref_book{};
+    } else {
+      EXPECT_EQ(act, "update");
+      gap |= prev != seq;
+      EXPECT_GT(next, prev);
+    }
+    seq = next;
+    for (const bool bid : {true, false}) {
+      for (dom::element l : d[bid ? "bids" : "asks"].get_array()) {
+        std::string_view p, q, zero, orders;
+        ASSERT_FALSE(l.at(0).get(p));
+        ASSERT_FALSE(l.at(1).get(q));
+        ASSERT_FALSE(l.at(2).get(zero));
+        ASSERT_FALSE(l.at(3).get(orders));
+        EXPECT_EQ(zero, "0");
+        const auto price = at_scale(p, price_scale), qty = at_scale(q, qty_scale);
+        EXPECT_EQ(qty == 0, orders == "0") << text;
+        if (bid) {
+          if (qty == 0)
+            book.bids.erase(price);
+          else
+            book.bids[price] = qty;
+        } else {
+          if (qty == 0)
+            book.asks.erase(price);
+          else
+            book.asks[price] = qty;
+        }
+      }
+    }
+  }
+};
+
+struct sim_book_okx : ::testing::Test {
+  market_model model{{*find_spec("BTCUSDT"), *find_spec("DOGEUSDT")}, 42};
+  book_set books{model, 42};
+  std::int64_t now_us = t0_us;
+  okx::endpoint ep{model, nullptr, [this] { return now_us / 1000; }};
+  dom::parser parser;
+  void SetUp() override { ep.set_books(&books); }
+  void event(std::size_t i = 0) {
+    now_us += 500'000;
+    books.step(i, model.step(i));
+    ep.publish(i, now_us);
+  }
+};
+
+TEST_F(sim_book_okx, snapshot_then_updates_chain_by_seq_id_and_agree_with_bbo_tbt) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/ws/v5/public", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  event();
+  h->on_text(
+      R"({"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"},)"
+      R"({"channel":"bbo-tbt","instId":"BTC-USDT"},{"channel":"trades","instId":"BTC-USDT"}]})");
+  auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 4u) << "an ack, the snapshot, two acks";
+  EXPECT_TRUE(texts[0].starts_with(R"({"id":)") || texts[0].starts_with(R"({"event":"subscribe")"))
+      << texts[0];
+  const auto& spec = model.symbol(0).spec();
+  okx_client c;
+  c.price_scale = spec.price_scale;
+  c.qty_scale = spec.qty_scale;
+  ASSERT_TRUE(
+      texts[1].starts_with(R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot")"))
+      << texts[1];
+  c.on(parser, texts[1]);
+  ASSERT_GE(c.book.bids.size(), book_min_levels) << "every level the sim has (up to 400)";
+  for (int e = 0; e < 300; ++e) {
+    event();
+    std::string bbo;
+    for (const auto& t : conn.take()) {
+      if (t.starts_with(R"({"arg":{"channel":"books")")) c.on(parser, t);
+      if (t.starts_with(R"({"arg":{"channel":"bbo-tbt")")) bbo = t;
+    }
+    ASSERT_FALSE(c.gap) << "prevSeqId names the previous push";
+    ASSERT_FALSE(c.book.crossed());
+    ASSERT_EQ(c.book.bids.size(), books.book(0).bids().size());
+    auto bit = books.book(0).bids().begin();
+    for (const auto& [p, q] : c.book.bids) {
+      ASSERT_EQ(p, okx::offset_price(bit->first));
+      ASSERT_EQ(q, bit->second);
+      ++bit;
+    }
+    ASSERT_EQ(c.book.asks.begin()->first, okx::offset_price(books.book(0).asks().begin()->first));
+    ASSERT_FALSE(bbo.empty());
+    dom::element m;
+    ASSERT_FALSE(parser.parse(bbo).get(m));
+    std::string_view bid, ask;
+    ASSERT_FALSE(m["data"].at(0)["bids"].at(0).at(0).get(bid));
+    ASSERT_FALSE(m["data"].at(0)["asks"].at(0).at(0).get(ask));
+    ASSERT_EQ(at_scale(bid, spec.price_scale), c.book.bids.begin()->first) << "bbo-tbt = top";
+    ASSERT_EQ(at_scale(ask, spec.price_scale), c.book.asks.begin()->first);
+  }
+}
+
+TEST_F(sim_book_okx, dropped_and_crossed_pushes) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/ws/v5/public", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  h->on_text(R"({"op":"subscribe","args":[{"channel":"books","instId":"DOGE-USDT"}]})");
+  const auto& spec = model.symbol(1).spec();
+  okx_client c;
+  c.price_scale = spec.price_scale;
+  c.qty_scale = spec.qty_scale;
+  auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 2u);
+  c.on(parser, texts[1]);
+  ep.stream_faults().drop_book(1);
+  event(1);
+  EXPECT_TRUE(conn.take().empty());
+  event(1);
+  for (const auto& t : conn.take()) c.on(parser, t);
+  EXPECT_TRUE(c.gap) << "prevSeqId names a push never received";
+  // Resubscribing (OKX's resync) gives a fresh snapshot.
+  h->on_text(R"({"op":"subscribe","args":[{"channel":"books","instId":"DOGE-USDT"}]})");
+  texts = conn.take();
+  ASSERT_EQ(texts.size(), 2u);
+  c.gap = false;
+  c.on(parser, texts[1]);
+  ep.stream_faults().cross_book(1);
+  event(1);
+  for (const auto& t : conn.take()) c.on(parser, t);
+  EXPECT_FALSE(c.gap);
+  EXPECT_TRUE(c.book.crossed());
 }
 
 TEST(sim_book_faults, parse_and_venues) {
