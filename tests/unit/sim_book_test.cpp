@@ -14,6 +14,7 @@
 #include "sim/book_model.hpp"
 #include "sim/bybit_protocol.hpp"
 #include "sim/fault.hpp"
+#include "sim/kraken_depth.hpp"
 #include "sim/okx_depth.hpp"
 #include "sim/okx_encode.hpp"
 #include "sim/okx_protocol.hpp"
@@ -677,6 +678,28 @@ TEST_F(sim_book_okx, dropped_and_crossed_pushes) {
   for (const auto& t : conn.take()) c.on(parser, t);
   EXPECT_FALSE(c.gap);
   EXPECT_TRUE(c.book.crossed());
+}
+
+// ---- Kraken checksum -------------------------------------------------------------------------
+
+TEST(sim_book_kraken, checksum_of_the_documented_worked_example) {
+  EXPECT_EQ(kraken::crc32("123456789"), 0xCBF43926u);  // the CRC-32/ISO-HDLC check value
+  // docs.kraken.com, "Book checksum (WebSocket v2)": the worked example's snapshot (BTC/USD,
+  // price_precision 1, qty_precision 8) and its documented checksum 3310070434.
+  const std::vector<kraken::mantissa_level> asks{
+      {452852, 100000},   {452864, 154571953}, {452866, 154571109}, {452896, 154560911},
+      {452902, 15890660}, {452918, 154553491}, {452947, 4454749},   {452961, 35380000},
+      {452975, 9945542},  {452995, 18772827}};
+  const std::vector<kraken::mantissa_level> bids{
+      {452835, 10000000},  {452834, 154582015}, {452821, 10000000}, {452810, 10000000},
+      {452803, 154592586}, {452790, 7990000},   {452776, 3310103},  {452775, 30000000},
+      {452773, 154602737}, {452766, 15445238}};
+  EXPECT_EQ(kraken::book_checksum(asks, bids), 3310070434u);
+  auto more = bids;
+  more.push_back({1, 1});
+  EXPECT_EQ(kraken::book_checksum(asks, more), 3310070434u) << "only the top 10 count";
+  more[0].second += 1;
+  EXPECT_NE(kraken::book_checksum(asks, more), 3310070434u);
 }
 
 TEST(sim_book_faults, parse_and_venues) {
