@@ -32,11 +32,12 @@ enum class fault_kind : std::uint8_t {
   trade_reorder,  // the next `count` pairs of neighbouring trades are sent swapped
   bbo_stall,      // no top of book for `duration` (none: until clear) while trades go on
   // Depth streams (trade_faults.hpp; implemented for Binance so far):
-  book_drop,   // the next `count` depth messages of each symbol are not sent (ids consumed)
-  book_stale,  // Binance: the next `count` REST depth snapshots are an older book
-  book_cross,  // the next `count` depth messages of each symbol add a bid at the best ask
+  book_drop,      // the next `count` depth messages of each symbol are not sent (ids consumed)
+  book_stale,     // Binance: the next `count` REST depth snapshots are an older book
+  book_cross,     // the next `count` depth messages of each symbol add a bid at the best ask
+  book_checksum,  // Kraken: the next `count` book messages of each symbol carry a wrong checksum
 };
-inline constexpr std::size_t fault_kind_count = 17;
+inline constexpr std::size_t fault_kind_count = 18;
 
 std::string_view to_string(fault_kind k) noexcept;
 std::optional<fault_kind> parse_fault_kind(std::string_view name) noexcept;

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "sim/kraken_encode.hpp"
+#include "tickerd/core/json_writer.hpp"
+
 namespace tickerd::sim::kraken {
 namespace {
 
@@ -32,6 +35,58 @@ std::uint32_t book_checksum(std::span<const mantissa_level> asks,
   append_side(text, asks);
   append_side(text, bids);
   return crc32(text);
+}
+
+std::uint32_t book_checksum(const top_levels& top) {
+  return book_checksum(top.asks, top.bids);
+}
+
+std::string encode_book(const symbol_spec& spec, bool snapshot,
+                        std::span<const level_change> levels, std::uint32_t checksum,
+                        std::int64_t wall_us, std::optional<level_change> extra_bid) {
+  std::string out;
+  out.reserve(192 + 48 * levels.size());
+  out.append(snapshot ? R"({"channel":"book","type":"snapshot","data":[{"symbol":)"
+                      : R"({"channel":"book","type":"update","data":[{"symbol":)");
+  json::append_string(out, native_symbol(spec));
+  const auto level = [&](const level_change& c) {
+    out.append(R"({"price":)");
+    spec.price(c.price).append_to(out);
+    out.append(R"(,"qty":)");
+    const decimal q = spec.qty(c.qty);
+    q.append_to(out);
+    if (q.scale() < qty_scale) {
+      if (q.scale() == 0) out.push_back('.');
+      out.append(static_cast<std::size_t>(qty_scale - q.scale()), '0');
+    }
+    out.push_back('}');
+  };
+  out.append(R"(,"bids":[)");
+  bool first = true;
+  if (extra_bid) {
+    level(*extra_bid);
+    first = false;
+  }
+  for (const auto& c : levels) {
+    if (!c.bid) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    level(c);
+  }
+  out.append(R"(],"asks":[)");
+  first = true;
+  for (const auto& c : levels) {
+    if (c.bid) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    level(c);
+  }
+  out.append(R"(],"checksum":)");
+  json::append_int(out, static_cast<std::int64_t>(checksum));
+  out.append(R"(,"timestamp":")");
+  append_rfc3339(out, wall_us);
+  out.append("\"}]}");
+  return out;
 }
 
 }  // namespace tickerd::sim::kraken

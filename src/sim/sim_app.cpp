@@ -167,6 +167,7 @@ struct simulator::impl {
     binance.set_books(&books);
     bybit.set_books(&books);
     okx.set_books(&books);
+    kraken.set_books(&books);
     routes.add(binance);
     routes.add(okx);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });

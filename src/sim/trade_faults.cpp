@@ -15,8 +15,8 @@ void trade_faults::clear() noexcept {
   reorder_left_ = 0;
   bbo_stall_until_us_ = 0;
   // Every symbol has taken what was requested: nothing pending.
-  for (auto* used : {&book_drop_used_, &book_cross_used_}) used->clear();
-  book_drop_ = book_cross_ = 0;
+  for (auto* used : {&book_drop_used_, &book_cross_used_, &book_checksum_used_}) used->clear();
+  book_drop_ = book_cross_ = book_checksum_ = 0;
   book_stale_left_ = 0;
 }
 
@@ -79,6 +79,9 @@ void apply_trade_fault(trade_faults& t, const fault& f, std::int64_t now_us) noe
       break;
     case fault_kind::book_cross:
       t.cross_book(f.count);
+      break;
+    case fault_kind::book_checksum:
+      t.break_checksum(f.count);
       break;
     case fault_kind::clear:
       t.clear();

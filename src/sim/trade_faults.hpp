@@ -34,10 +34,14 @@ class trade_faults {
   void drop_book(std::uint64_t n) noexcept { book_drop_ += n; }
   void cross_book(std::uint64_t n) noexcept { book_cross_ += n; }
   void stale_book(std::uint64_t n) noexcept { book_stale_left_ += n; }
+  void break_checksum(std::uint64_t n) noexcept { book_checksum_ += n; }
   // Per symbol: a venue asks once per depth message it would send; true takes one.
   bool take_book_drop(std::size_t symbol) { return take(book_drop_, book_drop_used_, symbol); }
   bool take_book_cross(std::size_t symbol) { return take(book_cross_, book_cross_used_, symbol); }
   bool take_book_stale() noexcept;
+  bool take_book_checksum(std::size_t symbol) {
+    return take(book_checksum_, book_checksum_used_, symbol);
+  }
   // Ends the bbo stall and drops pending duplicates, swaps and book faults; id jumps already
   // made stay.
   void clear() noexcept;
@@ -63,12 +67,14 @@ class trade_faults {
   std::uint64_t book_cross_ = 0;
   std::vector<std::uint64_t> book_drop_used_;
   std::vector<std::uint64_t> book_cross_used_;
+  std::uint64_t book_checksum_ = 0;
+  std::vector<std::uint64_t> book_checksum_used_;
   std::uint64_t book_stale_left_ = 0;
 };
 
 // What `f` does to a venue's trade streams at wall time `now_us` (trade_gap, trade_dup,
-// trade_reorder, bbo_stall, book_drop, book_stale, book_cross, clear); other kinds leave them
-// alone.
+// trade_reorder, bbo_stall, book_drop, book_stale, book_cross, book_checksum, clear); other kinds
+// leave them alone.
 void apply_trade_fault(trade_faults& t, const fault& f, std::int64_t now_us) noexcept;
 
 }  // namespace tickerd::sim

@@ -356,6 +356,7 @@ void ws_session::apply_fault(const fault& f) {
     case fault_kind::book_drop:
     case fault_kind::book_stale:
     case fault_kind::book_cross:
+    case fault_kind::book_checksum:
       return;
   }
 }

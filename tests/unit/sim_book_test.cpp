@@ -15,6 +15,7 @@
 #include "sim/bybit_protocol.hpp"
 #include "sim/fault.hpp"
 #include "sim/kraken_depth.hpp"
+#include "sim/kraken_protocol.hpp"
 #include "sim/okx_depth.hpp"
 #include "sim/okx_encode.hpp"
 #include "sim/okx_protocol.hpp"
@@ -682,7 +683,7 @@ TEST_F(sim_book_okx, dropped_and_crossed_pushes) {
 
 // ---- Kraken checksum -------------------------------------------------------------------------
 
-TEST(sim_book_kraken, checksum_of_the_documented_worked_example) {
+TEST(sim_book_kraken_checksum, the_documented_worked_example) {
   EXPECT_EQ(kraken::crc32("123456789"), 0xCBF43926u);  // the CRC-32/ISO-HDLC check value
   // docs.kraken.com, "Book checksum (WebSocket v2)": the worked example's snapshot (BTC/USD,
   // price_precision 1, qty_precision 8) and its documented checksum 3310070434.
@@ -702,6 +703,218 @@ TEST(sim_book_kraken, checksum_of_the_documented_worked_example) {
   EXPECT_NE(kraken::book_checksum(asks, more), 3310070434u);
 }
 
+// A client by Kraken's rule: a snapshot replaces the book, an update's levels apply in order,
+// the book is truncated to the subscribed depth, and the checksum is checked over the top 10:
+// each price and qty at the pair's precision (the sim's AssetPairs: pair_decimals,
+// lot_decimals) without its point and leading zeros, asks low to high then bids high to low.
+struct kraken_client {
+  std::map<std::int64_t, std::int64_t, std::greater<>> bids;
+  std::map<std::int64_t, std::int64_t> asks;
+  std::size_t depth = 10;
+  int price_scale = 0, qty_scale = 0;
+  std::size_t mismatches = 0, messages = 0;
+  std::string type;
+  // "0.10000000" at scale 5 -> 10000: the digits past the precision must be zeros.
+  static std::int64_t mantissa(std::string_view text, int scale) {
+    const auto dot = text.find('.');
+    std::string frac = dot == std::string_view::npos ? "" : std::string(text.substr(dot + 1));
+    while (frac.size() > static_cast<std::size_t>(scale)) {
+      EXPECT_EQ(frac.back(), '0') << text;
+      frac.pop_back();
+    }
+    frac.resize(static_cast<std::size_t>(scale), '0');
+    return std::stoll(std::string(text.substr(0, dot)) + frac);
+  }
+  std::uint32_t checksum() const {
+    std::string text;
+    const auto field = [&](std::int64_t m) { text += std::to_string(m); };  // no point, no zeros
+    std::size_t n = 0;
+    for (auto it = asks.begin(); it != asks.end() && n < 10; ++it, ++n) {
+      field(it->first);
+      field(it->second);
+    }
+    n = 0;
+    for (auto it = bids.begin(); it != bids.end() && n < 10; ++it, ++n) {
+      field(it->first);
+      field(it->second);
+    }
+    return kraken::crc32(text);
+  }
+  void on(dom::parser& parser, const std::string& text) {
+    dom::element m;
+    ASSERT_FALSE(parser.parse(text).get(m)) << text;
+    std::string_view t;
+    ASSERT_FALSE(m["type"].get(t));
+    type = std::string(t);
+    dom::element d = m["data"].at(0);
+    if (t == "snapshot") {
+      bids.clear();
+      asks.clear();
+    }
+    // Prices and sizes are JSON numbers: read as their text from the frame, never as double
+    // (simdjson's DOM keeps numbers as double). Both arrays hold only {"price":P,"qty":Q}.
+    const std::string_view all(text);
+    const auto bids_at = all.find(R"("bids":[)"), asks_at = all.find(R"("asks":[)");
+    ASSERT_NE(bids_at, std::string_view::npos);
+    ASSERT_NE(asks_at, std::string_view::npos);
+    for (const bool bid : {true, false}) {
+      std::string_view side = all.substr(bid ? bids_at : asks_at);
+      side = side.substr(0, side.find(']'));
+      const auto number_after = [&side](std::string_view key) {
+        const auto at = side.find(key);
+        if (at == std::string_view::npos) return std::string_view{};
+        side.remove_prefix(at + key.size());
+        return side.substr(0, side.find_first_not_of("0123456789."));
+      };
+      while (true) {
+        const auto p = number_after(R"("price":)");
+        if (p.empty()) break;
+        const auto q = number_after(R"("qty":)");
+        const auto price = mantissa(p, price_scale), qty = mantissa(q, qty_scale);
+        if (bid) {
+          if (qty == 0)
+            bids.erase(price);
+          else
+            bids[price] = qty;
+        } else {
+          if (qty == 0)
+            asks.erase(price);
+          else
+            asks[price] = qty;
+        }
+      }
+    }
+    while (bids.size() > depth) bids.erase(std::prev(bids.end()));
+    while (asks.size() > depth) asks.erase(std::prev(asks.end()));
+    std::uint64_t sum = 0;
+    ASSERT_FALSE(d["checksum"].get(sum));
+    ++messages;
+    if (sum != checksum()) ++mismatches;
+  }
+};
+
+struct sim_book_kraken : ::testing::Test {
+  market_model model{{*find_spec("BTCUSDT"), *find_spec("SOLUSDT")}, 42};
+  book_set books{model, 42};
+  kraken::endpoint ep{model, 42};
+  dom::parser parser;
+  std::int64_t now_us = t0_us;
+  void SetUp() override { ep.set_books(&books); }
+  void event(std::size_t i = 0) {
+    now_us += 500'000;
+    books.step(i, model.step(i));
+    ep.publish(i, now_us);
+  }
+  kraken_client client(std::size_t i, std::size_t depth) {
+    kraken_client c;
+    c.depth = depth;
+    c.price_scale = model.symbol(i).spec().price_scale;
+    c.qty_scale = model.symbol(i).spec().qty_scale;
+    return c;
+  }
+  std::vector<std::string> books_only(std::vector<std::string> texts) {
+    std::erase_if(texts,
+                  [](const std::string& t) { return !t.starts_with(R"({"channel":"book")"); });
+    return texts;
+  }
+};
+
+TEST_F(sim_book_kraken, snapshot_and_updates_keep_the_checksum_at_every_depth) {
+  for (const std::size_t depth : {10u, 25u, 100u}) {
+    kraken::endpoint fresh{model, 42};
+    fresh.set_books(&books);
+    fake_connection conn;
+    http_reject reject;
+    auto h = fresh.accept("/v2", reject);
+    ASSERT_TRUE(h);
+    h->on_open(conn);
+    h->on_text(
+        R"({"method":"subscribe","params":{"channel":"book","symbol":["BTC/USDT"],"depth":)" +
+        std::to_string(depth) + "}}");
+    auto texts = conn.take();
+    ASSERT_EQ(texts.size(), 3u) << "status, ack, snapshot";
+    EXPECT_NE(texts[1].find(R"("channel":"book")"), std::string::npos) << texts[1];
+    auto c = client(0, depth);
+    c.on(parser, texts[2]);
+    ASSERT_EQ(c.type, "snapshot");
+    ASSERT_EQ(c.bids.size(), depth);
+    ASSERT_EQ(c.mismatches, 0u) << texts[2];
+    const std::int64_t off = fresh.offset_ticks(0);
+    for (int e = 0; e < 150; ++e) {
+      now_us += 500'000;
+      books.step(0, model.step(0));
+      fresh.publish(0, now_us);
+      for (const auto& t : books_only(conn.take())) c.on(parser, t);
+      ASSERT_EQ(c.mismatches, 0u) << "depth " << depth << " event " << e;
+      ASSERT_EQ(c.bids.size(), depth);
+      ASSERT_EQ(c.asks.size(), depth);
+      auto bit = books.book(0).bids().begin();
+      for (const auto& [p, q] : c.bids) {
+        ASSERT_EQ(p, bit->first + off);
+        ASSERT_EQ(q, bit->second);
+        ++bit;
+      }
+      ASSERT_EQ(c.asks.begin()->first, books.book(0).asks().begin()->first + off);
+    }
+    EXPECT_GT(c.messages, 100u);
+  }
+}
+
+TEST_F(sim_book_kraken, a_bad_depth_is_refused) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/v2", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  conn.take();
+  h->on_text(
+      R"({"method":"subscribe","params":{"channel":"book","symbol":["BTC/USDT"],"depth":7}})");
+  const auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_NE(texts[0].find(R"("success":false)"), std::string::npos) << texts[0];
+}
+
+TEST_F(sim_book_kraken, wrong_checksum_dropped_update_and_crossed_book_are_seen) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/v2", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  h->on_text(R"({"method":"subscribe","params":{"channel":"book","symbol":["SOL/USDT"]}})");
+  auto c = client(1, 10);
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  event(1);
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  ASSERT_EQ(c.mismatches, 0u);
+
+  ep.stream_faults().break_checksum(1);
+  event(1);
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  EXPECT_EQ(c.mismatches, 1u) << "a wrong checksum on a right book";
+  event(1);
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  EXPECT_EQ(c.mismatches, 1u) << "the next one is right again";
+
+  ep.stream_faults().drop_book(1);
+  event(1);
+  EXPECT_TRUE(books_only(conn.take()).empty());
+  event(1);
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  EXPECT_EQ(c.mismatches, 2u) << "the dropped update leaves the book wrong: the checksum says so";
+
+  // Resubscribing is Kraken's resync: a fresh snapshot.
+  h->on_text(R"({"method":"unsubscribe","params":{"channel":"book","symbol":["SOL/USDT"]}})");
+  h->on_text(R"({"method":"subscribe","params":{"channel":"book","symbol":["SOL/USDT"]}})");
+  c.mismatches = 0;
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  ASSERT_EQ(c.type, "snapshot");
+  ASSERT_EQ(c.mismatches, 0u);
+  ep.stream_faults().cross_book(1);
+  event(1);
+  for (const auto& t : books_only(conn.take())) c.on(parser, t);
+  EXPECT_TRUE(!c.bids.empty() && c.bids.begin()->first >= c.asks.begin()->first) << "crossed";
+}
+
 TEST(sim_book_faults, parse_and_venues) {
   const auto f = parse_fault("book_drop,count=3");
   ASSERT_TRUE(f.value) << f.error;
@@ -711,6 +924,10 @@ TEST(sim_book_faults, parse_and_venues) {
   ASSERT_TRUE(stale.value);
   EXPECT_EQ(check_venue(*stale.value, "binance"), "");
   EXPECT_NE(check_venue(*stale.value, "okx"), "") << "no REST snapshot there";
+  const auto sum = parse_fault("book_checksum,count=2");
+  ASSERT_TRUE(sum.value) << sum.error;
+  EXPECT_EQ(check_venue(*sum.value, "kraken"), "");
+  EXPECT_NE(check_venue(*sum.value, "bybit"), "");
   trade_faults t;
   apply_trade_fault(t, *f.value, 0);
   EXPECT_TRUE(t.take_book_drop(0));
