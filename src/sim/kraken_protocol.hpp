@@ -1,9 +1,8 @@
 // Kraken spot WebSocket API v2, served by the sim on /v2 (wss://ws.kraken.com/v2): the status
 // message on connect, subscribe / unsubscribe to the ticker channel (event_trigger trades or
 // bbo), the trade channel (kraken_streams.hpp) and the book channel (kraken_depth.hpp) with
-// one ack per symbol, a snapshot then
-// updates fed by the market model, application-level ping -> pong, and heartbeats while
-// subscribed.
+// one ack per symbol, a snapshot then updates fed by the market model, application-level
+// ping -> pong, and heartbeats while subscribed.
 //
 // Behaviour copied from Kraken (docs.kraken.com "WebSocket v2": ticker, status, heartbeat,
 // ping; "Spot Websockets Introduction"):
