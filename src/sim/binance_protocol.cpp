@@ -331,7 +331,7 @@ void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
   }
 }
 
-void endpoint::set_books(const book_set* books) {
+void endpoint::set_books(book_set* books) {
   books_ = books;
   depth_.clear();
   if (!books_) return;
@@ -342,10 +342,15 @@ void endpoint::set_books(const book_set* books) {
 }
 
 void endpoint::publish_depth(std::size_t index, std::int64_t wall_us) {
-  if (!books_ || index >= depth_.size()) return;
+  if (!books_ || !books_->active() || index >= depth_.size()) return;
   const symbol_book& book = books_->book(index);
   const symbol_walk& walk = model_.symbol(index);
   auto& d = depth_[index];
+  if (!d.live) {
+    // The books were built since the previous event: copies from before are of another book.
+    d.live = true;
+    d.older = d.newer = copy_of(book);
+  }
   if (book.events() % stale_period == 0) {
     d.older = std::move(d.newer);
     d.newer = copy_of(book);
@@ -401,8 +406,9 @@ std::pair<unsigned, std::string> endpoint::depth_snapshot(std::string_view targe
     }
     limit = std::min(v, depth_max_limit);
   }
+  books_->activate();
   const symbol_spec& spec = model_.symbol(*index).spec();
-  if (faults_.take_book_stale()) {
+  if (faults_.take_book_stale() && depth_[*index].live) {
     return {200, encode_depth_snapshot(spec, depth_[*index].older, limit, fmt_)};
   }
   return {200, encode_depth_snapshot(spec, copy_of(books_->book(*index)), limit, fmt_)};
@@ -447,6 +453,10 @@ bool session::subscribe(const std::string& stream) {
   streams_.push_back(stream);
   if (auto slot = endpoint_.slot_of(stream)) {
     endpoint_.add_subscriber(*slot, this);
+    const auto kind = static_cast<stream_kind>(*slot % stream_kinds);
+    if (endpoint_.books_ && (kind == stream_kind::depth_fast || kind == stream_kind::depth_slow)) {
+      endpoint_.books_->activate();
+    }
   } else {
     // Binance acks any well-formed name; nothing will ever arrive on this one.
     log().debug("binance: connection {} subscribed to '{}', which the sim does not produce",

@@ -85,7 +85,7 @@ class endpoint final : public venue_endpoint {
   trade_faults& stream_faults() noexcept { return faults_; }
   // The books behind the depth streams (book_model.hpp), stepped before publish(); without
   // them @depth streams stay silent.
-  void set_books(const book_set* books);
+  void set_books(book_set* books);
   // GET /api/v3/depth?symbol=&limit=: status and body (Binance's error codes for a bad query).
   std::pair<unsigned, std::string> depth_snapshot(std::string_view target);
 
@@ -113,12 +113,13 @@ class endpoint final : public venue_endpoint {
   std::vector<std::vector<session*>> subscribers_;          // per slot
   trade_faults faults_;
   venue_stats stats_;
-  const book_set* books_ = nullptr;
+  book_set* books_ = nullptr;
   struct depth_state {
     std::array<depth_batch, 2> batch;  // fast, slow
     std::array<std::int64_t, 2> last_sent_us{};
     // Copies of the book taken every stale_period events: `older` is what book_stale serves.
     book_copy older, newer;
+    bool live = false;  // the books were active at a previous event
   };
   std::vector<depth_state> depth_;
 };

@@ -220,7 +220,16 @@ std::vector<level_change> diff(const top_levels& before, const top_levels& after
   return out;
 }
 
-book_set::book_set(const market_model& model, std::uint64_t seed) {
+void book_set::activate() {
+  if (active_) return;
+  active_ = true;
+  for (std::size_t i = 0; i < books_.size(); ++i) {
+    const auto& walk = model_.symbol(i);
+    books_[i] = symbol_book(walk.spec(), walk.state(), seed_);
+  }
+}
+
+book_set::book_set(const market_model& model, std::uint64_t seed) : model_(model), seed_(seed) {
   books_.reserve(model.size());
   for (std::size_t i = 0; i < model.size(); ++i) {
     const auto& walk = model.symbol(i);

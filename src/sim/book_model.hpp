@@ -83,7 +83,9 @@ top_levels top_of(const symbol_book& book, std::size_t depth,
 std::vector<level_change> diff(const top_levels& before, const top_levels& after);
 
 // One book per symbol of the model, same index; stepped by the driver before the venues
-// publish, so every venue prints the book of the event it prints.
+// publish, so every venue prints the book of the event it prints. Books cost a few µs an
+// event, so the sim keeps them only once something asked for depth (activate()): until then
+// the driver does not step them, and activation builds them around the walks' current states.
 class book_set {
  public:
   book_set(const market_model& model, std::uint64_t seed);
@@ -91,9 +93,15 @@ class book_set {
   const symbol_book& book(std::size_t i) const { return books_.at(i); }
   // Symbol `i` of the model just stepped.
   void step(std::size_t i, const symbol_state& s) { books_.at(i).step(s); }
+  // The first call rebuilds every book around the model's current state; later calls do nothing.
+  void activate();
+  bool active() const noexcept { return active_; }
 
  private:
+  const market_model& model_;
+  std::uint64_t seed_;
   std::vector<symbol_book> books_;
+  bool active_ = false;
 };
 
 }  // namespace tickerd::sim

@@ -174,6 +174,7 @@ void endpoint::publish_depth(std::size_t i, std::int64_t ts_ms) {
 void endpoint::subscribe_depth(std::size_t i, session* s) {
   auto& f = symbols_[i];
   if (!books_) return;
+  books_->activate();
   if (f.depth_subs.empty()) {
     // Nobody listened: the kept top is old; the snapshot starts from the book as it is.
     f.depth_top =

@@ -83,7 +83,7 @@ class endpoint final : public venue_endpoint {
   trade_faults& stream_faults() noexcept { return faults_; }
   // The books behind orderbook.50 (book_model.hpp), stepped before publish(); without them
   // the topic stays silent.
-  void set_books(const book_set* books) { books_ = books; }
+  void set_books(book_set* books) { books_ = books; }
 
   std::int64_t offset_ticks(std::size_t index) const { return symbols_.at(index).offset; }
   const venue_stats& stats() const noexcept { return stats_; }
@@ -128,7 +128,7 @@ class endpoint final : public venue_endpoint {
   std::int64_t last_idle_scan_us_ = 0;
   trade_faults faults_;
   venue_stats stats_;
-  const book_set* books_ = nullptr;
+  book_set* books_ = nullptr;
 };
 
 // One client connection's Bybit state.

@@ -93,7 +93,7 @@ void endpoint::remove_subscriber(std::size_t index, session* s) {
   subs.pop_back();
 }
 
-void endpoint::set_books(const book_set* books) {
+void endpoint::set_books(book_set* books) {
   books_ = books;
   book_tops_.assign(books ? book_kinds * model_.size() : 0, top_levels{});
 }
@@ -108,6 +108,7 @@ frame_ptr endpoint::book_snapshot(std::size_t stream) {
   const std::size_t n = model_.size();
   const std::size_t d = stream / n - stream_kinds, symbol = stream % n;
   auto& top = book_tops_[d * n + symbol];
+  books_->activate();
   // The first listener: the kept top is old. Others share the top last sent.
   if (subscribers_[stream].size() == 1) top = book_top(symbol, d);
   std::vector<level_change> levels;

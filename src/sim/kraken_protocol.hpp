@@ -87,7 +87,7 @@ class endpoint final : public venue_endpoint {
   std::optional<std::size_t> symbol_of(std::string_view kraken_symbol) const;
   // The books behind the book channel (book_model.hpp, kraken_depth.hpp), stepped before
   // publish(); without them a book subscription is refused as before.
-  void set_books(const book_set* books);
+  void set_books(book_set* books);
 
  private:
   friend class session;
@@ -120,7 +120,7 @@ class endpoint final : public venue_endpoint {
   std::vector<std::int64_t> last_event_us_;  // per symbol: 0 before its first event
   std::vector<session*> sessions_;           // every open session
   frame_ptr heartbeat_;
-  const book_set* books_ = nullptr;
+  book_set* books_ = nullptr;
   std::vector<top_levels> book_tops_;  // per book kind, then symbol: the top last sent
   std::uint64_t connection_counter_ = 0;
   venue_stats stats_;

@@ -215,7 +215,7 @@ void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
   for (session* s : bbo_subs) s->deliver(frame, now);
 }
 
-void endpoint::set_books(const book_set* books) {
+void endpoint::set_books(book_set* books) {
   books_ = books;
   books_state_.assign(books ? books->size() : 0, books_state{});
 }
@@ -245,6 +245,7 @@ void endpoint::publish_books(std::size_t index, std::int64_t wall_us) {
 void endpoint::send_books_snapshot(std::size_t stream, session* s) {
   const std::size_t index = stream - 3 * model_.size();
   auto& b = books_state_[index];
+  books_->activate();
   if (subscribers_[stream].size() == 1) {
     // The first listener: the kept top is old; start from the book as it is.
     b.top = top_of(books_->book(index), books_levels, offset_price);

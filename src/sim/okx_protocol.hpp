@@ -88,7 +88,7 @@ class endpoint final : public venue_endpoint {
   trade_faults& stream_faults() noexcept { return faults_; }
   // The books behind the books channel (book_model.hpp, okx_depth.hpp), stepped before
   // publish(); without them the channel is unknown (60018), as before.
-  void set_books(const book_set* books);
+  void set_books(book_set* books);
 
   const venue_stats& stats() const noexcept { return stats_; }
   std::size_t subscriber_count(std::size_t index) const { return subscribers_.at(index).size(); }
@@ -123,7 +123,7 @@ class endpoint final : public venue_endpoint {
   std::vector<std::int64_t> seq_ids_;                     // per symbol: the latest seqId
   std::vector<session*> sessions_;                        // every live handler
   venue_stats stats_;
-  const book_set* books_ = nullptr;
+  book_set* books_ = nullptr;
   struct books_state {
     top_levels top;           // the top last pushed (kept only while someone listens)
     std::int64_t seq_id = 0;  // its seqId

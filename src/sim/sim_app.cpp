@@ -161,9 +161,11 @@ struct simulator::impl {
         kraken_timer(ioc),
         io(ioc) {
     model.set_trade_scale(options.trade_scale);
-    // The books step first: every venue then prints the book of the event it prints.
-    driver.add_listener(
-        [this](std::size_t i, std::int64_t) { books.step(i, model.symbol(i).state()); });
+    // The books step first (once something asked for depth): every venue then prints the book
+    // of the event it prints.
+    driver.add_listener([this](std::size_t i, std::int64_t) {
+      if (books.active()) books.step(i, model.symbol(i).state());
+    });
     binance.set_books(&books);
     bybit.set_books(&books);
     okx.set_books(&books);
