@@ -3,9 +3,11 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <new>
 
 #include "sim/binance_streams.hpp"
+#include "sim/rest_api.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -18,6 +20,8 @@ constexpr std::size_t max_stream_name_chars = 200;
 // Nesting deeper than this is refused as invalid JSON (a request needs 2 levels).
 constexpr std::size_t max_request_depth = 33;
 constexpr std::size_t initial_request_capacity = 4096;  // grows to the largest request seen
+// book_stale serves a copy of the book taken stale_period to 2 x stale_period events ago.
+constexpr std::uint64_t stale_period = 32;
 
 bool is_word_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -223,6 +227,8 @@ endpoint::endpoint(const market_model& model, format_options fmt, unsigned max_i
     by_stream_.emplace(mini_ticker_stream_name(spec), slot(i, stream_kind::mini_ticker));
     by_stream_.emplace(trade_stream_name(spec), slot(i, stream_kind::trade));
     by_stream_.emplace(book_ticker_stream_name(spec), slot(i, stream_kind::book_ticker));
+    by_stream_.emplace(depth_stream_name(spec, true), slot(i, stream_kind::depth_fast));
+    by_stream_.emplace(depth_stream_name(spec, false), slot(i, stream_kind::depth_slow));
   }
 }
 
@@ -269,6 +275,7 @@ void endpoint::remove_subscriber(std::size_t slot, session* s) {
 
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
   publish_streams(index, wall_us);
+  publish_depth(index, wall_us);
   const auto& ticker_subs = subscribers_[index * stream_kinds];
   const auto& mini_subs = subscribers_[index * stream_kinds + 1];
   if (ticker_subs.empty() && mini_subs.empty()) return;
@@ -324,6 +331,89 @@ void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
   }
 }
 
+void endpoint::set_books(book_set* books) {
+  books_ = books;
+  depth_.clear();
+  if (!books_) return;
+  depth_.resize(books_->size());
+  for (std::size_t i = 0; i < depth_.size(); ++i) {
+    depth_[i].older = depth_[i].newer = copy_of(books_->book(i));
+  }
+}
+
+void endpoint::publish_depth(std::size_t index, std::int64_t wall_us) {
+  if (!books_ || !books_->active() || index >= depth_.size()) return;
+  const symbol_book& book = books_->book(index);
+  const symbol_walk& walk = model_.symbol(index);
+  auto& d = depth_[index];
+  if (!d.live) {
+    // The books were built since the previous event: copies from before are of another book.
+    d.live = true;
+    d.older = d.newer = copy_of(book);
+  }
+  if (book.events() % stale_period == 0) {
+    d.older = std::move(d.newer);
+    d.newer = copy_of(book);
+  }
+  for (std::size_t f = 0; f < 2; ++f) {
+    auto& batch = d.batch[f];
+    batch.add(book.changes(), book.update_id());
+    const std::int64_t interval = f == 0 ? depth_fast_interval_us : depth_slow_interval_us;
+    if (batch.empty() || wall_us - d.last_sent_us[f] < interval) continue;
+    d.last_sent_us[f] = wall_us;
+    // Faults are taken whether anyone listens or not, so every symbol sees them alike.
+    const bool drop = faults_.take_book_drop(index * 2 + f);
+    std::optional<level_change> crossed;
+    if (faults_.take_book_cross(index * 2 + f) && !book.asks().empty()) {
+      crossed = level_change{true, book.asks().begin()->first, book.asks().begin()->second};
+    }
+    const auto kind = f == 0 ? stream_kind::depth_fast : stream_kind::depth_slow;
+    const auto& subs = subscribers_[index * stream_kinds + static_cast<std::size_t>(kind)];
+    if (!drop) {
+      std::array<frame_ptr, 4> variants;
+      for (session* s : subs) {
+        const std::size_t v =
+            (s->combined() ? 2u : 0u) + (s->unit() == time_unit::microsecond ? 1u : 0u);
+        if (!variants[v]) {
+          variants[v] = make_frame(encode_depth_update(walk.spec(), f == 0, batch, wall_us,
+                                                       s->unit(), fmt_, s->combined(), crossed));
+        }
+        s->deliver(variants[v]);
+      }
+    }
+    batch.clear();
+  }
+}
+
+std::pair<unsigned, std::string> endpoint::depth_snapshot(std::string_view target) {
+  constexpr unsigned bad_request = 400;
+  const auto symbol = rest::query_value(target, "symbol");
+  if (symbol.empty()) {
+    return {
+        bad_request,
+        R"({"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."})"};
+  }
+  const auto index = model_.find(symbol);
+  if (!index || !books_) return {bad_request, R"({"code":-1121,"msg":"Invalid symbol."})"};
+  std::size_t limit = depth_default_limit;
+  if (const auto text = rest::query_value(target, "limit"); !text.empty()) {
+    std::size_t v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || v == 0) {
+      return {
+          bad_request,
+          R"({"code":-1100,"msg":"Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."})"};
+    }
+    limit = std::min(v, depth_max_limit);
+  }
+  books_->activate();
+  const symbol_spec& spec = model_.symbol(*index).spec();
+  if (faults_.take_book_stale() && depth_[*index].live) {
+    return {200, encode_depth_snapshot(spec, depth_[*index].older, limit, fmt_)};
+  }
+  return {200, encode_depth_snapshot(spec, copy_of(books_->book(*index)), limit, fmt_)};
+}
+
 // ---- session ---------------------------------------------------------------------------
 
 session::session(endpoint& ep, target_info target)
@@ -363,6 +453,10 @@ bool session::subscribe(const std::string& stream) {
   streams_.push_back(stream);
   if (auto slot = endpoint_.slot_of(stream)) {
     endpoint_.add_subscriber(*slot, this);
+    const auto kind = static_cast<stream_kind>(*slot % stream_kinds);
+    if (endpoint_.books_ && (kind == stream_kind::depth_fast || kind == stream_kind::depth_slow)) {
+      endpoint_.books_->activate();
+    }
   } else {
     // Binance acks any well-formed name; nothing will ever arrive on this one.
     log().debug("binance: connection {} subscribed to '{}', which the sim does not produce",

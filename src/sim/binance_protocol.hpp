@@ -1,9 +1,10 @@
 // Binance spot market streams, served by the sim: the raw (/ws/<stream>) and combined
 // (/stream?streams=a/b) endpoints, live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS /
-// SET_PROPERTY / GET_PROPERTY requests, and the <symbol>@ticker stream fed by the market model.
+// SET_PROPERTY / GET_PROPERTY requests, and the <symbol>@ticker stream fed by the market model
+// (with @miniTicker, @trade, @bookTicker, and @depth@100ms / @depth from the books).
 //
 // Behaviour copied from Binance (its "WebSocket Streams" document and observed replies):
-// - a well-formed stream name that the sim does not produce (another symbol, @depth, ...) is
+// - a well-formed stream name that the sim does not produce (another symbol, @depth5, ...) is
 //   accepted and stays silent, as Binance acks any syntactically valid name;
 // - a malformed name in a request gets {"error":{"code":2,"msg":"Invalid request: invalid
 //   stream"},"id":..} and the connection is closed; in the URL it is refused with HTTP 400
@@ -21,7 +22,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/binance_depth.hpp"
 #include "sim/binance_encode.hpp"
+#include "sim/book_model.hpp"
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
 #include "sim/trade_faults.hpp"
@@ -55,9 +58,16 @@ struct venue_stats {
 class session;
 
 // The per-symbol streams the sim produces; anything else is acked and stays silent.
-// @ticker, @miniTicker, @trade, @bookTicker
-enum class stream_kind : std::uint8_t { ticker, mini_ticker, trade, book_ticker };
-inline constexpr std::size_t stream_kinds = 4;
+// @ticker, @miniTicker, @trade, @bookTicker, @depth@100ms, @depth
+enum class stream_kind : std::uint8_t {
+  ticker,
+  mini_ticker,
+  trade,
+  book_ticker,
+  depth_fast,
+  depth_slow
+};
+inline constexpr std::size_t stream_kinds = 6;
 
 class endpoint final : public venue_endpoint {
  public:
@@ -71,8 +81,13 @@ class endpoint final : public venue_endpoint {
   // Symbol `index` of the model just stepped: encode its ticker, trades and bookTicker once
   // per wire variant in use and queue them to every subscriber.
   void publish(std::size_t index, std::int64_t wall_us);
-  // The trade and bookTicker streams' faults (trade_faults.hpp).
+  // The trade, bookTicker and depth streams' faults (trade_faults.hpp).
   trade_faults& stream_faults() noexcept { return faults_; }
+  // The books behind the depth streams (book_model.hpp), stepped before publish(); without
+  // them @depth streams stay silent.
+  void set_books(book_set* books);
+  // GET /api/v3/depth?symbol=&limit=: status and body (Binance's error codes for a bad query).
+  std::pair<unsigned, std::string> depth_snapshot(std::string_view target);
 
   const venue_stats& stats() const noexcept { return stats_; }
   unsigned max_incoming_per_sec() const noexcept { return max_incoming_per_sec_; }
@@ -86,6 +101,7 @@ class endpoint final : public venue_endpoint {
   void add_subscriber(std::size_t slot, session* s);
   void remove_subscriber(std::size_t slot, session* s);
   void publish_streams(std::size_t index, std::int64_t wall_us);  // @trade and @bookTicker
+  void publish_depth(std::size_t index, std::int64_t wall_us);
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
 
@@ -97,6 +113,15 @@ class endpoint final : public venue_endpoint {
   std::vector<std::vector<session*>> subscribers_;          // per slot
   trade_faults faults_;
   venue_stats stats_;
+  book_set* books_ = nullptr;
+  struct depth_state {
+    std::array<depth_batch, 2> batch;  // fast, slow
+    std::array<std::int64_t, 2> last_sent_us{};
+    // Copies of the book taken every stale_period events: `older` is what book_stale serves.
+    book_copy older, newer;
+    bool live = false;  // the books were active at a previous event
+  };
+  std::vector<depth_state> depth_;
 };
 
 // One client connection's Binance state.

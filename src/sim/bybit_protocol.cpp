@@ -144,11 +144,47 @@ void endpoint::publish(std::size_t index, std::int64_t wall_time_us) {
     fan_out(f.trade_subs,
             make_frame(encode_trades(model_.symbol(index).spec(), trades, f.offset, ts_ms, seq)));
   }
+  publish_depth(index, ts_ms);
   if (faults_.bbo_stalled(wall_time_us)) return;  // the book stalls, trades go on
   if (!f.book_subs.empty() && refresh_book(index)) {
     f.last_book_push_us = wall_time_us;
     fan_out(f.book_subs, make_frame(book_frame(index, ts_ms)));
   }
+}
+
+void endpoint::publish_depth(std::size_t i, std::int64_t ts_ms) {
+  auto& f = symbols_[i];
+  if (!books_ || f.depth_subs.empty()) return;
+  const symbol_book& book = books_->book(i);
+  auto top = top_of(book, depth50_levels, [&f](std::int64_t p) { return p + f.offset; });
+  const auto changes = diff(f.depth_top, top);
+  if (changes.empty()) return;
+  f.depth_top = std::move(top);
+  ++f.depth_u;
+  // A dropped delta still takes its "u": the client sees the gap.
+  if (faults_.take_book_drop(i)) return;
+  std::optional<level_change> crossed;
+  if (faults_.take_book_cross(i) && !f.depth_top.asks.empty()) {
+    crossed = level_change{true, f.depth_top.asks.front().first, f.depth_top.asks.front().second};
+  }
+  fan_out(f.depth_subs, make_frame(encode_depth_delta(model_.symbol(i).spec(), changes, ts_ms,
+                                                      f.depth_u, book.update_id(), crossed)));
+}
+
+void endpoint::subscribe_depth(std::size_t i, session* s) {
+  auto& f = symbols_[i];
+  if (!books_) return;
+  books_->activate();
+  if (f.depth_subs.empty()) {
+    // Nobody listened: the kept top is old; the snapshot starts from the book as it is.
+    f.depth_top =
+        top_of(books_->book(i), depth50_levels, [&f](std::int64_t p) { return p + f.offset; });
+    ++f.depth_u;
+  }
+  f.depth_subs.push_back(s);
+  s->deliver(
+      make_frame(encode_depth_snapshot(model_.symbol(i).spec(), f.depth_top, now_us() / us_per_ms,
+                                       f.depth_u, books_->book(i).update_id())));
 }
 
 void endpoint::housekeeping(std::int64_t wall_time_us) {
@@ -222,6 +258,10 @@ void session::add_topic(const std::string& topic) {
     if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(trade_prefix.size()))) {
       symbols[*i].trade_subs.push_back(this);  // nothing on subscribe: trades as they happen
     }
+  } else if (topic.starts_with(depth50_prefix)) {
+    if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(depth50_prefix.size()))) {
+      endpoint_.subscribe_depth(*i, this);
+    }
   } else if (topic.starts_with(book_prefix)) {
     if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(book_prefix.size()))) {
       // "Once you have subscribed successfully, you will receive a snapshot."
@@ -254,6 +294,10 @@ void session::remove_topic(const std::string& topic) {
   } else if (topic.starts_with(trade_prefix)) {
     if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(trade_prefix.size()))) {
       erase_one(symbols[*i].trade_subs, this);
+    }
+  } else if (topic.starts_with(depth50_prefix)) {
+    if (auto i = endpoint_.symbol_of(std::string_view(topic).substr(depth50_prefix.size()))) {
+      erase_one(symbols[*i].depth_subs, this);
     }
   }
 }

@@ -11,10 +11,11 @@
 //   cut off after 10 minutes", checked by a scan every 30 s ("ticker scans every 30s");
 // - orderbook.1: a snapshot right after subscribing, then snapshots only ("level 1 data has
 //   snapshot message only"), pushed again after 3 s without a change with the same "u";
-// - tickers: a snapshot on every market event, nothing on subscribe.
+// - tickers: a snapshot on every market event, nothing on subscribe;
+// - orderbook.50: a snapshot on subscribe, then deltas (bybit_depth.hpp).
 // The sim's choices where Bybit documents nothing: a topic for a symbol the model does not
 // have is refused with "Invalid symbol :[<topic>]" (the live venue's wording); a syntactically
-// valid topic the sim does not produce (orderbook.50.BTCUSDT, kline.1.BTCUSDT, …) is
+// valid topic the sim does not produce (orderbook.200.BTCUSDT, kline.1.BTCUSDT, …) is
 // accepted and stays silent; any refused topic refuses the whole request; subscribing twice
 // is not an error; malformed requests get success:false with a short reason.
 #pragma once
@@ -29,6 +30,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/book_model.hpp"
+#include "sim/bybit_depth.hpp"
 #include "sim/bybit_encode.hpp"
 #include "sim/bybit_streams.hpp"
 #include "sim/connection.hpp"
@@ -76,8 +79,11 @@ class endpoint final : public venue_endpoint {
   void publish(std::size_t index, std::int64_t wall_us);
   // Periodic work, called every housekeeping_interval: idle cut-offs and book refreshes.
   void housekeeping(std::int64_t wall_us);
-  // The publicTrade and orderbook.1 topics' faults (trade_faults.hpp).
+  // The publicTrade, orderbook.1 and orderbook.50 topics' faults (trade_faults.hpp).
   trade_faults& stream_faults() noexcept { return faults_; }
+  // The books behind orderbook.50 (book_model.hpp), stepped before publish(); without them
+  // the topic stays silent.
+  void set_books(book_set* books) { books_ = books; }
 
   std::int64_t offset_ticks(std::size_t index) const { return symbols_.at(index).offset; }
   const venue_stats& stats() const noexcept { return stats_; }
@@ -96,6 +102,10 @@ class endpoint final : public venue_endpoint {
     std::vector<session*> ticker_subs;
     std::vector<session*> book_subs;
     std::vector<session*> trade_subs;  // publicTrade
+    // orderbook.50: the top last sent (kept only while someone listens) and its "u".
+    std::vector<session*> depth_subs;
+    top_levels depth_top;
+    std::int64_t depth_u = 0;
   };
 
   std::int64_t now_us() const;
@@ -105,6 +115,8 @@ class endpoint final : public venue_endpoint {
   bool refresh_book(std::size_t i);
   std::string book_frame(std::size_t i, std::int64_t ts_ms) const;
   void fan_out(const std::vector<session*>& subs, const frame_ptr& frame);
+  void publish_depth(std::size_t i, std::int64_t ts_ms);
+  void subscribe_depth(std::size_t i, session* s);
 
   const market_model& model_;
   endpoint_options options_;
@@ -116,6 +128,7 @@ class endpoint final : public venue_endpoint {
   std::int64_t last_idle_scan_us_ = 0;
   trade_faults faults_;
   venue_stats stats_;
+  book_set* books_ = nullptr;
 };
 
 // One client connection's Bybit state.

@@ -11,8 +11,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr std::array<std::string_view, fault_kind_count> kind_names{
-    "reset",  "close",   "stall", "garbage",   "invalid_json", "gap",           "drip",
-    "refuse", "max_age", "clear", "trade_gap", "trade_dup",    "trade_reorder", "bbo_stall"};
+    "reset",         "close",     "stall",     "garbage",    "invalid_json", "gap",
+    "drip",          "refuse",    "max_age",   "clear",      "trade_gap",    "trade_dup",
+    "trade_reorder", "bbo_stall", "book_drop", "book_stale", "book_cross",   "book_checksum"};
 
 // Which keys each kind takes, besides `after` and `every` (any kind may be scheduled).
 enum key_bit : unsigned {
@@ -37,6 +38,10 @@ constexpr std::array<unsigned, fault_kind_count> kind_keys{
     k_count,         // trade_dup
     k_count,         // trade_reorder
     k_ms,            // bbo_stall
+    k_count,         // book_drop
+    k_count,         // book_stale
+    k_count,         // book_cross
+    k_count,         // book_checksum
 };
 
 // User input echoed in an error, safe for a JSON reply and a log line: quoted, printable
@@ -291,6 +296,10 @@ std::string to_spec(const fault& f) {
     case fault_kind::trade_gap:
     case fault_kind::trade_dup:
     case fault_kind::trade_reorder:
+    case fault_kind::book_drop:
+    case fault_kind::book_stale:
+    case fault_kind::book_cross:
+    case fault_kind::book_checksum:
       out += ",count=" + std::to_string(f.count);
       break;
     case fault_kind::drip:
@@ -337,6 +346,12 @@ std::string check_venue(const fault& f, std::string_view venue) {
   }
   if (f.kind == fault_kind::gap && venue != "coinbase") {
     return "gap: only coinbase has sequence numbers, not " + quoted(venue);
+  }
+  if (f.kind == fault_kind::book_stale && venue != "binance") {
+    return "book_stale: only binance serves a REST depth snapshot, not " + quoted(venue);
+  }
+  if (f.kind == fault_kind::book_checksum && venue != "kraken") {
+    return "book_checksum: only kraken's book carries a checksum, not " + quoted(venue);
   }
   return {};
 }

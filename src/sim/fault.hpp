@@ -31,8 +31,13 @@ enum class fault_kind : std::uint8_t {
   trade_dup,      // the next `count` trades are sent twice
   trade_reorder,  // the next `count` pairs of neighbouring trades are sent swapped
   bbo_stall,      // no top of book for `duration` (none: until clear) while trades go on
+  // Depth streams (trade_faults.hpp; implemented for Binance so far):
+  book_drop,      // the next `count` depth messages of each symbol are not sent (ids consumed)
+  book_stale,     // Binance: the next `count` REST depth snapshots are an older book
+  book_cross,     // the next `count` depth messages of each symbol add a bid at the best ask
+  book_checksum,  // Kraken: the next `count` book messages of each symbol carry a wrong checksum
 };
-inline constexpr std::size_t fault_kind_count = 14;
+inline constexpr std::size_t fault_kind_count = 18;
 
 std::string_view to_string(fault_kind k) noexcept;
 std::optional<fault_kind> parse_fault_kind(std::string_view name) noexcept;
@@ -59,7 +64,7 @@ struct fault {
   std::optional<std::chrono::milliseconds> duration;
   std::chrono::milliseconds drip_interval = fault_limits::default_drip_interval;  // drip
   std::size_t drip_bytes = fault_limits::default_drip_bytes;                      // drip
-  std::uint64_t count = 1;  // garbage, invalid_json, gap, trade_gap, trade_dup, trade_reorder
+  std::uint64_t count = 1;  // garbage, invalid_json, gap, trade_*, book_*
   // Scheduling: first applied `after` from now (from start-up for --fault), then every `every`.
   std::optional<std::chrono::milliseconds> after;
   std::optional<std::chrono::milliseconds> every;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 
+#include "sim/kraken_depth.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -46,7 +47,7 @@ endpoint::endpoint(const market_model& model, std::uint64_t seed)
     : model_(model),
       seed_(seed),
       reader_(std::make_unique<request_reader>()),
-      subscribers_(stream_kinds * model.size()),
+      subscribers_((stream_kinds + book_kinds) * model.size()),
       recent_(model.size()),
       snapshots_(model.size()),
       last_event_us_(model.size(), 0),
@@ -90,6 +91,64 @@ void endpoint::remove_subscriber(std::size_t index, session* s) {
   if (it == subs.end()) return;
   *it = subs.back();
   subs.pop_back();
+}
+
+void endpoint::set_books(book_set* books) {
+  books_ = books;
+  book_tops_.assign(books ? book_kinds * model_.size() : 0, top_levels{});
+}
+
+top_levels endpoint::book_top(std::size_t symbol, std::size_t depth_index) const {
+  const std::int64_t offset = offsets_[symbol];
+  return top_of(books_->book(symbol), static_cast<std::size_t>(book_depths[depth_index]),
+                [offset](std::int64_t p) { return p + offset; });
+}
+
+frame_ptr endpoint::book_snapshot(std::size_t stream) {
+  const std::size_t n = model_.size();
+  const std::size_t d = stream / n - stream_kinds, symbol = stream % n;
+  auto& top = book_tops_[d * n + symbol];
+  books_->activate();
+  // The first listener: the kept top is old. Others share the top last sent.
+  if (subscribers_[stream].size() == 1) top = book_top(symbol, d);
+  std::vector<level_change> levels;
+  levels.reserve(top.bids.size() + top.asks.size());
+  for (const auto& [p, q] : top.bids) levels.push_back({true, p, q});
+  for (const auto& [p, q] : top.asks) levels.push_back({false, p, q});
+  return make_frame(
+      encode_book(model_.symbol(symbol).spec(), true, levels, book_checksum(top), wall_us()));
+}
+
+void endpoint::publish_books(std::size_t index, std::int64_t wall_us) {
+  if (!books_) return;
+  const std::size_t n = model_.size();
+  const symbol_book& book = books_->book(index);
+  const std::int64_t offset = offsets_[index];
+  for (std::size_t d = 0; d < book_kinds; ++d) {
+    const auto& subs = subscribers_[(stream_kinds + d) * n + index];
+    if (subs.empty()) continue;
+    auto& kept = book_tops_[d * n + index];
+    auto top = book_top(index, d);
+    auto changes = diff(kept, top);
+    // A level pushed below the subscribed depth is not sent: the client truncates.
+    std::erase_if(changes, [&](const level_change& c) {
+      return c.qty == 0 && (c.bid ? book.bids().contains(c.price - offset)
+                                  : book.asks().contains(c.price - offset));
+    });
+    kept = std::move(top);
+    if (changes.empty()) continue;
+    // Kraken has no sequence numbers: a dropped update shows as a checksum mismatch later.
+    if (faults_.take_book_drop(d * n + index)) continue;
+    std::uint32_t sum = book_checksum(kept);
+    if (faults_.take_book_checksum(d * n + index)) sum ^= 0x5a5a5a5au;
+    std::optional<level_change> crossed;
+    if (faults_.take_book_cross(d * n + index) && !kept.asks.empty()) {
+      crossed = level_change{true, kept.asks.front().first, kept.asks.front().second};
+    }
+    const frame_ptr frame =
+        make_frame(encode_book(model_.symbol(index).spec(), false, changes, sum, wall_us, crossed));
+    for (session* s : subs) s->deliver(frame);
+  }
 }
 
 std::uint64_t endpoint::next_connection_id() {
@@ -138,6 +197,7 @@ void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
 
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
   publish_streams(index, wall_us);
+  publish_books(index, wall_us);
   last_event_us_[index] = wall_us;
   snapshots_[index].reset();
   const auto& subs = subscribers_[index];
@@ -200,10 +260,12 @@ void session::on_second() {
 
 void session::apply(const request& r) {
   const std::string_view method = r.subscribe ? "subscribe" : "unsubscribe";
-  const bool trade = r.channel == trade_channel;
+  const bool book = r.channel == book_channel;
+  const bool trade = r.channel == trade_channel || book;  // one subscription per symbol, no trigger
   // Subscription index: the symbol's plus one model size per kind (ticker with trades trigger,
-  // trade, ticker with bbo trigger).
-  const std::size_t kind = trade ? 1 : (r.event_trigger == "bbo" ? 2 : 0);
+  // trade, ticker with bbo trigger, then the book's depths).
+  const std::size_t kind = book ? endpoint::stream_kinds + r.depth_index
+                                : (trade ? 1 : (r.event_trigger == "bbo" ? 2 : 0));
   const std::size_t n = endpoint_.model_.size();
   for (const std::string& symbol : r.symbols) {
     auto index = endpoint_.symbol_of(symbol);
@@ -237,9 +299,13 @@ void session::apply(const request& r) {
         subscribed_.erase(it);
         endpoint_.remove_subscriber(*index, this);
       }
-      reply(encode_channel_ack(method, trade_channel, symbol, r.snapshot, r.req_id,
-                               {r.time_in_us, wall_us()}));
-      if (r.subscribe && r.snapshot) deliver(endpoint_.trade_snapshot(sym));
+      reply(encode_channel_ack(method, book ? book_channel : trade_channel, symbol, r.snapshot,
+                               r.req_id, {r.time_in_us, wall_us()}));
+      if (book && r.subscribe) {
+        deliver(endpoint_.book_snapshot(*index));  // the book always starts with one
+      } else if (r.subscribe && r.snapshot) {
+        deliver(endpoint_.trade_snapshot(sym));
+      }
       continue;
     }
     if (r.subscribe) {
@@ -312,7 +378,8 @@ void session::on_text(std::string_view message) {
   if (req["params"].get(params) || params["channel"].get(channel)) {
     return error(invalid_arguments, method, r.req_id);
   }
-  if (channel != ticker_channel && channel != trade_channel) {
+  const bool book = channel == book_channel && endpoint_.books_;
+  if (channel != ticker_channel && channel != trade_channel && !book) {
     return error(unsupported_event, method, r.req_id);
   }
   r.channel = std::string(channel);
@@ -328,6 +395,13 @@ void session::on_text(std::string_view message) {
     r.symbols.emplace_back(s);
   }
   simdjson::dom::element option;
+  if (book && !params["depth"].get(option)) {
+    std::int64_t depth = 0;
+    const auto it = std::find(book_depths.begin(), book_depths.end(),
+                              option.get(depth) ? -1 : static_cast<int>(depth));
+    if (it == book_depths.end()) return error(invalid_arguments, method, r.req_id);
+    r.depth_index = static_cast<std::size_t>(it - book_depths.begin());
+  }
   if (!params["snapshot"].get(option) && option.get(r.snapshot)) {
     return error(invalid_arguments, method, r.req_id);
   }

@@ -1,8 +1,8 @@
 // Kraken spot WebSocket API v2, served by the sim on /v2 (wss://ws.kraken.com/v2): the status
 // message on connect, subscribe / unsubscribe to the ticker channel (event_trigger trades or
-// bbo) and the trade channel (kraken_streams.hpp) with one ack per symbol, a snapshot then
-// updates fed by the market model, application-level ping -> pong, and heartbeats while
-// subscribed.
+// bbo), the trade channel (kraken_streams.hpp) and the book channel (kraken_depth.hpp) with
+// one ack per symbol, a snapshot then updates fed by the market model, application-level
+// ping -> pong, and heartbeats while subscribed.
 //
 // Behaviour copied from Kraken (docs.kraken.com "WebSocket v2": ticker, status, heartbeat,
 // ping; "Spot Websockets Introduction"):
@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/book_model.hpp"
 #include "sim/connection.hpp"
 #include "sim/kraken_encode.hpp"
 #include "sim/kraken_streams.hpp"
@@ -84,6 +85,9 @@ class endpoint final : public venue_endpoint {
   }
   std::int64_t offset_ticks(std::size_t index) const { return offsets_.at(index); }
   std::optional<std::size_t> symbol_of(std::string_view kraken_symbol) const;
+  // The books behind the book channel (book_model.hpp, kraken_depth.hpp), stepped before
+  // publish(); without them a book subscription is refused as before.
+  void set_books(book_set* books);
 
  private:
   friend class session;
@@ -92,8 +96,14 @@ class endpoint final : public venue_endpoint {
   frame_ptr snapshot(std::size_t index);
   frame_ptr trade_snapshot(std::size_t index) const;              // the symbol's recent trades
   void publish_streams(std::size_t index, std::int64_t wall_us);  // trade, bbo-triggered ticker
+  void publish_books(std::size_t index, std::int64_t wall_us);
+  // A book subscription's snapshot (stream = book kind * model size + symbol).
+  frame_ptr book_snapshot(std::size_t stream);
+  top_levels book_top(std::size_t symbol, std::size_t depth_index) const;
 
   static constexpr std::size_t stream_kinds = 3;  // ticker (trades trigger), trade, ticker (bbo)
+  // Then one kind per book depth (kraken_depth.hpp's book_depths).
+  static constexpr std::size_t book_kinds = 5;
   std::uint64_t next_connection_id();
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
@@ -110,6 +120,8 @@ class endpoint final : public venue_endpoint {
   std::vector<std::int64_t> last_event_us_;  // per symbol: 0 before its first event
   std::vector<session*> sessions_;           // every open session
   frame_ptr heartbeat_;
+  book_set* books_ = nullptr;
+  std::vector<top_levels> book_tops_;  // per book kind, then symbol: the top last sent
   std::uint64_t connection_counter_ = 0;
   venue_stats stats_;
 };
@@ -139,6 +151,7 @@ class session final : public connection_handler {
     std::string channel = "ticker";
     bool snapshot = true;
     std::string event_trigger = "trades";
+    std::size_t depth_index = 0;  // book: kraken_depth.hpp's book_depths
   };
   void apply(const request& r);
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <new>
 
+#include "sim/okx_depth.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/net.hpp"
@@ -97,7 +98,7 @@ endpoint::endpoint(const market_model& model, boost::asio::io_context* ioc, cloc
     : model_(model),
       clock_(clock ? std::move(clock) : clock_fn([] { return mono_ms(); })),
       reader_(std::make_unique<request_reader>()),
-      subscribers_(3 * model.size()),
+      subscribers_(4 * model.size()),
       seq_ids_(model.size(), first_seq_id) {
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
@@ -185,6 +186,8 @@ std::optional<std::size_t> endpoint::stream_of(std::string_view channel,
     kind = 1;
   } else if (channel == bbo_channel) {
     kind = 2;
+  } else if (channel == books_channel && books_) {
+    kind = 3;
   } else if (channel != tickers_channel) {
     return std::nullopt;
   }
@@ -212,8 +215,54 @@ void endpoint::publish_streams(std::size_t index, std::int64_t wall_us) {
   for (session* s : bbo_subs) s->deliver(frame, now);
 }
 
+void endpoint::set_books(book_set* books) {
+  books_ = books;
+  books_state_.assign(books ? books->size() : 0, books_state{});
+}
+
+void endpoint::publish_books(std::size_t index, std::int64_t wall_us) {
+  const auto& subs = subscribers_[3 * model_.size() + index];
+  if (!books_ || subs.empty()) return;
+  auto& b = books_state_[index];
+  auto top = top_of(books_->book(index), books_levels, offset_price);
+  const auto changes = diff(b.top, top);
+  if (changes.empty()) return;
+  b.top = std::move(top);
+  const std::int64_t prev = b.seq_id;
+  b.seq_id = ++seq_ids_[index];
+  // A dropped push still takes its seqId: the next one's prevSeqId names it.
+  if (faults_.take_book_drop(index)) return;
+  std::optional<level_change> crossed;
+  if (faults_.take_book_cross(index) && !b.top.asks.empty()) {
+    crossed = level_change{true, b.top.asks.front().first, b.top.asks.front().second};
+  }
+  const frame_ptr frame = make_frame(encode_books(model_.symbol(index).spec(), false, changes,
+                                                  wall_us / 1000, prev, b.seq_id, crossed));
+  const std::int64_t now = now_ms();
+  for (session* s : subs) s->deliver(frame, now);
+}
+
+void endpoint::send_books_snapshot(std::size_t stream, session* s) {
+  const std::size_t index = stream - 3 * model_.size();
+  auto& b = books_state_[index];
+  books_->activate();
+  if (subscribers_[stream].size() == 1) {
+    // The first listener: the kept top is old; start from the book as it is.
+    b.top = top_of(books_->book(index), books_levels, offset_price);
+    b.seq_id = ++seq_ids_[index];
+  }
+  std::vector<level_change> levels;
+  levels.reserve(b.top.bids.size() + b.top.asks.size());
+  for (const auto& [p, q] : b.top.bids) levels.push_back({true, p, q});
+  for (const auto& [p, q] : b.top.asks) levels.push_back({false, p, q});
+  const std::int64_t now = now_ms();
+  s->deliver(make_frame(encode_books(model_.symbol(index).spec(), true, levels, now, -1, b.seq_id)),
+             now);
+}
+
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
   publish_streams(index, wall_us);
+  publish_books(index, wall_us);
   const auto& subs = subscribers_[index];
   if (subs.empty()) return;
   ++stats_.events;
@@ -361,6 +410,7 @@ void session::on_text(std::string_view message) {
       unsubscribe(*index);
     }
     reply(encode_ack(op, a.channel, *a.inst, id, conn_id_));
+    if (sub && *index >= 3 * endpoint_->model_.size()) endpoint_->send_books_snapshot(*index, this);
   }
 }
 

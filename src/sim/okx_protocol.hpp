@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/book_model.hpp"
 #include "sim/connection.hpp"
 #include "sim/market_model.hpp"
 #include "sim/okx_encode.hpp"
@@ -83,8 +84,11 @@ class endpoint final : public venue_endpoint {
   void publish(std::size_t index, std::int64_t wall_us);
   // Closes every connection that has been idle for idle_timeout_ms.
   void sweep();
-  // The trades and bbo-tbt channels' faults (trade_faults.hpp).
+  // The trades, bbo-tbt and books channels' faults (trade_faults.hpp).
   trade_faults& stream_faults() noexcept { return faults_; }
+  // The books behind the books channel (book_model.hpp, okx_depth.hpp), stepped before
+  // publish(); without them the channel is unknown (60018), as before.
+  void set_books(book_set* books);
 
   const venue_stats& stats() const noexcept { return stats_; }
   std::size_t subscriber_count(std::size_t index) const { return subscribers_.at(index).size(); }
@@ -98,9 +102,12 @@ class endpoint final : public venue_endpoint {
   std::int64_t now_ms() const;
   std::optional<std::size_t> symbol_of(std::string_view inst) const;
   // A subscription's index: the symbol's, plus one model size per kind (tickers, trades,
-  // bbo-tbt); nullopt for another channel or an unknown instrument.
+  // bbo-tbt, books); nullopt for another channel or an unknown instrument.
   std::optional<std::size_t> stream_of(std::string_view channel, std::string_view inst) const;
   void publish_streams(std::size_t index, std::int64_t wall_us);
+  void publish_books(std::size_t index, std::int64_t wall_us);
+  // A books subscription's snapshot, sent after its ack.
+  void send_books_snapshot(std::size_t stream, session* s);
   void add_subscriber(std::size_t index, session* s);
   void remove_subscriber(std::size_t index, session* s);
   void forget(session* s);
@@ -116,6 +123,12 @@ class endpoint final : public venue_endpoint {
   std::vector<std::int64_t> seq_ids_;                     // per symbol: the latest seqId
   std::vector<session*> sessions_;                        // every live handler
   venue_stats stats_;
+  book_set* books_ = nullptr;
+  struct books_state {
+    top_levels top;           // the top last pushed (kept only while someone listens)
+    std::int64_t seq_id = 0;  // its seqId
+  };
+  std::vector<books_state> books_state_;
 };
 
 // One client connection's OKX state.

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "sim/binance_protocol.hpp"
+#include "sim/book_model.hpp"
 #include "sim/bybit_protocol.hpp"
 #include "sim/coinbase_protocol.hpp"
 #include "sim/eth_protocol.hpp"
@@ -56,6 +57,12 @@ control_response json_reply(std::string body) {
 
 bool is_read(std::string_view method) {
   return method == "GET" || method == "HEAD";
+}
+
+// GET /api/v3/depth (or /binance/api/v3/depth): served from the books, not rest_api.
+bool is_binance_depth(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  return path == "/api/v3/depth" || path == "/binance/api/v3/depth";
 }
 
 // A fault given with after/every: one timer each. Its wait holds it (shared_ptr), so an entry
@@ -138,6 +145,7 @@ struct simulator::impl {
   impl(net::io_context& ioc, sim_options o)
       : options(std::move(o)),
         model(or_builtins(options.symbols), options.seed),
+        books(model, options.seed),
         driver(ioc, model, options.rate),
         binance(model, binance::format_options{options.binance_fixed8},
                 options.max_incoming_per_sec),
@@ -153,6 +161,15 @@ struct simulator::impl {
         kraken_timer(ioc),
         io(ioc) {
     model.set_trade_scale(options.trade_scale);
+    // The books step first (once something asked for depth): every venue then prints the book
+    // of the event it prints.
+    driver.add_listener([this](std::size_t i, std::int64_t) {
+      if (books.active()) books.step(i, model.symbol(i).state());
+    });
+    binance.set_books(&books);
+    bybit.set_books(&books);
+    okx.set_books(&books);
+    kraken.set_books(&books);
     routes.add(binance);
     routes.add(okx);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });
@@ -441,6 +458,13 @@ struct simulator::impl {
     std::vector<symbol_spec> specs;
     specs.reserve(model.size());
     for (std::size_t i = 0; i < model.size(); ++i) specs.push_back(model.symbol(i).spec());
+    if (is_binance_depth(r.target)) {
+      auto [status, body] = binance.depth_snapshot(r.target);
+      control_response out;
+      out.status = status;
+      out.body = std::move(body);
+      return out;
+    }
     auto reply = rest::answer(specs, r.target, wall_ms());
     if (!reply) return std::nullopt;
     control_response out;
@@ -533,6 +557,7 @@ struct simulator::impl {
 
   sim_options options;
   market_model model;
+  book_set books;
   market_driver driver;
   binance::endpoint binance;
   okx::endpoint okx;  // /ws/v5/public

@@ -29,7 +29,21 @@ class trade_faults {
   void reorder(std::uint64_t n) noexcept { reorder_left_ += n; }
   // No top of book until `until_us` (wall µs); forever_us: until clear.
   void stall_bbo(std::int64_t until_us) noexcept { bbo_stall_until_us_ = until_us; }
-  // Ends the bbo stall and drops pending duplicates and swaps; id jumps already made stay.
+  // Depth streams: the next `n` messages of each symbol are dropped (their ids are consumed,
+  // so a client sees a gap), or carry a crossed bid; the next `n` REST snapshots are stale.
+  void drop_book(std::uint64_t n) noexcept { book_drop_ += n; }
+  void cross_book(std::uint64_t n) noexcept { book_cross_ += n; }
+  void stale_book(std::uint64_t n) noexcept { book_stale_left_ += n; }
+  void break_checksum(std::uint64_t n) noexcept { book_checksum_ += n; }
+  // Per symbol: a venue asks once per depth message it would send; true takes one.
+  bool take_book_drop(std::size_t symbol) { return take(book_drop_, book_drop_used_, symbol); }
+  bool take_book_cross(std::size_t symbol) { return take(book_cross_, book_cross_used_, symbol); }
+  bool take_book_stale() noexcept;
+  bool take_book_checksum(std::size_t symbol) {
+    return take(book_checksum_, book_checksum_used_, symbol);
+  }
+  // Ends the bbo stall and drops pending duplicates, swaps and book faults; id jumps already
+  // made stay.
   void clear() noexcept;
 
   static constexpr std::int64_t forever_us = std::numeric_limits<std::int64_t>::max();
@@ -47,10 +61,20 @@ class trade_faults {
   std::uint64_t duplicate_left_ = 0;
   std::uint64_t reorder_left_ = 0;
   std::int64_t bbo_stall_until_us_ = 0;
+  // Book faults count per symbol: how many were requested, and how many each symbol took.
+  static bool take(std::uint64_t total, std::vector<std::uint64_t>& used, std::size_t symbol);
+  std::uint64_t book_drop_ = 0;
+  std::uint64_t book_cross_ = 0;
+  std::vector<std::uint64_t> book_drop_used_;
+  std::vector<std::uint64_t> book_cross_used_;
+  std::uint64_t book_checksum_ = 0;
+  std::vector<std::uint64_t> book_checksum_used_;
+  std::uint64_t book_stale_left_ = 0;
 };
 
 // What `f` does to a venue's trade streams at wall time `now_us` (trade_gap, trade_dup,
-// trade_reorder, bbo_stall, clear); other kinds leave them alone.
+// trade_reorder, bbo_stall, book_drop, book_stale, book_cross, book_checksum, clear); other kinds
+// leave them alone.
 void apply_trade_fault(trade_faults& t, const fault& f, std::int64_t now_us) noexcept;
 
 }  // namespace tickerd::sim

@@ -353,6 +353,10 @@ void ws_session::apply_fault(const fault& f) {
     case fault_kind::trade_dup:
     case fault_kind::trade_reorder:
     case fault_kind::bbo_stall:
+    case fault_kind::book_drop:
+    case fault_kind::book_stale:
+    case fault_kind::book_cross:
+    case fault_kind::book_checksum:
       return;
   }
 }
