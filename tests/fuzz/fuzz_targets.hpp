@@ -819,6 +819,16 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
       e.req.throttle_ms = static_cast<std::int32_t>(ms);
     }
   }
+  bool has_format = false;  // "native" or "ccxt", for subscribe only (PROTOCOL.md)
+  if (obj["format"].get(v) == simdjson::SUCCESS) {
+    std::string_view format;
+    if (v.get_string().get(format) != simdjson::SUCCESS ||
+        (format != "native" && format != "ccxt")) {
+      field_error = true;
+    } else {
+      has_format = true;
+    }
+  }
   const auto fail = [&](std::string_view code) {
     e.ok = false;
     e.code = code;
@@ -841,6 +851,7 @@ inline expected_request expect_request(const simdjson::dom::object& obj) {
   e.req.op = op == "subscribe" ? client_op::subscribe : client_op::unsubscribe;
   if (!e.req.since.empty() && e.req.op != client_op::subscribe) return fail("bad_request");
   if (e.req.throttle_ms >= 0 && e.req.op != client_op::subscribe) return fail("bad_request");
+  if (has_format && e.req.op != client_op::subscribe) return fail("bad_request");
   for (const resume_point& p : e.req.since) {
     if (std::find(e.req.channels.begin(), e.req.channels.end(), p.channel) ==
         e.req.channels.end()) {
