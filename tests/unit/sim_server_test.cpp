@@ -252,7 +252,9 @@ TEST(SimServer, ServesTheVenuesRestMarketMetadata) {
     EXPECT_EQ(r.body.find("BNB"), std::string::npos) << "only the configured symbols: " << r.body;
   }
   EXPECT_EQ(http_get(sim.port(), "/okx/api/v5/public/instruments?instType=NOPE").status, 400u);
-  EXPECT_EQ(http_get(sim.port(), "/binance/api/v3/depth").status, 404u);
+  // The depth snapshot is served (sim_book_test) and, like Binance, needs its symbol.
+  EXPECT_EQ(http_get(sim.port(), "/binance/api/v3/depth").status, 400u);
+  EXPECT_EQ(http_get(sim.port(), "/binance/api/v3/no-such-route").status, 404u);
 }
 
 TEST(SimServer, CombinedRawAndLiveSubscriptions) {
