@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/sim_hash.hpp"
+
 namespace tickerd::sim {
 namespace {
 
@@ -13,22 +15,6 @@ constexpr std::int64_t min_churn_window = 150;
 constexpr std::uint64_t max_churn_ops = 6;
 // Levels wanted within the window after a move; a jump leaves a hole that is filled this far.
 constexpr std::size_t near_levels = 25;
-
-constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sim/sim_hash.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd::sim::bybit {
@@ -15,21 +16,6 @@ constexpr std::int64_t max_offset_bps = 5;
 // The matching engine made the book a moment before the push: the documented example
 // has "cts" 2 ms before "ts".
 constexpr std::int64_t engine_lead_ms = 2;
-
-constexpr std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ull) {
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // "20575.00" -> "20575", "0.0190" -> "0.019": the spot ticker's spelling of a decimal.
 void append_trimmed(std::string& out, decimal d) {

@@ -7,6 +7,8 @@
 #include <limits>
 #include <numbers>
 
+#include "sim/sim_hash.hpp"
+
 namespace tickerd::sim {
 namespace {
 
@@ -56,22 +58,6 @@ constexpr double mean_reversion = 2.0e-4;
 
 // __extension__ keeps -Wpedantic quiet about the GCC/Clang 128-bit integer.
 __extension__ using int128 = __int128;
-
-constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 constexpr std::int64_t pow10(int n) noexcept {
   std::int64_t r = 1;
