@@ -650,6 +650,42 @@ void refuse_non_ascii_toml_breaks_on(std::string_view text, const std::string& s
   }
 }
 
+// The scanner above guesses where strings are; toml++ decides. So before toml++ reads text with
+// non-ASCII in it, it reads a copy with every non-ASCII byte turned into '?', which TOML allows in
+// strings and comments only: if the copy parses, every non-ASCII character of the original is
+// inside a string or a comment, where toml++ 3.3.0 reads it safely (the backslash cases are the
+// scanner's). If the copy does not parse, its error is the original's, or a non-ASCII character
+// where TOML allows none; toml++ never sees the original.
+void refuse_non_ascii_toml_misreads(std::string_view text, const std::string& source_name) {
+  const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  const std::size_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  if (std::none_of(text.begin() + static_cast<std::ptrdiff_t>(bom), text.end(), non_ascii)) return;
+  std::string ascii(text);
+  std::replace_if(ascii.begin() + static_cast<std::ptrdiff_t>(bom), ascii.end(), non_ascii, '?');
+  try {
+    (void)toml::parse(ascii, source_name);
+  } catch (const toml::parse_error& e) {
+    // toml++ counts columns in characters: in the copy a byte is one.
+    const auto line = static_cast<std::size_t>(e.source().begin.line);
+    std::size_t start = 0;
+    for (std::size_t l = 1; l < line && start < text.size(); ++l) {
+      const std::size_t newline = text.find('\n', start);
+      start = newline == std::string_view::npos ? text.size() : newline + 1;
+    }
+    const std::size_t at =
+        std::min(text.size(), start + static_cast<std::size_t>(e.source().begin.column) - 1);
+    const auto column =
+        1 + std::count_if(text.begin() + static_cast<std::ptrdiff_t>(start),
+                          text.begin() + static_cast<std::ptrdiff_t>(at),
+                          [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+    const bool ours = at < text.size() && non_ascii(text[at]);
+    std::ostringstream os;
+    os << source_name << ":" << line << ":" << column << ": "
+       << (ours ? "non-ASCII character outside a string or comment" : e.description());
+    throw config_error(os.str());
+  }
+}
+
 config read_config(const toml::table& root_table) {
   config c;
   c.instruments = default_instruments();
@@ -803,6 +839,7 @@ std::string native_symbol(const feed_entry_config& feed, const instrument& i) {
 
 config load_config_string(std::string_view toml_text, const std::string& source_name) {
   refuse_non_ascii_toml_breaks_on(toml_text, source_name);
+  refuse_non_ascii_toml_misreads(toml_text, source_name);
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);

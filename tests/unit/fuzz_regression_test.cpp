@@ -1118,6 +1118,16 @@ TEST(FuzzRegression, ConfigRefusesNonAsciiWhereTomlBreaks) {
   // Found by make fuzz-ci: quotes inside a bare value open no string.
   EXPECT_EQ(error("d = 1979-04-'''07:32\xc9\xb1\n"),
             "t.toml:1:21: non-ASCII character outside a string or comment");
+  // Found by make fuzz-ci: an '=' inside a bare value opens no string either. The loader no longer
+  // trusts its own guess alone: toml++ first reads a copy with '?' for every non-ASCII byte.
+  EXPECT_EQ(error("s  =9-04-='''07:32\xc9\xb1\n"),
+            "t.toml:1:5: Error while parsing value: could not determine value type");
+  EXPECT_EQ(error("s = 9-04-='''07:32\xc9\xb1'''\n"),
+            "t.toml:1:5: Error while parsing value: could not determine value type");
+  EXPECT_EQ(error("a = 1.'\xc9\xb1'\n"),
+            "t.toml:1:7: Error while parsing floating-point: expected decimal digit, saw '''");
+  EXPECT_EQ(error("a = [1, 2\xc9\xb1]\n"),
+            "t.toml:1:10: non-ASCII character outside a string or comment");
   // Anywhere else they are data: basic, literal and multi-line strings, quoted keys, comments.
   EXPECT_EQ(
       error("# caf\xc3\xa9\xe3\x80\x82\n[node] # \xca\x92\nid = \"caf\xc3\xa9\xe3\x80\x81\"\n"),
