@@ -672,8 +672,9 @@ void refuse_non_ascii_toml_misreads(std::string_view text, const std::string& so
       const std::size_t newline = text.find('\n', start);
       start = newline == std::string_view::npos ? text.size() : newline + 1;
     }
+    const auto column_in_copy = static_cast<std::size_t>(e.source().begin.column);
     const std::size_t at =
-        std::min(text.size(), start + static_cast<std::size_t>(e.source().begin.column) - 1);
+        std::min(text.size(), start + (column_in_copy > 0 ? column_in_copy - 1 : 0));
     const auto column =
         1 + std::count_if(text.begin() + static_cast<std::ptrdiff_t>(start),
                           text.begin() + static_cast<std::ptrdiff_t>(at),
