@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 
+#include "sim/sim_hash.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 
@@ -26,15 +27,6 @@ constexpr std::string_view kline_prefix = "kline.";
 // "Available intervals" of the Kline topic.
 constexpr std::string_view kline_intervals[] = {"1",   "3",   "5",   "15", "30", "60", "120",
                                                 "240", "360", "720", "D",  "W",  "M"};
-
-constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 bool is_symbol_text(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {

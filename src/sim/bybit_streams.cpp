@@ -3,21 +3,13 @@
 #include <algorithm>
 
 #include "sim/bybit_encode.hpp"
+#include "sim/sim_hash.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd::sim::bybit {
 namespace {
 
 constexpr std::size_t per_trade_reserve = 160;
-
-constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "sim/sim_hash.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd::sim::coinbase {
@@ -20,15 +21,6 @@ constexpr std::int64_t volume_30d_days = 30;
 
 // __extension__ keeps -Wpedantic quiet about the GCC/Clang 128-bit integer.
 __extension__ using int128 = __int128;
-
-constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 // The value with trailing fraction zeros dropped: 1313.80 -> 1313.8, 85205.00 -> 85205.
 decimal trimmed(decimal d) noexcept {

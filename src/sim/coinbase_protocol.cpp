@@ -21,11 +21,18 @@ constexpr std::string_view channel_ticker = "ticker";
 constexpr std::string_view channel_heartbeat = "heartbeat";
 constexpr std::string_view channel_status = "status";  // the one channel without products
 
-// The channels of Coinbase's "Exchange WebSocket Channels" page. The sim produces ticker and
-// heartbeat; the others are acknowledged and stay silent.
+// The channels of Coinbase's "Exchange WebSocket Channels" page. The sim produces ticker,
+// heartbeat, matches, level2 and level2_batch; the others are acknowledged and stay silent.
 constexpr std::array<std::string_view, 13> known_channels{
     "heartbeat", "status",       "auction", "matches", "rfq_matches", "ticker", "ticker_batch",
     "level2",    "level2_batch", "level3",  "full",    "user",        "balance"};
+
+// "The following WebSocket feeds now enforce authentication" (Exchange changelog, 2023-08-01),
+// with the venue's refusal text. The sim takes any signed request (it has no accounts).
+constexpr std::array<std::string_view, 3> signed_channels{"level2", "level3", "full"};
+constexpr std::string_view needs_auth =
+    "level2, level3, and full channels now require authentication. "
+    "https://docs.cloud.coinbase.com/exchange/docs/websocket-auth";
 
 bool known_channel(std::string_view name) noexcept {
   return std::find(known_channels.begin(), known_channels.end(), name) != known_channels.end();
@@ -76,7 +83,9 @@ endpoint::endpoint(const market_model& model, clock now)
       skipped_(model.size(), 0),
       tickers_(model.size()),
       heartbeats_(model.size()),
-      matches_(model.size()) {
+      matches_(model.size()),
+      level2_(model.size()),
+      level2_batch_(model.size()) {
   // Growing to a larger request later keeps this depth limit.
   if (reader_->parser.allocate(initial_request_capacity, max_request_depth)) throw std::bad_alloc();
   for (std::size_t i = 0; i < model.size(); ++i) {
@@ -140,8 +149,50 @@ frame_ptr endpoint::last_match(std::size_t index) const {
       encode_match(walk.spec(), t, ticker_price(walk.spec(), s), sequence(index), now(), true));
 }
 
+void endpoint::set_books(book_set* books) {
+  books_ = books;
+  level2_books_.assign(books ? books->size() : 0, top_levels{});
+}
+
+void endpoint::open_level2(std::size_t index) {
+  if (!books_) return;
+  books_->activate();
+  if (level2_subscribers(index) != 0) return;
+  level2_books_[index] = venue_book(model_.symbol(index).spec(), books_->book(index));
+}
+
+frame_ptr endpoint::level2_snapshot(std::size_t index) const {
+  return make_frame(encode_l2_snapshot(model_.symbol(index).spec(), level2_books_.at(index)));
+}
+
+void endpoint::publish_level2(std::size_t index, std::int64_t wall_us) {
+  if (!books_ || level2_subscribers(index) == 0) return;
+  const symbol_spec& spec = model_.symbol(index).spec();
+  top_levels book = venue_book(spec, books_->book(index));
+  top_levels& sent = level2_books_[index];
+  const auto changes = diff(sent, book);
+  if (changes.empty()) return;
+  const auto touch = [](const top_levels& t) {
+    return std::pair{t.bids.empty() ? std::pair<std::int64_t, std::int64_t>{} : t.bids.front(),
+                     t.asks.empty() ? std::pair<std::int64_t, std::int64_t>{} : t.asks.front()};
+  };
+  const bool touch_moved = touch(sent) != touch(book);
+  sent = std::move(book);
+  // No sequence on this channel: the dropped update is one the next ticker contradicts.
+  if (touch_moved && faults_.take_book_drop(index)) return;
+  std::optional<level_change> crossed;
+  if (faults_.take_book_cross(index) && !sent.asks.empty()) {
+    crossed = level_change{true, sent.asks.front().first, sent.asks.front().second};
+  }
+  ++stats_.l2updates;
+  const frame_ptr frame = make_frame(encode_l2_update(spec, changes, wall_us, crossed));
+  for (session* s : level2_[index]) s->deliver(frame);
+  for (session* s : level2_batch_[index]) s->deliver(frame);
+}
+
 void endpoint::publish(std::size_t index, std::int64_t wall_us) {
   publish_matches(index, wall_us);
+  publish_level2(index, wall_us);
   const auto& subs = tickers_[index];
   if (subs.empty() || faults_.bbo_stalled(wall_us)) return;
   ++stats_.events;
@@ -212,6 +263,8 @@ std::vector<std::vector<session*>>* session::fanout(std::string_view channel) co
   if (channel == channel_ticker) return &endpoint_.tickers_;
   if (channel == channel_heartbeat) return &endpoint_.heartbeats_;
   if (channel == channel_matches) return &endpoint_.matches_;
+  if (channel == channel_level2) return &endpoint_.level2_;
+  if (channel == channel_level2_batch) return &endpoint_.level2_batch_;
   return nullptr;
 }
 
@@ -230,8 +283,11 @@ void session::add(std::string_view channel, const std::vector<std::string>& prod
     it->product_ids.push_back(p);
     if (lists) {
       if (auto index = endpoint_.product_index(p)) {
+        const bool book = channel == channel_level2 || channel == channel_level2_batch;
+        if (book) endpoint_.open_level2(*index);
         (*lists)[*index].push_back(this);
         if (channel == channel_matches) pending_last_match_.push_back(*index);
+        if (book && endpoint_.books_) pending_snapshots_.push_back(*index);
       }
     }
   }
@@ -316,6 +372,14 @@ void session::on_text(std::string_view message) {
       return reply_error(
           failed, "You need to specify at least one product ID for channel " + std::string(name));
     }
+    if (subscribe &&
+        std::find(signed_channels.begin(), signed_channels.end(), name) != signed_channels.end()) {
+      // WebSocket Authentication: signature, key, passphrase and timestamp in the request.
+      std::string_view signature;
+      if (req["signature"].get(signature) || signature.empty()) {
+        return reply_error(failed, needs_auth);
+      }
+    }
     r.name = std::string(name);
     wanted.push_back(std::move(r));
   }
@@ -333,6 +397,9 @@ void session::on_text(std::string_view message) {
   // "the most recent match" of each newly subscribed product, once, as last_match
   for (const std::size_t index : std::exchange(pending_last_match_, {})) {
     deliver(endpoint_.last_match(index));
+  }
+  for (const std::size_t index : std::exchange(pending_snapshots_, {})) {
+    deliver(endpoint_.level2_snapshot(index));
   }
 }
 

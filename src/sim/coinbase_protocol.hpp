@@ -15,7 +15,16 @@
 // Error texts seen on the venue are reused ("Failed to subscribe" with "<id> is not a valid
 // product" or "No channels provided"); a request is refused as a whole, as on the venue. Other
 // wording, and which close code ends a connection that never subscribed, is the sim's choice.
-// Other documented channels (level2, status, ...) are acknowledged and stay silent.
+// - level2_batch and level2 (coinbase_depth.hpp): the whole book as a snapshot after the
+//   subscriptions reply, then an l2update at each market event that changed it, sent before
+//   that event's ticker. The sim serves `level2` as the venue does for a signed subscribe and
+//   does not check the signature (it has no accounts); an unsigned subscribe to level2,
+//   level3 or full is refused with the venue's error ("... now require authentication"); it sends
+//   each event's changes at once on both (the venue batches level2_batch every 50 ms: a batch
+//   merges several events). Faults: book_drop skips the next l2update that moves the top of book:
+//   the channel has no sequence, so the only way a client can see the loss is its top disagreeing
+//   with the next `ticker` (sequenced, sent right after); book_cross adds a bid at the best ask.
+// Other documented channels (status, level3, full, ...) are acknowledged and stay silent.
 #pragma once
 
 #include <chrono>
@@ -28,6 +37,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/book_model.hpp"
+#include "sim/coinbase_depth.hpp"
 #include "sim/coinbase_encode.hpp"
 #include "sim/coinbase_streams.hpp"
 #include "sim/connection.hpp"
@@ -50,6 +61,7 @@ struct venue_stats {
   std::uint64_t frames_refused = 0;   // send() returned false (closing or too slow)
   std::uint64_t deadline_closes = 0;  // connections closed for not subscribing in time
   std::uint64_t injected_gaps = 0;    // skip_sequence() calls
+  std::uint64_t l2updates = 0;        // l2update messages encoded
 };
 
 class session;
@@ -69,6 +81,9 @@ class endpoint final : public venue_endpoint {
   // Symbol `index` of the model just stepped: the next sequence number; one ticker message,
   // encoded once and queued to every ticker subscriber of the product.
   void publish(std::size_t index, std::int64_t wall_us);
+  // The books behind level2 and level2_batch (book_model.hpp), stepped before publish();
+  // without them those channels stay silent.
+  void set_books(book_set* books);
   // Called every `heartbeat_interval`: heartbeats for every product with heartbeat
   // subscribers, and the subscribe deadline.
   void on_timer(std::int64_t wall_us);
@@ -84,6 +99,9 @@ class endpoint final : public venue_endpoint {
   std::optional<std::size_t> product_index(std::string_view product_id) const;
   std::size_t ticker_subscribers(std::size_t index) const { return tickers_.at(index).size(); }
   std::size_t match_subscribers(std::size_t index) const { return matches_.at(index).size(); }
+  std::size_t level2_subscribers(std::size_t index) const {
+    return level2_.at(index).size() + level2_batch_.at(index).size();
+  }
   // The matches and ticker (top of book) channels' faults (trade_faults.hpp).
   trade_faults& stream_faults() noexcept { return faults_; }
   std::size_t heartbeat_subscribers(std::size_t index) const {
@@ -96,6 +114,11 @@ class endpoint final : public venue_endpoint {
   std::int64_t now() const { return now_ ? now_() : 0; }
   void publish_matches(std::size_t index, std::int64_t wall_us);
   frame_ptr last_match(std::size_t index) const;
+  void publish_level2(std::size_t index, std::int64_t wall_us);
+  // A session is about to listen to symbol `index`'s book: with nobody listening before, the
+  // kept book is old and starts again from the model's.
+  void open_level2(std::size_t index);
+  frame_ptr level2_snapshot(std::size_t index) const;
 
   struct request_reader;  // simdjson's DOM parser, reused by every session (one thread)
 
@@ -107,6 +130,10 @@ class endpoint final : public venue_endpoint {
   std::vector<std::vector<session*>> tickers_;               // per index
   std::vector<std::vector<session*>> heartbeats_;            // per index
   std::vector<std::vector<session*>> matches_;               // per index
+  std::vector<std::vector<session*>> level2_;                // per index
+  std::vector<std::vector<session*>> level2_batch_;          // per index
+  book_set* books_ = nullptr;
+  std::vector<top_levels> level2_books_;  // per index: the book as last sent (while listened to)
   trade_faults faults_;
   std::vector<session*> sessions_;  // every open connection
   venue_stats stats_;
@@ -142,6 +169,7 @@ class session final : public connection_handler {
   bool closing_ = false;
   std::vector<channel_products> channels_;
   std::vector<std::size_t> pending_last_match_;  // sent after the subscriptions reply
+  std::vector<std::size_t> pending_snapshots_;   // level2 snapshots, after the reply too
 };
 
 }  // namespace tickerd::sim::coinbase

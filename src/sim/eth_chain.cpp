@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/sim_hash.hpp"
+
 namespace tickerd::sim::eth {
 
 namespace {
@@ -56,10 +58,7 @@ chain::chain(std::uint64_t seed, std::int64_t now_s, std::size_t prefill)
 }
 
 std::uint64_t chain::random() noexcept {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return splitmix64(state_);
 }
 
 block chain::make_block(std::uint64_t number, std::uint64_t base_fee, const std::string& parent,

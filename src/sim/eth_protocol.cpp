@@ -9,6 +9,7 @@
 #include <cmath>
 #include <new>
 
+#include "sim/sim_hash.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -67,11 +68,7 @@ std::string subscription_id(std::uint64_t seed, std::uint64_t n) {
   std::string out = "0x";
   static constexpr char digits[] = "0123456789abcdef";
   for (int word = 0; word < 2; ++word) {
-    z += 0x9e3779b97f4a7c15ULL;
-    std::uint64_t x = z;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    x ^= x >> 31;
+    const std::uint64_t x = splitmix64(z);
     for (int shift = 60; shift >= 0; shift -= 4) out.push_back(digits[(x >> shift) & 0xf]);
   }
   return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sim/sim_hash.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd::sim {
@@ -122,14 +123,6 @@ void append_ms(std::string& out, std::string_view key, milliseconds ms) {
   out += key;
   out += '=';
   out += std::to_string(ms.count());
-}
-
-// splitmix64: a tiny deterministic mixer for the junk bytes.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
 }
 
 }  // namespace
@@ -363,7 +356,7 @@ std::string garbage_text(std::uint64_t n) {
   std::string out = "~garbage #" + std::to_string(n) + " ";
   std::uint64_t state = n;
   for (std::size_t i = 0; i < junk_bytes; ++i) {
-    state = mix(state);
+    state = mix64(state);
     out.push_back(static_cast<char>(first_printable + state % printable_count));
   }
   return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sim/sim_hash.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd::sim::fng {
@@ -13,13 +14,6 @@ constexpr std::string_view name = "Fear and Greed Index";
 constexpr int lowest = 5;
 constexpr int spread = 91;  // values 5 … 95
 
-std::uint64_t mix(std::uint64_t z) noexcept {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 void append_quoted_int(std::string& out, std::int64_t v) {
   out.push_back('"');
   json::append_int(out, v);
@@ -29,7 +23,7 @@ void append_quoted_int(std::string& out, std::int64_t v) {
 }  // namespace
 
 int value_for_day(std::uint64_t seed, std::int64_t day) noexcept {
-  return lowest + static_cast<int>(mix(mix(seed) ^ static_cast<std::uint64_t>(day)) % spread);
+  return lowest + static_cast<int>(mix64(mix64(seed) ^ static_cast<std::uint64_t>(day)) % spread);
 }
 
 std::string_view classify(int value) noexcept {

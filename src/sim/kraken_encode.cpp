@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/sim_hash.hpp"
 #include "tickerd/core/json_writer.hpp"
 
 namespace tickerd::sim::kraken {
@@ -12,22 +13,6 @@ constexpr std::size_t reply_reserve = 256;
 constexpr std::int64_t us_per_day = 86'400'000'000;
 constexpr std::int64_t max_offset_bps = 5;
 constexpr std::int64_t bps_per_unit = 10'000;
-
-std::uint64_t mix64(std::uint64_t z) noexcept {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 // A JSON number at the decimal's own precision: 85205.70, 740.0.
 void append_number(std::string& out, decimal d) {

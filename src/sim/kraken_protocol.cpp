@@ -6,6 +6,7 @@
 #include <new>
 
 #include "sim/kraken_depth.hpp"
+#include "sim/sim_hash.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -26,13 +27,6 @@ constexpr std::string_view ping_params = "Unsupported field: 'params' for the gi
 constexpr std::string_view already_subscribed = "Already subscribed";
 constexpr std::string_view not_subscribed = "Subscription Not Found";
 constexpr std::string_view pair_not_supported = "Currency pair not supported ";
-
-std::uint64_t mix64(std::uint64_t z) noexcept {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 }  // namespace
 

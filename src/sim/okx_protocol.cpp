@@ -9,6 +9,7 @@
 #include <new>
 
 #include "sim/okx_depth.hpp"
+#include "sim/sim_hash.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/net.hpp"
@@ -48,10 +49,7 @@ bool valid_id(std::string_view id) noexcept {
 // connId: 8 hex digits, like OKX's "a4d3ae55", derived from the connection number so a run
 // is reproducible.
 std::string make_conn_id(std::uint64_t id) {
-  std::uint64_t z = id + 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
+  std::uint64_t z = mix64(id);
   static constexpr char hex[] = "0123456789abcdef";
   std::string out(8, '0');
   for (int i = 7; i >= 0; --i) {

@@ -19,6 +19,7 @@
 #include "sim/kraken_streams.hpp"
 #include "sim/okx_encode.hpp"
 #include "sim/okx_protocol.hpp"
+#include "sim/sim_hash.hpp"
 #include "sim/sim_log.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
@@ -39,13 +40,6 @@ constexpr std::size_t max_frames_per_turn = 256;
 constexpr std::size_t max_logged_request = 96;
 constexpr std::uint64_t okx_salt = 0x6f6b78636f6e6e69ull;     // "okxconni"
 constexpr std::uint64_t kraken_salt = 0x6b72616b656e7632ull;  // "krakenv2"
-
-std::uint64_t mix64(std::uint64_t z) noexcept {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 std::int64_t steady_us() noexcept {
   using namespace std::chrono;

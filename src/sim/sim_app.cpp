@@ -13,12 +13,15 @@
 #include "sim/binance_protocol.hpp"
 #include "sim/book_model.hpp"
 #include "sim/bybit_protocol.hpp"
+#include "sim/coinbase_depth.hpp"
 #include "sim/coinbase_protocol.hpp"
+#include "sim/debug_book.hpp"
 #include "sim/eth_protocol.hpp"
 #include "sim/fng_api.hpp"
 #include "sim/graceful_run.hpp"
 #include "sim/kraken_protocol.hpp"
 #include "sim/market_driver.hpp"
+#include "sim/okx_encode.hpp"
 #include "sim/okx_protocol.hpp"
 #include "sim/rest_api.hpp"
 #include "sim/router.hpp"
@@ -170,6 +173,7 @@ struct simulator::impl {
     bybit.set_books(&books);
     okx.set_books(&books);
     kraken.set_books(&books);
+    coinbase.set_books(&books);
     routes.add(binance);
     routes.add(okx);
     driver.add_listener([this](std::size_t i, std::int64_t ts) { okx.publish(i, ts); });
@@ -448,6 +452,7 @@ struct simulator::impl {
     if (path == faults_path || path.starts_with("/faults/")) return faults_request(r, path);
     if (path == market_path || path.starts_with("/market/")) return market_request(r, path);
     if (path == "/fng" || path.starts_with("/fng/")) return fng_request(r, path);
+    if (path == debug::book_path) return debug_book(r);
     return rest_request(r);
   }
 
@@ -471,6 +476,39 @@ struct simulator::impl {
     out.status = reply->status;
     out.body = std::move(reply->body);
     return out;
+  }
+
+  // ---- GET /debug/book (debug_book.hpp) ------------------------------------------------------
+
+  control_response debug_book(const control_request& r) {
+    if (!is_read(r.method)) return error_reply(405, "use GET");
+    std::string error;
+    const auto q = debug::parse_book_query(r.target, error);
+    if (!q) return error_reply(400, error);
+    const auto index = model.find(q->symbol);
+    if (!index) return error_reply(404, "no symbol " + q->symbol);
+    const symbol_spec& spec = model.symbol(*index).spec();
+    // The first ask starts the books, as a depth subscription does.
+    books.activate();
+    const symbol_book& book = books.book(*index);
+    const auto shifted = [&](std::int64_t offset) {
+      return top_of(book, book_max_levels, [offset](std::int64_t p) { return p + offset; });
+    };
+    top_levels top;
+    if (q->venue == binance.venue()) {
+      top = shifted(0);
+    } else if (q->venue == okx.venue()) {
+      top = top_of(book, book_max_levels, okx::offset_price);
+    } else if (q->venue == bybit.venue()) {
+      top = shifted(bybit.offset_ticks(*index));
+    } else if (q->venue == kraken.venue()) {
+      top = shifted(kraken.offset_ticks(*index));
+    } else if (q->venue == coinbase.venue()) {
+      top = coinbase::venue_book(spec, book);
+    } else {
+      return error_reply(404, "no venue " + q->venue + " (binance, okx, coinbase, bybit, kraken)");
+    }
+    return json_reply(debug::encode_book(*q, spec, top, book.events(), book.update_id()));
   }
 
   // ---- the Fear & Greed API ---------------------------------------------------------------

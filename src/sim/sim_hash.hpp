@@ -23,4 +23,9 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   return z ^ (z >> 31);
 }
 
+// One splitmix64 draw from `state` without keeping the state: a stateless mixer.
+constexpr std::uint64_t mix64(std::uint64_t state) noexcept {
+  return splitmix64(state);
+}
+
 }  // namespace tickerd::sim

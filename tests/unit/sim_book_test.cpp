@@ -13,6 +13,8 @@
 #include "sim/binance_protocol.hpp"
 #include "sim/book_model.hpp"
 #include "sim/bybit_protocol.hpp"
+#include "sim/coinbase_depth.hpp"
+#include "sim/coinbase_protocol.hpp"
 #include "sim/fault.hpp"
 #include "sim/kraken_depth.hpp"
 #include "sim/kraken_protocol.hpp"
@@ -679,6 +681,248 @@ TEST_F(sim_book_okx, dropped_and_crossed_pushes) {
   for (const auto& t : conn.take()) c.on(parser, t);
   EXPECT_FALSE(c.gap);
   EXPECT_TRUE(c.book.crossed());
+}
+
+// ---- Coinbase level2_batch / level2 ----------------------------------------------------------
+
+// A client by Coinbase's rule: the snapshot starts the book, each l2update sets the sizes of
+// the levels it names ("0" removes). No sequence: only what the book itself shows can be checked.
+struct coinbase_client {
+  ref_book book;
+  int price_scale = 0;
+  int snapshots = 0, updates = 0;
+  void on(dom::parser& parser, const std::string& text) {
+    dom::element m;
+    ASSERT_FALSE(parser.parse(text).get(m)) << text;
+    std::string_view type;
+    ASSERT_FALSE(m["type"].get(type)) << text;
+    const auto set = [&](bool bid, std::string_view p, std::string_view q) {
+      const auto price = at_scale(p, price_scale), qty = at_scale(q, coinbase::size_scale);
+      if (bid) {
+        if (qty == 0)
+          book.bids.erase(price);
+        else
+          book.bids[price] = qty;
+      } else {
+        if (qty == 0)
+          book.asks.erase(price);
+        else
+          book.asks[price] = qty;
+      }
+    };
+    if (type == "snapshot") {
+      ++snapshots;
+      book = ref_book{};
+      for (const bool bid : {true, false}) {
+        for (dom::element l : m[bid ? "bids" : "asks"].get_array()) {
+          std::string_view p, q;
+          ASSERT_FALSE(l.at(0).get(p));
+          ASSERT_FALSE(l.at(1).get(q));
+          set(bid, p, q);
+        }
+      }
+      return;
+    }
+    ASSERT_EQ(type, "l2update") << text;
+    ++updates;
+    std::string_view time;
+    ASSERT_FALSE(m["time"].get(time)) << text;
+    for (dom::element c : m["changes"].get_array()) {
+      std::string_view side, p, q;
+      ASSERT_FALSE(c.at(0).get(side));
+      ASSERT_FALSE(c.at(1).get(p));
+      ASSERT_FALSE(c.at(2).get(q));
+      ASSERT_TRUE(side == "buy" || side == "sell") << text;
+      set(side == "buy", p, q);
+    }
+  }
+};
+
+// The ticker's best bid and ask, with their sizes, in the client book's units.
+struct coinbase_touch {
+  std::int64_t bid = 0, bid_size = 0, ask = 0, ask_size = 0;
+  bool operator==(const coinbase_touch&) const = default;
+};
+coinbase_touch ticker_touch(dom::parser& parser, const std::string& text, const symbol_spec& spec) {
+  dom::element m;
+  EXPECT_FALSE(parser.parse(text).get(m)) << text;
+  std::string_view bid, bid_size, ask, ask_size;
+  EXPECT_FALSE(m["best_bid"].get(bid));
+  EXPECT_FALSE(m["best_bid_size"].get(bid_size));
+  EXPECT_FALSE(m["best_ask"].get(ask));
+  EXPECT_FALSE(m["best_ask_size"].get(ask_size));
+  return {at_scale(bid, spec.price_scale), at_scale(bid_size, coinbase::size_scale),
+          at_scale(ask, spec.price_scale), at_scale(ask_size, coinbase::size_scale)};
+}
+coinbase_touch book_touch(const ref_book& b) {
+  if (b.bids.empty() || b.asks.empty()) return {};
+  return {b.bids.begin()->first, b.bids.begin()->second, b.asks.begin()->first,
+          b.asks.begin()->second};
+}
+
+struct sim_book_coinbase : ::testing::Test {
+  market_model model{{*find_spec("BTCUSDT"), *find_spec("DOGEUSDT")}, 42};
+  book_set books{model, 42};
+  std::int64_t now_us = t0_us;
+  coinbase::endpoint ep{model, [this] { return now_us; }};
+  dom::parser parser;
+  void SetUp() override { ep.set_books(&books); }
+  void event(std::size_t i = 0) {
+    now_us += 500'000;
+    books.step(i, model.step(i));
+    ep.publish(i, now_us);
+  }
+  static bool is_book(const std::string& t) {
+    return t.starts_with(R"({"type":"snapshot")") || t.starts_with(R"({"type":"l2update")");
+  }
+};
+
+TEST_F(sim_book_coinbase, snapshot_then_l2updates_keep_the_book_and_agree_with_the_ticker) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  event();
+  h->on_text(
+      R"({"type":"subscribe","product_ids":["BTC-USDT"],"channels":["level2_batch","ticker"]})");
+  auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 2u) << "the subscriptions reply, then the snapshot";
+  EXPECT_TRUE(texts[0].starts_with(R"({"type":"subscriptions")")) << texts[0];
+  ASSERT_TRUE(texts[1].starts_with(R"({"type":"snapshot","product_id":"BTC-USDT","bids":[[")"))
+      << texts[1].substr(0, 80);
+  const auto& spec = model.symbol(0).spec();
+  coinbase_client c;
+  c.price_scale = spec.price_scale;
+  c.on(parser, texts[1]);
+  ASSERT_EQ(c.book.bids.size(), books.book(0).bids().size()) << "the whole book";
+  int touch_moves = 0;
+  for (int e = 0; e < 300; ++e) {
+    const auto before = book_touch(c.book);
+    event();
+    texts = conn.take();
+    ASSERT_FALSE(texts.empty());
+    std::string ticker;
+    bool book_after_ticker = false;
+    for (const auto& t : texts) {
+      if (is_book(t)) {
+        book_after_ticker |= !ticker.empty();
+        c.on(parser, t);
+      }
+      if (t.starts_with(R"({"type":"ticker")")) ticker = t;
+    }
+    ASSERT_FALSE(ticker.empty());
+    EXPECT_FALSE(book_after_ticker) << "the l2update goes before its event's ticker";
+    ASSERT_FALSE(c.book.crossed());
+    // Every level the model has, same sizes, same spacing (each side moved as a whole).
+    const symbol_book& b = books.book(0);
+    ASSERT_EQ(c.book.bids.size(), b.bids().size());
+    ASSERT_EQ(c.book.asks.size(), b.asks().size());
+    const std::int64_t qs = pow10(coinbase::size_scale - spec.qty_scale);
+    auto bit = b.bids().begin();
+    const std::int64_t bid_shift = c.book.bids.begin()->first - bit->first;
+    for (const auto& [p, q] : c.book.bids) {
+      ASSERT_EQ(p - bit->first, bid_shift);
+      ASSERT_EQ(q, bit->second * qs);
+      ++bit;
+    }
+    auto ait = b.asks().begin();
+    const std::int64_t ask_shift = c.book.asks.begin()->first - ait->first;
+    for (const auto& [p, q] : c.book.asks) {
+      ASSERT_EQ(p - ait->first, ask_shift);
+      ASSERT_EQ(q, ait->second * qs);
+      ++ait;
+    }
+    ASSERT_EQ(ticker_touch(parser, ticker, spec), book_touch(c.book)) << "ticker = top of book";
+    touch_moves += before != book_touch(c.book);
+  }
+  EXPECT_GT(touch_moves, 100);
+  EXPECT_GT(ep.stats().l2updates, 250u);
+}
+
+TEST_F(sim_book_coinbase, level2_as_ccxt_subscribes_it_gets_the_same_messages) {
+  fake_connection batch_conn, level2_conn;
+  http_reject reject;
+  auto batch = ep.accept("/", reject);
+  auto level2 = ep.accept("/", reject);
+  ASSERT_TRUE(batch && level2);
+  batch->on_open(batch_conn);
+  level2->on_open(level2_conn);
+  event(1);
+  batch->on_text(R"({"type":"subscribe","product_ids":["DOGE-USDT"],"channels":["level2_batch"]})");
+  // CCXT's coinbaseexchange watchOrderBook: level2, signed (the sim does not check signatures).
+  level2->on_text(R"({"type":"subscribe","product_ids":["DOGE-USDT"],"channels":["level2"],)"
+                  R"("timestamp":1764000000123,"key":"k","signature":"c2ln","passphrase":"p"})");
+  auto a = batch_conn.take(), b = level2_conn.take();
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(
+      b[0],
+      R"({"type":"subscriptions","channels":[{"name":"level2","product_ids":["DOGE-USDT"]}]})");
+  EXPECT_EQ(a[1], b[1]) << "the same snapshot";
+  for (int e = 0; e < 20; ++e) {
+    event(1);
+    EXPECT_EQ(batch_conn.take(), level2_conn.take());
+  }
+  level2->on_text(R"({"type":"unsubscribe","channels":["level2"]})");
+  EXPECT_EQ(ep.level2_subscribers(1), 1u);
+}
+
+TEST_F(sim_book_coinbase, a_dropped_update_shows_against_the_ticker_and_a_crossed_book_is_seen) {
+  fake_connection conn;
+  http_reject reject;
+  auto h = ep.accept("/", reject);
+  ASSERT_TRUE(h);
+  h->on_open(conn);
+  h->on_text(
+      R"({"type":"subscribe","product_ids":["DOGE-USDT"],"channels":["level2_batch","ticker"]})");
+  const auto& spec = model.symbol(1).spec();
+  coinbase_client c;
+  c.price_scale = spec.price_scale;
+  auto texts = conn.take();
+  ASSERT_EQ(texts.size(), 2u);
+  c.on(parser, texts[1]);
+
+  ep.stream_faults().drop_book(1);
+  bool dropped = false;
+  for (int e = 0; e < 50 && !dropped; ++e) {
+    event(1);
+    std::string ticker;
+    bool had_update = false;
+    for (const auto& t : conn.take()) {
+      if (is_book(t)) {
+        had_update = true;
+        c.on(parser, t);
+      }
+      if (t.starts_with(R"({"type":"ticker")")) ticker = t;
+    }
+    if (had_update || books.book(1).changes().empty()) {
+      ASSERT_EQ(ticker_touch(parser, ticker, spec), book_touch(c.book));
+      continue;
+    }
+    // The book changed and no l2update came: the dropped one moved the top, so the ticker
+    // (sent right after it would have been) says otherwise.
+    dropped = true;
+    EXPECT_NE(ticker_touch(parser, ticker, spec), book_touch(c.book))
+        << "the only sign of a lost l2update on Coinbase's public channel";
+  }
+  ASSERT_TRUE(dropped);
+
+  // Resubscribing is the resync: a fresh snapshot.
+  h->on_text(R"({"type":"unsubscribe","channels":["level2_batch"]})");
+  h->on_text(R"({"type":"subscribe","product_ids":["DOGE-USDT"],"channels":["level2_batch"]})");
+  texts = conn.take();
+  ASSERT_EQ(texts.size(), 3u);
+  c.on(parser, texts[2]);
+  EXPECT_EQ(c.snapshots, 2);
+  ep.stream_faults().cross_book(1);
+  for (int e = 0; e < 50 && !c.book.crossed(); ++e) {
+    event(1);
+    for (const auto& t : conn.take()) {
+      if (is_book(t)) c.on(parser, t);
+    }
+  }
+  EXPECT_TRUE(c.book.crossed()) << "a bid at the best ask";
 }
 
 // ---- Kraken checksum -------------------------------------------------------------------------

@@ -163,12 +163,13 @@ TEST_F(coinbase_fixture, RootRouteDoesNotTakeOtherVenuesPaths) {
   }
 }
 
-// The subscribe request of Coinbase's Exchange WebSocket Overview, verbatim, and the
-// subscriptions message the page shows as its answer.
+// The subscribe request of Coinbase's Exchange WebSocket Overview, verbatim but for the
+// WebSocket Authentication fields level2 needs since 2023-08-01 (unsigned, the venue refuses
+// it), and the subscriptions message the page shows as its answer.
 TEST_F(coinbase_fixture, DocumentedSubscribeAndSubscriptions) {
   recording_connection conn;
   auto h = open(conn);
-  h->on_text(R"({
+  const std::string example = R"({
     "type": "subscribe",
     "product_ids": [
         "ETH-USD",
@@ -185,7 +186,17 @@ TEST_F(coinbase_fixture, DocumentedSubscribeAndSubscriptions) {
             ]
         }
     ]
-})");
+})";
+  h->on_text(example);
+  ASSERT_EQ(conn.frames.size(), 1u);
+  EXPECT_EQ(conn.last(),
+            R"({"type":"error","message":"Failed to subscribe","reason":"level2, level3, and full )"
+            R"(channels now require authentication. )"
+            R"(https://docs.cloud.coinbase.com/exchange/docs/websocket-auth"})");
+  EXPECT_EQ(ep.ticker_subscribers(index_of(ep, "ETH-BTC")), 0u) << "refused whole";
+  conn.frames.clear();
+  h->on_text(example.substr(0, example.rfind('}')) +
+             R"(,"signature":"c2ln","key":"k","passphrase":"p","timestamp":"1764000000"})");
   ASSERT_EQ(conn.frames.size(), 1u);
   EXPECT_EQ(conn.last(), compact(R"({
     "type": "subscriptions",
