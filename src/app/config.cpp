@@ -501,6 +501,21 @@ void read_market(table_reader& root, std::vector<instrument>& out, compose_optio
   t.reject_unknown();
 }
 
+// The venue's REST API when `rest_url` is not set: its public host for the venue's own
+// WebSocket host, else the WebSocket's own host and port over http(s) (tickerd-sim serves both
+// on one port).
+std::string default_rest_url(venue_id venue, const std::string& ws) {
+  const auto url = parse_ws_url(ws);
+  if (!url) return {};
+  const auto ends_with = [&](std::string_view suffix) {
+    const std::string_view h = url.url.host;
+    return h.size() >= suffix.size() && h.substr(h.size() - suffix.size()) == suffix;
+  };
+  if (venue == venue_id::binance && ends_with("binance.com")) return "https://api.binance.com";
+  if (venue == venue_id::okx && ends_with("okx.com")) return "https://www.okx.com";
+  return std::string(url.url.tls ? "https://" : "http://") + url.url.host_header();
+}
+
 void read_feed(const toml::table* table, const std::string& prefix,
                const std::vector<instrument>& instruments, feed_entry_config& f) {
   table_reader t(table, prefix);
@@ -534,15 +549,23 @@ void read_feed(const toml::table* table, const std::string& prefix,
   t.strings("streams", streams);
   s.streams = all_feed_streams;
   if (t.array("streams") != nullptr) {
-    if (streams.empty()) fail(t.key("streams"), "must name at least one of ticker, trades, bbo");
+    if (streams.empty())
+      fail(t.key("streams"), "must name at least one of ticker, trades, bbo, book");
     s.streams = 0;
     for (const auto& name : streams) {
       const feed_stream bit = feed_stream_from_name(name);
       if (bit == 0) {
-        fail(t.key("streams"), "unknown stream '" + name + "' (ticker, trades, bbo)");
+        fail(t.key("streams"), "unknown stream '" + name + "' (ticker, trades, bbo, book)");
       }
       s.streams = static_cast<feed_streams>(s.streams | bit);
     }
+  }
+  t.string("rest_url", s.rest_url);
+  if (s.rest_url.empty()) {
+    s.rest_url = default_rest_url(s.venue, s.url);
+  } else if (const auto url = parse_http_url(s.rest_url); !url) {
+    fail(t.key("rest_url"), "'" + s.rest_url + "' is not an http:// or https:// URL (" +
+                                std::string(to_string(url.error)) + ")");
   }
   if (s.backoff_max < s.backoff_initial) {
     fail(t.key("backoff_max_ms"), "must not be below backoff_initial_ms");

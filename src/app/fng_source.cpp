@@ -4,27 +4,21 @@
 // out only when what it says changes (not for the clock alone).
 #include "app/fng_source.hpp"
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <optional>
 #include <random>
 #include <string>
 #include <utility>
 
+#include "feeds/http_get.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/feeds/backoff.hpp"
 #include "tickerd/hub/publisher.hpp"
@@ -35,13 +29,9 @@ namespace tickerd {
 
 namespace {
 
-namespace http = beast::http;
-using tcp = net::ip::tcp;
 using std::chrono::milliseconds;
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-constexpr std::string_view user_agent = "tickerd/" TICKERD_VERSION;
-constexpr std::size_t header_limit = 16 * 1024;
 // The first computed index: soon after start-up, once the feeds have had time to speak.
 constexpr milliseconds first_compute{3'000};
 // The API publishes once a day; a value older than this is stale however recently polled.
@@ -52,32 +42,6 @@ std::shared_ptr<spdlog::logger> logger() {
   if (auto l = spdlog::get("feeds")) return l;
   return spdlog::default_logger();
 }
-
-// One request's I/O objects, shared by the coroutine and the deadline's handler so that a late
-// deadline never touches a dead socket.
-struct http_exchange {
-  http_exchange(net::io_context& ioc, net::ssl::context* tls, bool use_tls)
-      : resolver(ioc), deadline(ioc) {
-    if (use_tls) {
-      secure.emplace(ioc, *tls);  // an https:// url comes with a context (server.cpp)
-    } else {
-      plain.emplace(ioc);
-    }
-  }
-
-  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*secure); }
-  void abort() {
-    resolver.cancel();
-    beast::error_code ignored;
-    lowest().socket().close(ignored);
-  }
-
-  tcp::resolver resolver;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  net::steady_timer deadline;
-  bool timed_out = false;
-};
 
 struct fetch_result {
   std::optional<fng::api_reading> reading;
@@ -182,95 +146,27 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
 
   net::awaitable<fetch_result> fetch() {
     const auto self = shared_from_this();
-    auto x = std::make_shared<http_exchange>(ioc, tls, url.tls);
-    current = x;
-    x->deadline.expires_after(cfg.timeout);
-    x->deadline.async_wait([x](beast::error_code ec) {
-      if (ec) return;
-      x->timed_out = true;
-      x->abort();
-    });
+    http_get_options options;
+    options.timeout = cfg.timeout;
+    options.max_body_bytes = cfg.max_response_bytes;
+    options.verify_tls = cfg.verify_tls;
+    auto response = co_await http_get(ioc, tls, url, url.target, options, &current);
     fetch_result r;
-    const auto ec = co_await exchange(*x, r);
-    x->deadline.cancel();
-    current.reset();
-    if (x->timed_out) {
-      r.error = "no answer within " + std::to_string(cfg.timeout.count()) + " ms";
-    } else if (ec) {
-      r.error = ec.message();
+    if (!response.error.empty()) {
+      r.error = std::move(response.error);
+      co_return r;
     }
-    if (!r.error.empty()) r.reading.reset();
-    co_return r;
-  }
-
-  // Resolve, connect, TLS (https), one GET, the response. Fills r on success.
-  net::awaitable<beast::error_code> exchange(http_exchange& x, fetch_result& r) {
-    auto [resolve_ec, endpoints] = co_await x.resolver.async_resolve(
-        url.host, std::to_string(url.port), tcp::resolver::numeric_service, use_tuple);
-    if (resolve_ec) co_return resolve_ec;
-    auto [connect_ec, endpoint] = co_await x.lowest().async_connect(endpoints, use_tuple);
-    if (connect_ec) co_return connect_ec;
-
-    http::request<http::empty_body> req{http::verb::get, url.target, 11};
-    req.set(http::field::host, url.host_header());
-    req.set(http::field::user_agent, user_agent);
-    req.set(http::field::accept, "application/json");
-    req.keep_alive(false);
-    beast::flat_buffer read_buffer;
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(header_limit);
-    parser.body_limit(cfg.max_response_bytes);
-
-    if (x.secure) {
-      auto& s = *x.secure;
-      // SNI carries names only (RFC 6066 §3); an IP literal is verified against the SAN IPs.
-      if (!url.host_is_ip() && SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str()) != 1) {
-        co_return beast::error_code(static_cast<int>(::ERR_get_error()),
-                                    net::error::get_ssl_category());
-      }
-      if (cfg.verify_tls) {
-        s.set_verify_mode(net::ssl::verify_peer);
-        s.set_verify_callback(net::ssl::host_name_verification(url.host));
-      } else {
-        s.set_verify_mode(net::ssl::verify_none);
-      }
-      auto [tls_ec] = co_await s.async_handshake(net::ssl::stream_base::client, use_tuple);
-      if (tls_ec) co_return tls_ec;
-      auto [write_ec, written] = co_await http::async_write(s, req, use_tuple);
-      if (write_ec) co_return write_ec;
-      auto [read_ec, read] = co_await http::async_read(s, read_buffer, parser, use_tuple);
-      // A body delimited by the end of the connection, from a server that closes without TLS's
-      // close_notify: what arrived is the body, as browsers take it.
-      if (read_ec == net::ssl::error::stream_truncated && parser.is_header_done() &&
-          parser.need_eof()) {
-        beast::error_code eof_ec;
-        parser.put_eof(eof_ec);
-        if (eof_ec) co_return eof_ec;
-      } else if (read_ec) {
-        co_return read_ec;
-      }
-    } else {
-      auto& s = *x.plain;
-      auto [write_ec, written] = co_await http::async_write(s, req, use_tuple);
-      if (write_ec) co_return write_ec;
-      auto [read_ec, read] = co_await http::async_read(s, read_buffer, parser, use_tuple);
-      if (read_ec) co_return read_ec;
-    }
-    beast::error_code ignored;
-    x.lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-
-    const auto& res = parser.get();
-    if (res.result() != http::status::ok) {
-      r.error = "HTTP " + std::to_string(res.result_int());
-      co_return beast::error_code{};
+    if (response.status != 200) {
+      r.error = "HTTP " + std::to_string(response.status);
+      co_return r;
     }
     fng::api_reading reading;
-    if (const auto e = fng::parse_api_response(res.body(), reading); e != fng::api_errc::ok) {
+    if (const auto e = fng::parse_api_response(response.body, reading); e != fng::api_errc::ok) {
       r.error = "unreadable response (" + std::string(fng::to_string(e)) + ")";
-      co_return beast::error_code{};
+      co_return r;
     }
     r.reading = std::move(reading);
-    co_return beast::error_code{};
+    co_return r;
   }
 
   void schedule_compute(milliseconds after) {
@@ -348,7 +244,7 @@ struct fng_source::impl : std::enable_shared_from_this<impl> {
   net::steady_timer compute_timer;
   backoff retry;
   std::shared_ptr<spdlog::logger> log;
-  std::shared_ptr<http_exchange> current;  // the request in flight, for stop()
+  std::shared_ptr<http_get_call> current;  // the request in flight, for stop()
   std::optional<fng::api_reading> api;     // the last good answer
   std::int64_t api_polled_ms = 0;          // mono_ms() of that answer
   std::optional<int> computed;

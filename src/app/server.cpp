@@ -26,6 +26,7 @@
 #include "metrics/prometheus_text.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
+#include "tickerd/feeds/book_feed.hpp"
 #include "tickerd/feeds/feed_session.hpp"
 #include "tickerd/gateway/gateway.hpp"
 #include "tickerd/gateway/ops_http_server.hpp"
@@ -92,6 +93,7 @@ bool secure_url(std::string_view url) {
 bool needs_client_tls(const config& c) {
   for (const auto& f : c.feeds) {
     if (secure_url(f.session.url)) return true;
+    if ((f.session.streams & fs_book) != 0 && secure_url(f.session.rest_url)) return true;
   }
   return (c.gas.enabled && secure_url(c.gas.session.url)) || secure_url(c.fng.url);
 }
@@ -332,6 +334,9 @@ struct server::impl {
       const auto& f = cfg.feeds[i];
       const venue_id venue = f.session.venue;
       auto adapter = make_venue_adapter(venue, symbol_maps[i], f.session.streams);
+      auto books = (f.session.streams & fs_book) != 0
+                       ? std::make_unique<book_feed>(venue, symbol_maps[i], stats[i])
+                       : nullptr;
       feeds.push_back(std::make_unique<feed_session>(
           ioc, client_tls(), f.session, std::move(adapter), stats[i],
           [this](const market_events& events) {
@@ -344,7 +349,8 @@ struct server::impl {
             market.on_venue_fresh(venue, state == feed_state::up);
             streams.on_venue_fresh(venue, state == feed_state::up);
             publish_status();
-          }));
+          },
+          std::move(books)));
     }
     publish_status();
     if (streams.enabled()) {

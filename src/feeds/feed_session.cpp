@@ -7,6 +7,7 @@
 //   drain(c)         while a connection has frames queued to send (keepalives, adapter replies)
 //   watch()          periodic: staleness, dropping a silent connection, starting a rollover
 //   roll_over()      opens the replacement connection; on_frame() switches at its first data frame
+//   fetch_book_snapshot(r)  one REST depth snapshot a book asked for (book_feed keeps the books)
 //
 // Lifetime: every coroutine holds a shared_ptr to the impl, so the impl outlives the
 // feed_session object while operations unwind after stop(). After stop() no handler runs and
@@ -40,9 +41,11 @@
 #include <utility>
 #include <vector>
 
+#include "feeds/http_get.hpp"
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/url.hpp"
 #include "tickerd/feeds/backoff.hpp"
+#include "tickerd/feeds/book_feed.hpp"
 #include "tickerd/net.hpp"
 
 namespace tickerd {
@@ -266,7 +269,7 @@ void validate(const feed_config& config, const url_parse_result& url) {
 struct feed_session::impl : std::enable_shared_from_this<impl> {
   impl(net::io_context& ioc, net::ssl::context* tls, feed_config config,
        std::unique_ptr<upstream_adapter> adapter, feed_stats& stats, events_handler on_events,
-       state_handler on_state);
+       state_handler on_state, std::unique_ptr<book_feed> books);
 
   void start();
   void stop();
@@ -279,6 +282,7 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   net::awaitable<void> watch();
   net::awaitable<void> roll_over(std::uint64_t replaced_id);
   net::awaitable<void> close_politely(connection_ptr c);
+  net::awaitable<void> fetch_book_snapshot(book_snapshot_request request, std::uint64_t for_id);
 
   void spawn(net::awaitable<void> task);
   void start_io(const connection_ptr& c);
@@ -287,6 +291,9 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
   void retire(const connection_ptr& c);
   void connection_ended(const connection_ptr& c, beast::error_code ec);
   void on_frame(const connection_ptr& c, std::string_view frame);
+  parse_result parse_books(std::string_view frame, std::int64_t recv_us);
+  void run_book_work(const connection_ptr& c);
+  void reset_books();
   void send(const connection_ptr& c, std::string text);
   void check_silence();
   void check_rollover();
@@ -327,13 +334,19 @@ struct feed_session::impl : std::enable_shared_from_this<impl> {
 
   market_events events_;               // reused for every frame (keeps its capacity)
   std::vector<std::string> outgoing_;  // the adapter's replies to one frame
+
+  std::unique_ptr<book_feed> books_;  // null unless the feed reads books
+  ws_url rest_url_;                   // where books_'s REST snapshots are fetched
+  market_events book_events_;         // book changes outside a frame (snapshots, resets)
+  std::vector<book_snapshot_request> book_requests_;
   std::int64_t next_error_log_ms_ = 0;
   std::uint64_t suppressed_errors_ = 0;
 };
 
 feed_session::impl::impl(net::io_context& ioc, net::ssl::context* tls, feed_config config,
                          std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
-                         events_handler on_events, state_handler on_state)
+                         events_handler on_events, state_handler on_state,
+                         std::unique_ptr<book_feed> books)
     : ioc_(ioc),
       tls_(tls),
       config_(std::move(config)),
@@ -358,6 +371,17 @@ feed_session::impl::impl(net::io_context& ioc, net::ssl::context* tls, feed_conf
       wake_(ioc, net::steady_timer::time_point::max()) {
   if (url_.tls && tls_ == nullptr) {
     throw std::invalid_argument("feed " + name_ + ": a wss:// url needs a TLS client context");
+  }
+  books_ = std::move(books);
+  if (books_ && !config_.rest_url.empty()) {
+    auto rest = parse_http_url(config_.rest_url);
+    if (!rest)
+      throw std::invalid_argument("feed " + name_ + ": rest_url '" + config_.rest_url +
+                                  "': " + std::string(to_string(rest.error)));
+    if (rest.url.tls && tls_ == nullptr) {
+      throw std::invalid_argument("feed " + name_ + ": an https:// rest_url needs a TLS context");
+    }
+    rest_url_ = std::move(rest.url);
   }
 }
 
@@ -511,7 +535,17 @@ void feed_session::impl::on_frame(const connection_ptr& c, std::string_view fram
   const auto recv_us = wall_us();
   c->last_frame_ms = mono_ms();
   events_.clear();
-  const parse_result result = adapter_->parse(frame, recv_us, events_);
+  const bool book_frame = books_ && books_->claims(frame);
+  if (book_frame && !from_active && books_->carries_data(frame)) {
+    // A replacement's first data is book data: it takes over before the frame is applied, so
+    // the books restart on its stream (a book never mixes two connections' messages).
+    switch_to_standby("the replacement delivered data");
+    if (stopped_) return;
+    on_frame(c, frame);
+    return;
+  }
+  const parse_result result =
+      book_frame ? parse_books(frame, recv_us) : adapter_->parse(frame, recv_us, events_);
   bump(stats_.messages);
   bump(stats_.unknown_symbols, result.unknown_symbols);
   bump(stats_.gaps, result.gaps);
@@ -521,6 +555,7 @@ void feed_session::impl::on_frame(const connection_ptr& c, std::string_view fram
   outgoing_.clear();
   adapter_->take_outgoing(outgoing_);
   for (auto& text : outgoing_) send(c, std::move(text));
+  if (book_frame) run_book_work(c);
 
   if (!from_active) {
     // The replacement takes over at its first data frame; its acks before that are dropped.
@@ -623,6 +658,7 @@ void feed_session::impl::connection_ended(const connection_ptr& c, beast::error_
     return;
   }
   stats_.connected_since_wall_ms.store(0, std::memory_order_relaxed);
+  reset_books();
   set_state(feed_state::connecting);
   lost_ = true;
   wake_.cancel();
@@ -635,6 +671,66 @@ void feed_session::impl::switch_to_standby(std::string_view why) {
   rollover_backoff_.reset();
   log_->info("{}: rolled over to connection #{} ({})", name_, active_->id, why);
   if (old) retire(old);
+  reset_books();
+}
+
+// The connection the books were built from is gone: each is rebuilt from the next one.
+void feed_session::impl::reset_books() {
+  if (!books_ || stopped_) return;
+  book_events_.clear();
+  books_->on_connection_lost(wall_us(), book_events_.books);
+  book_requests_.clear();
+  if (!book_events_.empty() && on_events_) on_events_(book_events_);
+}
+
+parse_result feed_session::impl::parse_books(std::string_view frame, std::int64_t recv_us) {
+  parse_result result;
+  bool control = false;
+  result.error = books_->on_frame(frame, recv_us, events_.books, control);
+  result.kind = control ? frame_kind::control : frame_kind::data;
+  return result;
+}
+
+// What the books asked for after a frame or a snapshot: resubscribe frames go out on the
+// connection the books read; snapshots are fetched beside it, each in its own coroutine.
+void feed_session::impl::run_book_work(const connection_ptr& c) {
+  outgoing_.clear();
+  books_->take_frames(outgoing_);
+  for (auto& text : outgoing_) send(c, std::move(text));
+  book_requests_.clear();
+  books_->take_snapshot_requests(book_requests_);
+  for (auto& request : book_requests_) {
+    if (config_.rest_url.empty()) {
+      log_->warn("{}: book {} needs a REST snapshot but the feed has no rest_url", name_,
+                 request.symbol);
+      continue;
+    }
+    spawn(fetch_book_snapshot(std::move(request), c->id));
+  }
+  book_requests_.clear();
+}
+
+net::awaitable<void> feed_session::impl::fetch_book_snapshot(book_snapshot_request request,
+                                                             std::uint64_t for_id) {
+  const auto self = shared_from_this();
+  http_get_options options;
+  options.timeout = config_.connect_timeout;
+  options.max_body_bytes = config_.max_frame_bytes;
+  options.verify_tls = config_.verify_tls;
+  log_->debug("{}: fetching the book snapshot {}", name_, request.target);
+  auto response = co_await http_get(ioc_, tls_, rest_url_, request.target, options);
+  if (stopped_) co_return;
+  // The books were reset since: this answer was for a stream that is gone.
+  if (!active_ || active_->id != for_id) co_return;
+  if (!response.ok()) {
+    log_->warn("{}: book snapshot {} failed: {}", name_, request.target,
+               response.error.empty() ? "HTTP " + std::to_string(response.status) : response.error);
+  }
+  book_events_.clear();
+  books_->on_snapshot(request.symbol, response.ok() ? &response.body : nullptr, wall_us(),
+                      book_events_.books);
+  if (!book_events_.empty() && on_events_) on_events_(book_events_);
+  if (!stopped_ && active_) run_book_work(active_);
 }
 
 void feed_session::impl::retire(const connection_ptr& c) {
@@ -743,9 +839,10 @@ std::unique_ptr<ws_link> feed_session::impl::make_link() {
 
 feed_session::feed_session(net::io_context& ioc, net::ssl::context* tls, feed_config config,
                            std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
-                           events_handler on_events, state_handler on_state)
+                           events_handler on_events, state_handler on_state,
+                           std::unique_ptr<book_feed> books)
     : impl_(std::make_shared<impl>(ioc, tls, std::move(config), std::move(adapter), stats,
-                                   std::move(on_events), std::move(on_state))) {}
+                                   std::move(on_events), std::move(on_state), std::move(books))) {}
 
 // Only allocation or a failing timer cancel can throw here; terminating is the right outcome.
 feed_session::~feed_session() {  // NOLINT(bugprone-exception-escape)

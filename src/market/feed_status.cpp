@@ -40,6 +40,21 @@ void encode_feed_status(std::string& out, std::span<const feed_status_entry> fee
     counter("trades", s.trades);
     counter("quotes", s.quotes);
     counter("trade_gaps", s.trade_gaps);
+    // Books (streams "book"): the same names as the metrics' (docs/PROTOCOL.md).
+    json::append_key(out, "books");
+    out.push_back('{');
+    counter("ready", s.books_ready);
+    counter("snapshots", s.book_snapshots);
+    counter("level_changes", s.book_level_changes);
+    counter("snapshot_errors", s.book_snapshot_errors);
+    json::append_key(out, "resyncs");
+    out.push_back('{');
+    counter("gap", s.book_resyncs_gap);
+    counter("checksum", s.book_resyncs_checksum);
+    counter("crossed", s.book_resyncs_crossed);
+    counter("stale_snapshot", s.book_resyncs_stale_snapshot);
+    counter("out_of_order", s.book_resyncs_out_of_order);
+    out.append("}}");
     out.push_back('}');
   }
   out.append("]}");

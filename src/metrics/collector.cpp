@@ -188,7 +188,7 @@ struct feed_counter {
   std::atomic<std::uint64_t> feed_stats::*member;
 };
 
-constexpr std::array<feed_counter, 11> feed_counters{{
+constexpr std::array<feed_counter, 14> feed_counters{{
     {"tickerd_feed_messages_total", "Upstream text frames read.", &feed_stats::messages},
     {"tickerd_feed_ticks_total", "Ticks (or gas readings) the feed's parser produced.",
      &feed_stats::ticks},
@@ -208,6 +208,27 @@ constexpr std::array<feed_counter, 11> feed_counters{{
     {"tickerd_feed_trade_gaps_total",
      "Trade-id jumps detected, plus duplicate or older trade ids dropped.",
      &feed_stats::trade_gaps},
+    {"tickerd_feed_book_snapshots_total",
+     "Venue book snapshots applied (WebSocket or REST): each starts a book.",
+     &feed_stats::book_snapshots},
+    {"tickerd_feed_book_level_changes_total", "Book level changes applied from venue deltas.",
+     &feed_stats::book_level_changes},
+    {"tickerd_feed_book_snapshot_errors_total",
+     "REST depth snapshot requests that failed (asked again).", &feed_stats::book_snapshot_errors},
+}};
+
+// Book resyncs by reason (book::resync_reason), one family with a `reason` label.
+struct book_resync_counter {
+  std::string_view reason;
+  std::atomic<std::uint64_t> feed_stats::*member;
+};
+
+constexpr std::array<book_resync_counter, 5> book_resync_counters{{
+    {"gap", &feed_stats::book_resyncs_gap},
+    {"checksum", &feed_stats::book_resyncs_checksum},
+    {"crossed", &feed_stats::book_resyncs_crossed},
+    {"stale_snapshot", &feed_stats::book_resyncs_stale_snapshot},
+    {"out_of_order", &feed_stats::book_resyncs_out_of_order},
 }};
 
 constexpr std::array<feed_state, 4> all_feed_states{feed_state::connecting, feed_state::up,
@@ -246,6 +267,20 @@ void write_feeds(prometheus_text& out, std::span<const feed_status_entry> feeds,
     for (const auto& f : feeds) {
       out.sample(c.name, {{"feed", f.name}}, (f.stats->*c.member).load(relaxed));
     }
+  }
+  out.family("tickerd_feed_book_resyncs_total", metric_type::counter,
+             "Venue books lost and rebuilt, by reason (gap, checksum, crossed, stale_snapshot, "
+             "out_of_order).");
+  for (const auto& f : feeds) {
+    for (const auto& c : book_resync_counters) {
+      out.sample("tickerd_feed_book_resyncs_total", {{"feed", f.name}, {"reason", c.reason}},
+                 (f.stats->*c.member).load(relaxed));
+    }
+  }
+  out.family("tickerd_feed_books_ready", metric_type::gauge,
+             "The feed's books that are ready (built and accepted by the venue's rule) now.");
+  for (const auto& f : feeds) {
+    out.sample("tickerd_feed_books_ready", {{"feed", f.name}}, f.stats->books_ready.load(relaxed));
   }
 }
 

@@ -372,6 +372,12 @@ void session::on_text(std::string_view message) {
   if (req["params"].get(params) || params["channel"].get(channel)) {
     return error(invalid_arguments, method, r.req_id);
   }
+  if (channel == "instrument") {
+    // Every pair at once, no symbol list: what a book's checksum needs (the precisions).
+    reply(encode_instrument_ack(method, r.req_id, {time_in, wall_us()}));
+    if (r.subscribe) reply(encode_instrument_snapshot(endpoint_.model_));
+    return;
+  }
   const bool book = channel == book_channel && endpoint_.books_;
   if (channel != ticker_channel && channel != trade_channel && !book) {
     return error(unsupported_event, method, r.req_id);

@@ -81,4 +81,49 @@ std::string encode_channel_ack(std::string_view method, std::string_view channel
   return out;
 }
 
+std::string encode_instrument_ack(std::string_view method, std::string_view req_id_json,
+                                  reply_times t) {
+  std::string out;
+  out.reserve(reply_reserve);
+  out.append(R"({"method":)");
+  json::append_string(out, method);
+  if (!req_id_json.empty()) {
+    out.append(R"(,"req_id":)");
+    out.append(req_id_json);
+  }
+  out.append(R"(,"result":{"channel":"instrument")");
+  if (method == "subscribe") out.append(R"(,"snapshot":true)");
+  out.append(R"(},"success":true,"time_in":)");
+  append_quoted_time(out, t.time_in_us);
+  out.append(R"(,"time_out":)");
+  append_quoted_time(out, t.time_out_us);
+  out.push_back('}');
+  return out;
+}
+
+std::string encode_instrument_snapshot(const market_model& model) {
+  std::string out = R"({"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[)";
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    const symbol_spec& spec = model.symbol(i).spec();
+    if (i != 0) out.push_back(',');
+    out.append(R"({"symbol":)");
+    json::append_string(out, native_symbol(spec));
+    out.append(R"(,"base":)");
+    json::append_string(out, spec.base);
+    out.append(R"(,"quote":)");
+    json::append_string(out, spec.quote);
+    out.append(R"(,"status":"online","price_precision":)");
+    json::append_int(out, spec.price_scale);
+    out.append(R"(,"qty_precision":)");
+    json::append_int(out, spec.qty_scale);
+    out.append(R"(,"price_increment":)");
+    decimal(1, spec.price_scale).append_to(out);
+    out.append(R"(,"qty_increment":)");
+    decimal(1, spec.qty_scale).append_to(out);
+    out.push_back('}');
+  }
+  out.append("]}}");
+  return out;
+}
+
 }  // namespace tickerd::sim::kraken

@@ -44,4 +44,15 @@ std::string encode_channel_ack(std::string_view method, std::string_view channel
                                std::string_view symbol, bool snapshot, std::string_view req_id_json,
                                reply_times t);
 
+// The `instrument` channel (docs.kraken.com, spot WebSocket v2 "Instrument"), as much of it as
+// a book needs: {"method":"subscribe","req_id":..,"result":{"channel":"instrument",
+// "snapshot":true},"success":true,..} then {"channel":"instrument","type":"snapshot","data":
+// {"assets":[],"pairs":[{"symbol":"BTC/USDT","base":"BTC","quote":"USDT","status":"online",
+// "price_precision":1,"qty_precision":8,"price_increment":..,"qty_increment":..}]}}. The
+// precisions are the pair's AssetPairs pair_decimals and lot_decimals, which the sim's book
+// checksums use.
+std::string encode_instrument_ack(std::string_view method, std::string_view req_id_json,
+                                  reply_times t);
+std::string encode_instrument_snapshot(const market_model& model);
+
 }  // namespace tickerd::sim::kraken

@@ -490,8 +490,10 @@ TEST(Config, NodeHeartbeatAndDrain) {
   expect_error("[server]\nweb_root = \"\"\n", "server.web_root", {"empty"});
 }
 
-TEST(config, feed_streams_default_to_all_three_and_read_each_name) {
-  EXPECT_EQ(load(with_feed("")).feeds.at(0).session.streams, fs_ticker | fs_trades | fs_bbo);
+TEST(config, feed_streams_default_to_all_four_and_read_each_name) {
+  EXPECT_EQ(load(with_feed("")).feeds.at(0).session.streams,
+            fs_ticker | fs_trades | fs_bbo | fs_book);
+  EXPECT_EQ(load(with_feed(R"(streams = ["book"])")).feeds.at(0).session.streams, fs_book);
   const auto s = load(with_feed(R"(streams = ["trades", "ticker"])")).feeds.at(0).session;
   EXPECT_EQ(s.streams, fs_ticker | fs_trades);
   EXPECT_EQ(load(with_feed(R"(streams = ["bbo"])")).feeds.at(0).session.streams, fs_bbo);
@@ -499,8 +501,8 @@ TEST(config, feed_streams_default_to_all_three_and_read_each_name) {
 }
 
 TEST(config, feed_streams_refuse_unknown_names_empty_lists_and_non_strings) {
-  expect_error(with_feed(R"(streams = ["ticker", "book"])"), "feeds[0].streams",
-               {"unknown stream 'book'", "ticker, trades, bbo"});
+  expect_error(with_feed(R"(streams = ["ticker", "depth"])"), "feeds[0].streams",
+               {"unknown stream 'depth'", "ticker, trades, bbo, book"});
   expect_error(with_feed(R"(streams = [])"), "feeds[0].streams", {"at least one"});
   expect_error(with_feed(R"(streams = [1])"), "feeds[0].streams", {"array of strings"});
   expect_error(with_feed(R"(streams = "trades")"), "feeds[0].streams", {"must be an array"});

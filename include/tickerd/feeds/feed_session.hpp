@@ -7,6 +7,12 @@
 // 24 h), a second connection is opened before the age is reached and the old one is closed
 // only once the new one delivers data, so there is no gap.
 //
+// Books (streams "book"): a book_feed given at construction keeps the venue's books; the
+// session routes the depth frames to it, sends its resubscribe frames on the same connection,
+// runs its REST snapshot requests on the same io_context (never blocking it), and hands its
+// book_changes on with the frame's other events. A lost connection (or a rollover) resets the
+// books and reports each book that was ready as resyncing.
+//
 // Runs entirely on the io_context it is given (the ingest thread); handlers are called there.
 #pragma once
 
@@ -17,6 +23,7 @@
 #include <string>
 
 #include "tickerd/core/tick.hpp"
+#include "tickerd/feeds/book_feed.hpp"
 #include "tickerd/feeds/feed_stats.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
@@ -34,6 +41,9 @@ struct feed_config {
   std::string name;  // for logs and errors; empty = the venue's name ("eth" for the gas feed)
   std::string url;   // ws://host:port/path or wss://host[:port]/path
   feed_streams streams = default_feed_streams;  // which public streams a venue feed reads
+  // http(s)://host[:port]: the venue's REST API, for the depth snapshots a book needs (Binance).
+  // Empty: none (a book that needs one waits; app/config fills it for a configured feed).
+  std::string rest_url;
   std::chrono::milliseconds stale_after{10'000};
   std::chrono::milliseconds connect_timeout{10'000};  // TCP + TLS + WebSocket handshake
   std::chrono::milliseconds backoff_initial{250};
@@ -55,7 +65,8 @@ class feed_session {
   // with no TLS upstream makes none: OpenSSL's set-up is a third of tickerd's memory at start).
   feed_session(boost::asio::io_context& ioc, boost::asio::ssl::context* tls, feed_config config,
                std::unique_ptr<upstream_adapter> adapter, feed_stats& stats,
-               events_handler on_events, state_handler on_state);
+               events_handler on_events, state_handler on_state,
+               std::unique_ptr<book_feed> books = nullptr);
   ~feed_session();  // NOLINT(bugprone-exception-escape): see the definition
   feed_session(const feed_session&) = delete;
   feed_session& operator=(const feed_session&) = delete;

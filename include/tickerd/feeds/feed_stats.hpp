@@ -31,6 +31,18 @@ struct feed_stats {
   std::atomic<std::uint64_t> trades{0};      // trades produced by the parser
   std::atomic<std::uint64_t> quotes{0};      // top-of-book updates produced by the parser
   std::atomic<std::uint64_t> trade_gaps{0};  // trade-id jumps, plus duplicate/older ids dropped
+  // Books (streams "book", book_feed): resyncs by reason (book::resync_reason), snapshots that
+  // started a book (WebSocket or REST), level changes applied from deltas, REST snapshot
+  // requests that failed, and how many of the feed's books are ready now (a gauge).
+  std::atomic<std::uint64_t> book_resyncs_gap{0};
+  std::atomic<std::uint64_t> book_resyncs_checksum{0};
+  std::atomic<std::uint64_t> book_resyncs_crossed{0};
+  std::atomic<std::uint64_t> book_resyncs_stale_snapshot{0};
+  std::atomic<std::uint64_t> book_resyncs_out_of_order{0};
+  std::atomic<std::uint64_t> book_snapshots{0};
+  std::atomic<std::uint64_t> book_level_changes{0};
+  std::atomic<std::uint64_t> book_snapshot_errors{0};
+  std::atomic<std::uint64_t> books_ready{0};
 };
 
 }  // namespace tickerd

@@ -24,13 +24,14 @@ enum feed_stream : std::uint8_t {
   fs_ticker = 1u << 0,  // the 24 h ticker
   fs_trades = 1u << 1,  // every public trade
   fs_bbo = 1u << 2,     // the fastest best bid/ask stream
+  fs_book = 1u << 3,    // the L2 depth stream, kept as a book by the venue's rule (book_feed)
 };
 using feed_streams = std::uint8_t;  // feed_stream bits
-// What an adapter reads when not told: the ticker. A configured feed reads all three unless
-// its `streams` says otherwise (app/config).
+// What an adapter reads when not told: the ticker. A configured feed reads all four (books
+// included: a production user expects depth) unless its `streams` says otherwise (app/config).
 constexpr feed_streams default_feed_streams = fs_ticker;
-constexpr feed_streams all_feed_streams = fs_ticker | fs_trades | fs_bbo;
-// "ticker" / "trades" / "bbo" -> bit; 0 for any other name.
+constexpr feed_streams all_feed_streams = fs_ticker | fs_trades | fs_bbo | fs_book;
+// "ticker" / "trades" / "bbo" / "book" -> bit; 0 for any other name.
 feed_stream feed_stream_from_name(std::string_view name) noexcept;
 
 enum class frame_kind : std::uint8_t {

@@ -15,6 +15,8 @@
 // no SIMDJSON_PADDING guarantee.
 #include "feeds/venues/binance_adapter.hpp"
 
+#include "feeds/venues/book_streams.hpp"
+
 #include <cstring>
 #include <new>
 #include <utility>
@@ -315,6 +317,9 @@ binance_adapter::binance_adapter(const symbol_map& symbols, feed_streams streams
     if (venue_json::wants(streams, fs_trades))
       streams_.push_back(lower + std::string(trade_suffix));
     if (venue_json::wants(streams, fs_bbo)) streams_.push_back(lower + std::string(book_suffix));
+    if (venue_json::wants(streams, fs_book)) {
+      streams_.push_back(book_streams::binance_depth_stream(lower));
+    }
     if (static_cast<std::size_t>(id) + 1 > slots) slots = static_cast<std::size_t>(id) + 1;
   }
   trade_ids_.resize(slots);

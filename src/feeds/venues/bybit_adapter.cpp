@@ -56,6 +56,7 @@ constexpr std::string_view default_path = "/v5/public/spot";
 constexpr std::string_view ticker_prefix = "tickers.";
 constexpr std::string_view book_prefix = "orderbook.1.";
 constexpr std::string_view trade_prefix = "publicTrade.";
+constexpr std::string_view depth_prefix = "orderbook.50.";  // the depth stream (book_feed)
 constexpr std::string_view snapshot_type = "snapshot";
 constexpr std::string_view delta_type = "delta";
 // price24hPcnt is a fraction ("0.0196" = 1.96 %); ticks carry percent.
@@ -441,6 +442,7 @@ bybit_adapter::bybit_adapter(const symbol_map& symbols, feed_streams streams) : 
       topics_.push_back(std::string(book_prefix) + upper);
     }
     if (wants(streams, fs_trades)) topics_.push_back(std::string(trade_prefix) + upper);
+    if (wants(streams, fs_book)) topics_.push_back(std::string(depth_prefix) + upper);
     upper_.add(std::move(upper), id);
     if (static_cast<std::size_t>(id) + 1 > slots) slots = static_cast<std::size_t>(id) + 1;
   }

@@ -307,6 +307,7 @@ std::vector<std::string> coinbase_adapter::subscribe_messages() const {
     channel("ticker");
   }
   if (venue_json::wants(wanted_, fs_trades)) channel("matches");
+  if (venue_json::wants(wanted_, fs_book)) channel("level2_batch");
   channel("heartbeat");
   msg.back() = ']';
   msg += '}';

@@ -39,6 +39,7 @@
 #include <new>
 #include <utility>
 
+#include "feeds/venues/book_streams.hpp"
 #include "feeds/venues/venue_factories.hpp"
 #include "feeds/venues/venue_fields.hpp"
 #include "feeds/venues/venue_time.hpp"
@@ -382,6 +383,16 @@ kraken_adapter::kraken_adapter(symbol_map symbols, feed_streams streams)
     std::string m = R"({"method":"subscribe","params":{"channel":"trade","symbol":[)";
     m += list;
     m += trade_subscribe_tail;
+    subscribe_.push_back(std::move(m));
+  }
+  if (venue_json::wants(streams, fs_book)) {
+    // The precisions first: the checksum of the book's snapshot needs them.
+    subscribe_.push_back(book_streams::kraken_instrument_subscribe());
+    std::string m = R"({"method":"subscribe","params":{"channel":"book","depth":)";
+    m += std::to_string(book_streams::kraken_book_depth);
+    m += R"(,"symbol":[)";
+    m += list;
+    m += R"(]},"req_id":3})";
     subscribe_.push_back(std::move(m));
   }
 }

@@ -45,6 +45,7 @@ constexpr std::string_view default_path = "/ws/v5/public";
 constexpr std::string_view tickers_channel = "tickers";
 constexpr std::string_view trades_channel = "trades";
 constexpr std::string_view bbo_channel = "bbo-tbt";
+constexpr std::string_view books_channel = "books";  // the depth stream (book_feed reads it)
 constexpr std::string_view pong_frame = "pong";
 constexpr std::string_view error_event = "error";
 // Sent when a private channel's connection limit is hit; an error like "error" itself.
@@ -338,6 +339,7 @@ std::vector<std::string> okx_adapter::subscribe_messages() const {
   if (venue_json::wants(wanted_, fs_ticker)) channels.push_back(tickers_channel);
   if (venue_json::wants(wanted_, fs_trades)) channels.push_back(trades_channel);
   if (venue_json::wants(wanted_, fs_bbo)) channels.push_back(bbo_channel);
+  if (venue_json::wants(wanted_, fs_book)) channels.push_back(books_channel);
   for (const auto& [inst_id, id] : upper_.entries()) {
     for (const std::string_view channel : channels) {
       arg.assign(R"({"channel":)");

@@ -40,6 +40,7 @@ feed_stream feed_stream_from_name(std::string_view name) noexcept {
   if (name == "ticker") return fs_ticker;
   if (name == "trades") return fs_trades;
   if (name == "bbo") return fs_bbo;
+  if (name == "book") return fs_book;
   return static_cast<feed_stream>(0);
 }
 
