@@ -1,6 +1,7 @@
 #include "tickerd/market/book_channels.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "tickerd/market/depth_json.hpp"
 
@@ -127,10 +128,17 @@ void book_channels::compose_due(instrument_id id, depth_mask depths) {
     if ((depths & (1u << k)) == 0) continue;
     const auto ch = channels_.book(id, static_cast<book_depth_index>(k));
     if (!ch) continue;
+    // Only when what a client of this depth sees changed (a new time alone is no change).
+    if (s.composed_published && same_top(composed_, s.composed, book_depths[k])) continue;
     buffer_.clear();
     encode_composed_book(buffer_, symbols_[id], book_depths[k], composed_);
     out_.publish(*ch, buffer_);
   }
+  // A member's top N changing means its top M >= N changed: the deepest depth due is always
+  // book50 after a change, so the merge kept holds every depth's levels.
+  // (Were it not, the next merge would be compared with nothing.)
+  s.composed_published = deepest == kept_depth;
+  if (s.composed_published) std::swap(s.composed, composed_);
 }
 
 void book_channels::on_venue_fresh(venue_id venue, bool fresh) {

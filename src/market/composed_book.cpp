@@ -50,7 +50,32 @@ void merge_side(std::span<const venue_book_view> books, book::book_side side, st
   }
 }
 
+bool same_level(const composed_level& a, const composed_level& b) noexcept {
+  if (a.venues != b.venues || !a.price.identical(b.price) || !a.size.identical(b.size)) {
+    return false;
+  }
+  for (std::size_t v = 0; v < venue_count; ++v) {
+    if ((a.venues & (1u << v)) != 0 && !a.venue_size[v].identical(b.venue_size[v])) return false;
+  }
+  return true;
+}
+
+bool same_side(const std::vector<composed_level>& a, const std::vector<composed_level>& b,
+               std::size_t depth) noexcept {
+  const std::size_t n = std::min(a.size(), depth);
+  if (n != std::min(b.size(), depth)) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!same_level(a[i], b[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool same_top(const composed_book& a, const composed_book& b, std::size_t depth) noexcept {
+  return a.venues == b.venues && same_side(a.bids, b.bids, depth) &&
+         same_side(a.asks, b.asks, depth);
+}
 
 void compose_book(std::span<const venue_book_view> books, std::size_t depth, composed_book& out) {
   out.venues = 0;

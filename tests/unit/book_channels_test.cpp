@@ -237,6 +237,35 @@ TEST(BookChannels, ComposedMergesReadyVenuesAcrossMappedQuotesAndLeavesResyncing
   EXPECT_EQ(d["venues"].get_array().size(), 1u);
 }
 
+TEST(BookChannels, AComposedDepthIsNotRepublishedWhenItsLevelsCameOutTheSame) {
+  rig r;
+  order_book binance;
+  order_book okx;
+  fill(binance, 50);  // 99.99 … 99.50 and 100.01 … 100.50
+  const std::vector<book_level> ob{{dec("90"), dec("1")}};
+  const std::vector<book_level> oa{{dec("110"), dec("1")}};
+  okx.apply_snapshot(ob, oa);
+  r.on(ready(venue_id::binance, binance, 1));
+  r.on(ready(venue_id::okx, okx, 1));
+  r.books.flush();
+  r.sent.clear();
+  // OKX's best bid changes: every OKX depth, but no composed depth shows a level that far.
+  EXPECT_NE(okx.apply(book_side::bid, dec("90"), dec("2")), order_book::no_change);
+  r.on(ready(venue_id::okx, okx, 2));
+  r.books.flush();
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"book1.BTC-USDT@okx", "book10.BTC-USDT@okx",
+                                                 "book20.BTC-USDT@okx", "book50.BTC-USDT@okx"}));
+  // Binance's 12th bid: book20 and book50 composed, not book1 or book10.
+  r.sent.clear();
+  EXPECT_NE(binance.apply(book_side::bid, decimal(9'988, 2), dec("7")), order_book::no_change);
+  r.on(ready(venue_id::binance, binance, 2));
+  r.books.flush();
+  EXPECT_EQ(r.on("book20.BTC-USDT").size(), 1u);
+  EXPECT_EQ(r.on("book50.BTC-USDT").size(), 1u);
+  EXPECT_EQ(r.on("book10.BTC-USDT").size(), 0u);
+  EXPECT_EQ(r.on("book1.BTC-USDT").size(), 0u);
+}
+
 TEST(BookChannels, NothingWhenBooksAreOff) {
   std::vector<instrument> instruments{{"BTC", "USDT"}};
   std::vector<venue_id> venues{venue_id::binance};

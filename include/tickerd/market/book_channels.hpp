@@ -13,7 +13,9 @@
 // book merges venues whose feeds had their frames at other times, and a feed's book is only
 // promised valid until that feed's next frame. The composed channels are published once per
 // ingest turn, by flush(), for the depths whose top changed at any member: five venues' frames
-// in one turn are one merge, not five.
+// in one turn are one merge, not five. A composed depth whose levels (and venues) came out as
+// last published is not published again: a change at a venue's 5th level is often beyond the
+// composed top 10.
 #pragma once
 
 #include <array>
@@ -66,6 +68,8 @@ class book_channels {
   struct instrument_state {
     std::array<venue_state, venue_count> venues;
     depth_mask composed_due = 0;  // composed depths to publish at flush()
+    composed_book composed;       // as last published (merged at the deepest depth due)
+    bool composed_published = false;
   };
 
   void publish_venue(instrument_id id, venue_id venue, depth_mask depths);

@@ -58,6 +58,11 @@ struct composed_book {
   }
 };
 
+// Whether the first `depth` levels of each side, and the venues merged, are the same in both
+// (prices and sizes as written, not only their values): whether a client of depth `depth`
+// would see a change. Times are not compared.
+bool same_top(const composed_book& a, const composed_book& b, std::size_t depth) noexcept;
+
 // Merges the top `depth` levels of each side of `books` (at most one book per venue) into
 // `out`, replacing what it held (its storage is reused).
 void compose_book(std::span<const venue_book_view> books, std::size_t depth, composed_book& out);
