@@ -33,6 +33,7 @@
 #include "tickerd/hub/channel_registry.hpp"
 #include "tickerd/hub/publisher.hpp"
 #include "tickerd/market/aggregator.hpp"
+#include "tickerd/market/book_channels.hpp"
 #include "tickerd/market/candle_json.hpp"
 #include "tickerd/market/feed_status.hpp"
 #include "tickerd/market/market_streams.hpp"
@@ -110,6 +111,7 @@ struct server::impl {
         out(channels, [this](update_ptr u) { on_published(std::move(u)); }),
         market(cfg.instruments, channels, out, cfg.composite),
         streams(cfg.instruments, channels, out, streams_options(cfg)),
+        books(cfg.instruments, channels, out),
         log(spdlog::get("tickerd") ? spdlog::get("tickerd") : spdlog::default_logger()) {
     if (needs_client_tls(cfg)) {
       tls.emplace(net::ssl::context::tls_client);
@@ -282,6 +284,7 @@ struct server::impl {
 
   void end_turn() {
     streams.flush();  // its updates join this batch: the turn is still scheduled
+    books.flush();    // the composed books of this turn's frames, one merge each
     turn_end_scheduled = false;
     last_turn_end_ns = mono_ns();
     if (!gate_started || stopped || pending.empty()) return;
@@ -342,12 +345,15 @@ struct server::impl {
           [this](const market_events& events) {
             if (!events.ticks.empty()) market.on_ticks(events.ticks);
             streams.on_events(events);
-            if (streams.has_pending()) schedule_turn_end();
+            books.on_events(events);
+            if (streams.has_pending() || books.has_pending()) schedule_turn_end();
           },
           [this, venue](feed_state state) {
             log->info("feed {} is {}", to_string(venue), to_string(state));
             market.on_venue_fresh(venue, state == feed_state::up);
             streams.on_venue_fresh(venue, state == feed_state::up);
+            books.on_venue_fresh(venue, state == feed_state::up);
+            if (books.has_pending()) schedule_turn_end();
             publish_status();
           },
           std::move(books)));
@@ -537,6 +543,7 @@ struct server::impl {
   publisher out;
   aggregator market;
   market_streams streams;   // trades, bbo and candles channels
+  book_channels books;      // book<N> channels, per venue and composed
   redis_stats redis_state;  // written by the link, read by /v1/stats; outlives both
   std::unique_ptr<gateway> gate;
   std::unique_ptr<store_link> link;  // null without [redis]

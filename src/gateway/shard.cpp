@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 
+#include "gateway/book_request.hpp"
 #include "gateway/error_body.hpp"
 #include "gateway/history_depth.hpp"
 #include "gateway/history_query.hpp"
@@ -666,6 +667,7 @@ http_response shard::route(const http_request& req) const {
   constexpr std::string_view ticker_prefix = "/v1/ticker/";
   if (path.starts_with(ticker_prefix)) return ticker(req, path.substr(ticker_prefix.size()));
   if (path.starts_with("/v1/trades/")) return recent_trades(req);
+  if (path.starts_with("/v1/book/")) return book(req);
   if (const auto* file = shared_.files->find(path)) {
     http_response res{http::status::ok, req.version()};
     res.set(http::field::content_type, file->content_type);
@@ -722,6 +724,19 @@ http_response shard::ticker(const http_request& req, std::string_view symbol) co
   if (format == data_format::ccxt && latest_[*id]) ccxt_.of(*latest_[*id]);
   std::string body;
   append_channel_state(body, registry.info(*id), latest_[*id], upstream_lost(), format);
+  return json_reply(req, http::status::ok, std::move(body));
+}
+
+// `GET /v1/book/<SYM>[?venue=<v>][&depth=<n>]`: the latest update of that book channel, as a
+// subscriber got it (no other thread involved).
+http_response shard::book(const http_request& req) const {
+  auto found = book_channel_for(req.target(), channels());
+  if (auto* refusal = std::get_if<book_request_error>(&found)) {
+    return json_reply(req, static_cast<http::status>(refusal->status), std::move(refusal->body));
+  }
+  const auto id = std::get<channel_id>(found);
+  std::string body;
+  append_channel_state(body, channels().info(id), latest_[id], upstream_lost());
   return json_reply(req, http::status::ok, std::move(body));
 }
 

@@ -199,6 +199,7 @@ class shard {
   http_response ticker(const http_request& req, std::string_view symbol) const;
   http_response readiness(const http_request& req) const;
   http_response recent_trades(const http_request& req) const;
+  http_response book(const http_request& req) const;
   // The query of GET /v1/trades or /v1/candles (`parse` reads it into `q`) and the instrument
   // it names, or the refusal: 400 for a bad query, 404 for an unknown symbol.
   using history_parser = bool (*)(std::string_view target, std::string_view route, history_query& q,

@@ -1,6 +1,7 @@
 #include "tickerd/hub/channel_registry.hpp"
 
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace tickerd {
@@ -58,6 +59,17 @@ channel_registry::channel_registry(const std::vector<instrument>& instruments,
     add_family(channel_kind::candles, channel_kind::venue_candles, "candles", instruments, venues,
                candle_interval_names.size(), candle_ids_, venue_candle_ids_);
   }
+  if (families.books) {
+    for (std::size_t k = 0; k < book_depths.size(); ++k) {
+      const auto first = channels_.size();
+      add_family(channel_kind::book, channel_kind::venue_book,
+                 "book" + std::to_string(book_depths[k]), instruments, venues, 1, book_ids_[k],
+                 venue_book_ids_[k]);
+      for (auto c = first; c < channels_.size(); ++c) {
+        channels_[c].depth = static_cast<book_depth_index>(k);
+      }
+    }
+  }
   for (std::size_t i = 0; i < channels_.size(); ++i) {
     by_name_.emplace(channels_[i].name, static_cast<channel_id>(i));
   }
@@ -68,7 +80,8 @@ channel_registry::channel_registry(const std::vector<instrument>& instruments,
   }
   if (families.trades) add_family_wildcards("trades", trades_ids_, venue_trades_ids_, venues, true);
   if (families.bbo) add_family_wildcards("bbo", bbo_ids_, venue_bbo_ids_, venues, true);
-  // Candles have none: see docs/PROTOCOL.md (a candle channel is one chart's series).
+  // Candles have none: see docs/PROTOCOL.md (a candle channel is one chart's series). Nor do
+  // books: a wildcard over every book would be the biggest subscription a client could ask for.
 }
 
 void channel_registry::add_family(channel_kind consolidated, channel_kind per_venue,
@@ -171,6 +184,18 @@ std::optional<channel_id> channel_registry::venue_candles(
     instrument_id id, venue_id venue, candle_interval_index interval) const noexcept {
   if (interval >= candle_interval_names.size()) return std::nullopt;
   return at(venue_candle_ids_, venue_slot(id, venue) * candle_interval_names.size() + interval);
+}
+
+std::optional<channel_id> channel_registry::book(instrument_id id,
+                                                 book_depth_index depth) const noexcept {
+  if (depth >= book_depths.size()) return std::nullopt;
+  return at(book_ids_[depth], id);
+}
+
+std::optional<channel_id> channel_registry::venue_book(instrument_id id, venue_id venue,
+                                                       book_depth_index depth) const noexcept {
+  if (depth >= book_depths.size()) return std::nullopt;
+  return at(venue_book_ids_[depth], venue_slot(id, venue));
 }
 
 std::optional<channel_id> channel_registry::find(std::string_view name) const noexcept {

@@ -39,9 +39,10 @@ struct shard_family {
 
 // Indexed like shard_stats::subscriptions: channel_kind, then ticker.*, then other wildcards.
 constexpr std::array<std::string_view, subscription_families> subscription_family_names{
-    "ticker",  "venue_ticker",  "status",          "almanac", "gas",
-    "fng",     "trades",        "venue_trades",    "bbo",     "venue_bbo",
-    "candles", "venue_candles", "ticker_wildcard", "wildcard"};
+    "ticker", "venue_ticker", "status",          "almanac",
+    "gas",    "fng",          "trades",          "venue_trades",
+    "bbo",    "venue_bbo",    "candles",         "venue_candles",
+    "book",   "venue_book",   "ticker_wildcard", "wildcard"};
 
 // Indexed like shard_stats::refused and auth_failures: the reasons' own names.
 template <typename Reason, std::size_t N>

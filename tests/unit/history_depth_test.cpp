@@ -24,5 +24,13 @@ TEST(HistoryDepth, StateChannelsKeepSixteenAndTheRestTheConfiguredDepth) {
   }
 }
 
+TEST(HistoryDepth, BookChannelsKeepFour) {
+  for (const auto kind : {channel_kind::book, channel_kind::venue_book}) {
+    EXPECT_EQ(history_depth(kind, 256), 4u);
+    EXPECT_EQ(history_depth(kind, 2), 2u) << "never more than configured";
+    EXPECT_EQ(history_depth(kind, 0), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace tickerd

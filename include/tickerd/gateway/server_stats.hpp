@@ -21,11 +21,11 @@ namespace tickerd {
 
 // Subscriptions are sampled by family: one slot per channel_kind, then `ticker.*`, then the
 // other wildcards (`trades.*`, `bbo.*@okx`…).
-constexpr std::size_t channel_kind_count = 12;
+constexpr std::size_t channel_kind_count = 14;
 constexpr std::size_t subscription_families = channel_kind_count + 2;
 constexpr std::size_t ticker_wildcard_family = channel_kind_count;
 constexpr std::size_t other_wildcard_family = channel_kind_count + 1;
-static_assert(static_cast<std::size_t>(channel_kind::venue_candles) + 1 == channel_kind_count);
+static_assert(static_cast<std::size_t>(channel_kind::venue_book) + 1 == channel_kind_count);
 
 struct shard_stats {
   // Gauges.

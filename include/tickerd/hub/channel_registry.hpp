@@ -38,6 +38,9 @@ enum class channel_kind : std::uint8_t {
   venue_bbo,      // "bbo.BTC-USDT@binance"
   candles,        // "candles.BTC-USDT.1m": from the consolidated tape
   venue_candles,  // "candles.BTC-USDT@binance.1m"
+  // Issue 18's depth channels, present only when channel_families::books is on.
+  book,        // "book20.BTC-USDT": the venues' books composed
+  venue_book,  // "book20.BTC-USDT@binance": one venue's book
 };
 
 // Which channel families exist beyond the 24 h tickers, status, almanac, gas and fng. All off
@@ -48,7 +51,19 @@ struct channel_families {
   bool bbo = false;      // bbo.X-Y, bbo.X-Y@venue; wildcards bbo.*, bbo.*@venue
   bool candles = false;  // candles.X-Y.<interval>, candles.X-Y@venue.<interval>; no wildcard
   bool venue_ticker_wildcards = false;  // ticker.*@venue
+  bool books = false;  // book<N>.X-Y, book<N>.X-Y@venue for N in book_depths; no wildcard
 };
+
+// The depths (levels a side) of the book channels, by index: book1, book10, book20, book50.
+using book_depth_index = std::uint8_t;
+inline constexpr std::array<std::size_t, 4> book_depths{1, 10, 20, 50};
+// The index of a depth in book_depths; none for any other number.
+constexpr std::optional<book_depth_index> book_depth_index_of(std::size_t depth) noexcept {
+  for (std::size_t k = 0; k < book_depths.size(); ++k) {
+    if (book_depths[k] == depth) return static_cast<book_depth_index>(k);
+  }
+  return std::nullopt;
+}
 
 // Candle intervals by index, in the order of market/candle.hpp's candle_interval.
 using candle_interval_index = std::uint8_t;
@@ -61,6 +76,7 @@ struct channel_info {
   instrument_id instrument = no_instrument;
   venue_id venue = venue_id::binance;  // venue_ticker, venue_trades, venue_bbo, venue_candles
   candle_interval_index interval = 0;  // candles and venue_candles only
+  book_depth_index depth = 0;          // book and venue_book only: index in book_depths
 };
 
 struct wildcard_info {
@@ -101,6 +117,10 @@ class channel_registry {
                                     candle_interval_index interval) const noexcept;
   std::optional<channel_id> venue_candles(instrument_id id, venue_id venue,
                                           candle_interval_index interval) const noexcept;
+  // Book channels by depth index (book_depths): none when books are off.
+  std::optional<channel_id> book(instrument_id id, book_depth_index depth) const noexcept;
+  std::optional<channel_id> venue_book(instrument_id id, venue_id venue,
+                                       book_depth_index depth) const noexcept;
   const channel_families& families() const noexcept { return families_; }
 
   // Wildcards: by name, by id, and the one a channel belongs to (no_wildcard: none).
@@ -139,6 +159,7 @@ class channel_registry {
   std::vector<channel_id> trades_ids_, venue_trades_ids_;
   std::vector<channel_id> bbo_ids_, venue_bbo_ids_;
   std::vector<channel_id> candle_ids_, venue_candle_ids_;
+  std::array<std::vector<channel_id>, book_depths.size()> book_ids_, venue_book_ids_;
   channel_families families_;
   channel_id status_id_ = 0;
   std::unordered_map<std::string, channel_id, string_hash, std::equal_to<>> by_name_;
