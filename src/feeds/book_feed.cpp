@@ -160,18 +160,20 @@ book_feed::book_feed(venue_id venue, const symbol_map& symbols, feed_stats& stat
 
 book_feed::~book_feed() = default;
 
+// The channel's name as a quoted token, whatever the spacing around the key's colon (the venues
+// send compact JSON, their documents print it spaced).
 bool book_feed::claims(std::string_view frame) const noexcept {
   switch (venue_) {
     case venue_id::binance:  // combined stream {"stream":"btcusdt@depth@100ms",...}, or raw
       return head_has(frame, "@depth") || head_has(frame, R"("depthUpdate")");
     case venue_id::okx:
-      return head_has(frame, R"("channel":"books")");
+      return head_has(frame, R"("books")");
     case venue_id::bybit:
-      return head_has(frame, R"("topic":"orderbook.50.)");
+      return head_has(frame, R"("orderbook.50.)");
     case venue_id::kraken:
-      return head_has(frame, R"("channel":"book")") || head_has(frame, R"("channel":"instrument")");
+      return head_has(frame, R"("book")") || head_has(frame, R"("instrument")");
     case venue_id::coinbase:
-      return head_has(frame, R"("type":"l2update")") || head_has(frame, R"("type":"snapshot")");
+      return head_has(frame, R"("l2update")") || head_has(frame, R"("snapshot")");
   }
   return false;
 }
@@ -206,7 +208,7 @@ feed_errc book_feed::on_frame(std::string_view text, std::int64_t recv_ts_us,
   auto& m = *impl_;
   control = false;
   // The instrument channel's data (its ack, a method reply, is the book parser's control).
-  if (venue_ == venue_id::kraken && head_has(text, R"("channel":"instrument")") &&
+  if (venue_ == venue_id::kraken && head_has(text, R"("instrument")") &&
       !head_has(text, R"("method")")) {
     m.precisions.clear();
     const feed_errc e = m.parser.parse_kraken_instruments(text, m.precisions);

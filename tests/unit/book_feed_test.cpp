@@ -127,7 +127,7 @@ TEST(BookFeed, BinanceFetchesTheSnapshotJoinsItAndRefetchesAfterAGap) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].state, book_state::ready);
   EXPECT_EQ(out[0].venue, venue_id::binance);
-  EXPECT_EQ(out[0].instrument, 0);
+  EXPECT_EQ(out[0].instrument, instrument_id{0});
   EXPECT_EQ(out[0].update_id, 162u);  // both buffered events applied past lastUpdateId 158
   ASSERT_NE(out[0].book, nullptr);
   EXPECT_EQ(out[0].book->bids()[0].size.to_string(), "10");  // the event's, after the snapshot
