@@ -845,6 +845,7 @@ channel_families config::families() const {
   for (const auto& feed : feeds) {
     if ((feed.session.streams & fs_trades) != 0) f.trades = f.candles = true;
     if ((feed.session.streams & fs_bbo) != 0) f.bbo = true;
+    if ((feed.session.streams & fs_book) != 0) f.books = true;
   }
   return f;
 }

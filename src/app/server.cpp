@@ -337,9 +337,9 @@ struct server::impl {
       const auto& f = cfg.feeds[i];
       const venue_id venue = f.session.venue;
       auto adapter = make_venue_adapter(venue, symbol_maps[i], f.session.streams);
-      auto books = (f.session.streams & fs_book) != 0
-                       ? std::make_unique<book_feed>(venue, symbol_maps[i], stats[i])
-                       : nullptr;
+      auto venue_books = (f.session.streams & fs_book) != 0
+                             ? std::make_unique<book_feed>(venue, symbol_maps[i], stats[i])
+                             : nullptr;
       feeds.push_back(std::make_unique<feed_session>(
           ioc, client_tls(), f.session, std::move(adapter), stats[i],
           [this](const market_events& events) {
@@ -356,7 +356,7 @@ struct server::impl {
             if (books.has_pending()) schedule_turn_end();
             publish_status();
           },
-          std::move(books)));
+          std::move(venue_books)));
     }
     publish_status();
     if (streams.enabled()) {

@@ -13,7 +13,7 @@
 
 #include "gateway/book_request.hpp"
 #include "gateway/error_body.hpp"
-#include "gateway/history_depth.hpp"
+#include "tickerd/hub/history_depth.hpp"
 #include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/query_params.hpp"

@@ -256,7 +256,7 @@ class shard {
   // family on may never see one (bench/RESULTS.md, "Floor", memory at start).
   std::vector<update_ptr> latest_;
   std::vector<update_ptr> snapshots_;  // see snapshot(): at most one, not always the latest's
-  std::vector<std::unique_ptr<std::deque<update_ptr>>> history_;  // capped: history_depth.hpp
+  std::vector<std::unique_ptr<std::deque<update_ptr>>> history_;  // capped: hub/history_depth.hpp
   subscriber_index subscriptions_;
   std::vector<ws_session*> by_subscriber_;  // by subscriber_id; null: a free handle
   // By subscriber_id: the updates of the batch being delivered (bit i: batch[i]) that go out

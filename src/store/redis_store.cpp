@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "tickerd/hub/history_depth.hpp"
 #include "tickerd/market/candle_builder.hpp"
 #include "tickerd/market/candle_json.hpp"
 #include "tickerd/net.hpp"
@@ -29,8 +30,9 @@ std::shared_ptr<spdlog::logger> log() {
 // to the history stream and publishes on the bus, skipping anything not newer than what Redis
 // has, and finally writes each channel's state hash once. A different epoch means a new
 // stream: its history restarts.
-// A closed candle (its update's 5th argument: how many of its interval to keep, '' for any
-// other update) also goes into the channel's sorted set of closed candles, scored by open
+// Each update is six arguments: channel, seq, epoch, data, candle cap, history length (the
+// stream's MAXLEN ~). A closed candle (its 5th argument: how many of its interval to keep, ''
+// for any other update) also goes into the channel's sorted set of closed candles, scored by open
 // time: one per open time, the newest `cap` kept. Those outlive epochs (and restarts).
 // Returns {1, written} or {0, "not leader"}.
 constexpr std::string_view write_script = R"lua(
@@ -40,10 +42,11 @@ if node ~= '' then
   if holder and holder ~= node then return {0, 'not leader'} end
   if not holder then redis.call('SET', KEYS[1], node, 'PX', ARGV[2]) end
 end
-local prefix, maxlen, written = ARGV[3], ARGV[4], 0
+local prefix, written = ARGV[3], 0
 local state = {}
-for i = 5, #ARGV, 5 do
+for i = 4, #ARGV, 6 do
   local ch, seqs, epoch, data, cap = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local maxlen = ARGV[i + 5]
   local seq = tonumber(seqs)
   local hist = prefix .. ':hist:' .. ch
   local s = state[ch]
@@ -182,13 +185,21 @@ void redis_writer::send() {
   const std::string space = key_space(cfg_);
   const std::string lease_key = space + ":lease:ingest";
   const std::string ttl = std::to_string(cfg_.lease_ttl.count());
-  const std::string maxlen = std::to_string(cfg_.history_length);
   std::deque<std::string> numbers;  // stable addresses for the argument views
-  std::vector<std::string_view> args{"EVAL",   write_script, "1",   lease_key,
-                                     node_id_, ttl,          space, maxlen};
+  std::vector<std::string_view> args{"EVAL", write_script, "1", lease_key, node_id_, ttl, space};
   std::array<std::string, candle_interval_count> caps;
   for (std::size_t i = 0; i < caps.size(); ++i) caps[i] = std::to_string(default_candle_history[i]);
-  args.reserve(args.size() + inflight_.size() * 5);
+  // Each family keeps in Redis the history a shard keeps (hub/history_depth.hpp): an edge's
+  // resume reads no further back, and a book's history at [redis] history_length would be GBs.
+  std::deque<std::pair<std::size_t, std::string>> maxlens;  // stable: args view them
+  const auto maxlen_of = [&](channel_kind kind) -> std::string_view {
+    const std::size_t n = history_depth(kind, cfg_.history_length);
+    for (const auto& [depth, text] : maxlens) {
+      if (depth == n) return text;
+    }
+    return maxlens.emplace_back(n, std::to_string(n)).second;
+  };
+  args.reserve(args.size() + inflight_.size() * 6);
   for (const auto& u : inflight_) {
     const auto& info = channels_.info(u->channel);
     args.push_back(info.name);
@@ -196,6 +207,7 @@ void redis_writer::send() {
     args.push_back(u->epoch);
     args.push_back(u->data());
     args.push_back(candle_cap(info, *u, caps));
+    args.push_back(maxlen_of(info.kind));
   }
   const auto generation = generation_;
   conn_.command(args, [this, generation](const redis_result& r) {

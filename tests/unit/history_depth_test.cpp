@@ -1,6 +1,6 @@
 // The resume history's depth per channel family (docs/PROTOCOL.md, "Resume with `since`"): top
 // of book and candles keep 16 updates, everything else [node] resume_history.
-#include "gateway/history_depth.hpp"
+#include "tickerd/hub/history_depth.hpp"
 
 #include <gtest/gtest.h>
 
