@@ -26,8 +26,9 @@
 // book for BTC/USDT from the venue's depth stream; the market is then paused (POST
 // /market/pause) and CCXT's book must be exactly the sim's, level by level (Number(decimal) ===
 // CCXT's number), read from GET /debug/book (the sim's own book at the venue's prices; not a
-// venue API) and, for Binance, from the venue's GET /api/v3/depth too. What CCXT needs per
-// venue is in BOOK_VENUES.
+// venue API) and, for Binance, from the venue's GET /api/v3/depth too; and CCXT's top 20 (10
+// for Kraken, whose CCXT book is 10 deep) must be what tickerd, reading the same sim, publishes
+// on book20.BTC-USDT@<venue> (GET /v1/book). What CCXT needs per venue is in BOOK_VENUES.
 //
 // Run by ctest as ccxt.sim (tests/CMakeLists.txt), or by hand:
 //   TICKERD_BIN=build/release/tickerd TICKERD_SIM_BIN=build/release/tickerd-sim \
@@ -266,7 +267,8 @@ async function simGetJson(host, target) {
   return r.json();
 }
 
-// CCXT's book for one venue, built from the sim's stream, equal to the sim's book once paused.
+// CCXT's book for one venue, built from the sim's stream, equal to the sim's book once paused,
+// and its top to the book tickerd publishes from the same stream.
 async function compareBook(b, host) {
   const label = `${b.venue} (ccxt.pro.${b.ccxtClass}) watchOrderBook`;
   const ex = new ccxt.pro[b.ccxtClass]({ timeout: WAIT_MS, ...(b.credentials ?? {}),
@@ -293,7 +295,21 @@ async function compareBook(b, host) {
       diff.push(...sideDifferences("REST bids", book.bids, rest.bids), ...sideDifferences("REST asks", book.asks, rest.asks));
     }
     if (diff.length) throw new Error(`${label}: CCXT's book is not the sim's at event ${truth.sim_debug_book.events}: ${diff.join("; ")}`);
-    console.log(`ok: ${label}: ${book.bids.length} bids and ${book.asks.length} asks equal to the sim's book (event ${truth.sim_debug_book.events})`);
+    // tickerd, reading the same sim, publishes the same book: its book<n> is CCXT's top n.
+    const n = book.bids.length >= 20 && book.asks.length >= 20 ? 20 : 10;
+    let ours = [];
+    const sameAsTickerd = async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/book/${INSTRUMENT}?venue=${b.venue}&depth=${n}`);
+      if (r.status !== 200) return [`GET /v1/book: ${r.status} ${await r.text()}`];
+      const data = (await r.json()).data;
+      if (!data || data.status !== "ready") return [`tickerd's book is ${data ? data.status : "not published"}`];
+      return [...sideDifferences("bids", book.bids.slice(0, n), data.bids),
+        ...sideDifferences("asks", book.asks.slice(0, n), data.asks)];
+    };
+    const deadline = Date.now() + WAIT_MS;
+    while ((ours = await sameAsTickerd()).length && Date.now() < deadline) await delay(100);
+    if (ours.length) throw new Error(`${label}: CCXT's book is not tickerd's book${n}.${INSTRUMENT}@${b.venue} (CCXT, then tickerd): ${ours.join("; ")}`);
+    console.log(`ok: ${label}: ${book.bids.length} bids and ${book.asks.length} asks equal to the sim's book (event ${truth.sim_debug_book.events}), the top ${n} to tickerd's book${n}`);
   } finally {
     await simPost(host, "/market/resume").catch(() => {});
     await ex.close();
@@ -372,7 +388,7 @@ venue = "${v.venue}"
 url = "ws://${simHost}${venuePath[v.venue]}"
 backoff_initial_ms = 100
 backoff_max_ms = 500
-streams = ["ticker", "trades", "bbo"]
+streams = ["ticker", "trades", "bbo", "book"]
 `).join("")}`);
 
 const started = Date.now();
@@ -497,7 +513,7 @@ if (failures.length) {
   process.exit(1);
 }
 console.log(`ccxt test: ${compared} CCXT tickers, trades and tops of book from ${VENUES.length} venues equal to tickerd's, ` +
-  `${booksCompared} CCXT books equal to the sim's ` +
+  `${booksCompared} CCXT books equal to the sim's and to tickerd's ` +
   `in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${dir})`);
 fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);
