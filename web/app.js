@@ -1,6 +1,6 @@
 // The tickerd dashboard: every ticker, ETH gas, Fear & Greed and the daily almanac, live over one
-// WebSocket (docs/PROTOCOL.md); a click on a coin opens its view (each venue's ticker, a 1m
-// candle chart, the live consolidated tape). Messages only record state; the DOM is written in
+// WebSocket (docs/PROTOCOL.md); a click on a coin opens its view (each venue's ticker, the
+// composed depth ladder, a 1m candle chart, the live consolidated tape). Messages only record state; the DOM is written in
 // one animation frame at most ten times a second, and only where a value changed, so 50 busy
 // tickers cost a few text writes and one layout per redraw.
 
@@ -9,6 +9,7 @@ import { drawCandles } from "./chart.js";
 import { compareDecimal, isDecimal, shortDecimal, signOf } from "./decimal.js";
 import { createGauge } from "./gauge.js";
 import { makeI18n, pickLang } from "./i18n.js";
+import { buildLadder } from "./ladder.js";
 import { addTrades, createTape } from "./tape.js";
 
 const RETRY_FIRST_MS = 500;
@@ -27,6 +28,8 @@ const TRADES_SHOWN = 50;
 const CANDLES_KEPT = 120;
 const CANDLE_INTERVAL = "1m";
 const CANDLE_INTERVAL_US = 60_000_000;
+// The ladder's depth: the composed book's top 10 a side (docs/PROTOCOL.md "Book data").
+const LADDER_DEPTH = 10;
 
 const i18n = makeI18n(pickLang(location.search));
 const { t } = i18n;
@@ -46,9 +49,11 @@ const detail = { symbol: null, channels: [], data: new Map(), rows: new Map(), o
 const coin = {
   trades: null, // "trades.<SYM>" while the view is open
   candles: null, // "candles.<SYM>.1m"
+  book: null, // "book10.<SYM>", the venues' books composed
+  bookData: undefined, // its latest data (undefined: nothing yet)
   tape: createTape(TRADES_SHOWN),
   series: createSeries(CANDLES_KEPT),
-  unpublished: new Set(), // of the two, channels this server refused (unknown_channel)
+  unpublished: new Set(), // of the three, channels this server refused (unknown_channel)
   history: "none", // GET /v1/candles: "loading", "loaded", "missing" (404: none yet), "failed"
   fetches: 0, // tells a late answer for a view since closed from the current one
   shownAdded: 0, // tape.added when the trade rows were last written
@@ -108,6 +113,7 @@ function render(now) {
   if (dirty.has("detail")) renderDetail();
   if (dirty.has("trades")) renderTrades();
   if (dirty.has("chart")) renderChart();
+  if (dirty.has("ladder")) renderLadder();
   dirty.clear();
   expireFlashes(now);
 }
@@ -490,6 +496,55 @@ function renderChart() {
     : t("candlesNone", { sym: detail.symbol }));
 }
 
+// The ladder's rows are kept and rewritten in place (at most LADDER_DEPTH a side); a level's bar
+// is its row's background, as wide as --depth says.
+function fillLadderSide(body, levels, kind) {
+  while (body.rows.length > levels.length) body.lastElementChild.remove();
+  while (body.rows.length < levels.length) {
+    const tr = document.createElement("tr");
+    tr.className = kind;
+    for (const cls of ["px", "", "cum", "venues"]) {
+      const td = document.createElement("td");
+      if (cls) td.className = cls;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  levels.forEach((level, k) => {
+    const tr = body.rows[k];
+    const names = level.venues.map(([v]) => v);
+    [level.price, level.size, level.cum ?? "", names.join(" ")].forEach((text, i) => setText(tr.cells[i], text));
+    tr.dataset.price = level.price;
+    tr.dataset.size = level.size;
+    tr.dataset.cum = level.cum ?? "";
+    tr.dataset.venues = names.join(",");
+    tr.title = level.venues.map(([v, size]) => `${v} ${size}`).join(t("listSep"));
+    tr.style.setProperty("--depth", `${(level.share * 100).toFixed(1)}%`);
+  });
+}
+
+// Asks above bids, the spread between; "resyncing" (no venue's book ready) shows no levels, as
+// tickerd sends none.
+function renderLadder() {
+  const table = $("ladder");
+  const note = $("ladder-note");
+  const unpublished = coin.book !== null && coin.unpublished.has(coin.book);
+  const ladder = buildLadder(coin.book && !unpublished ? coin.bookData : undefined);
+  const state = !coin.book ? "closed" : unpublished ? "unpublished" : ladder.state;
+  table.dataset.state = state;
+  table.hidden = state !== "ready";
+  fillLadderSide($("ladder-asks"), ladder.asks, "ask");
+  fillLadderSide($("ladder-bids"), ladder.bids, "bid");
+  const mark = ladder.crossed ? " · " + t("crossed") : ladder.locked ? " · " + t("locked") : "";
+  setText($("ladder-spread"), ladder.spread ? t("spread", { v: ladder.spread }) + mark : "");
+  const text = state === "unpublished" ? t("notPublished")
+    : state === "resyncing" ? t("bookResyncing")
+    : state === "waiting" ? t("waiting")
+    : "";
+  setText(note, text);
+  note.hidden = text === "";
+}
+
 // ---- the connection ---------------------------------------------------------------------------
 
 let ws = null;
@@ -664,7 +719,7 @@ function accept(m) {
 // Whether the page follows `channel` now. Updates already on the way when a view closed still
 // arrive after its unsubscribe; they are not tracked, so a resume does not name them.
 function wanted(channel) {
-  if (channel === coin.trades || channel === coin.candles) return true;
+  if (channel === coin.trades || channel === coin.candles || channel === coin.book) return true;
   if (channel.startsWith("ticker.")) return !channel.includes("@") || detail.channels.includes(channel);
   return channel in cards;
 }
@@ -677,6 +732,11 @@ function onData(channel, seq, data) {
   }
   if (channel === coin.candles) {
     if (mergeCandle(coin.series, data)) invalidate("chart");
+    return;
+  }
+  if (channel === coin.book) {
+    coin.bookData = data;
+    invalidate("ladder");
     return;
   }
   if (channel.startsWith("ticker.")) {
@@ -720,10 +780,11 @@ function onError(m) {
     $("tickers").replaceChildren();
     invalidate("rows");
   } else if (req.purpose === "coin") {
-    // A server that does not publish this coin's trades or candles: the view says so.
+    // A server that does not publish this coin's trades, candles or book: the view says so.
     for (const c of req.channels) coin.unpublished.add(c);
     invalidate("trades");
     invalidate("chart");
+    invalidate("ladder");
   } else if (req.purpose === "detail") {
     // A feed that is not a ticker venue (the gas node): its row leaves the panel.
     detail.channels = detail.channels.filter((c) => !req.channels.includes(c));
@@ -768,11 +829,11 @@ function onMessage(m) {
   }
 }
 
-// ---- the coin view: venues, tape, candles ---------------------------------------------------------
+// ---- the coin view: venues, ladder, tape, candles ------------------------------------------------
 
-// The coin's tape and 1m candles: the ones this server has of the two.
+// The coin's tape, 1m candles and composed book: the ones this server has of the three.
 function coinChannels() {
-  return [coin.trades, coin.candles].filter((c) => c && !coin.unpublished.has(c));
+  return [coin.trades, coin.candles, coin.book].filter((c) => c && !coin.unpublished.has(c));
 }
 
 function closeDetail() {
@@ -799,7 +860,8 @@ function closeDetail() {
 }
 
 function closeCoin() {
-  coin.trades = coin.candles = null;
+  coin.trades = coin.candles = coin.book = null;
+  coin.bookData = undefined;
   coin.tape = createTape(TRADES_SHOWN);
   coin.series = createSeries(CANDLES_KEPT);
   coin.unpublished.clear();
@@ -814,6 +876,7 @@ function closeCoin() {
   canvas.hidden = false;
   invalidate("trades");
   invalidate("chart");
+  invalidate("ladder");
 }
 
 // Live first, then history: a candle that forms meanwhile is in both, and the live one (its
@@ -849,11 +912,13 @@ async function loadCandleHistory(symbol) {
 function openCoin(symbol) {
   coin.trades = `trades.${symbol}`;
   coin.candles = `candles.${symbol}.${CANDLE_INTERVAL}`;
-  // One request each: a server without candles still shows the tape.
+  coin.book = `book${LADDER_DEPTH}.${symbol}`;
+  // One request each: a server without candles or books still shows the tape.
   for (const c of coinChannels()) request("subscribe", [c], "coin", false);
   loadCandleHistory(symbol);
   invalidate("trades");
   invalidate("chart");
+  invalidate("ladder");
 }
 
 function openDetail(symbol) {
@@ -907,10 +972,11 @@ window.tickerd = {
   lang: i18n.lang,
   streams: () => Object.fromEntries(streams),
   connection: () => ({ ...conn }),
-  // The coin view: its channels, what GET /v1/candles answered, the candles it holds.
+  // The coin view: its channels, what GET /v1/candles answered, the candles it holds, the ladder.
   coin: () => ({
-    symbol: detail.symbol, trades: coin.trades, candles: coin.candles, history: coin.history,
+    symbol: detail.symbol, trades: coin.trades, candles: coin.candles, book: coin.book, history: coin.history,
     missed: coin.tape.missed, unpublished: [...coin.unpublished], series: structuredClone(coin.series.candles),
+    ladder: buildLadder(coin.bookData),
   }),
   drop: () => reconnectLater(),
 };

@@ -90,3 +90,25 @@ export function decimalsOf(text) {
   const dot = text.indexOf(".");
   return dot < 0 ? 0 : text.length - dot - 1;
 }
+
+// The exact sum of two non-negative decimals (a book's sizes), at the larger of their scales
+// ("0.5" + "0.00120000" = "0.50120000"); null when either is not one.
+export function addDecimal(a, b) {
+  if (!isDecimal(a) || !isDecimal(b) || signOf(a) < 0 || signOf(b) < 0) return null;
+  const pa = parts(a);
+  const pb = parts(b);
+  const scale = Math.max(pa.frac.length, pb.frac.length);
+  const width = Math.max(pa.int.length, pb.int.length) + scale;
+  const da = (pa.int + pa.frac.padEnd(scale, "0")).padStart(width, "0");
+  const db = (pb.int + pb.frac.padEnd(scale, "0")).padStart(width, "0");
+  let carry = 0;
+  let digits = "";
+  for (let k = width - 1; k >= 0; --k) {
+    const d = da.charCodeAt(k) + db.charCodeAt(k) - 96 + carry;
+    carry = d >= 10 ? 1 : 0;
+    digits = String(d % 10) + digits;
+  }
+  if (carry) digits = "1" + digits;
+  const int = digits.slice(0, digits.length - scale).replace(/^0+(?=\d)/, "") || "0";
+  return scale > 0 ? int + "." + digits.slice(digits.length - scale) : int;
+}

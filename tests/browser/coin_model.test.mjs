@@ -1,5 +1,6 @@
-// web/tape.js and web/candles.js, the coin view's pure models (the tape with its missed-trade
-// count, the 1m candle series merged from history and the live channel), in Node (no browser).
+// web/tape.js, web/candles.js and web/ladder.js, the coin view's pure models (the tape with its
+// missed-trade count, the 1m candle series merged from history and the live channel, the depth
+// ladder with exact running totals), in Node (no browser).
 // ctest: browser.coin_model. By hand: node --test tests/browser/coin_model.test.mjs
 
 import assert from "node:assert/strict";
@@ -13,12 +14,13 @@ import { test } from "node:test";
 const web = new URL("../../web/", import.meta.url);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tickerd-coin-model-"));
 fs.writeFileSync(path.join(dir, "package.json"), '{"type":"module"}');
-for (const f of ["tape.js", "candles.js", "decimal.js", "i18n.js"]) fs.copyFileSync(new URL(f, web), path.join(dir, f));
+for (const f of ["tape.js", "candles.js", "ladder.js", "decimal.js", "i18n.js"]) fs.copyFileSync(new URL(f, web), path.join(dir, f));
 const { addTrades, createTape } = await import(path.join(dir, "tape.js"));
 const { candleKind, createSeries, hasPrices, mergeCandle, mergeHistory, priceRange } = await import(
   path.join(dir, "candles.js")
 );
 const { makeI18n } = await import(path.join(dir, "i18n.js"));
+const { buildLadder } = await import(path.join(dir, "ladder.js"));
 fs.rmSync(dir, { recursive: true, force: true });
 
 const trade = (id, price, qty, side, venue) => ({ id, price, qty, side, venue, ts: 1764061234000123, recv_ts: 1764061234001234 });
@@ -103,8 +105,53 @@ test("every string of the page, the coin view's too, is in both languages", () =
   const en = makeI18n("en").table;
   assert.deepEqual(keys(zh), keys(en));
   for (const k of ["byVenue", "openCoin", "candles", "candlesLabel", "candlesNone", "noHistory", "trades", "price",
-    "size", "side", "buy", "sell", "missed", "notPublished"]) {
+    "size", "side", "buy", "sell", "missed", "notPublished", "depth", "cumulative", "spread", "crossed", "locked",
+    "bookResyncing"]) {
     assert.ok(zh[k] && en[k], k);
   }
   assert.equal(makeI18n("en").t("missed", { n: 17 }), "Slow connection: missed 17 trades");
+});
+
+// A composed book10 as docs/PROTOCOL.md "Book data" shows it.
+const composed = (extra) => ({
+  symbol: "BTC-USDT", depth: 10, status: "ready", venues: ["binance", "coinbase", "okx"],
+  bids: [["85205.7", "1.25", { binance: "1", okx: "0.25" }], ["85205.6", "0.1", { binance: "0.1" }],
+    ["85205.5", "0.2", { okx: "0.2" }]],
+  asks: [["85205.75", "0.00120000", { coinbase: "0.00120000" }], ["85205.8", "0.5", { binance: "0.5" }]],
+  spread: "0.05", crossed: false, locked: false, ts: 1764061234000200, recv_ts: 1764061234001000, ...extra,
+});
+
+test("the ladder: asks best at the bottom above bids best first, exact running totals, venues per level", () => {
+  const ladder = buildLadder(composed());
+  assert.equal(ladder.state, "ready");
+  assert.deepEqual(ladder.asks.map((l) => [l.price, l.size, l.cum]), [
+    ["85205.8", "0.5", "0.50120000"],
+    ["85205.75", "0.00120000", "0.00120000"],
+  ]);
+  // 1.25 + 0.1 + 0.2: 1.55 exactly (1.5500000000000003 as JS numbers).
+  assert.deepEqual(ladder.bids.map((l) => [l.price, l.size, l.cum]), [
+    ["85205.7", "1.25", "1.25"],
+    ["85205.6", "0.1", "1.35"],
+    ["85205.5", "0.2", "1.55"],
+  ]);
+  assert.deepEqual(ladder.bids[0].venues, [["binance", "1"], ["okx", "0.25"]]);
+  assert.deepEqual(ladder.asks[1].venues, [["coinbase", "0.00120000"]]);
+  // Bars: each running total over the larger side's total (the bids' 1.55).
+  assert.equal(ladder.bids[2].share, 1);
+  assert.ok(Math.abs(ladder.bids[0].share - 1.25 / 1.55) < 1e-12);
+  assert.ok(Math.abs(ladder.asks[0].share - 0.5012 / 1.55) < 1e-12);
+  assert.deepEqual([ladder.spread, ladder.crossed, ladder.locked], ["0.05", false, false]);
+});
+
+test("the ladder says resyncing with no venue, waiting before data, and never totals a bad size", () => {
+  assert.equal(buildLadder(undefined).state, "waiting");
+  assert.equal(buildLadder(null).state, "waiting");
+  const lost = buildLadder({ symbol: "BTC-USDT", depth: 10, status: "resyncing", bids: [], asks: [], venues: [] });
+  assert.deepEqual([lost.state, lost.bids, lost.asks], ["resyncing", [], []]);
+  // "ready" with no venue listed is not a book to show either.
+  assert.equal(buildLadder(composed({ venues: [] })).state, "resyncing");
+  const bad = buildLadder(composed({ bids: [["1", "0.5", {}], ["0.9", "1e3", {}], ["0.8", "1", {}]] }));
+  assert.deepEqual(bad.bids.map((l) => l.cum), ["0.5", null, null]);
+  const oneSided = buildLadder(composed({ asks: [], spread: undefined, crossed: true }));
+  assert.deepEqual([oneSided.asks, oneSided.spread, oneSided.crossed, oneSided.bids.at(-1).share], [[], null, true, 1]);
 });

@@ -8,7 +8,7 @@ import { test } from "node:test";
 // web/ is served as it is, with no package.json to tell Node its .js files are ES modules, so
 // the module is loaded from its text.
 const source = fs.readFileSync(new URL("../../web/decimal.js", import.meta.url), "utf8");
-const { compareDecimal, decimalsOf, isDecimal, roundDecimal, shortDecimal, signOf } = await import(
+const { addDecimal, compareDecimal, decimalsOf, isDecimal, roundDecimal, shortDecimal, signOf } = await import(
   "data:text/javascript," + encodeURIComponent(source)
 );
 
@@ -118,4 +118,19 @@ test("shortDecimal keeps two significant digits down to 1e-30", () => {
   assert.equal(shortDecimal("0.000000000000000000001234"), "0.0000000000000000000012");
   assert.equal(shortDecimal(SMALLEST), "0.000000000000000000000000000001");
   assert.equal(shortDecimal(VOLUME), "98765432109876543.12");
+});
+
+test("addDecimal sums sizes exactly, at the larger scale, carrying through every digit", () => {
+  assert.equal(addDecimal("0", "0.00120000"), "0.00120000");
+  assert.equal(addDecimal("0.5", "0.00120000"), "0.50120000");
+  assert.equal(addDecimal("0.1", "0.2"), "0.3"); // 0.30000000000000004 as JS numbers
+  assert.equal(addDecimal("9.99", "0.01"), "10.00");
+  assert.equal(addDecimal("999", "1"), "1000");
+  assert.equal(addDecimal("007.50", "0"), "7.50");
+  assert.equal(addDecimal(WIDEST, "1"), "1" + "0".repeat(38));
+  assert.equal(addDecimal(SMALLEST, SMALLEST), "0.000000000000000000000000000002");
+  assert.equal(addDecimal("98765432109876543.123456789", "0.876543211"), "98765432109876544.000000000");
+  for (const bad of [["-1", "2"], ["1", "-0.5"], ["1e3", "1"], ["", "1"], [null, "1"], ["1", 2]]) {
+    assert.equal(addDecimal(...bad), null, JSON.stringify(bad));
+  }
 });
