@@ -1,8 +1,8 @@
 // The tickerd dashboard: every ticker, ETH gas, Fear & Greed and the daily almanac, live over one
 // WebSocket (docs/PROTOCOL.md); a click on a coin opens its view (each venue's ticker, the
-// composed depth ladder, a 1m candle chart, the live consolidated tape). Messages only record state; the DOM is written in
-// one animation frame at most ten times a second, and only where a value changed, so 50 busy
-// tickers cost a few text writes and one layout per redraw.
+// composed depth ladder, a 1m candle chart, the live consolidated tape). Messages only record
+// state; the DOM is written in one animation frame at most ten times a second, and only where a
+// value changed, so 50 busy tickers cost a few text writes and one layout per redraw.
 
 import { createSeries, mergeCandle, mergeHistory, priceRange } from "./candles.js";
 import { drawCandles } from "./chart.js";

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 
 import {
-  Child, DECIMAL, freePort, httpGet, httpJson, killAllChildren, launchChromium,
+  Child, DECIMAL, delay, freePort, httpGet, httpJson, killAllChildren, launchChromium,
   playwrightChromium, requiredPath, roundDecimalText, waitFor,
 } from "./lib.mjs";
 
@@ -65,7 +65,7 @@ const LOAD_MAX_RENDERS_PER_S = 12;
 
 // tickerd's config for one stack: `venues` of the sim reading `streams`, and the gas and F&G
 // sources if `sources`.
-function tickerdConfig({ port, simPort, symbols, venues, streams, sources }) {
+function tickerdConfig({ port, simPort, symbols, venues, streams, sources, staleAfterMs = STALE_AFTER_MS }) {
   let out = `[server]
 listen = "127.0.0.1:${port}"
 shards = 2
@@ -88,7 +88,7 @@ symbols = [${symbols.map((s) => `"${s}"`).join(", ")}]
 venue = "${venue}"
 url = "ws://127.0.0.1:${simPort}${VENUES[venue]}"
 streams = [${streams.map((s) => `"${s}"`).join(", ")}]
-stale_after_ms = ${STALE_AFTER_MS}
+stale_after_ms = ${staleAfterMs}
 backoff_initial_ms = 100
 backoff_max_ms = 500
 `;
@@ -163,9 +163,10 @@ class Stack {
   }
 }
 
-// The coin view needs the trades (and the candles made from them); no bbo: nothing shows it.
+// The coin view needs the trades (and the candles made from them) and the books (its depth
+// ladder); no bbo: nothing shows it.
 const main = await new Stack("main", {
-  symbols: SEED_SYMBOLS, venues: Object.keys(VENUES), streams: ["ticker", "trades"], sources: true, rate: SIM_RATE,
+  symbols: SEED_SYMBOLS, venues: Object.keys(VENUES), streams: ["ticker", "trades", "book"], sources: true, rate: SIM_RATE,
   simArgs: ["--block-interval-ms", String(BLOCK_INTERVAL_MS)],
 }).init();
 const port = main.port;
@@ -518,6 +519,7 @@ try {
   await check("the coin view: Enter on BTC opens live trades (exact, as sent on trades.BTC-USDT) and a 1m candle chart; Escape closes and unsubscribes", async () => {
     const TRADES = "trades.BTC-USDT";
     const CANDLES = "candles.BTC-USDT.1m";
+    const BOOK = "book10.BTC-USDT";
     // The test's own client on the same channels, opened first: it sees every trade the page
     // lists (numbered by `first`), and every state of the candles the page draws.
     const coinProbe = await openProbe(context, [TRADES, CANDLES]);
@@ -551,8 +553,13 @@ try {
         })));
         return rows.length >= 20 ? rows : null;
       }, WAIT_MS);
-      const sent = new Map();
-      for (const d of await coinProbe.data(TRADES)) d.trades.forEach((tr, k) => sent.set(d.first + k, tr));
+      // The probe's socket may be served by the other shard, a burst behind the page's.
+      const newest = Math.max(...shown.map((r) => Number(r.n)));
+      const sent = await waitFor(`the probe to receive trade ${newest} too`, async () => {
+        const got = new Map();
+        for (const d of await coinProbe.data(TRADES)) d.trades.forEach((tr, k) => got.set(d.first + k, tr));
+        return got.has(newest) ? got : null;
+      }, WAIT_MS);
       let previous = Infinity;
       for (const r of shown) {
         const n = Number(r.n);
@@ -637,7 +644,7 @@ try {
       }, WAIT_MS);
       await page.screenshot({ path: path.join(BROWSER_DIR, "dashboard-coin.png") });
 
-      // Escape closes; focus returns to the row; the page unsubscribes both channels, tickerd
+      // Escape closes; focus returns to the row; the page unsubscribes its three channels, tickerd
       // acks, and nothing more of them reaches the page (while tickers keep coming).
       const mark = socketLog.length;
       await page.keyboard.press("Escape");
@@ -647,7 +654,7 @@ try {
         expanded: document.querySelector(sel).getAttribute("aria-expanded"), streams: Object.keys(window.tickerd.streams()),
         errors: window.tickerd.stats.errors }), rowButton);
       expect(after.focus && after.expanded === "false", `after Escape: ${JSON.stringify(after)}`);
-      expect(!after.streams.includes(TRADES) && !after.streams.includes(CANDLES), `still tracking ${after.streams}`);
+      expect(![TRADES, CANDLES, BOOK].some((c) => after.streams.includes(c)), `still tracking ${after.streams}`);
       expect(after.errors.length === 0, `protocol errors: ${after.errors}`);
       const TAIL = 20;
       const tail = await waitFor(`the unsubscribe, its ack, then ${TAIL} more messages`, () => {
@@ -659,9 +666,9 @@ try {
         const rest = log.slice(ack + 1).filter((m) => m.dir === "recv");
         return rest.length >= TAIL ? { unsub, rest } : null;
       }, WAIT_MS, 50);
-      expect(JSON.stringify([...tail.unsub.channels].sort()) === JSON.stringify([CANDLES, TRADES]), `unsubscribed ${tail.unsub.channels}`);
-      const leaked = tail.rest.filter((m) => m.channel === TRADES || m.channel === CANDLES);
-      expect(leaked.length === 0, `${leaked.length} ${TRADES}/${CANDLES} messages after the unsubscribe's ack`);
+      expect(JSON.stringify([...tail.unsub.channels].sort()) === JSON.stringify([BOOK, CANDLES, TRADES]), `unsubscribed ${tail.unsub.channels}`);
+      const leaked = tail.rest.filter((m) => [TRADES, CANDLES, BOOK].includes(m.channel));
+      expect(leaked.length === 0, `${leaked.length} ${TRADES}/${CANDLES}/${BOOK} messages after the unsubscribe's ack`);
       const sidebar = socketLog.slice(mark).filter((m) => m.dir === "sent" && m.op === "unsubscribe" &&
         m.channels.some((c) => !c.includes("@") && c.startsWith("ticker.")));
       expect(sidebar.length === 0, "the sidebar's tickers were unsubscribed");
@@ -669,6 +676,151 @@ try {
         `last ${first.lastClose} -> ${later.lastClose}; history ${first.history}`;
     } finally {
       await coinProbe.page.close();
+    }
+  });
+
+  await check("the coin view's depth ladder: with the sim paused, the levels of GET /v1/book/BTC-USDT?depth=10, exact running totals, venues, spread; live again, closing unsubscribes book10", async () => {
+    // A stack of its own: a paused market sends some venues nothing, and the main stack's
+    // 1 s stale_after_ms would take them in and out of the composed book.
+    const bookStack = await new Stack("book", { symbols: ["BTC-USDT", "ETH-USDT"], venues: Object.keys(VENUES),
+      streams: ["ticker", "book"], sources: false, rate: SIM_RATE, staleAfterMs: 60000 }).init();
+    stacks.push(bookStack);
+    await bookStack.start();
+    const port = bookStack.port;
+    const page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    const socketLog = logSocketMessages(page);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const BOOK = "book10.BTC-USDT";
+    const rowButton = '#tickers li.row[data-symbol="BTC-USDT"] button';
+    const bookNow = async () => {
+      const r = await httpJson(port, "/v1/book/BTC-USDT?depth=10");
+      return r.data ? { seq: r.seq, ...r.data } : null;
+    };
+    // What the page's ladder shows, rows top to bottom.
+    const readLadder = () => page.evaluate(() => {
+      const rows = (id) => [...document.getElementById(id).rows].map((tr) => ({
+        ...tr.dataset, cells: [...tr.cells].map((c) => c.textContent), depth: tr.style.getPropertyValue("--depth"),
+      }));
+      const table = document.getElementById("ladder");
+      const note = document.getElementById("ladder-note");
+      return { state: table.dataset.state, hidden: table.hidden, asks: rows("ladder-asks"), bids: rows("ladder-bids"),
+        spread: document.getElementById("ladder-spread").textContent, title: document.getElementById("ladder-title").textContent,
+        note: note.hidden ? "" : note.textContent };
+    });
+    // The page's rows equal a composed book's levels exactly (asks shown farthest first).
+    const differences = (shown, book) => {
+      const diff = [];
+      const want = { asks: [...book.asks].reverse(), bids: book.bids };
+      for (const sideName of ["asks", "bids"]) {
+        const rows = shown[sideName];
+        if (rows.length !== want[sideName].length) diff.push(`${sideName}: ${rows.length} rows, book has ${want[sideName].length}`);
+        want[sideName].forEach(([price, size, venues], k) => {
+          const r = rows[k];
+          const names = Object.keys(venues).join(",");
+          if (!r || r.price !== price || r.size !== size || r.venues !== names || r.cells[0] !== price || r.cells[1] !== size) {
+            diff.push(`${sideName}[${k}] shown ${JSON.stringify(r)}, book ${JSON.stringify([price, size, venues])}`);
+          }
+        });
+      }
+      return diff;
+    };
+    // Exact: sizes as integers at 30 decimals (PROTOCOL.md's widest scale), summed as BigInt.
+    const scaled = (text) => {
+      expect(DECIMAL.test(text), `'${text}' is not a decimal`);
+      const [int, frac = ""] = text.split(".");
+      return BigInt(int + frac.padEnd(30, "0"));
+    };
+
+    // A few market events move the books first.
+    await waitFor("tickerd to publish a ready composed book10.BTC-USDT", async () => (await bookNow())?.status === "ready",
+      WAIT_MS);
+    const paused = await fetch(`http://127.0.0.1:${bookStack.simPort}/market/pause`, { method: "POST" });
+    expect(paused.status === 200, `POST /market/pause: ${paused.status}`);
+    let resumed = false;
+    const resume = async () => {
+      if (resumed) return;
+      resumed = true;
+      const r = await fetch(`http://127.0.0.1:${bookStack.simPort}/market/resume`, { method: "POST" });
+      expect(r.status === 200, `POST /market/resume: ${r.status}`);
+    };
+    try {
+      // The composed book holds still once the last events are in (and any venue the pause
+      // silenced past stale_after_ms has left it): the same seq over two reads.
+      const held = await waitFor("the composed book10.BTC-USDT to hold still with the market paused", async () => {
+        const a = await bookNow();
+        await delay(STALE_AFTER_MS + 1000);
+        const b = await bookNow();
+        return a && b && a.seq === b.seq && b.status === "ready" && b.venues.length > 0 ? b : null;
+      }, UPDATE_WAIT_MS, 0);
+
+      await page.locator(rowButton).click();
+      await page.waitForSelector("#detail:not([hidden])", { timeout: WAIT_MS });
+      const shown = await waitFor("the ladder to show the book", async () => {
+        const l = await readLadder();
+        return l.state === "ready" && differences(l, held).length === 0 ? l : null;
+      }, WAIT_MS).catch(async (e) => {
+        const l = await readLadder();
+        throw new Error(`${e.message}: ${differences(l, held).join("; ") || JSON.stringify(l)}`);
+      });
+      const still = await bookNow();
+      expect(still.seq === held.seq, `the book moved while paused: seq ${held.seq} -> ${still.seq}`);
+      expect(!shown.hidden && shown.note === "" && shown.title === "深度（各交易所合并）", `ladder ${JSON.stringify(shown)}`);
+      expect(held.asks.length >= 3 && held.bids.length >= 3, `a thin book: ${held.asks.length} asks, ${held.bids.length} bids`);
+      // Running totals from the best price out, exactly the sums of the sizes.
+      const totals = {};
+      for (const [sideName, rows] of [["asks", [...shown.asks].reverse()], ["bids", shown.bids]]) {
+        let sum = 0n;
+        rows.forEach((r, k) => {
+          sum += scaled(r.size);
+          expect(scaled(r.cum) === sum && r.cells[2] === r.cum, `${sideName}[${k}] total ${r.cum}, the sizes sum to ${sum} e-30`);
+        });
+        totals[sideName] = sum;
+      }
+      // Bars: as wide as the running total over the larger side's total, so growing outwards and
+      // full at the end of the deeper side.
+      const widths = (rows) => rows.map((r) => Number.parseFloat(r.depth));
+      const askW = widths([...shown.asks].reverse());
+      const bidW = widths(shown.bids);
+      for (const w of [askW, bidW]) expect(w.every((x, k) => x > 0 && (k === 0 || x >= w[k - 1])), `bar widths ${w}`);
+      const deeper = totals.asks >= totals.bids ? askW : bidW;
+      expect(deeper.at(-1) === 100, `the deeper side's last bar is ${deeper.at(-1)}%`);
+      const mark = held.crossed ? " · 买卖价交叉" : held.locked ? " · 买卖价相等" : "";
+      expect(shown.spread === `价差 ${held.spread}${mark}`, `spread '${shown.spread}', book ${held.spread}`);
+      await page.screenshot({ path: path.join(BROWSER_DIR, "dashboard-ladder.png") });
+
+      // Live again: the ladder follows the book.
+      await resume();
+      await waitFor("the ladder to change with the market", async () => {
+        const l = await readLadder();
+        return l.state === "ready" && differences(l, held).length > 0;
+      }, UPDATE_WAIT_MS);
+
+      // Closing unsubscribes book10 and nothing more of it reaches the page.
+      const mark2 = socketLog.length;
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("#detail", { state: "hidden", timeout: WAIT_MS });
+      const TAIL = 20;
+      const tail = await waitFor(`the unsubscribe of ${BOOK}, its ack, then ${TAIL} more messages`, () => {
+        const log = socketLog.slice(mark2);
+        const unsub = log.find((m) => m.dir === "sent" && m.op === "unsubscribe" && m.channels?.includes(BOOK));
+        if (!unsub) return null;
+        const ack = log.findIndex((m) => m.dir === "recv" && m.type === "ack" && m.id === unsub.id);
+        if (ack < 0) return null;
+        const rest = log.slice(ack + 1).filter((m) => m.dir === "recv");
+        return rest.length >= TAIL ? rest : null;
+      }, WAIT_MS, 50);
+      const leaked = tail.filter((m) => m.channel === BOOK);
+      expect(leaked.length === 0, `${leaked.length} ${BOOK} messages after the unsubscribe's ack`);
+      const after = await readLadder();
+      expect(after.hidden && after.state === "closed" && after.asks.length === 0 && after.bids.length === 0,
+        `ladder after closing: ${JSON.stringify(after)}`);
+      return `${shown.asks.length} asks and ${shown.bids.length} bids from ${held.venues.join("/")} equal GET /v1/book ` +
+        `seq ${held.seq}; totals ${shown.asks[0].cum} / ${shown.bids.at(-1).cum}; spread ${held.spread}`;
+    } finally {
+      await resume();
+      await page.close();
+      await bookStack.stop();
     }
   });
 
@@ -905,9 +1057,10 @@ try {
     // This stack's feed reads no trades: a coin's view says so rather than waiting forever.
     await lp.locator('#tickers li.row[data-symbol="BTC-USDT"] button').click();
     const coinView = await lp.waitForFunction(() => {
-      const notes = ["trades-note", "candles-note"].map((id) => document.getElementById(id));
+      const notes = ["trades-note", "candles-note", "ladder-note"].map((id) => document.getElementById(id));
       const ok = notes.every((n) => !n.hidden && n.textContent === "本服务器未发布此数据") &&
-        document.getElementById("candle-chart").hidden && window.tickerd.coin().unpublished.length === 2;
+        document.getElementById("candle-chart").hidden && document.getElementById("ladder").hidden &&
+        window.tickerd.coin().unpublished.length === 3;
       return ok && window.tickerd.coin();
     }, null, { timeout: WAIT_MS, polling: 50 }).then((h) => h.jsonValue());
     await cdp.detach();
@@ -926,7 +1079,7 @@ try {
     expect(renders <= (LOAD_MAX_RENDERS_PER_S * LOAD_WINDOW_MS) / 1000, `more than ${LOAD_MAX_RENDERS_PER_S} redraws a second: ${summary}`);
     expect(layouts <= renders + 5, `more layouts than redraws: ${summary}`);
     expect(busy < LOAD_MAX_BUSY, `page too busy: ${summary}`);
-    expect(JSON.stringify(coinView.unpublished.sort()) === JSON.stringify(["candles.BTC-USDT.1m", "trades.BTC-USDT"]),
+    expect(JSON.stringify(coinView.unpublished.sort()) === JSON.stringify(["book10.BTC-USDT", "candles.BTC-USDT.1m", "trades.BTC-USDT"]),
       `coin view without trades: ${JSON.stringify(coinView)}`);
     return summary;
   });
