@@ -815,10 +815,22 @@ try {
       const after = await readLadder();
       expect(after.hidden && after.state === "closed" && after.asks.length === 0 && after.bids.length === 0,
         `ladder after closing: ${JSON.stringify(after)}`);
+
+      // No venue left (the sim gone, every feed down): the composed book is "resyncing" and the
+      // view says so, with no levels.
+      await bookStack.sim.kill("SIGKILL");
+      await waitFor("GET /v1/book to say resyncing", async () => (await bookNow())?.status === "resyncing", WAIT_MS);
+      await page.locator(rowButton).click();
+      const lost = await waitFor("the ladder to say resyncing", async () => {
+        const l = await readLadder();
+        return l.state === "resyncing" ? l : null;
+      }, WAIT_MS);
+      expect(lost.hidden && lost.asks.length === 0 && lost.bids.length === 0 && lost.note === "订单簿重建中：暂无可用的交易所",
+        `ladder with no venue: ${JSON.stringify(lost)}`);
       return `${shown.asks.length} asks and ${shown.bids.length} bids from ${held.venues.join("/")} equal GET /v1/book ` +
         `seq ${held.seq}; totals ${shown.asks[0].cum} / ${shown.bids.at(-1).cum}; spread ${held.spread}`;
     } finally {
-      await resume();
+      await resume().catch(() => {}); // the sim may be gone already
       await page.close();
       await bookStack.stop();
     }
