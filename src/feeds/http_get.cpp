@@ -59,9 +59,8 @@ struct http_exchange final : http_get_call {
 
 // Resolve, connect, TLS (https), one GET, the response. Fills r on success.
 net::awaitable<beast::error_code> exchange(http_exchange& x, const ws_url& url,
-                                                             const std::string& target,
-                                                             const http_get_options& options,
-                                                             http_get_result& r) {
+                                           const std::string& target,
+                                           const http_get_options& options, http_get_result& r) {
   auto [resolve_ec, endpoints] = co_await x.resolver.async_resolve(
       url.host, std::to_string(url.port), tcp::resolver::numeric_service, use_tuple);
   if (resolve_ec) co_return resolve_ec;

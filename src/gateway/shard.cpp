@@ -13,7 +13,6 @@
 
 #include "gateway/book_request.hpp"
 #include "gateway/error_body.hpp"
-#include "tickerd/hub/history_depth.hpp"
 #include "gateway/history_query.hpp"
 #include "gateway/http_session.hpp"
 #include "gateway/query_params.hpp"
@@ -24,6 +23,7 @@
 #include "tickerd/core/clock.hpp"
 #include "tickerd/core/json_writer.hpp"
 #include "tickerd/core/url.hpp"
+#include "tickerd/hub/history_depth.hpp"
 
 namespace tickerd {
 namespace {

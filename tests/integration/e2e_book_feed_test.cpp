@@ -54,8 +54,8 @@ testing::AssertionResult wait_books(std::uint16_t port, const std::string& venue
     if (pred(last)) return testing::AssertionSuccess();
     std::this_thread::sleep_for(milliseconds(100));
   }
-  return testing::AssertionFailure() << venue << " books never as expected; last /v1/feeds: "
-                                     << last.raw;
+  return testing::AssertionFailure()
+         << venue << " books never as expected; last /v1/feeds: " << last.raw;
 }
 
 testing::AssertionResult inject(std::uint16_t sim_port, const std::string& venue,
