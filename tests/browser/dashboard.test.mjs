@@ -306,7 +306,8 @@ try {
   await check("GET / serves the dashboard and its files with their content types", async () => {
     for (const [file, type] of [["/", "text/html"], ["/app.js", "text/javascript"], ["/app.css", "text/css"],
       ["/i18n.js", "text/javascript"], ["/decimal.js", "text/javascript"], ["/gauge.js", "text/javascript"],
-      ["/tape.js", "text/javascript"], ["/candles.js", "text/javascript"], ["/chart.js", "text/javascript"]]) {
+      ["/tape.js", "text/javascript"], ["/candles.js", "text/javascript"], ["/chart.js", "text/javascript"],
+      ["/ladder.js", "text/javascript"]]) {
       const res = await httpGet(port, file);
       expect(res.status === 200, `${file}: status ${res.status}`);
       expect(res.type.startsWith(type), `${file}: content type ${res.type}, expected ${type}`);
