@@ -56,10 +56,11 @@ const MORE_SYMBOLS = ["ADA", "AVAX", "LINK", "DOT", "LTC", "BCH", "SHIB", "NEAR"
 const LOAD_SYMBOLS = [...SEED_SYMBOLS, ...MORE_SYMBOLS];
 const LOAD_RATE = 5; // events per second per symbol: 250 ticker updates a second in all
 const LOAD_WINDOW_MS = 5000;
-// Main-thread time of the page while 50 tickers update, as a share of wall time (task time, so
-// busy cores inflate it). The page redraws at most 10 times a second (web/app.js
-// RENDER_MIN_INTERVAL_MS) and measures well under 10% here; redrawing per message, or animating
-// a background on every changed cell, costs 25 to 45%.
+// Main-thread CPU time of the page while 50 tickers update, as a share of wall time (CDP's
+// ThreadTime: CPU time, which a busy machine does not inflate as it does task time). The page
+// redraws at most 10 times a second (web/app.js RENDER_MIN_INTERVAL_MS) and measures well under
+// 10% here; redrawing per message, or animating a background on every changed cell, costs 25 to
+// 45%.
 const LOAD_MAX_BUSY = 0.2;
 const LOAD_MAX_RENDERS_PER_S = 12;
 
@@ -1080,17 +1081,22 @@ try {
     await lp.close();
     await load.stop();
 
-    const busy = (after.TaskDuration - before.TaskDuration) / (LOAD_WINDOW_MS / 1000);
+    expect(typeof after.ThreadTime === "number", "this Chromium's Performance.getMetrics has no ThreadTime");
+    const wall = after.Timestamp - before.Timestamp;
+    const busy = (after.ThreadTime - before.ThreadTime) / wall;
+    const taskBusy = (after.TaskDuration - before.TaskDuration) / wall;
     const layouts = after.LayoutCount - before.LayoutCount;
     const styles = after.RecalcStyleCount - before.RecalcStyleCount;
-    const summary = `${updates} updates, ${renders} redraws, ${layouts} layouts, ${styles} style recalcs, main thread ${(busy * 100).toFixed(1)}% busy`;
+    const summary = `${updates} updates, ${renders} redraws, ${layouts} layouts, ${styles} style recalcs, main thread ${(busy * 100).toFixed(1)}% busy (CPU; ${(taskBusy * 100).toFixed(1)}% in tasks)`;
     const stuck = LOAD_SYMBOLS.filter((_, k) => !(seqsAfter[k] > seqsBefore[k]));
     expect(stuck.length === 0, `rows that did not update: ${stuck} (${summary})`);
     expect(updates >= LOAD_SYMBOLS.length, `only ${updates} updates reached the page (${summary})`);
-    // Batched: redraws at a bounded rate however many updates arrive, and one layout per redraw
-    // (no layout read between writes); a few more for the page's other timers.
+    // Batched: redraws at a bounded rate however many updates arrive, and about one layout per
+    // redraw: a layout read between writes would cost one per changed row (up to 50 a redraw).
+    // The page's other timers and a loaded machine's late frames add a few (54 for 48 redraws
+    // seen with every core busy), hence the slack.
     expect(renders <= (LOAD_MAX_RENDERS_PER_S * LOAD_WINDOW_MS) / 1000, `more than ${LOAD_MAX_RENDERS_PER_S} redraws a second: ${summary}`);
-    expect(layouts <= renders + 5, `more layouts than redraws: ${summary}`);
+    expect(layouts <= 1.5 * renders + 5, `more layouts than redraws: ${summary}`);
     expect(busy < LOAD_MAX_BUSY, `page too busy: ${summary}`);
     expect(JSON.stringify(coinView.unpublished.sort()) === JSON.stringify(["book10.BTC-USDT", "candles.BTC-USDT.1m", "trades.BTC-USDT"]),
       `coin view without trades: ${JSON.stringify(coinView)}`);
