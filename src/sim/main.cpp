@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sim/replay_app.hpp"
+#include "sim/replay_depth.hpp"
 #include "sim/replay_file.hpp"
 #include "sim/sim_app.hpp"
 #include "sim/sim_log.hpp"
@@ -175,6 +177,18 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                         ->check(speed_check);
   auto* loop_opt =
       app.add_flag("--replay-loop", replay.loop, "start the capture over after its last record");
+  std::vector<std::string> depth_specs;
+  auto* depth_opt =
+      app.add_option("--depth-snapshot", depth_specs,
+                     "SYMBOL:FILE, repeatable (--venue binance): GET /api/v3/depth?symbol=SYMBOL "
+                     "answers with the FILEs in the order given, the last repeated")
+          ->check(CLI::Validator(
+              [](std::string& v) {
+                std::string error;
+                return tickerd::sim::replay::parse_depth_snapshot_arg(v, error) ? std::string()
+                                                                                : error;
+              },
+              "SYMBOL:FILE", "depth snapshot"));
   replay_opt->needs(venue_opt)
       ->excludes("--rate")
       ->excludes("--trade-scale")
@@ -184,6 +198,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   venue_opt->needs(replay_opt);
   speed_opt->needs(replay_opt);
   loop_opt->needs(replay_opt);
+  depth_opt->needs(replay_opt);
 
   try {
     app.parse(argc, argv);
@@ -198,6 +213,10 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   if (!symbols.empty()) {
     auto parsed = tickerd::sim::parse_symbol_list(symbols, error);
     opts.symbols = std::move(*parsed);
+  }
+  for (const auto& spec : depth_specs) {
+    replay.depth_snapshots.push_back(
+        *tickerd::sim::replay::parse_depth_snapshot_arg(spec, error));  // checked above
   }
   for (const auto& spec : fault_specs) {
     opts.faults.push_back(*tickerd::sim::parse_venue_fault(spec).value);  // checked above

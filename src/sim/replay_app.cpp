@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "sim/graceful_run.hpp"
+#include "sim/replay_depth.hpp"
 #include "sim/replay_endpoint.hpp"
 #include "sim/replay_file.hpp"
 #include "sim/router.hpp"
@@ -31,6 +34,23 @@ server_options make_server_options(const sim_options& o) {
   return s;
 }
 
+// Binance's GET /api/v3/depth from the recorded snapshots; without any, every symbol is
+// Binance's "Invalid symbol." (tickerd counts a snapshot error and asks again later).
+control_handler depth_handler(replay::depth_snapshots& snapshots) {
+  return [&snapshots](const control_request& r) -> std::optional<control_response> {
+    const bool get = r.method == "GET";
+    if (!(get || r.method == "HEAD") || !replay::depth_snapshots::is_depth_target(r.target)) {
+      return std::nullopt;
+    }
+    auto reply = snapshots.answer(r.target, get);
+    log().debug("{} {}: {} ({} bytes)", r.method, r.target, reply.status, reply.body.size());
+    control_response out;
+    out.status = reply.status;
+    out.body = std::move(reply.body);
+    return out;
+  };
+}
+
 }  // namespace
 
 int run_replay(const sim_options& sim, const replay_settings& settings) {
@@ -49,11 +69,20 @@ int run_replay(const sim_options& sim, const replay_settings& settings) {
     std::fprintf(stderr, "--speed %g: must be a number > 0\n", settings.speed);
     return 2;
   }
+  if (!settings.depth_snapshots.empty() && *venue != venue_id::binance) {
+    std::fprintf(stderr, "--depth-snapshot: only with --venue binance (its REST depth snapshot)\n");
+    return 2;
+  }
   auto records = std::make_shared<replay::capture>();
   std::string message;
   if (!replay::load_capture(settings.file, *records, message)) {
     std::fprintf(stderr, "%s\n", message.c_str());
     return 2;  // a bad capture is a bad command-line value
+  }
+  replay::depth_snapshots snapshots;
+  if (!replay::load_depth_snapshots(settings.depth_snapshots, snapshots, message)) {
+    std::fprintf(stderr, "--depth-snapshot %s\n", message.c_str());
+    return 2;
   }
 
   net::io_context ioc(1);
@@ -69,6 +98,7 @@ int run_replay(const sim_options& sim, const replay_settings& settings) {
   router routes;
   routes.add(ep);
   server srv(ioc, routes, make_server_options(sim));
+  if (*venue == venue_id::binance) srv.set_control_handler(depth_handler(snapshots));
   try {
     srv.start();
   } catch (const std::exception& e) {
@@ -78,6 +108,10 @@ int run_replay(const sim_options& sim, const replay_settings& settings) {
   log().info("listening on {}: replaying {} as {} ({} records over {} ms, speed {}{})",
              srv.address(), settings.file, settings.venue, records->records.size(),
              records->duration_ms(), settings.speed, settings.loop ? ", looping" : "");
+  for (const auto& [symbol, files] : snapshots.counts()) {
+    log().info("GET /api/v3/depth?symbol={}: {} snapshot file(s), the last repeated", symbol,
+               files);
+  }
   std::printf("tickerd-sim listening on %s\n", srv.address().c_str());
   std::fflush(stdout);
 
@@ -86,6 +120,9 @@ int run_replay(const sim_options& sim, const replay_settings& settings) {
   const auto& s = ep.stats();
   log().info("stopped: connections={} started={} frames_sent={} refused={} passes={}",
              s.connections, s.started, s.frames_sent, s.frames_refused, s.passes);
+  for (const auto& c : snapshots.counts()) {
+    log().info("depth snapshots served for {}: {}", c.first, snapshots.served(c.first));
+  }
   return 0;
 }
 

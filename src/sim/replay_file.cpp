@@ -111,14 +111,14 @@ bool parse_capture(std::string_view text, capture& out, capture_error& error) {
   return true;
 }
 
-bool load_capture(const std::string& path, capture& out, std::string& message) {
+bool read_file(const std::string& path, std::string& text, std::string& message) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     // Start-up only, before any other thread exists.
     message = path + ": cannot open: " + std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
     return false;
   }
-  std::string text;
+  text.clear();
   char chunk[read_chunk_bytes];
   while (true) {
     const std::size_t n = std::fread(chunk, 1, sizeof chunk, f);
@@ -132,6 +132,12 @@ bool load_capture(const std::string& path, capture& out, std::string& message) {
     message = path + ": cannot read: " + std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
     return false;
   }
+  return true;
+}
+
+bool load_capture(const std::string& path, capture& out, std::string& message) {
+  std::string text;
+  if (!read_file(path, text, message)) return false;
   capture_error error;
   if (!parse_capture(text, out, error)) {
     message = error.line == 0 ? path + ": " + error.reason

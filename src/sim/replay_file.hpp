@@ -44,6 +44,10 @@ struct capture_error {
 // holds no record; `out` is then unspecified.
 bool parse_capture(std::string_view text, capture& out, capture_error& error);
 
+// Reads the whole of `path` into `text`. False with `message` set to "FILE: cannot open: …" or
+// "FILE: cannot read: …".
+bool read_file(const std::string& path, std::string& text, std::string& message);
+
 // Reads and parses `path`. False with `message` set to "FILE:LINE: reason" (or "FILE: reason"
 // for an unreadable or empty file).
 bool load_capture(const std::string& path, capture& out, std::string& message);
