@@ -165,7 +165,7 @@ function bookIngest(reports) {
   out.push('| scenario | clients | p50 | p99 | tickerd level changes | tickerd ingest CPU | tickerd per level change | CCXT level changes | CCXT CPU | CCXT per level change | CCXT / tickerd | CCXT venue→book p50 / p99 (venues) |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const { r, b, main } of rows) {
-    const t = b.tickerd;
+    const t = b.tickerd ?? { level_changes: null, seconds: null, cpu_s: null, cpu_us_per_level_change: null };
     const c = b.ccxt;
     const h = lat(main?.latency_us);
     const ratio = c?.cpu_us_per_level_change && t.cpu_us_per_level_change ? `**${(c.cpu_us_per_level_change / t.cpu_us_per_level_change).toFixed(2)}×**` : '–';
@@ -177,14 +177,14 @@ function bookIngest(reports) {
       const failed = Object.entries(c.venues).filter(([, v]) => v.error).map(([name, v]) => `${name}: ${v.error}`);
       if (failed.length) ccxtLat += ` (errors: ${failed.join('; ')})`;
     }
-    out.push(`| ${r.scenario} | ${main ? `${main.clients.connected}/${main.clients.planned}` : '–'} | ${us(h?.p50)} | ${us(h?.p99)} | ${t.level_changes} in ${num(t.seconds, 1)} s | ${t.cpu_s === null ? '–' : `${num(t.cpu_s, 2)} s`} | ${usPer(t.cpu_us_per_level_change)} | ` +
+    out.push(`| ${r.scenario} | ${main ? `${main.clients.connected}/${main.clients.planned}` : '–'} | ${us(h?.p50)} | ${us(h?.p99)} | ${t.level_changes === null ? 'not measured' : `${t.level_changes} in ${num(t.seconds, 1)} s`} | ${t.cpu_s === null ? '–' : `${num(t.cpu_s, 2)} s`} | ${usPer(t.cpu_us_per_level_change)} | ` +
       `${c ? `${c.level_changes} in ${num(c.seconds, 1)} s` : 'not run'} | ${c ? `${num(c.cpu_s, 2)} s` : '–'} | ${usPer(c?.cpu_us_per_level_change)} | ${ratio} | ${ccxtLat} |`);
   }
   out.push('');
   const venue = rows.find((x) => x.r.scenario === 'book');
   const composed = rows.find((x) => x.r.scenario === 'book_composed');
-  const a = venue?.b.tickerd.cpu_us_per_level_change;
-  const z = composed?.b.tickerd.cpu_us_per_level_change;
+  const a = venue?.b.tickerd?.cpu_us_per_level_change;
+  const z = composed?.b.tickerd?.cpu_us_per_level_change;
   if (a && z) {
     out.push(`- Cost of the composed book: tickerd's ingest CPU per level change ${usPer(z)} with clients on \`book20.BTC-USDT\` against ${usPer(a)} with them on \`book20.BTC-USDT@binance\` = ${(z / a).toFixed(2)}× (${(z - a).toFixed(3)} µs per level change more; two runs of one bench, each with its own stream).`, '');
   }
