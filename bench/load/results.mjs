@@ -186,7 +186,7 @@ function bookIngest(reports) {
   const a = venue?.b.tickerd?.cpu_us_per_level_change;
   const z = composed?.b.tickerd?.cpu_us_per_level_change;
   if (a && z) {
-    out.push(`- Cost of the composed book: tickerd's ingest CPU per level change ${usPer(z)} with clients on \`book20.BTC-USDT\` against ${usPer(a)} with them on \`book20.BTC-USDT@binance\` = ${(z / a).toFixed(2)}× (${(z - a).toFixed(3)} µs per level change more; two runs of one bench, each with its own stream).`, '');
+    out.push(`- Cost of the composed book: tickerd's ingest CPU per level change ${usPer(z)} with clients on \`book20.BTC-USDT\` against ${usPer(a)} with them on \`book20.BTC-USDT@binance\` = ${(z / a).toFixed(2)}× (a difference of ${(z - a).toFixed(3)} µs per level change; two runs of one bench, each with its own stream).`, '');
   }
   return out;
 }
