@@ -96,7 +96,8 @@ tsan: test-deps
 # Builds only the benchmark binaries (Release) and runs the standard set, micro-benchmarks then
 # the load scenarios (tickerd-bench; bench/run.sh installs the Node peer with npm ci), in under
 # ten minutes on two cores: bench/RESULTS.md. BENCH_LOAD=0 or BENCH_MICRO=0 runs one half.
-# BENCH_MARKET=1 adds issue 17's trades and bbo scenarios (about 2 minutes, their own section).
+# BENCH_MARKET=1 adds the market scenarios, issue 17's trades and bbo and issue 18's book and
+# book_composed (with the CCXT Pro peer; about 4 minutes, their own section).
 BENCH_DIR ?= build/bench
 bench:
 	@scripts/install-deps.sh bench

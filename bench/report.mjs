@@ -212,6 +212,7 @@ function render(args, report, figures) {
     'Trades through one stream\'s `candle_set` (1m, 5m, 15m, 1h, 4h, 1d), Binance 8-decimal prices and sizes, 300 trades/s of venue time (minutes close along the run).',
     'trades/s', 'candles/memory/');
   lines.push(...issue17(figures));
+  lines.push(...issue18(figures));
   lines.push(END);
   return { text: lines.join('\n'), missing };
 }
@@ -290,6 +291,48 @@ function issue17(figures) {
     out.push(`| the 66 \`candle_set\` objects (forming candles) | ${Number(c.sets_bytes).toLocaleString('en-US')} | ${mib(c.sets_bytes)} |`);
     out.push(`| heap in use grew by (mallinfo2) | ${Number(c.heap_delta_bytes).toLocaleString('en-US')} | ${mib(c.heap_delta_bytes)} |`);
     out.push(`| process RSS grew by (VmRSS) | ${Number(c.rss_delta_bytes).toLocaleString('en-US')} | ${mib(c.rss_delta_bytes)} |`);
+    out.push('');
+  }
+  return out;
+}
+
+// Issue 18: level changes applied per second on one core (goal >= 1M/s), the composed book's
+// cost, and the memory one book holds (the load side is in the "market" section).
+function issue18(figures) {
+  const rows = [...figures.values()].filter((f) => f.name.startsWith('book/') && !f.name.startsWith('book/memory'));
+  const out = [];
+  if (rows.length) {
+    out.push('### Order books (issue 18)', '');
+    out.push('`book/apply_levels`, `book/sync_binance_frames`, `book/parse_apply_binance`: level changes per second on one core (50-level book, most changes near the top; see bench/micro/book.cpp); ' +
+      '`book/compose_*` and `book/publish_venue_frame`: merges and venue frames per second (bench/micro/book_compose.cpp). Goal: ≥ 1M level changes/s.', '');
+    out.push('| benchmark | items/s | ns each | cv | goal ≥ 1M level changes/s | notes |', '|---|---:|---:|---:|---|---|');
+    const levelChanges = new Set(['book/apply_levels', 'book/sync_binance_frames', 'book/parse_apply_binance']);
+    for (const f of rows) {
+      const goal = levelChanges.has(f.name) ? (f.rate >= 1e6 ? 'met' : '**MISSED**') : '';
+      const notes = ['levels_bid', 'levels_ask', 'book20_publish_share', 'frame_bytes', 'bytes', 'updates_per_frame']
+        .filter((k) => f.counters[k] !== undefined)
+        .map((k) => `${k.replace(/_/g, ' ')} ${Number(f.counters[k]).toFixed(Number.isInteger(f.counters[k]) ? 0 : 2)}`);
+      out.push(`| \`${f.name}\` | ${fmtRate(f.rate)} | ${fmtNs(f.rate)} | ${fmtCv(f.cv)} | ${goal} | ${notes.join(', ')} |`);
+    }
+    out.push('');
+  }
+  const c = (n, k) => figures.get(n)?.counters[k];
+  const bytes = (v) => (v === undefined ? '–' : Number(v).toLocaleString('en-US'));
+  const m50 = c('book/memory', 'bytes_per_50_level_book');
+  const b1000 = c('book/memory_binance_1000', 'book_bytes');
+  const composed = c('book/memory_composed_book20', 'book_bytes');
+  if (m50 !== undefined || b1000 !== undefined || composed !== undefined) {
+    out.push('### Memory per book (issue 18)', '');
+    out.push('Bytes held, read from the structures in the benchmark process (capacity, not size: what is allocated).', '');
+    out.push('| book | bytes | notes |', '|---|---:|---|');
+    if (m50 !== undefined) out.push(`| one venue, 50 levels a side (\`book/memory\`) | ${bytes(m50)} | ${bytes(c('book/memory', 'bytes_per_level'))} B a level |`);
+    if (b1000 !== undefined) {
+      out.push(`| Binance as tickerd keeps it: 1,000 levels a side after its REST snapshot and 100,000 diff frames (\`book/memory_binance_1000\`) | ${bytes(b1000)} | ` +
+        `${bytes(c('book/memory_binance_1000', 'levels_bid'))} / ${bytes(c('book/memory_binance_1000', 'levels_ask'))} levels held; the \`book_sync\` object ${bytes(c('book/memory_binance_1000', 'sync_object_bytes'))} B besides |`);
+    }
+    if (composed !== undefined) {
+      out.push(`| composed book20 of five venues (\`book/memory_composed_book20\`) | ${bytes(composed)} | its JSON text ${bytes(c('book/memory_composed_book20', 'json_bytes'))} B (each resume history entry holds one) |`);
+    }
     out.push('');
   }
   return out;

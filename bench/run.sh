@@ -14,10 +14,14 @@
 # the _tls twins run the same load over wss:// with [auth] jwt, handshakes the TLS handshake
 # cost on one core); tickerd (and the Node peer) run on
 # BENCH_CPU, tickerd-bench and tickerd-sim on the other core. A subset leaves RESULTS.md alone.
-# BENCH_MARKET=1 also runs issue 17's market-data scenarios (`trades`, `bbo`: five venues at
+# BENCH_MARKET=1 also runs the market-data scenarios: issue 17's `trades`, `bbo` (five venues at
 # 10,000 trades/s, 1,000 clients on trades.BTC-USDT / bbo.BTC-USDT, tickerd against the floor fed
-# the same frames; about 2 minutes) and rewrites their own section of RESULTS.md ("market"); with
-# BENCH_LOAD=0 only those. Not in the default set: it would take `make bench` past 12 minutes.
+# the same frames) and issue 18's `book`, `book_composed` (the five venues' books, 1,000 clients
+# on book20.BTC-USDT@binance / book20.BTC-USDT, against the floor and, for the ingest's CPU per
+# level change, CCXT Pro's watchOrderBook on the same sim: bench/peers/ccxt-book, `npm ci` here);
+# about 4 minutes. It rewrites their own section of RESULTS.md ("market"); with BENCH_LOAD=0
+# only those. BENCH_MARKET_SCENARIOS (default "trades bbo book book_composed"): a subset leaves
+# RESULTS.md alone. Not in the default set: it would take `make bench` past 12 minutes.
 # Fails (after writing RESULTS.md) when a throttled scenario lost an update (bench/load/results.mjs).
 # Writes BUILD_DIR/bench-results/micro.json (Google Benchmark JSON), BUILD_DIR/bench-results/load/
 # (per scenario: JSON, an HTML report, logs) and bench/RESULTS.md.
@@ -132,9 +136,20 @@ fi
 
 # ---- issue 17's market-data scenarios (BENCH_MARKET=1): their own generated section ----------
 if [[ "$run_market" != 0 ]]; then
-  market="trades bbo"
+  market=${BENCH_MARKET_SCENARIOS:-trades bbo book book_composed}
+  book_peer="$here/peers/ccxt-book"
+  if [[ " $market " == *" book"* && ! -d "$book_peer/node_modules/ccxt" ]]; then
+    echo "bench/run.sh: npm ci in $book_peer (the CCXT Pro book peer)"
+    (cd "$book_peer" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   run_scenarios "$market"
-  node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$market" --section market \
-    --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg" --results "$here/RESULTS.md"
-  echo "bench/run.sh: wrote the market section of $here/RESULTS.md"
+  report=(node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$market" --section market
+    --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg")
+  if [[ -n "${BENCH_MARKET_SCENARIOS:-}" ]]; then
+    "${report[@]}" --check-only
+    echo "bench/run.sh: a subset of the market scenarios; RESULTS.md's market section left as it was"
+  else
+    "${report[@]}" --results "$here/RESULTS.md"
+    echo "bench/run.sh: wrote the market section of $here/RESULTS.md"
+  fi
 fi

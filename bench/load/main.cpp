@@ -77,6 +77,7 @@ struct options {
   std::string floor_bin = TICKERD_BENCH_FLOOR_BIN;
   std::string node_bin = "node";
   std::string peer_dir = TICKERD_BENCH_SOURCE_DIR "/bench/peers/ws-broadcast";
+  std::string book_peer_dir = TICKERD_BENCH_SOURCE_DIR "/bench/peers/ccxt-book";
   std::string web_root = TICKERD_BENCH_SOURCE_DIR "/web";
   std::string work_dir;
   std::string json_out;
@@ -92,6 +93,7 @@ struct options {
   bool no_pin = false;
   bool no_peer = false;
   bool no_floor = false;
+  bool no_book_peer = false;
   bool quiet = false;
 };
 
@@ -408,10 +410,10 @@ struct client_load {
 
 // What one client should receive at `rate` events/s per symbol per venue: a composite ticker
 // changes with every venue's event, a venue's ticker with that venue's; throttle_ms lets at
-// most one update per channel through per interval. Trades and bbo channels are counted as
-// channels with no expected rate: a sim event carries a random number of trades (one frame
-// each on some venues, one frame for all on others) and moves the book or not, so what they
-// publish is measured (delivered msg/s, /v1/feeds), not predicted.
+// most one update per channel through per interval. Trades, bbo and book channels are counted
+// as channels with no expected rate: a sim event carries a random number of trades (one frame
+// each on some venues, one frame for all on others) and moves the book or not (or beyond the
+// top N), so what they publish is measured (delivered msg/s, /v1/feeds), not predicted.
 client_load load_per_client(const context& cx, double rate) {
   const auto venues = static_cast<double>(cx.sc.venues.size());
   const double cap = cx.sc.throttle_ms > 0 ? 1000.0 / static_cast<double>(cx.sc.throttle_ms)
@@ -428,7 +430,7 @@ client_load load_per_client(const context& cx, double rate) {
       add(1, rate * venues);
     } else if (c.starts_with("ticker.")) {
       add(1, rate);
-    } else if (c.starts_with("trades.") || c.starts_with("bbo.")) {
+    } else if (c.starts_with("trades.") || c.starts_with("bbo.") || c.starts_with("book")) {
       add(1, 0);
     }
   }
@@ -567,6 +569,7 @@ struct feed_totals {
   std::uint64_t messages = 0;  // upstream text frames
   std::uint64_t trades = 0;
   std::uint64_t quotes = 0;
+  std::uint64_t level_changes = 0;  // book levels applied from deltas (books.level_changes)
   steady::time_point at;
 };
 
@@ -585,27 +588,124 @@ std::optional<feed_totals> read_feed_totals(const context& cx) {
     t.messages += static_cast<std::uint64_t>(*messages);
     t.trades += static_cast<std::uint64_t>(flat_int(*doc, at + "trades").value_or(0));
     t.quotes += static_cast<std::uint64_t>(flat_int(*doc, at + "quotes").value_or(0));
+    t.level_changes +=
+        static_cast<std::uint64_t>(flat_int(*doc, at + "books.level_changes").value_or(0));
   }
   return t;
 }
 
 // Per second between two samples: frames, trades, quotes.
 struct feed_rates {
-  double messages = 0, trades = 0, quotes = 0;
+  double messages = 0, trades = 0, quotes = 0, level_changes = 0;
 };
 feed_rates rates_between(const feed_totals& a, const feed_totals& b) {
   const double dt = std::chrono::duration<double>(b.at - a.at).count();
   if (dt <= 0) return {};
   return {static_cast<double>(b.messages - a.messages) / dt,
           static_cast<double>(b.trades - a.trades) / dt,
-          static_cast<double>(b.quotes - a.quotes) / dt};
+          static_cast<double>(b.quotes - a.quotes) / dt,
+          static_cast<double>(b.level_changes - a.level_changes) / dt};
 }
 
-// Channels that carry trades or top of book: their upstream parse rate is worth reporting.
+// Channels that carry trades, top of book or books: their upstream parse rate is worth
+// reporting.
 bool market_channels(const context& cx) {
   return std::any_of(cx.channels.begin(), cx.channels.end(), [](const std::string& c) {
-    return c.starts_with("trades.") || c.starts_with("bbo.");
+    return c.starts_with("trades.") || c.starts_with("bbo.") || c.starts_with("book");
   });
+}
+
+bool book_channels(const context& cx) {
+  return std::any_of(cx.channels.begin(), cx.channels.end(),
+                     [](const std::string& c) { return c.starts_with("book"); });
+}
+
+// CPU ticks (utime + stime) of tickerd's ingest thread: its main thread (src/app/main.cpp runs
+// the ingest io_context on it; tickerd does not name its threads, so its tid is the pid).
+std::optional<std::uint64_t> ingest_thread_cpu_ticks(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_stat_cpu_ticks(text);
+}
+
+// The CCXT Pro peer (bench/peers/ccxt-book): watchOrderBook on the same sim for the stack's
+// venues, through the run's warm-up and window, in one Node process on the bench's core.
+std::unique_ptr<child> start_book_peer(context& cx) {
+  if (!book_channels(cx) || cx.opts.no_book_peer) return nullptr;
+  if (!cx.st) {
+    cx.report.facts.emplace_back("CCXT Pro peer", "not run: it needs the sim the bench starts");
+    return nullptr;
+  }
+  const fs::path dir = cx.opts.book_peer_dir;
+  if (!fs::exists(dir / "node_modules" / "ccxt")) {
+    cx.report.facts.emplace_back("CCXT Pro peer",
+                                 "not run: no node_modules in " + dir.string() + " (npm ci)");
+    return nullptr;
+  }
+  std::string venues;
+  for (const auto& v : cx.sc.venues) venues += (venues.empty() ? "" : ",") + v;
+  auto peer = std::make_unique<child>();
+  peer->spawn({cx.opts.node_bin, (dir / "watch_books.mjs").string(), "--sim",
+               "127.0.0.1:" + std::to_string(cx.st->sim_port()), "--venues", venues, "--warmup-s",
+               fixed(cx.sc.warmup_s, 1), "--seconds", fixed(cx.sc.duration_s, 1)},
+              cx.st->config().work_dir, cx.sc.name + "-ccxt-book", cx.st->config().sim_cpu);
+  return peer;
+}
+
+// Waits for the peer's JSON line (stdout) and returns it; empty when it failed.
+std::string finish_book_peer(context& cx, child& peer) {
+  const auto deadline = steady::now() + std::chrono::seconds(60);
+  while (peer.running() && steady::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  peer.stop();
+  std::ifstream in(cx.st->config().work_dir / (peer.name() + ".stdout"));
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.starts_with("{")) last = line;
+  }
+  if (last.empty()) {
+    cx.report.facts.emplace_back("CCXT Pro peer", "failed: " + peer.log_tail());
+  }
+  return last;
+}
+
+// Issue 18's ingest measure: tickerd's ingest thread CPU per book level change over the window
+// (/v1/feeds books.level_changes), beside the CCXT Pro peer's (`peer_json`, its stdout line;
+// empty: not run) on the same sim stream. A human line, and the figures as one JSON fact
+// ("book ingest (JSON)") that bench/load/results.mjs turns into RESULTS.md rows.
+void report_book_ingest(context& cx, const std::optional<feed_totals>& start,
+                        const std::optional<feed_totals>& end, std::optional<std::uint64_t> cpu_a,
+                        std::optional<std::uint64_t> cpu_b, const std::string& peer_json) {
+  const std::string peer = peer_json.empty() ? std::string("null") : peer_json;
+  if (!start || !end) {
+    cx.report.facts.emplace_back("tickerd book ingest", "not measured: GET /v1/feeds failed");
+    cx.report.facts.emplace_back("book ingest (JSON)", "{\"tickerd\":null,\"ccxt\":" + peer + "}");
+    return;
+  }
+  const feed_totals& a = *start;
+  const feed_totals& b = *end;
+  const double dt = std::chrono::duration<double>(b.at - a.at).count();
+  const auto changes = b.level_changes - a.level_changes;
+  const bool have_cpu = cpu_a && cpu_b;
+  const double cpu_s = have_cpu ? static_cast<double>(*cpu_b - *cpu_a) /
+                                      static_cast<double>(clock_ticks_per_second())
+                                : 0;
+  const double us_per_change =
+      changes > 0 && have_cpu ? cpu_s * 1e6 / static_cast<double>(changes) : 0;
+  std::string text = std::to_string(changes) + " level changes in " + fixed(dt, 1) + " s (" +
+                     fixed(dt > 0 ? static_cast<double>(changes) / dt : 0, 0) + "/s)";
+  text += have_cpu ? "; ingest thread CPU " + fixed(cpu_s, 2) + " s = " + fixed(us_per_change, 3) +
+                         " µs per level change (parse, apply, publish)"
+                   : "; ingest thread CPU not read";
+  cx.report.facts.emplace_back("tickerd book ingest (ingest thread, /proc task stat)", text);
+  std::string json =
+      "{\"tickerd\":{\"level_changes\":" + std::to_string(changes) +
+      ",\"seconds\":" + fixed(dt, 3) + ",\"cpu_s\":" + (have_cpu ? fixed(cpu_s, 3) : "null") +
+      ",\"cpu_us_per_level_change\":" + (us_per_change > 0 ? fixed(us_per_change, 4) : "null") +
+      "}";
+  json += ",\"ccxt\":" + peer + "}";
+  cx.report.facts.emplace_back("book ingest (JSON)", json);
 }
 
 void run_stream(context& cx, runner& run) {
@@ -627,6 +727,7 @@ void run_stream(context& cx, runner& run) {
   r.ready_us = pool.ready_times();
   const auto connect_hist = pool.connect_times();
   const auto ready_hist = pool.ready_times();
+  auto book_peer = start_book_peer(cx);
   run.window(cx.sc.warmup_s, false, {{&pool, &r}});
   std::size_t next_phase = 0;
   const bool can_phase = static_cast<bool>(cx.set_rate);
@@ -640,6 +741,7 @@ void run_stream(context& cx, runner& run) {
   const bool sample_feeds = market_channels(cx);
   std::vector<std::pair<double, std::optional<feed_totals>>> feeds;
   if (sample_feeds) feeds.emplace_back(0.0, read_feed_totals(cx));
+  const auto ingest_start = ingest_thread_cpu_ticks(cx.server_pid);
   run.window(cx.sc.duration_s, true, {{&pool, &r}}, [&](double t) {
     if (sample_feeds && can_phase && next_phase < cx.sc.phases.size() &&
         t + 0.5 >= cx.sc.phases[next_phase].at_s) {
@@ -658,14 +760,25 @@ void run_stream(context& cx, runner& run) {
   r.connect_us = connect_hist;
   r.ready_us = ready_hist;
   if (!phase_log.empty()) cx.report.facts.emplace_back("rate phases", phase_log);
+  const auto ingest_end = ingest_thread_cpu_ticks(cx.server_pid);
   if (sample_feeds) {
-    feeds.emplace_back(r.duration_s, read_feed_totals(cx));
+    // A busy tickerd may miss the 2 s of one read: the window's end is worth a second try.
+    auto end_totals = read_feed_totals(cx);
+    if (!end_totals) end_totals = read_feed_totals(cx);
+    feeds.emplace_back(r.duration_s, end_totals);
+    // Books need the window's two ends only, whatever the samples at the phases did.
+    if (book_channels(cx)) {
+      report_book_ingest(cx, feeds.front().second, feeds.back().second, ingest_start, ingest_end,
+                         book_peer ? finish_book_peer(cx, *book_peer) : "");
+      book_peer.reset();
+    }
     const bool all_read =
         std::all_of(feeds.begin(), feeds.end(), [](const auto& f) { return f.second.has_value(); });
     if (all_read) {
       const auto mean = rates_between(*feeds.front().second, *feeds.back().second);
       std::string text = fixed(mean.messages, 0) + " frames/s carrying " + fixed(mean.trades, 0) +
-                         " trades/s and " + fixed(mean.quotes, 0) + " quotes/s over the window, " +
+                         " trades/s, " + fixed(mean.quotes, 0) + " quotes/s and " +
+                         fixed(mean.level_changes, 0) + " book level changes/s over the window, " +
                          std::to_string(cx.sc.venues.size()) + " venues";
       for (std::size_t i = 1; feeds.size() > 2 && i < feeds.size(); ++i) {
         const auto per = rates_between(*feeds[i - 1].second, *feeds[i].second);
@@ -1072,17 +1185,21 @@ void run_sweep_peer(context& cx, runner& run, const sweep_best& tickerd) {
 // ---- the floor: bench/peers/floor, the bare epoll fan-out -------------------------------------
 
 // What the floor reads: for clients on `trades.<SYM>` / `bbo.<SYM>` only, those symbols'
-// Binance `@trade` / `@bookTicker` streams (the floor sends every update it makes to every
-// client); otherwise every symbol's `@ticker`.
+// Binance `@trade` / `@bookTicker` streams, for `book20.<SYM>[@binance]` its `@depth@100ms`
+// (the floor sends every update it makes to every client); otherwise every symbol's `@ticker`.
 std::string floor_upstream(const context& cx) {
   std::vector<std::string> streams;
   for (const auto& c : cx.channels) {
     const bool trades = c.starts_with("trades.");
     const bool bbo = c.starts_with("bbo.");
-    const auto symbol = c.substr(c.find('.') + 1);
-    if ((!trades && !bbo) || symbol.find_first_of("@*") != std::string::npos)
+    const bool book = c.starts_with("book20.");
+    auto symbol = c.substr(c.find('.') + 1);
+    if (book && symbol.ends_with("@binance")) symbol.resize(symbol.size() - 8);
+    if ((!trades && !bbo && !book) || symbol.find_first_of("@*") != std::string::npos)
       return cx.st->binance_stream_url();
-    streams.push_back(binance_stream_name(symbol, trades ? "trade" : "bookTicker"));
+    streams.push_back(binance_stream_name(symbol, trades ? "trade"
+                                                  : bbo  ? "bookTicker"
+                                                         : "depth@100ms"));
   }
   return streams.empty() ? cx.st->binance_stream_url() : cx.st->binance_stream_url(streams);
 }
@@ -1094,9 +1211,13 @@ std::unique_ptr<child> start_floor(context& cx, runner& run) {
   cx.st->stop_tickerd();
   const auto port = free_port();
   auto floor = std::make_unique<child>();
-  floor->spawn(
-      {cx.opts.floor_bin, "--port", std::to_string(port), "--upstream", floor_upstream(cx)},
-      cx.st->config().work_dir, "floor", cx.st->config().server_cpu);
+  // Book clients on the composed `book20.<SYM>` get the floor's one-venue composed form.
+  const bool composed = std::any_of(cx.channels.begin(), cx.channels.end(), [](const auto& c) {
+    return c.starts_with("book") && c.find('@') == std::string::npos;
+  });
+  floor->spawn({cx.opts.floor_bin, "--port", std::to_string(port), "--upstream", floor_upstream(cx),
+                "--book", composed ? "composed" : "venue"},
+               cx.st->config().work_dir, "floor", cx.st->config().server_cpu);
   floor->wait_for_line("floor-server listening on", std::chrono::milliseconds(10'000));
   cx.target = target_url{"127.0.0.1", port, "/ws"};
   cx.server_pid = floor->pid();
@@ -1324,6 +1445,10 @@ int run_main(int argc, char** argv) {
   app.add_option("--floor", o.floor_bin, "the floor peer's binary (bench/peers/floor)")
       ->capture_default_str();
   app.add_flag("--no-floor", o.no_floor, "skip the floor peer ([floor] run)");
+  app.add_option("--book-peer-dir", o.book_peer_dir,
+                 "the CCXT Pro book peer (bench/peers/ccxt-book, after npm ci)")
+      ->capture_default_str();
+  app.add_flag("--no-book-peer", o.no_book_peer, "skip the CCXT Pro peer in book scenarios");
   app.add_flag("--quiet,-q", o.quiet, "no progress line");
   try {
     app.parse(argc, argv);

@@ -144,6 +144,53 @@ function tlsComparison(reports) {
   return out;
 }
 
+// Issue 18's book scenarios: tickerd's p50/p99 for the book channel at its client count, its
+// ingest thread's CPU per level change and the CCXT Pro peer's on the same sim stream (the fact
+// "book ingest (JSON)" tickerd-bench writes), the ratio, and the composed book's cost (the
+// composed scenario's CPU per level change over the venue one's).
+const BOOK_JSON = 'book ingest (JSON)';
+function bookIngest(reports) {
+  const rows = reports
+    .map((r) => {
+      const fact = r.facts[BOOK_JSON];
+      return fact ? { r, b: JSON.parse(fact), main: r.runs.find((x) => x.label === 'tickerd') } : null;
+    })
+    .filter(Boolean);
+  if (!rows.length) return [];
+  const usPer = (v) => (v === null || v === undefined ? '–' : `${Number(v).toFixed(3)} µs`);
+  const out = ['### Order books: tickerd vs CCXT Pro `watchOrderBook` (same run, same sim stream)', ''];
+  out.push('tickerd: the clients\' latency from each book update\'s `recv_ts` (tickerd\'s read of the depth frame) to their read, and its ingest thread\'s CPU (`/proc/<pid>/task/<tid>/stat`, the main thread) over the window per level change applied (`/v1/feeds` `books.level_changes`, before and after). ' +
+    'CCXT Pro (bench/peers/ccxt-book): `watchOrderBook(\'BTC/USDT\')` for the same venues in one Node process on the bench\'s core, pointed at the same tickerd-sim by `urls`, over the same warm-up and window: its CPU (`process.cpuUsage`) per level change in the deltas it applied, and the latency from the venue\'s event time to CCXT\'s book applied, for the venues whose messages carry one (Binance \`E\`, OKX and Bybit \`ts\` in ms; Coinbase \`time\`, Kraken \`timestamp\` in µs). ' +
+    'tickerd\'s CPU also pays for publishing its book channels; CCXT\'s for nothing beyond its books.', '');
+  out.push('| scenario | clients | p50 | p99 | tickerd level changes | tickerd ingest CPU | tickerd per level change | CCXT level changes | CCXT CPU | CCXT per level change | CCXT / tickerd | CCXT venue→book p50 / p99 (venues) |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const { r, b, main } of rows) {
+    const t = b.tickerd ?? { level_changes: null, seconds: null, cpu_s: null, cpu_us_per_level_change: null };
+    const c = b.ccxt;
+    const h = lat(main?.latency_us);
+    const ratio = c?.cpu_us_per_level_change && t.cpu_us_per_level_change ? `**${(c.cpu_us_per_level_change / t.cpu_us_per_level_change).toFixed(2)}×**` : '–';
+    let ccxtLat = '–';
+    if (c) {
+      const measured = Object.entries(c.venues).filter(([, v]) => v.latency_us);
+      const all = measured.map(([name, v]) => `${name} ${us(v.latency_us.p50)} / ${us(v.latency_us.p99)}`);
+      ccxtLat = all.length ? all.join('; ') : 'no venue time';
+      const failed = Object.entries(c.venues).filter(([, v]) => v.error).map(([name, v]) => `${name}: ${v.error}`);
+      if (failed.length) ccxtLat += ` (errors: ${failed.join('; ')})`;
+    }
+    out.push(`| ${r.scenario} | ${main ? `${main.clients.connected}/${main.clients.planned}` : '–'} | ${us(h?.p50)} | ${us(h?.p99)} | ${t.level_changes === null ? 'not measured' : `${t.level_changes} in ${num(t.seconds, 1)} s`} | ${t.cpu_s === null ? '–' : `${num(t.cpu_s, 2)} s`} | ${usPer(t.cpu_us_per_level_change)} | ` +
+      `${c ? `${c.level_changes} in ${num(c.seconds, 1)} s` : 'not run'} | ${c ? `${num(c.cpu_s, 2)} s` : '–'} | ${usPer(c?.cpu_us_per_level_change)} | ${ratio} | ${ccxtLat} |`);
+  }
+  out.push('');
+  const venue = rows.find((x) => x.r.scenario === 'book');
+  const composed = rows.find((x) => x.r.scenario === 'book_composed');
+  const a = venue?.b.tickerd?.cpu_us_per_level_change;
+  const z = composed?.b.tickerd?.cpu_us_per_level_change;
+  if (a && z) {
+    out.push(`- Cost of the composed book: tickerd's ingest CPU per level change ${usPer(z)} with clients on \`book20.BTC-USDT\` against ${usPer(a)} with them on \`book20.BTC-USDT@binance\` = ${(z / a).toFixed(2)}× (a difference of ${(z - a).toFixed(3)} µs per level change; two runs of one bench, each with its own stream).`, '');
+  }
+  return out;
+}
+
 function render(args, reports) {
   const m = machine();
   const lines = [BEGIN, ''];
@@ -201,6 +248,7 @@ function render(args, reports) {
   }
 
   lines.push(...tlsComparison(reports));
+  lines.push(...bookIngest(reports));
 
   // ---- latency vs clients per shard ([clients] sweep) --------------------------------------------
   for (const r of reports.filter((x) => x.client_sweep)) lines.push(...clientSweep(r));
@@ -233,7 +281,7 @@ function render(args, reports) {
   lines.push('');
   for (const r of reports) {
     // The client sweep's verdict is stated under its own table.
-    const facts = Object.entries(r.facts).filter(([k]) => !/^(clients|subscribe|upstream|largest client count with .*|latency vs clients)$/.test(k));
+    const facts = Object.entries(r.facts).filter(([k]) => !/^(clients|subscribe|upstream|largest client count with .*|latency vs clients|book ingest \(JSON\))$/.test(k));
     const connect = r.runs.find((x) => x.connect_us && x.connect_us.count > 0);
     const items = facts.map(([k, v]) => `${k}: ${v}`);
     if (connect && r.mode !== 'churn') items.push(`connect (${connect.label}): p50 ${us(connect.connect_us.p50)}, p99 ${us(connect.connect_us.p99)}, errors ${connect.clients.connect_errors + connect.clients.handshake_errors}`);

@@ -10,7 +10,9 @@
 //   book/parse_apply_binance   the ingest thread's whole cost per frame: parse a 100 ms
 //                              depth frame (20 changes) with the depth parser, then apply it.
 // items_per_second is level changes per second in all three. `book/memory` reports the bytes a
-// 50-level book holds.
+// 50-level book holds; `book/memory_binance_1000` the bytes one Binance book holds as tickerd
+// keeps it (book_sync at the 1,000 levels a side of its REST snapshot), after that snapshot and
+// a steady stream of 100,000 diff-depth frames of 10 changes each.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "feeds/venues/book_streams.hpp"
 #include "tickerd/market/book/book_parsers.hpp"
 #include "tickerd/market/book/book_sync.hpp"
 #include "tickerd/market/book/order_book.hpp"
@@ -158,6 +161,46 @@ void bm_memory(benchmark::State& state) {
   state.counters["bytes_per_level"] = static_cast<double>(sizeof(book_level));
 }
 BENCHMARK(bm_memory)->Name("book/memory");
+
+void bm_memory_binance_1000(benchmark::State& state) {
+  constexpr std::size_t levels = book_streams::binance_snapshot_limit;
+  constexpr std::size_t per_frame = 10;
+  constexpr std::size_t frames = 100000;
+  book::book_sync sync(venue_id::binance, book::sync_options{.depth = levels});
+  book::book_message snapshot;
+  snapshot.kind = book::book_msg_kind::snapshot;
+  for (std::size_t k = 0; k < levels; ++k) {
+    const auto tk = static_cast<std::int64_t>(k);
+    snapshot.bids.push_back({decimal(mid_ticks - 1 - tk, 2), decimal(100000000, 8)});
+    snapshot.asks.push_back({decimal(mid_ticks + 1 + tk, 2), decimal(100000000, 8)});
+  }
+  snapshot.last_id = 0;
+  sync.on_rest_snapshot(snapshot);
+  const std::vector<change> pattern = make_pattern(4);
+  book::book_message m;
+  for (std::size_t f = 0; f < frames; ++f) {
+    m.bids.clear();
+    m.asks.clear();
+    for (std::size_t j = 0; j < per_frame; ++j) {
+      const change& c = pattern[(f * per_frame + j) & (pattern_length - 1)];
+      (c.side == book_side::bid ? m.bids : m.asks).push_back({c.price, c.size});
+    }
+    m.first_id = static_cast<std::int64_t>(f + 1);
+    m.last_id = m.first_id;
+    if (sync.on_message(m).outcome != book::sync_outcome::applied) {
+      state.SkipWithError("book lost sync");
+      return;
+    }
+    sync.book().mark_published();
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(sync.book().memory_bytes());
+  // The book's levels (reserved once at its capacity) and the book_sync object around it.
+  state.counters["book_bytes"] = static_cast<double>(sync.book().memory_bytes());
+  state.counters["sync_object_bytes"] = static_cast<double>(sizeof(book::book_sync));
+  state.counters["levels_bid"] = static_cast<double>(sync.book().bids().size());
+  state.counters["levels_ask"] = static_cast<double>(sync.book().asks().size());
+}
+BENCHMARK(bm_memory_binance_1000)->Name("book/memory_binance_1000");
 
 }  // namespace
 }  // namespace tickerd::bench

@@ -10,6 +10,8 @@
 //   book/publish_venue_frame   book_channels: one venue's frame whose change lands at a depth
 //                              drawn as in book.cpp, its venue channels encoded and published,
 //                              then flush() (the composed depths due): a turn of one frame.
+//   book/memory_composed_book20 the bytes one composed book20 holds (its levels and object)
+//                              and the size of its JSON text (a resume history entry's).
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -84,6 +86,22 @@ void bm_compose_encode(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(json.size());
 }
 BENCHMARK(bm_compose_encode)->Name("book/compose_encode_book50");
+
+void bm_memory_composed_book20(benchmark::State& state) {
+  constexpr std::size_t depth20 = 20;
+  const five_books five;
+  const auto views = five.views();
+  composed_book out;
+  for (int i = 0; i < 1000; ++i) compose_book(views, depth20, out);  // steady: capacities settled
+  std::string json;
+  encode_composed_book(json, "BTC-USDT", depth20, out);
+  for (auto _ : state) benchmark::DoNotOptimize(out.bids.capacity());
+  state.counters["book_bytes"] = static_cast<double>(
+      sizeof(composed_book) + (out.bids.capacity() + out.asks.capacity()) * sizeof(composed_level));
+  state.counters["json_bytes"] = static_cast<double>(json.size());
+  state.counters["levels_bid"] = static_cast<double>(out.bids.size());
+}
+BENCHMARK(bm_memory_composed_book20)->Name("book/memory_composed_book20");
 
 void bm_publish_venue_frame(benchmark::State& state) {
   const std::vector<instrument> instruments{{"BTC", "USDT"}};

@@ -307,8 +307,11 @@ TEST(BenchScenario, StreamsAndFloorVenues) {
   const auto d = parse_scenario("name = \"d\"\n", "d.toml");
   EXPECT_TRUE(d.streams.empty());
   EXPECT_TRUE(d.floor_venues.empty());
-  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nstreams = [\"book\"]"),
-            "x.toml: stack.streams: unknown stream 'book' (ticker, trades, bbo)");
+  const auto b =
+      parse_scenario("name = \"b\"\n[stack]\nstreams = [\"ticker\", \"book\"]\n", "b.toml");
+  EXPECT_EQ(b.streams, (std::vector<std::string>{"ticker", "book"}));
+  EXPECT_EQ(error_of("name = \"a\"\n[stack]\nstreams = [\"candles\"]"),
+            "x.toml: stack.streams: unknown stream 'candles' (ticker, trades, bbo, book)");
   EXPECT_EQ(error_of("name = \"a\"\n[stack]\nstreams = []"),
             "x.toml: stack.streams: needs at least one stream");
   EXPECT_EQ(error_of("name = \"a\"\n[floor]\nvenues = [\"okx\"]"),

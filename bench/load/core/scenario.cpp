@@ -223,11 +223,12 @@ scenario parse_scenario(std::string_view toml_text, const std::string& source) {
     s.auth = flag(*t, "stack", "auth", source);
     if (t->contains("streams")) {
       s.streams = strings(*t, "stack", "streams", source);
-      static const std::set<std::string> streams{"ticker", "trades", "bbo"};
+      static const std::set<std::string> streams{"ticker", "trades", "bbo", "book"};
       if (s.streams.empty()) fail(source, "stack.streams", "needs at least one stream");
       for (const auto& name : s.streams) {
         if (!streams.contains(name)) {
-          fail(source, "stack.streams", "unknown stream '" + name + "' (ticker, trades, bbo)");
+          fail(source, "stack.streams",
+               "unknown stream '" + name + "' (ticker, trades, bbo, book)");
         }
       }
     }

@@ -46,7 +46,7 @@ struct scenario {
   unsigned shards = 1;               // tickerd gateway shards (one core: one shard)
   bool tls = false;                  // [server.tls]: the clients speak wss:// with verification on
   bool auth = false;  // [auth] mode = "jwt" (HS256): each client connects with ?token=
-  // Each feed's `streams` (ticker, trades, bbo); empty: ["ticker"] (what the floor reads).
+  // Each feed's `streams` (ticker, trades, bbo, book); empty: ["ticker"] (what the floor reads).
   std::vector<std::string> streams;
 
   // [clients]

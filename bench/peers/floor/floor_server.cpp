@@ -15,8 +15,17 @@
 // consolidated book, spread computed exactly). Which streams it reads is the upstream URL's
 // choice: tickerd-bench asks for the streams of the channels its clients subscribe to.
 //
+// Issue 18: a `<sym>@depth@100ms` frame (`depthUpdate`) is applied to the floor's book of that
+// symbol (a price-ordered map a side; size 0 removes the level) and becomes one update carrying
+// the top 20 a side, as tickerd's `book20` (`--book venue`: `book20.<SYM>@binance`; `--book
+// composed`: the one-venue composed `book20.<SYM>`, each level naming binance). It does not
+// fetch the REST snapshot, check `U`/`u`, resync, or skip a frame that left the top 20 alone:
+// its book holds the levels the stream named since it connected, so it is the floor's cost of
+// applying and framing a depth stream, not a correct book.
+//
 //   floor-server --port 8091 --upstream 'ws://127.0.0.1:9001/stream?streams=btcusdt@ticker/...'
 //   floor-server --port 8091 --upstream 'ws://127.0.0.1:9001/stream?streams=btcusdt@trade'
+//   floor-server --port 8091 --upstream '...?streams=btcusdt@depth@100ms' --book composed
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -162,8 +171,11 @@ struct client {
 class floor_server {
  public:
   floor_server(std::uint16_t port, std::string up_host, std::uint16_t up_port,
-               std::string up_target)
-      : up_host_(std::move(up_host)), up_port_(up_port), up_target_(std::move(up_target)) {
+               std::string up_target, bool composed_book)
+      : up_host_(std::move(up_host)),
+        up_port_(up_port),
+        up_target_(std::move(up_target)),
+        composed_book_(composed_book) {
     ep_ = ::epoll_create1(EPOLL_CLOEXEC);
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int one = 1;
@@ -392,6 +404,7 @@ class floor_server {
     const auto d = msg.substr(data_at);
     const auto stream = field(msg, "stream");
     if (stream.ends_with("@bookTicker")) return on_book(d, recv_ts);
+    if (stream.find("@depth") != std::string_view::npos) return on_depth(d, recv_ts);
     const auto e = field(d, "e");
     if (e == "24hrTicker") return on_ticker(d, recv_ts);
     if (e == "trade") return on_trade(d, recv_ts);
@@ -399,10 +412,12 @@ class floor_server {
 
   // {"type":"update","channel":"<kind>.<SYM>","seq":N,"epoch":…,"data":{"symbol":"<SYM>" — the
   // head of every update, queued for the next tick (the caller writes the rest of `data`).
-  std::string& begin_update(std::string_view kind, const std::string& symbol) {
+  std::string& begin_update(std::string_view kind, const std::string& symbol,
+                            std::string_view venue_suffix = {}) {
     std::string channel(kind);
     channel += '.';
     channel += symbol;
+    channel += venue_suffix;
     const auto seq = ++seqs_[channel];
     std::string& o = due_;
     if (!o.empty()) o += '\n';
@@ -458,6 +473,111 @@ class floor_server {
     o += R"(","crossed":false,"locked":false,"recv_ts":)";  // bookTicker has no event time
     o += std::to_string(recv_ts);
     o += R"(,"venues":["binance"],"stale":false}})";
+  }
+
+  // One side of the floor's book: price (as an integer at 1e-8) to the level's [price, size]
+  // texts, as the venue wrote them.
+  using book_side = std::map<long long, std::pair<std::string, std::string>>;
+  struct depth_book {
+    book_side bids;
+    book_side asks;
+  };
+
+  static long long price_key(std::string_view px) {
+    long long m = 0;
+    int scale = -1;
+    for (const char c : px) {
+      if (c == '.') {
+        scale = 0;
+        continue;
+      }
+      if (scale >= 8) break;
+      m = m * 10 + (c - '0');
+      if (scale >= 0) ++scale;
+    }
+    for (scale = scale < 0 ? 0 : scale; scale < 8; ++scale) m *= 10;
+    return m;
+  }
+
+  // Applies the ["px","qty"] pairs of the array `key` in `d` to `side` (qty 0: removed).
+  static void apply_levels(std::string_view d, std::string_view key, book_side& side) {
+    std::string pat = "\"";
+    pat += key;
+    pat += "\":[";
+    auto at = d.find(pat);
+    if (at == std::string_view::npos) return;
+    at += pat.size();
+    while (at < d.size() && d[at] == '[') {
+      const auto px_begin = d.find('"', at) + 1;
+      const auto px_end = d.find('"', px_begin);
+      const auto qty_begin = d.find('"', px_end + 1) + 1;
+      const auto qty_end = d.find('"', qty_begin);
+      const auto close = d.find(']', qty_end);
+      if (px_end == std::string_view::npos || qty_end == std::string_view::npos ||
+          close == std::string_view::npos)
+        return;
+      const auto px = d.substr(px_begin, px_end - px_begin);
+      const auto qty = d.substr(qty_begin, qty_end - qty_begin);
+      const bool zero = qty.find_first_not_of("0.") == std::string_view::npos;
+      if (zero) {
+        side.erase(price_key(px));
+      } else {
+        side[price_key(px)] = {std::string(px), std::string(qty)};
+      }
+      at = close + 1;
+      if (at < d.size() && d[at] == ',') ++at;
+    }
+  }
+
+  // The top 20 of one side as `[["px","qty"],…]` (composed: `[["px","qty",{"binance":"qty"}],…]`).
+  template <typename It>
+  void append_side(std::string& o, It it, It end) const {
+    o += '[';
+    for (int n = 0; it != end && n < 20; ++it, ++n) {
+      if (n) o += ',';
+      o += "[\"";
+      o += it->second.first;
+      o += "\",\"";
+      o += it->second.second;
+      if (composed_book_) {
+        o += R"(",{"binance":")";
+        o += it->second.second;
+        o += "\"}]";
+      } else {
+        o += "\"]";
+      }
+    }
+    o += ']';
+  }
+
+  // A Binance depthUpdate applied to the symbol's book, then its top 20 as one update.
+  void on_depth(std::string_view d, std::int64_t recv_ts) {
+    const auto symbol = symbol_of(field(d, "s"));
+    auto& book = books_[symbol];
+    apply_levels(d, "b", book.bids);
+    apply_levels(d, "a", book.asks);
+    std::string& o = begin_update("book20", symbol, composed_book_ ? "" : "@binance");
+    o += composed_book_ ? R"(","depth":20,"status":"ready","bids":)"
+                        : R"(","venue":"binance","depth":20,"status":"ready","bids":)";
+    append_side(o, book.bids.rbegin(), book.bids.rend());
+    o += R"(,"asks":)";
+    append_side(o, book.asks.begin(), book.asks.end());
+    if (composed_book_) {
+      if (!book.bids.empty() && !book.asks.empty()) {
+        o += R"(,"spread":")";
+        o += difference(book.asks.begin()->second.first, book.bids.rbegin()->second.first);
+        o += R"(","crossed":false,"locked":false)";
+      }
+    } else {
+      o += R"(,"update_id":)";
+      o += field(d, "u");
+    }
+    o += R"(,"ts":)";
+    o += field(d, "E");
+    o += "000";  // ms as µs
+    o += R"(,"recv_ts":)";
+    o += std::to_string(recv_ts);
+    o += composed_book_ ? R"(,"venues":["binance"]}})" : R"(,"stale":false}})";
   }
 
   // a - b of two non-negative decimal texts, exact, at the larger scale ("0.10000000").
@@ -572,7 +692,9 @@ class floor_server {
   std::string frame_;
   std::map<std::string, std::uint64_t> seqs_;          // by channel
   std::map<std::string, std::uint64_t> trade_counts_;  // by symbol: the tape's `first`
-  std::vector<std::unique_ptr<client>> clients_;       // by descriptor
+  std::map<std::string, depth_book> books_;            // by symbol
+  bool composed_book_ = false;  // --book composed: book20.<SYM>, else book20.<SYM>@binance
+  std::vector<std::unique_ptr<client>> clients_;  // by descriptor
 };
 
 }  // namespace
@@ -580,17 +702,21 @@ class floor_server {
 int main(int argc, char** argv) {
   std::uint16_t port = 0;
   std::string upstream;
+  bool composed_book = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view k = argv[i];
     if (k == "--port") port = static_cast<std::uint16_t>(std::atoi(argv[i + 1]));
     if (k == "--upstream") upstream = argv[i + 1];
+    if (k == "--book") composed_book = std::string_view(argv[i + 1]) == "composed";
   }
   constexpr std::string_view scheme = "ws://";
   const auto slash = upstream.find('/', scheme.size());
   const auto colon = upstream.rfind(':', slash);
   if (port == 0 || !upstream.starts_with(scheme) || slash == std::string::npos ||
       colon == std::string::npos || colon < scheme.size()) {
-    std::fprintf(stderr, "usage: floor-server --port N --upstream ws://HOST:PORT/PATH\n");
+    std::fprintf(
+        stderr,
+        "usage: floor-server --port N --upstream ws://HOST:PORT/PATH [--book venue|composed]\n");
     return 2;
   }
   std::signal(SIGINT, on_stop);
@@ -598,7 +724,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   floor_server s(port, upstream.substr(scheme.size(), colon - scheme.size()),
                  static_cast<std::uint16_t>(std::atoi(upstream.c_str() + colon + 1)),
-                 upstream.substr(slash));
+                 upstream.substr(slash), composed_book);
   s.run();
   return 0;
 }
