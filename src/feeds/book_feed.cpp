@@ -178,6 +178,10 @@ bool book_feed::claims(std::string_view frame) const noexcept {
   return false;
 }
 
+bool book_feed::checks(std::string_view frame) const noexcept {
+  return venue_ == venue_id::coinbase && head_has(frame, R"("ticker")");
+}
+
 namespace {
 
 // What book_sync's counters grew by during one call, added to the feed's.
@@ -237,7 +241,9 @@ feed_errc book_feed::on_frame(std::string_view text, std::int64_t recv_ts_us,
     const book::sync_result r = x->sync.on_message(msg);
     c.flush(m.stats);
     if (r.outcome == book::sync_outcome::applied) x->changed = true;
-    if (msg.exchange_ts_us != 0) x->exchange_ts_us = msg.exchange_ts_us;
+    if (msg.exchange_ts_us != 0 && msg.kind != book::book_msg_kind::touch) {
+      x->exchange_ts_us = msg.exchange_ts_us;
+    }
     m.act(*x, r, recv_ts_us);
     if (!x->touched) {
       x->touched = true;

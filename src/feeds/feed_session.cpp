@@ -555,6 +555,12 @@ void feed_session::impl::on_frame(const connection_ptr& c, std::string_view fram
   outgoing_.clear();
   adapter_->take_outgoing(outgoing_);
   for (auto& text : outgoing_) send(c, std::move(text));
+  if (!book_frame && from_active && books_ && books_->checks(frame)) {
+    // The books note what the frame states (its data went to the adapter above) and check it
+    // at a later book frame; a frame they cannot read is left to the adapter's error report.
+    bool control = false;
+    books_->on_frame(frame, recv_us, events_.books, control);
+  }
   if (book_frame) run_book_work(c);
 
   if (!from_active) {

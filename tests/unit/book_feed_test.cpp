@@ -84,6 +84,10 @@ TEST(BookFeedSubscribe, EachVenueSubscribesItsDepthStreamWhenAskedOnly) {
   EXPECT_NE(coinbase->subscribe_messages()[0].find(
                 R"({"name":"level2_batch","product_ids":["BTC-USD"]})"),
             std::string::npos);
+  // The ticker too: the book checks its top against it (level2_batch has no sequence).
+  EXPECT_NE(
+      coinbase->subscribe_messages()[0].find(R"({"name":"ticker","product_ids":["BTC-USD"]})"),
+      std::string::npos);
   const auto no_book = make_venue_adapter(venue_id::coinbase, one("BTC-USD"), fs_ticker);
   EXPECT_EQ(no_book->subscribe_messages()[0].find("level2"), std::string::npos);
 }
@@ -359,6 +363,46 @@ TEST(BookFeed, CoinbaseNeedsItsSnapshotFirstThenAppliesL2Updates) {
   EXPECT_EQ(get(f.stats.book_level_changes), 2u);
   EXPECT_EQ(get(f.stats.books_ready), 1u);
   EXPECT_FALSE(f.books->claims(R"({"type":"ticker","product_id":"BTC-USD"})"));
+}
+
+// The ticker is the adapter's frame (not claimed) that the books also check: a dropped
+// l2update shows as a book the ticker contradicts once a later-stamped l2update arrives.
+TEST(BookFeed, CoinbaseChecksItsBookAgainstTheTickerAndResubscribesOnALostUpdate) {
+  fixture f(venue_id::coinbase, "BTC-USD");
+  const auto ticker = [&](std::string_view bid, std::string_view time) {
+    const std::string text =
+        R"({"type":"ticker","sequence":1,"product_id":"BTC-USD","best_bid":")" + std::string(bid) +
+        R"(","best_bid_size":"1","best_ask":"10103",)" + R"("best_ask_size":"1","time":")" +
+        std::string(time) + R"("})";
+    EXPECT_FALSE(f.books->claims(text));
+    EXPECT_TRUE(f.books->checks(text));
+    std::vector<book_change> out;
+    bool control = false;
+    EXPECT_EQ(f.books->on_frame(text, ++f.now_us, out, control), feed_errc::ok);
+    EXPECT_TRUE(out.empty());  // a ticker never changes a book
+  };
+  const auto update = [](std::string_view bid, std::string_view time) {
+    return R"({"type":"l2update","product_id":"BTC-USD","changes":[["buy",")" + std::string(bid) +
+           R"(","1"]],"time":")" + std::string(time) + R"("})";
+  };
+  f.frame(
+      R"({"type":"snapshot","product_id":"BTC-USD","bids":[["10101","1"]],"asks":[["10103","1"]]})");
+  f.frame(update("10100", "2026-01-01T00:00:01.000000Z"));
+  // Healthy: the update, then the ticker stating it, then the next update.
+  f.frame(update("10102", "2026-01-01T00:00:02.000000Z"));
+  ticker("10102", "2026-01-01T00:00:02.000000Z");
+  EXPECT_EQ(f.frame(update("10099", "2026-01-01T00:00:03.000000Z")).at(0).state, book_state::ready);
+  // Lost: {buy 10102.5 1} at 00:00:04; its ticker says so; the next update cannot explain it.
+  ticker("10102.5", "2026-01-01T00:00:04.000000Z");
+  const auto out = f.frame(update("10098", "2026-01-01T00:00:05.000000Z"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].state, book_state::resyncing);
+  EXPECT_EQ(get(f.stats.book_resyncs_gap), 1u);
+  EXPECT_EQ(
+      f.frames(),
+      (std::vector<std::string>{
+          R"({"type":"unsubscribe","channels":[{"name":"level2_batch","product_ids":["BTC-USD"]}]})",
+          R"({"type":"subscribe","channels":[{"name":"level2_batch","product_ids":["BTC-USD"]}]})"}));
 }
 
 }  // namespace

@@ -49,6 +49,11 @@ class book_feed {
   // look at the frame's head for the venue's channel name, so the other frames pay nothing.
   bool claims(std::string_view frame) const noexcept;
 
+  // Whether a frame of another channel also states the books' top (Coinbase's `ticker`, which
+  // the book needs to notice a lost l2update): the adapter reads it as usual, then on_frame
+  // checks the books against it.
+  bool checks(std::string_view frame) const noexcept;
+
   // Whether a claimed frame carries book messages (not an ack): parses it without applying it,
   // for a rollover's replacement connection, which takes over at its first data.
   bool carries_data(std::string_view frame);

@@ -303,7 +303,10 @@ std::vector<std::string> coinbase_adapter::subscribe_messages() const {
     msg += ids;
     msg += "},";
   };
-  if (venue_json::wants(wanted_, fs_ticker) || venue_json::wants(wanted_, fs_bbo)) {
+  // The book needs the ticker too: level2_batch has no sequence, and a lost l2update shows
+  // only as a book the ticker contradicts (book_sync, coinbase_touch.hpp).
+  if (venue_json::wants(wanted_, fs_ticker) || venue_json::wants(wanted_, fs_bbo) ||
+      venue_json::wants(wanted_, fs_book)) {
     channel("ticker");
   }
   if (venue_json::wants(wanted_, fs_trades)) channel("matches");

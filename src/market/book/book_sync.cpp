@@ -56,9 +56,11 @@ void book_sync::reset() {
   status_ = book_status::connecting;
   action_pending_ = false;
   first_delta_ = true;
+  touch_.reset();
 }
 
 sync_result book_sync::on_message(const book_message& m) {
+  if (m.kind == book_msg_kind::touch) return on_touch(m);
   // Bybit: "u = 1" is a snapshot sent after a service restart, whatever its type says.
   if (m.kind == book_msg_kind::snapshot || (venue_ == venue_id::bybit && m.last_id == 1)) {
     return on_snapshot(m);
@@ -72,6 +74,7 @@ sync_result book_sync::lose(resync_reason reason, rebuild_action action) {
   id_ = 0;
   status_ = book_status::resyncing;
   action_pending_ = action != rebuild_action::none;
+  touch_.reset();
   ++counters_.resyncs[static_cast<std::size_t>(reason)];
   return {sync_outcome::resync, reason, action};
 }
@@ -120,6 +123,7 @@ sync_result book_sync::on_snapshot(const book_message& m) {
   buffer_.clear();
   action_pending_ = false;
   first_delta_ = true;
+  touch_.reset();
   ++counters_.snapshots;
   return after_change(m);
 }
@@ -168,9 +172,19 @@ sync_result book_sync::on_delta(const book_message& m) {
       if (m.last_id != id_ + 1) return lose(resync_reason::gap, rebuild_action::resubscribe);
       return apply_delta(m);
     case venue_id::kraken:
-    case venue_id::coinbase:
       return apply_delta(m);
+    case venue_id::coinbase: {
+      const sync_result r = apply_delta(m);
+      if (r.outcome != sync_outcome::applied || touch_.on_update(m, book_)) return r;
+      --counters_.messages_applied;  // counted by apply_delta, then found missing one before
+      return lose(resync_reason::gap, rebuild_action::resubscribe);
+    }
   }
+  return {};
+}
+
+sync_result book_sync::on_touch(const book_message& m) {
+  if (venue_ == venue_id::coinbase && status_ == book_status::ready) touch_.on_ticker(m);
   return {};
 }
 
@@ -199,6 +213,7 @@ sync_result book_sync::join_rest_snapshot(const book_message& s) {
   id_ = s.last_id;
   action_pending_ = false;
   first_delta_ = true;
+  touch_.reset();
   ++counters_.snapshots;
   sync_result result = after_change(s);
   std::vector<book_message> pending;

@@ -17,6 +17,8 @@ namespace tickerd::book {
 enum class book_msg_kind : std::uint8_t {
   snapshot,  // replaces the book
   delta,     // level changes to apply
+  touch,     // the venue's own statement of its best bid and ask (Coinbase `ticker`): bids[0]
+             // and asks[0], size 0 when not stated; checked against the book, never applied
 };
 
 struct book_message {

@@ -22,8 +22,10 @@
 //            message, then the CRC32 of the top 10 compared with the message's (mismatch:
 //            resubscribe). Precisions come from the `instrument` channel.
 //   Coinbase Exchange `level2_batch`: snapshot then l2updates; no sequence number exists on
-//            this channel (delivery is guaranteed on the connection), so only a delta before
-//            any snapshot or a crossed book is detectable (resubscribe).
+//            this channel, so a lost l2update shows only as a book the venue's own `ticker`
+//            contradicts once an l2update stamped after that ticker is applied
+//            (coinbase_touch.hpp): a gap (resubscribe). A delta before any snapshot is out of
+//            order.
 //   Every venue: a book that ends a message crossed (best bid >= best ask) is resynced.
 #pragma once
 
@@ -35,6 +37,7 @@
 
 #include "tickerd/core/venue.hpp"
 #include "tickerd/market/book/book_message.hpp"
+#include "tickerd/market/book/coinbase_touch.hpp"
 #include "tickerd/market/book/order_book.hpp"
 
 namespace tickerd::book {
@@ -97,7 +100,8 @@ class book_sync {
  public:
   book_sync(venue_id venue, sync_options options = {});
 
-  // A message from the venue's depth stream, in arrival order.
+  // A message from the venue's depth stream, in arrival order (Coinbase: and its `ticker`s,
+  // kind touch, which never change the book).
   sync_result on_message(const book_message& m);
   // A REST depth snapshot (Binance; OKX without a WebSocket snapshot) the caller fetched.
   sync_result on_rest_snapshot(const book_message& snapshot);
@@ -128,6 +132,7 @@ class book_sync {
   // Applies a delta's levels (and, for Kraken, cuts and checks); the verdict on the result.
   sync_result apply_delta(const book_message& m);
   sync_result after_change(const book_message& m);
+  sync_result on_touch(const book_message& m);
   rebuild_action default_action() const noexcept {
     return venue_ == venue_id::binance ? rebuild_action::fetch_snapshot
                                        : rebuild_action::resubscribe;
@@ -142,6 +147,7 @@ class book_sync {
   bool action_pending_ = false;  // the rebuild was asked for; do not ask again per message
   bool first_delta_ = true;      // no delta applied since the snapshot (Binance `pu` rule)
   sync_counters counters_;
+  coinbase_touch touch_;  // Coinbase: the ticker waiting to be checked
 };
 
 }  // namespace tickerd::book
