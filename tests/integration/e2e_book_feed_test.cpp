@@ -3,8 +3,9 @@
 // becomes ready (GET /v1/feeds, "books"), and each book fault the sim injects is noticed by that
 // venue's own rule: the resync counter of its reason grows and the book is ready again (Binance
 // refetches its REST snapshot, the others resubscribe on the same connection). The matrix: a
-// crossed book for every venue, a dropped delta for every venue with a sequence, Binance's stale
-// snapshot and Kraken's wrong checksum. Throughout, a WebSocket client subscribed to every
+// crossed book and a dropped delta for every venue (Kraken's and Coinbase's caught by their
+// checksum and touch rules), Binance's stale snapshot (the only venue whose snapshot comes apart
+// from its deltas) and Kraken's wrong checksum (the only checksum a venue still sends). Throughout, a WebSocket client subscribed to every
 // venue's book20.BTC-USDT@<venue> and to the composed book20.BTC-USDT checks every update it
 // gets: a ready book is a book (sorted, uncrossed, sizes > 0, at most 20 a side), a resyncing
 // one has no levels, and each venue's channel goes resyncing, then ready, around its fault.
@@ -198,6 +199,8 @@ TEST(E2EBookFeed, BooksBecomeReadyAndEachFaultResyncsByItsVenuesRule) {
       {"bybit", "book_drop,count=1", "gap"},
       {"bybit", "book_cross,count=1", "crossed"},
       {"kraken", "book_checksum,count=1", "checksum"},
+      // Kraken has no sequence: a lost update is caught by the next checksum.
+      {"kraken", "book_drop,count=1", "checksum"},
       // Kraken's rule checks the checksum first, and the sim's is of its own uncrossed book.
       {"kraken", "book_cross,count=1", "checksum"},
       {"coinbase", "book_cross,count=1", "crossed"},
