@@ -11,6 +11,8 @@
 //   node watch_books.mjs --sim 127.0.0.1:9001 --venues binance,okx --warmup-s 4 --seconds 12
 import { createRequire } from "node:module";
 
+import { BOOK_VENUES as TEST_BOOK_VENUES, simUrls } from "../../../tests/ccxt/sim_venues.mjs";
+
 const require = createRequire(import.meta.url);
 const ccxt = require("ccxt");
 
@@ -23,38 +25,8 @@ function parseArgs(argv) {
   return out;
 }
 
-// What tests/ccxt sets per venue for watchOrderBook (its BOOK_VENUES).
-const BOOK_VENUES = {
-  binance: { ccxtClass: "binance" },
-  okx: { ccxtClass: "okx" },
-  // level2: CCXT signs the subscribe; the sim does not check the signature.
-  coinbase: { ccxtClass: "coinbaseexchange", credentials: { apiKey: "sim", secret: "c2ltLXNlY3JldA==", password: "sim" } },
-  bybit: { ccxtClass: "bybit", limit: 50 },
-  kraken: { ccxtClass: "kraken", limit: 10 },
-};
-
-// The `urls` of a CCXT exchange pointed at the sim on `host` (tests/ccxt/ccxt.test.mjs simUrls).
-function simUrls(venue, urls, host) {
-  const http = `http://${host}/${venue}`;
-  const ws = `ws://${host}/${venue}`;
-  const api = urls.api;
-  switch (venue) {
-    case "binance":
-      return { ...urls, api: { ...api, public: `${http}/api/v3`, fapiPublic: `${http}/fapi/v1`,
-        dapiPublic: `${http}/dapi/v1`, ws: { ...api.ws, spot: `${ws}/ws` } } };
-    case "okx":
-      return { ...urls, api: { ...api, rest: http, ws: `${ws}/ws/v5` } };
-    case "coinbase":
-      return { ...urls, api: { ...api, public: http, ws } };
-    case "bybit":
-      return { ...urls, api: { ...api, public: http,
-        ws: { ...api.ws, public: { ...api.ws.public, spot: `${ws}/v5/public/spot` } } } };
-    case "kraken":
-      return { ...urls, api: { ...api, public: http, ws: { ...api.ws, publicV2: `${ws}/v2` } } };
-    default:
-      throw new Error(`no sim urls for ${venue}`);
-  }
-}
+// What tests/ccxt sets per venue for watchOrderBook, by venue.
+const BOOK_VENUES = Object.fromEntries(TEST_BOOK_VENUES.map((b) => [b.venue, b]));
 
 // "2026-12-07T18:20:01.123456Z" as µs since the epoch (Date.parse keeps ms only).
 function isoUs(text) {
