@@ -4,7 +4,9 @@
 #include "tickerd/feeds/book_feed.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <functional>
 #include <unordered_map>
 #include <utility>
 
@@ -24,6 +26,14 @@ std::string upper(std::string_view s) {
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
+
+// Lets by_symbol be searched with a string_view: no string built per message.
+struct symbol_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
 
 bool head_has(std::string_view frame, std::string_view needle) noexcept {
   return frame.substr(0, claim_window).find(needle) != std::string_view::npos;
@@ -77,7 +87,13 @@ struct book_feed::impl {
   impl(venue_id v, feed_stats& s) : venue(v), stats(s), parser(v) {}
 
   book_entry* find(std::string_view symbol) {
-    const auto it = by_symbol.find(upper(symbol));
+    // Upper-cased on the stack; a symbol longer than any venue's is no entry.
+    std::array<char, 64> buffer{};
+    if (symbol.size() > buffer.size()) return nullptr;
+    std::transform(symbol.begin(), symbol.end(), buffer.begin(), [](char c) {
+      return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    });
+    const auto it = by_symbol.find(std::string_view(buffer.data(), symbol.size()));
     return it == by_symbol.end() ? nullptr : &entries[it->second];
   }
 
@@ -143,7 +159,8 @@ struct book_feed::impl {
   book::book_message rest_snapshot;
   std::vector<book::kraken_precision> precisions;
   std::vector<book_entry> entries;
-  std::unordered_map<std::string, std::size_t> by_symbol;  // upper-case symbol -> entries index
+  // upper-case symbol -> entries index
+  std::unordered_map<std::string, std::size_t, symbol_hash, std::equal_to<>> by_symbol;
   std::vector<book_entry*> touched;
   std::vector<std::string> frames;
   std::vector<book_snapshot_request> requests;
