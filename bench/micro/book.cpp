@@ -10,11 +10,21 @@
 //   book/parse_apply_binance   the ingest thread's whole cost per frame: parse a 100 ms
 //                              depth frame (20 changes) with the depth parser, then apply it.
 // items_per_second is level changes per second in all three. `book/memory` reports the bytes a
-// 50-level book holds; `book/memory_binance_1000` the bytes one Binance book holds as tickerd
-// keeps it (book_sync at the 1,000 levels a side of its REST snapshot), after that snapshot and
-// a steady stream of 100,000 diff-depth frames of 10 changes each.
+// 50-level book holds (and its book50 update's JSON); `book/memory_binance_1000` the bytes one
+// Binance book holds as tickerd keeps it (book_sync at the 1,000 levels a side of its REST
+// snapshot), after that snapshot and a steady stream of 100,000 diff-depth frames of 10 changes
+// each, and (json_bytes) that book written whole, the fresh snapshot a delta channel would owe each
+// client at each of its gaps.
+//
+// The delta form's cost (issue 18's `book.<SYM>@<venue>` decision, bench/RESULTS.md):
+//   book/encode_delta_frame/N  one venue frame's N level changes written once as a delta
+//                              update's data (the depth channels' writer, sizes "0" for removals);
+//                              20 is a Binance 100 ms frame here, 135 the sim's Binance frame in
+//                              the load bench. Set beside book/publish_venue_frame (what tickerd
+//                              spends per frame on the full-state channels).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -24,6 +34,7 @@
 #include "tickerd/market/book/book_parsers.hpp"
 #include "tickerd/market/book/book_sync.hpp"
 #include "tickerd/market/book/order_book.hpp"
+#include "tickerd/market/depth_json.hpp"
 
 namespace tickerd::bench {
 namespace {
@@ -159,6 +170,10 @@ void bm_memory(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(b.memory_bytes());
   state.counters["bytes_per_50_level_book"] = static_cast<double>(b.memory_bytes());
   state.counters["bytes_per_level"] = static_cast<double>(sizeof(book_level));
+  std::string json;  // the book50 update of this book, for the delta form's comparison
+  encode_venue_book(json, "BTC-USDT", depth,
+                    {venue_id::binance, book_state::ready, b.bids(), b.asks(), 1, 1, 1});
+  state.counters["book50_json_bytes"] = static_cast<double>(json.size());
 }
 BENCHMARK(bm_memory)->Name("book/memory");
 
@@ -199,8 +214,41 @@ void bm_memory_binance_1000(benchmark::State& state) {
   state.counters["sync_object_bytes"] = static_cast<double>(sizeof(book::book_sync));
   state.counters["levels_bid"] = static_cast<double>(sync.book().bids().size());
   state.counters["levels_ask"] = static_cast<double>(sync.book().asks().size());
+  std::string json;
+  encode_venue_book(json, "BTC-USDT", levels,
+                    {venue_id::binance, book_state::ready, sync.book().bids(), sync.book().asks(),
+                     static_cast<std::uint64_t>(frames), 1, 1});
+  state.counters["json_bytes"] = static_cast<double>(json.size());
 }
 BENCHMARK(bm_memory_binance_1000)->Name("book/memory_binance_1000");
+
+void bm_encode_delta_frame(benchmark::State& state) {
+  const auto per_frame = static_cast<std::size_t>(state.range(0));
+  const std::vector<change> pattern = make_pattern(5);
+  std::vector<book_level> bids;
+  std::vector<book_level> asks;
+  std::string out;
+  std::size_t next = 0;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    bids.clear();
+    asks.clear();
+    for (std::size_t j = 0; j < per_frame; ++j) {
+      const change& c = pattern[next++ & (pattern_length - 1)];
+      (c.side == book_side::bid ? bids : asks).push_back({c.price, c.size});
+    }
+    out.clear();
+    encode_venue_book(
+        out, "BTC-USDT", per_frame,
+        {venue_id::binance, book_state::ready, bids, asks, static_cast<std::uint64_t>(next), 1, 1});
+    bytes += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["json_bytes"] = static_cast<double>(bytes) /
+                                 static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
+}
+BENCHMARK(bm_encode_delta_frame)->Name("book/encode_delta_frame")->Arg(20)->Arg(135);
 
 }  // namespace
 }  // namespace tickerd::bench
