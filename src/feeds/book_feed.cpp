@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <functional>
+#include <iterator>
 #include <unordered_map>
 #include <utility>
 
@@ -99,6 +100,9 @@ struct book_feed::impl {
 
   // Carries out what a sync result asks for.
   void act(book_entry& e, const book::sync_result& r, std::int64_t now_us) {
+    if (r.outcome == book::sync_outcome::resync) {
+      resyncs.push_back(e.native + " (" + std::string(book::to_string(r.reason)) + ")");
+    }
     auto fetch = [&] {
       if (e.snapshot_in_flight) return;
       e.snapshot_in_flight = true;
@@ -164,6 +168,7 @@ struct book_feed::impl {
   std::vector<book_entry*> touched;
   std::vector<std::string> frames;
   std::vector<book_snapshot_request> requests;
+  std::vector<std::string> resyncs;
 };
 
 book_feed::book_feed(venue_id venue, const symbol_map& symbols, feed_stats& stats)
@@ -318,6 +323,12 @@ void book_feed::on_connection_lost(std::int64_t recv_ts_us, std::vector<book_cha
     bc.book = &x.sync.book();
     bc.recv_ts_us = recv_ts_us;
   }
+}
+
+void book_feed::take_resyncs(std::vector<std::string>& out) {
+  out.insert(out.end(), std::make_move_iterator(impl_->resyncs.begin()),
+             std::make_move_iterator(impl_->resyncs.end()));
+  impl_->resyncs.clear();
 }
 
 void book_feed::take_frames(std::vector<std::string>& out) {

@@ -701,6 +701,10 @@ parse_result feed_session::impl::parse_books(std::string_view frame, std::int64_
 // connection the books read; snapshots are fetched beside it, each in its own coroutine.
 void feed_session::impl::run_book_work(const connection_ptr& c) {
   outgoing_.clear();
+  books_->take_resyncs(outgoing_);
+  // Rare (each costs a rebuild), so each one is a line: the reason is what ops need to see.
+  for (const auto& lost : outgoing_) log_->warn("{}: book {} lost, resyncing", name_, lost);
+  outgoing_.clear();
   books_->take_frames(outgoing_);
   for (auto& text : outgoing_) send(c, std::move(text));
   book_requests_.clear();

@@ -5,16 +5,18 @@
 // refetches its REST snapshot, the others resubscribe on the same connection). The matrix: a
 // crossed book and a dropped delta for every venue (Kraken's and Coinbase's caught by their
 // checksum and touch rules), Binance's stale snapshot (the only venue whose snapshot comes apart
-// from its deltas) and Kraken's wrong checksum (the only checksum a venue still sends). Throughout, a WebSocket client subscribed to every
-// venue's book20.BTC-USDT@<venue> and to the composed book20.BTC-USDT checks every update it
-// gets: a ready book is a book (sorted, uncrossed, sizes > 0, at most 20 a side), a resyncing
-// one has no levels, and each venue's channel goes resyncing, then ready, around its fault.
+// from its deltas) and Kraken's wrong checksum (the only checksum a venue still sends). Throughout,
+// a WebSocket client subscribed to every venue's book20.BTC-USDT@<venue> and to the composed
+// book20.BTC-USDT checks every update it gets: a ready book is a book (sorted, uncrossed, sizes >
+// 0, at most 20 a side), a resyncing one has no levels, and each venue's channel goes resyncing,
+// then ready, around its fault.
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -232,6 +234,27 @@ TEST(E2EBookFeed, BooksBecomeReadyAndEachFaultResyncsByItsVenuesRule) {
     EXPECT_TRUE(resynced_on_the_wire(ws, c.venue, from));
   }
   EXPECT_TRUE(s.tickerd().running());
+
+  // Each lost book is a warning line naming the venue, the symbol and the reason.
+  const std::string log = s.tickerd().stdout_text() + s.tickerd().stderr_text();
+  const auto logged = [&](const fault_case& c) {
+    for (std::size_t at = 0; at < log.size();) {
+      const std::size_t end = std::min(log.find('\n', at), log.size());
+      const std::string_view line(log.data() + at, end - at);
+      at = end + 1;
+      if (line.find(c.venue + ": book ") == std::string_view::npos) continue;
+      for (std::size_t r = 0; r < c.reason.size();) {
+        const std::size_t bar = std::min(c.reason.find('|', r), c.reason.size());
+        if (line.find(" (" + c.reason.substr(r, bar - r) + ") lost, resyncing") !=
+            std::string_view::npos) {
+          return true;
+        }
+        r = bar + 1;
+      }
+    }
+    return false;
+  };
+  for (const auto& c : cases) EXPECT_TRUE(logged(c)) << c.venue << " " << c.fault;
 
   // Every book update the client got, on every channel, is one it can trust; and it got many.
   std::size_t updates = 0;

@@ -74,6 +74,8 @@ class book_feed {
   // The rebuild work the last calls asked for; moved out (the lists are left empty).
   void take_frames(std::vector<std::string>& out);
   void take_snapshot_requests(std::vector<book_snapshot_request>& out);
+  // The books lost since the last call, each as "<symbol> (<reason>)", for the feed's log.
+  void take_resyncs(std::vector<std::string>& out);
 
   // For tests and tools: a symbol's sync (null when not configured).
   const book::book_sync* sync(std::string_view symbol) const;
