@@ -282,6 +282,18 @@ TEST(BookSync, KrakenVerifiesTheChecksumAndTruncatesToTheSubscribedDepth) {
   EXPECT_EQ(s.on_message(up).outcome, sync_outcome::applied);
   EXPECT_EQ(s.book().bids().size(), 10u);
   EXPECT_EQ(s.book().bids().back().price.to_string(), "45277.3");
+  // A level entering below the 10th and the best deleted, in one message: Kraken truncates
+  // after the update, so the new 10th is the level it sent (seen from tickerd-sim, whose
+  // checksum failed when each insert evicted the 10th at once).
+  book_message refill = msg(book_msg_kind::delta, {{"45270.0", "0.25"}, {"45283.6", "0"}}, {});
+  refill.has_checksum = true;
+  order_book after(10);
+  after.apply_snapshot(s.book().bids(), s.book().asks());
+  after.apply(book_side::bid, dec("45283.6"), dec("0"));
+  after.apply(book_side::bid, dec("45270.0"), dec("0.25"));
+  ASSERT_TRUE(kraken_checksum(after, 1, 8, refill.checksum));
+  EXPECT_EQ(s.on_message(refill).outcome, sync_outcome::applied);
+  EXPECT_EQ(s.book().bids().back().price.to_string(), "45270.0");
   // A wrong checksum: resync, resubscribe.
   book_message bad = msg(book_msg_kind::delta, {{"45283.6", "0.6"}}, {});
   bad.has_checksum = true;

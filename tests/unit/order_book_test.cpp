@@ -78,6 +78,26 @@ TEST(OrderBook, CapacityKeepsTheBestLevelsAsKrakenTruncationDoes) {
   EXPECT_LE(b.memory_bytes(), sizeof(order_book) + 2 * 3 * sizeof(book_level));
 }
 
+TEST(OrderBook, AMessageIsCutToCapacityOnlyAfterAllItsChanges) {
+  order_book b(3);
+  for (const char* p : {"10", "11", "12"}) b.apply(book_side::ask, dec(p), dec("1"));
+  // A level below the third, then the best deleted, in one message: the new level stays, as
+  // Kraken's truncation after the update keeps it. Level by level it would have been dropped.
+  b.begin_message(0, 2);
+  b.apply(book_side::ask, dec("13"), dec("1"));
+  b.apply(book_side::ask, dec("10"), dec("0"));
+  b.end_message();
+  EXPECT_EQ(render(b.asks()), (std::vector<std::string>{"11@1", "12@1", "13@1"}));
+  // Two better levels in one message: the two worst go, at the end.
+  b.begin_message(0, 2);
+  b.apply(book_side::ask, dec("9"), dec("2"));
+  b.apply(book_side::ask, dec("8"), dec("2"));
+  b.end_message();
+  EXPECT_EQ(render(b.asks()), (std::vector<std::string>{"8@2", "9@2", "11@1"}));
+  // Outside a message the level-by-level rule holds again.
+  EXPECT_EQ(b.apply(book_side::ask, dec("20"), dec("1")), order_book::no_change);
+}
+
 TEST(OrderBook, CrossedAndLockedBooksAreDetected) {
   order_book b(10);
   b.apply(book_side::bid, dec("100"), dec("1"));

@@ -129,8 +129,10 @@ sync_result book_sync::on_snapshot(const book_message& m) {
 }
 
 sync_result book_sync::apply_delta(const book_message& m) {
+  book_.begin_message(m.bids.size(), m.asks.size());
   for (const book_level& l : m.bids) book_.apply(book_side::bid, l.price, l.size);
   for (const book_level& l : m.asks) book_.apply(book_side::ask, l.price, l.size);
+  book_.end_message();
   counters_.level_changes += m.changes();
   id_ = m.last_id;
   first_delta_ = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <compare>
+#include <initializer_list>
 
 namespace tickerd::book {
 
@@ -67,11 +68,26 @@ std::size_t order_book::apply(book_side side, decimal price, decimal size) {
     touch(side, index);
     return index;
   }
-  if (index >= capacity_) return no_change;  // beyond the depth this book keeps
-  if (v.size() == capacity_) v.pop_back();   // the worst level falls out of scope
+  if (!in_message_) {
+    if (index >= capacity_) return no_change;  // beyond the depth this book keeps
+    if (v.size() == capacity_) v.pop_back();   // the worst level falls out of scope
+  }
   v.insert(v.begin() + static_cast<std::ptrdiff_t>(index), book_level{price, size});
   touch(side, index);
   return index;
+}
+
+void order_book::begin_message(std::size_t bid_changes, std::size_t ask_changes) {
+  in_message_ = true;
+  if (bids_.capacity() < capacity_ + bid_changes) bids_.reserve(capacity_ + bid_changes);
+  if (asks_.capacity() < capacity_ + ask_changes) asks_.reserve(capacity_ + ask_changes);
+}
+
+void order_book::end_message() {
+  in_message_ = false;
+  for (auto* v : {&bids_, &asks_}) {
+    if (v->size() > capacity_) v->resize(capacity_);
+  }
 }
 
 bool order_book::crossed() const noexcept {

@@ -4,7 +4,8 @@
 // venue wrote them; nothing passes through double.
 //
 // A book holds at most `capacity` levels a side. A level that would fall beyond it is dropped
-// (an insert evicts the worst level): that is Kraken's documented "truncate to the subscribed
+// (an insert evicts the worst level), after the whole message when it is applied between
+// begin_message() and end_message(): that is Kraken's documented "truncate to the subscribed
 // depth", and for the other venues it bounds memory at the depth tickerd publishes and checks.
 //
 // Change mark: each side remembers the shallowest index a change touched since the last
@@ -12,7 +13,8 @@
 // changed (first_changed(side) < N) and encodes nothing when it did not.
 //
 // Memory: sizeof(order_book) + 2 x capacity x sizeof(book_level) (48 bytes a level), reserved
-// once: 4,872 bytes for a 50-level book (4,800 of levels, 72 of object).
+// once: 4,872 bytes for a 50-level book (4,800 of levels, 72 of object); plus, per side, room
+// for the largest message's changes applied to it (begin_message).
 #pragma once
 
 #include <cstddef>
@@ -47,6 +49,16 @@ class order_book {
   // venues document). Returns the index the change touched, or no_change when nothing changed
   // (a delete of an absent level, the same size again, or a level beyond capacity).
   std::size_t apply(book_side side, decimal price, decimal size);
+
+  // One venue message's changes, applied between these two calls: nothing is evicted or dropped
+  // until end_message() cuts each side to capacity. A level that enters the kept depth when a
+  // change later in the same message frees a place then stays, as Kraken's rule ("truncate to
+  // the subscribed depth after applying the update") and its checksum require; evicting level
+  // by level would lose it.
+  // The counts bound how far a side may grow meanwhile: room is reserved for them, so only a
+  // message larger than any before allocates.
+  void begin_message(std::size_t bid_changes, std::size_t ask_changes);
+  void end_message();
 
   void clear() noexcept;
 
@@ -95,6 +107,7 @@ class order_book {
   std::vector<book_level> bids_;
   std::vector<book_level> asks_;
   std::size_t first_changed_[2] = {no_change, no_change};
+  bool in_message_ = false;
 };
 
 }  // namespace tickerd::book
