@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/replay_depth.hpp"
+#include "temp_files.hpp"
 
 namespace tickerd::sim::replay {
 namespace {
@@ -119,21 +120,8 @@ TEST(sim_replay_depth_answer, depth_targets) {
 }
 
 // Files in a fresh directory under the test temp dir, removed with it.
-struct sim_replay_depth_load : ::testing::Test {
-  std::filesystem::path dir;
-  void SetUp() override {
-    dir = std::filesystem::temp_directory_path() /
-          ("tickerd-replay-depth-unit-" +
-           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) {
-    const auto path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path.string();
-  }
+struct sim_replay_depth_load : test::temp_files {
+  sim_replay_depth_load() : temp_files("tickerd-replay-depth-unit") {}
 };
 
 TEST_F(sim_replay_depth_load, files_are_read_byte_for_byte_in_order) {

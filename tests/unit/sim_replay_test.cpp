@@ -16,6 +16,7 @@
 
 #include "sim/replay_endpoint.hpp"
 #include "sim/replay_file.hpp"
+#include "temp_files.hpp"
 #include "tickerd/feeds/venue_adapter.hpp"
 
 namespace tickerd::sim::replay {
@@ -162,22 +163,9 @@ TEST(sim_replay_file, every_error_names_its_line) {
   }
 }
 
-// A file in a fresh directory under the test temp dir, removed with it.
-struct sim_replay_load : ::testing::Test {
-  std::filesystem::path dir;
-  void SetUp() override {
-    dir = std::filesystem::temp_directory_path() /
-          ("tickerd-replay-unit-" +
-           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) {
-    const auto path = dir / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path.string();
-  }
+// Files in a fresh directory under the test temp dir, removed with it.
+struct sim_replay_load : test::temp_files {
+  sim_replay_load() : temp_files("tickerd-replay-unit") {}
 };
 
 TEST_F(sim_replay_load, load_capture_reads_a_file) {
