@@ -15,6 +15,7 @@
 
 #include "harness.hpp"
 #include "redis_harness.hpp"
+#include "sim_refusal.hpp"
 
 namespace tickerd::e2e {
 namespace {
@@ -358,18 +359,7 @@ TEST(end_to_end_replay, a_bad_capture_or_command_line_exits_2) {
        {"--replay", good, "--venue", "okx", "--fault", "okx:reset"},
        "--fault: not available with --replay"},
   };
-  for (const auto& r : runs) {
-    std::vector<std::string> argv{TICKERD_SIM_BIN, "--listen", "127.0.0.1:0"};
-    argv.insert(argv.end(), r.args.begin(), r.args.end());
-    const auto result = run_to_exit(argv, dir.path(), "sim", seconds(30));
-    EXPECT_FALSE(result.timed_out) << r.name;
-    EXPECT_TRUE(result.exit.exited && result.exit.code == 2)
-        << r.name << ": " << result.exit.str() << "\n"
-        << result.err;
-    EXPECT_NE(result.err.find(r.stderr_part), std::string::npos)
-        << r.name << ": stderr was: " << result.err;
-    EXPECT_EQ(result.out.find("listening"), std::string::npos) << r.name;
-  }
+  for (const auto& r : runs) expect_sim_refuses(r.name, r.args, r.stderr_part, dir.path());
 }
 
 // Issue 11: a PEPEUSDT ticker whose 24 h volumes do not fit an int64 mantissa at Binance's 8
