@@ -64,6 +64,18 @@ if [[ "$cpu" != none ]] && command -v taskset >/dev/null && taskset -c "$cpu" tr
   pin=(taskset -c "$cpu")
 fi
 
+# Runs the report command in "${report[@]}": with $1 non-empty (a subset or filtered run) it
+# only checks the figures and says $2; else it rewrites its section of RESULTS.md and says $3.
+write_or_check() {
+  if [[ -n "$1" ]]; then
+    "${report[@]}" --check-only
+    echo "bench/run.sh: $2"
+  else
+    "${report[@]}" --results "$here/RESULTS.md"
+    echo "bench/run.sh: $3"
+  fi
+}
+
 if [[ "$run_micro" != 0 ]]; then
   args=(--benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time"
     --benchmark_report_aggregates_only=true --benchmark_counters_tabular=true
@@ -82,13 +94,8 @@ if [[ "$run_micro" != 0 ]]; then
 
   report=(node "$here/report.mjs" --json "$json" --build "$build" --command "$printable"
     --invocation "$invocation" --elapsed "$elapsed" --pinned "${pin[*]:-no}")
-  if [[ -n "${BENCH_FILTER:-}" ]]; then
-    "${report[@]}" --check-only
-    echo "bench/run.sh: filtered run; RESULTS.md left as it was"
-  else
-    "${report[@]}" --results "$here/RESULTS.md"
-    echo "bench/run.sh: wrote $here/RESULTS.md"
-  fi
+  write_or_check "${BENCH_FILTER:-}" "filtered run; RESULTS.md left as it was" \
+    "wrote $here/RESULTS.md"
 fi
 
 # ---- load tests: tickerd-bench, one scenario at a time --------------------------------------
@@ -125,13 +132,9 @@ if [[ "$run_load" != 0 ]]; then
   run_scenarios "$scenarios"
   report=(node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$scenarios"
     --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg")
-  if [[ -n "${BENCH_SCENARIOS:-}" ]]; then
-    "${report[@]}" --check-only
-    echo "bench/run.sh: a subset of the scenarios; RESULTS.md's load section left as it was"
-  else
-    "${report[@]}" --results "$here/RESULTS.md"
-    echo "bench/run.sh: wrote the load section of $here/RESULTS.md; HTML reports in $load_dir"
-  fi
+  write_or_check "${BENCH_SCENARIOS:-}" \
+    "a subset of the scenarios; RESULTS.md's load section left as it was" \
+    "wrote the load section of $here/RESULTS.md; HTML reports in $load_dir"
 fi
 
 # ---- issue 17's market-data scenarios (BENCH_MARKET=1): their own generated section ----------
@@ -145,11 +148,7 @@ if [[ "$run_market" != 0 ]]; then
   run_scenarios "$market"
   report=(node "$here/load/results.mjs" --dir "$load_dir" --scenarios "$market" --section market
     --invocation "$invocation" --elapsed "$elapsed" --load "$load_avg")
-  if [[ -n "${BENCH_MARKET_SCENARIOS:-}" ]]; then
-    "${report[@]}" --check-only
-    echo "bench/run.sh: a subset of the market scenarios; RESULTS.md's market section left as it was"
-  else
-    "${report[@]}" --results "$here/RESULTS.md"
-    echo "bench/run.sh: wrote the market section of $here/RESULTS.md"
-  fi
+  write_or_check "${BENCH_MARKET_SCENARIOS:-}" \
+    "a subset of the market scenarios; RESULTS.md's market section left as it was" \
+    "wrote the market section of $here/RESULTS.md"
 fi
